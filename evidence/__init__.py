@@ -1,0 +1,1 @@
+"""Curated trial evidence: data contract, statistics and figures (never imports dash)."""

@@ -1,0 +1,278 @@
+"""Tests for evidence.survival against R's survival package on the NCCTG lung data."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import KaplanMeierFitter
+from lifelines.datasets import load_lung
+from scipy import stats as scipy_stats
+
+from evidence.survival import (
+    ArmComparison,
+    ExponentialArms,
+    KaplanMeierResult,
+    WeibullPH,
+    compare_two_arms,
+    exponential_from_median,
+    exponential_survival,
+    kaplan_meier,
+    model_survival_curves,
+    number_at_risk,
+    predicted_survival_at,
+    weibull_ph_from_medians_and_hr,
+)
+
+Z95 = scipy_stats.norm.ppf(0.975)
+MALE, FEMALE = 1, 2
+
+
+@pytest.fixture(scope="module")
+def lung() -> pd.DataFrame:
+    """lifelines' copy of R's survival::lung; status is recoded 1 = dead, 0 = censored (R: 2/1)."""
+    frame = load_lung()
+    assert set(frame["status"].unique()) == {0, 1}
+    return frame
+
+
+def _median_crossing(times: np.ndarray, curve: np.ndarray) -> float:
+    """First time a curve drops to 0.5 or below, the rule R's print.survfit uses."""
+    below = curve <= 0.5
+    return float(times[np.argmax(below)]) if below.any() else math.inf
+
+
+def _greenwood_by_hand(time, event):
+    """Product-limit estimate and Greenwood variance sum written out from the risk table."""
+    table = KaplanMeierFitter().fit(time, event).event_table
+    at_risk = table["at_risk"].to_numpy(dtype=float)
+    deaths = table["observed"].to_numpy(dtype=float)
+    survival = np.cumprod(1 - deaths / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0)
+    return table.index.to_numpy(dtype=float), survival, np.cumsum(terms)
+
+
+# --- Kaplan–Meier ---------------------------------------------------------------------
+
+
+def test_overall_kaplan_meier_matches_r_survfit(lung):
+    # R: survfit(Surv(time, status) ~ 1, lung) -> n 228, events 165, median 310.
+    result = kaplan_meier(lung["time"], lung["status"], "All patients")
+    assert isinstance(result, KaplanMeierResult)
+    assert (result.n, result.events, result.median) == (228, 165, 310.0)
+    assert result.label == "All patients"
+    assert len(result.censor_times) == 228 - 165
+    assert np.all(np.diff(result.censor_times) >= 0)
+
+
+def test_median_ci_reproduces_r_with_the_log_transform(lung):
+    # R's survfit default conf.type = "log" prints 0.95LCL 285, 0.95UCL 363 for the whole
+    # cohort, 212-310 (male) and 348-550 (female). Rebuilding that interval from the same
+    # risk table confirms the data and the Greenwood variance match R exactly.
+    for subset, expected in [
+        (lung, (310, 285, 363)),
+        (lung[lung["sex"] == MALE], (270, 212, 310)),
+        (lung[lung["sex"] == FEMALE], (426, 348, 550)),
+    ]:
+        times, survival, greenwood = _greenwood_by_hand(subset["time"], subset["status"])
+        half_width = Z95 * np.sqrt(greenwood)
+        low, high = survival * np.exp(-half_width), np.minimum(1.0, survival * np.exp(half_width))
+        assert (
+            _median_crossing(times, survival),
+            _median_crossing(times, low),
+            _median_crossing(times, high),
+        ) == expected
+
+
+def test_kaplan_meier_uses_log_log_interval(lung):
+    # lifelines' exponential Greenwood interval is the log(-log) transform (R conf.type = "log-log"),
+    # so its median CI (284-361) sits one event time below R's default "log" CI (285-363).
+    result = kaplan_meier(lung["time"], lung["status"], "All patients")
+    times, survival, greenwood = _greenwood_by_hand(lung["time"], lung["status"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = Z95 * np.sqrt(greenwood) / np.log(survival)
+    low, high = survival ** np.exp(-theta), survival ** np.exp(theta)
+    curve = result.curve.set_index("time").loc[times]
+    interior = (survival > 0) & (survival < 1)
+    assert np.allclose(curve["survival"].to_numpy(), survival)
+    assert np.allclose(curve["ci_low"].to_numpy()[interior], low[interior])
+    assert np.allclose(curve["ci_high"].to_numpy()[interior], high[interior])
+    expected_median_ci = (_median_crossing(times, low), _median_crossing(times, high))
+    assert (result.median_ci_low, result.median_ci_high) == expected_median_ci
+    assert (result.median_ci_low, result.median_ci_high) == (284.0, 361.0)
+
+
+def test_kaplan_meier_by_sex_matches_r_medians(lung):
+    # R: survfit(Surv(time, status) ~ sex, lung) medians 270 (male) and 426 (female) days.
+    male = lung[lung["sex"] == MALE]
+    female = lung[lung["sex"] == FEMALE]
+    male_result = kaplan_meier(male["time"], male["status"], "Male")
+    female_result = kaplan_meier(female["time"], female["status"], "Female")
+    assert (male_result.n, male_result.events, male_result.median) == (138, 112, 270.0)
+    assert (female_result.n, female_result.events, female_result.median) == (90, 53, 426.0)
+    assert male_result.median_ci_low <= 270 <= male_result.median_ci_high
+    assert female_result.median_ci_low <= 426 <= female_result.median_ci_high
+
+
+def test_kaplan_meier_curve_is_tidy(lung):
+    curve = kaplan_meier(lung["time"], lung["status"], "All").curve
+    assert list(curve.columns) == ["time", "survival", "ci_low", "ci_high"]
+    assert curve["time"].iloc[0] == 0.0 and curve["survival"].iloc[0] == 1.0
+    assert curve["time"].is_monotonic_increasing
+    assert curve["survival"].is_monotonic_decreasing
+    assert (curve["ci_low"] <= curve["survival"] + 1e-12).all()
+    assert (curve["survival"] <= curve["ci_high"] + 1e-12).all()
+
+
+def test_kaplan_meier_small_hand_example():
+    # Times 1,2+,3,4: S = 3/4 after t=1, then 3/4 * 1/2 = 3/8 after t=3, 0 after t=4.
+    result = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], "toy")
+    survival_at = dict(zip(result.curve["time"], result.curve["survival"]))
+    assert survival_at[1.0] == pytest.approx(0.75)
+    assert survival_at[3.0] == pytest.approx(0.375)
+    assert survival_at[4.0] == pytest.approx(0.0)
+    assert result.median == 3.0
+    assert list(result.censor_times) == [2.0]
+    assert (result.n, result.events) == (4, 3)
+
+
+def test_median_not_reached_is_infinite():
+    result = kaplan_meier([1, 2, 3, 4, 5], [1, 0, 0, 0, 0], "mostly censored")
+    assert math.isinf(result.median)
+
+
+def test_kaplan_meier_rejects_bad_event_codes(lung):
+    with pytest.raises(ValueError, match="event"):
+        # R's own coding (1 censored, 2 dead) must be recoded first.
+        kaplan_meier(lung["time"], lung["status"] + 1, "R coding")
+    with pytest.raises(ValueError):
+        kaplan_meier([1, -2], [1, 1], "negative time")
+
+
+# --- number at risk -------------------------------------------------------------------
+
+
+def test_number_at_risk_by_direct_counting(lung):
+    assert number_at_risk([1, 2, 2, 5, 8], [0, 2, 3, 8, 9]) == [5, 4, 2, 1, 0]
+    at_times = [0, 250, 500, 750, 1000]
+    expected = [sum(1 for t in lung["time"] if t >= landmark) for landmark in at_times]
+    assert number_at_risk(lung["time"], at_times) == expected
+    assert number_at_risk(lung["time"], [0])[0] == 228
+
+
+# --- two-arm comparison ---------------------------------------------------------------
+
+
+def test_compare_two_arms_matches_r_survdiff_and_coxph(lung):
+    comparison = compare_two_arms(
+        lung["time"], lung["status"], lung["sex"], experimental=FEMALE, control=MALE
+    )
+    assert isinstance(comparison, ArmComparison)
+    # R: survdiff(Surv(time, status) ~ sex, lung) -> Chisq = 10.3 on 1 df, p = 0.00131.
+    assert comparison.logrank_chi2 == pytest.approx(10.3, abs=0.05)
+    assert comparison.logrank_p == pytest.approx(0.00131, abs=5e-6)
+    # R: coxph(Surv(time, status) ~ sex, lung) -> exp(coef) 0.588, 95% CI 0.424-0.816, p = 0.00149.
+    assert comparison.hazard_ratio == pytest.approx(0.588, abs=5e-4)
+    assert comparison.hr_ci_low == pytest.approx(0.424, abs=5e-4)
+    assert comparison.hr_ci_high == pytest.approx(0.816, abs=5e-4)
+    assert comparison.hr_p == pytest.approx(0.00149, abs=5e-6)
+    assert (comparison.n_experimental, comparison.n_control) == (90, 138)
+
+
+def test_swapping_arms_inverts_the_hazard_ratio(lung):
+    forward = compare_two_arms(lung["time"], lung["status"], lung["sex"], FEMALE, MALE)
+    backward = compare_two_arms(lung["time"], lung["status"], lung["sex"], MALE, FEMALE)
+    assert backward.hazard_ratio == pytest.approx(1 / forward.hazard_ratio, rel=1e-5)
+    assert backward.hr_ci_low == pytest.approx(1 / forward.hr_ci_high, rel=1e-5)
+    assert backward.logrank_chi2 == pytest.approx(forward.logrank_chi2, rel=1e-9)
+
+
+def test_compare_two_arms_needs_both_arms(lung):
+    with pytest.raises(ValueError, match="both arms"):
+        compare_two_arms(lung["time"], lung["status"], lung["sex"], experimental=3, control=MALE)
+
+
+# --- model-based curves ---------------------------------------------------------------
+
+
+def test_exponential_from_median_halves_at_the_median():
+    rate = exponential_from_median(5.9)
+    assert rate == pytest.approx(math.log(2) / 5.9)
+    assert exponential_survival(rate, 5.9) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        exponential_from_median(0.0)
+
+
+def test_weibull_ph_reproduces_medians_and_hazard_ratio():
+    model = weibull_ph_from_medians_and_hr(5.9, 11.8, 0.60)
+    assert isinstance(model, WeibullPH)
+    assert model.shape == pytest.approx(-math.log(0.60) / math.log(11.8 / 5.9))
+    assert model.survival("control", 5.9) == pytest.approx(0.5, abs=1e-12)
+    assert model.survival("experimental", 11.8) == pytest.approx(0.5, abs=1e-12)
+    times = np.array([0.5, 1.0, 3.0, 6.0, 12.0, 24.0])
+    ratio = model.hazard("experimental", times) / model.hazard("control", times)
+    assert np.allclose(ratio, 0.60, rtol=1e-12)
+    assert model.hazard_ratio == pytest.approx(0.60)
+    # Proportional hazards: S_e(t) = S_c(t) ** HR.
+    assert np.allclose(model.survival("experimental", times), model.survival("control", times) ** 0.60)
+
+
+def test_weibull_with_exponential_consistent_inputs_has_shape_one():
+    # HR equal to the ratio of medians is exactly the exponential case.
+    model = weibull_ph_from_medians_and_hr(6.0, 12.0, 0.5)
+    assert model.shape == pytest.approx(1.0)
+    exponential_control = exponential_survival(exponential_from_median(6.0), 3.0)
+    assert model.survival("control", 3.0) == pytest.approx(exponential_control)
+
+
+def test_weibull_handles_harmful_treatment_consistently():
+    model = weibull_ph_from_medians_and_hr(10.0, 8.0, 1.3)
+    assert model.shape > 0
+    assert model.survival("experimental", 8.0) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("median_control", "median_experimental", "hazard_ratio"),
+    [
+        (5.9, 4.0, 0.60),  # HR says benefit, medians say harm
+        (5.9, 8.0, 1.20),  # HR says harm, medians say benefit
+        (5.9, 5.9, 0.60),  # equal medians
+        (5.9, 8.0, 1.0),  # no hazard difference but different medians
+        (5.9, 8.0, -0.5),
+    ],
+)
+def test_weibull_rejects_inconsistent_inputs(median_control, median_experimental, hazard_ratio):
+    with pytest.raises(ValueError):
+        weibull_ph_from_medians_and_hr(median_control, median_experimental, hazard_ratio)
+
+
+def test_model_survival_curves_are_tidy():
+    model = weibull_ph_from_medians_and_hr(5.9, 11.8, 0.60)
+    times = np.linspace(0, 24, 49)
+    curves = model_survival_curves(model, times)
+    assert list(curves.columns) == ["time", "arm", "survival"]
+    assert len(curves) == 2 * len(times)
+    assert set(curves["arm"]) == {"control", "experimental"}
+    for _, arm_curve in curves.groupby("arm"):
+        assert arm_curve["survival"].iloc[0] == pytest.approx(1.0)
+        assert arm_curve["survival"].is_monotonic_decreasing
+
+
+def test_predicted_survival_at_landmark():
+    model = weibull_ph_from_medians_and_hr(5.9, 11.8, 0.60)
+    at_twelve = predicted_survival_at(model, 12.0)
+    control_12 = math.exp(-((12.0 / model.scale_control) ** model.shape))
+    assert at_twelve["control"] == pytest.approx(control_12)
+    assert at_twelve["experimental"] == pytest.approx(control_12**0.60)
+    assert at_twelve["experimental"] > at_twelve["control"]
+
+
+def test_exponential_arms_fallback():
+    model = ExponentialArms.from_medians(5.9, 4.0)
+    assert predicted_survival_at(model, 5.9)["control"] == pytest.approx(0.5)
+    assert predicted_survival_at(model, 4.0)["experimental"] == pytest.approx(0.5)
+    curves = model_survival_curves(model, [0, 4, 8])
+    assert list(curves["arm"].unique()) == ["control", "experimental"]
+    with pytest.raises(ValueError, match="arm"):
+        model.survival("placebo", 1.0)
