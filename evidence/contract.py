@@ -130,6 +130,7 @@ TABLES: dict[str, Table] = {
                 Column("title", "str", "Full title.", required=True),
                 Column("registry_ids", "str", "Registry numbers, '; '-separated."),
                 Column("disease", "str", "Disease and population.", required=True),
+                Column("disease_group", "str", "Disease for filtering (breast cancer, ...).", required=True),
                 Column("setting", "str", "Line of therapy."),
                 Column("phase", "str", "Phase as stated (2, 2b, 3).", required=True),
                 Column("design", "str", "Design in words."),

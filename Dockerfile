@@ -1,0 +1,38 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Debian's Chromium (+ fonts) is what kaleido uses for static figure export
+# (PNG/PPTX). Versions are not pinned on purpose: the Debian security archive
+# replaces chromium builds often, and an exact pin would break the build.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
+
+ENV BROWSER_PATH=/usr/bin/chromium
+
+RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app
+
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY --chown=10001:10001 . .
+
+# Numeric uid so runtimes can verify non-root (runAsNonRoot).
+USER 10001
+
+ENV PORT=8050 \
+    DATA_DIR=/app/data
+
+EXPOSE 8050
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8050'), timeout=4)"]
+
+# gunicorn.conf.py reads PORT (and friends) itself, so exec form is fine.
+CMD ["gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"]

@@ -1,0 +1,173 @@
+"""The dashboard's whole view state, and how it travels in the URL query string.
+
+The state is a frozen value: parsed from a query string (anything unknown or malformed is dropped,
+never trusted), written back to one in a canonical order, and used to filter the curated tables.
+The server keeps none of it; each browser holds its own in the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+
+from evidence.contract import GRADES, TIME_TO_EVENT_ENDPOINTS
+
+TOX_MODES = ("rate", "difference")
+TOX_SORTS = ("rate", "difference", "soc")
+
+# Multi-valued facets: state field -> trials.csv column.
+FACETS = {
+    "disease": "disease_group",
+    "agent": "agent",
+    "trial": "trial_id",
+    "phase": "phase",
+    "setting": "setting",
+    "status": "status",
+}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Filters, selection and view options. Empty facet tuples mean 'all'."""
+
+    disease: tuple[str, ...] = ()
+    agent: tuple[str, ...] = ()
+    trial: tuple[str, ...] = ()
+    phase: tuple[str, ...] = ()
+    setting: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    endpoint: str = "PFS"
+    grade: str = "3-4"
+    organ: tuple[str, ...] = ()
+    derived: bool = True
+    highlight: str = ""
+    tox_mode: str = "rate"
+    tox_sort: str = "rate"
+    tox_top: int = 25
+    tox_search: str = ""
+    surv_trial: str = ""
+    ramp_start: int = 400
+    ramp_step: int = 200
+    ramp_cycles: int = 3
+
+    def to_query(self) -> str:
+        """Canonical query string holding only what differs from the defaults."""
+        default = ViewState()
+        pairs: list[tuple[str, str]] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            if isinstance(value, tuple):
+                pairs += [(f.name, v) for v in value]
+            elif isinstance(value, bool):
+                pairs.append((f.name, "1" if value else "0"))
+            else:
+                pairs.append((f.name, str(value)))
+        return "?" + urlencode(pairs) if pairs else ""
+
+    def as_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> ViewState:
+        """From control values (lists, strings, numbers); invalid entries fall back to defaults."""
+        return _coerce({k: v for k, v in values.items() if k in _FIELD_NAMES})
+
+
+_FIELD_NAMES = {f.name for f in fields(ViewState)}
+_MAX_TEXT = 100
+
+
+def _coerce(values: dict) -> ViewState:
+    default = ViewState()
+    clean = {}
+    for f in fields(ViewState):
+        if f.name not in values:
+            continue
+        raw = values[f.name]
+        base = getattr(default, f.name)
+        try:
+            if isinstance(base, tuple):
+                items = raw if isinstance(raw, (list, tuple)) else ([] if raw in (None, "") else [raw])
+                clean[f.name] = tuple(dict.fromkeys(str(v)[:_MAX_TEXT] for v in items if v not in (None, "")))
+            elif isinstance(base, bool):
+                clean[f.name] = raw in (True, "1", "true", 1, ["1"], [True])
+            elif isinstance(base, int):
+                clean[f.name] = int(float(raw))
+            else:
+                clean[f.name] = "" if raw is None else str(raw)[:_MAX_TEXT]
+        except (TypeError, ValueError):
+            continue
+    state = replace(default, **clean)
+    return _within_bounds(state)
+
+
+def _within_bounds(state: ViewState) -> ViewState:
+    default = ViewState()
+    fixes = {}
+    if state.endpoint not in TIME_TO_EVENT_ENDPOINTS:
+        fixes["endpoint"] = default.endpoint
+    if state.grade not in GRADES:
+        fixes["grade"] = default.grade
+    if state.tox_mode not in TOX_MODES:
+        fixes["tox_mode"] = default.tox_mode
+    if state.tox_sort not in TOX_SORTS:
+        fixes["tox_sort"] = default.tox_sort
+    fixes["tox_top"] = min(max(state.tox_top, 5), 200)
+    fixes["ramp_start"] = min(max(state.ramp_start, 0), 800)
+    fixes["ramp_step"] = min(max(state.ramp_step, 0), 800)
+    fixes["ramp_cycles"] = min(max(state.ramp_cycles, 1), 12)
+    return replace(state, **fixes)
+
+
+def parse_query(search: str | None) -> ViewState:
+    """ViewState from '?disease=breast+cancer&endpoint=OS'; unknown keys and values are ignored."""
+    params = parse_qs((search or "").lstrip("?"), keep_blank_values=False, max_num_fields=200)
+    default = ViewState()
+    values = {}
+    for name, items in params.items():
+        if name not in _FIELD_NAMES:
+            continue
+        values[name] = items if isinstance(getattr(default, name), tuple) else items[-1]
+    return _coerce(values)
+
+
+def restrict_to_known(state: ViewState, trials: pd.DataFrame, organ_classes: list[str]) -> ViewState:
+    """Drop facet values the data does not hold (a stale or hand-edited link)."""
+    fixes = {}
+    for name, column in FACETS.items():
+        known = set(trials[column].dropna().astype(str))
+        fixes[name] = tuple(v for v in getattr(state, name) if v in known)
+    fixes["organ"] = tuple(v for v in state.organ if v in set(organ_classes))
+    trial_ids = set(trials.trial_id)
+    if state.highlight not in trial_ids:
+        fixes["highlight"] = ""
+    if state.surv_trial not in trial_ids:
+        fixes["surv_trial"] = ""
+    return replace(state, **fixes)
+
+
+def selected_trial_ids(trials: pd.DataFrame, state: ViewState) -> list[str]:
+    """Trial ids passing every facet filter, in file order."""
+    mask = pd.Series(True, index=trials.index)
+    for name, column in FACETS.items():
+        chosen = getattr(state, name)
+        if chosen:
+            mask &= trials[column].astype(str).isin(chosen)
+    return list(trials.loc[mask, "trial_id"])
+
+
+def filter_tables(tables: dict[str, pd.DataFrame], state: ViewState) -> dict[str, pd.DataFrame]:
+    """Every table restricted to the selected trials; derived rows dropped when hidden."""
+    keep = set(selected_trial_ids(tables["trials"], state))
+    out = {}
+    for name, frame in tables.items():
+        if "trial_id" in frame.columns:
+            frame = frame[frame.trial_id.isin(keep)]
+        if not state.derived and "derived" in frame.columns:
+            frame = frame[~frame.derived.fillna(False).astype(bool)]
+        out[name] = frame
+    return out
