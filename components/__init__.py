@@ -1,0 +1,1 @@
+"""Dash UI: component ids, layout pieces and thin callbacks. Never reads files."""

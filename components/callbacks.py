@@ -1,0 +1,66 @@
+"""Callbacks: parse inputs, call a pure function, return. Registered by `register_callbacks`."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, ctx, no_update
+
+from components import ids
+from components.sync import next_state, state_to_controls
+from evidence import views
+from evidence.loading import CuratedData
+from evidence.state import ViewState, restrict_to_known
+
+_CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
+
+
+def register_callbacks(app: Dash, data: CuratedData) -> None:
+    organ_classes = [o["value"] for o in views.filter_options(data)["organ"]]
+    click_inputs = [Input(g, "clickData") for g in ids.CLICKABLE_GRAPHS] + [Input(ids.TRIAL_GRID, "cellClicked")]
+    click_ids = list(ids.CLICKABLE_GRAPHS) + [ids.TRIAL_GRID]
+
+    @app.callback(
+        Output(ids.URL, "search"),
+        Output(ids.STATE, "data"),
+        [Output(c, p) for c, p in _CONTROLS],
+        Input(ids.URL, "search"),
+        Input(ids.RESET, "n_clicks"),
+        [Input(c, p) for c, p in _CONTROLS],
+        click_inputs,
+    )
+    def sync_state(search, _reset, controls, clicks):
+        state, rewrite = next_state(ctx.triggered_id, search, controls, dict(zip(click_ids, clicks)))
+        state = restrict_to_known(state, data.trials, organ_classes)
+        outputs = state_to_controls(state) if rewrite else [no_update] * len(_CONTROLS)
+        return state.to_query(), state.as_dict(), outputs
+
+    _panel(app, data, ids.DESIGN, views.design_panel)
+    _panel(app, data, ids.FOREST, views.forest_panel)
+    _panel(app, data, ids.MEDIANS, views.medians_panel)
+    _panel(app, data, ids.RATES, views.rates_panel)
+    _panel(app, data, ids.HEATMAP, views.toxicity_panel)
+    _panel(app, data, ids.DOSE, views.dosing_panel)
+    _panel(app, data, ids.SURVIVAL, views.survival_panel)
+
+    @app.callback(Output(ids.TRIAL_GRID, "rowData"), Output(ids.SELECTION_SUMMARY, "children"), Input(ids.STATE, "data"))
+    def trials_overview(state):
+        view_state = ViewState.from_dict(state or {})
+        return views.trial_grid_rows(data, view_state), views.selection_summary(data, view_state)
+
+    @app.callback(
+        Output(ids.WHAT_IF, "figure"),
+        Output(ids.caption(ids.WHAT_IF), "children"),
+        Output(ids.WHAT_IF_NOTE, "children"),
+        Input(ids.STATE, "data"),
+    )
+    def what_if(state):
+        panel = views.what_if_panel(ViewState.from_dict(state or {}))
+        return panel.figure, panel.caption, panel.note
+
+
+def _panel(app: Dash, data: CuratedData, graph_id: str, view) -> None:
+    """One figure and its caption, redrawn from the view state."""
+
+    @app.callback(Output(graph_id, "figure"), Output(ids.caption(graph_id), "children"), Input(ids.STATE, "data"))
+    def redraw(state):
+        panel = view(data, ViewState.from_dict(state or {}))
+        return panel.figure, panel.caption

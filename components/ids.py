@@ -1,0 +1,49 @@
+"""Every component id, in one place."""
+
+URL = "url"
+STATE = "view-state"
+RESET = "reset"
+SELECTION_SUMMARY = "selection-summary"
+DATA_VERSION = "data-version"
+
+# Filter panel: state field -> component id (value property).
+FILTERS = {
+    "disease": "filter-disease",
+    "agent": "filter-agent",
+    "trial": "filter-trial",
+    "phase": "filter-phase",
+    "setting": "filter-setting",
+    "status": "filter-status",
+    "endpoint": "filter-endpoint",
+    "grade": "filter-grade",
+    "organ": "filter-organ",
+    "derived": "filter-derived",
+    "highlight": "filter-highlight",
+    "tox_mode": "tox-mode",
+    "tox_sort": "tox-sort",
+    "tox_top": "tox-top",
+    "tox_search": "tox-search",
+    "surv_trial": "surv-trial",
+    "ramp_start": "ramp-start",
+    "ramp_step": "ramp-step",
+    "ramp_cycles": "ramp-cycles",
+}
+
+TRIAL_GRID = "trial-grid"
+DESIGN = "design-figure"
+FOREST = "forest-figure"
+MEDIANS = "medians-figure"
+RATES = "rates-figure"
+HEATMAP = "heatmap-figure"
+DOSE = "dose-figure"
+WHAT_IF = "what-if-figure"
+WHAT_IF_NOTE = "what-if-note"
+SURVIVAL = "survival-figure"
+SOURCES = "sources-list"
+
+# Graphs whose clicks select a trial (customdata[0] = trial_id).
+CLICKABLE_GRAPHS = (FOREST, MEDIANS, RATES, HEATMAP, DOSE, DESIGN)
+
+
+def caption(graph_id: str) -> str:
+    return f"{graph_id}-caption"

@@ -1,0 +1,297 @@
+"""Page layout: header, one filter panel, and a card per view."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from components import ids
+from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
+
+GRADE_LABELS = {"all": "All grades", "3-4": "Grade 3-4", "3": "Grade 3", "4": "Grade 4"}
+
+# Modebar: slide-sized PNG (16:9) by default.
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "scale": 2},
+}
+
+
+def _labelled(label: str, control, control_id: str) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=control_id, className="control-label"), control], className="control")
+
+
+def _multi(field: str, label: str, options: list[dict], placeholder: str = "All") -> html.Div:
+    control_id = ids.FILTERS[field]
+    return _labelled(
+        label,
+        dcc.Dropdown(id=control_id, options=options, multi=True, placeholder=placeholder, clearable=True),
+        control_id,
+    )
+
+
+def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
+    f = ids.FILTERS
+    return html.Aside(
+        [
+            html.H2("Filters", className="panel-title"),
+            _multi("disease", "Disease", options["disease"]),
+            _multi("agent", "Agent", options["agent"]),
+            _multi("trial", "Trial", options["trial"]),
+            _multi("phase", "Phase", options["phase"]),
+            _multi("setting", "Setting (line)", options["setting"]),
+            _multi("status", "Status", options["status"]),
+            html.Fieldset(
+                [
+                    html.Legend("Endpoint", className="control-label"),
+                    dcc.RadioItems(
+                        id=f["endpoint"],
+                        options=[{"label": f"{e} – {ENDPOINT_LABELS[e]}", "value": e} for e in TIME_TO_EVENT_ENDPOINTS],
+                        className="radio-list",
+                    ),
+                ],
+                className="control",
+            ),
+            html.Fieldset(
+                [
+                    html.Legend("Toxicity grade band", className="control-label"),
+                    dcc.RadioItems(
+                        id=f["grade"],
+                        options=[{"label": GRADE_LABELS[g], "value": g} for g in ("all", "3-4", "3", "4")],
+                        className="radio-list",
+                    ),
+                ],
+                className="control",
+            ),
+            _multi("organ", "Organ class", options["organ"]),
+            html.Fieldset(
+                [
+                    html.Legend("Derived values", className="control-label"),
+                    dcc.Checklist(
+                        id=f["derived"],
+                        options=[{"label": "Show values computed here (CIs from counts, grade sums)", "value": "show"}],
+                    ),
+                ],
+                className="control",
+            ),
+            _labelled(
+                "Highlight trial",
+                dcc.Dropdown(id=f["highlight"], options=options["highlight"], placeholder="None", clearable=True),
+                f["highlight"],
+            ),
+            html.Button("Reset all", id=ids.RESET, n_clicks=0, className="reset-button"),
+            html.P(id=ids.SELECTION_SUMMARY, className="selection-summary", **{"aria-live": "polite"}),
+        ],
+        className="filter-panel",
+        **{"aria-label": "Filters"},
+    )
+
+
+def _graph(graph_id: str, height: int | None = None) -> html.Div:
+    style = {"height": f"{height}px"} if height else None
+    return html.Div(
+        [
+            dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style=style), type="dot", delay_show=300),
+            html.P(id=ids.caption(graph_id), className="caption"),
+        ],
+        className="figure",
+    )
+
+
+def _card(title: str, children, card_id: str, wide: bool = False) -> html.Section:
+    return html.Section(
+        [html.H2(title, className="card-title"), *children],
+        className="card card-wide" if wide else "card",
+        id=card_id,
+        **{"aria-label": title},
+    )
+
+
+TRIAL_COLUMNS = [
+    {"field": "trial_id", "headerName": "Trial", "pinned": "left", "width": 150},
+    {"field": "agent", "headerName": "Agent", "width": 120},
+    {"field": "disease", "headerName": "Disease", "width": 260, "tooltipField": "disease"},
+    {"field": "setting", "headerName": "Setting", "width": 150},
+    {"field": "phase", "headerName": "Phase", "width": 85},
+    {"field": "blinding", "headerName": "Blinding", "width": 150},
+    {"field": "status", "headerName": "Status", "width": 130},
+    {"field": "stop_reason", "headerName": "Stop reason", "width": 260, "tooltipField": "stop_reason"},
+    {"field": "n_planned", "headerName": "Planned n", "type": "numericColumn", "width": 110},
+    {"field": "n_enrolled", "headerName": "Enrolled n", "type": "numericColumn", "width": 115},
+    {"field": "arms", "headerName": "Arms", "width": 320, "tooltipField": "arms"},
+    {"field": "design", "headerName": "Design", "width": 320, "tooltipField": "design"},
+    {"field": "source", "headerName": "Source", "width": 300, "tooltipField": "source"},
+]
+
+
+def trials_card() -> html.Section:
+    grid = dag.AgGrid(
+        id=ids.TRIAL_GRID,
+        columnDefs=TRIAL_COLUMNS,
+        rowData=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        getRowId="params.data.trial_id",
+        rowClassRules={"row-highlighted": "params.data.highlighted"},
+        dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 300},
+        style={"width": "100%"},
+        className="ag-theme-quartz",
+    )
+    return _card(
+        "Trials overview",
+        [
+            html.P("Click a trial to highlight it in every view. Sort and filter from the column headers.", className="hint"),
+            grid,
+            _graph(ids.DESIGN),
+        ],
+        "card-trials",
+        wide=True,
+    )
+
+
+def efficacy_card() -> html.Section:
+    return _card(
+        "Efficacy",
+        [
+            _graph(ids.FOREST),
+            html.Div([_graph(ids.MEDIANS), _graph(ids.RATES)], className="two-up"),
+        ],
+        "card-efficacy",
+        wide=True,
+    )
+
+
+def toxicity_card() -> html.Section:
+    f = ids.FILTERS
+    controls = html.Div(
+        [
+            _labelled(
+                "Show",
+                dcc.RadioItems(
+                    id=f["tox_mode"],
+                    options=[
+                        {"label": "% of patients", "value": "rate"},
+                        {"label": "Experimental − control (95% CI)", "value": "difference"},
+                    ],
+                    inline=True,
+                ),
+                f["tox_mode"],
+            ),
+            _labelled(
+                "Sort by",
+                dcc.Dropdown(
+                    id=f["tox_sort"],
+                    options=[
+                        {"label": "Highest rate", "value": "rate"},
+                        {"label": "Largest difference", "value": "difference"},
+                        {"label": "Organ class", "value": "soc"},
+                    ],
+                    clearable=False,
+                ),
+                f["tox_sort"],
+            ),
+            _labelled("Top rows", dcc.Input(id=f["tox_top"], type="number", min=5, max=200, step=5, debounce=True), f["tox_top"]),
+            _labelled(
+                "Search term",
+                dcc.Input(id=f["tox_search"], type="search", placeholder="e.g. neuropathy", debounce=True, maxLength=100),
+                f["tox_search"],
+            ),
+        ],
+        className="inline-controls",
+    )
+    return _card(
+        "Toxicity by arm and grade",
+        [controls, html.Div(_graph(ids.HEATMAP), className="scroll-box")],
+        "card-toxicity",
+        wide=True,
+    )
+
+
+def dosing_card() -> html.Section:
+    f = ids.FILTERS
+    what_if_controls = html.Div(
+        [
+            _labelled("Start dose (mg/day)", dcc.Input(id=f["ramp_start"], type="number", min=0, max=800, step=100, debounce=True), f["ramp_start"]),
+            _labelled("Step per cycle (mg/day)", dcc.Input(id=f["ramp_step"], type="number", min=0, max=800, step=100, debounce=True), f["ramp_step"]),
+            _labelled("Cycles to reach 800 mg", dcc.Input(id=f["ramp_cycles"], type="number", min=1, max=12, step=1, debounce=True), f["ramp_cycles"]),
+        ],
+        className="inline-controls",
+    )
+    return _card(
+        "Sorafenib dose ramp",
+        [
+            _graph(ids.DOSE),
+            html.H3("What-if ramp", className="subhead"),
+            what_if_controls,
+            html.P(id=ids.WHAT_IF_NOTE, className="what-if-note", **{"aria-live": "polite"}),
+            _graph(ids.WHAT_IF),
+        ],
+        "card-dosing",
+    )
+
+
+def survival_card(options: list[dict]) -> html.Section:
+    f = ids.FILTERS
+    return _card(
+        "Survival curves",
+        [
+            _labelled(
+                "Trial",
+                dcc.Dropdown(id=f["surv_trial"], options=options, placeholder="First selected trial", clearable=True),
+                f["surv_trial"],
+            ),
+            _graph(ids.SURVIVAL),
+        ],
+        "card-survival",
+    )
+
+
+def sources_card(sources: list[dict]) -> html.Section:
+    items = [
+        html.Li([html.Strong(s["source_id"]), f" — {s['citation']} ({s['kind']}; document {s['document']}"
+                 + (f"; {s['registry_ids']}" if s["registry_ids"] else "") + ")"])
+        for s in sources
+    ]
+    return _card("Sources", [html.Ul(items, id=ids.SOURCES, className="sources")], "card-sources", wide=True)
+
+
+def page(options: dict[str, list[dict]], sources: list[dict], data_version: str, warnings: int) -> html.Div:
+    header = html.Header(
+        [
+            html.Div(
+                [
+                    html.H1("Sorafenib & anti-VEGF trial evidence"),
+                    html.P(
+                        "Curated from five trial documents: breast and renal cancer. Every number links to its source.",
+                        className="subtitle",
+                    ),
+                ]
+            ),
+            html.P(
+                f"Data version {data_version}"
+                + (f" · {warnings} documented source discrepancies" if warnings else ""),
+                id=ids.DATA_VERSION,
+                className="data-version",
+            ),
+        ],
+        className="page-header",
+    )
+    main = html.Main(
+        [
+            trials_card(),
+            efficacy_card(),
+            toxicity_card(),
+            html.Div([dosing_card(), survival_card(options["surv_trial"])], className="two-up cards"),
+            sources_card(sources),
+        ],
+        className="views",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.STATE),
+            header,
+            html.Div([filter_panel(options), main], className="body"),
+        ],
+        className="page",
+    )

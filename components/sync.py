@@ -1,0 +1,64 @@
+"""Keeping URL, filter controls and selection in step: pure functions, no Dash imports.
+
+One callback calls `next_state`; what triggered it decides where the new state comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from components import ids
+from evidence.state import ViewState, parse_query
+
+_FIELDS = tuple(ids.FILTERS)
+
+
+def controls_to_state(values: list) -> ViewState:
+    """ViewState from control values, in ids.FILTERS order."""
+    raw = dict(zip(_FIELDS, values))
+    raw["derived"] = "show" in (raw.get("derived") or [])
+    raw["highlight"] = raw.get("highlight") or ""
+    raw["surv_trial"] = raw.get("surv_trial") or ""
+    return ViewState.from_dict(raw)
+
+
+def state_to_controls(state: ViewState) -> list:
+    """Control values for a state, in ids.FILTERS order."""
+    values = state.as_dict()
+    values["derived"] = ["show"] if state.derived else []
+    values["highlight"] = state.highlight or None
+    values["surv_trial"] = state.surv_trial or None
+    return [values[name] for name in _FIELDS]
+
+
+def clicked_trial(click: dict | None) -> str:
+    """trial_id from a plotly clickData or an AG Grid cellClicked event ('' if none)."""
+    if not click:
+        return ""
+    if "points" in click:
+        points = click.get("points") or [{}]
+        custom = points[0].get("customdata")
+        if isinstance(custom, (list, tuple)) and custom:
+            return str(custom[0])
+        return str(custom) if isinstance(custom, str) else ""
+    return str(click.get("rowId") or "")
+
+
+def next_state(trigger: str | None, search: str | None, control_values: list, clicks: dict) -> tuple[ViewState, bool]:
+    """(new state, whether the controls must be rewritten to show it).
+
+    trigger: the id that fired (None on page load). Page load and back/forward read the URL;
+    Reset returns the defaults; a click on a trial in any view highlights it (a second click on
+    the highlighted trial clears it); a control change reads the controls.
+    """
+    if trigger in (None, ids.URL):
+        return parse_query(search), True
+    if trigger == ids.RESET:
+        return ViewState(), True
+    current = controls_to_state(control_values)
+    if trigger in clicks:
+        trial = clicked_trial(clicks[trigger])
+        if not trial:
+            return current, False
+        return replace(current, highlight="" if trial == current.highlight else trial), True
+    return current, False

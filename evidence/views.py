@@ -1,0 +1,215 @@
+"""What each dashboard view shows for a given view state: figure plus caption, no Dash.
+
+Each function filters the curated tables by the state, calls a pure figure builder and names the
+sources of what it shows. Callbacks call these and return the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from evidence.captions import sources_caption
+from evidence.contract import ENDPOINT_LABELS
+from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.figures import dosing as dosing_figures
+from evidence.figures import efficacy as efficacy_figures
+from evidence.figures import survival as survival_figures
+from evidence.figures import toxicity as toxicity_figures
+from evidence.loading import CuratedData
+from evidence.state import ViewState, filter_tables, selected_trial_ids
+from evidence.theme import empty_figure
+
+NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
+
+
+@dataclass(frozen=True)
+class Panel:
+    figure: go.Figure
+    caption: str
+    note: str = ""
+
+
+def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
+    return filter_tables(data.tables, state)
+
+
+def _highlight(state: ViewState) -> str | None:
+    return state.highlight or None
+
+
+def filter_options(data: CuratedData) -> dict[str, list[dict]]:
+    """Options for every filter control, from the data (value and visible label)."""
+    trials = data.trials
+
+    def values(column: str) -> list[dict]:
+        return [{"label": str(v), "value": str(v)} for v in dict.fromkeys(trials[column].dropna().astype(str))]
+
+    labels = {t.trial_id: f"{t.trial_id} ({t.agent}, phase {t.phase})" for t in trials.itertuples()}
+    organ = data.adverse_events.loc[data.adverse_events.level == "term", "soc"]
+    return {
+        "disease": values("disease_group"),
+        "agent": values("agent"),
+        "trial": [{"label": labels[t], "value": t} for t in trials.trial_id],
+        "phase": values("phase"),
+        "setting": values("setting"),
+        "status": values("status"),
+        "organ": [{"label": s, "value": s} for s in sorted(organ.dropna().unique())],
+        "highlight": [{"label": t, "value": t} for t in trials.trial_id],
+        "surv_trial": [
+            {"label": t, "value": t}
+            for t in trials.trial_id
+            if ((data.efficacy.trial_id == t) & (data.efficacy.statistic == "median")).any()
+        ],
+    }
+
+
+def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
+    """Rows of the trials overview grid (plain values; the grid escapes text)."""
+    tables = _tables(data, state)
+    rows = []
+    for t in tables["trials"].itertuples():
+        arms = tables["arms"][tables["arms"].trial_id == t.trial_id]
+        rows.append(
+            {
+                "trial_id": t.trial_id,
+                "agent": t.agent,
+                "disease": t.disease,
+                "setting": t.setting,
+                "phase": t.phase,
+                "design": t.design,
+                "blinding": t.blinding or "not stated",
+                "status": t.status,
+                "stop_reason": t.stop_reason or "",
+                "n_planned": None if pd.isna(t.n_planned) else int(t.n_planned),
+                "n_enrolled": None if pd.isna(t.n_enrolled) else int(t.n_enrolled),
+                "arms": "; ".join(arms.label),
+                "source": t.source,
+                "highlighted": t.trial_id == state.highlight,
+            }
+        )
+    return rows
+
+
+def design_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    if t["trials"].empty:
+        return Panel(empty_figure(NO_TRIALS), "")
+    fig = efficacy_figures.design_vs_outcome(t["design"], t["efficacy"], t["trials"], t["arms"], highlight=_highlight(state))
+    caption = sources_caption([t["design"], t["trials"]], data.sources, ["Observed values as reported"])
+    return Panel(fig, caption)
+
+
+def forest_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    label = ENDPOINT_LABELS[state.endpoint]
+    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    if rows.empty:
+        return Panel(empty_figure(f"No hazard ratio for {label} in the selected trials."), "")
+    pooled = efficacy_figures.pooled_hazard_ratio(rows)
+    fig = efficacy_figures.hazard_ratio_forest(rows, label, highlight=_highlight(state), pooled=pooled)
+    notes = ["Every hazard ratio is experimental versus control"]
+    if pooled is None:
+        notes.append("No pooled estimate: fewer than two trials report this hazard ratio with a CI")
+    return Panel(fig, sources_caption([rows], data.sources, notes))
+
+
+def medians_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    fig = efficacy_figures.medians_by_arm(t["efficacy"], t["arms"], t["trials"], state.endpoint, highlight=_highlight(state))
+    shown = t["efficacy"][(t["efficacy"].endpoint == state.endpoint) & (t["efficacy"].statistic == "median")]
+    return Panel(fig, sources_caption([shown], data.sources) if not shown.empty else "")
+
+
+def rates_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
+    if not state.derived and "derived" in rows.columns:
+        rows = rows.assign(ci_low=rows.ci_low.where(~rows.derived), ci_high=rows.ci_high.where(~rows.derived))
+    fig = efficacy_figures.rates_by_arm(rows, highlight=_highlight(state))
+    notes = ["Open diamonds: 95% CI computed here (Clopper–Pearson exact), not printed in the source"]
+    return Panel(fig, sources_caption([rows], data.sources, notes) if not rows.empty else "")
+
+
+def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    matrix = toxicity_figures.toxicity_matrix(
+        t["adverse_events"],
+        t["arms"],
+        t["trials"],
+        state.grade,
+        organ_classes=list(state.organ) or None,
+        search=state.tox_search,
+        sort=state.tox_sort,
+        top_n=state.tox_top,
+        include_derived=state.derived,
+    )
+    differences = toxicity_figures.toxicity_differences(matrix) if state.tox_mode == "difference" else None
+    fig = toxicity_figures.toxicity_heatmap(matrix, mode=state.tox_mode, highlight=_highlight(state), differences=differences)
+    reported = matrix[matrix.get("reported", pd.Series(True, index=matrix.index)).astype(bool)] if not matrix.empty else matrix
+    notes = ["Grey NR cells: not reported for that arm and grade (not the same as 0%)"]
+    if state.tox_mode == "difference":
+        notes.append("Difference = experimental minus control, 95% CI by the Newcombe hybrid score method")
+    return Panel(fig, sources_caption([reported], data.sources, notes) if not matrix.empty else "")
+
+
+def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
+    fig = dosing_figures.dose_ramp_figure(schedule, highlight=_highlight(state))
+    notes = [
+        "Relative dose intensity and cumulative doses are derived from the reported mean daily doses",
+        "A 28-day cycle is assumed where the source states none",
+    ]
+    return Panel(fig, sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
+
+
+def what_if_panel(state: ViewState) -> Panel:
+    try:
+        ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
+    except ValueError as err:
+        return Panel(empty_figure(str(err)), "")
+    fig = dosing_figures.what_if_figure(ramp)
+    last = ramp.iloc[-1]
+    note = (
+        f"After {len(ramp)} cycles of 28 days this ramp delivers {last.cumulative_mg / 1000:.1f} g against "
+        f"{last.cumulative_full_dose_mg / 1000:.1f} g at full dose: a deficit of {last.deficit_mg / 1000:.1f} g "
+        f"({last.deficit_pct:.1f}%)."
+    )
+    return Panel(fig, "Hypothetical schedule computed from your inputs; not trial data.", note)
+
+
+def survival_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    options = [o["value"] for o in filter_options(data)["surv_trial"] if o["value"] in set(t["trials"].trial_id)]
+    trial_id = state.surv_trial if state.surv_trial in options else (state.highlight if state.highlight in options else "")
+    if not trial_id:
+        trial_id = options[0] if options else ""
+    if not trial_id:
+        return Panel(empty_figure("No selected trial reports a median for a survival endpoint."), "")
+    ipd = t.get("survival_ipd")
+    if ipd is not None and not ipd[(ipd.trial_id == trial_id) & (ipd.endpoint == state.endpoint)].empty:
+        fig, stats = survival_figures.kaplan_meier_figure(ipd, t["arms"], trial_id, state.endpoint)
+        return Panel(fig, "Kaplan–Meier estimates from patient-level data (lifelines).")
+    fig, notes = survival_figures.model_based_curves(t["efficacy"], t["comparisons"], t["arms"], t["trials"], trial_id, state.endpoint)
+    shown = t["efficacy"][t["efficacy"].trial_id == trial_id]
+    caption = sources_caption(
+        [shown, t["comparisons"][t["comparisons"].trial_id == trial_id]],
+        data.sources,
+        ["Dashed curves are model-based, not patient data"] + list(notes),
+    )
+    return Panel(fig, caption)
+
+
+def sources_rows(data: CuratedData) -> list[dict]:
+    return data.sources.fillna("").to_dict("records")
+
+
+def selection_summary(data: CuratedData, state: ViewState) -> str:
+    ids = selected_trial_ids(data.trials, state)
+    text = f"{len(ids)} of {len(data.trials)} trials shown"
+    if state.highlight:
+        text += f"; highlighted: {state.highlight}"
+    return text
