@@ -1,0 +1,46 @@
+"""URL / controls / click synchronisation, called as plain functions (no browser)."""
+
+from components import ids
+from components.sync import clicked_trial, controls_to_state, next_state, state_to_controls
+from evidence.state import ViewState
+
+
+def test_controls_and_state_round_trip():
+    state = ViewState(trial=("PASO",), derived=False, highlight="E2100", grade="all", tox_top=40)
+    assert controls_to_state(state_to_controls(state)) == state
+
+
+def test_page_load_reads_the_url_and_rewrites_controls():
+    state, rewrite = next_state(None, "?endpoint=OS&highlight=PASO", state_to_controls(ViewState()), {})
+    assert (state.endpoint, state.highlight, rewrite) == ("OS", "PASO", True)
+
+
+def test_control_change_reads_controls_without_rewriting_them():
+    controls = state_to_controls(ViewState(grade="all"))
+    state, rewrite = next_state(ids.FILTERS["grade"], "?grade=3", controls, {})
+    assert state.grade == "all" and rewrite is False
+
+
+def test_reset_returns_defaults():
+    state, rewrite = next_state(ids.RESET, "?grade=all", state_to_controls(ViewState(grade="all")), {})
+    assert state == ViewState() and rewrite
+
+
+def test_click_on_forest_highlights_trial_and_second_click_clears_it():
+    click = {"points": [{"customdata": ["E2100", ""], "x": 0.6}]}
+    state, rewrite = next_state(ids.FOREST, "", state_to_controls(ViewState()), {ids.FOREST: click})
+    assert state.highlight == "E2100" and rewrite
+    again, _ = next_state(ids.FOREST, "", state_to_controls(state), {ids.FOREST: click})
+    assert again.highlight == ""
+
+
+def test_grid_row_click_highlights_trial():
+    state, _ = next_state(ids.TRIAL_GRID, "", state_to_controls(ViewState()), {ids.TRIAL_GRID: {"rowId": "PASO", "colId": "agent"}})
+    assert state.highlight == "PASO"
+
+
+def test_clicked_trial_tolerates_odd_payloads():
+    assert clicked_trial(None) == ""
+    assert clicked_trial({"points": []}) == ""
+    assert clicked_trial({"points": [{"x": 1}]}) == ""
+    assert clicked_trial({"points": [{"customdata": "PASO"}]}) == "PASO"
