@@ -63,7 +63,7 @@ def read_table_text(table: Table, text: bytes | None, file_label: str) -> tuple[
     if text is None:
         return fail(None, None, "the file to exist", "no such file")
     if text.startswith(b"\xef\xbb\xbf"):
-        return fail(1, None, "UTF-8 without a byte-order mark", "a UTF-8 byte-order mark (BOM)")
+        return fail(1, table.columns[0].name, "UTF-8 without a byte-order mark", "a UTF-8 byte-order mark (BOM)")
     try:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -82,7 +82,7 @@ def read_table_text(table: Table, text: bytes | None, file_label: str) -> tuple[
             records.append((line, record))
             line = reader.line_num + 1
     except csv.Error as err:
-        return fail(reader.line_num, None, "well-formed CSV quoting", str(err))
+        return fail(line, None, "well-formed CSV quoting (a record starting here)", str(err))
 
     header_line, header = records[0]
     header = [h.strip() for h in header]
@@ -108,8 +108,9 @@ def read_table_text(table: Table, text: bytes | None, file_label: str) -> tuple[
         if not record or all(not cell.strip() for cell in record):
             continue  # blank line
         if len(record) != width:
+            column = header[len(record)] if len(record) < width else f"(extra field {width + 1})"
             problems.append(
-                Problem(file_label, line_no, None, f"{width} fields as in the header", f"{len(record)} fields")
+                Problem(file_label, line_no, column, f"{width} fields as in the header", f"{len(record)} fields")
             )
             continue
         rows.append([cell.strip() for cell in record])
@@ -242,6 +243,7 @@ def validate_files(files: dict[str, bytes | None]) -> tuple[CuratedData | None, 
     problems: list[Problem] = []
     typed_tables: dict[str, pd.DataFrame] = {}
     raw_tables: dict[str, pd.DataFrame] = {}
+    bad_rows: dict[str, set[int]] = {}
     for name, table in TABLES.items():
         content = files.get(name)
         if content is None and table.optional:
@@ -255,7 +257,8 @@ def validate_files(files: dict[str, bytes | None]) -> tuple[CuratedData | None, 
         problems += check_columns(table, typed, table.file, bad_cells)
         typed_tables[name] = typed
         raw_tables[name] = raw
-    problems += check_relations(typed_tables, raw_tables)
+        bad_rows[name] = {line for line, _ in bad_cells}
+    problems += check_relations(typed_tables, raw_tables, bad_rows)
     errors = [p for p in problems if p.severity == "error"]
     warnings = tuple(p for p in problems if p.severity == "warning")
     if errors:

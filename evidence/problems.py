@@ -22,7 +22,8 @@ class Problem:
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        found = self.found if isinstance(self.found, str) else repr(self.found)
+        value = self.found.item() if hasattr(self.found, "item") else self.found  # numpy -> plain
+        found = value if isinstance(value, str) else repr(value)
         if found == "":
             found = "an empty cell"
         label = "warning: " if self.severity == "warning" else ""

@@ -37,7 +37,11 @@ def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, pd.Series]]:
     yield from frame.iterrows()
 
 
-def check_relations(tables: Tables, raw: Tables) -> list[Problem]:
+def check_relations(tables: Tables, raw: Tables, bad_rows: dict[str, set[int]] | None = None) -> list[Problem]:
+    """Every cross-column and cross-table problem. Rows with a cell of the wrong type are left
+    out (that cell is already reported; checking the rest would report it twice)."""
+    bad_rows = bad_rows or {}
+    tables = {name: frame.drop(index=list(bad_rows.get(name, ()))) for name, frame in tables.items()}
     problems: list[Problem] = []
     for check in (
         _sources_resolve,
@@ -201,6 +205,8 @@ def _comparison_values(tables: Tables, raw: Tables) -> Iterator[Problem]:
         yield from _ci_problems(file, line, row)
         if _present(row.experimental_arm) and row.experimental_arm == row.control_arm:
             yield Problem(file, line, "control_arm", "an arm other than experimental_arm", row.control_arm)
+        if str(row.endpoint).startswith("AE_") and not _present(row.term):
+            yield Problem(file, line, "term", "a harmonized term for an adverse-event endpoint", "")
         if not _present(row.p_value, row.p_text):
             if _present(row.p_value) and not _present(row.p_text):
                 yield Problem(file, line, "p_text", "the P value as printed", "")
@@ -215,8 +221,6 @@ def _comparison_values(tables: Tables, raw: Tables) -> Iterator[Problem]:
             ok = False
         if not ok:
             yield Problem(file, line, "p_text", f"the printed form of p_value {row.p_value:g}", text)
-        if str(row.endpoint).startswith("AE_") and not _present(row.term):
-            yield Problem(file, line, "term", "a harmonized term for an adverse-event endpoint", "")
 
 
 def _adverse_event_values(tables: Tables, raw: Tables) -> Iterator[Problem]:

@@ -1,0 +1,623 @@
+"""Adverse-event heatmap: % of patients per harmonized term and trial arm, or the between-arm difference.
+
+Tidy tables (`toxicity_matrix`, `toxicity_differences`) are separate from drawing
+(`toxicity_heatmap`). A cell with no row in `adverse_events` is *not reported* (grey "NR"), which is
+never the same as a reported 0%. Every computed value says "derived (<method>)" on hover.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import textwrap
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from evidence import theme
+from evidence.contract import GRADES
+from evidence.stats import counts_from_percent, risk_difference_ci
+
+SORTS = ("rate", "difference", "soc")
+MODES = ("rate", "difference")
+GRADE_LABELS = {"all": "All grades", "3": "Grade 3", "4": "Grade 4", "3-4": "Grade 3–4"}
+_ROLE_ORDER = {"control": 0, "experimental": 1, "single": 2}
+
+MATRIX_COLUMNS = [
+    "term", "soc", "trial_id", "arm_id", "column_label", "arm_label", "role", "grade",
+    "pct", "pct_derived", "count", "n_at_risk", "term_reported", "ctcae_version", "source",
+    "derived", "derived_method", "discrepancy", "reported", "hidden_derived",
+    "term_order", "column_order",
+]  # fmt: skip
+DIFFERENCE_COLUMNS = [
+    "term", "soc", "trial_id", "arm_e", "arm_c", "column_label", "diff", "ci_low", "ci_high",
+    "method", "derived", "note", "count_e", "n_e", "pct_e", "count_c", "n_c", "pct_c",
+    "counts_back_calculated", "count_e_back_calculated", "count_c_back_calculated", "term_order",
+]  # fmt: skip
+NEWCOMBE = "Newcombe hybrid score"
+ROW_PX = 28
+MIN_PLOT_PX = 190  # a short selection still leaves room for the colour bar
+
+
+def _plot_px(n_rows: int) -> int:
+    """Height of the cell area: 28 px per term row, never shorter than the colour bar."""
+    return max(ROW_PX * n_rows, MIN_PLOT_PX)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _esc(value) -> str:
+    """Data text made safe for plotly's HTML-like label markup (no tag in data is ever rendered)."""
+    return "" if _missing(value) else html.escape(str(value), quote=False)
+
+
+def _wrap(text: str, width: int, max_lines: int | None = None) -> str:
+    """Escape then wrap plain text onto <br>-separated lines; '…' when lines run out."""
+    lines = textwrap.wrap(str(text), width=width) or [""]
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: max(1, width - 1)].rstrip() + "…"
+    return "<br>".join(_esc(line) for line in lines)
+
+
+def _short_arm_label(arm_id: str, label) -> str:
+    """'Arm B: paclitaxel + sorafenib' -> 'B: paclitaxel + sorafenib' (the arm id leads once)."""
+    text = "" if _missing(label) else str(label)
+    text = re.sub(r"^\s*Arm\s+\S+\s*:\s*", "", text)
+    return f"{arm_id}: {text}" if text else str(arm_id)
+
+
+def _derived_method(source) -> str:
+    """The curators' method note from a 'SOURCE: Table 2 (grade 3 + grade 4, computed)' locator."""
+    match = re.search(r"\(([^()]*computed[^()]*)\)", "" if _missing(source) else str(source))
+    if match:
+        return re.sub(r",?\s*computed\s*$", "", match.group(1)).strip() or "computed by the curators"
+    return "computed by the curators, see source"
+
+
+def _columns(adverse_events: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    """Trial × arm columns: every arm of each trial that reports term-level events, in trial order,
+    control before experimental."""
+    term_rows = adverse_events[adverse_events["level"] == "term"]
+    trial_ids = list(dict.fromkeys(term_rows["trial_id"]))
+    trial_rank = {t: i for i, t in enumerate(trials["trial_id"])} if trials is not None else {}
+    trial_ids.sort(key=lambda t: (trial_rank.get(t, len(trial_rank)), t))
+    rows = []
+    known = arms[arms["trial_id"].isin(trial_ids)] if arms is not None and not arms.empty else arms
+    for trial_id in trial_ids:
+        trial_arms = known[known["trial_id"] == trial_id] if known is not None else pd.DataFrame()
+        arm_ids = list(trial_arms["arm_id"]) if not trial_arms.empty else []
+        # Arms present in adverse_events but missing from arms.csv still get a column.
+        arm_ids += [a for a in dict.fromkeys(term_rows.loc[term_rows.trial_id == trial_id, "arm_id"]) if a not in arm_ids]
+        for arm_id in arm_ids:
+            match = trial_arms[trial_arms["arm_id"] == arm_id] if not trial_arms.empty else trial_arms
+            label = match["label"].iloc[0] if not match.empty else None
+            role = match["role"].iloc[0] if not match.empty else "single"
+            short = _short_arm_label(arm_id, label)
+            rows.append(
+                dict(
+                    trial_id=trial_id,
+                    arm_id=arm_id,
+                    role=role,
+                    arm_label=short,
+                    column_label=f"{trial_id} · {short}",
+                    _trial_rank=trial_ids.index(trial_id),
+                    _role_rank=_ROLE_ORDER.get(role, 3),
+                )
+            )
+    columns = pd.DataFrame(rows, columns=["trial_id", "arm_id", "role", "arm_label", "column_label", "_trial_rank", "_role_rank"])
+    columns = columns.sort_values(["_trial_rank", "_role_rank", "arm_id"], kind="stable").reset_index(drop=True)
+    columns["column_order"] = range(len(columns))
+    return columns.drop(columns=["_trial_rank", "_role_rank"])
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+# ---------------------------------------------------------------- tidy tables
+
+
+def toxicity_matrix(
+    adverse_events: pd.DataFrame,
+    arms: pd.DataFrame,
+    trials: pd.DataFrame,
+    grade: str,
+    organ_classes: list[str] | None = None,
+    search: str = "",
+    sort: str = "rate",
+    top_n: int | None = 30,
+    include_derived: bool = True,
+) -> pd.DataFrame:
+    """Long table for the heatmap: one row per (harmonized term, trial × arm) for one grade band.
+
+    Cells without a source row are kept with `reported=False` and `pct` NaN, so the figure can tell
+    "not reported" from 0%. `pct` is the printed percentage, or count / n_at_risk × 100 when only
+    the count is printed (`pct_derived=True`). `organ_classes` None or empty = all classes; `search`
+    matches term or term as reported, case-insensitively; `sort` is "rate" (highest percentage in
+    any arm first), "difference" (largest experimental − control first) or "soc" (organ class, then
+    term); `top_n` keeps that many terms after sorting (None = all). With `include_derived=False`
+    rows the curators computed are hidden and shown as not reported (`hidden_derived=True`).
+    """
+    if grade not in GRADES:
+        raise ValueError(f"grade must be one of {', '.join(GRADES)}; got {grade!r}")
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}; got {sort!r}")
+    if top_n is not None and (isinstance(top_n, bool) or int(top_n) != top_n or top_n < 1):
+        raise ValueError(f"top_n must be a whole number >= 1 or None; got {top_n!r}")
+    if adverse_events is None or adverse_events.empty:
+        return _empty(MATRIX_COLUMNS)
+
+    columns = _columns(adverse_events, arms, trials)
+    rows = adverse_events[(adverse_events["level"] == "term") & (adverse_events["grade"] == grade)].copy()
+    rows["derived"] = rows["derived"].fillna(False).astype(bool)
+    hidden = rows[rows["derived"]] if not include_derived else rows.iloc[0:0]
+    if not include_derived:
+        rows = rows[~rows["derived"]]
+    rows = rows.merge(columns[["trial_id", "arm_id"]], on=["trial_id", "arm_id"], how="inner")
+
+    # Terms offered: every term with a row in this grade band (hidden derived rows keep their term,
+    # so hiding a sum shows "NR" rather than silently dropping the row).
+    all_rows = pd.concat([rows, hidden], ignore_index=True)
+    if all_rows.empty or columns.empty:
+        return _empty(MATRIX_COLUMNS)
+    soc_of = all_rows.groupby("term", sort=False)["soc"].agg(lambda s: s.mode().iloc[0] if not s.mode().empty else s.iloc[0])
+    terms = pd.DataFrame({"term": soc_of.index, "soc": soc_of.values})
+
+    if organ_classes:
+        terms = terms[terms["soc"].isin(list(organ_classes))]
+    needle = (search or "").strip().casefold()
+    if needle:
+        reported_names = all_rows.groupby("term")["term_reported"].agg(lambda s: " | ".join(s.dropna().astype(str)))
+        haystack = terms["term"].astype(str) + " | " + terms["term"].map(reported_names).fillna("")
+        terms = terms[haystack.str.casefold().str.contains(needle, regex=False)]
+    if terms.empty:
+        return _empty(MATRIX_COLUMNS)
+
+    # Full grid term × column; a missing row is "not reported".
+    grid = terms.merge(columns, how="cross")
+    keep = ["trial_id", "arm_id", "term", "count", "pct", "n_at_risk", "term_reported", "ctcae_version", "source", "derived", "discrepancy"]
+    grid = grid.merge(rows[keep], on=["trial_id", "arm_id", "term"], how="left")
+    grid["grade"] = grade
+    computed = grid["pct"].isna() & grid["count"].notna() & grid["n_at_risk"].notna()
+    grid["pct_derived"] = computed
+    grid["pct"] = grid["pct"].astype(float)
+    # Percent of patients at risk from the printed count: 100 × count / n_at_risk.
+    grid.loc[computed, "pct"] = 100.0 * grid.loc[computed, "count"].astype(float) / grid.loc[computed, "n_at_risk"].astype(float)
+    grid["reported"] = grid["pct"].notna()
+    grid["derived"] = grid["derived"].astype("boolean").fillna(False).astype(bool) & grid["reported"]
+    grid["derived_method"] = [
+        _derived_method(src) if d else ("count / n at risk" if pc else None)
+        for src, d, pc in zip(grid["source"], grid["derived"], grid["pct_derived"])
+    ]
+    hidden_keys = set(zip(hidden["trial_id"], hidden["arm_id"], hidden["term"]))
+    grid["hidden_derived"] = [(t, a, term) in hidden_keys for t, a, term in zip(grid.trial_id, grid.arm_id, grid.term)]
+    for column in ("term_reported", "ctcae_version", "source", "discrepancy"):
+        grid[column] = grid[column].astype(object).where(grid[column].notna(), None)
+
+    # Order terms.
+    rate = grid.groupby("term")["pct"].max()
+    summary = terms.set_index("term").assign(max_pct=rate).fillna({"max_pct": -1.0})
+    if sort == "rate":
+        summary = summary.assign(_t=summary.index.str.casefold()).sort_values(["max_pct", "_t"], ascending=[False, True])
+    elif sort == "soc":
+        summary = summary.assign(_s=summary["soc"].str.casefold(), _t=summary.index.str.casefold()).sort_values(["_s", "_t"])
+    else:
+        diffs = toxicity_differences(grid.assign(term_order=0))
+        best = diffs.groupby("term")["diff"].max() if not diffs.empty else pd.Series(dtype=float)
+        summary = summary.assign(max_diff=best.reindex(summary.index).astype(float).fillna(-np.inf), _t=summary.index.str.casefold())
+        summary = summary.sort_values(["max_diff", "max_pct", "_t"], ascending=[False, False, True])
+    if top_n is not None:
+        summary = summary.head(int(top_n))
+    order = {term: i for i, term in enumerate(summary.index)}
+    grid = grid[grid["term"].isin(order)].copy()
+    grid["term_order"] = grid["term"].map(order).astype(int)
+    grid = grid.sort_values(["term_order", "column_order"]).reset_index(drop=True)
+    return grid[MATRIX_COLUMNS]
+
+
+def _count_for(count, pct, n) -> tuple[int | None, bool]:
+    """(count, back_calculated): the printed count, or the one count that reproduces the printed pct."""
+    if not _missing(count):
+        return int(count), False
+    if _missing(pct) or _missing(n):
+        return None, False
+    pct, n = float(pct), int(n)
+    # Back-calculation (evidence.stats.counts_from_percent): the unique k with 100·k/n rounding to pct.
+    # A whole-number percent may have been printed without a decimal ("25%"), so 0 decimals is tried
+    # when one decimal finds no unique count.
+    found = counts_from_percent(pct, n, decimals=1)
+    if found is None and float(pct).is_integer():
+        found = counts_from_percent(pct, n, decimals=0)
+    return found, found is not None
+
+
+def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Experimental minus control, in percentage points, per (term, trial), with a 95% CI.
+
+    CI by the Newcombe hybrid score method (`evidence.stats.risk_difference_ci`) from counts; a
+    missing count is back-calculated from pct and n_at_risk (`counts_from_percent`, marked derived);
+    when no unique count exists, the difference of percentages is given without a CI. A row with
+    `diff` NaN means one of the two arms did not report the term.
+    """
+    if matrix is None or matrix.empty:
+        return _empty(DIFFERENCE_COLUMNS)
+    out = []
+    for trial_id, cells in matrix.groupby("trial_id", sort=False):
+        controls = list(dict.fromkeys(cells.loc[cells["role"] == "control", "arm_id"]))
+        experimentals = list(dict.fromkeys(cells.loc[cells["role"] == "experimental", "arm_id"]))
+        if len(controls) != 1 or not experimentals:
+            continue  # a difference needs exactly one control arm
+        arm_c = controls[0]
+        for arm_e in experimentals:
+            for term, pair in cells[cells["arm_id"].isin([arm_e, arm_c])].groupby("term", sort=False):
+                e = pair[pair["arm_id"] == arm_e].iloc[0]
+                c = pair[pair["arm_id"] == arm_c].iloc[0]
+                row = dict(
+                    term=term,
+                    soc=e["soc"],
+                    trial_id=trial_id,
+                    arm_e=arm_e,
+                    arm_c=arm_c,
+                    column_label=f"{trial_id} · {arm_e} vs {arm_c}",
+                    diff=np.nan,
+                    ci_low=np.nan,
+                    ci_high=np.nan,
+                    method="not reported in both arms",
+                    derived=False,
+                    note="",
+                    count_e=None,
+                    n_e=None if _missing(e["n_at_risk"]) else int(e["n_at_risk"]),
+                    pct_e=e["pct"],
+                    count_c=None,
+                    n_c=None if _missing(c["n_at_risk"]) else int(c["n_at_risk"]),
+                    pct_c=c["pct"],
+                    counts_back_calculated=False,
+                    count_e_back_calculated=False,
+                    count_c_back_calculated=False,
+                    term_order=e.get("term_order", 0),
+                )
+                if bool(e["reported"]) and bool(c["reported"]):
+                    count_e, back_e = _count_for(e["count"], e["pct"], e["n_at_risk"])
+                    count_c, back_c = _count_for(c["count"], c["pct"], c["n_at_risk"])
+                    notes = []
+                    if bool(e["derived"]) or bool(c["derived"]):
+                        notes.append("an input percentage is itself derived (" + (e["derived_method"] or c["derived_method"]) + ")")
+                    if count_e is not None and count_c is not None and row["n_e"] and row["n_c"]:
+                        diff, low, high = risk_difference_ci(count_e, row["n_e"], count_c, row["n_c"])
+                        row.update(diff=diff, ci_low=low, ci_high=high, count_e=count_e, count_c=count_c, method=NEWCOMBE)
+                        if back_e or back_c:
+                            row.update(counts_back_calculated=True, count_e_back_calculated=back_e, count_c_back_calculated=back_c)
+                            row["method"] = f"{NEWCOMBE}; counts back-calculated from percentages"
+                    else:
+                        # Difference of the printed percentages; no count reproduces them, so no CI.
+                        row.update(diff=float(e["pct"]) - float(c["pct"]), method="difference of percentages (no CI: counts not recoverable)")
+                        row.update(count_e=count_e, count_c=count_c)
+                        notes.insert(0, "no unique count reproduces the printed percentage, so no CI")
+                    row["derived"] = bool(notes) or row["counts_back_calculated"]
+                    row["note"] = "; ".join(notes)
+                out.append(row)
+    if not out:
+        return _empty(DIFFERENCE_COLUMNS)
+    frame = pd.DataFrame(out, columns=DIFFERENCE_COLUMNS)
+    for column in ("count_e", "n_e", "count_c", "n_c"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("diff", "ci_low", "ci_high", "pct_e", "pct_c"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def _rate_hover(cell: pd.Series) -> str:
+    head = f"<b>{_esc(cell.term)}</b><br>{_esc(cell.soc)}<br>{_esc(cell.column_label)}<br>{GRADE_LABELS[cell.grade]}: "
+    if not cell.reported:
+        reason = (
+            "derived value hidden (derived values switched off)"
+            if cell.hidden_derived
+            else "not reported (no row in the source for this arm and grade)"
+        )
+        return head + reason
+    n = "" if _missing(cell.n_at_risk) else int(cell.n_at_risk)
+    if not _missing(cell["count"]):
+        value = f"{int(cell['count'])}/{n} ({cell.pct:.1f}%)"
+    else:
+        value = f"{cell.pct:.1f}% of {n} (count not printed)"
+    parts = [head + value]
+    if cell.derived or cell.pct_derived:
+        parts.append(f"derived ({_esc(cell.derived_method)})")
+    parts.append(f"term as reported: {_esc(cell.term_reported)}")
+    if not _missing(cell.ctcae_version):
+        parts.append(f"CTCAE / NCI-CTC version {_esc(cell.ctcae_version)}")
+    parts.append(f"source: {_wrap(cell.source, 70)}")
+    if not _missing(cell.discrepancy):
+        parts.append("source discrepancy: " + _wrap(cell.discrepancy, 70))
+    return "<br>".join(parts)
+
+
+def _difference_hover(row: pd.Series, column_label: str) -> str:
+    head = f"<b>{_esc(row.term)}</b><br>{_esc(row.soc)}<br>{_esc(column_label)}<br>"
+    if _missing(row["diff"]):
+        return head + "not reported in both arms for this grade band: no difference"
+    counts = []
+    for side in ("e", "c"):
+        count, n, pct = row[f"count_{side}"], row[f"n_{side}"], row[f"pct_{side}"]
+        if _missing(count) or _missing(n):
+            counts.append(f"{pct:.1f}% of {'?' if _missing(n) else int(n)}")
+        elif row[f"count_{side}_back_calculated"]:
+            counts.append(f"{int(count)}/{int(n)} (back-calculated from {pct:.1f}%)")
+        else:
+            counts.append(f"{int(count)}/{int(n)}")
+    ci = (
+        f" (95% CI {row.ci_low:.1f} to {row.ci_high:.1f})"
+        if not _missing(row.ci_low)
+        else " (no CI: counts not recoverable from the percentages)"
+    )
+    parts = [
+        head + f"experimental − control: {row['diff']:+.1f} percentage points{ci}",
+        f"{_esc(row.arm_e)}: {counts[0]} vs {_esc(row.arm_c)}: {counts[1]}",
+        f"derived ({_esc(row.method)})",
+    ]
+    if row.note:
+        parts.append(_wrap(row.note, 70))
+    return "<br>".join(parts)
+
+
+def _tick(trial_id: str, second_line: str, highlight: str | None) -> str:
+    """Two-line column label; the trial id is bolded (our own markup) when highlighted."""
+    trial = _esc(trial_id)
+    if highlight is not None and trial_id == highlight:
+        trial = f"<b>{trial} ★</b>"
+    return f"{trial}<br>{_wrap(second_line, 22, max_lines=2)}"
+
+
+def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
+    """Organ-class labels beside each run of consecutive rows, with separators between runs."""
+    annotations, shapes = [], []
+    runs = sum(1 for k in range(len(row_socs)) if k == 0 or row_socs[k] != row_socs[k - 1])
+    grouped = runs == len(set(row_socs))  # separators only when each organ class is one block
+    start = 0
+    for i in range(1, len(row_socs) + 1):
+        if i == len(row_socs) or row_socs[i] != row_socs[start]:
+            run = i - start
+            annotations.append(
+                dict(
+                    text=_wrap(row_socs[start], 30, max_lines=max(1, 2 * run)),
+                    x=1.0, xref="paper", xanchor="left", xshift=10,
+                    y=(start + i - 1) / 2.0, yref="y", yanchor="middle",
+                    showarrow=False, align="left", font=dict(size=11, color="#444"),
+                )
+            )  # fmt: skip
+            # Bracket just right of the plot area: anchored at paper x = 1, offset in pixels.
+            shapes.append(
+                dict(
+                    type="line", xref="paper", xsizemode="pixel", xanchor=1.0, x0=4, x1=4, yref="y",
+                    y0=start - 0.42, y1=i - 1 + 0.42, line=dict(color="#888", width=2),
+                )
+            )  # fmt: skip
+            if i < len(row_socs) and grouped:
+                shapes.append(
+                    dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=i - 0.5, y1=i - 0.5, line=dict(color="#555", width=1.5))
+                )
+            start = i
+    return annotations, shapes
+
+
+def _layout(fig: go.Figure, n_rows: int, tick_vals, tick_text, title: str) -> None:
+    top, bottom = 125, 70
+    fig.update_layout(
+        template=theme.TEMPLATE_NAME,
+        title=dict(text=title, y=1.0, yref="container", yanchor="top", x=0, xanchor="left", pad=dict(t=12, l=12)),
+        height=_plot_px(n_rows) + top + bottom,
+        margin=dict(l=230, r=330, t=top, b=bottom),
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=0.0, yref="container", yanchor="bottom"),
+        plot_bgcolor="white",
+        clickmode="event",
+    )
+    fig.update_xaxes(
+        tickvals=tick_vals, ticktext=tick_text, side="top", showgrid=False, ticks="",
+        range=[-0.5, len(tick_vals) - 0.5], zeroline=False, fixedrange=True,
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", zeroline=False, fixedrange=True)
+
+
+def _legend_keys(fig: go.Figure, derived: bool) -> None:
+    """Legend swatches explaining the grey NR cells and the derived-value marker."""
+    fig.add_trace(
+        go.Scatter(
+            x=[None], y=[None], mode="markers", name="NR = not reported (≠ 0%)", hoverinfo="skip",
+            marker=dict(symbol="square", size=14, color=theme.NOT_REPORTED_COLOUR, line=dict(color="#999", width=1)),
+        )
+    )  # fmt: skip
+    if derived:
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name="derived value (computed; method on hover)", hoverinfo="skip",
+                marker=dict(symbol=theme.DERIVED_SYMBOL, size=10, color="#1A1A1A", line=dict(width=1.5)),
+            )
+        )  # fmt: skip
+
+
+def toxicity_heatmap(
+    matrix: pd.DataFrame,
+    mode: str = "rate",
+    highlight: str | None = None,
+    differences: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Heatmap of % of patients (mode "rate", columns = trial × arm) or of experimental − control in
+    percentage points with 95% CIs (mode "difference", columns = trials). Grey "NR" = not reported."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if matrix is None or matrix.empty:
+        return theme.empty_figure("No adverse events match this selection.")
+    grade = matrix["grade"].iloc[0]
+    terms = matrix.drop_duplicates("term").sort_values("term_order")
+    term_index = {t: i for i, t in enumerate(terms["term"])}
+    y_text = [_wrap(t, 32, max_lines=1) for t in terms["term"]]
+    n_rows = len(term_index)
+
+    fig = go.Figure()
+    if mode == "rate":
+        cols = matrix.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
+        col_index = {(r.trial_id, r.arm_id): j for j, r in enumerate(cols.itertuples())}
+        n_cols = len(col_index)
+        z_rep = np.full((n_rows, n_cols), np.nan)
+        z_nr = np.full((n_rows, n_cols), np.nan)
+        text = [[""] * n_cols for _ in range(n_rows)]
+        hover = [[""] * n_cols for _ in range(n_rows)]
+        custom = [[[c.trial_id, c.arm_id] for c in cols.itertuples()] for _ in range(n_rows)]
+        derived_pts = []
+        for cell in matrix.itertuples(index=False):
+            cell = pd.Series(cell._asdict())
+            i, j = term_index[cell.term], col_index[(cell.trial_id, cell.arm_id)]
+            hover[i][j] = _rate_hover(cell)
+            if cell.reported:
+                z_rep[i, j] = cell.pct
+                text[i][j] = f"{cell.pct:.1f}"
+                if cell.derived or cell.pct_derived:
+                    derived_pts.append((i, j, cell))
+            else:
+                z_nr[i, j] = 0.0
+                text[i][j] = "NR"
+        zmax = max(10.0, math.ceil(np.nanmax(z_rep) / 10.0) * 10.0) if np.isfinite(z_rep).any() else 10.0
+        x = list(range(n_cols))
+        y = list(range(n_rows))
+        fig.add_trace(
+            go.Heatmap(
+                x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
+                colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
+                showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
+                name="not reported",
+            )
+        )  # fmt: skip
+        fig.add_trace(
+            go.Heatmap(
+                x=x, y=y, z=z_rep, text=text, texttemplate="%{text}", hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
+                colorscale=theme.RATE_SCALE, zmin=0, zmax=zmax, xgap=2, ygap=2, hoverongaps=False,
+                textfont=dict(size=12), name="% of patients",
+                colorbar=dict(
+                    title=dict(text="% of patients", side="right"), ticksuffix="%", x=1.0, xref="container",
+                    xanchor="right", lenmode="pixels", len=min(_plot_px(n_rows), 260), y=1.0, yanchor="top",
+                    thickness=16,
+                ),
+            )
+        )  # fmt: skip
+        if derived_pts:
+            # Derived cells: an open diamond in the cell's top-right corner (white on dark cells).
+            fig.add_trace(
+                go.Scatter(
+                    x=[j + 0.36 for i, j, _ in derived_pts], y=[i - 0.2 for i, j, _ in derived_pts],
+                    mode="markers", showlegend=False, name="derived",
+                    marker=dict(
+                        symbol=theme.DERIVED_SYMBOL, size=9,
+                        color=["white" if c.pct > 0.55 * zmax else "#1A1A1A" for _, _, c in derived_pts],
+                        line=dict(width=1.5),
+                    ),
+                    hovertext=[hover[i][j] for i, j, _ in derived_pts], hovertemplate="%{hovertext}<extra></extra>",
+                    customdata=[[c.trial_id, c.arm_id] for _, _, c in derived_pts],
+                )
+            )  # fmt: skip
+        ticks = [_tick(c.trial_id, c.arm_label, highlight) for c in cols.itertuples()]
+        title = f"Adverse events, {GRADE_LABELS[grade].lower()}: % of patients per arm"
+        highlight_cols = [j for j, c in enumerate(cols.itertuples()) if highlight is not None and c.trial_id == highlight]
+        _legend_keys(fig, bool(derived_pts))
+    else:
+        diffs = differences if differences is not None else toxicity_differences(matrix)
+        if diffs is None or diffs.empty:
+            return theme.empty_figure("No trial reports this grade band for both an experimental and a control arm.")
+        diffs = diffs[diffs["term"].isin(term_index)]
+        pairs = list(dict.fromkeys(zip(diffs["trial_id"], diffs["arm_e"], diffs["arm_c"])))
+        col_index = {p: j for j, p in enumerate(pairs)}
+        n_cols = len(pairs)
+        z = np.full((n_rows, n_cols), np.nan)
+        z_nr = np.full((n_rows, n_cols), np.nan)
+        text = [["NR"] * n_cols for _ in range(n_rows)]
+        hover = [[""] * n_cols for _ in range(n_rows)]
+        custom = [[[p[0], ""] for p in pairs] for _ in range(n_rows)]
+        arm_names = dict(zip(zip(matrix.trial_id, matrix.arm_id), matrix.arm_label))
+        labels = {p: f"{p[0]}: {arm_names.get((p[0], p[1]), p[1])} minus {arm_names.get((p[0], p[2]), p[2])}" for p in pairs}
+        for i in range(n_rows):
+            for j, p in enumerate(pairs):
+                z_nr[i, j] = 0.0
+                hover[i][j] = f"<b>{_esc(terms['term'].iloc[i])}</b><br>{_esc(labels[p])}<br>not reported in both arms"
+        derived_pts = []
+        for row in diffs.itertuples(index=False):
+            row = pd.Series(row._asdict())
+            i, j = term_index[row.term], col_index[(row.trial_id, row.arm_e, row.arm_c)]
+            hover[i][j] = _difference_hover(row, labels[(row.trial_id, row.arm_e, row.arm_c)])
+            if _missing(row["diff"]):
+                continue
+            z_nr[i, j] = np.nan
+            z[i, j] = row["diff"]
+            if _missing(row.ci_low):
+                text[i][j] = f"{row['diff']:+.1f} (no CI)"
+            else:
+                text[i][j] = f"{row['diff']:+.1f} [{row.ci_low:.1f}, {row.ci_high:.1f}]"
+            if row.derived:
+                derived_pts.append((i, j, row))
+        bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 10.0
+        bound = max(10.0, math.ceil(bound / 10.0) * 10.0)
+        x = list(range(n_cols))
+        y = list(range(n_rows))
+        fig.add_trace(
+            go.Heatmap(
+                x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
+                colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
+                showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
+                name="not reported",
+            )
+        )  # fmt: skip
+        fig.add_trace(
+            go.Heatmap(
+                x=x, y=y, z=z, text=text, texttemplate="%{text}", hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
+                colorscale=theme.DIFFERENCE_SCALE, zmid=0, zmin=-bound, zmax=bound, xgap=2, ygap=2,
+                hoverongaps=False, textfont=dict(size=12), name="experimental − control",
+                colorbar=dict(
+                    title=dict(text="experimental − control<br>(percentage points)", side="right"),
+                    x=1.0, xref="container", xanchor="right", y=1.0, yanchor="top", thickness=16,
+                    lenmode="pixels", len=min(_plot_px(n_rows), 300),
+                ),
+            )
+        )  # fmt: skip
+        if derived_pts:
+            fig.add_trace(
+                go.Scatter(
+                    x=[j + 0.42 for i, j, _ in derived_pts], y=[i - 0.2 for i, j, _ in derived_pts],
+                    mode="markers", showlegend=False, name="derived inputs",
+                    marker=dict(symbol=theme.DERIVED_SYMBOL, size=9, color="#1A1A1A", line=dict(width=1.5)),
+                    hovertext=[hover[i][j] for i, j, _ in derived_pts], hovertemplate="%{hovertext}<extra></extra>",
+                    customdata=[[r.trial_id, ""] for _, _, r in derived_pts],
+                )
+            )  # fmt: skip
+        ticks = [_tick(p[0], f"{p[1]} minus {p[2]}", highlight) for p in pairs]
+        title = (
+            f"Adverse events, {GRADE_LABELS[grade].lower()}: experimental − control "
+            f"(percentage points, 95% CI by {NEWCOMBE})"
+        )
+        highlight_cols = [j for j, p in enumerate(pairs) if highlight is not None and p[0] == highlight]
+        _legend_keys(fig, bool(derived_pts))
+        if derived_pts:
+            fig.data[-1].name = "derived inputs (counts back-calculated or summed; on hover)"
+
+    _layout(fig, n_rows, list(range(n_cols)), ticks, title)
+    fig.update_yaxes(tickvals=list(range(n_rows)), ticktext=y_text, range=[n_rows - 0.5, -0.5], autorange=False)
+    annotations, shapes = _soc_annotations(list(terms["soc"]))
+    fig.update_layout(annotations=annotations, shapes=shapes)
+    if highlight_cols:
+        fig.add_shape(
+            type="rect", xref="x", yref="y", x0=min(highlight_cols) - 0.5, x1=max(highlight_cols) + 0.5,
+            y0=-0.5, y1=n_rows - 0.5, line=dict(color=theme.HIGHLIGHT_COLOUR, width=3), fillcolor="rgba(0,0,0,0)",
+        )  # fmt: skip
+    return fig

@@ -1,0 +1,173 @@
+"""Sorafenib dose schedule, what-if ramp and their figures against the PASO report (Methods:
+200 mg bid, 200 + 400 mg, 400 mg bid from cycle 3; Results: mean daily dose 407, 545, 629 mg)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from evidence import theme
+from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.figures.dosing import dose_ramp_figure, what_if_figure
+from evidence.loading import load_dataset
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(DATA)
+
+
+@pytest.fixture(scope="module")
+def schedule(data):
+    return dose_schedule(data.dosing, data.arms, data.trials)
+
+
+def arm(schedule, trial_id):
+    return schedule[schedule.trial_id == trial_id].sort_values("cycle").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- dose_schedule
+
+
+def test_paso_planned_ramp_and_carry_forward(schedule):
+    paso = arm(schedule, "PASO")
+    assert list(paso.cycle) == [1, 2, 3, 4, 5, 6]
+    assert list(paso.planned_daily_mg) == [400, 600, 800, 800, 800, 800]
+    assert list(paso.carried_forward) == [False, False, False, True, True, True]
+    assert list(paso.planned_derived[:3]) == [True, True, False]  # 200 bid and 200 + 400 are summed
+    assert not paso.cycle_days_assumed.any() and set(paso.cycle_days) == {28}
+    assert (paso.day_start[0], paso.day_end[0], paso.day_start[2], paso.day_end[2]) == (1, 28, 57, 84)
+
+
+def test_paso_delivered_dose_and_relative_dose_intensity(schedule):
+    paso = arm(schedule, "PASO")
+    assert list(paso.delivered_mean_daily_mg[:3]) == [407, 545, 629]
+    assert paso.delivered_mean_daily_mg[3:].isna().all()  # not reported, not carried
+    # RDI vs full dose 800 mg: 407/800, 545/800, 629/800.
+    assert [round(v, 1) for v in paso.rdi_full_pct[:3]] == [50.9, 68.1, 78.6]
+    assert paso.rdi_full_pct[0] == pytest.approx(100 * 407 / 800)
+    # Delivered / planned: 407/400, 545/600, 629/800.
+    assert [round(v, 1) for v in paso.rdi_planned_pct[:3]] == [101.8, 90.8, 78.6]
+
+
+def test_paso_cumulative_doses(schedule):
+    paso = arm(schedule, "PASO")
+    assert list(paso.cumulative_planned_mg[:3]) == [400 * 28, 1000 * 28, 1800 * 28]
+    assert paso.cumulative_delivered_mg[2] == (407 + 545 + 629) * 28 == 44268
+    assert paso.cumulative_delivered_mg[3:].isna().all()  # only through cycles with a delivered dose
+    assert list(paso.cumulative_full_dose_mg) == [800 * 28 * c for c in range(1, 7)]
+    deficit = paso.cumulative_full_dose_mg[2] - paso.cumulative_planned_mg[2]
+    assert deficit == (400 + 200 + 0) * 28 == 16800
+
+
+def test_full_dose_trials_and_assumed_cycle_length(schedule):
+    for trial_id in ("SOR", "MRCC-SORAFENIB"):
+        rows = arm(schedule, trial_id)
+        assert set(rows.planned_daily_mg) == {800}
+        assert rows.cycle_days_assumed.all() and set(rows.cycle_days) == {28}
+        assert list(rows.carried_forward) == [False] + [True] * 5
+        assert rows.delivered_mean_daily_mg.isna().all()
+
+
+def test_unstated_dose_stays_missing(schedule):
+    nct = arm(schedule, "NCT00573755")
+    assert len(nct) == 6
+    assert nct.planned_daily_mg.isna().all() and nct.cumulative_planned_mg.isna().all()
+    assert not nct.carried_forward.any() and not nct.cycle_days_assumed.any()
+
+
+def test_schedule_options_and_empty(data):
+    assert dose_schedule(data.dosing, data.arms, data.trials, cycles=3).cycle.max() == 3
+    assert dose_schedule(data.dosing.iloc[0:0], data.arms, data.trials).empty
+    with pytest.raises(ValueError, match="cycles"):
+        dose_schedule(data.dosing, data.arms, data.trials, cycles=0)
+
+
+# ---------------------------------------------------------------- what_if_ramp
+
+
+def test_paso_ramp_reproduced():
+    ramp = what_if_ramp(400, 200, 3)
+    assert list(ramp.planned_daily_mg) == [400, 600, 800, 800, 800, 800]
+    assert ramp.deficit_mg[2] == (400 + 200 + 0) * 28 == 16800
+    assert ramp.deficit_pct[2] == pytest.approx(25.0)  # 16,800 of 67,200 mg
+    assert ramp.deficit_mg.iloc[-1] == 16800 and ramp.deficit_pct.iloc[-1] == pytest.approx(12.5)
+    assert list(ramp.cumulative_full_dose_mg) == [800 * 28 * c for c in range(1, 7)]
+    assert not ramp.jump_to_target.any()
+
+
+def test_ramp_definition_jump_clamp_and_full_dose():
+    # A step too small to reach the target by the chosen cycle jumps there at that cycle.
+    slow = what_if_ramp(200, 50, 4, cycles=5)
+    assert list(slow.planned_daily_mg) == [200, 250, 300, 800, 800]
+    assert list(slow.jump_to_target) == [False, False, False, True, False]
+    # A step that would overshoot is clamped to the target.
+    assert list(what_if_ramp(400, 500, 6, cycles=3).planned_daily_mg) == [400, 800, 800]
+    # Target from cycle 1 = full dose: no deficit.
+    full = what_if_ramp(0, 0, 1, cycles=2)
+    assert list(full.planned_daily_mg) == [800, 800] and (full.deficit_mg == 0).all()
+    assert list(what_if_ramp(400, 200, 3, cycle_days=21, cycles=1).cumulative_mg) == [400 * 21]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((-1, 200, 3), "start dose (mg/day) must be at least 0"),
+        ((400, -5, 3), "step (mg/day per cycle) must be at least 0"),
+        ((900, 200, 3), "start dose (900 mg/day) must not exceed the target dose (800 mg/day)"),
+        ((400, 200, 0), "cycles to reach the target must be at least 1"),
+        ((400, 200, 2.5), "cycles to reach the target must be a whole number"),
+        ((400, 200, 3, 800, 0), "number of cycles must be at least 1"),
+        ((400, 200, 3, 0), "target dose (mg/day) must be greater than 0"),
+        ((400, 200, 3, 800, 6, 0), "cycle length (days) must be at least 1"),
+        ((None, 200, 3), "start dose (mg/day) must be a number"),
+        ((float("nan"), 200, 3), "start dose (mg/day) must be a number"),
+    ],
+)
+def test_what_if_validation(args, message):
+    with pytest.raises(ValueError) as err:
+        what_if_ramp(*args)
+    assert str(err.value).startswith(message)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def test_dose_ramp_figure(schedule):
+    fig = dose_ramp_figure(schedule, highlight="PASO")
+    by_name = {t.name: t for t in fig.data}
+    planned = by_name["PASO planned"]
+    assert planned.line.shape == "hv"
+    assert list(planned.x) == [1, 2, 3, 4] and list(planned.y) == [400, 600, 800, 800]
+    assert by_name["PASO planned (carried forward)"].line.dash == "dot"
+    assert list(by_name["SOR planned (carried forward)"].y) == [800] * 6
+    delivered = by_name["PASO delivered (mean)"]
+    assert list(delivered.y) == [407, 545, 629] and list(delivered.text) == ["407", "545", "629"]
+    assert list(delivered.customdata[0]) == ["PASO", "B"]
+    assert "(reported)" in delivered.hovertext[0] and "derived" in delivered.hovertext[0]
+    rdi = by_name["PASO % of 800 mg (derived)"]
+    assert list(rdi.text) == ["50.9%", "68.1%", "78.6%"] and rdi.marker.symbol == theme.DERIVED_SYMBOL
+    cumulative = by_name["PASO delivered, cumulative (derived)"]
+    assert cumulative.y[-1] == pytest.approx(44.268)
+    texts = [a.text for a in fig.layout.annotations]
+    assert any("NCT00573755" in t and "not stated" in t for t in texts)
+    assert any("Cycle length 28 days assumed for SOR, MRCC-SORAFENIB" in t for t in texts)
+    assert "assumed (not stated in the source)" in by_name["SOR planned"].hovertext[0]
+    assert fig.layout.yaxis.title.text == "mg/day" and fig.layout.yaxis2.title.text == "g"
+    assert fig.layout.yaxis3.title.text == "%"
+    assert "days 1–28" in fig.layout.xaxis3.ticktext[0]
+    assert dose_ramp_figure(schedule.iloc[0:0]).layout.annotations[0].text.startswith("No sorafenib")
+
+
+def test_what_if_figure():
+    fig = what_if_figure(what_if_ramp(400, 200, 3, cycles=3))
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "cumulative deficit after 3 cycles: 16.8 g (25.0%)" in texts
+    ramp_trace = next(t for t in fig.data if t.name == "your ramp (hypothetical)")
+    assert ramp_trace.line.shape == "hv" and list(ramp_trace.y) == [400, 600, 800, 800]
+    assert "hypothetical" in fig.layout.title.text
+    assert math.isclose(next(t for t in fig.data if t.name == "your ramp, cumulative").y[-1], 50.4)

@@ -1,0 +1,419 @@
+"""Tests for evidence.figures.efficacy: real values on fig.data / fig.layout, no browser."""
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evidence import theme
+from evidence.figures.efficacy import (
+    design_vs_outcome,
+    forest_rows,
+    hazard_ratio_forest,
+    medians_by_arm,
+    pooled_hazard_ratio,
+    rate_rows,
+    rates_by_arm,
+)
+from evidence.loading import load_dataset
+from evidence.stats import counts_from_percent, log_se_from_ci, pool_random_effects, proportion_ci
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+Z95 = 1.959963984540054
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(REPO_ROOT / "data")
+
+
+@pytest.fixture(scope="module")
+def pfs_rows(data):
+    return forest_rows(data.comparisons, data.arms, data.trials, "PFS", efficacy=data.efficacy)
+
+
+def _clickable(fig):
+    """Traces a user can click (everything except hover-skipped highlight halos)."""
+    return [t for t in fig.data if t.hoverinfo != "skip"]
+
+
+def _points(fig):
+    """(trial_id, arm_id, x, y, trace) for every clickable point."""
+    found = []
+    for trace in _clickable(fig):
+        for i, (trial_id, arm_id) in enumerate(trace.customdata):
+            found.append((trial_id, arm_id, trace.x[i], trace.y[i], trace, i))
+    return found
+
+
+def _point(fig, trial_id, arm_id=None, name=None):
+    matches = [
+        p for p in _points(fig)
+        if p[0] == trial_id and (arm_id is None or p[1] == arm_id) and (name is None or name in p[4].name)
+    ]
+    assert len(matches) == 1, f"expected one point for {trial_id}/{arm_id}/{name}, got {len(matches)}"
+    return matches[0]
+
+
+def _annotation_texts(fig):
+    return [a.text for a in fig.layout.annotations]
+
+
+def _assert_house_style(fig):
+    assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
+    for trace in _clickable(fig):
+        assert trace.customdata is not None, f"trace {trace.name!r} has no customdata"
+        assert all(len(row) == 2 for row in trace.customdata)
+    assert len(fig.to_json()) < 60_000
+
+
+# ---------------------------------------------------------------- forest rows
+
+
+def test_forest_rows_pfs_values_labels_and_order(pfs_rows):
+    rows = pfs_rows
+    assert list(rows["label"]) == [
+        "PASO: paclitaxel + sorafenib vs paclitaxel",
+        "E2100: Paclitaxel + bevacizumab vs Paclitaxel",
+        "  sensitivity",
+        "  subgroup: prior taxane-based adjuvant therapy",
+        "  subgroup: measurable disease",
+        "  subgroup: nonmeasurable disease",
+    ]
+    paso = rows.iloc[0]
+    assert (paso.trial_id, paso.arm_id, paso.analysis) == ("PASO", "", "primary")
+    assert (paso.value, paso.ci_low, paso.ci_high) == (1.80, 1.02, 3.20)
+    assert paso.hr_text == "1.80 [1.02–3.20]"
+    assert paso.p_text == "0.041" and paso.p_label == "0.041"
+    assert paso.n_patients == 60  # 30 + 30 efficacy set
+    assert paso.events == 23 + 27  # efficacy.csv PFS counts of both arms
+    assert paso.source.startswith("PASO_REPORT: Table 2")
+    e2100 = rows.iloc[1]
+    assert e2100.value == 0.60 and not e2100.has_ci and math.isnan(e2100.ci_low)
+    assert e2100.hr_text == "0.60 [CI NR]"
+    assert e2100.p_label == "<0.001"
+    assert e2100.n_patients == 347 + 326
+    assert pd.isna(e2100.events)  # per-arm PFS events are not in the table
+    assert rows.iloc[2].n_patients == 673  # sensitivity: same population
+    assert rows.iloc[3:]["n_patients"].isna().all()  # subgroup sizes are not reported
+    assert list(rows["p_label"].iloc[4:]) == ["NR", "NR"]
+
+
+def test_forest_rows_options(data, pfs_rows):
+    no_subgroups = forest_rows(data.comparisons, data.arms, data.trials, "PFS", include_subgroups=False)
+    assert list(no_subgroups["analysis"]) == ["primary", "primary", "sensitivity"]
+    assert no_subgroups["events"].isna().all()  # no efficacy table given -> no event counts
+    derived = data.comparisons.copy()
+    derived.loc[(derived.trial_id == "E2100") & (derived.analysis == "sensitivity"), "derived"] = True
+    hidden = forest_rows(derived, data.arms, data.trials, "PFS", show_derived=False)
+    assert "  sensitivity" not in list(hidden["label"])
+    assert len(hidden) == len(pfs_rows) - 1
+    assert forest_rows(data.comparisons, data.arms, data.trials, "CCR").empty  # p_only rows only
+
+
+# ---------------------------------------------------------------- pooling
+
+
+def test_pooled_is_none_with_bundled_data(pfs_rows):
+    assert pooled_hazard_ratio(pfs_rows) is None  # only PASO has a CI
+
+
+def _synthetic_rows():
+    return pd.DataFrame(
+        {
+            "trial_id": ["A", "A", "B", "C", "D"],
+            "arm_id": [""] * 5,
+            "label": ["A", "  subgroup: x", "B", "C", "D"],
+            "analysis": ["primary", "subgroup", "secondary", "primary", "primary"],
+            "value": [0.70, 0.20, 0.85, 1.10, 0.50],
+            "ci_low": [0.55, 0.10, 0.70, 0.80, np.nan],
+            "ci_high": [0.90, 0.40, 1.03, 1.51, np.nan],
+            "has_ci": [True, True, True, True, False],
+        }
+    )
+
+
+def test_pooled_hazard_ratio_matches_dersimonian_laird_by_hand():
+    rows = _synthetic_rows()
+    pooled = pooled_hazard_ratio(rows)
+    # Main analyses with a CI, one per trial: A, B, C (subgroup of A and D without CI excluded).
+    y = np.log([0.70, 0.85, 1.10])
+    se = (np.log([0.90, 1.03, 1.51]) - np.log([0.55, 0.70, 0.80])) / (2 * Z95)
+    w = 1 / se**2
+    fixed = np.sum(w * y) / np.sum(w)
+    q = np.sum(w * (y - fixed) ** 2)
+    tau2 = max(0.0, (q - 2) / (np.sum(w) - np.sum(w**2) / np.sum(w)))
+    w_star = 1 / (se**2 + tau2)
+    random = np.sum(w_star * y) / np.sum(w_star)
+    assert pooled.k == 3
+    assert pooled.estimate == pytest.approx(math.exp(random), rel=1e-9)
+    assert pooled.ci_low == pytest.approx(math.exp(random - Z95 / math.sqrt(np.sum(w_star))), rel=1e-9)
+    assert pooled.q == pytest.approx(q, rel=1e-9)
+    assert pooled.i2 == pytest.approx(100 * max(0.0, (q - 2) / q), abs=1e-9)
+    same = pool_random_effects(y, [log_se_from_ci(lo, hi) for lo, hi in [(0.55, 0.90), (0.70, 1.03), (0.80, 1.51)]])
+    for field in ("estimate", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate"):
+        assert getattr(pooled, field) == pytest.approx(getattr(same, field), rel=1e-9)
+
+
+def test_pooled_needs_two_trials():
+    rows = _synthetic_rows()
+    assert pooled_hazard_ratio(rows[rows.trial_id.isin(["A", "D"])]) is None
+
+
+def test_forest_with_pooled_diamond_and_caveat():
+    rows = _synthetic_rows()
+    pooled = pooled_hazard_ratio(rows)
+    fig = hazard_ratio_forest(rows.assign(p_label="NR", hr_text="x", n_patients=pd.NA, events=pd.NA, derived=False),
+                              "Progression-free survival", pooled=pooled)
+    diamond = next(t for t in fig.data if t.fill == "toself")
+    assert min(diamond.x) == pytest.approx(pooled.ci_low) and max(diamond.x) == pytest.approx(pooled.ci_high)
+    assert pooled.estimate in diamond.x
+    texts = " ".join(_annotation_texts(fig))
+    assert "random effects (DerSimonian–Laird); few trials: interpret with caution" in texts
+    assert f"I² {pooled.i2:.0f}%" in texts
+    assert "Pooled, random effects (k = 3)" in " ".join(fig.layout.yaxis.ticktext)
+
+
+# ---------------------------------------------------------------- forest figure
+
+
+def test_forest_figure_pfs(pfs_rows):
+    fig = hazard_ratio_forest(pfs_rows, "Progression-free survival")
+    _assert_house_style(fig)
+    assert fig.layout.xaxis.type == "log"
+    assert any(
+        s.type == "line" and s.x0 == 1 and s.x1 == 1 and s.xref == "x" and s.yref == "paper" for s in fig.layout.shapes
+    )
+    trial_ids = [p[0] for p in _points(fig)]
+    assert sorted(set(trial_ids)) == ["E2100", "PASO"] and len(trial_ids) == len(pfs_rows)
+    assert all(p[1] == "" for p in _points(fig))
+
+    trial_id, _, x, y_paso, trace, i = _point(fig, "PASO")
+    assert x == 1.80
+    assert trace.marker.symbol == "square"
+    assert trace.error_x.array[i] == pytest.approx(3.20 - 1.80)
+    assert trace.error_x.arrayminus[i] == pytest.approx(1.80 - 1.02)
+
+    e2100 = [p for p in _points(fig) if p[0] == "E2100"]
+    main = next(p for p in e2100 if p[2] == 0.60)
+    assert main[4].marker.symbol == "square-open"
+    assert main[4].error_x.array is None  # no whisker without a CI
+    assert "CI not reported" in main[4].text[main[5]]
+    assert y_paso > main[3]  # rows top to bottom
+
+    texts = _annotation_texts(fig)
+    assert "1.80 [1.02–3.20]" in texts and "0.60 [CI NR]" in texts and "0.041" in texts
+    assert "<b>HR [95% CI]</b>" in texts and "<b>p</b>" in texts
+    assert "← favours experimental" in texts and "favours control →" in texts
+    left = next(a for a in fig.layout.annotations if a.text == "← favours experimental")
+    assert left.x == 0 and left.xanchor == "right"  # log axis: x = log10(1)
+    assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks[0] == "PASO: paclitaxel + sorafenib vs paclitaxel"
+    assert "sensitivity" in ticks[2] and "<i>" in ticks[2]
+
+
+def test_forest_marker_size_and_height(data, pfs_rows):
+    fig = hazard_ratio_forest(pfs_rows, "Progression-free survival")
+    paso = _point(fig, "PASO")
+    e2100 = next(p for p in _points(fig) if p[0] == "E2100" and p[2] == 0.60)
+    # Not every sized row has events, so area follows patients analysed: 60 vs 673.
+    assert paso[4].marker.size[paso[5]] < e2100[4].marker.size[e2100[5]]
+    os_rows = forest_rows(data.comparisons, data.arms, data.trials, "OS", efficacy=data.efficacy)
+    assert hazard_ratio_forest(os_rows, "Overall survival").layout.height < fig.layout.height
+
+
+def test_forest_highlight(pfs_rows):
+    fig = hazard_ratio_forest(pfs_rows, "Progression-free survival", highlight="PASO")
+    halos = [t for t in fig.data if t.name == "highlighted trial"]
+    assert len(halos) == 1
+    assert [row[0] for row in halos[0].customdata] == ["PASO"]
+    assert halos[0].marker.line.color == theme.HIGHLIGHT_COLOUR
+    assert list(halos[0].x) == [1.80]
+    assert fig.layout.yaxis.ticktext[0].startswith("<b>")
+    plain = hazard_ratio_forest(pfs_rows, "Progression-free survival")
+    assert not [t for t in plain.data if t.name == "highlighted trial"]
+
+
+def test_forest_empty_message(data):
+    rows = forest_rows(data.comparisons, data.arms, data.trials, "CCR")
+    fig = hazard_ratio_forest(rows, "Clinical control rate")
+    assert _annotation_texts(fig) == ["No hazard ratios reported for clinical control rate."]
+    assert len(fig.data) == 0
+
+
+# ---------------------------------------------------------------- medians
+
+
+def test_medians_by_arm_pfs(data):
+    fig = medians_by_arm(data.efficacy, data.arms, data.trials, "PFS")
+    _assert_house_style(fig)
+    _, _, x, _, trace, i = _point(fig, "PASO", "A")
+    assert x == 6.6
+    assert trace.error_x.array[i] == pytest.approx(9.0 - 6.6)
+    assert trace.error_x.arrayminus[i] == pytest.approx(6.6 - 5.1)
+    assert trace.marker.color == theme.ROLE_COLOURS["control"]
+    assert _point(fig, "PASO", "B")[4].marker.color == theme.ROLE_COLOURS["experimental"]
+    assert _point(fig, "MRCC-SORAFENIB", "SOR")[4].marker.color == theme.ROLE_COLOURS["single"]
+    pb = _point(fig, "E2100", "PB")
+    assert pb[2] == 11.8  # primary analysis, not the 12.8 sensitivity or 12.0 subgroup median
+    assert pb[4].marker.symbol == "circle-open" and pb[4].error_x.array is None
+    assert len(_points(fig)) == 5
+    assert "PASO · Arm A: paclitaxel" in list(fig.layout.yaxis.ticktext)
+    assert fig.layout.xaxis.title.text == "Median progression-free survival (months)"
+    texts = _annotation_texts(fig)
+    assert "6.6 [5.1–9.0]" in texts and "11.8 [CI NR]" in texts and "23 / 30" in texts
+    # Trials grouped top to bottom in trials.csv order.
+    assert _point(fig, "PASO", "A")[3] > _point(fig, "E2100", "PB")[3] > _point(fig, "MRCC-SORAFENIB")[3]
+
+
+def test_medians_highlight_and_empty(data):
+    fig = medians_by_arm(data.efficacy, data.arms, data.trials, "PFS", highlight="E2100")
+    halo = next(t for t in fig.data if t.name == "highlighted trial")
+    assert sorted(halo.x) == [5.9, 11.8]
+    empty = medians_by_arm(data.efficacy, data.arms, data.trials, "CCR")
+    assert _annotation_texts(empty) == ["No published medians for clinical control rate."]
+
+
+# ---------------------------------------------------------------- rates
+
+
+def test_rate_rows_ci_sources(data):
+    rows = rate_rows(data.efficacy, data.arms).set_index(["trial_id", "arm_id", "endpoint"])
+    ccr = rows.loc[("PASO", "A", "CCR")]
+    assert (ccr.value, ccr.ci_low, ccr.ci_high, ccr.ci_status) == (93.3, 77.6, 99.2, "reported")
+    # The printed CI is kept, not replaced by the exact interval from 28/30 (77.9-99.2).
+    assert ccr.ci_low != pytest.approx(proportion_ci(28, 30)[0], abs=0.05)
+
+    assert counts_from_percent(36.9, 347) == 128
+    orr = rows.loc[("E2100", "PB", "ORR")]
+    assert orr["count"] == 128 and orr.count_status == "back-calculated" and orr.ci_status == "derived"
+    assert (orr.ci_low, orr.ci_high) == proportion_ci(128, 347)
+    assert "count back-calculated from the percentage" in orr.ci_note
+    assert "Clopper–Pearson" in orr.ci_note
+
+    landmark = rows.loc[("E2100", "P", "OS_12M")]
+    assert landmark.value == 73.4 and landmark.ci_status == "not reported" and math.isnan(landmark.ci_low)
+    tbrr = rows.loc[("MRCC-SORAFENIB", "SOR", "TBRR")]
+    assert (tbrr.ci_low, tbrr.ci_high, tbrr.ci_status) == (17.0, 45.0, "reported")
+    assert 49.2 not in set(rows["value"])  # subgroup rate excluded
+    assert len(rows) == 4 + 2 + 2 + 1
+
+
+def test_rate_rows_count_paths_and_method(data):
+    base = data.efficacy[(data.efficacy.trial_id == "PASO") & (data.efficacy.endpoint == "ORR")].copy()
+    base[["ci_low", "ci_high"]] = np.nan
+    rows = rate_rows(base, data.arms).set_index("arm_id")
+    assert (rows.loc["A", "ci_low"], rows.loc["A", "ci_high"]) == proportion_ci(13, 30)
+    assert rows.loc["A", "ci_note"] == "derived (Clopper–Pearson exact CI from 13/30)"
+    wilson = rate_rows(base, data.arms, ci_method="wilson").set_index("arm_id")
+    assert (wilson.loc["B", "ci_low"], wilson.loc["B", "ci_high"]) == proportion_ci(12, 30, method="wilson")
+    ambiguous = base.assign(count=pd.array([pd.NA, pd.NA], dtype="Int64"), n_analysed=pd.array([5000, 5000], dtype="Int64"),
+                            value=[50.0, 40.0])
+    rows = rate_rows(ambiguous, data.arms)
+    assert counts_from_percent(50.0, 5000, decimals=0) is None
+    assert (rows["ci_status"] == "not reported").all() and rows["ci_low"].isna().all()
+
+
+def test_rates_by_arm_figure(data):
+    fig = rates_by_arm(rate_rows(data.efficacy, data.arms))
+    _assert_house_style(fig)
+    ccr_traces = [p for p in _points(fig) if p[0] == "PASO" and p[1] == "A" and p[3] == 93.3]
+    assert len(ccr_traces) == 1
+    _, _, _, y, trace, i = ccr_traces[0]
+    assert trace.error_y.array[i] == pytest.approx(99.2 - 93.3)
+    assert trace.error_y.arrayminus[i] == pytest.approx(93.3 - 77.6)
+    assert trace.marker.symbol == "circle" and trace.marker.color == theme.ROLE_COLOURS["control"]
+
+    orr = next(p for p in _points(fig) if p[0] == "E2100" and p[1] == "PB" and p[3] == 36.9)
+    low, high = proportion_ci(128, 347)
+    assert orr[4].marker.symbol == theme.DERIVED_SYMBOL
+    assert orr[4].marker.color == theme.ROLE_COLOURS["experimental"]
+    assert orr[4].error_y.array[orr[5]] == pytest.approx(high - 36.9)
+    assert orr[4].error_y.arrayminus[orr[5]] == pytest.approx(36.9 - low)
+    assert "derived (Clopper–Pearson exact CI; count back-calculated from the percentage: 128/347)" in orr[4].hovertext[orr[5]]
+
+    landmark = next(p for p in _points(fig) if p[3] == 81.2)
+    assert landmark[4].marker.symbol == "circle-open" and landmark[4].error_y.array is None
+    assert "CI not reported" in landmark[4].hovertext[landmark[5]]
+
+    assert list(fig.layout.yaxis.range) == [0, 100]
+    assert fig.layout.yaxis.title.text == "Patients (%)"
+    titles = [a.text for a in fig.layout.annotations]
+    for label in ("Overall response rate", "Clinical control rate", "Tumour burden reduction rate", "1-year survival"):
+        assert label in titles
+
+
+def test_rates_highlight_and_empty(data):
+    fig = rates_by_arm(rate_rows(data.efficacy, data.arms), highlight="PASO")
+    halos = [t for t in fig.data if t.name == "highlighted trial"]
+    assert halos and all(row[0] == "PASO" for t in halos for row in t.customdata)
+    assert _annotation_texts(rates_by_arm(rate_rows(data.efficacy.iloc[0:0], data.arms))) == [
+        "No response or landmark rates reported."
+    ]
+
+
+# ---------------------------------------------------------------- design vs outcome
+
+
+def test_design_vs_outcome(data):
+    fig = design_vs_outcome(data.design, data.efficacy, data.trials, data.arms)
+    _assert_house_style(fig)
+    points = _points(fig)
+
+    def values(trial_id, name):
+        return sorted(p[2] for p in points if p[0] == trial_id and name in p[4].name)
+
+    assert values("PASO", "assumed median") == [4.0, 6.0]
+    assert values("PASO", "observed median") == [5.6, 6.6]
+    assert values("E2100", "assumed median") == [6.0, 8.0]
+    assert values("E2100", "observed median") == [5.9, 11.8]
+    assert values("SOR", "assumed median") == [7.9, 12.2]  # two scenarios, same medians: one row
+    assert values("SOR", "observed median") == []
+    assumed = _point(fig, "PASO", "A", name="assumed median")
+    assert assumed[4].marker.symbol == "circle-open" and assumed[4].marker.color == theme.ROLE_COLOURS["control"]
+    observed = _point(fig, "PASO", "A", name="observed median")
+    assert observed[4].marker.symbol == "circle"
+    assert observed[4].error_x.array[observed[5]] == pytest.approx(9.0 - 6.6)
+
+    assert values("PASO", "planned patients") == [140] and values("PASO", "actual patients") == [61]
+    assert values("E2100", "planned patients") == [685] and values("E2100", "actual patients") == [722]
+    assert values("PASO", "planned events") == [110] and values("E2100", "planned events") == [546]
+    events = _point(fig, "PASO", name="observed events")
+    assert events[2] == 50 and events[4].marker.symbol == theme.DERIVED_SYMBOL
+    assert "derived (sum of per-arm counts 23 + 27)" in events[4].hovertext[events[5]]
+    assert values("E2100", "observed events") == []  # per-arm counts not in the table: not invented
+
+    assert values("MRCC-SORAFENIB", "null rate") == [5.0]
+    assert values("MRCC-SORAFENIB", "alternative rate") == [20.0]
+    rate = _point(fig, "MRCC-SORAFENIB", name="observed rate")
+    assert rate[2] == 30.0
+    assert rate[4].error_x.array[rate[5]] == pytest.approx(15.0)
+    assert rate[4].error_x.arrayminus[rate[5]] == pytest.approx(13.0)
+
+    texts = " ".join(_annotation_texts(fig))
+    assert "no published median progression-free survival" in texts
+    assert "per-arm event counts not reported" in texts
+    assert fig.layout.xaxis.title.text == "Median time to event (months)"
+    assert "NCT00573755" not in [p[0] for p in points]  # no design row
+
+
+def test_design_highlight_and_empty(data):
+    fig = design_vs_outcome(data.design, data.efficacy, data.trials, data.arms, highlight="E2100")
+    halos = [t for t in fig.data if t.name == "highlighted trial"]
+    assert halos and {row[0] for t in halos for row in t.customdata} == {"E2100"}
+    empty = design_vs_outcome(data.design.iloc[0:0], data.efficacy, data.trials, data.arms)
+    assert _annotation_texts(empty) == ["No design assumptions recorded."]
+
+
+def test_figures_package_never_imports_dash():
+    code = (
+        "import sys, evidence.figures.efficacy, evidence.figures.survival; "
+        "bad = [m for m in sys.modules if m == 'dash' or m.startswith('dash.')]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)

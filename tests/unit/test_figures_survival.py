@@ -1,0 +1,218 @@
+"""Tests for evidence.figures.survival: model-based curves and Kaplan–Meier figures, no browser."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.datasets import load_lung
+
+from evidence import theme
+from evidence.figures.survival import kaplan_meier_figure, model_based_curves
+from evidence.loading import load_dataset
+from evidence.survival import predicted_survival_at, weibull_ph_from_medians_and_hr
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DAYS_PER_MONTH = 30.4375
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(REPO_ROOT / "data")
+
+
+def _model(data, trial_id, endpoint, comparisons=None, **options):
+    return model_based_curves(
+        data.efficacy, data.comparisons if comparisons is None else comparisons, data.arms, data.trials,
+        trial_id, endpoint, **options,
+    )
+
+
+def _curve(fig, arm_id):
+    """(times, survival) of the dashed model curve of one arm."""
+    trace = next(t for t in fig.data if "model-based, not patient data" in t.name and t.customdata[0][1] == arm_id)
+    assert trace.line.dash == "dash"
+    return np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+
+
+def _markers(fig, kind):
+    return [t for t in fig.data if kind in t.name]
+
+
+# ---------------------------------------------------------------- model-based curves
+
+
+def test_weibull_curves_e2100_pfs_hit_medians_and_hr(data):
+    fig, notes = _model(data, "E2100", "PFS")
+    assert fig.layout.title.text == "Model-based progression-free survival curves — E2100"
+    assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
+    t, s_pb = _curve(fig, "PB")
+    _, s_p = _curve(fig, "P")
+    # Through S = 0.5 at the published medians (interpolated on the plotted grid).
+    assert np.interp(11.8, t, s_pb) == pytest.approx(0.5, abs=2e-3)
+    assert np.interp(5.9, t, s_p) == pytest.approx(0.5, abs=2e-3)
+    # Proportional hazards: log S_e(t) / log S_c(t) is the hazard ratio at every time.
+    inside = (t > 0) & (s_p < 1) & (s_p > 1e-12)
+    assert np.log(s_pb[inside]) / np.log(s_p[inside]) == pytest.approx(np.full(inside.sum(), 0.60), rel=1e-9)
+    assert "Weibull proportional hazards" in notes[0] and "0.60" in notes[0]
+    assert not any("Fallback" in n for n in notes)
+    medians = _markers(fig, "published median")
+    assert sorted((m.x[0], m.y[0]) for m in medians) == [(5.9, 0.5), (11.8, 0.5)]
+    assert all(m.error_x.array is None for m in medians)  # E2100 prints no CI for the medians
+    colours = {m.customdata[0][1]: m.marker.color for m in medians}
+    assert colours == {"PB": theme.ROLE_COLOURS["experimental"], "P": theme.ROLE_COLOURS["control"]}
+    assert fig.layout.xaxis.title.text == "Time (months)"
+    assert list(fig.layout.yaxis.range) == [0, 1.02]
+
+
+def test_e2100_os_landmark_against_model(data):
+    fig, notes = _model(data, "E2100", "OS")
+    model = weibull_ph_from_medians_and_hr(25.2, 26.7, 0.88)
+    predicted = predicted_survival_at(model, 12.0)
+    # Independent check of the prediction: S(12) = 2 ** -((12 / median) ** shape).
+    shape = -math.log(0.88) / math.log(26.7 / 25.2)
+    assert predicted["control"] == pytest.approx(2 ** -((12 / 25.2) ** shape), rel=1e-12)
+    assert f"model predicts {100 * predicted['experimental']:.1f}% at 12 months vs published 81.2%" in " ".join(notes)
+    assert f"model predicts {100 * predicted['control']:.1f}% at 12 months vs published 73.4%" in " ".join(notes)
+    landmarks = _markers(fig, "published 12-month rate")
+    assert sorted((m.x[0], m.y[0]) for m in landmarks) == [(12.0, pytest.approx(0.734)), (12.0, pytest.approx(0.812))]
+    pb = next(m for m in landmarks if m.customdata[0][1] == "PB")
+    assert "81.2%" in pb.hovertemplate and f"{100 * predicted['experimental']:.1f}%" in pb.hovertemplate
+    assert fig.layout.xaxis.range[1] >= 12
+
+
+def test_paso_pfs_hr_above_one_is_consistent(data):
+    fig, notes = _model(data, "PASO", "PFS")
+    assert not any("Fallback" in n for n in notes)
+    t, s_a = _curve(fig, "A")
+    _, s_b = _curve(fig, "B")
+    assert np.interp(6.6, t, s_a) == pytest.approx(0.5, abs=2e-3)
+    assert np.interp(5.6, t, s_b) == pytest.approx(0.5, abs=2e-3)
+    inside = (t > 0) & (s_a < 1) & (s_a > 1e-12)
+    assert np.log(s_b[inside]) / np.log(s_a[inside]) == pytest.approx(np.full(inside.sum(), 1.80), rel=1e-9)
+    median_a = next(m for m in _markers(fig, "published median") if m.customdata[0][1] == "A")
+    assert list(median_a.error_x.array) == pytest.approx([9.0 - 6.6])
+    assert list(median_a.error_x.arrayminus) == pytest.approx([6.6 - 5.1])
+
+
+def test_direction_mismatch_falls_back_to_exponential(data):
+    comparisons = data.comparisons.copy()
+    wrong = (comparisons.trial_id == "E2100") & (comparisons.endpoint == "PFS") & (comparisons.analysis == "primary")
+    comparisons.loc[wrong, "value"] = 1.5  # HR > 1 while the experimental median is longer
+    fig, notes = _model(data, "E2100", "PFS", comparisons=comparisons)
+    text = " ".join(notes)
+    assert "opposite directions" in text and "Fallback: one exponential curve per arm" in text
+    assert "implied constant HR 0.50" in text and "published 1.50" in text
+    t, s_pb = _curve(fig, "PB")
+    assert s_pb == pytest.approx(np.exp(-math.log(2) * t / 11.8), rel=1e-12)
+
+
+def test_no_hazard_ratio_uses_exponential_arms(data):
+    fig, notes = _model(data, "E2100", "PFS", comparisons=data.comparisons.iloc[0:0])
+    assert "No published hazard ratio" in notes[0]
+    t, s_p = _curve(fig, "P")
+    assert s_p == pytest.approx(np.exp(-math.log(2) * t / 5.9), rel=1e-12)
+
+
+def test_single_arm_exponential_and_horizon(data):
+    fig, notes = _model(data, "MRCC-SORAFENIB", "PFS", horizon_months=24)
+    t, s = _curve(fig, "SOR")
+    assert t[-1] == 24
+    assert s == pytest.approx(2.0 ** (-t / 4.4), rel=1e-12)
+    assert "exponential" in notes[0]
+    median = _markers(fig, "published median")[0]
+    assert median.marker.color == theme.ROLE_COLOURS["single"]
+    assert list(median.error_x.arrayminus) == pytest.approx([4.4 - 3.6])
+
+
+def test_no_median_gives_empty_figure(data):
+    fig, notes = _model(data, "SOR", "PFS")
+    assert notes == []
+    assert [a.text for a in fig.layout.annotations] == [
+        "SOR publishes no median progression-free survival, so no model-based curve can be drawn."
+    ]
+
+
+# ---------------------------------------------------------------- Kaplan–Meier
+
+
+@pytest.fixture(scope="module")
+def lung_ipd():
+    lung = load_lung()
+    assert set(lung["status"].unique()) == {0, 1}  # lifelines recodes R's 1/2
+    return pd.DataFrame(
+        {
+            "trial_id": "LUNG",
+            "arm_id": lung["sex"].map({1: "M", 2: "F"}),
+            "endpoint": "OS",
+            "time_months": lung["time"] / DAYS_PER_MONTH,
+            "event": lung["status"].astype(int),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def lung_arms():
+    return pd.DataFrame(
+        {
+            "trial_id": ["LUNG", "LUNG"],
+            "arm_id": ["M", "F"],
+            "label": ["Male", "Female"],
+            "role": ["control", "experimental"],
+        }
+    )
+
+
+def test_kaplan_meier_lung_matches_r(lung_ipd, lung_arms):
+    fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "OS")
+    # R: survdiff(Surv(time, status) ~ sex, lung): chisq 10.3, p = 0.00131;
+    # coxph(Surv(time, status) ~ sex): exp(coef) 0.588 (female vs male).
+    assert stats["logrank_p"] == pytest.approx(0.00131, abs=1e-5)
+    assert stats["hr"] == pytest.approx(0.588, abs=5e-4)
+    assert stats["hr_ci_low"] < stats["hr"] < stats["hr_ci_high"]
+    assert (stats["experimental_arm"], stats["control_arm"]) == ("F", "M")
+    # R: print(survfit(...)) medians 270 (male) and 426 (female) days.
+    assert stats["arms"]["M"]["median"] == pytest.approx(270 / DAYS_PER_MONTH)
+    assert stats["arms"]["F"]["median"] == pytest.approx(426 / DAYS_PER_MONTH)
+    assert (stats["arms"]["M"]["n"], stats["arms"]["F"]["n"]) == (138, 90)
+    assert (stats["arms"]["M"]["events"], stats["arms"]["F"]["events"]) == (112, 53)
+    subtitle = fig.layout.title.subtitle.text
+    assert "Log-rank p = 0.0013" in subtitle and "0.59" in subtitle
+    assert fig.layout.title.text == "Kaplan–Meier overall survival — LUNG"
+
+
+def test_kaplan_meier_risk_table_by_direct_count(lung_ipd, lung_arms):
+    fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "OS")
+    times = stats["at_risk_times"]
+    assert times[0] == 0 and all(b - a == times[1] - times[0] for a, b in zip(times, times[1:]))
+    for arm_id in ("M", "F"):
+        follow_up = lung_ipd.loc[lung_ipd.arm_id == arm_id, "time_months"].to_numpy()
+        direct = [sum(1 for x in follow_up if x >= t) for t in times]
+        assert stats["at_risk"][arm_id] == direct
+        row = next(t for t in fig.data if t.name.endswith("at risk") and t.customdata[0][1] == arm_id)
+        assert row.mode == "text" and list(row.text) == [str(n) for n in direct] and list(row.x) == times
+    assert stats["at_risk"]["M"][0] == 138 and stats["at_risk"]["F"][0] == 90
+
+
+def test_kaplan_meier_traces(lung_ipd, lung_arms):
+    fig, _ = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "OS")
+    curves = [t for t in fig.data if t.line is not None and t.line.shape == "hv" and t.hoverinfo != "skip"]
+    by_arm = {t.customdata[0][1]: t for t in curves}
+    assert set(by_arm) == {"M", "F"}
+    assert by_arm["M"].line.color == theme.ROLE_COLOURS["control"]
+    assert by_arm["F"].line.color == theme.ROLE_COLOURS["experimental"]
+    assert by_arm["F"].y[0] == 1.0 and by_arm["F"].x[0] == 0.0
+    bands = [t for t in fig.data if t.fill == "tonexty"]
+    assert len(bands) == 2
+    censored = {t.customdata[0][1]: t for t in fig.data if t.name.endswith("censored")}
+    assert censored["M"].marker.symbol == "line-ns-open"
+    assert len(censored["M"].x) == 138 - 112 and len(censored["F"].x) == 90 - 53
+    assert fig.layout.xaxis2.title.text == "Time (months)"
+    assert fig.layout.yaxis.title.text == "Survival probability"
+
+
+def test_kaplan_meier_empty(lung_ipd, lung_arms):
+    fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "PFS")
+    assert stats == {}
+    assert [a.text for a in fig.layout.annotations] == ["No patient-level progression-free survival data for LUNG."]

@@ -1,0 +1,304 @@
+"""Adverse-event matrix, differences and heatmap against the numbers printed in the PASO report
+(Table 3 and Results) and the E2100 NEJM 2007 paper (Table 2, Abstract, Results)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evidence import theme
+from evidence.figures.toxicity import toxicity_differences, toxicity_heatmap, toxicity_matrix
+from evidence.loading import load_dataset
+from evidence.stats import risk_difference_ci
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(DATA)
+
+
+def matrix(data, grade, **options):
+    return toxicity_matrix(data.adverse_events, data.arms, data.trials, grade, **options)
+
+
+def cell(frame, term, trial_id, arm_id):
+    rows = frame[(frame.term == term) & (frame.trial_id == trial_id) & (frame.arm_id == arm_id)]
+    assert len(rows) == 1, (term, trial_id, arm_id, len(rows))
+    return rows.iloc[0]
+
+
+def heat_traces(fig):
+    """(not-reported trace, value trace) of a heatmap figure."""
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    assert len(heatmaps) == 2
+    return heatmaps[0], heatmaps[1]
+
+
+def grid_position(fig, term, trial_id, arm_id=None):
+    """(row, column) of a term and trial × arm in the drawn grid."""
+    row = [t.replace("<br>", " ") for t in fig.layout.yaxis.ticktext].index(term)
+    custom = heat_traces(fig)[1].customdata[row]
+    col = next(j for j, c in enumerate(custom) if c[0] == trial_id and (arm_id is None or c[1] == arm_id))
+    return row, col
+
+
+# ---------------------------------------------------------------- toxicity_matrix: values
+
+
+def test_paso_diarrhea_all_grades(data):
+    m = matrix(data, "all")
+    b = cell(m, "Diarrhea", "PASO", "B")
+    a = cell(m, "Diarrhea", "PASO", "A")
+    assert (b["count"], b["n_at_risk"], b["pct"]) == (16, 28, 57.1)
+    assert (a["count"], a["n_at_risk"], a["pct"]) == (12, 29, 41.4)
+    assert bool(b["reported"]) and not bool(b["derived"]) and not bool(b["pct_derived"])
+    assert b["column_label"] == "PASO · B: paclitaxel + sorafenib"
+    assert a["role"] == "control" and b["role"] == "experimental"
+    assert b["ctcae_version"] == "4.02"
+    assert b["source"] == "PASO_REPORT: Table 3"
+
+
+def test_paso_wbc_decreased_grade_3_4(data):
+    m = matrix(data, "3-4")
+    b = cell(m, "Leukopenia (WBC decreased)", "PASO", "B")
+    assert b["pct"] == 25.0 and b["count"] == 7 and b["n_at_risk"] == 28
+    assert b["term_reported"] == "White blood cell decreased"
+
+
+def test_e2100_hypertension_reported_vs_allergic_reaction_derived_sum(data):
+    m = matrix(data, "3-4")
+    hypertension = cell(m, "Hypertension", "E2100", "PB")
+    assert hypertension["pct"] == 14.8
+    assert not bool(hypertension["derived"])
+    assert hypertension["source"] == "E2100_NEJM2007: Abstract"
+    allergic = cell(m, "Allergic reaction", "E2100", "PB")
+    assert allergic["pct"] == 3.3
+    assert bool(allergic["derived"])
+    assert allergic["derived_method"] == "grade 3 + grade 4"
+    assert pd.isna(allergic["count"])  # E2100 prints percentages only
+
+
+def test_not_reported_cells_are_kept_and_differ_from_zero(data):
+    # E2100 has no "all grades" rows at all: every E2100 cell is not reported.
+    all_grades = matrix(data, "all", top_n=None)
+    e2100 = all_grades[all_grades.trial_id == "E2100"]
+    assert len(e2100) == 2 * all_grades.term.nunique()
+    assert not e2100["reported"].any() and e2100["pct"].isna().all()
+    # PASO has no Hypertension row; PASO Constipation grade 3-4 is a reported 0.
+    m = matrix(data, "3-4", top_n=None)
+    no_row = cell(m, "Hypertension", "PASO", "B")
+    assert not bool(no_row["reported"]) and math.isnan(no_row["pct"])
+    zero = cell(m, "Constipation", "PASO", "B")
+    assert bool(zero["reported"]) and zero["pct"] == 0.0 and zero["count"] == 0
+
+
+def test_text_only_percentage_without_count(data):
+    # PASO Results: grade 3 leukopenia in 25% of Arm B, no count printed; the text contradicts Table 3.
+    m = matrix(data, "3")
+    b = cell(m, "Leukopenia (WBC decreased)", "PASO", "B")
+    assert b["pct"] == 25.0 and pd.isna(b["count"]) and not bool(b["pct_derived"])
+    assert "grade 3 plus grade 4 exceeds the grade 3/4 total" in b["discrepancy"]
+
+
+def test_columns_ordered_by_trial_then_control_first(data):
+    m = matrix(data, "3-4")
+    columns = m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
+    assert list(zip(columns.trial_id, columns.arm_id)) == [("PASO", "A"), ("PASO", "B"), ("E2100", "P"), ("E2100", "PB")]
+    assert list(columns.role) == ["control", "experimental", "control", "experimental"]
+
+
+# ---------------------------------------------------------------- toxicity_matrix: options
+
+
+def term_order(frame):
+    return list(frame.drop_duplicates("term").sort_values("term_order").term)
+
+
+def test_sort_by_rate(data):
+    terms = term_order(matrix(data, "all"))
+    # Highest percentage in any arm first: neuropathy 58.6 (A), diarrhea 57.1 (B), fatigue 50.0 (B).
+    assert terms[:3] == ["Peripheral sensory neuropathy", "Diarrhea", "Fatigue"]
+    m = matrix(data, "all")
+    maxima = [m[m.term == t].pct.max() for t in terms]
+    assert maxima == sorted(maxima, reverse=True)
+
+
+def test_sort_by_difference(data):
+    terms = term_order(matrix(data, "all", sort="difference"))
+    # Anorexia 12/28 - 1/29 = 39.4 pp, then WBC decreased 12/28 - 3/29 = 32.5 pp.
+    assert terms[:2] == ["Anorexia", "Leukopenia (WBC decreased)"]
+    # Hand-foot skin reaction has no Arm A row (no difference): it sorts after every difference.
+    # Edema limbs 1/28 - 8/29 = -24.0 pp is the most negative difference.
+    assert terms[-2:] == ["Edema limbs", "Hand-foot skin reaction"]
+
+
+def test_sort_by_organ_class(data):
+    m = matrix(data, "3-4", sort="soc", top_n=None)
+    ordered = m.drop_duplicates("term").sort_values("term_order")
+    keys = [(s.casefold(), t.casefold()) for s, t in zip(ordered.soc, ordered.term)]
+    assert keys == sorted(keys)
+    assert list(ordered.term[:2]) == ["Anemia", "Febrile neutropenia"]
+
+
+def test_top_n_limits_terms_after_sorting(data):
+    m = matrix(data, "3-4", top_n=5)
+    assert m.term.nunique() == 5
+    assert len(m) == 5 * 4  # every trial × arm column kept
+    assert term_order(m)[0] == "Leukopenia (WBC decreased)"  # 25.0% PASO B is the highest
+    assert matrix(data, "3-4", top_n=None).term.nunique() == 32
+    assert matrix(data, "3-4").term.nunique() == 30  # default top_n
+    with pytest.raises(ValueError, match="top_n"):
+        matrix(data, "3-4", top_n=0)
+
+
+def test_search_is_case_insensitive_on_term_and_reported_term(data):
+    assert set(matrix(data, "all", search="DIARR").term) == {"Diarrhea"}
+    # "white blood cell decreased" is the PASO term as printed; the harmonized term is Leukopenia.
+    assert set(matrix(data, "3-4", search="white blood").term) == {"Leukopenia (WBC decreased)"}
+    assert matrix(data, "3-4", search="no such event").empty
+
+
+def test_organ_class_filter(data):
+    m = matrix(data, "3-4", organ_classes=["Vascular disorders"])
+    assert set(m.term) == {"Hypertension", "Thrombosis or embolism", "Hemorrhage"}
+    assert set(m.soc) == {"Vascular disorders"}
+    assert matrix(data, "3-4", organ_classes=[], top_n=None).term.nunique() == 32  # empty selection = all
+
+
+def test_hiding_derived_rows_shows_them_as_not_reported(data):
+    m = matrix(data, "3-4", include_derived=False, top_n=None)
+    allergic = cell(m, "Allergic reaction", "E2100", "PB")
+    assert not bool(allergic["reported"]) and bool(allergic["hidden_derived"])
+    assert cell(m, "Hypertension", "E2100", "PB")["pct"] == 14.8
+
+
+def test_invalid_options(data):
+    with pytest.raises(ValueError, match="grade must be one of"):
+        matrix(data, "5")
+    with pytest.raises(ValueError, match="sort must be one of"):
+        matrix(data, "all", sort="alphabet")
+
+
+# ---------------------------------------------------------------- toxicity_differences
+
+
+def diff_row(diffs, term, trial_id):
+    rows = diffs[(diffs.term == term) & (diffs.trial_id == trial_id)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_paso_diarrhea_difference_newcombe(data):
+    diffs = toxicity_differences(matrix(data, "all"))
+    row = diff_row(diffs, "Diarrhea", "PASO")
+    expected = risk_difference_ci(16, 28, 12, 29)
+    assert (row["diff"], row["ci_low"], row["ci_high"]) == expected
+    assert round(row["diff"], 1) == 15.8  # 57.1 - 41.4
+    assert row["diff"] == pytest.approx(100 * (16 / 28 - 12 / 29))
+    assert row["method"] == "Newcombe hybrid score"
+    assert not bool(row["derived"]) and (row["n_e"], row["n_c"]) == (28, 29)
+
+
+def test_counts_back_calculated_from_percentages_are_marked(data):
+    diffs = toxicity_differences(matrix(data, "3-4"))
+    row = diff_row(diffs, "Hypertension", "E2100")
+    # 14.8% of 365 -> 54 patients; 0.0% of 346 -> 0.
+    assert (row["count_e"], row["count_c"]) == (54, 0)
+    assert (row["diff"], row["ci_low"], row["ci_high"]) == risk_difference_ci(54, 365, 0, 346)
+    assert bool(row["derived"]) and "counts back-calculated from percentages" in row["method"]
+
+
+def test_difference_without_ci_when_no_count_reproduces_the_percentage(data):
+    # E2100 arthralgia grade 3-4 PB 3.2% is a derived sum (2.7 + 0.5): no whole count of 365 gives 3.2%.
+    row = diff_row(toxicity_differences(matrix(data, "3-4")), "Arthralgia", "E2100")
+    assert row["diff"] == pytest.approx(3.2 - 1.4)
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
+    assert row["method"].startswith("difference of percentages")
+    assert bool(row["derived"])
+
+
+def test_difference_not_available_when_an_arm_did_not_report(data):
+    row = diff_row(toxicity_differences(matrix(data, "3-4")), "Hypertension", "PASO")
+    assert math.isnan(row["diff"]) and row["method"] == "not reported in both arms"
+    assert toxicity_differences(matrix(data, "all"))[lambda d: d.trial_id == "E2100"]["diff"].isna().all()
+
+
+# ---------------------------------------------------------------- toxicity_heatmap
+
+
+def test_heatmap_rate_draws_not_reported_apart_from_zero(data):
+    fig = toxicity_heatmap(matrix(data, "3-4", top_n=None))
+    not_reported, values = heat_traces(fig)
+    assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
+    assert values.colorscale == tuple(tuple(x) for x in theme.RATE_SCALE) and values.zmin == 0
+    assert values.colorbar.title.text == "% of patients"
+    assert {c[1] for c in not_reported.colorscale} == {theme.NOT_REPORTED_COLOUR}
+
+    i, j = grid_position(fig, "Constipation", "PASO", "B")  # reported 0%
+    assert values.z[i][j] == 0.0 and np.isnan(not_reported.z[i][j]) and values.text[i][j] == "0.0"
+    i, j = grid_position(fig, "Hypertension", "PASO", "B")  # no row
+    assert np.isnan(values.z[i][j]) and not_reported.z[i][j] == 0.0 and values.text[i][j] == "NR"
+    assert "not reported" in values.hovertext[i][j]
+    i, j = grid_position(fig, "Leukopenia (WBC decreased)", "PASO", "B")
+    assert values.z[i][j] == 25.0 and values.text[i][j] == "25.0"
+    assert "7/28 (25.0%)" in values.hovertext[i][j] and "White blood cell decreased" in values.hovertext[i][j]
+    assert values.customdata[i][j] == ("PASO", "B") or list(values.customdata[i][j]) == ["PASO", "B"]
+
+
+def test_heatmap_hover_marks_derived_and_discrepancy(data):
+    fig = toxicity_heatmap(matrix(data, "3-4", top_n=None))
+    _, values = heat_traces(fig)
+    i, j = grid_position(fig, "Allergic reaction", "E2100", "PB")
+    assert "derived (grade 3 + grade 4)" in values.hovertext[i][j]
+    derived_markers = [t for t in fig.data if t.type == "scatter" and t.name == "derived"]
+    assert derived_markers and derived_markers[0].marker.symbol == theme.DERIVED_SYMBOL
+    i, j = grid_position(fig, "Hypertension", "E2100", "PB")
+    assert "derived" not in values.hovertext[i][j]
+    i, j = grid_position(fig, "Fatigue", "E2100", "PB")
+    assert "source discrepancy: Results text gives grade 3 or 4 fatigue 8.5%" in values.hovertext[i][j]
+    assert "CTCAE / NCI-CTC version 2.0" in values.hovertext[i][j]
+
+
+def test_heatmap_difference_mode(data):
+    m = matrix(data, "all")
+    fig = toxicity_heatmap(m, mode="difference", differences=toxicity_differences(m))
+    _, values = heat_traces(fig)
+    assert values.zmid == 0 and values.colorscale == tuple(tuple(x) for x in theme.DIFFERENCE_SCALE)
+    i, j = grid_position(fig, "Diarrhea", "PASO")
+    diff, low, high = risk_difference_ci(16, 28, 12, 29)
+    assert values.z[i][j] == diff
+    assert values.text[i][j] == f"{diff:+.1f} [{low:.1f}, {high:.1f}]" == "+15.8 [-9.7, 38.5]"
+    assert "Newcombe hybrid score" in values.hovertext[i][j] and "16/28" in values.hovertext[i][j]
+    assert list(values.customdata[i][j]) == ["PASO", ""]
+    i, j = grid_position(fig, "Diarrhea", "E2100")
+    assert values.text[i][j] == "NR" and np.isnan(values.z[i][j])
+    # Computing the differences inside gives the same figure.
+    assert np.array_equal(toxicity_heatmap(m, mode="difference").data[1].z, values.z, equal_nan=True)
+
+
+def test_heatmap_highlight_height_and_empty(data):
+    small = toxicity_heatmap(matrix(data, "3-4", top_n=10), highlight="PASO")
+    large = toxicity_heatmap(matrix(data, "3-4", top_n=30), highlight="PASO")
+    assert large.layout.height - small.layout.height == 20 * 28
+    assert small.layout.xaxis.ticktext[0].startswith("<b>PASO")
+    assert not small.layout.xaxis.ticktext[2].startswith("<b>")
+    assert any(s.type == "rect" and s.line.color == theme.HIGHLIGHT_COLOUR for s in small.layout.shapes)
+    empty = toxicity_heatmap(matrix(data, "3-4", search="no such event"))
+    assert empty.layout.annotations[0].text == "No adverse events match this selection."
+    with pytest.raises(ValueError, match="mode"):
+        toxicity_heatmap(matrix(data, "3-4"), mode="ratio")
+
+
+def test_data_text_is_escaped_in_labels(data):
+    arms = data.arms.copy()
+    arms.loc[(arms.trial_id == "PASO") & (arms.arm_id == "B"), "label"] = "Arm B: <i>x</i> & y"
+    m = toxicity_matrix(data.adverse_events, arms, data.trials, "all", top_n=3)
+    fig = toxicity_heatmap(m)
+    assert "&lt;i&gt;x&lt;/i&gt; &amp; y" in fig.layout.xaxis.ticktext[1]
+    assert "<i>" not in fig.layout.xaxis.ticktext[1]
