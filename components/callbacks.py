@@ -27,11 +27,12 @@ def register_callbacks(app: Dash, data: CuratedData) -> None:
         [Input(c, p) for c, p in _CONTROLS],
         click_inputs,
     )
-    def sync_state(search, _reset, controls, clicks):
+    def sync_state(search, _reset, *values):
+        controls, clicks = list(values[: len(_CONTROLS)]), values[len(_CONTROLS) :]
         state, rewrite = next_state(ctx.triggered_id, search, controls, dict(zip(click_ids, clicks)))
         state = restrict_to_known(state, data.trials, organ_classes)
         outputs = state_to_controls(state) if rewrite else [no_update] * len(_CONTROLS)
-        return state.to_query(), state.as_dict(), outputs
+        return [state.to_query(), state.as_dict(), *outputs]
 
     _panel(app, data, ids.DESIGN, views.design_panel)
     _panel(app, data, ids.FOREST, views.forest_panel)

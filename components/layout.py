@@ -88,11 +88,10 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
     )
 
 
-def _graph(graph_id: str, height: int | None = None) -> html.Div:
-    style = {"height": f"{height}px"} if height else None
+def _graph(graph_id: str) -> html.Div:
     return html.Div(
         [
-            dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style=style), type="dot", delay_show=300),
+            dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG), type="dot", delay_show=300),
             html.P(id=ids.caption(graph_id), className="caption"),
         ],
         className="figure",
