@@ -153,7 +153,8 @@ def efficacy_card() -> html.Section:
         "Efficacy",
         [
             _graph(ids.FOREST),
-            html.Div([_graph(ids.MEDIANS), _graph(ids.RATES)], className="two-up"),
+            _graph(ids.MEDIANS),
+            _graph(ids.RATES),
         ],
         "card-efficacy",
         wide=True,
@@ -226,6 +227,7 @@ def dosing_card() -> html.Section:
             _graph(ids.WHAT_IF),
         ],
         "card-dosing",
+        wide=True,
     )
 
 
@@ -242,6 +244,7 @@ def survival_card(options: list[dict]) -> html.Section:
             _graph(ids.SURVIVAL),
         ],
         "card-survival",
+        wide=True,
     )
 
 
@@ -280,7 +283,8 @@ def page(options: dict[str, list[dict]], sources: list[dict], data_version: str,
             trials_card(),
             efficacy_card(),
             toxicity_card(),
-            html.Div([dosing_card(), survival_card(options["surv_trial"])], className="two-up cards"),
+            dosing_card(),
+            survival_card(options["surv_trial"]),
             sources_card(sources),
         ],
         className="views",

@@ -198,7 +198,8 @@ def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     caption = sources_caption(
         [shown, t["comparisons"][t["comparisons"].trial_id == trial_id]],
         data.sources,
-        ["Dashed curves are model-based, not patient data"] + list(notes),
+        ["Dashed curves are model-based, not patient data; away from the published medians their shape is an assumption"]
+        + list(notes),
     )
     return Panel(fig, caption)
 

@@ -328,8 +328,8 @@ def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go
     )  # fmt: skip
     fig.update_layout(
         template=theme.TEMPLATE_NAME,
-        height=900,
-        margin=dict(l=80, r=230, t=110, b=110),
+        height=950,
+        margin=dict(l=80, r=230, t=160, b=110),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yref="container", yanchor="top"),
         hovermode="closest",
     )
