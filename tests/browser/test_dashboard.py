@@ -1,0 +1,168 @@
+"""The real dashboard under gunicorn, driven in Debian Chromium: loading, filtering, linking,
+URL state, and an accessibility scan. Screenshots land in tests/artifacts/."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+SETTLE_MS = 8000
+
+FIGURE_JS = """(id) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  if (!gd || !gd._fullData) return null;
+  const layout = gd._fullLayout;
+  return {
+    title: layout.title && layout.title.text,
+    annotations: (layout.annotations || []).map(a => a.text),
+    ticktext: layout.xaxis && layout.xaxis.ticktext ? Array.from(layout.xaxis.ticktext) : [],
+    yticktext: layout.yaxis && layout.yaxis.ticktext ? Array.from(layout.yaxis.ticktext) : [],
+    xtype: layout.xaxis && layout.xaxis.type,
+    trials: Array.from(new Set(gd._fullData.flatMap(t => t.customdata ? Array.from(t.customdata).map(c => c && c[0]) : []))).filter(Boolean),
+    traces: gd._fullData.length,
+  };
+}"""
+
+POINT_JS = """([id, trial]) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  for (const t of gd._fullData) {
+    if (!t.customdata || t.hoverinfo === 'skip' || t.type !== 'scatter') continue;
+    const cd = Array.from(t.customdata);
+    const i = cd.findIndex(c => c && c[0] === trial);
+    if (i < 0) continue;
+    const xa = gd._fullLayout[t.xaxis.replace('x', 'xaxis')], ya = gd._fullLayout[t.yaxis.replace('y', 'yaxis')];
+    const x = t.x[i], y = t.y[i];
+    const px = xa._offset + xa.l2p(xa.type === 'log' ? Math.log10(x) : xa.d2l(x));
+    const py = ya._offset + ya.l2p(ya.d2l(y));
+    const box = gd.getBoundingClientRect();
+    return [box.left + px, box.top + py];
+  }
+  return null;
+}"""
+
+
+def figure(page, graph_id):
+    return page.evaluate(FIGURE_JS, graph_id)
+
+
+def wait_for_figures(page):
+    page.wait_for_function(
+        "() => ['forest-figure','heatmap-figure','dose-figure','survival-figure','medians-figure']"
+        ".every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
+        timeout=30000,
+    )
+    page.wait_for_timeout(1500)
+
+
+def query(page):
+    return parse_qs(urlparse(page.url).query)
+
+
+def choose(page, control_id, option):
+    page.locator(f"#{control_id}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+@pytest.fixture(scope="module")
+def base_url(live_server):
+    return live_server()
+
+
+def test_page_loads_every_view_without_console_errors(page, base_url):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(base_url)
+    wait_for_figures(page)
+    assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").count() == 5
+    forest = figure(page, "forest-figure")
+    assert forest["xtype"] == "log"
+    assert set(forest["trials"]) == {"PASO", "E2100"}
+    assert "Progression-free survival" in forest["title"]
+    heatmap = figure(page, "heatmap-figure")
+    assert any(t.startswith("PASO") for t in heatmap["ticktext"]) and any(t.startswith("E2100") for t in heatmap["ticktext"])
+    assert "PASO" in figure(page, "dose-figure")["trials"]
+    assert "model-based" in page.locator("#survival-figure-caption").inner_text().lower()
+    assert "PASO_REPORT" in page.locator("#forest-figure-caption").inner_text()
+    assert page.console_errors == []
+
+
+def test_changing_a_filter_updates_every_view(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_figures(page)
+    choose(page, "filter-agent", "bevacizumab")
+    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 1", timeout=15000)
+    page.wait_for_timeout(2500)
+    assert query(page)["agent"] == ["bevacizumab"]
+    assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").first.inner_text().startswith("E2100")
+    assert figure(page, "forest-figure")["trials"] == ["E2100"]
+    assert figure(page, "medians-figure")["trials"] == ["E2100"]
+    assert all(t.startswith("E2100") for t in figure(page, "heatmap-figure")["ticktext"])
+    dose = figure(page, "dose-figure")
+    assert dose["trials"] == [] and any("sorafenib" in (a or "").lower() or "no " in (a or "").lower() for a in dose["annotations"])
+    assert "E2100" in figure(page, "survival-figure")["title"]
+    assert page.locator("#selection-summary").inner_text().startswith("1 of 5 trials")
+    assert page.console_errors == []
+
+
+def test_clicking_a_trial_on_the_forest_plot_highlights_it_everywhere(page, base_url):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(base_url)
+    wait_for_figures(page)
+    page.locator("#forest-figure").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    x, y = page.evaluate(POINT_JS, ["forest-figure", "E2100"])
+    page.mouse.click(x, y)
+    page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=15000)
+    page.wait_for_timeout(2500)
+    heatmap = figure(page, "heatmap-figure")
+    bold = [t for t in heatmap["ticktext"] if "<b>" in t]
+    assert bold and all("E2100" in t for t in bold)
+    assert not any("PASO" in t for t in bold)
+    assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").inner_text().startswith("E2100")
+    assert "highlighted: E2100" in page.locator("#selection-summary").inner_text()
+    # Reset clears the highlight and the URL.
+    page.locator("#reset").click()
+    page.wait_for_function("() => window.location.search === ''", timeout=15000)
+    assert page.console_errors == []
+
+
+def test_a_copied_url_restores_the_view(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    link = base_url + "/?agent=sorafenib&endpoint=OS&grade=all&highlight=PASO&tox_mode=difference&ramp_start=200"
+    page.goto(link)
+    wait_for_figures(page)
+    assert page.locator("#filter-endpoint input[value='OS']").is_checked()
+    assert page.locator("#filter-grade input[value='all']").is_checked()
+    assert page.locator("#tox-mode input[value='difference']").is_checked()
+    assert page.locator("#ramp-start").input_value() == "200"
+    assert "bevacizumab" not in page.locator("#filter-agent").inner_text()
+    assert "sorafenib" in page.locator("#filter-agent").inner_text()
+    assert "Overall survival" in figure(page, "forest-figure")["title"]
+    assert figure(page, "forest-figure")["trials"] == ["PASO"]
+    assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").count() == 4
+    assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").inner_text().startswith("PASO")
+    restored = query(page)
+    assert restored["endpoint"] == ["OS"] and restored["highlight"] == ["PASO"]
+    assert page.console_errors == []
+
+
+def test_a_hostile_url_is_ignored_not_rendered(page, base_url):
+    page.goto(base_url + "/?highlight=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&endpoint=%3Cscript%3E&trial=NOPE")
+    wait_for_figures(page)
+    assert "onerror" not in page.content()
+    assert query(page) == {}
+    assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").count() == 5
+
+
+def test_accessibility_scan_has_no_serious_or_critical_violations(page, base_url):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_figures(page)
+    results = Axe().run(page)
+    violations = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    summary = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"]) for v in violations]
+    assert violations == [], summary
