@@ -1,0 +1,76 @@
+"""What each callback returns, called as plain functions on the bundled data."""
+
+import pytest
+
+from evidence import views
+from evidence.loading import load_dataset
+from evidence.state import ViewState
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset("data")
+
+
+def _figure_trials(fig):
+    return {c[0] for t in fig.data if t.customdata is not None for c in t.customdata if c is not None and c[0]}
+
+
+def test_forest_follows_endpoint_and_filters(data):
+    pfs = views.forest_panel(data, ViewState())
+    assert _figure_trials(pfs.figure) == {"PASO", "E2100"}
+    assert "PASO_REPORT" in pfs.caption and "E2100_NEJM2007" in pfs.caption
+    assert "experimental versus control" in pfs.caption
+    os_paso = views.forest_panel(data, ViewState(endpoint="OS", trial=("PASO",)))
+    shown = [t for t in os_paso.figure.data if t.customdata is not None and len(t.x)]
+    assert [round(float(x), 2) for t in shown for x in t.x] == [2.01]
+
+
+def test_empty_selection_gives_a_plain_message(data):
+    panel = views.forest_panel(data, ViewState(trial=("SOR",)))
+    assert "No hazard ratio" in panel.figure.layout.annotations[0].text
+    assert panel.caption == ""
+    tox = views.toxicity_panel(data, ViewState(trial=("SOR",)))
+    assert not _figure_trials(tox.figure)
+
+
+def test_toxicity_panel_modes_and_caption(data):
+    rate = views.toxicity_panel(data, ViewState(grade="all"))
+    assert "not reported" in rate.caption and "PASO_REPORT" in rate.caption
+    difference = views.toxicity_panel(data, ViewState(grade="all", tox_mode="difference"))
+    assert "Newcombe" in difference.caption
+
+
+def test_highlight_reaches_figures(data):
+    panel = views.toxicity_panel(data, ViewState(highlight="E2100"))
+    ticks = list(panel.figure.layout.xaxis.ticktext)
+    assert [t for t in ticks if "<b>" in t] and all("E2100" in t for t in ticks if "<b>" in t)
+
+
+def test_hiding_derived_values_removes_derived_toxicity_sums(data):
+    shown = views.toxicity_panel(data, ViewState(trial=("E2100",)))
+    hidden = views.toxicity_panel(data, ViewState(trial=("E2100",), derived=False))
+    assert shown.figure.to_json() != hidden.figure.to_json()
+
+
+def test_what_if_note_states_the_paso_ramp_deficit():
+    panel = views.what_if_panel(ViewState(ramp_start=400, ramp_step=200, ramp_cycles=3))
+    # (800-400 + 800-600) mg/day x 28 days = 16.8 g short of 6 x 28 x 800 mg = 134.4 g
+    assert "134.4 g" in panel.note and "16.8 g" in panel.note and "12.5%" in panel.note
+    assert "not trial data" in panel.caption
+
+
+def test_survival_panel_picks_a_trial_with_medians(data):
+    panel = views.survival_panel(data, ViewState(agent=("bevacizumab",), endpoint="OS"))
+    assert "E2100" in panel.figure.layout.title.text
+    assert "model-based" in panel.caption.lower()
+    none = views.survival_panel(data, ViewState(trial=("SOR",)))
+    assert "No selected trial" in none.figure.layout.annotations[0].text
+
+
+def test_grid_rows_and_summary(data):
+    rows = views.trial_grid_rows(data, ViewState(highlight="PASO"))
+    assert [r["trial_id"] for r in rows] == ["PASO", "SOR", "NCT00573755", "E2100", "MRCC-SORAFENIB"]
+    paso = rows[0]
+    assert (paso["n_planned"], paso["n_enrolled"], paso["highlighted"]) == (140, 61, True)
+    assert views.selection_summary(data, ViewState(disease=("renal cell carcinoma",))) == "1 of 5 trials shown"
