@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         serve_locally=True,
     )
     app.layout = page(views.filter_options(data), views.sources_rows(data), data.version, len(data.warnings))
-    register_callbacks(app, data)
+    register_callbacks(app, data, settings)
     _health_routes(app, data)
     return app
 

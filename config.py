@@ -37,6 +37,10 @@ class Settings:
         _bool,
     )
     log_level: str = _setting("LOG_LEVEL", "info", "Log level: debug, info, warning, error.")
+    export_enabled: bool = _setting(
+        "EXPORT_ENABLED", True, "Offer server-side figure exports (PNG, SVG, PDF, PowerPoint; needs Chromium).", _bool
+    )
+    max_upload_mb: float = _setting("MAX_UPLOAD_MB", 5.0, "Largest accepted upload or request body, in MiB.", float)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

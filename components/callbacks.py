@@ -7,13 +7,14 @@ from dash import Dash, Input, Output, ctx, no_update
 from components import ids
 from components.sync import next_state, state_to_controls
 from evidence import views
+from config import Settings
 from evidence.loading import CuratedData
 from evidence.state import ViewState, restrict_to_known
 
 _CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
 
 
-def register_callbacks(app: Dash, data: CuratedData) -> None:
+def register_callbacks(app: Dash, data: CuratedData, settings: Settings) -> None:
     organ_classes = [o["value"] for o in views.filter_options(data)["organ"]]
     click_inputs = [Input(g, "clickData") for g in ids.CLICKABLE_GRAPHS] + [Input(ids.TRIAL_GRID, "cellClicked")]
     click_ids = list(ids.CLICKABLE_GRAPHS) + [ids.TRIAL_GRID]
