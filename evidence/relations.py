@@ -223,6 +223,23 @@ def _comparison_values(tables: Tables, raw: Tables) -> Iterator[Problem]:
             yield Problem(file, line, "p_text", f"the printed form of p_value {row.p_value:g}", text)
 
 
+def _percent_matches_count(file: str, line: int, row: pd.Series, n, n_name: str, text: str) -> Iterator[Problem]:
+    """A printed percentage must match count/n to the precision printed (a warning where the
+    source's own discrepancy is documented)."""
+    if not _present(row["count"], row.pct, n) or n <= 0:
+        return
+    computed = 100 * row["count"] / n
+    if abs(computed - row.pct) > percent_tolerance(text):
+        yield Problem(
+            file,
+            line,
+            "pct",
+            f"count/{n_name} = {row['count']}/{n} = {computed:.1f}% to rounding",
+            text,
+            "warning" if _present(row.discrepancy) else "error",
+        )
+
+
 def _adverse_event_values(tables: Tables, raw: Tables) -> Iterator[Problem]:
     frame = tables.get("adverse_events")
     if frame is None:
@@ -238,18 +255,7 @@ def _adverse_event_values(tables: Tables, raw: Tables) -> Iterator[Problem]:
         n = row.n_at_risk
         if _present(row["count"], n) and row["count"] > n:
             yield Problem(file, line, "count", f"at most n_at_risk ({n})", row["count"])
-        if _present(row["count"], row.pct, n) and n > 0:
-            text = raw["adverse_events"].loc[line, "pct"]
-            computed = 100 * row["count"] / n
-            if abs(computed - row.pct) > percent_tolerance(text):
-                yield Problem(
-                    file,
-                    line,
-                    "pct",
-                    f"count/n_at_risk = {row['count']}/{n} = {computed:.1f}% to rounding",
-                    text,
-                    "warning" if _present(row.discrepancy) else "error",
-                )
+        yield from _percent_matches_count(file, line, row, n, "n_at_risk", raw["adverse_events"].loc[line, "pct"])
         expected_n = safety.get((row.trial_id, row.arm_id))
         if _present(n, expected_n) and n != expected_n:
             yield Problem(file, line, "n_at_risk", f"the arm's n_safety ({expected_n})", n)
@@ -350,17 +356,6 @@ def _baseline_values(tables: Tables, raw: Tables) -> Iterator[Problem]:
     for line, row in _rows(frame):
         if _present(row["count"], row.n) and row["count"] > row.n:
             yield Problem("baseline.csv", line, "count", f"at most n ({row.n})", row["count"])
-        if _present(row["count"], row.pct, row.n) and row.n > 0:
-            text = raw["baseline"].loc[line, "pct"]
-            computed = 100 * row["count"] / row.n
-            if abs(computed - row.pct) > percent_tolerance(text):
-                yield Problem(
-                    "baseline.csv",
-                    line,
-                    "pct",
-                    f"count/n = {row['count']}/{row.n} = {computed:.1f}% to rounding",
-                    text,
-                    "warning" if _present(row.discrepancy) else "error",
-                )
+        yield from _percent_matches_count("baseline.csv", line, row, row.n, "n", raw["baseline"].loc[line, "pct"])
         if _present(row.range_low, row.range_high) and row.range_low > row.range_high:
             yield Problem("baseline.csv", line, "range_low", "range_low <= range_high", row.range_low)

@@ -81,6 +81,19 @@ RATE_COLUMNS = (
 # ---------------------------------------------------------------- small shared helpers
 
 
+
+def ci_whiskers(group: pd.DataFrame, colour: str, thickness: float, width: float) -> dict:
+    """Asymmetric horizontal error bars from ci_low/ci_high around value."""
+    return dict(
+        type="data",
+        symmetric=False,
+        array=(group["ci_high"] - group["value"]).tolist(),
+        arrayminus=(group["value"] - group["ci_low"]).tolist(),
+        color=colour,
+        thickness=thickness,
+        width=width,
+    )
+
 def _missing(value) -> bool:
     """True for None, NaN and pd.NA (the three ways the loader says 'not reported')."""
     if value is None or value is pd.NA:
@@ -437,15 +450,7 @@ def hazard_ratio_forest(
             ),
         )
         if has_ci:
-            trace.error_x = dict(
-                type="data",
-                symmetric=False,
-                array=(group["ci_high"] - group["value"]).tolist(),
-                arrayminus=(group["value"] - group["ci_low"]).tolist(),
-                color=ink,
-                thickness=1.8,
-                width=0,
-            )
+            trace.error_x = ci_whiskers(group, ink, thickness=1.8, width=0)
         fig.add_trace(trace)
 
     # Axis range: every value and CI bound, the line of no effect and the pooled estimate.
@@ -661,15 +666,7 @@ def medians_by_arm(
             ),
         )
         if has_ci:
-            trace.error_x = dict(
-                type="data",
-                symmetric=False,
-                array=(group["ci_high"] - group["value"]).tolist(),
-                arrayminus=(group["value"] - group["ci_low"]).tolist(),
-                color=colour,
-                thickness=2,
-                width=5,
-            )
+            trace.error_x = ci_whiskers(group, colour, thickness=2, width=5)
         shown_roles.add(role)
         fig.add_trace(trace)
 

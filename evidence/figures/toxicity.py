@@ -41,6 +41,17 @@ ROW_PX = 28
 MIN_PLOT_PX = 190  # a short selection still leaves room for the colour bar
 
 
+
+def _not_reported_layer(x, y, z_nr, text, hover, custom) -> go.Heatmap:
+    """Grey cells drawn under the data layer where an arm did not report the event ("NR")."""
+    return go.Heatmap(
+        x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
+        colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
+        showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
+        name="not reported",
+    )  # fmt: skip
+
 def _plot_px(n_rows: int) -> int:
     """Height of the cell area: 28 px per term row, never shorter than the colour bar."""
     return max(ROW_PX * n_rows, MIN_PLOT_PX)
@@ -490,15 +501,7 @@ def toxicity_heatmap(
         zmax = max(10.0, math.ceil(np.nanmax(z_rep) / 10.0) * 10.0) if np.isfinite(z_rep).any() else 10.0
         x = list(range(n_cols))
         y = list(range(n_rows))
-        fig.add_trace(
-            go.Heatmap(
-                x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
-                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
-                colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
-                showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
-                name="not reported",
-            )
-        )  # fmt: skip
+        fig.add_trace(_not_reported_layer(x, y, z_nr, text, hover, custom))
         fig.add_trace(
             go.Heatmap(
                 x=x, y=y, z=z_rep, text=text, texttemplate="%{text}", hovertext=hover,
@@ -569,15 +572,7 @@ def toxicity_heatmap(
         bound = max(10.0, math.ceil(bound / 10.0) * 10.0)
         x = list(range(n_cols))
         y = list(range(n_rows))
-        fig.add_trace(
-            go.Heatmap(
-                x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
-                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
-                colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
-                showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
-                name="not reported",
-            )
-        )  # fmt: skip
+        fig.add_trace(_not_reported_layer(x, y, z_nr, text, hover, custom))
         fig.add_trace(
             go.Heatmap(
                 x=x, y=y, z=z, text=text, texttemplate="%{text}", hovertext=hover,
