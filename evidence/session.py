@@ -1,0 +1,150 @@
+"""The data one browser session sees: the bundled tables plus that browser's own uploads.
+
+Uploads travel in the browser (a dcc.Store) and are re-validated here on every use (client data
+is never trusted). Uploaded rows are marked wherever they appear (arm labels carry "[uploaded]").
+Patient-level survival data also yields derived summaries (Kaplan–Meier medians, Cox hazard
+ratios) that join the efficacy and forest views, labelled as computed from patient data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from evidence.loading import CuratedData
+from evidence.survival import compare_two_arms, kaplan_meier
+from evidence.upload import StoreError, from_store
+
+UPLOADED_MARK = "[uploaded] "
+IPD_SOURCE_ID = "UPLOADED_IPD"
+IPD_SOURCE = f"{IPD_SOURCE_ID}: patient-level data uploaded in this browser (computed here)"
+
+# Derived summaries are deterministic functions of a validated data version; keep the last few.
+_CACHE: OrderedDict[str, CuratedData] = OrderedDict()
+_CACHE_SIZE = 16
+_LOCK = threading.Lock()
+
+
+def session_data(bundled: CuratedData, store: object) -> tuple[CuratedData, str]:
+    """(data for this session, message). A store that no longer validates falls back to the
+    bundled data with a message saying so."""
+    if not store:
+        return bundled, ""
+    try:
+        merged = from_store(store, bundled)
+    except StoreError as err:
+        return bundled, f"Your uploaded data could not be used and was set aside: {err}"
+    if merged is bundled:
+        return bundled, ""
+    with _LOCK:
+        cached = _CACHE.get(merged.version)
+        if cached is not None:
+            _CACHE.move_to_end(merged.version)
+            return cached, ""
+    result = with_patient_level_summaries(mark_uploaded(merged))
+    with _LOCK:
+        _CACHE[merged.version] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result, ""
+
+
+def _uploaded(frame: pd.DataFrame) -> pd.Series:
+    if "origin" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame["origin"].eq("uploaded")
+
+
+def mark_uploaded(data: CuratedData) -> CuratedData:
+    """Arm labels of uploaded arms start with "[uploaded] ", so every view shows the mark."""
+    arms = data.tables["arms"]
+    uploaded = _uploaded(arms)
+    if not uploaded.any():
+        return data
+    arms = arms.copy()
+    arms.loc[uploaded, "label"] = UPLOADED_MARK + arms.loc[uploaded, "label"].astype(str)
+    return replace(data, tables={**data.tables, "arms": arms})
+
+
+def uploaded_trial_ids(data: CuratedData) -> list[str]:
+    trials = data.tables["trials"]
+    return list(trials.loc[_uploaded(trials), "trial_id"])
+
+
+def _p_text(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def patient_level_summaries(data: CuratedData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(efficacy rows, comparison rows) computed from survival_ipd: Kaplan–Meier median per arm
+    (lifelines; CI from the exponential Greenwood interval) and, where a trial has an experimental
+    and a control arm, the Cox hazard ratio (experimental vs control) with the log-rank P value."""
+    ipd = data.tables.get("survival_ipd")
+    if ipd is None or ipd.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    roles = {(r.trial_id, r.arm_id): r.role for r in data.tables["arms"].itertuples()}
+    efficacy, comparisons = [], []
+    common = dict(derived=True, source=IPD_SOURCE, origin="uploaded")
+    for (trial_id, endpoint), rows in ipd.groupby(["trial_id", "endpoint"], sort=False):
+        for arm_id, arm_rows in rows.groupby("arm_id", sort=False):
+            km = kaplan_meier(arm_rows.time_months.to_numpy(float), arm_rows.event.to_numpy(int), str(arm_id))
+            median = km.median if np.isfinite(km.median) else np.nan
+            efficacy.append(
+                dict(
+                    trial_id=trial_id, arm_id=arm_id, endpoint=endpoint, statistic="median",
+                    value=median, unit="months",
+                    ci_low=km.median_ci_low if np.isfinite(km.median_ci_low) else np.nan,
+                    ci_high=km.median_ci_high if np.isfinite(km.median_ci_high) else np.nan,
+                    count=km.events, n_analysed=km.n, population="uploaded patient-level data",
+                    analysis="exploratory", subgroup="", note="Kaplan–Meier median computed from patient-level data",
+                    **common,
+                )
+            )  # fmt: skip
+        arms = {roles.get((trial_id, a)): a for a in rows.arm_id.unique()}
+        if "experimental" in arms and "control" in arms:
+            group = rows.arm_id.to_numpy()
+            result = compare_two_arms(
+                rows.time_months.to_numpy(float), rows.event.to_numpy(int), group, arms["experimental"], arms["control"]
+            )
+            comparisons.append(
+                dict(
+                    trial_id=trial_id, endpoint=endpoint, experimental_arm=arms["experimental"],
+                    control_arm=arms["control"], statistic="HR", value=result.hazard_ratio,
+                    ci_low=result.hr_ci_low, ci_high=result.hr_ci_high, p_value=result.logrank_p,
+                    p_text=_p_text(result.logrank_p), test="log-rank; Cox proportional hazards (lifelines)",
+                    analysis="exploratory", subgroup="patient-level data", term=None,
+                    note="Computed from uploaded patient-level data", **common,
+                )
+            )  # fmt: skip
+    return pd.DataFrame(efficacy), pd.DataFrame(comparisons)
+
+
+def with_patient_level_summaries(data: CuratedData) -> CuratedData:
+    """data plus the derived patient-level rows (and their source); unchanged without IPD."""
+    efficacy, comparisons = patient_level_summaries(data)
+    if efficacy.empty and comparisons.empty:
+        return data
+    tables = dict(data.tables)
+
+    def append(name: str, rows: pd.DataFrame) -> None:
+        if rows.empty:
+            return
+        frame = tables[name]
+        start = int(frame.index.max()) + 1 if len(frame) else 2
+        rows = rows.set_axis(pd.RangeIndex(start, start + len(rows), name=frame.index.name))
+        tables[name] = pd.concat([frame, rows.reindex(columns=frame.columns)], axis=0)
+
+    append("efficacy", efficacy)
+    append("comparisons", comparisons)
+    append(
+        "sources",
+        pd.DataFrame(
+            [dict(source_id=IPD_SOURCE_ID, citation="Patient-level data uploaded in this browser (summaries computed here)",
+                  kind="article", document="", registry_ids="", origin="uploaded")]
+        ),
+    )  # fmt: skip
+    return replace(data, tables=tables)

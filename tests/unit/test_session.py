@@ -1,0 +1,72 @@
+"""A browser session's data: bundled + its uploads, marked, with patient-level summaries."""
+
+import pandas as pd
+import pytest
+from lifelines.datasets import load_lung
+
+from evidence import upload
+from evidence.loading import load_dataset
+from evidence.session import UPLOADED_MARK, session_data, uploaded_trial_ids
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_dataset("data")
+
+
+@pytest.fixture(scope="module")
+def example_store(base):
+    parsed = upload.merge_uploads([upload.parse_upload(f"{k}.csv", v) for k, v in upload.example_files().items()])
+    update = upload.apply_upload(parsed, None, base)
+    assert update.ok, update.problems
+    return update
+
+
+def test_no_store_is_the_bundled_data(base):
+    assert session_data(base, None) == (base, "")
+
+
+def test_uploaded_trial_joins_and_is_marked(base, example_store):
+    data, message = session_data(base, example_store.store)
+    assert message == ""
+    assert uploaded_trial_ids(data) == ["EXAMPLE-TRIAL"]
+    labels = data.arms[data.arms.trial_id == "EXAMPLE-TRIAL"].label
+    assert all(label.startswith(UPLOADED_MARK) for label in labels)
+    assert not data.arms[data.arms.trial_id == "PASO"].label.str.startswith(UPLOADED_MARK).any()
+    assert len(data.trials) == len(base.trials) + 1
+
+
+def test_a_tampered_store_falls_back_to_bundled_data_with_a_message(base, example_store):
+    store = dict(example_store.store)
+    store["tables"] = "not what we wrote"
+    data, message = session_data(base, store)
+    assert data is base and "set aside" in message
+
+
+def test_patient_level_data_gives_r_matching_cox_hr_and_km_medians(base, example_store):
+    """lifelines' lung data (sex as arm) uploaded in days: R survival's published results."""
+    data, _ = session_data(base, example_store.store)
+    arms = data.arms[data.arms.trial_id == "EXAMPLE-TRIAL"]
+    by_role = dict(zip(arms.role, arms.arm_id))
+    lung = load_lung().dropna(subset=["time"])
+    frame = pd.DataFrame(
+        {"trial_id": "EXAMPLE-TRIAL", "arm_id": lung.sex.map({1: by_role["control"], 2: by_role["experimental"]}),
+         "endpoint": "OS", "time": lung.time, "event": lung.status}
+    )  # fmt: skip
+    parsed, problems = upload.parse_survival_upload(
+        "lung.csv", frame.to_csv(index=False).encode(), "days", known_arms=upload.known_arms(data)
+    )
+    assert problems == []
+    update = upload.apply_upload(upload.survival_as_upload(parsed), example_store.store, base)
+    assert update.ok, update.problems
+    data, _ = session_data(base, update.store)
+    hr = data.comparisons[(data.comparisons.trial_id == "EXAMPLE-TRIAL") & (data.comparisons.endpoint == "OS")].iloc[0]
+    # R: coxph(Surv(time, status) ~ sex, lung): exp(coef) 0.588, 95% CI 0.424-0.816; survdiff p = 0.00131
+    assert (round(hr.value, 3), round(hr.ci_low, 3), round(hr.ci_high, 3)) == (0.588, 0.424, 0.816)
+    assert hr.p_text == "0.001" and abs(hr.p_value - 0.00131) < 1e-4
+    assert bool(hr.derived) and hr.source.startswith("UPLOADED_IPD:")
+    medians = data.efficacy[(data.efficacy.trial_id == "EXAMPLE-TRIAL") & (data.efficacy.endpoint == "OS")]
+    # R: survfit medians 270 (male) and 426 (female) days
+    days = sorted(round(v * 30.4375) for v in medians.value)
+    assert days == [270, 426]
+    assert set(data.sources.source_id) >= {"UPLOADED_IPD"}
