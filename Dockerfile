@@ -1,4 +1,8 @@
-FROM python:3.11-slim
+# The dashboard under gunicorn. Mirrors scripts/setup.sh: Debian's chromium + fonts-liberation,
+# then `pip install -r requirements.txt`; started like `make serve`.
+#   docker build -t trial-evidence .
+#   docker run --rm -p 8050:8050 trial-evidence          # http://127.0.0.1:8050
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -21,12 +25,16 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY --chown=10001:10001 . .
+# Code and data stay owned by root: the app user can read them, not change them.
+COPY . .
 
 # Numeric uid so runtimes can verify non-root (runAsNonRoot).
 USER 10001
 
+# Settings (see README, Configuration): gunicorn.conf.py reads BIND, PORT, WEB_CONCURRENCY,
+# THREADS and LOG_LEVEL through config.Settings.
 ENV PORT=8050 \
+    BIND=0.0.0.0 \
     DATA_DIR=/app/data
 
 EXPOSE 8050
@@ -34,5 +42,4 @@ EXPOSE 8050
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8050'), timeout=4)"]
 
-# gunicorn.conf.py reads PORT (and friends) itself, so exec form is fine.
 CMD ["gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"]

@@ -1,17 +1,31 @@
-"""The dashboard: `create_app(settings)` builds it; `server` is what gunicorn serves."""
+"""The dashboard: `create_app(settings)` builds it; `server` is what gunicorn serves.
+
+Importing this module builds the app once (under gunicorn: in the master, before workers fork).
+Invalid data or settings end the process with a readable report and a non-zero exit code.
+Dash debug mode is only ever switched on by `python app.py` with DASH_DEBUG set.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+from typing import NoReturn
 
 from dash import Dash
 from flask import jsonify
 
+import security
 from components.callbacks import register_callbacks
 from components.layout import page
 from config import Settings
 from evidence import views
 from evidence.loading import CuratedData, load_dataset
+from evidence.problems import DataValidationError
+
+HEALTH_PATHS = ("/healthz", "/readyz")  # open to load balancers even when AUTH_MODE is set
+
+EXIT_BAD_SETTINGS = 2
+EXIT_BAD_DATA = 3
 
 INDEX_TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
@@ -21,7 +35,11 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 
 
 def create_app(settings: Settings | None = None, data: CuratedData | None = None) -> Dash:
-    """Build the app on validated data (loaded from settings.data_dir unless given)."""
+    """Build the app on validated data (loaded from settings.data_dir unless given).
+
+    Never enables debug mode (settings.debug is read by `python app.py` only). Raises
+    DataValidationError for invalid data, security.AuthConfigError for an unusable auth setup.
+    """
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     data = data if data is not None else load_dataset(settings.data_dir)
@@ -35,6 +53,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
     app.layout = page(views.filter_options(data), views.sources_rows(data), data.version, len(data.warnings))
     register_callbacks(app, data, settings)
     _health_routes(app, data)
+    security.install(app, settings, HEALTH_PATHS)  # last: hashes the inline scripts
     return app
 
 
@@ -48,7 +67,26 @@ def _health_routes(app: Dash, data: CuratedData) -> None:
         return jsonify(status="ready", data_version=data.version, counts=data.counts(), warnings=len(data.warnings))
 
 
-app = create_app()
+def _create_app_or_exit() -> Dash:
+    """create_app() from the environment; a bad setting or invalid data exits with the report."""
+    try:
+        settings = Settings.from_env()
+    except ValueError as err:
+        _refuse(str(err), EXIT_BAD_SETTINGS)
+    try:
+        return create_app(settings)
+    except security.AuthConfigError as err:
+        _refuse(str(err), EXIT_BAD_SETTINGS)
+    except DataValidationError as err:
+        _refuse(f"the data failed validation.\n{err}", EXIT_BAD_DATA)
+
+
+def _refuse(report: str, code: int) -> NoReturn:
+    print(f"Not starting: {report}", file=sys.stderr, flush=True)
+    raise SystemExit(code)
+
+
+app = _create_app_or_exit()
 server = app.server
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ The README's configuration table is checked against this list by a test.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,6 +22,33 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true or false, found {text!r}")
 
 
+def _choice(*allowed: str):
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, found {text!r}")
+        return value
+
+    return parse
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, found {text!r}")
+    return value
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR networks, each checked, normalised (10.0.0.7/8 -> 10.0.0.0/8)."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items)
+
+
+def _optional_path(text: str) -> Path | None:
+    return Path(text) if text.strip() else None
+
+
 def _setting(env: str, default, help_text: str, parse=str):
     return field(default=default, metadata={"env": env, "help": help_text, "parse": parse})
 
@@ -29,7 +57,10 @@ def _setting(env: str, default, help_text: str, parse=str):
 class Settings:
     data_dir: Path = _setting("DATA_DIR", ROOT / "data", "Directory of curated CSV tables.", Path)
     host: str = _setting("HOST", "127.0.0.1", "Address `python app.py` binds to (gunicorn: see BIND).")
+    bind: str = _setting("BIND", "0.0.0.0", "Address gunicorn listens on, with PORT (all interfaces: the container default).")
     port: int = _setting("PORT", 8050, "Port to serve on.", int)
+    web_concurrency: int = _setting("WEB_CONCURRENCY", 2, "gunicorn worker processes.", _positive_int)
+    threads: int = _setting("THREADS", 4, "Threads per gunicorn worker.", _positive_int)
     debug: bool = _setting(
         "DASH_DEBUG",
         False,
@@ -41,6 +72,27 @@ class Settings:
         "EXPORT_ENABLED", True, "Offer server-side figure exports (PNG, SVG, PDF, PowerPoint; needs Chromium).", _bool
     )
     max_upload_mb: float = _setting("MAX_UPLOAD_MB", 5.0, "Largest accepted upload or request body, in MiB.", float)
+    auth_mode: str = _setting(
+        "AUTH_MODE",
+        "none",
+        "Who may see the dashboard: `none` (open, for local use), `basic` (users in AUTH_USERS_FILE), "
+        "`proxy` (user header from an authenticating reverse proxy in AUTH_TRUSTED_PROXIES).",
+        _choice("none", "basic", "proxy"),
+    )
+    auth_users_file: Path | None = _setting(
+        "AUTH_USERS_FILE", None, "`basic` mode: file of `user:password-hash` lines (make them with `python auth.py hash`).",
+        _optional_path,
+    )
+    auth_proxy_header: str = _setting(
+        "AUTH_PROXY_HEADER", "X-Forwarded-User", "`proxy` mode: request header naming the user the proxy authenticated."
+    )
+    auth_trusted_proxies: tuple[str, ...] = _setting(
+        "AUTH_TRUSTED_PROXIES",
+        (),
+        "`proxy` mode: comma-separated IP addresses or CIDR networks of the proxy; the user header is honoured "
+        "only from these peers.",
+        _networks,
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -65,5 +117,9 @@ def settings_table() -> list[tuple[str, str, str]]:
         default = f.default
         if isinstance(default, Path):
             default = default.relative_to(ROOT) if default.is_relative_to(ROOT) else default
+        elif isinstance(default, tuple):
+            default = ",".join(default)
+        elif default is None:
+            default = ""
         rows.append((f.metadata["env"], str(default), f.metadata["help"]))
     return rows

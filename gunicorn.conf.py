@@ -1,14 +1,36 @@
-"""gunicorn settings: serves app:server with data loaded and validated once, before workers fork."""
+"""gunicorn settings: serves app:server with data loaded and validated once, before workers fork.
 
-import os
+Everything that varies (address, port, workers, threads, log level) comes from config.Settings,
+where each environment variable is declared once. Run:
+    gunicorn --no-control-socket -c gunicorn.conf.py app:server
+"""
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8050')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("THREADS", "4"))
-preload_app = True  # load + validate the data once; invalid data stops start-up
-timeout = 60
-graceful_timeout = 20
-keepalive = 5
+import sys
+
+from config import Settings
+
+try:
+    settings = Settings.from_env()
+except ValueError as err:  # a bad setting: one readable line, not a traceback
+    print(f"Not starting: {err}", file=sys.stderr, flush=True)
+    raise SystemExit(2) from None
+
+wsgi_app = "app:server"
+_host = f"[{settings.bind}]" if ":" in settings.bind else settings.bind
+bind = f"{_host}:{settings.port}"
+workers = settings.web_concurrency
+threads = settings.threads
+preload_app = True  # import app once in the master: invalid data stops start-up (exit 3, report on stderr)
+timeout = 60  # a worker silent this long is killed and replaced (figure exports can take seconds)
+graceful_timeout = 20  # in-flight requests get this long on restart or shutdown
+keepalive = 5  # behind a reverse proxy holding connections open
 accesslog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info")
-control_socket_disable = True
+errorlog = "-"
+loglevel = settings.log_level
+control_socket_disable = True  # also pass --no-control-socket on the command line (gunicorn 27)
+
+
+def on_starting(server):
+    """Say once, loudly, that DASH_DEBUG has no effect here (create_app never enables debug)."""
+    if settings.debug:
+        server.log.warning("DASH_DEBUG is ignored under gunicorn; debug mode is for `python app.py` only")

@@ -3,6 +3,7 @@ URL state, and an accessibility scan. Screenshots land in tests/artifacts/."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -52,7 +53,22 @@ def wait_for_figures(page):
         ".every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
         timeout=30000,
     )
-    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length > 0", timeout=30000
+    )
+    page.wait_for_timeout(500)
+
+
+def wait_for_figure(page, graph_id, condition, timeout_s=30.0):
+    """Poll the figure summary until `condition(summary)` holds (the page's CSP forbids eval)."""
+    deadline = time.monotonic() + timeout_s
+    summary = None
+    while time.monotonic() < deadline:
+        summary = figure(page, graph_id)
+        if summary and condition(summary):
+            return summary
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{graph_id} never met the condition; last summary: {summary}")
 
 
 def query(page):
@@ -92,8 +108,12 @@ def test_changing_a_filter_updates_every_view(page, base_url):
     page.goto(base_url)
     wait_for_figures(page)
     choose(page, "filter-agent", "bevacizumab")
-    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 1", timeout=15000)
-    page.wait_for_timeout(2500)
+    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 1", timeout=30000)
+    for graph_id in ("forest-figure", "medians-figure"):
+        wait_for_figure(page, graph_id, lambda f: f["trials"] == ["E2100"])
+    wait_for_figure(page, "heatmap-figure", lambda f: f["ticktext"] and all(t.startswith("E2100") for t in f["ticktext"]))
+    wait_for_figure(page, "dose-figure", lambda f: f["trials"] == [])
+    wait_for_figure(page, "survival-figure", lambda f: "E2100" in (f["title"] or ""))
     assert query(page)["agent"] == ["bevacizumab"]
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").first.inner_text().startswith("E2100")
     assert figure(page, "forest-figure")["trials"] == ["E2100"]
@@ -114,8 +134,11 @@ def test_clicking_a_trial_on_the_forest_plot_highlights_it_everywhere(page, base
     page.wait_for_timeout(500)
     x, y = page.evaluate(POINT_JS, ["forest-figure", "E2100"])
     page.mouse.click(x, y)
-    page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=15000)
-    page.wait_for_timeout(2500)
+    page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=30000)
+    wait_for_figure(page, "heatmap-figure", lambda f: any("<b>" in t for t in f["ticktext"]))
+    page.wait_for_function(
+        "() => document.querySelector('#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted')", timeout=30000
+    )
     heatmap = figure(page, "heatmap-figure")
     bold = [t for t in heatmap["ticktext"] if "<b>" in t]
     assert bold and all("E2100" in t for t in bold)
@@ -124,7 +147,7 @@ def test_clicking_a_trial_on_the_forest_plot_highlights_it_everywhere(page, base
     assert "highlighted: E2100" in page.locator("#selection-summary").inner_text()
     # Reset clears the highlight and the URL.
     page.locator("#reset").click()
-    page.wait_for_function("() => window.location.search === ''", timeout=15000)
+    page.wait_for_function("() => window.location.search === ''", timeout=30000)
     assert page.console_errors == []
 
 
@@ -133,6 +156,8 @@ def test_a_copied_url_restores_the_view(page, base_url):
     link = base_url + "/?agent=sorafenib&endpoint=OS&grade=all&highlight=PASO&tox_mode=difference&ramp_start=200"
     page.goto(link)
     wait_for_figures(page)
+    wait_for_figure(page, "forest-figure", lambda f: "Overall survival" in (f["title"] or ""))
+    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 4", timeout=30000)
     assert page.locator("#filter-endpoint input[value='OS']").is_checked()
     assert page.locator("#filter-grade input[value='all']").is_checked()
     assert page.locator("#tox-mode input[value='difference']").is_checked()
@@ -151,6 +176,8 @@ def test_a_copied_url_restores_the_view(page, base_url):
 def test_a_hostile_url_is_ignored_not_rendered(page, base_url):
     page.goto(base_url + "/?highlight=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&endpoint=%3Cscript%3E&trial=NOPE")
     wait_for_figures(page)
+    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 5", timeout=30000)
+    page.wait_for_function("() => window.location.search === ''", timeout=30000)
     assert "onerror" not in page.content()
     assert query(page) == {}
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").count() == 5
