@@ -42,6 +42,12 @@ def check_relations(tables: Tables, raw: Tables, bad_rows: dict[str, set[int]] |
     out (that cell is already reported; checking the rest would report it twice)."""
     bad_rows = bad_rows or {}
     tables = {name: frame.drop(index=list(bad_rows.get(name, ()))) for name, frame in tables.items()}
+    # Identifiers resolve against every row as written, so one bad cell in trials.csv does not
+    # make every row that refers to that trial an error too.
+    for name, columns in (("sources", ["source_id"]), ("trials", ["trial_id"]), ("arms", ["trial_id", "arm_id", "role"])):
+        if name in raw and name in tables and bad_rows.get(name):
+            dropped = raw[name].loc[sorted(bad_rows[name]), columns].replace("", None)
+            tables[name] = pd.concat([tables[name], dropped])
     problems: list[Problem] = []
     for check in (
         _sources_resolve,

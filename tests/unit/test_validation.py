@@ -1029,3 +1029,16 @@ def test_load_dataset_on_a_single_problem(tmp_path):
     assert [(p.file, p.line, p.column) for p in caught.value.problems] == [
         ("dosing.csv", line, "delivered_mean_daily_mg")
     ]
+
+
+def test_one_bad_cell_in_a_parent_table_is_one_problem_not_a_cascade():
+    """A trials.csv or arms.csv row with a bad cell still resolves references to it."""
+    for table, old, new, column in (
+        ("trials", b",140,61,2010-08", b",lots,61,2010-08", "n_planned"),
+        ("arms", b",,30,28,", b",,30,lots,", "n_safety"),
+    ):
+        files = dict(BASE)
+        files[table] = files[table].replace(old, new, 1)
+        data, problems = validate_files(files)
+        assert data is None
+        assert [(p.file, p.column) for p in errors(problems)] == [(f"{table}.csv", column)]
