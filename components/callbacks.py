@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, ctx, no_update
 
 from components import ids
+from components.exports import panel_config, register_export_callbacks
 from components.sync import next_state, state_to_controls
 from evidence import views
 from config import Settings
@@ -52,17 +53,25 @@ def register_callbacks(app: Dash, data: CuratedData, settings: Settings) -> None
         Output(ids.WHAT_IF, "figure"),
         Output(ids.caption(ids.WHAT_IF), "children"),
         Output(ids.WHAT_IF_NOTE, "children"),
+        Output(ids.WHAT_IF, "config"),
         Input(ids.STATE, "data"),
     )
     def what_if(state):
-        panel = views.what_if_panel(ViewState.from_dict(state or {}))
-        return panel.figure, panel.caption, panel.note
+        view_state = ViewState.from_dict(state or {})
+        panel = views.what_if_panel(view_state)
+        return panel.figure, panel.caption, panel.note, panel_config(ids.WHAT_IF, view_state, panel.figure, data)
+
+    register_export_callbacks(app, data, settings)
 
 
 def _panel(app: Dash, data: CuratedData, graph_id: str, view) -> None:
-    """One figure and its caption, redrawn from the view state."""
+    """One figure, its caption, and its config (modebar download named for view and filters)."""
 
-    @app.callback(Output(graph_id, "figure"), Output(ids.caption(graph_id), "children"), Input(ids.STATE, "data"))
+    @app.callback(
+        Output(graph_id, "figure"), Output(ids.caption(graph_id), "children"), Output(graph_id, "config"),
+        Input(ids.STATE, "data"),
+    )
     def redraw(state):
-        panel = view(data, ViewState.from_dict(state or {}))
-        return panel.figure, panel.caption
+        view_state = ViewState.from_dict(state or {})
+        panel = view(data, view_state)
+        return panel.figure, panel.caption, panel_config(graph_id, view_state, panel.figure, data)

@@ -44,6 +44,22 @@ SOURCES = "sources-list"
 # Graphs whose clicks select a trial (customdata[0] = trial_id).
 CLICKABLE_GRAPHS = (FOREST, MEDIANS, RATES, HEATMAP, DOSE, DESIGN)
 
+# Export bar (components/exports.py): format -> button id.
+EXPORT_BAR = "card-export"
+EXPORT_VIEW = "export-view"
+EXPORT_BUTTONS = {
+    "png": "export-png",
+    "svg": "export-svg",
+    "pdf": "export-pdf",
+    "pptx": "export-pptx",
+    "csv": "export-csv",
+    "xlsx": "export-xlsx",
+}
+EXPORT_DOWNLOAD = "export-download"
+EXPORT_STATUS = "export-status"
+EXPORT_NOTE = "export-note"
+EXPORT_BUSY = "export-busy"
+
 
 def caption(graph_id: str) -> str:
     return f"{graph_id}-caption"

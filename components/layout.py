@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import ids
+from components import exports, ids
 from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
 
 GRADE_LABELS = {"all": "All grades", "3-4": "Grade 3-4", "3": "Grade 3", "4": "Grade 4"}
@@ -257,7 +257,11 @@ def sources_card(sources: list[dict]) -> html.Section:
     return _card("Sources", [html.Ul(items, id=ids.SOURCES, className="sources")], "card-sources", wide=True)
 
 
-def page(options: dict[str, list[dict]], sources: list[dict], data_version: str, warnings: int) -> html.Div:
+def page(
+    options: dict[str, list[dict]], sources: list[dict], data_version: str, warnings: int,
+    export_flags: tuple[bool, bool] | None = None,
+) -> html.Div:
+    """export_flags: (exports enabled, Chromium installed); default: from the environment."""
     header = html.Header(
         [
             html.Div(
@@ -280,6 +284,7 @@ def page(options: dict[str, list[dict]], sources: list[dict], data_version: str,
     )
     main = html.Main(
         [
+            exports.export_bar(*(export_flags or exports.export_flags())),
             trials_card(),
             efficacy_card(),
             toxicity_card(),

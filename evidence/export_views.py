@@ -1,0 +1,484 @@
+"""What each view exports: its panel (figure + caption), the curated rows behind it, and how
+its files are named and labelled. `build_export` turns a view state into a finished file.
+
+No Dash here; components/exports.py calls `build_export` and sends the bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+import pandas as pd
+
+from evidence import export, views
+from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.figures import efficacy as efficacy_figures
+from evidence.figures import toxicity as toxicity_figures
+from evidence.loading import CuratedData
+from evidence.state import ViewState, filter_tables, selected_trial_ids
+
+APP_TITLE = "Sorafenib & anti-VEGF trial evidence"
+ALL = "all"
+FORMATS = ("png", "svg", "pdf", "pptx", "csv", "xlsx")
+NEEDS_CHROMIUM = ("png", "svg", "pdf", "pptx")
+FORMAT_LABELS = {"png": "PNG", "svg": "SVG", "pdf": "PDF", "pptx": "PowerPoint", "csv": "CSV", "xlsx": "XLSX"}
+
+DERIVED_LABEL = (
+    "Derived: computed here from printed numbers (e.g. confidence intervals from counts, grade sums, "
+    "dose intensity), not printed in the source."
+)
+MODEL_LABEL = "Model-based: survival curves fitted to the published medians and hazard ratio; not patient data."
+HYPOTHETICAL_LABEL = "Hypothetical: the what-if ramp is computed from the dashboard inputs; not trial data."
+
+
+@dataclass(frozen=True)
+class ExportView:
+    key: str
+    label: str
+    panel: Callable[[CuratedData, ViewState], views.Panel]
+    rows: Callable[[CuratedData, ViewState], pd.DataFrame]
+    topics: tuple[str, ...]
+    """Which filter phrases (export.filter_phrases) matter for this view."""
+    file_tag: Callable[[ViewState], str] = lambda state: ""
+    """Extra file-name part, e.g. the endpoint."""
+    labels: tuple[str, ...] = ()
+    """Labels every export of this view carries (model-based, hypothetical)."""
+    per_trial: bool = True
+    """Whether the view shows trials (their ids go in file names)."""
+
+
+# ---------------------------------------------------------------- rows behind each view
+
+_INTERNAL = ("term_order", "column_order", "hidden_derived", "has_ci", "p_label", "highlighted")
+
+
+def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
+    return filter_tables(data.tables, state)
+
+
+def _flags(values) -> pd.Series:
+    """Booleans with missing as False (no pandas downcasting warnings on object columns)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    return series.astype(object).map(lambda v: False if v is None or v is pd.NA or v != v else bool(v)).astype(bool)
+
+
+def _tidy(frame: pd.DataFrame, derived: pd.Series | None = None, source: str | None = None) -> pd.DataFrame:
+    """Drop drawing helpers; make sure `derived` and `source` exist (they go last)."""
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("_") or c in _INTERNAL]).reset_index(drop=True)
+    if derived is not None:
+        frame["derived"] = _flags(derived.reset_index(drop=True))
+    elif "derived" not in frame.columns:
+        frame["derived"] = False
+    frame["derived"] = _flags(frame["derived"])
+    if "source" not in frame.columns:
+        frame["source"] = source or ""
+    ordered = [c for c in frame.columns if c not in ("derived", "source")] + ["derived", "source"]
+    return frame[ordered]
+
+
+def _with_arm_labels(frame: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty or "arm_id" not in frame.columns:
+        return frame
+    labels = arms[["trial_id", "arm_id", "label", "role"]].rename(columns={"label": "arm_label"})
+    merged = frame.merge(labels, on=["trial_id", "arm_id"], how="left")
+    front = ["trial_id", "arm_id", "arm_label", "role"]
+    return merged[front + [c for c in merged.columns if c not in front]]
+
+
+def _stack(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows of several tables in one frame, with a leading `table` column."""
+    frames = [frame.assign(table=name) for name, frame in parts.items() if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=["table", "trial_id", "derived", "source"])
+    stacked = pd.concat(frames, ignore_index=True, sort=False)
+    return stacked[["table"] + [c for c in stacked.columns if c != "table"]]
+
+
+def design_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    design = t["design"]
+    pairs = set(zip(design.trial_id, design.endpoint))
+    efficacy = t["efficacy"]
+    observed = efficacy[[(a, b) in pairs for a, b in zip(efficacy.trial_id, efficacy.endpoint)]]
+    trials = t["trials"][t["trials"].trial_id.isin(design.trial_id)][["trial_id", "status", "n_planned", "n_enrolled", "source"]]
+    return _tidy(_stack({"design": design, "trials": trials, "efficacy": _with_arm_labels(observed, t["arms"])}))
+
+
+def forest_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    return _tidy(rows.assign(endpoint=state.endpoint, statistic="HR"))
+
+
+def medians_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    e = t["efficacy"]
+    shown = e[(e.endpoint == state.endpoint) & (e.statistic == "median")]
+    return _tidy(_with_arm_labels(shown, t["arms"]))
+
+
+def rates_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
+    if rows.empty:
+        return _tidy(rows)
+    if not state.derived:
+        hidden = rows.ci_status == "derived"
+        rows = rows.assign(ci_low=rows.ci_low.where(~hidden), ci_high=rows.ci_high.where(~hidden))
+    derived = ((rows.ci_status == "derived") & state.derived) | _flags(rows.value_derived)
+    return _tidy(rows, derived=derived)
+
+
+def toxicity_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    matrix = toxicity_figures.toxicity_matrix(
+        t["adverse_events"], t["arms"], t["trials"], state.grade,
+        organ_classes=list(state.organ) or None, search=state.tox_search, sort=state.tox_sort,
+        top_n=state.tox_top, include_derived=state.derived,
+    )
+    if matrix.empty:
+        return _tidy(matrix)
+    if state.tox_mode == "difference":
+        differences = toxicity_figures.toxicity_differences(matrix)
+        if differences is not None and not differences.empty:
+            sources = (
+                matrix.dropna(subset=["source"]).groupby(["trial_id", "term"])["source"]
+                .agg(lambda s: " | ".join(dict.fromkeys(s))).rename("source").reset_index()
+            )
+            differences = differences.drop(columns=["source"], errors="ignore").merge(sources, on=["trial_id", "term"], how="left")
+            matrix = pd.concat([matrix.assign(table="rate"), differences.assign(table="difference")], ignore_index=True, sort=False)
+            matrix = matrix[["table"] + [c for c in matrix.columns if c != "table"]]
+    derived = _flags(matrix.get("derived", pd.Series(False, index=matrix.index)))
+    if "pct_derived" in matrix.columns:
+        derived |= _flags(matrix["pct_derived"])
+    return _tidy(matrix, derived=derived)
+
+
+def dosing_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
+    if schedule.empty:
+        return _tidy(schedule)
+    derived = _flags(schedule.planned_derived) | _flags(schedule.carried_forward)
+    schedule = schedule.assign(derived_columns="rdi_full_pct, rdi_planned_pct, cumulative_* (computed here)")
+    return _tidy(schedule, derived=derived)
+
+
+def what_if_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    try:
+        ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
+    except ValueError:
+        return _tidy(pd.DataFrame(columns=["cycle"]))
+    ramp = ramp.assign(derived=True, source="Computed from the what-if inputs (hypothetical; not trial data)")
+    return _tidy(ramp)
+
+
+def survival_trial(data: CuratedData, state: ViewState) -> str:
+    """The trial the survival view draws (same choice as views.survival_panel)."""
+    shown = set(selected_trial_ids(data.trials, state))
+    options = [o["value"] for o in views.filter_options(data)["surv_trial"] if o["value"] in shown]
+    for candidate in (state.surv_trial, state.highlight):
+        if candidate in options:
+            return candidate
+    return options[0] if options else ""
+
+
+def survival_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    trial_id = survival_trial(data, state)
+    efficacy = t["efficacy"][(t["efficacy"].trial_id == trial_id)]
+    comparisons = t["comparisons"][(t["comparisons"].trial_id == trial_id)]
+    return _tidy(_stack({"efficacy": _with_arm_labels(efficacy, t["arms"]), "comparisons": comparisons}))
+
+
+def _endpoint_tag(state: ViewState) -> str:
+    return state.endpoint
+
+
+def _grade_tag(state: ViewState) -> str:
+    return f"grade-{state.grade}" + ("_difference" if state.tox_mode == "difference" else "")
+
+
+def _ramp_tag(state: ViewState) -> str:
+    return f"start{state.ramp_start}-step{state.ramp_step}-cycles{state.ramp_cycles}"
+
+
+def _what_if(data: CuratedData, state: ViewState) -> views.Panel:
+    return views.what_if_panel(state)
+
+
+VIEWS: dict[str, ExportView] = {
+    v.key: v
+    for v in (
+        ExportView("design-vs-outcome", "Design assumptions vs observed", views.design_panel, design_rows,
+                   ("trials", "derived", "highlight")),
+        ExportView("forest-plot", "Forest plot (hazard ratios)", views.forest_panel, forest_rows,
+                   ("trials", "endpoint", "derived", "highlight"), _endpoint_tag),
+        ExportView("medians-by-arm", "Medians by arm", views.medians_panel, medians_rows,
+                   ("trials", "endpoint", "derived", "highlight"), _endpoint_tag),
+        ExportView("response-rates", "Response and landmark rates", views.rates_panel, rates_rows,
+                   ("trials", "derived", "highlight")),
+        ExportView("toxicity-heatmap", "Toxicity heatmap", views.toxicity_panel, toxicity_rows,
+                   ("trials", "grade", "toxicity", "derived", "highlight"), _grade_tag),
+        ExportView("dose-ramp", "Sorafenib dose ramp", views.dosing_panel, dosing_rows,
+                   ("trials", "derived", "highlight")),
+        ExportView("what-if-ramp", "What-if ramp", _what_if, what_if_rows, ("ramp",), _ramp_tag,
+                   labels=(HYPOTHETICAL_LABEL,), per_trial=False),
+        ExportView("survival-curves", "Survival curves", views.survival_panel, survival_rows,
+                   ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,)),
+    )
+}
+
+VIEW_TITLES = {"dose-ramp": "Sorafenib dose ramp: planned vs delivered dose per cycle"}
+"""Slide titles for figures that have no title of their own."""
+
+
+# ---------------------------------------------------------------- what one view's export says
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One view, evaluated for a state: everything an export of it needs."""
+
+    view: ExportView
+    panel: views.Panel
+    rows: pd.DataFrame
+    title: str
+    subtitle: str
+    footnote: str
+    trial_ids: tuple[str, ...]
+
+    @property
+    def visible(self) -> bool:
+        """Shows something under the filters (empty views carry no caption)."""
+        return bool(self.panel.caption)
+
+    @property
+    def labels(self) -> list[str]:
+        found = list(self.view.labels)
+        if self.view.key == "survival-curves" and "kaplan" in self.panel.caption.lower():
+            found = []  # patient-level Kaplan-Meier curves are not model-based
+        if self.derived_count:
+            found.insert(0, DERIVED_LABEL)
+        return found
+
+    @property
+    def derived_count(self) -> int:
+        return int(self.rows["derived"].sum()) if "derived" in self.rows.columns else 0
+
+
+def _trial_ids(data: CuratedData, state: ViewState, rows: pd.DataFrame) -> tuple[str, ...]:
+    order = list(data.trials.trial_id)
+    present = set(rows["trial_id"].dropna().astype(str)) if "trial_id" in rows.columns else set()
+    if not present:
+        present = set(selected_trial_ids(data.trials, state))
+    return tuple(t for t in order if t in present)
+
+
+def footnote_text(rendered_caption: str, rows: pd.DataFrame, labels: list[str], data_version: str, today: date) -> str:
+    caption = rendered_caption or "Nothing to show under the current filters."
+    parts = [caption]
+    derived = int(rows["derived"].sum()) if "derived" in rows.columns else 0
+    if derived and HYPOTHETICAL_LABEL not in labels:
+        parts.append(f"Derived values: {derived} of {len(rows)} data rows contain numbers computed here, not printed in the source.")
+    keywords = {MODEL_LABEL: "model-based", HYPOTHETICAL_LABEL: "not trial data"}
+    parts += [label for label in labels if label != DERIVED_LABEL and keywords.get(label, "\0") not in caption.lower()]
+    parts.append(f"Data version {data_version}; exported {today.isoformat()}.")
+    return " ".join(parts)
+
+
+def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> Rendered:
+    view = VIEWS[key]
+    panel = view.panel(data, state)
+    rows = view.rows(data, state)
+    title = export.figure_title(panel.figure) or VIEW_TITLES.get(key, view.label)
+    if not panel.caption:
+        title = f"{view.label}: nothing to show"
+    subtitle = export.filters_text(state, data, view.topics)
+    draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows))
+    footnote = footnote_text(panel.caption, rows, draft.labels, data.version, today)
+    return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids)
+
+
+# ---------------------------------------------------------------- file names
+
+
+def trials_tag(trial_ids: tuple[str, ...] | list[str], total: int) -> str:
+    """'PASO-E2100', '4-trials', 'all-trials', 'no-trials' ('' when the trials are unknown)."""
+    if not trial_ids:
+        return "no-trials" if total else ""
+    if len(trial_ids) == total and total > 3:
+        return "all-trials"
+    if len(trial_ids) > 3:
+        return f"{len(trial_ids)}-trials"
+    return "-".join(trial_ids)
+
+
+def file_stem(key: str, state: ViewState, trial_ids, total: int, today: date) -> str:
+    """'forest-plot_PASO-E2100_PFS_2026-11-21' (no extension; safe characters only)."""
+    view = VIEWS.get(key)
+    tag = view.file_tag(state) if view else ""
+    trials = trials_tag(trial_ids, total) if view is None or view.per_trial else ""
+    return export.safe_name(key, trials, tag, today.isoformat(), ext="x")[:-2]
+
+
+def file_name(key: str, state: ViewState, trial_ids, total: int, today: date, ext: str) -> str:
+    return f"{file_stem(key, state, trial_ids, total, today)}.{ext}"
+
+
+def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> tuple[str, ...]:
+    """Trials a drawn figure shows (for file names): its points' trial ids (customdata[0]),
+    the survival view's one trial, or the selected trials when a figure carries none."""
+    if key == "survival-curves":
+        trial = survival_trial(data, state)
+        return (trial,) if trial else ()
+    known = list(data.trials.trial_id)
+    found: set[str] = set()
+    for trace in getattr(figure, "data", ()):
+        for item in trace.customdata if trace.customdata is not None else ():
+            try:
+                head = item if isinstance(item, str) else item[0]
+            except (TypeError, IndexError, KeyError):
+                continue
+            if isinstance(head, str) and head in known:
+                found.add(head)
+    if not found:
+        found = set(selected_trial_ids(data.trials, state))
+    return tuple(t for t in known if t in found)
+
+
+# ---------------------------------------------------------------- building a download
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    filename: str
+    media_type: str
+    message: str
+
+
+def _about(data: CuratedData, state: ViewState, today: date, link: str) -> pd.DataFrame:
+    phrases = export.filter_phrases(state, data)
+    rows = [("dashboard", APP_TITLE), ("data version", data.version), ("exported", today.isoformat())]
+    rows += [(f"filter: {k}", v) for k, v in phrases.items()]
+    rows += [("view link", link or state.to_query() or "(default view)")]
+    rows += [("label: derived", DERIVED_LABEL), ("label: model-based", MODEL_LABEL), ("label: hypothetical", HYPOTHETICAL_LABEL)]
+    rows += [(f"source {s.source_id}", s.citation) for s in data.sources.itertuples()]
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def _with_citations(rows: pd.DataFrame, data: CuratedData) -> pd.DataFrame:
+    """Add `source_citation` (the document each row's source id names) after `source`."""
+    if rows.empty or "source" not in rows.columns:
+        return rows
+    citations = dict(zip(data.sources.source_id, data.sources.citation))
+    ids = rows["source"].fillna("").astype(str).str.partition(":")[0].str.strip()
+    return rows.assign(source_citation=ids.map(citations).fillna(""))
+
+
+def _sources(data: CuratedData, rendered: list[Rendered]) -> list[export.SourceLine]:
+    used: list[str] = []
+    for r in rendered:
+        if "source" in r.rows.columns:
+            for text in r.rows["source"].dropna().astype(str):
+                source_id = text.partition(":")[0].strip()
+                if source_id and source_id not in used:
+                    used.append(source_id)
+    lines = []
+    for s in data.sources.itertuples():
+        if s.source_id in used:
+            extra = "; ".join(v for v in (s.kind, f"document {s.document}", s.registry_ids or "") if v)
+            lines.append(export.SourceLine(s.source_id, f"{s.citation} ({extra})"))
+    return lines
+
+
+def _notes(r: Rendered, state: ViewState, link: str) -> str:
+    return "\n".join([
+        f"Filters: {r.subtitle}.",
+        f"Reopen this view: {link or state.to_query() or '(default view)'}",
+        f"Rows behind the figure: {len(r.rows)} ({r.derived_count} with derived values).",
+        f"Caption: {r.panel.caption}",
+    ])
+
+
+def _stem(key: str, state: ViewState, trial_ids: tuple[str, ...], total: int, today: date) -> str:
+    if key != ALL:
+        return file_stem(key, state, trial_ids, total, today)
+    return export.safe_name("trial-evidence", trials_tag(trial_ids, total), today.isoformat(), ext="x")[:-2]
+
+
+def _union(data: CuratedData, groups) -> tuple[str, ...]:
+    return tuple(t for t in data.trials.trial_id if any(t in g for g in groups))
+
+
+def _figure_file(data, state, key, fmt, today, link, render) -> tuple[bytes, str, str, int]:
+    """Images (one, or a ZIP) or a deck, for one view or every view that shows something."""
+    rendered = [render_view(data, state, k, today) for k in (list(VIEWS) if key == ALL else [key])]
+    if key == ALL:
+        rendered = [r for r in rendered if r.visible] or rendered[:1]
+    total = len(data.trials)
+    shown = _union(data, [r.trial_ids for r in rendered if r.view.per_trial])
+    stem = _stem(key, state, rendered[0].trial_ids if key != ALL else shown, total, today)
+    if fmt == "pptx":
+        slides = [export.SlideSpec(r.title, r.subtitle, r.panel.figure, r.footnote, _notes(r, state, link)) for r in rendered]
+        order = [DERIVED_LABEL, MODEL_LABEL, HYPOTHETICAL_LABEL]
+        content = export.deck_pptx(
+            slides, APP_TITLE, export.filters_text(state, data), data.version, today,
+            sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=order.index),
+            notes=f"Reopen this view: {link or state.to_query() or '(default view)'}", render=render,
+        )
+        return content, f"{stem}.pptx", export.MEDIA_TYPES["pptx"], len(rendered)
+    files = {
+        file_name(r.view.key, state, r.trial_ids, total, today, fmt):
+            export.slide_image(r.panel.figure, fmt, r.title, r.subtitle, r.footnote, render=render)
+        for r in rendered
+    }
+    if len(files) == 1:
+        (name, content), = files.items()
+        return content, name, export.MEDIA_TYPES[fmt], 1
+    return export.zip_files(files), f"{stem}_{fmt}.zip", export.MEDIA_TYPES["zip"], len(files)
+
+
+def _data_file(data, state, key, fmt, today, link) -> tuple[bytes, str, str, int]:
+    """CSV (one, or a ZIP with about.csv) or an XLSX workbook of the rows behind the figures;
+    no figure is drawn."""
+    frames = {k: VIEWS[k].rows(data, state) for k in (list(VIEWS) if key == ALL else [key])}
+    if key == ALL:
+        frames = {k: f for k, f in frames.items() if not f.empty} or dict(list(frames.items())[:1])
+    trial_ids = {k: _trial_ids(data, state, f) for k, f in frames.items()}
+    total = len(data.trials)
+    shown = _union(data, [ids for k, ids in trial_ids.items() if VIEWS[k].per_trial])
+    stem = _stem(key, state, trial_ids[key] if key != ALL else shown, total, today)
+    frames = {k: _with_citations(f, data) for k, f in frames.items()}
+    if fmt == "xlsx":
+        sheets = {VIEWS[k].label: f for k, f in frames.items()} | {"About": _about(data, state, today, link)}
+        return export.table_xlsx(sheets), f"{stem}.xlsx", export.MEDIA_TYPES["xlsx"], len(frames)
+    if key != ALL:
+        return export.table_csv(frames[key]), f"{stem}.csv", export.MEDIA_TYPES["csv"], 1
+    files = {file_name(k, state, trial_ids[k], total, today, "csv"): export.table_csv(f) for k, f in frames.items()}
+    files["about.csv"] = export.table_csv(_about(data, state, today, link))
+    return export.zip_files(files), f"{stem}_csv.zip", export.MEDIA_TYPES["zip"], len(frames)
+
+
+def build_export(data: CuratedData, state: ViewState, key: str, fmt: str, today: date, link: str = "",
+                 render=None) -> ExportFile:
+    """The file for one view (key) or all views that show something (key 'all') in a format.
+
+    Raises export.ExportError (message for the user) when an image cannot be drawn.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if key != ALL and key not in VIEWS:
+        raise ValueError(f"unknown view {key!r}")
+    started = time.monotonic()
+    if fmt in NEEDS_CHROMIUM:
+        content, name, media_type, count = _figure_file(data, state, key, fmt, today, link, render or export.figure_image)
+    else:
+        content, name, media_type, count = _data_file(data, state, key, fmt, today, link)
+    what = f"all {count} figures that show data" if key == ALL else VIEWS[key].label.lower()
+    message = f"{name}: {FORMAT_LABELS[fmt]} of {what}, ready in {time.monotonic() - started:.1f} s."
+    return ExportFile(content, name, media_type, message)
