@@ -15,6 +15,7 @@ from dash import Dash
 from flask import jsonify
 
 import security
+from components import exports
 from components.callbacks import register_callbacks
 from components.layout import page
 from config import Settings
@@ -50,7 +51,14 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         index_string=INDEX_TEMPLATE,
         serve_locally=True,
     )
-    app.layout = page(views.filter_options(data), views.sources_rows(data), data.version, len(data.warnings))
+    app.layout = page(
+        views.filter_options(data),
+        views.sources_rows(data),
+        data.version,
+        len(data.warnings),
+        export_flags=exports.export_flags(settings),
+        max_upload_mb=settings.max_upload_mb,
+    )
     register_callbacks(app, data, settings)
     _health_routes(app, data)
     security.install(app, settings, HEALTH_PATHS)  # last: hashes the inline scripts

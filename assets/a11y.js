@@ -5,6 +5,7 @@
  *   their fieldset legend, and let the native inputs speak for themselves.
  * - Dropdown keeps a focusable aria-hidden proxy input that forwards focus to its button:
  *   make the button itself the tab stop and take the proxy out of the tab order.
+ * - Upload's hidden file input has no label: name it after its drop zone's text.
  */
 (function () {
   function setAttr(el, name, value) {
@@ -38,6 +39,14 @@
     });
   }
 
+  function nameFileInputs(root) {
+    root.querySelectorAll('input[type="file"]').forEach(function (input) {
+      var zone = input.parentElement;
+      var text = zone ? zone.textContent.trim() : '';
+      if (text) setAttr(input, 'aria-label', text);
+    });
+  }
+
   var pending = false;
   function schedule() {
     if (pending) return;
@@ -45,6 +54,7 @@
     window.requestAnimationFrame(function () {
       pending = false;
       repair(document);
+      nameFileInputs(document);
     });
   }
 

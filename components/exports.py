@@ -15,6 +15,7 @@ from components import ids
 from config import Settings
 from evidence import export, export_views, views
 from evidence.loading import CuratedData
+from evidence.session import session_data
 from evidence.state import ViewState, restrict_to_known
 
 log = logging.getLogger(__name__)
@@ -184,11 +185,12 @@ def register_export_callbacks(app: Dash, data: CuratedData, settings: Settings) 
         [Input(b, "n_clicks") for b in buttons],
         State(ids.EXPORT_VIEW, "value"),
         State(ids.STATE, "data"),
+        State(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
         running=[(Output(b, "disabled"), True, False) for b in buttons]
         + [(Output(ids.EXPORT_BUSY, "children"), "Preparing the file…", "")],
     )
     def download(*values):
-        view, state = values[-2], values[-1]
-        fmt = FORMAT_OF_BUTTON[ctx.triggered_id]
-        return export_download(data, settings, fmt, view, state, date.today(), view_link(app, ViewState.from_dict(state or {})))
+        view, state, store = values[-3:]
+        fmt, session = FORMAT_OF_BUTTON[ctx.triggered_id], session_data(data, store)[0]
+        return export_download(session, settings, fmt, view, state, date.today(), view_link(app, ViewState.from_dict(state or {})))

@@ -63,3 +63,18 @@ EXPORT_BUSY = "export-busy"
 
 def caption(graph_id: str) -> str:
     return f"{graph_id}-caption"
+
+# Uploads ("Your own trials"): kept in a session Store in the browser.
+UPLOAD_STORE = "upload-store"
+UPLOAD_TABLES = "upload-tables"
+UPLOAD_SURVIVAL = "upload-survival"
+SURVIVAL_UNIT = "survival-unit"
+UPLOAD_TEMPLATE = "upload-template"
+UPLOAD_BUNDLE = "upload-bundle"
+UPLOAD_CLEAR = "upload-clear"
+UPLOAD_STATUS = "upload-status"
+UPLOAD_DOWNLOAD = "upload-download"
+UPLOAD_NOTICE = "upload-notice"
+
+# Filter dropdowns whose options follow the session's data (bundled + uploads).
+OPTION_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "organ", "highlight", "surv_trial")

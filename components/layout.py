@@ -6,6 +6,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from components import exports, ids
+from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
 
 GRADE_LABELS = {"all": "All grades", "3-4": "Grade 3-4", "3": "Grade 3", "4": "Grade 4"}
@@ -121,6 +122,7 @@ TRIAL_COLUMNS = [
     {"field": "arms", "headerName": "Arms", "width": 320, "tooltipField": "arms"},
     {"field": "design", "headerName": "Design", "width": 320, "tooltipField": "design"},
     {"field": "source", "headerName": "Source", "width": 300, "tooltipField": "source"},
+    {"field": "origin", "headerName": "Origin", "width": 110},
 ]
 
 
@@ -201,7 +203,8 @@ def toxicity_card() -> html.Section:
     )
     return _card(
         "Toxicity by arm and grade",
-        [controls, html.Div(_graph(ids.HEATMAP), className="scroll-box")],
+        [controls, html.Div(_graph(ids.HEATMAP), className="scroll-box", tabIndex="0", role="region",
+                            **{"aria-label": "Toxicity heatmap (scrolls)"})],
         "card-toxicity",
         wide=True,
     )
@@ -260,6 +263,7 @@ def sources_card(sources: list[dict]) -> html.Section:
 def page(
     options: dict[str, list[dict]], sources: list[dict], data_version: str, warnings: int,
     export_flags: tuple[bool, bool] | None = None,
+    max_upload_mb: float = 5.0,
 ) -> html.Div:
     """export_flags: (exports enabled, Chromium installed); default: from the environment."""
     header = html.Header(
@@ -290,6 +294,7 @@ def page(
             toxicity_card(),
             dosing_card(),
             survival_card(options["surv_trial"]),
+            upload_card(max_upload_mb),
             sources_card(sources),
         ],
         className="views",
@@ -298,7 +303,9 @@ def page(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
+            dcc.Store(id=ids.UPLOAD_STORE, storage_type="session"),
             header,
+            html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.Div([filter_panel(options), main], className="body"),
         ],
         className="page",

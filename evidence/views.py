@@ -87,6 +87,7 @@ def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
                 "n_enrolled": None if pd.isna(t.n_enrolled) else int(t.n_enrolled),
                 "arms": "; ".join(arms.label),
                 "source": t.source,
+                "origin": getattr(t, "origin", None) or "curated",
                 "highlighted": t.trial_id == state.highlight,
             }
         )

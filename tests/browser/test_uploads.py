@@ -1,0 +1,69 @@
+"""Uploading a trial in the browser: every problem shown, nothing half-loaded; the fixed upload
+joins the forest plot and heatmap for this browser only."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.upload import example_files
+from tests.browser.test_dashboard import figure, wait_for_figure, wait_for_figures
+
+
+def _write(tmp_path, files, break_it=False):
+    paths = []
+    for name, content in files.items():
+        if break_it and name == "efficacy":
+            # A CI that does not contain the estimate: 4.0 outside [4.5, 5.2].
+            content = content.replace(b"4.0,months,3.1,5.2", b"4.0,months,4.5,5.2")
+        if break_it and name == "arms":
+            content = content.replace(b"EXAMPLE-TRIAL,B,", b"EXAMPLE-TRIAL,B,", 1)
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(content)
+        paths.append(str(path))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def base_url(live_server):
+    return live_server()
+
+
+def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(page, base_url, chromium_browser, tmp_path):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(base_url)
+    wait_for_figures(page)
+    files = {k: v for k, v in example_files().items() if k != "survival_ipd"}
+    upload = page.locator("#upload-tables input[type=file]")
+
+    upload.set_input_files(_write(tmp_path, files, break_it=True))
+    status = page.locator("#upload-status")
+    status.get_by_text("Nothing was loaded").wait_for(timeout=30000)
+    text = status.inner_text()
+    assert "efficacy.csv, line 2, column ci_low" in text and "4.5" in text
+    assert "EXAMPLE-TRIAL" not in str(figure(page, "forest-figure")["trials"])
+
+    fixed = tmp_path / "fixed"
+    fixed.mkdir()
+    upload.set_input_files(_write(fixed, files))
+    status.get_by_text("Loaded for this browser tab only").wait_for(timeout=30000)
+    forest = wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" in f["trials"])
+    assert {"PASO", "E2100", "EXAMPLE-TRIAL"} <= set(forest["trials"])
+    heatmap = wait_for_figure(page, "heatmap-figure", lambda f: any("EXAMPLE-TRIAL" in t for t in f["ticktext"]))
+    assert any("[uploaded]" in t for t in heatmap["ticktext"])
+    grid = page.locator("#trial-grid .ag-center-cols-container")
+    assert "uploaded" in grid.inner_text()
+    assert page.console_errors == []
+
+    # A second browser context (another user) sees only the curated trials.
+    other = chromium_browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        other_page = other.new_page()
+        other_page.goto(base_url)
+        wait_for_figures(other_page)
+        assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
+    finally:
+        other.close()
+
+    # Removing the upload returns this browser to the curated data.
+    page.locator("#upload-clear").click()
+    wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" not in f["trials"])
