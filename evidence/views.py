@@ -6,6 +6,9 @@ sources of what it shows. Callbacks call these and return the result.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,6 +33,43 @@ class Panel:
     figure: go.Figure
     caption: str
     note: str = ""
+
+
+# State fields every data view reads (trial selection, derived on/off, highlight).
+_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "highlight")
+_CACHE_SIZE = 16
+
+
+def memoised(*fields: str):
+    """Reuse a view's Panel while the data version and the state fields it reads are unchanged.
+
+    Every view callback fires when any part of the view state changes; most of those changes do
+    not concern most views. Panels are pure functions of (data, those fields), so a small
+    per-process LRU cache is safe; `data.version` is a content digest of the tables.
+    """
+
+    def wrap(view):
+        cache: OrderedDict[tuple, Panel] = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(view)
+        def cached(data: CuratedData, state: ViewState) -> Panel:
+            key = (data.version, tuple(getattr(state, f) for f in fields))
+            with lock:
+                if key in cache:
+                    cache.move_to_end(key)
+                    return cache[key]
+            panel = view(data, state)
+            with lock:
+                cache[key] = panel
+                while len(cache) > _CACHE_SIZE:
+                    cache.popitem(last=False)
+            return panel
+
+        cached.uncached = view
+        return cached
+
+    return wrap
 
 
 def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
@@ -94,6 +134,7 @@ def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
     return rows
 
 
+@memoised(*_SELECTION)
 def design_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     if t["trials"].empty:
@@ -103,6 +144,7 @@ def design_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, caption)
 
 
+@memoised(*_SELECTION, "endpoint")
 def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     label = ENDPOINT_LABELS[state.endpoint]
@@ -117,6 +159,7 @@ def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([rows], data.sources, notes))
 
 
+@memoised(*_SELECTION, "endpoint")
 def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     fig = efficacy_figures.medians_by_arm(t["efficacy"], t["arms"], t["trials"], state.endpoint, highlight=_highlight(state))
@@ -124,6 +167,7 @@ def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([shown], data.sources) if not shown.empty else "")
 
 
+@memoised(*_SELECTION)
 def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
@@ -134,6 +178,7 @@ def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([rows], data.sources, notes) if not rows.empty else "")
 
 
+@memoised(*_SELECTION, "grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search")
 def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     matrix = toxicity_figures.toxicity_matrix(
@@ -156,6 +201,7 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([reported], data.sources, notes) if not matrix.empty else "")
 
 
+@memoised(*_SELECTION)
 def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
@@ -182,6 +228,7 @@ def what_if_panel(state: ViewState) -> Panel:
     return Panel(fig, "Hypothetical schedule computed from your inputs; not trial data.", note)
 
 
+@memoised(*_SELECTION, "endpoint", "surv_trial")
 def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     options = [o["value"] for o in filter_options(data)["surv_trial"] if o["value"] in set(t["trials"].trial_id)]

@@ -74,3 +74,30 @@ def test_grid_rows_and_summary(data):
     paso = rows[0]
     assert (paso["n_planned"], paso["n_enrolled"], paso["highlighted"]) == (140, 61, True)
     assert views.selection_summary(data, ViewState(disease=("renal cell carcinoma",))) == "1 of 5 trials shown"
+
+
+STATES = [
+    ViewState(),
+    ViewState(endpoint="OS", highlight="PASO"),
+    ViewState(grade="all", tox_mode="difference", tox_sort="soc", tox_top=10),
+    ViewState(trial=("E2100",), derived=False, surv_trial="E2100"),
+    ViewState(organ=("Gastrointestinal disorders",), tox_search="diarr", ramp_start=200),
+    ViewState(agent=("sorafenib",), endpoint="TTT", highlight="MRCC-SORAFENIB"),
+]
+CACHED_VIEWS = [views.design_panel, views.forest_panel, views.medians_panel, views.rates_panel,
+                views.toxicity_panel, views.dosing_panel, views.survival_panel]
+
+
+@pytest.mark.parametrize("view", CACHED_VIEWS, ids=lambda v: v.__name__)
+def test_memoised_views_equal_a_fresh_computation(data, view):
+    """The cache keys on every state field the view reads: cached == uncached for each state."""
+    for state in STATES:
+        cached, fresh = view(data, state), view.uncached(data, state)
+        assert cached.caption == fresh.caption
+        assert cached.figure.to_json() == fresh.figure.to_json()
+
+
+def test_unrelated_state_change_reuses_the_panel(data):
+    first = views.dosing_panel(data, ViewState(grade="all"))
+    assert views.dosing_panel(data, ViewState(grade="4", endpoint="OS", ramp_step=100)) is first
+    assert views.dosing_panel(data, ViewState(highlight="PASO")) is not first
