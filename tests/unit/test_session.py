@@ -70,3 +70,22 @@ def test_patient_level_data_gives_r_matching_cox_hr_and_km_medians(base, example
     days = sorted(round(v * 30.4375) for v in medians.value)
     assert days == [270, 426]
     assert set(data.sources.source_id) >= {"UPLOADED_IPD"}
+
+
+def test_survival_view_draws_kaplan_meier_from_uploaded_patient_data(base, example_store):
+    from evidence import views
+    from evidence.state import ViewState
+
+    data, _ = session_data(base, example_store.store)  # the example bundle carries PFS patient data
+    panel = views.survival_panel(data, ViewState(surv_trial="EXAMPLE-TRIAL", endpoint="PFS"))
+    assert "Kaplan" in panel.caption and "patient-level" in panel.caption
+    names = " ".join(str(t.name) for t in panel.figure.data)
+    assert "[uploaded]" in names
+    from evidence.figures.efficacy import forest_rows
+
+    rows = forest_rows(data.comparisons, data.arms, data.trials, "PFS", efficacy=data.efficacy)
+    example = rows[rows.trial_id == "EXAMPLE-TRIAL"]
+    # The curated example HR (0.65) and the HR computed from the uploaded patient data, marked derived.
+    assert sorted(example.derived.astype(bool)) == [False, True]
+    computed = example[example.derived.astype(bool)].iloc[0]
+    assert computed.subgroup == "patient-level data" and computed.source.startswith("UPLOADED_IPD")
