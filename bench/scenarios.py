@@ -1,0 +1,246 @@
+"""Callback request bodies for /_dash-update-component, built from /_dash-dependencies.
+
+Bodies have the exact shape the Dash 4 renderer sends (checked once against a Playwright capture:
+output, outputs, inputs, changedPropIds, parsedChangedPropsIds; inputs without a value carry no
+"value" key). An interaction is the `sync_state` callback, triggered by one control or click,
+followed by every callback that reads the `view-state` Store (the renderer fires all of them,
+because the Store changes as a whole); each of those gets the new state as its input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from components import ids
+from components.sync import state_to_controls
+from evidence.state import ViewState
+
+UPDATE = "_dash-update-component"
+
+# name -> (changed prop id, {control id: new value} or a click, description)
+SCENARIOS: dict[str, dict] = {
+    "filter": {
+        "changed": f"{ids.FILTERS['agent']}.value",
+        "controls": {ids.FILTERS["agent"]: ["sorafenib"]},
+        "about": "filter change: agent = sorafenib",
+    },
+    "select": {
+        "changed": f"{ids.FOREST}.clickData",
+        "click": {ids.FOREST: {"points": [{"curveNumber": 0, "pointNumber": 0, "customdata": ["PASO", "B"]}]}},
+        "about": "trial selection: click PASO on the forest plot",
+    },
+    "grade": {
+        "changed": f"{ids.FILTERS['grade']}.value",
+        "controls": {ids.FILTERS["grade"]: "all"},
+        "about": "grade band: 3-4 -> all grades",
+    },
+    "ramp": {
+        "changed": f"{ids.FILTERS['ramp_start']}.value",
+        "controls": {ids.FILTERS["ramp_start"]: 200},
+        "about": "what-if ramp: start dose 400 -> 200 mg",
+    },
+}
+
+
+def split_output(output: str) -> list[dict]:
+    """'..a.b...c.d..' -> [{'id': 'a', 'property': 'b'}, ...]; a single 'a.b' works too."""
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    out = []
+    for part in parts:
+        component, prop = part.rsplit(".", 1)
+        out.append({"id": component, "property": prop})
+    return out
+
+
+def callback_name(dep: dict) -> str:
+    first = split_output(dep["output"])[0]["id"]
+    return "sync_state" if first == ids.URL else first
+
+
+def layout_values(layout) -> dict[str, object]:
+    """{'component-id.prop': value} for every prop set on a component with an id in the layout
+    (/_dash-layout JSON): what the renderer sends for an input nothing has changed yet."""
+    found: dict[str, object] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            props = node.get("props") if "namespace" in node and "type" in node else None
+            if isinstance(props, dict):
+                if isinstance(props.get("id"), str):
+                    for prop, value in props.items():
+                        found.setdefault(f"{props['id']}.{prop}", value)
+                    if node["type"] == "Store":  # the renderer sends a Store's unset data as null
+                        found.setdefault(f"{props['id']}.data", None)
+                for value in props.values():
+                    walk(value)
+
+    walk(layout)
+    return found
+
+
+def _entries(items: list[dict], values: dict[str, object], layout: dict[str, object]) -> list[dict]:
+    out = []
+    for item in items:
+        entry = {"id": item["id"], "property": item["property"]}
+        key = f"{item['id']}.{item['property']}"
+        if key in values and (values[key] is not None or item["property"] == "value"):
+            entry["value"] = values[key]
+        elif key not in values and key in layout:
+            entry["value"] = layout[key]
+        out.append(entry)
+    return out
+
+
+def _body(dep: dict, values: dict[str, object], changed: list[str], layout: dict[str, object] | None = None) -> dict:
+    layout = layout or {}
+    body = {
+        "output": dep["output"],
+        "outputs": split_output(dep["output"]),
+        "inputs": _entries(dep["inputs"], values, layout),
+        "changedPropIds": changed,
+        "parsedChangedPropsIds": changed,
+    }
+    if dep.get("state"):
+        body["state"] = _entries(dep["state"], values, layout)
+    return body
+
+
+def sync_dep(deps: list[dict]) -> dict:
+    return next(d for d in deps if callback_name(d) == "sync_state")
+
+
+def store_deps(deps: list[dict]) -> list[dict]:
+    """Callbacks that the view-state Store triggers (it is one of their inputs), in dependency order."""
+    return [d for d in deps if (ids.STATE, "data") in [(i["id"], i["property"]) for i in d["inputs"]]]
+
+
+def default_values(state: ViewState | None = None) -> dict[str, object]:
+    """Input values of sync_state as the page holds them for a state (URL, reset, controls)."""
+    state = state or ViewState()
+    values: dict[str, object] = {f"{ids.URL}.search": state.to_query(), f"{ids.RESET}.n_clicks": 0}
+    for component, value in zip(ids.FILTERS.values(), state_to_controls(state)):
+        values[f"{component}.value"] = value
+    return values
+
+
+def sync_body(deps: list[dict], scenario: str, state: ViewState | None = None,
+              layout: dict[str, object] | None = None) -> dict:
+    spec = SCENARIOS[scenario]
+    values = default_values(state)
+    for component, value in spec.get("controls", {}).items():
+        values[f"{component}.value"] = value
+    for component, click in spec.get("click", {}).items():
+        prop = "cellClicked" if component == ids.TRIAL_GRID else "clickData"
+        values[f"{component}.{prop}"] = click
+    return _body(sync_dep(deps), values, [spec["changed"]], layout)
+
+
+def store_bodies(deps: list[dict], state: dict, layout: dict[str, object] | None = None) -> list[tuple[str, dict]]:
+    """(callback name, body) for every Store-driven callback, with `state` as the new Store value
+    (other inputs as the layout holds them)."""
+    key = f"{ids.STATE}.data"
+    return [(callback_name(d), _body(d, {key: state}, [key], layout)) for d in store_deps(deps)]
+
+
+def new_state(sync_response: bytes | dict) -> dict:
+    payload = json.loads(sync_response) if isinstance(sync_response, (bytes, str)) else sync_response
+    return payload["response"][ids.STATE]["data"]
+
+
+def interaction(deps: list[dict], scenario: str, post: Callable[[dict], bytes],
+                state: ViewState | None = None, layout: dict[str, object] | None = None) -> list[tuple[str, dict]]:
+    """[(callback name, body)] for one interaction: sync_state, then each Store callback with the
+    state sync_state returned (post(body) -> response bytes is called once, for sync_state).
+    `layout`: layout_values() of /_dash-layout, for inputs and states the interaction leaves alone."""
+    first = sync_body(deps, scenario, state, layout)
+    state_dict = new_state(post(first))
+    return [("sync_state", first)] + store_bodies(deps, state_dict, layout)
+
+
+def body_key(body: dict) -> str:
+    """Identity of a callback request (what its answer depends on)."""
+    return json.dumps([body["output"], body["inputs"], body.get("changedPropIds")], sort_keys=True)
+
+
+# ---------------------------------------------------------------- cache misses on purpose
+#
+# The views are memoised per process on (data version, the state fields each view reads), so a
+# body sent twice is answered from the cache the second time. To time the work a new state costs
+# (what a user's filter change costs), `bust(body, k)` rewrites the Store value so that each k is
+# a new cache key with the same meaning: facets that are empty ("all") in the state are set to
+# every known value of that facet, in the k-th order (4! x 3! x 2! = 288 orders on the bundled
+# data). Those facets are required columns, so "every value" selects exactly what "all" does;
+# run.py checks that the answers are identical. `canonical()` undoes it (for the floor).
+
+BUST_FACETS = ("status", "phase", "disease")
+
+
+def facet_values(layout: dict[str, object]) -> dict[str, list[str]]:
+    """Every value of the bust facets, from the filter dropdowns' options in the layout."""
+    out = {}
+    for facet in BUST_FACETS:
+        options = layout.get(f"{ids.FILTERS[facet]}.options") or []
+        out[facet] = [o["value"] if isinstance(o, dict) else o for o in options]
+    return out
+
+
+def _orders(facets: dict[str, list[str]]) -> list[dict[str, list[str]]]:
+    import itertools
+
+    per_facet = [list(itertools.permutations(values)) for values in facets.values() if len(values) > 1]
+    names = [name for name, values in facets.items() if len(values) > 1]
+    return [dict(zip(names, map(list, combo))) for combo in itertools.product(*per_facet)]
+
+
+_ORDER_CACHE: dict[str, list] = {}
+
+
+def bust_count(facets: dict[str, list[str]]) -> int:
+    return len(_bust_orders(facets))
+
+
+def _bust_orders(facets: dict[str, list[str]]) -> list[dict[str, list[str]]]:
+    key = json.dumps(facets, sort_keys=True)
+    if key not in _ORDER_CACHE:
+        _ORDER_CACHE[key] = _orders(facets)
+    return _ORDER_CACHE[key]
+
+
+def _store_index(body: dict) -> int | None:
+    for index, item in enumerate(body["inputs"]):
+        if (item["id"], item["property"]) == (ids.STATE, "data"):
+            return index
+    return None
+
+
+def bust(body: dict, k: int, facets: dict[str, list[str]]) -> dict:
+    """A copy of a Store-driven body whose state is a new cache key meaning the same (see above)."""
+    index = _store_index(body)
+    orders = _bust_orders(facets)
+    if index is None or not orders:
+        return body
+    state = dict(body["inputs"][index].get("value") or {})
+    for facet, values in orders[k % len(orders)].items():
+        if not state.get(facet):
+            state[facet] = values
+    out = json.loads(json.dumps(body))
+    out["inputs"][index]["value"] = state
+    return out
+
+
+def canonical(body: dict, facets: dict[str, list[str]]) -> dict:
+    """Undo bust(): a facet listing every known value is 'all' (empty)."""
+    index = _store_index(body)
+    if index is None:
+        return body
+    state = body["inputs"][index].get("value") or {}
+    changed = {f: [] for f, values in facets.items() if values and sorted(state.get(f) or []) == sorted(values)}
+    if not changed:
+        return body
+    out = json.loads(json.dumps(body))
+    out["inputs"][index]["value"] = {**state, **changed}
+    return out
