@@ -1091,20 +1091,25 @@ def survival_as_upload(frame: pd.DataFrame, label: str | None = None) -> UploadR
 # ---------------------------------------------------------------- the browser store
 
 
-def to_store(data: CuratedData, max_bytes: int = STORE_MAX_BYTES) -> dict:
-    """JSON-ready payload of the uploaded rows only (raw text as validated, with where each row
-    came from). Raises StoreError when it would exceed ``max_bytes``."""
-    tables = {}
+def _uploaded_rows(data: CuratedData):
+    """(table name, raw rows of uploaded origin) for each table holding any."""
     for name, raw in data.raw.items():
         if "origin" not in raw.columns:
             continue
         uploaded = raw[raw["origin"] == ORIGIN_UPLOADED]
-        if uploaded.empty:
-            continue
+        if not uploaded.empty:
+            yield name, uploaded
+
+
+def to_store(data: CuratedData, max_bytes: int = STORE_MAX_BYTES) -> dict:
+    """JSON-ready payload of the uploaded rows only (raw text as validated, with where each row
+    came from). Raises StoreError when it would exceed ``max_bytes``."""
+    tables = {}
+    for name, uploaded in _uploaded_rows(data):
         contract = [c.name for c in TABLES[name].columns]
         extra = [
             c
-            for c in raw.columns
+            for c in uploaded.columns
             if c not in contract and c not in META_COLUMNS and uploaded[c].fillna("").astype(str).str.len().any()
         ]
         columns = contract + extra
@@ -1273,13 +1278,8 @@ def apply_upload(
 def uploaded_files(data: CuratedData) -> dict[str, bytes]:
     """Canonical CSV bytes of the uploaded rows of each table (contract columns first)."""
     files = {}
-    for name, raw in data.raw.items():
-        if "origin" not in raw.columns:
-            continue
-        uploaded = raw[raw["origin"] == ORIGIN_UPLOADED]
-        if uploaded.empty:
-            continue
-        columns = [c for c in raw.columns if c not in META_COLUMNS]
+    for name, uploaded in _uploaded_rows(data):
+        columns = [c for c in uploaded.columns if c not in META_COLUMNS]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)

@@ -12,23 +12,10 @@ from xml.etree import ElementTree
 import pytest
 from PIL import Image
 
+from tests.browser.test_dashboard import choose, wait_for_figures
+
 DOWNLOAD_MS = 120_000  # a cold Chromium start plus a full deck
 TODAY = date.today().isoformat()
-
-
-def wait_for_figures(page):
-    page.wait_for_function(
-        "() => ['forest-figure','heatmap-figure','dose-figure','survival-figure','medians-figure']"
-        ".every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
-        timeout=30000,
-    )
-    page.wait_for_timeout(1500)
-
-
-def choose(page, control_id, option):
-    page.locator(f"#{control_id}").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
 
 
 @pytest.fixture(scope="module")
