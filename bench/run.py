@@ -467,8 +467,10 @@ def startup(cfg: Config) -> dict:
 FIRST_RENDER_JS = """
 window.__bench = {first: null, all: null, graphs: 0, drawn: 0};
 (function tick() {
-  const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'));
-  const drawn = graphs.filter(g => g._fullData && g.data && g.data.length > 0 && g.querySelector('.main-svg'));
+  // every dcc.Graph (div.dash-graph, present from the first render) and those showing data
+  const graphs = Array.from(document.querySelectorAll('.dash-graph'));
+  const drawn = graphs.filter(d => { const g = d.querySelector('.js-plotly-plot');
+    return g && g._fullData && g.data && g.data.length > 0 && g.querySelector('.main-svg'); });
   const b = window.__bench;
   b.graphs = graphs.length; b.drawn = drawn.length;
   if (drawn.length && b.first === null) b.first = performance.now();
@@ -501,7 +503,7 @@ def _load_once(browser, url: str) -> dict:
     started = time.perf_counter()
     page.goto(url, wait_until="load", timeout=60_000)
     try:
-        page.wait_for_function("() => window.__bench && window.__bench.all !== null", timeout=60_000)
+        page.wait_for_function("() => window.__bench && window.__bench.all !== null", timeout=45_000)
     except Exception:  # noqa: BLE001 - report what was drawn
         pass
     page.wait_for_load_state("networkidle", timeout=30_000)
