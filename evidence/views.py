@@ -80,8 +80,29 @@ def _highlight(state: ViewState) -> str | None:
     return state.highlight or None
 
 
+_OPTIONS_CACHE: OrderedDict[str, dict[str, list[dict]]] = OrderedDict()
+_OPTIONS_LOCK = threading.Lock()
+
+
 def filter_options(data: CuratedData) -> dict[str, list[dict]]:
-    """Options for every filter control, from the data (value and visible label)."""
+    """Options for every filter control, from the data (value and visible label).
+
+    Called on every interaction (URL/selection sync), so it is computed once per data version
+    and shared; treat the result as read-only.
+    """
+    with _OPTIONS_LOCK:
+        if data.version in _OPTIONS_CACHE:
+            _OPTIONS_CACHE.move_to_end(data.version)
+            return _OPTIONS_CACHE[data.version]
+    options = _filter_options(data)
+    with _OPTIONS_LOCK:
+        _OPTIONS_CACHE[data.version] = options
+        while len(_OPTIONS_CACHE) > _CACHE_SIZE:
+            _OPTIONS_CACHE.popitem(last=False)
+    return options
+
+
+def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
     trials = data.trials
 
     def values(column: str) -> list[dict]:
@@ -89,6 +110,7 @@ def filter_options(data: CuratedData) -> dict[str, list[dict]]:
 
     labels = {t.trial_id: f"{t.trial_id} ({t.agent}, phase {t.phase})" for t in trials.itertuples()}
     organ = data.adverse_events.loc[data.adverse_events.level == "term", "soc"]
+    with_medians = set(data.efficacy.loc[data.efficacy.statistic == "median", "trial_id"])
     return {
         "disease": values("disease_group"),
         "agent": values("agent"),
@@ -98,11 +120,7 @@ def filter_options(data: CuratedData) -> dict[str, list[dict]]:
         "status": values("status"),
         "organ": [{"label": s, "value": s} for s in sorted(organ.dropna().unique())],
         "highlight": [{"label": t, "value": t} for t in trials.trial_id],
-        "surv_trial": [
-            {"label": t, "value": t}
-            for t in trials.trial_id
-            if ((data.efficacy.trial_id == t) & (data.efficacy.statistic == "median")).any()
-        ],
+        "surv_trial": [{"label": t, "value": t} for t in trials.trial_id if t in with_medians],
     }
 
 

@@ -101,3 +101,11 @@ def test_unrelated_state_change_reuses_the_panel(data):
     first = views.dosing_panel(data, ViewState(grade="all"))
     assert views.dosing_panel(data, ViewState(grade="4", endpoint="OS", ramp_step=100)) is first
     assert views.dosing_panel(data, ViewState(highlight="PASO")) is not first
+
+
+def test_filter_options_are_computed_once_per_data_version(data):
+    options = views.filter_options(data)
+    assert options == views._filter_options(data)
+    assert views.filter_options(data) is options
+    # Only trials that report a median can show survival curves.
+    assert [o["value"] for o in options["surv_trial"]] == ["PASO", "E2100", "MRCC-SORAFENIB"]
