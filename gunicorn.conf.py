@@ -34,3 +34,18 @@ def on_starting(server):
     """Say once, loudly, that DASH_DEBUG has no effect here (create_app never enables debug)."""
     if settings.debug:
         server.log.warning("DASH_DEBUG is ignored under gunicorn; debug mode is for `python app.py` only")
+
+
+def when_ready(server):
+    """Answer one request in the master, before any worker forks.
+
+    Dash finishes setting itself up (component registry, script lists, callback map) on its first
+    request. Left to the workers, each fresh worker does it on its first requests, and a second
+    thread of that worker could serve a component script from a half-filled registry (HTTP 500
+    "dash is not a registered library" was seen once under load). Done here, every worker is
+    forked set up. /healthz needs no authentication and touches no data.
+    """
+    from werkzeug.test import Client
+
+    response = Client(server.app.wsgi()).get("/healthz")
+    server.log.info("app set up in the master before forking workers: GET /healthz -> %s", response.status_code)

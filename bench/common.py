@@ -249,8 +249,9 @@ class Client:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         return self.conn
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes, float]:
-        headers = {"Accept-Encoding": "gzip"}
+    def request(self, method: str, path: str, body: bytes | None = None,
+                extra_headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+        headers = {"Accept-Encoding": "gzip", **(extra_headers or {})}
         if body is not None:
             headers["Content-Type"] = "application/json"
         for attempt in (1, 2):

@@ -33,6 +33,8 @@ from flask import request  # noqa: E402
 
 import app as dashboard  # noqa: E402  (builds the real app on DATA_DIR)
 from bench import scenarios  # noqa: E402
+from components import slices  # noqa: E402
+from evidence import views  # noqa: E402
 
 server = dashboard.server
 # Both extra Dash apps register their routes on the Flask server when constructed, which Flask
@@ -49,8 +51,11 @@ floor.layout = html.Div(id="floor-root")
 minimal.layout = html.Div([dcc.Store(id="go", data=1), dcc.Graph(id="graph")])
 # The real app's callback list, as /_dash-dependencies serves it (read directly: the floor's
 # callbacks must be registered before the server answers its first request).
+# Clientside callbacks (the per-view state slices) run in the browser: the floor has none either.
 DEPENDENCIES: list[dict] = [
-    {"output": d["output"], "inputs": d["inputs"], "state": d.get("state", [])} for d in dashboard.app._callback_list
+    {"output": d["output"], "inputs": d["inputs"], "state": d.get("state", [])}
+    for d in dashboard.app._callback_list
+    if not d.get("clientside_function")
 ]
 PRECOMPUTED: dict[str, dict] = {}
 _client = server.test_client()
@@ -108,6 +113,16 @@ for _dep in DEPENDENCIES:
     _floor_callback(_dep)
 
 
+@server.before_request
+def _cold_caches():
+    """`X-Bench-Cold: <graph id>` empties this worker's caches of that one view before the
+    request: how run.py times a cold answer for a callback whose state cannot be varied without
+    changing the answer (other views' caches are left alone)."""
+    graph_id = request.headers.get("X-Bench-Cold")
+    if graph_id in slices.SLICES:
+        views.LruCache.clear_named({f"view:{slices.SLICES[graph_id]}", f"render:{graph_id}"})
+
+
 # ---------------------------------------------------------------- a minimal one-graph app
 
 _MINIMAL_FIGURE: dict = {}
@@ -118,7 +133,7 @@ def _minimal_figure(_go):
     return _MINIMAL_FIGURE
 
 
-_served = _client.get("/_dash-dependencies").get_json()
+_served = [d for d in _client.get("/_dash-dependencies").get_json() if not d.get("clientside_function")]
 assert [(d["output"], d["inputs"]) for d in _served] == [(d["output"], d["inputs"]) for d in DEPENDENCIES], (
     "the callback list read from the app differs from /_dash-dependencies"
 )

@@ -3,8 +3,9 @@
 Bodies have the exact shape the Dash 4 renderer sends (checked once against a Playwright capture:
 output, outputs, inputs, changedPropIds, parsedChangedPropsIds; inputs without a value carry no
 "value" key). An interaction is the `sync_state` callback, triggered by one control or click,
-followed by every callback that reads the `view-state` Store (the renderer fires all of them,
-because the Store changes as a whole); each of those gets the new state as its input.
+followed by the view callbacks whose slice of the state changed: each view reads its own Store
+holding the state fields it uses, which a clientside function (assets/slices.js, mirrored here
+by `slice_of`) fills from the `view-state` Store only when that slice changed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from collections.abc import Callable
 
 from components import ids
+from components.slices import slice_state
 from components.sync import state_to_controls
 from evidence.state import ViewState
 
@@ -113,9 +115,23 @@ def sync_dep(deps: list[dict]) -> dict:
     return next(d for d in deps if callback_name(d) == "sync_state")
 
 
+SLICE_SUFFIX = ids.view_state("")
+
+
+def _slice_input(dep: dict) -> str | None:
+    """The per-view state Store a callback reads, if any."""
+    return next((i["id"] for i in dep["inputs"] if i["id"].endswith(SLICE_SUFFIX) and i["property"] == "data"), None)
+
+
 def store_deps(deps: list[dict]) -> list[dict]:
-    """Callbacks that the view-state Store triggers (it is one of their inputs), in dependency order."""
-    return [d for d in deps if (ids.STATE, "data") in [(i["id"], i["property"]) for i in d["inputs"]]]
+    """Callbacks driven by the view state (through their slice Store), in dependency order."""
+    return [d for d in deps if _slice_input(d)]
+
+
+def slice_of(dep: dict, state: dict, layout: dict[str, object]) -> dict:
+    """The slice of `state` that assets/slices.js gives this callback (fields from the layout)."""
+    panel = _slice_input(dep)[: -len(SLICE_SUFFIX)]
+    return slice_state(state, layout[f"{ids.view_fields(panel)}.data"])
 
 
 def default_values(state: ViewState | None = None) -> dict[str, object]:
@@ -139,11 +155,19 @@ def sync_body(deps: list[dict], scenario: str, state: ViewState | None = None,
     return _body(sync_dep(deps), values, [spec["changed"]], layout)
 
 
-def store_bodies(deps: list[dict], state: dict, layout: dict[str, object] | None = None) -> list[tuple[str, dict]]:
-    """(callback name, body) for every Store-driven callback, with `state` as the new Store value
-    (other inputs as the layout holds them)."""
-    key = f"{ids.STATE}.data"
-    return [(callback_name(d), _body(d, {key: state}, [key], layout)) for d in store_deps(deps)]
+def store_bodies(deps: list[dict], state: dict, layout: dict[str, object],
+                 before: dict | None = None) -> list[tuple[str, dict]]:
+    """(callback name, body) for every state-driven callback, its slice of `state` as input
+    (other inputs as the layout holds them); with `before` (the previous state), only the
+    callbacks whose slice changed, as in the browser."""
+    out = []
+    for dep in store_deps(deps):
+        sliced = slice_of(dep, state, layout)
+        if before is not None and slice_of(dep, before, layout) == sliced:
+            continue
+        key = f"{_slice_input(dep)}.data"
+        out.append((callback_name(dep), _body(dep, {key: sliced}, [key], layout)))
+    return out
 
 
 def new_state(sync_response: bytes | dict) -> dict:
@@ -158,7 +182,8 @@ def interaction(deps: list[dict], scenario: str, post: Callable[[dict], bytes],
     `layout`: layout_values() of /_dash-layout, for inputs and states the interaction leaves alone."""
     first = sync_body(deps, scenario, state, layout)
     state_dict = new_state(post(first))
-    return [("sync_state", first)] + store_bodies(deps, state_dict, layout)
+    before = (state or ViewState()).as_dict()
+    return [("sync_state", first)] + store_bodies(deps, state_dict, layout or {}, before)
 
 
 def body_key(body: dict) -> str:
@@ -212,7 +237,7 @@ def _bust_orders(facets: dict[str, list[str]]) -> list[dict[str, list[str]]]:
 
 def _store_index(body: dict) -> int | None:
     for index, item in enumerate(body["inputs"]):
-        if (item["id"], item["property"]) == (ids.STATE, "data"):
+        if item["id"].endswith(SLICE_SUFFIX) and item["property"] == "data":
             return index
     return None
 
@@ -225,7 +250,7 @@ def bust(body: dict, k: int, facets: dict[str, list[str]]) -> dict:
         return body
     state = dict(body["inputs"][index].get("value") or {})
     for facet, values in orders[k % len(orders)].items():
-        if not state.get(facet):
+        if facet in state and not state.get(facet):
             state[facet] = values
     out = json.loads(json.dumps(body))
     out["inputs"][index]["value"] = state

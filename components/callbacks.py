@@ -6,10 +6,14 @@ Every view reads the session's data: the bundled tables plus this browser's uplo
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, ctx, no_update
+from datetime import date
 
-from components import ids
+from dash import Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from components import ids, slices
 from components.exports import panel_config, register_export_callbacks
+from components.slices import register_slice_callbacks
 from components.sync import next_state, state_to_controls
 from components.uploads import register_upload_callbacks
 from config import Settings
@@ -53,6 +57,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         options = views.filter_options(data)
         return [options[f] for f in ids.OPTION_FIELDS] + [message]
 
+    register_slice_callbacks(app)
     for graph_id, view in (
         (ids.DESIGN, views.design_panel),
         (ids.FOREST, views.forest_panel),
@@ -67,38 +72,62 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     @app.callback(
         Output(ids.TRIAL_GRID, "rowData"),
         Output(ids.SELECTION_SUMMARY, "children"),
-        Input(ids.STATE, "data"),
+        Input(ids.view_state(ids.TRIAL_GRID), "data"),
         Input(ids.UPLOAD_STORE, "data"),
+        prevent_initial_call=True,
     )
-    def trials_overview(state, store):
-        data, view_state = session_data(bundled, store)[0], ViewState.from_dict(state or {})
-        return views.trial_grid_rows(data, view_state), views.selection_summary(data, view_state)
+    def trials_overview(sliced, store):
+        if sliced is None:
+            raise PreventUpdate
+        return views.trials_overview(session_data(bundled, store)[0], ViewState.from_dict(sliced))
 
     @app.callback(
         Output(ids.WHAT_IF, "figure"),
         Output(ids.caption(ids.WHAT_IF), "children"),
         Output(ids.WHAT_IF_NOTE, "children"),
         Output(ids.WHAT_IF, "config"),
-        Input(ids.STATE, "data"),
+        Input(ids.view_state(ids.WHAT_IF), "data"),
+        prevent_initial_call=True,
     )
-    def what_if(state):
-        view_state = ViewState.from_dict(state or {})
-        panel = views.what_if_panel(view_state)
-        return panel.figure, panel.caption, panel.note, panel_config(ids.WHAT_IF, view_state, panel.figure, bundled)
+    def what_if(sliced):
+        if sliced is None:
+            raise PreventUpdate
+        view_state = ViewState.from_dict(sliced)
+        figure, caption, config = _rendered(ids.WHAT_IF, lambda _data, s: views.what_if_panel(s), bundled, view_state)
+        return figure, caption, views.what_if_panel(view_state).note, config
 
     register_export_callbacks(app, bundled, settings)
     register_upload_callbacks(app, bundled, settings)
 
 
+_RENDERED = {graph_id: views.LruCache(f"render:{graph_id}") for graph_id in slices.SLICES}
+
+
+def _rendered(graph_id: str, view, data: CuratedData, state: ViewState) -> tuple[dict, str, dict]:
+    """(figure as plotly JSON, caption, config) for a view, memoised like the views themselves
+    (the figure is converted to JSON once, and the config's file name carries today's date)."""
+    fields = slices.VIEW_FIELDS[slices.SLICES[graph_id]]
+    today = date.today()
+
+    def compute():
+        panel = view(data, state)
+        return panel.figure.to_plotly_json(), panel.caption, panel_config(graph_id, state, panel.figure, data, today)
+
+    return _RENDERED[graph_id].get((data.version, views.state_key(state, fields), today), compute)
+
+
 def _panel(app: Dash, bundled: CuratedData, graph_id: str, view) -> None:
-    """One figure, its caption, and its config (modebar download named for view and filters)."""
+    """One figure, its caption, and its config (modebar download named for view and filters);
+    it reads only its own slice of the view state (components/slices.py)."""
 
     @app.callback(
         Output(graph_id, "figure"), Output(ids.caption(graph_id), "children"), Output(graph_id, "config"),
-        Input(ids.STATE, "data"),
+        Input(ids.view_state(graph_id), "data"),
         Input(ids.UPLOAD_STORE, "data"),
+        prevent_initial_call=True,
     )  # fmt: skip
-    def redraw(state, store):
-        data, view_state = session_data(bundled, store)[0], ViewState.from_dict(state or {})
-        panel = view(data, view_state)
-        return panel.figure, panel.caption, panel_config(graph_id, view_state, panel.figure, data)
+    def redraw(sliced, store):
+        if sliced is None:
+            raise PreventUpdate
+        data = session_data(bundled, store)[0]
+        return _rendered(graph_id, view, data, ViewState.from_dict(sliced))

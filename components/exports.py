@@ -69,11 +69,11 @@ def graph_config(view: str, state: ViewState, today: date, trial_ids=(), total_t
     return {**GRAPH_CONFIG, "toImageButtonOptions": {**GRAPH_CONFIG["toImageButtonOptions"], "filename": stem}}
 
 
-def panel_config(graph_id: str, state: ViewState, figure, data: CuratedData) -> dict:
+def panel_config(graph_id: str, state: ViewState, figure, data: CuratedData, today: date | None = None) -> dict:
     """graph_config for a drawn panel (the trials are read off the figure)."""
     view = GRAPH_VIEWS[graph_id]
     trial_ids = export_views.figure_trial_ids(data, state, view, figure)
-    return graph_config(view, state, date.today(), trial_ids, len(data.trials))
+    return graph_config(view, state, today or date.today(), trial_ids, len(data.trials))
 
 
 # ---------------------------------------------------------------- the export bar

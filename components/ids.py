@@ -78,3 +78,12 @@ UPLOAD_NOTICE = "upload-notice"
 
 # Filter dropdowns whose options follow the session's data (bundled + uploads).
 OPTION_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "organ", "highlight", "surv_trial")
+
+
+# Per-view slices of the view state (components/slices.py).
+def view_state(panel_id: str) -> str:
+    return f"{panel_id}-view-state"
+
+
+def view_fields(panel_id: str) -> str:
+    return f"{panel_id}-view-fields"

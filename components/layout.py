@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import exports, ids
+from components import exports, ids, slices
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
 
@@ -304,6 +304,7 @@ def page(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
             dcc.Store(id=ids.UPLOAD_STORE, storage_type="session"),
+            *slices.stores(),
             header,
             html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.Div([filter_panel(options), main], className="body"),

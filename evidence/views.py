@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -37,36 +38,87 @@ class Panel:
 
 # State fields every data view reads (trial selection, derived on/off, highlight).
 _SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "highlight")
+
+VIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "design": _SELECTION,
+    "forest": _SELECTION + ("endpoint",),
+    "medians": _SELECTION + ("endpoint",),
+    "rates": _SELECTION,
+    "toxicity": _SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
+    "dosing": _SELECTION,
+    "survival": _SELECTION + ("endpoint", "surv_trial"),
+    "what_if": ("ramp_start", "ramp_step", "ramp_cycles"),
+    "overview": _SELECTION,
+}
+"""The state fields each view reads, and nothing else: its memo key, and the slice of the view
+state the browser sends its callback (components/slices.py), so a change to other fields neither
+reaches nor redraws it. tests/unit/test_views.py checks each view against the whole state."""
+
 _CACHE_SIZE = 16
 
 
-def memoised(*fields: str):
-    """Reuse a view's Panel while the data version and the state fields it reads are unchanged.
+class LruCache:
+    """A small thread-safe least-recently-used map; `get(key, compute)` computes on a miss.
 
-    Every view callback fires when any part of the view state changes; most of those changes do
-    not concern most views. Panels are pure functions of (data, those fields), so a small
-    per-process LRU cache is safe; `data.version` is a content digest of the tables.
+    Two threads missing the same key both compute it (the answer is the same); that is cheaper
+    than holding the lock while a figure is built.
     """
 
+    _instances: weakref.WeakSet[LruCache] = weakref.WeakSet()
+
+    def __init__(self, name: str, size: int = _CACHE_SIZE):
+        self.name = name
+        self._size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        LruCache._instances.add(self)
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    @classmethod
+    def clear_named(cls, names: set[str]) -> None:
+        """Empty this process's caches with these names (the benchmarks time cold answers so)."""
+        for cache in list(cls._instances):
+            if cache.name in names:
+                cache.clear()
+
+
+def state_key(state: ViewState, fields: tuple[str, ...]) -> tuple:
+    return tuple(getattr(state, f) for f in fields)
+
+
+def memoised(name: str):
+    """Reuse a view's result while the data version and the state fields it reads
+    (`VIEW_FIELDS[name]`) are unchanged.
+
+    Results are pure functions of (data, those fields), so a small per-process LRU cache is
+    safe; `data.version` is a content digest of the tables. Treat results as read-only.
+    """
+    fields = VIEW_FIELDS[name]
+
     def wrap(view):
-        cache: OrderedDict[tuple, Panel] = OrderedDict()
-        lock = threading.Lock()
+        cache = LruCache(f"view:{name}")
 
         @functools.wraps(view)
-        def cached(data: CuratedData, state: ViewState) -> Panel:
-            key = (data.version, tuple(getattr(state, f) for f in fields))
-            with lock:
-                if key in cache:
-                    cache.move_to_end(key)
-                    return cache[key]
-            panel = view(data, state)
-            with lock:
-                cache[key] = panel
-                while len(cache) > _CACHE_SIZE:
-                    cache.popitem(last=False)
-            return panel
+        def cached(data: CuratedData, state: ViewState):
+            return cache.get((data.version, state_key(state, fields)), lambda: view(data, state))
 
         cached.uncached = view
+        cached.fields = fields
         return cached
 
     return wrap
@@ -80,8 +132,7 @@ def _highlight(state: ViewState) -> str | None:
     return state.highlight or None
 
 
-_OPTIONS_CACHE: OrderedDict[str, dict[str, list[dict]]] = OrderedDict()
-_OPTIONS_LOCK = threading.Lock()
+_OPTIONS_CACHE = LruCache("filter-options")
 
 
 def filter_options(data: CuratedData) -> dict[str, list[dict]]:
@@ -90,16 +141,7 @@ def filter_options(data: CuratedData) -> dict[str, list[dict]]:
     Called on every interaction (URL/selection sync), so it is computed once per data version
     and shared; treat the result as read-only.
     """
-    with _OPTIONS_LOCK:
-        if data.version in _OPTIONS_CACHE:
-            _OPTIONS_CACHE.move_to_end(data.version)
-            return _OPTIONS_CACHE[data.version]
-    options = _filter_options(data)
-    with _OPTIONS_LOCK:
-        _OPTIONS_CACHE[data.version] = options
-        while len(_OPTIONS_CACHE) > _CACHE_SIZE:
-            _OPTIONS_CACHE.popitem(last=False)
-    return options
+    return _OPTIONS_CACHE.get(data.version, lambda: _filter_options(data))
 
 
 def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
@@ -124,12 +166,18 @@ def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
     }
 
 
+@memoised("overview")
+def trials_overview(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
+    """The trials grid's rows and the one-line selection summary."""
+    return trial_grid_rows(data, state), selection_summary(data, state)
+
+
 def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
     """Rows of the trials overview grid (plain values; the grid escapes text)."""
     tables = _tables(data, state)
+    arm_labels = tables["arms"].groupby("trial_id", sort=False)["label"].agg("; ".join)
     rows = []
     for t in tables["trials"].itertuples():
-        arms = tables["arms"][tables["arms"].trial_id == t.trial_id]
         rows.append(
             {
                 "trial_id": t.trial_id,
@@ -143,7 +191,7 @@ def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
                 "stop_reason": t.stop_reason or "",
                 "n_planned": None if pd.isna(t.n_planned) else int(t.n_planned),
                 "n_enrolled": None if pd.isna(t.n_enrolled) else int(t.n_enrolled),
-                "arms": "; ".join(arms.label),
+                "arms": arm_labels.get(t.trial_id, ""),
                 "source": t.source,
                 "origin": getattr(t, "origin", None) or "curated",
                 "highlighted": t.trial_id == state.highlight,
@@ -152,7 +200,7 @@ def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
     return rows
 
 
-@memoised(*_SELECTION)
+@memoised("design")
 def design_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     if t["trials"].empty:
@@ -162,7 +210,7 @@ def design_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, caption)
 
 
-@memoised(*_SELECTION, "endpoint")
+@memoised("forest")
 def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     label = ENDPOINT_LABELS[state.endpoint]
@@ -177,7 +225,7 @@ def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([rows], data.sources, notes))
 
 
-@memoised(*_SELECTION, "endpoint")
+@memoised("medians")
 def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     fig = efficacy_figures.medians_by_arm(t["efficacy"], t["arms"], t["trials"], state.endpoint, highlight=_highlight(state))
@@ -185,7 +233,7 @@ def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([shown], data.sources) if not shown.empty else "")
 
 
-@memoised(*_SELECTION)
+@memoised("rates")
 def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
@@ -196,7 +244,7 @@ def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([rows], data.sources, notes) if not rows.empty else "")
 
 
-@memoised(*_SELECTION, "grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search")
+@memoised("toxicity")
 def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     matrix = toxicity_figures.toxicity_matrix(
@@ -219,7 +267,7 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([reported], data.sources, notes) if not matrix.empty else "")
 
 
-@memoised(*_SELECTION)
+@memoised("dosing")
 def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
@@ -231,7 +279,15 @@ def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
 
 
+_WHAT_IF_CACHE = LruCache("view:what_if")
+
+
 def what_if_panel(state: ViewState) -> Panel:
+    """The hypothetical ramp (no trial data): memoised on the ramp fields."""
+    return _WHAT_IF_CACHE.get(state_key(state, VIEW_FIELDS["what_if"]), lambda: _what_if_panel(state))
+
+
+def _what_if_panel(state: ViewState) -> Panel:
     try:
         ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
     except ValueError as err:
@@ -246,7 +302,7 @@ def what_if_panel(state: ViewState) -> Panel:
     return Panel(fig, "Hypothetical schedule computed from your inputs; not trial data.", note)
 
 
-@memoised(*_SELECTION, "endpoint", "surv_trial")
+@memoised("survival")
 def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     options = [o["value"] for o in filter_options(data)["surv_trial"] if o["value"] in set(t["trials"].trial_id)]

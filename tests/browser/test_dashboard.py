@@ -193,3 +193,46 @@ def test_accessibility_scan_has_no_serious_or_critical_violations(page, base_url
     violations = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     summary = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"]) for v in violations]
     assert violations == [], summary
+
+
+def _view_requests(page, action) -> list[str]:
+    """Outputs of the callback requests the page sends while `action` runs and the page settles."""
+    sent: list[str] = []
+
+    def on_request(request):
+        if urlparse(request.url).path.endswith("/_dash-update-component"):
+            sent.append(request.post_data_json["output"])
+
+    page.on("request", on_request)
+    action()
+    page.wait_for_timeout(3000)
+    page.remove_listener("request", on_request)
+    return sent
+
+
+def _ids_in(outputs: list[str]) -> set[str]:
+    return {part.rsplit(".", 1)[0] for out in outputs for part in out.strip(".").split("...")}
+
+
+def test_a_change_redraws_only_the_views_that_read_it(page, base_url):
+    page.goto(base_url)
+    wait_for_figures(page)
+    forest_before = figure(page, "forest-figure")
+
+    def ramp():
+        page.locator("#ramp-start").fill("200")
+        page.locator("#ramp-start").press("Enter")
+
+    outputs = _view_requests(page, ramp)
+    touched = _ids_in(outputs)
+    assert "what-if-figure" in touched and "url" in touched
+    assert not touched & {"forest-figure", "heatmap-figure", "dose-figure", "design-figure", "trial-grid"}
+    assert "200" in page.locator("#what-if-note").inner_text() or "deficit" in page.locator("#what-if-note").inner_text()
+
+    outputs = _view_requests(page, lambda: page.get_by_label("All grades").check())
+    touched = _ids_in(outputs)
+    assert "heatmap-figure" in touched
+    assert not touched & {"forest-figure", "what-if-figure", "dose-figure", "medians-figure", "trial-grid"}
+    assert figure(page, "forest-figure") == forest_before
+    assert query(page)["grade"] == ["all"] and query(page)["ramp_start"] == ["200"]
+    assert page.console_errors == []

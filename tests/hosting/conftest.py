@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from components import ids
+from components import ids, slices
 from config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +175,9 @@ def callback_body():
     def build(deps: list[dict], output_id: str = ids.TRIAL_GRID, state: dict | None = None) -> bytes:
         dep = next(d for d in deps if any(o["id"] == output_id for o in _parse_output(d["output"])))
         outputs = _parse_output(dep["output"])
-        inputs = [{**i, "value": state if i["id"] == ids.STATE else None} for i in dep["inputs"]]
+        # a view reads its slice Store (components/slices.py); the whole state is a valid slice
+        state_inputs = {ids.STATE} | {ids.view_state(panel) for panel in slices.SLICES}
+        inputs = [{**i, "value": (state or {}) if i["id"] in state_inputs else None} for i in dep["inputs"]]
         body = {
             "output": dep["output"],
             "outputs": outputs if dep["output"].startswith("..") else outputs[0],

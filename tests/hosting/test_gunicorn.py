@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import runpy
 import shutil
 import signal
@@ -199,3 +200,33 @@ def test_a_killed_worker_is_replaced_under_load(gunicorn, fetch, callback_body):
         assert status == 200
         assert [r["trial_id"] for r in json.loads(body)["response"][ids.TRIAL_GRID]["rowData"]] == ["E2100"]
     assert server.proc.poll() is None
+
+
+# --------------------------------------------------------------------------- fresh workers
+
+
+def test_fresh_workers_serve_concurrent_first_requests(gunicorn, fetch):
+    """Dash sets itself up on its first request; gunicorn.conf.py's when_ready does that in the
+    master, so every forked worker starts set up and concurrent first requests (page, scripts,
+    layout, dependencies) on fresh workers all succeed."""
+    server = gunicorn(workers=2, threads=8)
+    assert "app set up in the master before forking workers: GET /healthz -> 200" in server.log_tail(200)
+    status, _headers, index = fetch(server.url + "/")
+    assert status == 200
+    scripts = re.findall(r'<script src="([^"]+)"', index.decode())
+    assert any("_dash-component-suites/dash/" in s for s in scripts)
+    paths = ["/", "/_dash-layout", "/_dash-dependencies", *scripts] * 2
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def get(path: str) -> None:
+        status = fetch(server.url + path, timeout=30)[0]
+        with lock:
+            results.append(status)
+
+    threads = [threading.Thread(target=get, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == [200] * len(paths), sorted(set(results))

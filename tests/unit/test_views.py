@@ -109,3 +109,32 @@ def test_filter_options_are_computed_once_per_data_version(data):
     assert views.filter_options(data) is options
     # Only trials that report a median can show survival curves.
     assert [o["value"] for o in options["surv_trial"]] == ["PASO", "E2100", "MRCC-SORAFENIB"]
+
+
+def _sliced(state: ViewState, fields) -> ViewState:
+    return ViewState.from_dict({f: state.as_dict()[f] for f in fields})
+
+
+@pytest.mark.parametrize("view", CACHED_VIEWS + [views.trials_overview], ids=lambda v: v.__name__)
+def test_each_view_needs_only_its_slice_of_the_state(data, view):
+    """The browser sends a view only VIEW_FIELDS of the state (components/slices.py): the view's
+    answer from that slice (every other field at its default) equals its answer from the whole."""
+    for state in STATES:
+        whole, sliced = view.uncached(data, state), view.uncached(data, _sliced(state, view.fields))
+        if isinstance(whole, views.Panel):
+            assert (whole.caption, whole.note) == (sliced.caption, sliced.note)
+            assert whole.figure.to_json() == sliced.figure.to_json()
+        else:
+            assert whole == sliced
+
+
+def test_what_if_needs_only_the_ramp_fields():
+    state = ViewState(grade="all", highlight="PASO", ramp_start=200, ramp_step=100, ramp_cycles=4)
+    sliced = _sliced(state, views.VIEW_FIELDS["what_if"])
+    assert views._what_if_panel(sliced).note == views._what_if_panel(state).note
+    assert views.what_if_panel(state) is views.what_if_panel(sliced)  # one memo entry
+
+
+def test_every_view_field_is_a_state_field():
+    known = set(ViewState().as_dict())
+    assert all(set(fields) <= known for fields in views.VIEW_FIELDS.values())

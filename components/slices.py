@@ -1,0 +1,53 @@
+"""Per-view slices of the view state, cut in the browser.
+
+Every view used to read the one `view-state` Store, so any change (a ramp dose, a grade band)
+sent a request per view and redrew every figure. Each view now reads its own Store holding only
+the state fields it uses (`evidence.views.VIEW_FIELDS`). A clientside function (assets/slices.js)
+fills those Stores from `view-state` and leaves a Store untouched when its slice did not change,
+so an unrelated change costs that view no request and no redraw.
+"""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc
+
+from components import ids
+from evidence.views import VIEW_FIELDS
+
+# Graph (or panel) id -> the view whose fields it reads.
+SLICES: dict[str, str] = {
+    ids.DESIGN: "design",
+    ids.FOREST: "forest",
+    ids.MEDIANS: "medians",
+    ids.RATES: "rates",
+    ids.HEATMAP: "toxicity",
+    ids.DOSE: "dosing",
+    ids.SURVIVAL: "survival",
+    ids.WHAT_IF: "what_if",
+    ids.TRIAL_GRID: "overview",
+}
+
+
+def stores() -> list[dcc.Store]:
+    """For each view: its slice Store (empty until the first state) and its field list."""
+    out = []
+    for panel_id, view in SLICES.items():
+        out.append(dcc.Store(id=ids.view_state(panel_id)))
+        out.append(dcc.Store(id=ids.view_fields(panel_id), data=list(VIEW_FIELDS[view])))
+    return out
+
+
+def register_slice_callbacks(app: Dash) -> None:
+    for panel_id in SLICES:
+        app.clientside_callback(
+            ClientsideFunction(namespace="evidence", function_name="slice"),
+            Output(ids.view_state(panel_id), "data"),
+            Input(ids.STATE, "data"),
+            State(ids.view_fields(panel_id), "data"),
+            State(ids.view_state(panel_id), "data"),
+        )
+
+
+def slice_state(state: dict, fields: list[str]) -> dict:
+    """What assets/slices.js computes, in Python (for tests and the benchmarks)."""
+    return {f: state.get(f) for f in fields}
