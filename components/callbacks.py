@@ -43,7 +43,8 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         controls, clicks, store = list(values[: len(_CONTROLS)]), values[len(_CONTROLS) : -1], values[-1]
         data, _ = session_data(bundled, store)
         state, rewrite = next_state(ctx.triggered_id, search, controls, dict(zip(click_ids, clicks)))
-        state = restrict_to_known(state, data.trials, [o["value"] for o in views.filter_options(data)["organ"]])
+        known = restrict_to_known(state, data.trials, [o["value"] for o in views.filter_options(data)["organ"]])
+        rewrite, state = rewrite or known != state, known  # e.g. a page past the last one
         outputs = state_to_controls(state) if rewrite else [no_update] * len(_CONTROLS)
         return [state.to_query(), state.as_dict(), *outputs]
 

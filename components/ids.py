@@ -27,6 +27,7 @@ FILTERS = {
     "ramp_start": "ramp-start",
     "ramp_step": "ramp-step",
     "ramp_cycles": "ramp-cycles",
+    "page": "trial-page",
 }
 
 TRIAL_GRID = "trial-grid"

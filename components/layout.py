@@ -8,6 +8,7 @@ from dash import dcc, html
 from components import exports, ids, slices
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
+from evidence.state import TRIALS_PER_PAGE
 
 GRADE_LABELS = {"all": "All grades", "3-4": "Grade 3-4", "3": "Grade 3", "4": "Grade 4"}
 
@@ -43,6 +44,11 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
             _multi("phase", "Phase", options["phase"]),
             _multi("setting", "Setting (line)", options["setting"]),
             _multi("status", "Status", options["status"]),
+            _labelled(
+                f"Page of trials ({TRIALS_PER_PAGE} per page)",
+                dcc.Input(id=f["page"], type="number", min=1, step=1, debounce=True, className="page-input"),
+                f["page"],
+            ),
             html.Fieldset(
                 [
                     html.Legend("Endpoint", className="control-label"),

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from components import ids
-from evidence.state import ViewState, parse_query
+from evidence.state import FACETS, ViewState, parse_query
 
 _FIELDS = tuple(ids.FILTERS)
+_FACET_CONTROLS = {ids.FILTERS[name] for name in FACETS}
 
 
 def controls_to_state(values: list) -> ViewState:
@@ -56,6 +57,8 @@ def next_state(trigger: str | None, search: str | None, control_values: list, cl
     if trigger == ids.RESET:
         return ViewState(), True
     current = controls_to_state(control_values)
+    if trigger in _FACET_CONTROLS and current.page != 1:
+        return replace(current, page=1), True  # a new selection starts at its first page
     if trigger in clicks:
         trial = clicked_trial(clicks[trigger])
         if not trial:

@@ -38,7 +38,7 @@ import plotly.graph_objects as go
 
 from evidence.contract import ENDPOINT_LABELS
 from evidence.loading import CuratedData
-from evidence.state import FACETS, ViewState, selected_trial_ids
+from evidence.state import FACETS, TRIALS_PER_PAGE, ViewState, page_bounds, page_count, selected_trial_ids
 
 log = logging.getLogger(__name__)
 
@@ -475,6 +475,9 @@ def filter_phrases(state: ViewState, data: CuratedData) -> dict[str, str]:
     trials = f"all {total} trials"
     if chosen:
         trials = f"{len(shown)} of {total} trials ({', '.join(shown) or 'none'}), filtered by {'; '.join(chosen)}"
+    if page_count(len(shown)) > 1:
+        first, last = page_bounds(len(shown), state.page)
+        trials += f"; page {first // TRIALS_PER_PAGE + 1} of {page_count(len(shown))} (trials {first + 1}–{last})"
     organ = f" in {', '.join(state.organ)}" if state.organ else ""
     phrases = {
         "trials": trials,

@@ -18,7 +18,7 @@ from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
-from evidence.state import ViewState, filter_tables, selected_trial_ids
+from evidence.state import ViewState, filter_tables, shown_trial_ids
 
 APP_TITLE = "Sorafenib & anti-VEGF trial evidence"
 ALL = "all"
@@ -178,7 +178,7 @@ def what_if_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 def survival_trial(data: CuratedData, state: ViewState) -> str:
     """The trial the survival view draws (same choice as views.survival_panel)."""
-    shown = set(selected_trial_ids(data.trials, state))
+    shown = set(shown_trial_ids(data.trials, state))
     options = [o["value"] for o in views.filter_options(data)["surv_trial"] if o["value"] in shown]
     for candidate in (state.surv_trial, state.highlight):
         if candidate in options:
@@ -274,7 +274,7 @@ def _trial_ids(data: CuratedData, state: ViewState, rows: pd.DataFrame) -> tuple
     order = list(data.trials.trial_id)
     present = set(rows["trial_id"].dropna().astype(str)) if "trial_id" in rows.columns else set()
     if not present:
-        present = set(selected_trial_ids(data.trials, state))
+        present = set(shown_trial_ids(data.trials, state))
     return tuple(t for t in order if t in present)
 
 
@@ -346,7 +346,7 @@ def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> t
             if isinstance(head, str) and head in known:
                 found.add(head)
     if not found:
-        found = set(selected_trial_ids(data.trials, state))
+        found = set(shown_trial_ids(data.trials, state))
     return tuple(t for t in known if t in found)
 
 

@@ -14,6 +14,10 @@ import pandas as pd
 
 from evidence.contract import GRADES, TIME_TO_EVENT_ENDPOINTS
 
+TRIALS_PER_PAGE = 10
+"""Per-trial views draw at most this many trials at once; larger selections are paged, so what
+the browser receives and draws stays bounded however large the data grows."""
+
 TOX_MODES = ("rate", "difference")
 TOX_SORTS = ("rate", "difference", "soc")
 
@@ -51,6 +55,7 @@ class ViewState:
     ramp_start: int = 400
     ramp_step: int = 200
     ramp_cycles: int = 3
+    page: int = 1
 
     def to_query(self) -> str:
         """Canonical query string holding only what differs from the defaults."""
@@ -99,7 +104,7 @@ def _coerce(values: dict) -> ViewState:
                 clean[f.name] = int(float(raw))
             else:
                 clean[f.name] = "" if raw is None else str(raw)[:_MAX_TEXT]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             continue
     state = replace(default, **clean)
     return _within_bounds(state)
@@ -120,6 +125,7 @@ def _within_bounds(state: ViewState) -> ViewState:
     fixes["ramp_start"] = min(max(state.ramp_start, 0), 800)
     fixes["ramp_step"] = min(max(state.ramp_step, 0), 800)
     fixes["ramp_cycles"] = min(max(state.ramp_cycles, 1), 12)
+    fixes["page"] = min(max(state.page, 1), 100_000)
     return replace(state, **fixes)
 
 
@@ -147,7 +153,8 @@ def restrict_to_known(state: ViewState, trials: pd.DataFrame, organ_classes: lis
         fixes["highlight"] = ""
     if state.surv_trial not in trial_ids:
         fixes["surv_trial"] = ""
-    return replace(state, **fixes)
+    restricted = replace(state, **fixes)
+    return replace(restricted, page=min(restricted.page, page_count(len(selected_trial_ids(trials, restricted)))))
 
 
 def selected_trial_ids(trials: pd.DataFrame, state: ViewState) -> list[str]:
@@ -160,9 +167,29 @@ def selected_trial_ids(trials: pd.DataFrame, state: ViewState) -> list[str]:
     return list(trials.loc[mask, "trial_id"])
 
 
-def filter_tables(tables: dict[str, pd.DataFrame], state: ViewState) -> dict[str, pd.DataFrame]:
-    """Every table restricted to the selected trials; derived rows dropped when hidden."""
-    keep = set(selected_trial_ids(tables["trials"], state))
+def page_count(selected: int) -> int:
+    return max(1, -(-selected // TRIALS_PER_PAGE))
+
+
+def page_bounds(selected: int, page: int) -> tuple[int, int]:
+    """(first, last) 0-based slice of the selected trials shown on `page` (clamped to the last)."""
+    page = min(max(page, 1), page_count(selected))
+    first = (page - 1) * TRIALS_PER_PAGE
+    return first, min(first + TRIALS_PER_PAGE, selected)
+
+
+def shown_trial_ids(trials: pd.DataFrame, state: ViewState) -> list[str]:
+    """The selected trials on the state's page (all of them when they fit on one page)."""
+    selected = selected_trial_ids(trials, state)
+    first, last = page_bounds(len(selected), state.page)
+    return selected[first:last]
+
+
+def filter_tables(tables: dict[str, pd.DataFrame], state: ViewState, paged: bool = True) -> dict[str, pd.DataFrame]:
+    """Every table restricted to the selected trials (those on the state's page unless
+    `paged=False`); derived rows dropped when hidden."""
+    pick = shown_trial_ids if paged else selected_trial_ids
+    keep = set(pick(tables["trials"], state))
     out = {}
     for name, frame in tables.items():
         if "trial_id" in frame.columns:

@@ -23,7 +23,14 @@ from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import survival as survival_figures
 from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
-from evidence.state import ViewState, filter_tables, selected_trial_ids
+from evidence.state import (
+    ViewState,
+    filter_tables,
+    page_bounds,
+    page_count,
+    selected_trial_ids,
+    shown_trial_ids,
+)
 from evidence.theme import empty_figure
 
 NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
@@ -36,8 +43,8 @@ class Panel:
     note: str = ""
 
 
-# State fields every data view reads (trial selection, derived on/off, highlight).
-_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "highlight")
+# State fields every data view reads (trial selection and its page, derived on/off, highlight).
+_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "highlight", "page")
 
 VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "design": _SELECTION,
@@ -212,17 +219,25 @@ def design_panel(data: CuratedData, state: ViewState) -> Panel:
 
 @memoised("forest")
 def forest_panel(data: CuratedData, state: ViewState) -> Panel:
-    t = _tables(data, state)
+    selected = len(selected_trial_ids(data.trials, state))
+    paged = page_count(selected) > 1
+    # The pooled estimate is over every selected trial, not over the page on screen.
+    t = filter_tables(data.tables, state, paged=False) if paged else _tables(data, state)
     label = ENDPOINT_LABELS[state.endpoint]
     rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    pooled = efficacy_figures.pooled_hazard_ratio(rows) if not rows.empty else None
+    cited = rows  # the pooled estimate rests on every selected trial's hazard ratio
+    notes = ["Every hazard ratio is experimental versus control"]
+    if paged:
+        first, last = page_bounds(selected, state.page)
+        rows = rows[rows.trial_id.isin(set(shown_trial_ids(data.trials, state)))]
+        notes.append(f"Trials {first + 1}–{last} of {selected} selected shown; the pooled estimate is over all {selected}")
     if rows.empty:
         return Panel(empty_figure(f"No hazard ratio for {label} in the selected trials."), "")
-    pooled = efficacy_figures.pooled_hazard_ratio(rows)
     fig = efficacy_figures.hazard_ratio_forest(rows, label, highlight=_highlight(state), pooled=pooled)
-    notes = ["Every hazard ratio is experimental versus control"]
     if pooled is None:
         notes.append("No pooled estimate: fewer than two trials report this hazard ratio with a CI")
-    return Panel(fig, sources_caption([rows], data.sources, notes))
+    return Panel(fig, sources_caption([cited if pooled is not None else rows], data.sources, notes))
 
 
 @memoised("medians")
@@ -331,8 +346,14 @@ def sources_rows(data: CuratedData) -> list[dict]:
 
 
 def selection_summary(data: CuratedData, state: ViewState) -> str:
-    ids = selected_trial_ids(data.trials, state)
-    text = f"{len(ids)} of {len(data.trials)} trials shown"
+    selected = len(selected_trial_ids(data.trials, state))
+    text = f"{selected} of {len(data.trials)} trials shown"
+    if page_count(selected) > 1:
+        first, last = page_bounds(selected, state.page)
+        text = (
+            f"Trials {first + 1}–{last} of {selected} selected shown (page {min(state.page, page_count(selected))} "
+            f"of {page_count(selected)}; {len(data.trials)} trials in the data)"
+        )
     if state.highlight:
         text += f"; highlighted: {state.highlight}"
     return text

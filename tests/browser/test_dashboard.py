@@ -236,3 +236,29 @@ def test_a_change_redraws_only_the_views_that_read_it(page, base_url):
     assert figure(page, "forest-figure") == forest_before
     assert query(page)["grade"] == ["all"] and query(page)["ramp_start"] == ["200"]
     assert page.console_errors == []
+
+
+def test_a_large_selection_is_paged(page, live_server, tmp_path_factory):
+    """15 trials (the bundled ones x3, generated like the benchmark's sets): 10 per page, the page
+    in the URL, and a filter change returns to page 1."""
+    from bench.synthetic import generate
+
+    data_dir = tmp_path_factory.mktemp("x3")
+    generate(3, data_dir)
+    url = live_server(data_dir=data_dir)
+    page.goto(url)
+    wait_for_figures(page)
+    rows = "#trial-grid .ag-pinned-left-cols-container .ag-row"
+    assert page.locator(rows).count() == 10
+    assert page.locator("#selection-summary").inner_text().startswith("Trials 1–10 of 15 selected shown")
+    page.locator("#trial-page").fill("2")
+    page.locator("#trial-page").press("Enter")
+    page.wait_for_function(f"() => document.querySelectorAll('{rows}').length === 5", timeout=30000)
+    assert query(page)["page"] == ["2"]
+    wait_for_figure(page, "forest-figure", lambda f: set(f["trials"]) <= {"PASO-X0002", "E2100-X0002"} and f["trials"])
+    assert "pooled estimate is over all 15" in page.locator("#forest-figure-caption").inner_text()
+    choose(page, "filter-agent", "sorafenib")
+    page.wait_for_function(f"() => document.querySelectorAll('{rows}').length === 10", timeout=30000)
+    assert page.locator("#selection-summary").inner_text().startswith("Trials 1–10 of 12 selected shown")
+    assert "page" not in query(page) and page.locator("#trial-page").input_value() == "1"
+    assert page.console_errors == []
