@@ -9,6 +9,7 @@ Blank lines and lines starting with # are ignored; a user name may not contain '
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import hmac
@@ -18,8 +19,15 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-# Checked when the user is unknown, so unknown and known users take the same time.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown users against, so unknown and known users take the same time.
+    Made on first use: scrypt takes a quarter second, which start-up need not pay."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 _CACHE_LIMIT = 1024
 
 
@@ -77,7 +85,7 @@ class Users:
         if digest in self._verified:
             return True
         known = user in self._hashes
-        ok = check_password_hash(self._hashes.get(user, _DUMMY_HASH), password) and known
+        ok = check_password_hash(self._hashes.get(user) or _dummy_hash(), password) and known
         if ok:
             if len(self._verified) >= _CACHE_LIMIT:
                 self._verified.clear()
