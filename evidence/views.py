@@ -24,6 +24,7 @@ from evidence.figures import survival as survival_figures
 from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
 from evidence.state import (
+    FACETS,
     ViewState,
     filter_tables,
     page_bounds,
@@ -131,8 +132,16 @@ def memoised(name: str):
     return wrap
 
 
+_TABLE_FIELDS = (*FACETS, "derived", "page")  # what filter_tables reads
+_TABLES_CACHE = LruCache("filtered-tables")
+
+
 def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
-    return filter_tables(data.tables, state)
+    """The curated tables filtered by the state, shared by every view that asks for the same
+    selection (filtering all tables is a few ms, and a filter change asks once per view).
+    The frames are shared: read them, never modify them in place."""
+    key = (data.version, state_key(state, _TABLE_FIELDS))
+    return dict(_TABLES_CACHE.get(key, lambda: filter_tables(data.tables, state)))
 
 
 def _highlight(state: ViewState) -> str | None:

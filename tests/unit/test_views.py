@@ -1,5 +1,6 @@
 """What each callback returns, called as plain functions on the bundled data."""
 
+import pandas as pd
 import pytest
 
 from evidence import views
@@ -138,3 +139,16 @@ def test_what_if_needs_only_the_ramp_fields():
 def test_every_view_field_is_a_state_field():
     known = set(ViewState().as_dict())
     assert all(set(fields) <= known for fields in views.VIEW_FIELDS.values())
+
+
+def test_views_leave_the_shared_filtered_tables_untouched(data):
+    """Views share one filtered copy of the tables per selection; none may modify it."""
+    from evidence.state import filter_tables
+
+    for state in STATES:
+        for view in CACHED_VIEWS + [views.trials_overview]:
+            view.uncached(data, state)
+        shared, fresh = views._tables(data, state), filter_tables(data.tables, state)
+        assert shared.keys() == fresh.keys()
+        for name in fresh:
+            pd.testing.assert_frame_equal(shared[name], fresh[name], obj=name)
