@@ -1,7 +1,7 @@
 """Load the curated tables into typed DataFrames, collecting every problem before failing.
 
 Reading is strict (UTF-8 without BOM, comma-delimited, rectangular); per-column rules (required,
-allowed values, ranges, unique keys) run through pandera; relations between tables and between
+allowed values, ranges, unique keys) are vectorised pandas checks; relations between tables and between
 columns of a row are checked explicitly below. Nothing is returned unless there is no error:
 a caller gets a complete `CuratedData` or a `DataValidationError` listing every problem.
 """
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from evidence.contract import TABLES, Column, Table
 from evidence.problems import DataValidationError, Problem
@@ -167,45 +166,44 @@ def type_table(table: Table, raw: pd.DataFrame, file_label: str) -> tuple[pd.Dat
     return typed, problems, bad_cells
 
 
-def _pandera_schema(table: Table) -> pa.DataFrameSchema:
-    columns = {}
-    for c in table.columns:
-        checks = []
-        if c.allowed:
-            checks.append(pa.Check.isin(c.allowed, error=c.expected()))
-        if c.minimum is not None:
-            checks.append(pa.Check.ge(c.minimum, error=c.expected()))
-        if c.maximum is not None:
-            checks.append(pa.Check.le(c.maximum, error=c.expected()))
-        columns[c.name] = pa.Column(nullable=not c.required, checks=checks)
-    return pa.DataFrameSchema(columns, unique=list(table.key) or None, report_duplicates="all")
+def _column_failures(column: Column, values: pd.Series) -> list[tuple[int, str, object]]:
+    """(line, check, value) for each cell breaking a per-column rule, in the order the rules
+    are listed: a missing required value, then a value outside the allowed set, below the
+    minimum or above the maximum (missing values are only the first rule's business)."""
+    failures: list[tuple[int, str, object]] = []
+    missing = values.isna()
+    if column.required:
+        failures += [(line, "not_nullable", None) for line in values.index[missing]]
+    present = values[~missing]
+    if column.allowed:
+        outside = present[~present.isin(column.allowed)]
+        failures += [(line, "isin", value) for line, value in outside.items()]
+    if column.minimum is not None:
+        below = present[present < column.minimum]
+        failures += [(line, "ge", value) for line, value in below.items()]
+    if column.maximum is not None:
+        above = present[present > column.maximum]
+        failures += [(line, "le", value) for line, value in above.items()]
+    return failures
 
 
 def check_columns(table: Table, typed: pd.DataFrame, file_label: str, bad_cells: set) -> list[Problem]:
-    """Required cells, allowed values, ranges and unique keys, via pandera (lazy: all at once)."""
-    try:
-        _pandera_schema(table).validate(typed, lazy=True)
-        return []
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
+    """Required cells, allowed values, ranges and unique keys (every problem, not the first)."""
     problems: list[Problem] = []
-    duplicate_lines: set[int] = set()
-    for case in cases.itertuples(index=False):
-        line = None if pd.isna(case.index) else int(case.index)
-        if case.check == "multiple_fields_uniqueness":
-            duplicate_lines.add(line)
-            continue
-        if (line, case.column) in bad_cells:
-            continue  # already reported as the wrong type
-        column = table.column(case.column)
-        if case.check == "not_nullable":
-            problems.append(Problem(file_label, line, column.name, "a value (" + column.expected() + ")", ""))
-        else:
-            problems.append(Problem(file_label, line, column.name, column.expected(), case.failure_case))
+    for column in table.columns:
+        for line, check, value in _column_failures(column, typed[column.name]):
+            if (line, column.name) in bad_cells:
+                continue  # already reported as the wrong type
+            if check == "not_nullable":
+                problems.append(Problem(file_label, line, column.name, "a value (" + column.expected() + ")", ""))
+            else:
+                problems.append(Problem(file_label, line, column.name, column.expected(), value))
+    key_columns = list(table.key)
+    duplicate_lines = set(typed.index[typed.duplicated(subset=key_columns, keep=False)]) if key_columns else set()
     if duplicate_lines:
         by_key: dict[tuple, list[int]] = {}
         for line in sorted(duplicate_lines):
-            key = tuple("" if pd.isna(v) else v for v in typed.loc[line, list(table.key)])
+            key = tuple("" if pd.isna(v) else v for v in typed.loc[line, key_columns])
             by_key.setdefault(key, []).append(line)
         for key, lines in by_key.items():
             for line in lines[1:]:

@@ -602,7 +602,6 @@ VALIDATION_CASES = {
 }
 
 
-@pytest.mark.filterwarnings("ignore:The behavior of DataFrame concatenation:FutureWarning:pandera")
 @pytest.mark.parametrize("case", list(VALIDATION_CASES), ids=list(VALIDATION_CASES))
 def test_invalid_upload_gets_its_exact_message_in_the_users_terms(case):
     filename, content, expected = VALIDATION_CASES[case]
@@ -836,7 +835,6 @@ def test_damaged_workbooks_load_or_report(flips):
     _well_formed(parse_upload("book.xlsx", bytes(content)))
 
 
-@pytest.mark.filterwarnings("ignore:The behavior of DataFrame concatenation:FutureWarning:pandera")
 @settings(FUZZ, max_examples=40 * SCALE)
 @given(
     rows=st.lists(
