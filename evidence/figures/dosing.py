@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -73,6 +74,35 @@ def _legend_name(trial_id: str, arm_id: str, multi_arm: bool, what: str) -> str:
     return f"{trial_id} {arm_id} {what}" if multi_arm else f"{trial_id} {what}"
 
 
+def _centres(records: list) -> np.ndarray:
+    """x of per-cycle values: the centre of each record's cycle interval [c, c + 1]."""
+    return np.array([r.cycle + 0.5 for r in records])
+
+
+def _arm_trace(trial_id: str, arm_id: str, opacity: float, *, x, y, hovertext, **style) -> dict:
+    """One scatter trace of a trial × arm: its legend group, fading, hover text and click data
+    (trial, arm). A dict, validated once by `fig.add_traces` (a go.Scatter would be validated twice)."""
+    return dict(
+        type="scatter", x=x, y=y, legendgroup=f"{trial_id}|{arm_id}", opacity=opacity, hovertext=hovertext,
+        hovertemplate="%{hovertext}<extra></extra>", customdata=[[trial_id, arm_id]] * len(x), **style,
+    )  # fmt: skip
+
+
+def _cycle_gridlines(xs: list[int]) -> list[dict]:
+    """Light vertical lines at cycle boundaries across all three panels, as `fig.add_vline(x)` draws
+    them (x in data units, y over the panel's domain), built at once: add_vline re-checks every
+    trace and re-validates every shape on each call. Every panel is non-empty (the full-dose
+    references and the 100% label), so add_vline would draw each line in all three."""
+    return [
+        dict(
+            type="line", x0=x, x1=x, y0=0, y1=1, xref=f"x{n}", yref=f"y{n} domain",
+            line=dict(color="#E5E5E5", width=1), layer="below",
+        )  # fmt: skip
+        for x in xs
+        for n in ("", "2", "3")
+    ]
+
+
 def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go.Figure:
     """Planned sorafenib dose steps and delivered mean daily dose per cycle (mg/day), cumulative dose
     against full dose (g), and relative dose intensity (%), one trace set per trial × arm."""
@@ -109,92 +139,104 @@ def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go
         ),
         row=2, col=1,
     )  # fmt: skip
-    fig.add_hline(y=100, line=dict(color=REFERENCE_COLOUR, width=1.5, dash="dash"), row=3, col=1)
+    # drawn before the panel has traces: plotly would skip it as an empty subplot without the flag
+    fig.add_hline(y=100, line=dict(color=REFERENCE_COLOUR, width=1.5, dash="dash"), row=3, col=1, exclude_empty_subplots=False)
 
+    # Each trial × arm's rows as records in cycle order, from one pass over the schedule: a filter per
+    # arm is O(arms × rows), and pandas calls on an arm's few rows cost more than plain Python.
+    arm_rows: dict[tuple, list] = {}
+    for r in schedule.sort_values("cycle", kind="stable").itertuples():
+        arm_rows.setdefault((r.trial_id, r.arm_id), []).append(r)
     groups = list(dict.fromkeys(zip(schedule["trial_id"], schedule["arm_id"])))
     arms_per_trial = schedule.drop_duplicates(["trial_id", "arm_id"]).groupby("trial_id").size()
-    if highlight is not None and highlight in set(schedule["trial_id"]):
+    highlighted = highlight is not None and highlight in set(schedule["trial_id"])
+    if highlighted:
         groups.sort(key=lambda g: g[0] == highlight)  # highlighted trial drawn last (on top)
+    traces: list[dict] = []
+    trace_rows: list[int] = []
+
+    def add(trace: dict, row: int) -> None:
+        traces.append(trace)
+        trace_rows.append(row)
+
     not_stated = []
     end_labels: dict[float, list[str]] = {}
     cum_labels: dict[float, list[str]] = {}
     max_y = FULL_DOSE_MG
     max_rdi = 100.0
     for trial_id, arm_id in groups:
-        rows = schedule[(schedule["trial_id"] == trial_id) & (schedule["arm_id"] == arm_id)].sort_values("cycle")
-        first = rows.iloc[0]
-        colour = theme.ROLE_COLOURS.get(first["role"], theme.ROLE_COLOURS["single"])
+        rows = arm_rows[(trial_id, arm_id)]
+        first = rows[0]
+        colour = theme.ROLE_COLOURS.get(first.role, theme.ROLE_COLOURS["single"])
         multi = arms_per_trial.get(trial_id, 1) > 1
         emphasised = highlight is not None and trial_id == highlight
-        faded = highlight is not None and not emphasised and highlight in set(schedule["trial_id"])
+        faded = highlighted and not emphasised
         width = 4.5 if emphasised else 2.5
         opacity = 0.45 if faded else 1.0
-        custom = [trial_id, arm_id]
-        planned = rows[rows["planned_daily_mg"].notna()]
-        if planned.empty:
-            not_stated.append(f"{trial_id} ({_esc(first['arm_label'])}): planned dose not stated in the source — not drawn")
+        planned = [r for r in rows if pd.notna(r.planned_daily_mg)]
+        if not planned:
+            not_stated.append(f"{trial_id} ({_esc(first.arm_label)}): planned dose not stated in the source — not drawn")
             continue
         name = _legend_name(trial_id, arm_id, multi, "planned")
-        # Step line: each cycle's dose holds over [c, c + 1] (line_shape "hv").
+        # Step line: each cycle's dose holds over [c, c + 1] (line shape "hv").
         for carried, dash, suffix in ((False, "solid", ""), (True, "dot", " (carried forward)")):
-            part = planned[planned["carried_forward"] == carried]
-            if part.empty:
+            part = [r for r in planned if r.carried_forward == carried]
+            if not part:
                 continue
-            xs = list(part["cycle"]) + [int(part["cycle"].iloc[-1]) + 1]
-            ys = list(part["planned_daily_mg"]) + [float(part["planned_daily_mg"].iloc[-1])]
-            hovers = [_planned_hover(trial_id, r) for r in part.itertuples()]
+            xs = [r.cycle for r in part] + [part[-1].cycle + 1]
+            ys = [r.planned_daily_mg for r in part] + [float(part[-1].planned_daily_mg)]
+            hovers = [_planned_hover(trial_id, r) for r in part]
             hovers.append(hovers[-1])
-            fig.add_trace(
-                go.Scatter(
-                    x=xs, y=ys, mode="lines", line_shape="hv", name=name + suffix, legendgroup=f"{trial_id}|{arm_id}",
-                    line=dict(color=colour, width=width, dash=dash), opacity=opacity,
-                    hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>", customdata=[custom] * len(xs),
+            add(
+                _arm_trace(
+                    trial_id, arm_id, opacity, x=xs, y=ys, hovertext=hovers, mode="lines", name=name + suffix,
+                    line=dict(color=colour, width=width, dash=dash, shape="hv"),
                 ),
-                row=1, col=1,
+                row=1,
             )  # fmt: skip
-        end_value = float(planned["planned_daily_mg"].iloc[-1])
+        end_value = float(planned[-1].planned_daily_mg)
         label_name = trial_id if not multi else f"{trial_id} {arm_id}"
-        if int(planned["cycle"].iloc[-1]) == last_cycle:
+        if planned[-1].cycle == last_cycle:
             end_labels.setdefault(end_value, []).append(label_name)
-        cum_end = rows["cumulative_planned_mg"].iloc[-1]
+        cum_end = rows[-1].cumulative_planned_mg
         if pd.notna(cum_end):
             cum_labels.setdefault(round(float(cum_end) / 1000.0, 1), []).append(label_name)
 
         # Delivered mean daily dose: reported values, filled markers with labels.
-        delivered = rows[rows["delivered_mean_daily_mg"].notna()]
-        if not delivered.empty:
-            max_y = max(max_y, float(delivered["delivered_mean_daily_mg"].max()))
+        delivered = [r for r in rows if pd.notna(r.delivered_mean_daily_mg)]
+        if delivered:
+            doses = [r.delivered_mean_daily_mg for r in delivered]
+            max_y = max(max_y, float(max(doses)))
             hovers = [
                 f"<b>{_esc(trial_id)} delivered</b> · {_esc(r.arm_label)}<br>cycle {r.cycle} (days {r.day_start}–{r.day_end})"
                 f"<br>mean daily dose {_mg(r.delivered_mean_daily_mg)} mg/day (reported)"
                 f"<br>{r.rdi_full_pct:.1f}% of {FULL_DOSE_MG:.0f} mg; {r.rdi_planned_pct:.1f}% of planned — derived (delivered ÷ dose)"
                 + (f"<br>note: {_esc(r.note)}" if _esc(r.note) else "")
                 + f"<br>source: {_esc(r.source)}"
-                for r in delivered.itertuples()
+                for r in delivered
             ]
-            fig.add_trace(
-                go.Scatter(
-                    x=delivered["cycle"] + 0.5, y=delivered["delivered_mean_daily_mg"], mode="markers+text",
-                    name=_legend_name(trial_id, arm_id, multi, "delivered (mean)"), legendgroup=f"{trial_id}|{arm_id}",
+            add(
+                _arm_trace(
+                    trial_id, arm_id, opacity, x=_centres(delivered), y=np.array(doses),
+                    hovertext=hovers, mode="markers+text", name=_legend_name(trial_id, arm_id, multi, "delivered (mean)"),
                     marker=dict(color=colour, size=13 if emphasised else 11, symbol="circle", line=dict(color="white", width=1)),
-                    text=[_mg(v) for v in delivered["delivered_mean_daily_mg"]], textposition="bottom center",
-                    textfont=dict(color=colour, size=13), opacity=opacity,
-                    hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>", customdata=[custom] * len(delivered),
+                    text=[_mg(v) for v in doses], textposition="bottom center",
+                    textfont=dict(color=colour, size=13),
                 ),
-                row=1, col=1,
+                row=1,
             )  # fmt: skip
 
         # Cumulative planned dose (g), derived; dotted once it rests on carried-forward cycles.
-        cum = rows[rows["cumulative_planned_mg"].notna()]
-        if not cum.empty:
-            xs = [1] + list(cum["cycle"] + 1)
-            ys = [0.0] + list(cum["cumulative_planned_mg"] / 1000.0)
-            carried_from = next((int(c) for c, k in zip(cum["cycle"], cum["carried_forward"]) if k), None)
+        cum = [r for r in rows if pd.notna(r.cumulative_planned_mg)]
+        if cum:
+            xs = [1] + [r.cycle + 1 for r in cum]
+            ys = [0.0] + [r.cumulative_planned_mg / 1000.0 for r in cum]
+            carried_from = next((r.cycle for r in cum if r.carried_forward), None)
             hovers = [f"{_esc(trial_id)} planned: 0 g at day 0"] + [
                 f"<b>{_esc(trial_id)} planned, cumulative</b><br>{r.cumulative_planned_mg / 1000:.1f} g by day {r.day_end} "
                 f"(end of cycle {r.cycle})<br>derived (planned mg/day × cycle days)<br>{_days_note(r)}"
                 + ("<br>includes carried-forward cycles" if carried_from is not None and r.cycle >= carried_from else "")
-                for r in cum.itertuples()
+                for r in cum
             ]
             segments = [(0, len(xs), "solid")]
             if carried_from is not None:
@@ -203,79 +245,77 @@ def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go
             for start, stop, dash in segments:
                 if stop - start < 2:
                     continue
-                fig.add_trace(
-                    go.Scatter(
-                        x=xs[start:stop], y=ys[start:stop], mode="lines", showlegend=False,
-                        name=_legend_name(trial_id, arm_id, multi, "planned, cumulative"), legendgroup=f"{trial_id}|{arm_id}",
-                        line=dict(color=colour, width=width - 0.5, dash=dash), opacity=opacity,
-                        hovertext=hovers[start:stop], hovertemplate="%{hovertext}<extra></extra>",
-                        customdata=[custom] * (stop - start),
+                add(
+                    _arm_trace(
+                        trial_id, arm_id, opacity, x=xs[start:stop], y=ys[start:stop], hovertext=hovers[start:stop],
+                        mode="lines", showlegend=False, name=_legend_name(trial_id, arm_id, multi, "planned, cumulative"),
+                        line=dict(color=colour, width=width - 0.5, dash=dash),
                     ),
-                    row=2, col=1,
+                    row=2,
                 )  # fmt: skip
-        cum_d = rows[rows["cumulative_delivered_mg"].notna()]
-        if not cum_d.empty:
-            xs = [1] + list(cum_d["cycle"] + 1)
-            ys = [0.0] + list(cum_d["cumulative_delivered_mg"] / 1000.0)
+        cum_d = [r for r in rows if pd.notna(r.cumulative_delivered_mg)]
+        if cum_d:
+            xs = [1] + [r.cycle + 1 for r in cum_d]
+            ys = [0.0] + [r.cumulative_delivered_mg / 1000.0 for r in cum_d]
             hovers = [f"{_esc(trial_id)} delivered: 0 g at day 0"] + [
                 f"<b>{_esc(trial_id)} delivered, cumulative</b><br>{r.cumulative_delivered_mg / 1000:.1f} g by day {r.day_end} "
                 f"vs {r.cumulative_full_dose_mg / 1000:.1f} g at full dose<br>derived (reported mean mg/day × cycle days)"
                 f"<br>{_days_note(r)}"
-                for r in cum_d.itertuples()
+                for r in cum_d
             ]
-            fig.add_trace(
-                go.Scatter(
-                    x=xs, y=ys, mode="lines+markers+text", name=_legend_name(trial_id, arm_id, multi, "delivered, cumulative (derived)"),
-                    legendgroup=f"{trial_id}|{arm_id}", showlegend=False,
-                    line=dict(color=colour, width=width), opacity=opacity,
+            add(
+                _arm_trace(
+                    trial_id, arm_id, opacity, x=xs, y=ys, hovertext=hovers, mode="lines+markers+text",
+                    name=_legend_name(trial_id, arm_id, multi, "delivered, cumulative (derived)"), showlegend=False,
+                    line=dict(color=colour, width=width),
                     marker=dict(symbol=theme.DERIVED_SYMBOL, size=10, color=colour, line=dict(width=2)),
                     text=[""] + [f"{v:.1f} g" for v in ys[1:-1]] + [f"{ys[-1]:.1f} g delivered"],
                     textposition="bottom right", textfont=dict(color=colour, size=12),
-                    hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>", customdata=[custom] * len(xs),
                 ),
-                row=2, col=1,
+                row=2,
             )  # fmt: skip
 
         # Relative dose intensity (derived): delivered ÷ 800 mg, and delivered ÷ planned.
-        rdi = rows[rows["rdi_full_pct"].notna()]
-        if not rdi.empty:
-            max_rdi = max(max_rdi, float(rdi[["rdi_full_pct", "rdi_planned_pct"]].max().max()))
-            fig.add_trace(
-                go.Scatter(
-                    x=rdi["cycle"] + 0.5, y=rdi["rdi_full_pct"], mode="lines+markers+text",
-                    name=_legend_name(trial_id, arm_id, multi, f"% of {FULL_DOSE_MG:.0f} mg (derived)"),
-                    legendgroup=f"{trial_id}|{arm_id}", showlegend=False, opacity=opacity,
-                    line=dict(color=colour, width=width - 0.5),
-                    marker=dict(symbol=theme.DERIVED_SYMBOL, size=10, color=colour, line=dict(width=2)),
-                    text=[f"{v:.1f}%" for v in rdi["rdi_full_pct"]], textposition="bottom center",
-                    textfont=dict(color=colour, size=12),
+        rdi = [r for r in rows if pd.notna(r.rdi_full_pct)]
+        if rdi:
+            of_full = [r.rdi_full_pct for r in rdi]
+            of_planned = [r.rdi_planned_pct for r in rdi]  # NaN where the planned dose is not stated
+            max_rdi = max(max_rdi, float(max(v for v in of_full + of_planned if pd.notna(v))))
+            add(
+                _arm_trace(
+                    trial_id, arm_id, opacity, x=_centres(rdi), y=np.array(of_full),
                     hovertext=[
                         f"<b>{_esc(trial_id)}</b> cycle {r.cycle}: {r.rdi_full_pct:.1f}% of {FULL_DOSE_MG:.0f} mg/day"
                         f"<br>derived ({_mg(r.delivered_mean_daily_mg)} ÷ {FULL_DOSE_MG:.0f} mg)"
-                        for r in rdi.itertuples()
+                        for r in rdi
                     ],
-                    hovertemplate="%{hovertext}<extra></extra>", customdata=[custom] * len(rdi),
+                    mode="lines+markers+text", showlegend=False,
+                    name=_legend_name(trial_id, arm_id, multi, f"% of {FULL_DOSE_MG:.0f} mg (derived)"),
+                    line=dict(color=colour, width=width - 0.5),
+                    marker=dict(symbol=theme.DERIVED_SYMBOL, size=10, color=colour, line=dict(width=2)),
+                    text=[f"{v:.1f}%" for v in of_full], textposition="bottom center",
+                    textfont=dict(color=colour, size=12),
                 ),
-                row=3, col=1,
+                row=3,
             )  # fmt: skip
-            fig.add_trace(
-                go.Scatter(
-                    x=rdi["cycle"] + 0.5, y=rdi["rdi_planned_pct"], mode="lines+markers+text",
-                    name=_legend_name(trial_id, arm_id, multi, "% of planned (derived)"),
-                    legendgroup=f"{trial_id}|{arm_id}", showlegend=False, opacity=opacity,
-                    line=dict(color=colour, width=1.5, dash="dot"),
-                    marker=dict(symbol=theme.DERIVED_SYMBOL, size=8, color=colour, line=dict(width=1.5)),
-                    text=[f"{v:.1f}%" for v in rdi["rdi_planned_pct"]], textposition="top center",
-                    textfont=dict(color=colour, size=11),
+            add(
+                _arm_trace(
+                    trial_id, arm_id, opacity, x=_centres(rdi), y=np.array(of_planned),
                     hovertext=[
                         f"<b>{_esc(trial_id)}</b> cycle {r.cycle}: {r.rdi_planned_pct:.1f}% of the planned "
                         f"{_mg(r.planned_daily_mg)} mg/day<br>derived ({_mg(r.delivered_mean_daily_mg)} ÷ {_mg(r.planned_daily_mg)} mg)"
-                        for r in rdi.itertuples()
+                        for r in rdi
                     ],
-                    hovertemplate="%{hovertext}<extra></extra>", customdata=[custom] * len(rdi),
+                    mode="lines+markers+text", showlegend=False,
+                    name=_legend_name(trial_id, arm_id, multi, "% of planned (derived)"),
+                    line=dict(color=colour, width=1.5, dash="dot"),
+                    marker=dict(symbol=theme.DERIVED_SYMBOL, size=8, color=colour, line=dict(width=1.5)),
+                    text=[f"{v:.1f}%" for v in of_planned], textposition="top center",
+                    textfont=dict(color=colour, size=11),
                 ),
-                row=3, col=1,
+                row=3,
             )  # fmt: skip
+    fig.add_traces(traces, rows=trace_rows, cols=1)
 
     # Direct labels at the right end of the planned lines (overlapping lines share one label).
     annotations = []
@@ -339,8 +379,7 @@ def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go
         a.update(x=0, xanchor="left", font=dict(size=14))
     ticks, labels = _cycle_ticks(schedule, cycles)
     fig.update_xaxes(range=[0.9, x_end + 0.1], tickvals=ticks, ticktext=labels, showgrid=False, ticks="")
-    for cycle in cycles[1:] + [x_end]:
-        fig.add_vline(x=cycle, line=dict(color="#E5E5E5", width=1), layer="below")
+    fig.update_layout(shapes=list(fig.layout.shapes) + _cycle_gridlines(cycles[1:] + [x_end]))
     fig.update_xaxes(showticklabels=True, row=1, col=1)
     fig.update_xaxes(title_text="Treatment cycle (days since the start of sorafenib)", row=3, col=1)
     fig.update_yaxes(title_text="mg/day", range=[0, max_y * 1.12], row=1, col=1)

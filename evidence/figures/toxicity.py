@@ -41,16 +41,42 @@ ROW_PX = 28
 MIN_PLOT_PX = 190  # a short selection still leaves room for the colour bar
 
 
+def _not_reported_layer(x, y, z_nr, text, hover, custom) -> dict:
+    """Grey cells drawn under the data layer where an arm did not report the event ("NR").
 
-def _not_reported_layer(x, y, z_nr, text, hover, custom) -> go.Heatmap:
-    """Grey cells drawn under the data layer where an arm did not report the event ("NR")."""
-    return go.Heatmap(
-        x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
+    Heatmap layers are dicts, validated once by `fig.add_traces`: a go.Heatmap would validate its
+    cell-sized text, hover and click-data grids twice."""
+    return dict(
+        type="heatmap", x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
         colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
         showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
         name="not reported",
     )  # fmt: skip
+
+
+def _value_layer(x, y, z, text, hover, custom, name: str, colorbar: dict, **scale) -> dict:
+    """The coloured data layer drawn over the grey NR layer; `scale` is its colorscale and z range,
+    `colorbar` its title, length and ticks (placed top right, outside the plot, in both modes)."""
+    return dict(
+        type="heatmap", x=x, y=y, z=z, text=text, texttemplate="%{text}", hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
+        xgap=2, ygap=2, hoverongaps=False, textfont=dict(size=12), name=name,
+        colorbar=dict(x=1.0, xref="container", xanchor="right", y=1.0, yanchor="top", thickness=16, lenmode="pixels", **colorbar),
+        **scale,
+    )  # fmt: skip
+
+
+def _derived_markers(points, hover, dx: float, name: str, colour, custom) -> dict:
+    """Open diamonds in the top-right corner of cells whose value is derived, hovering as the cell;
+    `points` are (row, column, cell) triples."""
+    return dict(
+        type="scatter", x=[j + dx for _, j, _ in points], y=[i - 0.2 for i, _, _ in points],
+        mode="markers", showlegend=False, name=name,
+        marker=dict(symbol=theme.DERIVED_SYMBOL, size=9, color=colour, line=dict(width=1.5)),
+        hovertext=[hover[i][j] for i, j, _ in points], hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
+    )  # fmt: skip
+
 
 def _plot_px(n_rows: int) -> int:
     """Height of the cell area: 28 px per term row, never shorter than the colour bar."""
@@ -100,17 +126,22 @@ def _columns(adverse_events: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFr
     trial_ids = list(dict.fromkeys(term_rows["trial_id"]))
     trial_rank = {t: i for i, t in enumerate(trials["trial_id"])} if trials is not None else {}
     trial_ids.sort(key=lambda t: (trial_rank.get(t, len(trial_rank)), t))
+    # One pass over each table (not one filter per trial): arms.csv rows per trial in file order,
+    # the first row of an arm giving its label and role, and the arms each trial reports events for.
+    listed: dict[str, list] = {}
+    arm_info: dict[tuple, tuple] = {}
+    if arms is not None and not arms.empty:
+        for trial_id, arm_id, label, role in zip(arms["trial_id"], arms["arm_id"], arms["label"], arms["role"]):
+            listed.setdefault(trial_id, []).append(arm_id)
+            arm_info.setdefault((trial_id, arm_id), (label, role))
+    reporting = term_rows.groupby("trial_id", sort=False)["arm_id"].unique()
     rows = []
-    known = arms[arms["trial_id"].isin(trial_ids)] if arms is not None and not arms.empty else arms
-    for trial_id in trial_ids:
-        trial_arms = known[known["trial_id"] == trial_id] if known is not None else pd.DataFrame()
-        arm_ids = list(trial_arms["arm_id"]) if not trial_arms.empty else []
+    for rank, trial_id in enumerate(trial_ids):
+        arm_ids = list(listed.get(trial_id, []))
         # Arms present in adverse_events but missing from arms.csv still get a column.
-        arm_ids += [a for a in dict.fromkeys(term_rows.loc[term_rows.trial_id == trial_id, "arm_id"]) if a not in arm_ids]
+        arm_ids += [a for a in reporting[trial_id] if a not in arm_ids]
         for arm_id in arm_ids:
-            match = trial_arms[trial_arms["arm_id"] == arm_id] if not trial_arms.empty else trial_arms
-            label = match["label"].iloc[0] if not match.empty else None
-            role = match["role"].iloc[0] if not match.empty else "single"
+            label, role = arm_info.get((trial_id, arm_id), (None, "single"))
             short = _short_arm_label(arm_id, label)
             rows.append(
                 dict(
@@ -119,7 +150,7 @@ def _columns(adverse_events: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFr
                     role=role,
                     arm_label=short,
                     column_label=f"{trial_id} · {short}",
-                    _trial_rank=trial_ids.index(trial_id),
+                    _trial_rank=rank,
                     _role_rank=_ROLE_ORDER.get(role, 3),
                 )
             )
@@ -328,7 +359,8 @@ def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- drawing
 
 
-def _rate_hover(cell: pd.Series) -> str:
+def _rate_hover(cell) -> str:
+    """Hover text of one matrix cell, `cell` a row of `matrix.itertuples()`."""
     head = f"<b>{_esc(cell.term)}</b><br>{_esc(cell.soc)}<br>{_esc(cell.column_label)}<br>{GRADE_LABELS[cell.grade]}: "
     if not cell.reported:
         reason = (
@@ -338,8 +370,8 @@ def _rate_hover(cell: pd.Series) -> str:
         )
         return head + reason
     n = "" if _missing(cell.n_at_risk) else int(cell.n_at_risk)
-    if not _missing(cell["count"]):
-        value = f"{int(cell['count'])}/{n} ({cell.pct:.1f}%)"
+    if not _missing(cell.count):
+        value = f"{int(cell.count)}/{n} ({cell.pct:.1f}%)"
     else:
         value = f"{cell.pct:.1f}% of {n} (count not printed)"
     parts = [head + value]
@@ -354,16 +386,19 @@ def _rate_hover(cell: pd.Series) -> str:
     return "<br>".join(parts)
 
 
-def _difference_hover(row: pd.Series, column_label: str) -> str:
+def _difference_hover(row, column_label: str) -> str:
+    """Hover text of one difference cell, `row` a row of `differences.itertuples()`."""
     head = f"<b>{_esc(row.term)}</b><br>{_esc(row.soc)}<br>{_esc(column_label)}<br>"
-    if _missing(row["diff"]):
+    if _missing(row.diff):
         return head + "not reported in both arms for this grade band: no difference"
     counts = []
-    for side in ("e", "c"):
-        count, n, pct = row[f"count_{side}"], row[f"n_{side}"], row[f"pct_{side}"]
+    for count, n, pct, back_calculated in (
+        (row.count_e, row.n_e, row.pct_e, row.count_e_back_calculated),
+        (row.count_c, row.n_c, row.pct_c, row.count_c_back_calculated),
+    ):
         if _missing(count) or _missing(n):
             counts.append(f"{pct:.1f}% of {'?' if _missing(n) else int(n)}")
-        elif row[f"count_{side}_back_calculated"]:
+        elif back_calculated:
             counts.append(f"{int(count)}/{int(n)} (back-calculated from {pct:.1f}%)")
         else:
             counts.append(f"{int(count)}/{int(n)}")
@@ -373,7 +408,7 @@ def _difference_hover(row: pd.Series, column_label: str) -> str:
         else " (no CI: counts not recoverable from the percentages)"
     )
     parts = [
-        head + f"experimental − control: {row['diff']:+.1f} percentage points{ci}",
+        head + f"experimental − control: {row.diff:+.1f} percentage points{ci}",
         f"{_esc(row.arm_e)}: {counts[0]} vs {_esc(row.arm_c)}: {counts[1]}",
         f"derived ({_esc(row.method)})",
     ]
@@ -478,16 +513,16 @@ def toxicity_heatmap(
     fig = go.Figure()
     if mode == "rate":
         cols = matrix.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
-        col_index = {(r.trial_id, r.arm_id): j for j, r in enumerate(cols.itertuples())}
+        col_keys = list(zip(cols["trial_id"], cols["arm_id"]))
+        col_index = {key: j for j, key in enumerate(col_keys)}
         n_cols = len(col_index)
         z_rep = np.full((n_rows, n_cols), np.nan)
         z_nr = np.full((n_rows, n_cols), np.nan)
         text = [[""] * n_cols for _ in range(n_rows)]
         hover = [[""] * n_cols for _ in range(n_rows)]
-        custom = [[[c.trial_id, c.arm_id] for c in cols.itertuples()] for _ in range(n_rows)]
+        custom = [[[trial_id, arm_id] for trial_id, arm_id in col_keys] for _ in range(n_rows)]
         derived_pts = []
         for cell in matrix.itertuples(index=False):
-            cell = pd.Series(cell._asdict())
             i, j = term_index[cell.term], col_index[(cell.trial_id, cell.arm_id)]
             hover[i][j] = _rate_hover(cell)
             if cell.reported:
@@ -501,35 +536,17 @@ def toxicity_heatmap(
         zmax = max(10.0, math.ceil(np.nanmax(z_rep) / 10.0) * 10.0) if np.isfinite(z_rep).any() else 10.0
         x = list(range(n_cols))
         y = list(range(n_rows))
-        fig.add_trace(_not_reported_layer(x, y, z_nr, text, hover, custom))
-        fig.add_trace(
-            go.Heatmap(
-                x=x, y=y, z=z_rep, text=text, texttemplate="%{text}", hovertext=hover,
-                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
-                colorscale=theme.RATE_SCALE, zmin=0, zmax=zmax, xgap=2, ygap=2, hoverongaps=False,
-                textfont=dict(size=12), name="% of patients",
-                colorbar=dict(
-                    title=dict(text="% of patients", side="right"), ticksuffix="%", x=1.0, xref="container",
-                    xanchor="right", lenmode="pixels", len=min(_plot_px(n_rows), 260), y=1.0, yanchor="top",
-                    thickness=16,
-                ),
-            )
-        )  # fmt: skip
+        colorbar = dict(title=dict(text="% of patients", side="right"), ticksuffix="%", len=min(_plot_px(n_rows), 260))
+        layers = [
+            _not_reported_layer(x, y, z_nr, text, hover, custom),
+            _value_layer(x, y, z_rep, text, hover, custom, "% of patients", colorbar, colorscale=theme.RATE_SCALE, zmin=0, zmax=zmax),
+        ]
         if derived_pts:
-            # Derived cells: an open diamond in the cell's top-right corner (white on dark cells).
-            fig.add_trace(
-                go.Scatter(
-                    x=[j + 0.36 for i, j, _ in derived_pts], y=[i - 0.2 for i, j, _ in derived_pts],
-                    mode="markers", showlegend=False, name="derived",
-                    marker=dict(
-                        symbol=theme.DERIVED_SYMBOL, size=9,
-                        color=["white" if c.pct > 0.55 * zmax else "#1A1A1A" for _, _, c in derived_pts],
-                        line=dict(width=1.5),
-                    ),
-                    hovertext=[hover[i][j] for i, j, _ in derived_pts], hovertemplate="%{hovertext}<extra></extra>",
-                    customdata=[[c.trial_id, c.arm_id] for _, _, c in derived_pts],
-                )
-            )  # fmt: skip
+            # White diamonds on dark cells.
+            colours = ["white" if c.pct > 0.55 * zmax else "#1A1A1A" for _, _, c in derived_pts]
+            custom_pts = [[c.trial_id, c.arm_id] for _, _, c in derived_pts]
+            layers.append(_derived_markers(derived_pts, hover, 0.36, "derived", colours, custom_pts))
+        fig.add_traces(layers)
         ticks = [_tick(c.trial_id, c.arm_label, highlight) for c in cols.itertuples()]
         title = f"Adverse events, {GRADE_LABELS[grade].lower()}: % of patients per arm"
         highlight_cols = [j for j, c in enumerate(cols.itertuples()) if highlight is not None and c.trial_id == highlight]
@@ -543,59 +560,46 @@ def toxicity_heatmap(
         col_index = {p: j for j, p in enumerate(pairs)}
         n_cols = len(pairs)
         z = np.full((n_rows, n_cols), np.nan)
-        z_nr = np.full((n_rows, n_cols), np.nan)
+        z_nr = np.zeros((n_rows, n_cols))  # every cell "NR" until its difference is filled in
         text = [["NR"] * n_cols for _ in range(n_rows)]
-        hover = [[""] * n_cols for _ in range(n_rows)]
         custom = [[[p[0], ""] for p in pairs] for _ in range(n_rows)]
         arm_names = dict(zip(zip(matrix.trial_id, matrix.arm_id), matrix.arm_label))
         labels = {p: f"{p[0]}: {arm_names.get((p[0], p[1]), p[1])} minus {arm_names.get((p[0], p[2]), p[2])}" for p in pairs}
-        for i in range(n_rows):
-            for j, p in enumerate(pairs):
-                z_nr[i, j] = 0.0
-                hover[i][j] = f"<b>{_esc(terms['term'].iloc[i])}</b><br>{_esc(labels[p])}<br>not reported in both arms"
+        hover = [
+            [f"<b>{_esc(term)}</b><br>{_esc(labels[p])}<br>not reported in both arms" for p in pairs] for term in terms["term"]
+        ]
         derived_pts = []
         for row in diffs.itertuples(index=False):
-            row = pd.Series(row._asdict())
             i, j = term_index[row.term], col_index[(row.trial_id, row.arm_e, row.arm_c)]
             hover[i][j] = _difference_hover(row, labels[(row.trial_id, row.arm_e, row.arm_c)])
-            if _missing(row["diff"]):
+            if _missing(row.diff):
                 continue
             z_nr[i, j] = np.nan
-            z[i, j] = row["diff"]
+            z[i, j] = row.diff
             if _missing(row.ci_low):
-                text[i][j] = f"{row['diff']:+.1f} (no CI)"
+                text[i][j] = f"{row.diff:+.1f} (no CI)"
             else:
-                text[i][j] = f"{row['diff']:+.1f} [{row.ci_low:.1f}, {row.ci_high:.1f}]"
+                text[i][j] = f"{row.diff:+.1f} [{row.ci_low:.1f}, {row.ci_high:.1f}]"
             if row.derived:
                 derived_pts.append((i, j, row))
         bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 10.0
         bound = max(10.0, math.ceil(bound / 10.0) * 10.0)
         x = list(range(n_cols))
         y = list(range(n_rows))
-        fig.add_trace(_not_reported_layer(x, y, z_nr, text, hover, custom))
-        fig.add_trace(
-            go.Heatmap(
-                x=x, y=y, z=z, text=text, texttemplate="%{text}", hovertext=hover,
-                hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
-                colorscale=theme.DIFFERENCE_SCALE, zmid=0, zmin=-bound, zmax=bound, xgap=2, ygap=2,
-                hoverongaps=False, textfont=dict(size=12), name="experimental − control",
-                colorbar=dict(
-                    title=dict(text="experimental − control<br>(percentage points)", side="right"),
-                    x=1.0, xref="container", xanchor="right", y=1.0, yanchor="top", thickness=16,
-                    lenmode="pixels", len=min(_plot_px(n_rows), 300),
-                ),
-            )
-        )  # fmt: skip
+        colorbar = dict(
+            title=dict(text="experimental − control<br>(percentage points)", side="right"), len=min(_plot_px(n_rows), 300)
+        )
+        layers = [
+            _not_reported_layer(x, y, z_nr, text, hover, custom),
+            _value_layer(
+                x, y, z, text, hover, custom, "experimental − control", colorbar,
+                colorscale=theme.DIFFERENCE_SCALE, zmid=0, zmin=-bound, zmax=bound,
+            ),
+        ]  # fmt: skip
         if derived_pts:
-            fig.add_trace(
-                go.Scatter(
-                    x=[j + 0.42 for i, j, _ in derived_pts], y=[i - 0.2 for i, j, _ in derived_pts],
-                    mode="markers", showlegend=False, name="derived inputs",
-                    marker=dict(symbol=theme.DERIVED_SYMBOL, size=9, color="#1A1A1A", line=dict(width=1.5)),
-                    hovertext=[hover[i][j] for i, j, _ in derived_pts], hovertemplate="%{hovertext}<extra></extra>",
-                    customdata=[[r.trial_id, ""] for _, _, r in derived_pts],
-                )
-            )  # fmt: skip
+            custom_pts = [[r.trial_id, ""] for _, _, r in derived_pts]
+            layers.append(_derived_markers(derived_pts, hover, 0.42, "derived inputs", "#1A1A1A", custom_pts))
+        fig.add_traces(layers)
         ticks = [_tick(p[0], f"{p[1]} minus {p[2]}", highlight) for p in pairs]
         title = (
             f"Adverse events, {GRADE_LABELS[grade].lower()}: experimental − control "

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from evidence import theme
@@ -171,3 +173,55 @@ def test_what_if_figure():
     assert ramp_trace.line.shape == "hv" and list(ramp_trace.y) == [400, 600, 800, 800]
     assert "hypothetical" in fig.layout.title.text
     assert math.isclose(next(t for t in fig.data if t.name == "your ramp, cumulative").y[-1], 50.4)
+
+
+def test_dose_ramp_gridlines_are_the_lines_add_vline_draws(schedule):
+    # Reference: plotly's own add_vline at every cycle boundary, on the figure without our lines.
+    fig = dose_ramp_figure(schedule)
+    reference = go.Figure(fig)
+    reference.layout.shapes = ()
+    for x in [2, 3, 4, 5, 6, 7]:
+        reference.add_vline(x=x, line=dict(color="#E5E5E5", width=1), layer="below")
+    gridlines = tuple(s for s in fig.layout.shapes if s.yref.endswith("domain"))
+    assert gridlines == reference.layout.shapes
+    assert {(s.xref, s.yref) for s in gridlines} == {("x", "y domain"), ("x2", "y2 domain"), ("x3", "y3 domain")}
+
+
+def test_dose_ramp_traces_sit_in_their_panels_highlighted_last(schedule):
+    fig = dose_ramp_figure(schedule, highlight="PASO")
+    panel = {t.name: (t.xaxis, t.yaxis) for t in fig.data}
+    assert panel["PASO planned"] == panel["PASO delivered (mean)"] == ("x", "y")
+    assert panel["PASO delivered, cumulative (derived)"] == panel["PASO planned, cumulative"] == ("x2", "y2")
+    assert panel["PASO % of 800 mg (derived)"] == panel["PASO % of planned (derived)"] == ("x3", "y3")
+    trial_traces = [t for t in fig.data if t.legendgroup not in (None, "reference")]
+    assert trial_traces[-1].legendgroup == "PASO|B"
+    assert {t.opacity for t in trial_traces if t.legendgroup != "PASO|B"} == {0.45}
+    assert all(list(c) == ["PASO", "B"] for t in trial_traces if t.legendgroup == "PASO|B" for c in t.customdata)
+
+
+def test_dose_ramp_does_not_depend_on_row_order(schedule):
+    # Each arm's rows are gathered and put in cycle order, however the schedule is ordered.
+    def drawn(fig):
+        return sorted((t.name, t.line.dash or "", list(t.x), list(t.y), t.hovertext) for t in fig.data)
+
+    assert drawn(dose_ramp_figure(schedule.sample(frac=1, random_state=7))) == drawn(dose_ramp_figure(schedule))
+
+
+def test_dose_ramp_many_arms(schedule):
+    # Twenty copies of the bundled trials under new ids: every copy drawn like the original.
+    copies = pd.concat([schedule.assign(trial_id=schedule.trial_id + f"-{k}") for k in range(20)], ignore_index=True)
+    one = dose_ramp_figure(schedule)
+    many = dose_ramp_figure(copies)
+    assert len(many.data) == 2 + 20 * (len(one.data) - 2)
+    assert len(many.layout.shapes) == len(one.layout.shapes)
+    paso = [t for t in many.data if t.name == "PASO-13 delivered (mean)"]
+    assert len(paso) == 1 and list(paso[0].y) == [407, 545, 629]
+    assert sum("planned dose not stated" in a.text for a in many.layout.annotations) == 20
+
+
+def test_full_dose_intensity_reference_line_is_drawn(schedule):
+    """The dashed 100% line on the dose-intensity panel (row 3); plotly used to skip it because
+    it was added before that panel had traces."""
+    fig = dose_ramp_figure(schedule)
+    lines = [s for s in fig.layout.shapes if s.yref == "y3" and s.y0 == 100 and s.y1 == 100]
+    assert len(lines) == 1 and lines[0].line.dash == "dash"

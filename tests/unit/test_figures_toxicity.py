@@ -113,6 +113,23 @@ def test_columns_ordered_by_trial_then_control_first(data):
     assert list(columns.role) == ["control", "experimental", "control", "experimental"]
 
 
+def test_columns_for_arms_missing_from_arms_table_and_unknown_trials(data):
+    # Events for an arm arms.csv does not list, and for trials trials.csv does not list: they still get
+    # columns (role "single", labelled by arm id), unknown trials after the known ones, by id.
+    ae = data.adverse_events
+    row = ae[(ae.level == "term") & (ae.grade == "3-4")].iloc[[0]]
+    extra = [row.assign(trial_id=t, arm_id=a) for t, a in [("ZZZ", "Y"), ("PASO", "C"), ("AAA", "X"), ("ZZZ", "W")]]
+    m = toxicity_matrix(pd.concat([ae, *extra]), data.arms, data.trials, "3-4", top_n=None)
+    columns = m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
+    assert list(zip(columns.trial_id, columns.arm_id, columns.role)) == [
+        ("PASO", "A", "control"), ("PASO", "B", "experimental"), ("PASO", "C", "single"),
+        ("E2100", "P", "control"), ("E2100", "PB", "experimental"),
+        ("AAA", "X", "single"), ("ZZZ", "W", "single"), ("ZZZ", "Y", "single"),
+    ]  # fmt: skip
+    assert list(columns.arm_label)[:3] == ["A: paclitaxel", "B: paclitaxel + sorafenib", "C"]
+    assert list(columns.column_label)[2] == "PASO · C"
+
+
 # ---------------------------------------------------------------- toxicity_matrix: options
 
 
@@ -302,3 +319,24 @@ def test_data_text_is_escaped_in_labels(data):
     fig = toxicity_heatmap(m)
     assert "&lt;i&gt;x&lt;/i&gt; &amp; y" in fig.layout.xaxis.ticktext[1]
     assert "<i>" not in fig.layout.xaxis.ticktext[1]
+
+
+def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
+    hidden = toxicity_heatmap(matrix(data, "3-4", top_n=None, include_derived=False))
+    not_reported, values = heat_traces(hidden)
+    i, j = grid_position(hidden, "Allergic reaction", "E2100", "PB")
+    assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0
+    assert values.hovertext[i][j].endswith("Grade 3–4: derived value hidden (derived values switched off)")
+
+    # A cell with no row in the differences given is drawn as not reported in both arms.
+    m = matrix(data, "all")
+    differences = toxicity_differences(m)
+    fig = toxicity_heatmap(m, mode="difference", differences=differences[differences.term == "Diarrhea"])
+    not_reported, values = heat_traces(fig)
+    i, j = grid_position(fig, "Fatigue", "PASO")
+    assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0 and np.isnan(values.z[i][j])
+    assert values.hovertext[i][j] == (
+        "<b>Fatigue</b><br>PASO: B: paclitaxel + sorafenib minus A: paclitaxel<br>not reported in both arms"
+    )
+    i, j = grid_position(fig, "Diarrhea", "PASO")
+    assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and np.isnan(not_reported.z[i][j])
