@@ -4,6 +4,7 @@ validation report, replicas answer alike, and a killed worker is replaced while 
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import os
@@ -157,7 +158,7 @@ def test_a_killed_worker_is_replaced_under_load(gunicorn, fetch, callback_body):
                     outcome = fetch(server.url + "/_dash-layout", timeout=10)[0]
                 else:
                     outcome = fetch(server.url + "/_dash-update-component", bodies[(n + i) % 2], timeout=10)[0]
-            except OSError as err:
+            except (OSError, http.client.HTTPException) as err:  # e.g. IncompleteRead: the worker died mid-answer
                 outcome = type(err).__name__
             with lock:
                 results.append((start, time.monotonic(), outcome))
