@@ -981,9 +981,9 @@ def design_vs_outcome(
         return theme.empty_figure("No design assumptions recorded.")
     names = trial_names(trials)
     info = arm_lookup(arms)
+    observed_medians = whole_population_median_records(efficacy)
     rank = trial_order(trials, design["trial_id"])
     design = design.assign(_rank=design["trial_id"].map(rank)).sort_values("_rank", kind="stable")
-    trial_ids = list(dict.fromkeys(design["trial_id"]))
     trial_rows = {r.trial_id: r for r in trials.itertuples(index=False)} if trials is not None else {}
 
     panels = [
@@ -992,12 +992,12 @@ def design_vs_outcome(
             (
                 "median",
                 "Primary-endpoint medians: design assumption vs observed",
-                _design_median_rows(design, efficacy, info),
+                _design_median_rows(design, observed_medians, info),
             ),
             (
                 "size",
                 "Patients and events: planned vs actual",
-                _design_size_rows(design, efficacy, trial_rows, trial_ids),
+                _design_size_rows(design, observed_medians, trial_rows),
             ),
             (
                 "rate",
@@ -1017,8 +1017,18 @@ def design_vs_outcome(
         vertical_spacing=0.3 / len(panels),
         subplot_titles=[title for _, title, _ in panels],
     )
+    shapes: list[dict] = []
+    notes: list[dict] = []
     for index, (key, _, rows) in enumerate(panels, start=1):
-        _draw_design_panel(fig, index, key, rows, names, highlight)
+        panel_shapes, panel_notes = _draw_design_panel(fig, index, key, rows, names, highlight)
+        shapes += panel_shapes
+        notes += panel_notes
+    # Assigned once: each add_shape/add_annotation call re-validates every shape or annotation
+    # already there, which made the figure quadratic in the number of rows.
+    if shapes:
+        fig.layout.shapes = shapes
+    if notes:
+        fig.layout.annotations = [*fig.layout.annotations, *notes]
 
     # Subplot titles are annotations: left-align them over their panels.
     for annotation in fig.layout.annotations[: len(panels)]:
@@ -1046,23 +1056,30 @@ def design_vs_outcome(
     return fig
 
 
-def _design_median_rows(design: pd.DataFrame, efficacy: pd.DataFrame, info: dict) -> list[dict]:
-    """Rows of panel 1: assumed medians per distinct design scenario, then observed medians."""
+def _design_median_rows(design: pd.DataFrame, observed_medians: dict, info: dict) -> list[dict]:
+    """Rows of panel 1: assumed medians per distinct design scenario, then observed medians.
+
+    `observed_medians` is `whole_population_median_records(efficacy)`.
+    """
     out: list[dict] = []
     medians = design[design["assumed_control_median"].notna() | design["assumed_experimental_median"].notna()]
+    arms_of = _arms_by_trial(info)
     y = 0.0
-    for trial_id, group in medians.groupby("trial_id", sort=False):
-        distinct = group.drop_duplicates(["endpoint", "assumed_control_median", "assumed_experimental_median"])
-        endpoint = distinct["endpoint"].iloc[0]
+    for trial_id, group in _records_by(medians, "trial_id").items():
+        distinct = _first_of_each(group, ("endpoint", "assumed_control_median", "assumed_experimental_median"))
+        endpoint = distinct[0].endpoint
         words = lower_first(endpoint_label(endpoint))
-        roles = {v["role"]: k[1] for k, v in info.items() if k[0] == trial_id}
-        for scenario in distinct.itertuples(index=False):
+        roles = {arm["role"]: arm_id for arm_id, arm in arms_of.get(trial_id, [])}
+        for scenario in distinct:
             label = "assumed (design)" if len(distinct) == 1 else f"assumed ({scenario.scenario})"
-            same = group[
-                (group["assumed_control_median"] == scenario.assumed_control_median)
-                & (group["assumed_experimental_median"] == scenario.assumed_experimental_median)
+            # Plain `==`, as pandas compares: a missing assumed median matches no scenario.
+            same = [
+                r for r in group
+                if r.assumed_control_median == scenario.assumed_control_median
+                and r.assumed_experimental_median == scenario.assumed_experimental_median
             ]
-            targets = ", ".join(theme.format_ratio(v) for v in same["target_hr"].dropna().unique())
+            target_hrs = dict.fromkeys(r.target_hr for r in same if not _missing(r.target_hr))
+            targets = ", ".join(theme.format_ratio(v) for v in target_hrs)
             for role, value in (
                 ("control", scenario.assumed_control_median),
                 ("experimental", scenario.assumed_experimental_median),
@@ -1075,21 +1092,21 @@ def _design_median_rows(design: pd.DataFrame, efficacy: pd.DataFrame, info: dict
                             low=np.nan, high=np.nan,
                             hover=(
                                 f"Assumed {role} median {words} {theme.format_months(value)} months"
-                                f"<br>design scenario(s): {', '.join(same['scenario'])}"
+                                f"<br>design scenario(s): {', '.join(r.scenario for r in same)}"
                                 + (f"<br>target HR {targets}" if targets else "")
                             ),
                         )
                     )
             y -= 1.0
-        observed = whole_population_medians(efficacy, trial_id, endpoint)
-        if observed.empty:
+        observed = observed_medians.get((trial_id, endpoint), [])
+        if not observed:
             out.append(
                 dict(
                     trial_id=trial_id, arm_id="", y=y, dy=0.0, row_label="observed", style="", kind="missing",
                     value=np.nan, low=np.nan, high=np.nan, hover=f"no published median {words}",
                 )
             )
-        for row in observed.itertuples(index=False):
+        for row in observed:
             arm = info.get((trial_id, row.arm_id), {})
             role = arm.get("role", "single")
             has_ci = _has_ci(row.ci_low, row.ci_high)
@@ -1113,21 +1130,73 @@ def whole_population_medians(efficacy: pd.DataFrame, trial_id: str, endpoint: st
     """Whole-population median rows of one trial's endpoint, one per arm (most primary first)."""
     if efficacy is None or efficacy.empty:
         return pd.DataFrame(columns=["arm_id", "value", "ci_low", "ci_high", "count"])
-    rows = efficacy[
-        (efficacy["trial_id"] == trial_id)
-        & (efficacy["endpoint"] == endpoint)
-        & (efficacy["statistic"] == "median")
-        & efficacy["analysis"].isin(MAIN_ANALYSES)
-        & efficacy["value"].map(_finite)
-    ]
-    rows = rows.assign(_rank=rows["analysis"].map(_ANALYSIS_RANK)).sort_values("_rank", kind="stable")
+    rows = _ranked_whole_population_medians(efficacy)
+    rows = rows[(rows["trial_id"] == trial_id) & (rows["endpoint"] == endpoint)]
     return rows.drop_duplicates("arm_id")
 
 
-def _design_size_rows(
-    design: pd.DataFrame, efficacy: pd.DataFrame, trial_rows: dict, trial_ids: list[str]
-) -> list[dict]:
-    """Rows of panel 2: planned vs enrolled patients, planned vs observed (summed) events."""
+def whole_population_median_records(efficacy: pd.DataFrame | None) -> dict[tuple[str, str], list]:
+    """(trial_id, endpoint) -> the rows of `whole_population_medians(efficacy, trial_id, endpoint)`
+    as named tuples, for every pair that has any.
+
+    For figures that need every trial's medians: one pass over the table instead of one filter
+    per trial, which scans the whole table each time.
+    """
+    if efficacy is None or efficacy.empty:
+        return {}
+    rows = _ranked_whole_population_medians(efficacy).drop_duplicates(["trial_id", "endpoint", "arm_id"])
+    return _records_by(rows, "trial_id", "endpoint")
+
+
+def _ranked_whole_population_medians(efficacy: pd.DataFrame) -> pd.DataFrame:
+    """Median rows of main analyses with a finite value, most primary analysis first (stable sort)."""
+    rows = efficacy[
+        (efficacy["statistic"] == "median")
+        & efficacy["analysis"].isin(MAIN_ANALYSES)
+        & efficacy["value"].map(_finite)
+    ]
+    return rows.assign(_rank=rows["analysis"].map(_ANALYSIS_RANK)).sort_values("_rank", kind="stable")
+
+
+def _records_by(frame: pd.DataFrame, *keys: str) -> dict:
+    """Key -> the frame's rows with that key (a value, or a tuple for several columns), as named
+    tuples in frame order.
+
+    The design panels work per trial; filtering or iterating a DataFrame per trial costs a
+    millisecond or more each time, so the tables are split into plain records in one pass.
+    """
+    found: dict = {}
+    for row in frame.itertuples(index=False):
+        key = getattr(row, keys[0]) if len(keys) == 1 else tuple(getattr(row, k) for k in keys)
+        found.setdefault(key, []).append(row)
+    return found
+
+
+def _first_of_each(records: list, fields: tuple[str, ...]) -> list:
+    """Records with a new combination of `fields`, in order (`DataFrame.drop_duplicates`: missing equals missing)."""
+    seen: set = set()
+    kept = []
+    for record in records:
+        key = tuple(None if _missing(getattr(record, f)) else getattr(record, f) for f in fields)
+        if key not in seen:
+            seen.add(key)
+            kept.append(record)
+    return kept
+
+
+def _arms_by_trial(info: dict[tuple[str, str], dict]) -> dict[str, list[tuple[str, dict]]]:
+    """trial_id -> [(arm_id, arm), ...] in arms.csv order, from `arm_lookup`."""
+    found: dict[str, list[tuple[str, dict]]] = {}
+    for (trial_id, arm_id), arm in info.items():
+        found.setdefault(trial_id, []).append((arm_id, arm))
+    return found
+
+
+def _design_size_rows(design: pd.DataFrame, observed_medians: dict, trial_rows: dict) -> list[dict]:
+    """Rows of panel 2: planned vs enrolled patients, planned vs observed (summed) events.
+
+    Trials in the order of `design`; `observed_medians` is `whole_population_median_records(efficacy)`.
+    """
     out: list[dict] = []
 
     def add(trial_id, y, label, kind, value, hover):
@@ -1139,16 +1208,15 @@ def _design_size_rows(
         )
 
     y = 0.0
-    for trial_id in trial_ids:
-        group = design[design["trial_id"] == trial_id]
+    for trial_id, group in _records_by(design, "trial_id").items():
         trial = trial_rows.get(trial_id)
         planned_n = _int(getattr(trial, "n_planned", None)) if trial is not None else None
-        if planned_n is None and group["planned_n"].notna().any():
-            planned_n = int(group["planned_n"].dropna().iloc[0])
+        if planned_n is None:
+            planned_n = next((int(r.planned_n) for r in group if not _missing(r.planned_n)), None)
         enrolled = _int(getattr(trial, "n_enrolled", None)) if trial is not None else None
-        planned_events = [int(v) for v in group["planned_events"].dropna().unique()]
-        endpoint = group["endpoint"].iloc[0]
-        observed_events, event_note = _observed_events(efficacy, trial_id, endpoint)
+        planned_events = list(dict.fromkeys(int(r.planned_events) for r in group if not _missing(r.planned_events)))
+        endpoint = group[0].endpoint
+        observed_events, event_note = _observed_events(observed_medians.get((trial_id, endpoint), []))
         if planned_n is not None or enrolled is not None:
             if planned_n is not None:
                 add(trial_id, y, "patients", "planned", planned_n, f"Planned sample size {planned_n} patients")
@@ -1172,12 +1240,11 @@ def _design_size_rows(
     return out
 
 
-def _observed_events(efficacy: pd.DataFrame, trial_id: str, endpoint: str) -> tuple[int | None, str]:
-    """Sum of per-arm event counts for the primary endpoint, only when every arm has one."""
-    rows = whole_population_medians(efficacy, trial_id, endpoint)
-    if rows.empty or rows["count"].isna().any():
+def _observed_events(medians: list) -> tuple[int | None, str]:
+    """Sum of per-arm event counts over a trial's primary-endpoint median rows, only when every arm has one."""
+    if not medians or any(_missing(row.count) for row in medians):
         return None, "per-arm event counts not reported"
-    counts = [int(c) for c in rows["count"]]
+    counts = [int(row.count) for row in medians]
     return sum(counts), "sum of per-arm counts " + " + ".join(str(c) for c in counts)
 
 
@@ -1185,10 +1252,15 @@ def _design_rate_rows(design: pd.DataFrame, efficacy: pd.DataFrame, info: dict) 
     """Rows of panel 3: null and alternative rates of single-arm designs, then the observed rate."""
     out: list[dict] = []
     rates = design[design["null_rate"].notna() | design["alternative_rate"].notna()]
+    arms_of = _arms_by_trial(info)
+    observed_rates: dict = {}
+    if efficacy is not None and not efficacy.empty:
+        main_rates = efficacy[(efficacy["statistic"] == "rate") & efficacy["analysis"].isin(MAIN_ANALYSES)]
+        observed_rates = _records_by(main_rates, "trial_id", "endpoint")
     y = 0.0
     for row in rates.itertuples(index=False):
         trial_id, endpoint = row.trial_id, row.endpoint
-        single = next((k[1] for k, v in info.items() if k[0] == trial_id and v["role"] == "single"), "")
+        single = next((arm_id for arm_id, arm in arms_of.get(trial_id, []) if arm["role"] == "single"), "")
         for kind, value in (("null", row.null_rate), ("alternative", row.alternative_rate)):
             if _finite(value):
                 out.append(
@@ -1199,22 +1271,15 @@ def _design_rate_rows(design: pd.DataFrame, efficacy: pd.DataFrame, info: dict) 
                     )
                 )
         y -= 1.0
-        observed = pd.DataFrame()
-        if efficacy is not None and not efficacy.empty:
-            observed = efficacy[
-                (efficacy["trial_id"] == trial_id)
-                & (efficacy["endpoint"] == endpoint)
-                & (efficacy["statistic"] == "rate")
-                & efficacy["analysis"].isin(MAIN_ANALYSES)
-            ]
-        if observed.empty:
+        observed = observed_rates.get((trial_id, endpoint), [])
+        if not observed:
             out.append(
                 dict(
                     trial_id=trial_id, arm_id=single, y=y, dy=0.0, row_label=f"{endpoint} observed", style="",
                     kind="missing", value=np.nan, low=np.nan, high=np.nan, hover="no observed rate reported",
                 )
             )
-        for obs in observed.itertuples(index=False):
+        for obs in observed:
             has_ci = _has_ci(obs.ci_low, obs.ci_high)
             ci = f"95% CI {_range_text(obs.ci_low, obs.ci_high)}%" if has_ci else "CI not reported"
             out.append(
@@ -1250,8 +1315,9 @@ def _design_style(key: str, kind: str, style: str) -> tuple[str, str, str]:
 
 def _draw_design_panel(
     fig: go.Figure, index: int, key: str, rows: list[dict], names: dict, highlight: str | None
-) -> None:
-    """Add one panel's connectors, marks, 'not reported' notes and axes."""
+) -> tuple[list[dict], list[dict]]:
+    """Add one panel's marks and axes; return its connectors (shapes) and 'not reported' notes
+    (annotations), which the caller adds for every panel at once."""
     frame = pd.DataFrame(rows)
     frame["hl"] = frame["trial_id"].eq(highlight) if highlight else False
     frame["y_plot"] = frame["y"] + frame["dy"]
@@ -1260,26 +1326,31 @@ def _draw_design_panel(
     plotted = frame[frame["value"].notna()]
 
     # Dumbbell connectors between the marks of each row.
-    for y, group in plotted.groupby("y"):
-        if len(group) > 1:
-            fig.add_shape(
-                type="line", x0=group["value"].min(), x1=group["value"].max(), y0=y, y1=y, xref=xref, yref=yref,
-                line=dict(color="#BBBBBB", width=2), layer="below",
-            )
+    spans = plotted.groupby("y")["value"].agg(["min", "max", "size"])
+    shapes = [
+        dict(
+            type="line", x0=low, x1=high, y0=y, y1=y, xref=xref, yref=yref,
+            line=dict(color="#BBBBBB", width=2), layer="below",
+        )
+        for y, low, high, marks in zip(spans.index, spans["min"], spans["max"], spans["size"])
+        if marks > 1
+    ]
     # 'Not reported' notes sit beside the marks of their row (right of them, or left when the
     # marks are in the right half of the axis) so they never cover a mark or leave the plot.
     axis_top = float(pd.concat([frame["value"], frame["high"]]).max(skipna=True))
+    notes = []
     for row in frame[frame["kind"] == "missing"].itertuples(index=False):
-        same_row = plotted.loc[plotted["y"] == row.y, "value"]
-        if not len(same_row):
+        if row.y not in spans.index:
             x, anchor, shift = 0.0, "left", 4
-        elif same_row.max() > 0.5 * axis_top:
-            x, anchor, shift = float(same_row.min()), "right", -14
+        elif spans.at[row.y, "max"] > 0.5 * axis_top:
+            x, anchor, shift = float(spans.at[row.y, "min"]), "right", -14
         else:
-            x, anchor, shift = float(same_row.max()), "left", 14
-        fig.add_annotation(
-            x=x, y=row.y, xref=xref, yref=yref, text=f"<i>{row.hover}</i>", showarrow=False,
-            xanchor=anchor, xshift=shift, font=dict(size=12, color="#666"),
+            x, anchor, shift = float(spans.at[row.y, "max"]), "left", 14
+        notes.append(
+            dict(
+                x=x, y=row.y, xref=xref, yref=yref, text=f"<i>{row.hover}</i>", showarrow=False,
+                xanchor=anchor, xshift=shift, font=dict(size=12, color="#666"),
+            )
         )
 
     chosen = plotted[plotted["hl"]]
@@ -1329,3 +1400,4 @@ def _draw_design_panel(
         row=index, col=1, title=dict(text=titles[key], standoff=8),
         range=[0, min(100.0, top * 1.15) if key == "rate" else top * 1.12],
     )
+    return shapes, notes

@@ -18,6 +18,8 @@ from evidence.figures.efficacy import (
     pooled_hazard_ratio,
     rate_rows,
     rates_by_arm,
+    whole_population_median_records,
+    whole_population_medians,
 )
 from evidence.loading import load_dataset
 from evidence.stats import counts_from_percent, log_se_from_ci, pool_random_effects, proportion_ci
@@ -408,6 +410,85 @@ def test_design_highlight_and_empty(data):
     assert halos and {row[0] for t in halos for row in t.customdata} == {"E2100"}
     empty = design_vs_outcome(data.design.iloc[0:0], data.efficacy, data.trials, data.arms)
     assert _annotation_texts(empty) == ["No design assumptions recorded."]
+
+
+def test_design_connectors_and_not_reported_notes(data):
+    fig = design_vs_outcome(data.design, data.efficacy, data.trials, data.arms)
+    connectors = {(s.xref, s.y0, s.x0, s.x1) for s in fig.layout.shapes}
+    assert all(s.y0 == s.y1 and s.layer == "below" for s in fig.layout.shapes)
+    # Panel 1 rows top down: PASO assumed 4 vs 6 and observed 6.6 (A) vs 5.6 (B); SOR assumed
+    # 7.9 vs 12.2, no observed median; E2100 assumed 6 vs 8, observed 11.8 vs 5.9.
+    assert {c for c in connectors if c[0] == "x"} == {
+        ("x", 0.0, 4.0, 6.0), ("x", -1.0, 5.6, 6.6), ("x", -2.6, 7.9, 12.2), ("x", -5.2, 6.0, 8.0),
+        ("x", -6.2, 5.9, 11.8),
+    }
+    # Panel 2: PASO planned 140 vs enrolled 61 patients, planned 110 vs 23 + 27 observed events.
+    assert ("x2", 0.0, 61.0, 140.0) in connectors and ("x2", -1.0, 50.0, 110.0) in connectors
+    # Panel 3: MRCC-SORAFENIB null 5% vs alternative 20% (one row), observed 30% alone on the next.
+    assert {c for c in connectors if c[0] == "x3"} == {("x3", 0.0, 5.0, 20.0)}
+
+    notes = {a.text: a for a in fig.layout.annotations if a.text.startswith("<i>")}
+    sor = notes["<i>no published median progression-free survival</i>"]
+    assert (sor.xref, sor.y, sor.x, sor.xanchor) == ("x", -3.6, 0.0, "left")  # a row with no marks
+    # Subplot titles stay the first annotations (they are left-aligned by position).
+    assert [a.text for a in fig.layout.annotations[:3]] == [
+        "Primary-endpoint medians: design assumption vs observed",
+        "Patients and events: planned vs actual",
+        "Single-arm rate design: null and alternative rate vs observed",
+    ]
+
+
+def _cloned(tables: dict[str, pd.DataFrame], copies: int) -> dict[str, pd.DataFrame]:
+    """The bundled tables plus `copies` clones of every trial under new ids ('PASO' -> 'PASO~1')."""
+    out = {}
+    for name, frame in tables.items():
+        if "trial_id" not in frame.columns:
+            out[name] = frame
+            continue
+        clones = [frame]
+        for i in range(1, copies + 1):
+            clone = frame.assign(trial_id=frame["trial_id"] + f"~{i}")
+            if "acronym" in clone.columns:
+                clone["acronym"] = clone["acronym"].where(clone["acronym"].isna(), clone["acronym"] + f"~{i}")
+            clones.append(clone)
+        out[name] = pd.concat(clones, ignore_index=True)
+    return out
+
+
+def test_design_vs_outcome_keeps_each_trial_apart_when_many(data):
+    """Cloned trials repeat the original's marks, connectors and notes exactly (rows looked up per trial)."""
+    copies = 4
+    tables = _cloned({n: getattr(data, n) for n in ("design", "efficacy", "trials", "arms")}, copies)
+    single = design_vs_outcome(data.design, data.efficacy, data.trials, data.arms)
+    many = design_vs_outcome(tables["design"], tables["efficacy"], tables["trials"], tables["arms"])
+
+    def marks(fig, suffix=""):
+        return sorted(
+            (p[0].removesuffix(suffix), p[1], p[4].name, p[2]) for p in _points(fig) if p[0].endswith(suffix)
+        )
+
+    for i in range(1, copies + 1):
+        assert marks(many, f"~{i}") == marks(single)
+    assert len(many.layout.shapes) == (copies + 1) * len(single.layout.shapes)
+    notes = sorted(a.text for a in single.layout.annotations if a.text.startswith("<i>"))
+    assert sorted(a.text for a in many.layout.annotations if a.text.startswith("<i>")) == sorted(
+        notes * (copies + 1)
+    )
+
+
+def test_whole_population_median_records_match_per_trial_lookup(data):
+    records = whole_population_median_records(data.efficacy)
+    pairs = set(zip(data.efficacy["trial_id"], data.efficacy["endpoint"]))
+    assert ("PASO", "PFS") in records and ("SOR", "PFS") not in records  # SOR prints no median
+    for trial_id, endpoint in pairs:
+        one = whole_population_medians(data.efficacy, trial_id, endpoint)
+        found = records.get((trial_id, endpoint), [])
+        assert [(r.arm_id, r.value, r.analysis) for r in found] == list(
+            zip(one["arm_id"], one["value"], one["analysis"])
+        ), (trial_id, endpoint)
+    # E2100 reports PFS medians in three analyses: the primary one wins.
+    assert [(r.arm_id, r.value) for r in records[("E2100", "PFS")]] == [("PB", 11.8), ("P", 5.9)]
+    assert whole_population_median_records(data.efficacy.iloc[0:0]) == {}
 
 
 def test_figures_package_never_imports_dash():
