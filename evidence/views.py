@@ -261,10 +261,18 @@ def medians_panel(data: CuratedData, state: ViewState) -> Panel:
 def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
-    if not state.derived and "derived" in rows.columns:
-        rows = rows.assign(ci_low=rows.ci_low.where(~rows.derived), ci_high=rows.ci_high.where(~rows.derived))
-    fig = efficacy_figures.rates_by_arm(rows, highlight=_highlight(state))
     notes = ["Open diamonds: 95% CI computed here (Clopper–Pearson exact), not printed in the source"]
+    if not state.derived and not rows.empty:
+        # "Show values computed here" is off: drop the CIs computed from counts (as exports do).
+        computed = rows.ci_status == "derived"
+        rows = rows.assign(
+            ci_low=rows.ci_low.where(~computed),
+            ci_high=rows.ci_high.where(~computed),
+            ci_status=rows.ci_status.where(~computed, "not reported"),
+            ci_note=rows.ci_note.where(~computed, "CI not printed in the source (the one computed here is hidden)"),
+        )
+        notes = ["CIs computed here are hidden (derived values off); open circles have no printed CI"]
+    fig = efficacy_figures.rates_by_arm(rows, highlight=_highlight(state))
     return Panel(fig, sources_caption([rows], data.sources, notes) if not rows.empty else "")
 
 

@@ -152,3 +152,20 @@ def test_views_leave_the_shared_filtered_tables_untouched(data):
         assert shared.keys() == fresh.keys()
         for name in fresh:
             pd.testing.assert_frame_equal(shared[name], fresh[name], obj=name)
+
+
+def test_hiding_derived_values_hides_computed_rate_cis(data):
+    """PASO Table 2 prints its rate CIs; E2100's ORR CIs are computed here from the counts
+    (Clopper–Pearson): with derived values off they are not drawn, as in the CSV export."""
+    shown, hidden = views.rates_panel(data, ViewState()), views.rates_panel(data, ViewState(derived=False))
+
+    def markers(panel):
+        return [t for t in panel.figure.data if t.mode == "markers+text"]
+
+    assert any(t.marker.symbol == "diamond-open" for t in markers(shown))
+    assert not any(t.marker.symbol == "diamond-open" for t in markers(hidden))
+    assert "hidden" in hidden.caption and "Open diamonds" in shown.caption
+    e2100 = [t for t in markers(hidden) if any(c[0] == "E2100" for c in t.customdata)]
+    assert e2100 and all(t.error_y.array is None or all(v != v or v == 0 for v in t.error_y.array) for t in e2100)
+    hover = " ".join(h for t in markers(hidden) for h in t.hovertext)
+    assert "derived (Clopper" not in hover and "the one computed here is hidden" in hover
