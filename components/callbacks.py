@@ -94,8 +94,9 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         if sliced is None:
             raise PreventUpdate
         view_state = ViewState.from_dict(sliced)
-        figure, caption, config = _rendered(ids.WHAT_IF, lambda _data, s: views.what_if_panel(s), bundled, view_state)
-        return figure, caption, views.what_if_panel(view_state).note, config
+        panel = views.what_if_panel(view_state)  # memoised on the ramp fields
+        figure, caption, config = _rendered(ids.WHAT_IF, lambda _data, _state: panel, bundled, view_state)
+        return figure, caption, panel.note, config
 
     register_export_callbacks(app, bundled, settings)
     register_upload_callbacks(app, bundled, settings)
@@ -107,7 +108,7 @@ _RENDERED = {graph_id: views.LruCache(f"render:{graph_id}") for graph_id in slic
 def _rendered(graph_id: str, view, data: CuratedData, state: ViewState) -> tuple[dict, str, dict]:
     """(figure as plotly JSON, caption, config) for a view, memoised like the views themselves
     (the figure is converted to JSON once, and the config's file name carries today's date)."""
-    fields = slices.VIEW_FIELDS[slices.SLICES[graph_id]]
+    fields = views.VIEW_FIELDS[slices.SLICES[graph_id]]
     today = date.today()
 
     def compute():
