@@ -97,6 +97,26 @@ def memory_kib(pid: int) -> dict[str, int]:
 # ---------------------------------------------------------------- gunicorn
 
 
+
+def stop_process_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGTERM the process group of `proc` (started with start_new_session=True, so gunicorn's
+    workers go with their master), wait up to `grace_s`, then SIGKILL. Used by the benchmarks and
+    by the test suites' server fixtures."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
 class Server:
     """gunicorn -c gunicorn.conf.py MODULE on 127.0.0.1:free port, in its own process group."""
 
@@ -190,19 +210,7 @@ class Server:
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(timeout=10)
+        stop_process_group(self.proc, grace_s=25)
         self._log.close()
 
     def access_log(self) -> dict[str, dict]:
