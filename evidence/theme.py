@@ -57,6 +57,22 @@ def _template() -> go.layout.Template:
 
 
 pio.templates[TEMPLATE_NAME] = _template()
+TEMPLATE = pio.templates[TEMPLATE_NAME].to_plotly_json()
+"""The template as plain data, for figures built as dicts (plotly.js knows no template by name)."""
+
+_PLOTLY_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def plain_text(value: object) -> str:
+    """Data text for a plotly text property (text, hovertext, tick labels, annotations, names),
+    shown exactly as typed.
+
+    plotly renders a subset of HTML in text (<a href>, <b>, <br>, <span style>, entities), so a
+    label such as '<a href="...">' from an uploaded file would become a live link. Writing &, <
+    and > as entities makes plotly draw them as characters. Apply it to data, never to the markup
+    a builder adds itself.
+    """
+    return "" if value is None else str(value).translate(_PLOTLY_MARKUP)
 
 
 def format_months(value: float | None) -> str:
