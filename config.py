@@ -45,6 +45,19 @@ def _networks(text: str) -> tuple[str, ...]:
     return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items)
 
 
+def _public_url(text: str) -> str:
+    """An absolute http(s) URL without query or fragment, stored without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    value = text.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"expected an absolute http(s) URL such as https://dashboard.example.org, found {text!r}")
+    return value
+
+
 def _optional_path(text: str) -> Path | None:
     return Path(text) if text.strip() else None
 
@@ -70,6 +83,13 @@ class Settings:
     log_level: str = _setting("LOG_LEVEL", "info", "Log level: debug, info, warning, error.")
     export_enabled: bool = _setting(
         "EXPORT_ENABLED", True, "Offer server-side figure exports (PNG, SVG, PDF, PowerPoint; needs Chromium).", _bool
+    )
+    public_url: str = _setting(
+        "PUBLIC_URL",
+        "",
+        "Address people open the dashboard at (e.g. https://dashboard.example.org), used for the view link in "
+        "exports; unset: the link is the path alone (the request's Host header is never used).",
+        _public_url,
     )
     max_upload_mb: float = _setting("MAX_UPLOAD_MB", 5.0, "Largest accepted upload or request body, in MiB.", float)
     auth_mode: str = _setting(
