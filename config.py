@@ -109,8 +109,9 @@ class Settings:
     auth_trusted_proxies: tuple[str, ...] = _setting(
         "AUTH_TRUSTED_PROXIES",
         (),
-        "`proxy` mode: comma-separated IP addresses or CIDR networks of the proxy; the user header is honoured "
-        "only from these peers.",
+        "Comma-separated IP addresses or CIDR networks of reverse proxies in front of the image: the image's "
+        "nginx takes the client address from their X-Forwarded-For (sign-in rate limits, logs); in `proxy` mode "
+        "the user header is honoured only from these peers.",
         _networks,
     )
 
