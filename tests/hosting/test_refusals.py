@@ -89,7 +89,7 @@ def test_malformed_callback_bodies_get_400_and_one_log_line(server, deps, fetch)
     assert "Traceback" not in log and "Exception on" not in log
     assert log.count("malformed callback request") == len(bodies), log
     # the page's own requests still work
-    status, _headers, answer = fetch(server.url + "/_dash-update-component", json.dumps(callback_request(deps, ids.TRIAL_GRID)).encode())
+    status, _headers, answer = fetch(server.url + "/_dash-update-component", json.dumps(callback_request(deps, ids.TRIAL_GRID, {f"{ids.view_state(ids.TRIAL_GRID)}.data": {}})).encode())
     assert status == 200 and json.loads(answer)["response"][ids.TRIAL_GRID]["rowData"]
 
 
