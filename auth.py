@@ -5,6 +5,8 @@ Hashes are werkzeug's salted scrypt hashes, so the file never holds a password. 
     python auth.py hash [USER] >> users.txt      # asks for the password (or reads it from stdin)
 
 Blank lines and lines starting with # are ignored; a user name may not contain ':'.
+Failed sign-ins are limited per client address and per user (SignInLimits), so scrypt's cost
+cannot be spent by anyone who can send requests.
 """
 
 from __future__ import annotations
