@@ -35,6 +35,15 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 </html>"""
 
 
+class DashboardApp(Dash):
+    """Dash, with a page config that does not tell visitors which Python build serves them."""
+
+    def _config(self):
+        config = super()._config()
+        config.pop("python_version", None)  # only Dash's dev-tools panel shows it; debug is off here
+        return config
+
+
 def create_app(settings: Settings | None = None, data: CuratedData | None = None) -> Dash:
     """Build the app on validated data (loaded from settings.data_dir unless given).
 
@@ -44,7 +53,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     data = data if data is not None else load_dataset(settings.data_dir)
-    app = Dash(
+    app = DashboardApp(
         __name__,
         title="Trial evidence: sorafenib and anti-VEGF",
         update_title=None,

@@ -5,6 +5,8 @@ Hashes are werkzeug's salted scrypt hashes, so the file never holds a password. 
     python auth.py hash [USER] >> users.txt      # asks for the password (or reads it from stdin)
 
 Blank lines and lines starting with # are ignored; a user name may not contain ':'.
+Failed sign-ins are limited per client address and per user (SignInLimits), so scrypt's cost
+cannot be spent by anyone who can send requests.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import functools
 import getpass
 import hashlib
 import hmac
+import math
 import secrets
 import sys
+import threading
+import time
+from collections import deque
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
-
-
 
 @functools.cache
 def _dummy_hash() -> str:
@@ -80,8 +84,15 @@ class Users:
             raise ValueError(f"cannot read users file {path}: {err.strerror}") from None
         return cls(parse_users(text, str(path)))
 
+    def _digest(self, user: str, password: str) -> bytes:
+        return hmac.new(self._key, f"{user}\0{password}".encode(), hashlib.sha256).digest()
+
+    def verified_before(self, user: str, password: str) -> bool:
+        """Whether these exact credentials were verified by this process (cheap: no scrypt)."""
+        return self._digest(user, password) in self._verified
+
     def verify(self, user: str, password: str) -> bool:
-        digest = hmac.new(self._key, f"{user}\0{password}".encode(), hashlib.sha256).digest()
+        digest = self._digest(user, password)
         if digest in self._verified:
             return True
         known = user in self._hashes
@@ -91,6 +102,84 @@ class Users:
                 self._verified.clear()
             self._verified.add(digest)
         return ok
+
+
+class FailureWindow:
+    """Failed sign-ins per key (a client address, a user name) in a sliding window of `window_s`.
+
+    A key with `limit` failures inside the window is refused until the oldest of them leaves it,
+    so refused attempts cost no scrypt and do not extend the wait. The state is per process
+    (each gunicorn worker counts its own; the README says so); at most `max_keys` keys are kept,
+    the stalest dropped first, so random user names cannot grow it without bound.
+    """
+
+    def __init__(self, limit: int, window_s: float, max_keys: int = 10_000, clock=time.monotonic):
+        self.limit, self.window_s, self.max_keys, self._clock = limit, window_s, max_keys, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until `key` may try again (0: it may now)."""
+        with self._lock:
+            times = self._recent(key, self._clock())
+            if times is None or len(times) < self.limit:
+                return 0
+            return max(1, math.ceil(times[0] + self.window_s - self._clock()))
+
+    def failed(self, key: str) -> None:
+        now = self._clock()
+        with self._lock:
+            times = self._recent(key, now)
+            if times is None:
+                if len(self._failures) >= self.max_keys:
+                    self._drop_stalest()
+                times = self._failures[key] = deque(maxlen=self.limit)
+            times.append(now)
+
+    def _recent(self, key: str, now: float) -> deque[float] | None:
+        times = self._failures.get(key)
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if times is not None and not times:
+            del self._failures[key]
+            return None
+        return times
+
+    def _drop_stalest(self) -> None:
+        stalest = min(self._failures, key=lambda k: self._failures[k][-1])
+        del self._failures[stalest]
+
+
+CLIENT_FAILURES = 10  # failed sign-ins one client address may send per window
+USER_FAILURES = 20  # failed sign-ins for one user name, from any address, per window
+FAILURE_WINDOW_S = 60.0
+
+
+class SignInLimits:
+    """The two windows a Basic sign-in passes: per client address, then per user name.
+
+    The per-client window refuses everything from a client over its limit (also a right password,
+    or guessing would go on). The per-user window stops scrypt work for a user under attack from
+    many addresses, but credentials this process already verified still pass, so a signed-in user
+    is not locked out by someone else's failures.
+    """
+
+    def __init__(self, client_limit: int = CLIENT_FAILURES, user_limit: int = USER_FAILURES,
+                 window_s: float = FAILURE_WINDOW_S, clock=time.monotonic):
+        self.clients = FailureWindow(client_limit, window_s, clock=clock)
+        self.users = FailureWindow(user_limit, window_s, clock=clock)
+
+    def retry_after(self, users: Users, client: str, user: str, password: str) -> int:
+        """Seconds to wait before these credentials are checked (0: check them now)."""
+        wait = self.clients.retry_after(client)
+        if wait:
+            return wait
+        wait = self.users.retry_after(user)
+        return 0 if wait and users.verified_before(user, password) else wait
+
+    def failed(self, client: str, user: str) -> None:
+        self.clients.failed(client)
+        self.users.failed(user)
 
 
 def main(argv: list[str]) -> int:

@@ -45,6 +45,19 @@ def _networks(text: str) -> tuple[str, ...]:
     return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items)
 
 
+def _public_url(text: str) -> str:
+    """An absolute http(s) URL without query or fragment, stored without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    value = text.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"expected an absolute http(s) URL such as https://dashboard.example.org, found {text!r}")
+    return value
+
+
 def _optional_path(text: str) -> Path | None:
     return Path(text) if text.strip() else None
 
@@ -71,6 +84,13 @@ class Settings:
     export_enabled: bool = _setting(
         "EXPORT_ENABLED", True, "Offer server-side figure exports (PNG, SVG, PDF, PowerPoint; needs Chromium).", _bool
     )
+    public_url: str = _setting(
+        "PUBLIC_URL",
+        "",
+        "Address people open the dashboard at (e.g. https://dashboard.example.org), used for the view link in "
+        "exports; unset: the link is the path alone (the request's Host header is never used).",
+        _public_url,
+    )
     max_upload_mb: float = _setting("MAX_UPLOAD_MB", 5.0, "Largest accepted upload or request body, in MiB.", float)
     auth_mode: str = _setting(
         "AUTH_MODE",
@@ -89,8 +109,9 @@ class Settings:
     auth_trusted_proxies: tuple[str, ...] = _setting(
         "AUTH_TRUSTED_PROXIES",
         (),
-        "`proxy` mode: comma-separated IP addresses or CIDR networks of the proxy; the user header is honoured "
-        "only from these peers.",
+        "Comma-separated IP addresses or CIDR networks of reverse proxies in front of the image: the image's "
+        "nginx takes the client address from their X-Forwarded-For (sign-in rate limits, logs); in `proxy` mode "
+        "the user header is honoured only from these peers.",
         _networks,
     )
 

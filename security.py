@@ -6,22 +6,29 @@
 - security headers on every response, with a Content-Security-Policy that allows scripts only
   from this origin plus the hash of Dash's one inline renderer script;
 - gzip for text responses when the client accepts it;
-- a request body limit derived from MAX_UPLOAD_MB (larger bodies get 413).
+- a request body limit derived from MAX_UPLOAD_MB (larger bodies get 413);
+- failed Basic sign-ins limited per client address and per user (429 with Retry-After);
+- request guards: a malformed callback request gets 400 and one log line (never a traceback in
+  the response), an unknown path or component-suite file gets 404.
 
-Nothing here keeps per-user state, so any replica can answer any request.
+The only state kept is the count of recent failed sign-ins, per worker process; any replica can
+answer any request.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import ipaddress
 import logging
+import traceback
 from collections.abc import Callable, Iterable
 
 from dash import Dash
+from dash.exceptions import CallbackException, DependencyException
 from flask import Response, request
 
-from auth import Users
+from auth import SignInLimits, Users
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +55,7 @@ def install(app: Dash, settings: Settings, public_paths: Iterable[str]) -> None:
     """
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = request_limit(settings.max_upload_mb)
+    guard_routes(app)
     gate = authenticator(settings, frozenset(public_paths))
     if gate is not None:
         server.before_request(gate)
@@ -98,13 +106,24 @@ def authenticator(settings: Settings, public_paths: frozenset[str]) -> Callable[
     return gate
 
 
-def _basic(users: Users) -> Callable[[], Response | None]:
+def _basic(users: Users, limits: SignInLimits | None = None) -> Callable[[], Response | None]:
+    limits = limits or SignInLimits()
+
     def check() -> Response | None:
         credentials = request.authorization
         if credentials is not None and credentials.type == "basic":
-            if users.verify(credentials.username or "", credentials.password or ""):
+            client, user, password = client_address(), credentials.username or "", credentials.password or ""
+            wait = limits.retry_after(users, client, user, password)
+            if wait:
+                log.warning("basic auth: too many failed sign-ins (user %r, client %s); retry after %d s", user, client, wait)
+                return Response(
+                    f"Too many failed sign-ins; try again in {wait} seconds.\n", 429, {"Retry-After": str(wait)},
+                    mimetype="text/plain",
+                )
+            if users.verify(user, password):
                 return None
-            log.info("basic auth: wrong credentials for user %r from %s", credentials.username, request.remote_addr)
+            limits.failed(client, user)
+            log.info("basic auth: wrong credentials for user %r from %s", user, client)
         return Response(
             "Authentication required.\n",
             401,
@@ -117,14 +136,38 @@ def _basic(users: Users) -> Callable[[], Response | None]:
 
 def _proxy(header: str, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> Callable[[], Response | None]:
     def check() -> Response | None:
-        if not _peer_in(request.remote_addr, trusted):
-            log.warning("proxy auth: request from untrusted address %s refused", request.remote_addr)
+        if not _peer_in(peer_address(), trusted):
+            log.warning("proxy auth: request from untrusted address %s refused", peer_address())
             return Response("Forbidden: requests must come through the authenticating proxy.\n", 403, mimetype="text/plain")
         if not request.headers.get(header, "").strip():
             return Response(f"Forbidden: the proxy sent no {header} header.\n", 403, mimetype="text/plain")
         return None
 
     return check
+
+
+FRONT_PEER_HEADER = "X-Peer-IP"
+FRONT_CLIENT_HEADER = "X-Real-IP"
+
+
+def peer_address() -> str:
+    """The address that connected to the server.
+
+    Behind the image's own nginx (deploy/front.conf) gunicorn listens on a unix socket, which only
+    a process inside the container can open, so REMOTE_ADDR is empty and nginx names the peer in
+    X-Peer-IP (it overwrites whatever a client sent). Otherwise the direct peer.
+    """
+    if request.remote_addr:
+        return request.remote_addr
+    return request.headers.get(FRONT_PEER_HEADER, "")
+
+
+def client_address() -> str:
+    """The client, for rate limits and logs: the front nginx's X-Real-IP over a unix socket
+    (the peer, or the client a trusted proxy named), otherwise the direct peer."""
+    if request.remote_addr:
+        return request.remote_addr
+    return request.headers.get(FRONT_CLIENT_HEADER, "") or peer_address()
 
 
 def _peer_in(address: str | None, networks) -> bool:
@@ -136,6 +179,105 @@ def _peer_in(address: str | None, networks) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return any(ip in network for network in networks)
+
+
+# --------------------------------------------------------------------------- request guards
+
+
+MALFORMED_INPUT = (TypeError, KeyError, ValueError, AttributeError, IndexError)
+"""Raised by Dash or a callback when a request's inputs are not of the shape the page sends."""
+
+
+def guard_routes(app: Dash) -> None:
+    """Answer requests the page never sends with 4xx instead of 500 or the app page.
+
+    - callbacks: a body that is not Dash's shape, or inputs that make Dash or a callback raise
+      one of MALFORMED_INPUT, get 400 with one log line (the exception and where it was raised),
+      so a client cannot fill the log with tracebacks; a real bug still shows where it is;
+    - component suites: a file Dash did not register gets 404 (Dash answers 500 and logs every
+      registered file);
+    - any other path Dash's catch-all would answer with the app page gets 404 (the app is one
+      page at `/`; its state is in the query string).
+    """
+    prefix = app.config.routes_pathname_prefix
+    views = app.server.view_functions
+    views[prefix + "_dash-update-component"] = _guard_callback(views[prefix + "_dash-update-component"])
+    suites = prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>"
+    views[suites] = _guard_suites(views[suites])
+    views[prefix + "<path:path>"] = not_found
+
+
+def not_found(*_args, **_kwargs) -> Response:
+    return Response("Not found.\n", 404, mimetype="text/plain")
+
+
+def bad_request(reason: str) -> Response:
+    return Response(f"Bad request: {reason}\n", 400, mimetype="text/plain")
+
+
+def callback_body_problem(body) -> str | None:
+    """What is wrong with a callback request body's shape (None: the shape Dash's renderer sends)."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    if not isinstance(body.get("output"), str):
+        return "`output` is missing or not a string"
+    if not isinstance(body.get("outputs"), (dict, list)):
+        return "`outputs` is missing or not an object or list"
+    if not isinstance(body.get("inputs"), list):
+        return "`inputs` is missing or not a list"
+    for key in ("state", "changedPropIds"):
+        if not isinstance(body.get(key, []), list):
+            return f"`{key}` is not a list"
+    for key in ("inputs", "state"):
+        for item in body.get(key, []):
+            for dependency in item if isinstance(item, list) else [item]:
+                if not (isinstance(dependency, dict) and isinstance(dependency.get("property"), str)
+                        and isinstance(dependency.get("id"), (str, dict))):
+                    return f"an entry of `{key}` is not {{id, property, value}}"
+    if not all(isinstance(p, str) for p in body.get("changedPropIds", [])):
+        return "`changedPropIds` holds a non-string"
+    return None
+
+
+def _origin(err: BaseException) -> str:
+    """file:line where `err` was raised (the innermost frame), for the one log line."""
+    frames = traceback.extract_tb(err.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
+def _guard_callback(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        body = request.get_json(silent=True)
+        problem = callback_body_problem(body)
+        output = str(body.get("output"))[:120] if isinstance(body, dict) else "?"
+        if problem:
+            log.warning("malformed callback request from %s for %s: %s", client_address(), output, problem)
+            return bad_request(f"malformed callback request: {problem}.")
+        try:
+            return view(*args, **kwargs)
+        except MALFORMED_INPUT + (CallbackException,) as err:
+            if isinstance(err, CallbackException) and type(err) is not CallbackException:
+                raise  # Dash's subclasses (PreventUpdate, invalid return values) are not the client's doing
+            log.warning(
+                "malformed callback request from %s for %s: %s: %s (raised at %s)",
+                client_address(), output, type(err).__name__, str(err)[:200], _origin(err),
+            )
+            return bad_request("the callback's inputs are not what the page sends.")
+
+    return guarded
+
+
+def _guard_suites(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def guarded(package_name: str, fingerprinted_path: str):
+        try:
+            return view(package_name, fingerprinted_path)
+        except DependencyException:
+            log.info("component suite file not found: %s/%s", package_name[:80], fingerprinted_path[:200])
+            return not_found()
+
+    return guarded
 
 
 # --------------------------------------------------------------------------- headers

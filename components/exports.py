@@ -145,14 +145,13 @@ def _group(label: str, buttons: list) -> html.Div:
 # ---------------------------------------------------------------- the download callback
 
 
-def view_link(app: Dash, state: ViewState) -> str:
-    """Absolute link that reopens the view (empty outside a request)."""
-    try:
-        from flask import request
+def view_link(app: Dash, state: ViewState, public_url: str = "") -> str:
+    """Link that reopens the view: PUBLIC_URL + path + query, or the path and query alone.
 
-        return request.host_url.rstrip("/") + app.get_relative_path("/") + state.to_query()
-    except RuntimeError:
-        return ""
+    Never built from the request's Host header, which the client chooses: an export would
+    carry a link to whatever host the request named.
+    """
+    return public_url + app.config.requests_pathname_prefix + state.to_query()
 
 
 def export_download(data: CuratedData, settings: Settings, fmt: str, view: str | None, state: dict | None,
@@ -193,4 +192,5 @@ def register_export_callbacks(app: Dash, data: CuratedData, settings: Settings) 
     def download(*values):
         view, state, store = values[-3:]
         fmt, session = FORMAT_OF_BUTTON[ctx.triggered_id], session_data(data, store)[0]
-        return export_download(session, settings, fmt, view, state, date.today(), view_link(app, ViewState.from_dict(state or {})))
+        link = view_link(app, ViewState.from_dict(state or {}), settings.public_url)
+        return export_download(session, settings, fmt, view, state, date.today(), link)

@@ -4,11 +4,13 @@
 #   bash scripts/setup.sh            # .venv + runtime requirements
 #   bash scripts/setup.sh --dev      # + test/dev requirements
 #   bash scripts/setup.sh --browser  # + Debian chromium & fonts (for browser tests)
+#   bash scripts/setup.sh --hosting  # + Debian nginx (the image's front; for hosting tests)
 #
 # Fast when nothing changed: pip is skipped while a stamp file in .venv holds
 # the hash of the requirement files (and of the venv's interpreter config).
 # Environment: PYTHON (interpreter used to create .venv, default python3),
-#              CHROMIUM (browser path checked by --browser, default /usr/bin/chromium).
+#              CHROMIUM (browser path checked by --browser, default /usr/bin/chromium),
+#              NGINX (nginx path checked by --hosting, default /usr/sbin/nginx).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,11 +18,13 @@ cd "$ROOT"
 
 DEV=0
 BROWSER=0
+HOSTING=0
 for arg in "$@"; do
   case "$arg" in
     --dev) DEV=1 ;;
     --browser) BROWSER=1 ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --hosting) HOSTING=1 ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup.sh: unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +32,7 @@ done
 PYTHON="${PYTHON:-python3}"
 VENV="$ROOT/.venv"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+NGINX="${NGINX:-/usr/sbin/nginx}"
 
 log() { echo "setup.sh: $*" >&2; }
 
@@ -113,6 +118,15 @@ if [ "$BROWSER" -eq 1 ]; then
   fi
   if [ ! -x "$CHROMIUM" ]; then
     log "chromium still missing at $CHROMIUM"
+    exit 1
+  fi
+fi
+
+# --- 4. nginx, the image's front (deploy/serve.py), for hosting tests -------------
+if [ "$HOSTING" -eq 1 ] && [ ! -x "$NGINX" ]; then
+  apt_install nginx
+  if [ ! -x "$NGINX" ]; then
+    log "nginx still missing at $NGINX"
     exit 1
   fi
 fi

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Run the whole test suite (unit + real-Chromium browser tests).
 #   bash scripts/test.sh [pytest args...]     e.g. -m "not browser", -k name, -x
-# Sets up .venv (+dev deps) and Debian chromium first. Exit code is pytest's,
+# Sets up .venv (+dev deps), Debian chromium and nginx first. Exit code is pytest's,
 # except that "no tests collected" (pytest exit 5) is turned into a failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh --dev --browser
+bash scripts/setup.sh --dev --browser --hosting
 
 rc=0
 .venv/bin/python -m pytest "$@" || rc=$?

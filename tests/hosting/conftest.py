@@ -4,6 +4,9 @@ curated_data (session)
     The bundled data set, loaded and validated once.
 make_app (function, factory)
     ``make_app(**settings)`` -> the Dash app from create_app(Settings(**settings), curated_data).
+front (function, factory)
+    Like ``gunicorn``, but ``python deploy/serve.py`` (the image's entry point: nginx on the
+    port, gunicorn behind it on a unix socket); skipped when nginx is not installed.
 gunicorn (function, factory)
     ``gunicorn(env=None, workers=1, threads=2)`` starts ``python -m gunicorn --no-control-socket
     -c gunicorn.conf.py app:server`` (the real config: workers, threads and address come from
@@ -37,6 +40,9 @@ from config import Settings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 START_TIMEOUT = 60.0
+GUNICORN = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"]
+FRONT = [sys.executable, "deploy/serve.py"]  # the image's entry point: nginx in front of gunicorn
+NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 
 
 def free_port() -> int:
@@ -60,7 +66,7 @@ def http(url: str, body: bytes | None = None, headers: dict | None = None, timeo
 class Server:
     """One gunicorn master (the Popen process) started with the repo's gunicorn.conf.py."""
 
-    def __init__(self, env: dict | None, workers: int, threads: int):
+    def __init__(self, env: dict | None, workers: int, threads: int, command: list[str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -75,7 +81,7 @@ class Server:
         full_env.update({k: str(v) for k, v in (env or {}).items()})
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"],
+            command or GUNICORN,
             cwd=REPO_ROOT, env=full_env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: workers die with it
         )
@@ -111,13 +117,12 @@ class Server:
         self._log.close()
 
 
-@pytest.fixture
-def gunicorn():
+def _servers(command: list[str]):
     servers: list[Server] = []
 
     def start(env: dict | None = None, workers: int = 1, threads: int = 2) -> Server:
         for _attempt in range(3):  # the free port can be taken between probe and bind
-            server = Server(env, workers, threads)
+            server = Server(env, workers, threads, command)
             servers.append(server)
             try:
                 server.wait_ready()
@@ -128,6 +133,26 @@ def gunicorn():
                     raise
         raise RuntimeError("no free port after 3 attempts")
 
+    return servers, start
+
+
+@pytest.fixture
+def gunicorn():
+    servers, start = _servers(GUNICORN)
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def front():
+    """Like `gunicorn`, but the image's entry point (deploy/serve.py): nginx on the port, gunicorn
+    behind it. Needs Debian's nginx (scripts/test.sh installs it)."""
+    if not os.access(NGINX, os.X_OK):
+        pytest.skip(f"nginx not installed at {NGINX} (bash scripts/setup.sh --hosting installs it)")
+    servers, start = _servers(FRONT)
     try:
         yield start
     finally:

@@ -43,19 +43,22 @@ def test_image_installs_and_starts_like_the_readme_commands():
     setup = (REPO_ROOT / "scripts" / "setup.sh").read_text()
     makefile = (REPO_ROOT / "Makefile").read_text()
     apt = " ".join(run for run in instructions("RUN") if "apt-get install" in run)
-    for package in ("chromium", "fonts-liberation"):  # what `setup.sh --browser` installs
+    for package in ("chromium", "fonts-liberation", "nginx"):  # what `setup.sh --browser --hosting` installs
         assert package in apt and package in setup
+    assert "--hosting" in (REPO_ROOT / "scripts" / "test.sh").read_text()
     assert any("pip install --no-cache-dir -r requirements.txt" in run for run in instructions("RUN"))
     assert "-r requirements.txt" in setup or '-r "$1"' in setup
-    cmd = instructions("CMD")[-1]
-    assert cmd == '["gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"]'
+    assert instructions("CMD")[-1] == '["python", "deploy/serve.py"]'  # nginx in front of gunicorn
+    serve = (REPO_ROOT / "deploy" / "serve.py").read_text()
+    assert '"gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py"' in serve and '"app:server"' in serve
     assert "gunicorn --no-control-socket -c gunicorn.conf.py app:server" in makefile
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out():
-    ignored = (REPO_ROOT / ".dockerignore").read_text().split()
+    ignored = [line.strip() for line in (REPO_ROOT / ".dockerignore").read_text().splitlines() if not line.startswith("#")]
     for pattern in (".git", ".venv", "tests/", ".env", "users*.txt"):
         assert pattern in ignored
+    assert "deploy/" not in ignored and "deploy/serve.py" not in ignored and "deploy/front.conf" not in ignored
 
 
 def test_compose_puts_replicas_behind_the_proxy_config():
