@@ -682,6 +682,37 @@ def test_e2100_table2_row_by_row(data):
 
 
 @needs_seeds
+def test_e2100_grade_3_4_bands_from_table2_patient_counts(data):
+    """Every E2100 grade 3-4 band, derived or printed, against Table 2 read from the document:
+    patients per grade = tenths × N / 1000 rounded (whole-number arithmetic, independent of the
+    code), summed; percent = 1000 × count / N tenths rounded half up. Table 2 gives each patient's
+    worst grade (footnote), so the grades add."""
+    table = _section(_seed("E2100_NEJM2007"), "Table 2. Treatment-Related Toxic Effects", "*\tToxic effects")
+    pattern = re.compile(r"^(?P<label>[A-Z][A-Za-z ]+?) (?P<v>\d+(?:\.\d)?(?: \d+(?:\.\d)?){3})(?: <?0\.\d+)?$", re.M)
+    assert "The worst \ngrade considered at least possibly related to treatment is given" in _seed("E2100_NEJM2007")
+    ae, raw = data.adverse_events, data.raw["adverse_events"]
+    checked = 0
+    for m in pattern.finditer(table):
+        tenths = [round(float(v) * 10) for v in m["v"].split()]
+        term = row(data.ae_terms, trial_id="E2100", term_reported=m["label"]).term
+        for arm, n, (g3, g4) in (("PB", 365, tenths[:2]), ("P", 346, tenths[2:])):
+            count = sum((t * n + 500) // 1000 for t in (g3, g4))
+            pct_tenths = (2000 * count + n) // (2 * n)  # round half up of 1000 × count / n
+            band = row(ae, trial_id="E2100", arm_id=arm, term=term, grade="3-4")
+            checked += 1
+            if (term, arm) == ("Fatigue", "PB"):
+                # Results text prints 8.5%; Table 2's 8.8% and 0.3% are 32 + 1 = 33 of 365 = 9.0%:
+                # a documented discrepancy.
+                assert (count, pct_tenths, raw.loc[band.name, "pct"]) == (33, 90, "8.5") and band.discrepancy
+                continue
+            assert raw.loc[band.name, "pct"] == f"{pct_tenths // 10}.{pct_tenths % 10}", (term, arm)
+            if band.derived:
+                assert band["count"] == count, (term, arm)
+                assert band.source == "E2100_NEJM2007: Table 2 (grade 3 + grade 4 patient counts, computed)"
+    assert checked == 46
+
+
+@needs_seeds
 def test_paso_table3_row_by_row(data):
     """Every Table 3 row: Arm A all grades, Arm A grade 3/4, Arm B all grades, Arm B grade 3/4."""
     table = _section(_seed("PASO_REPORT"), "Table 3 Adverse events", "modest gains")
