@@ -298,6 +298,42 @@ def test_renal_cell_single_arm(data):
     assert (d.endpoint, d.null_rate, d.alternative_rate) == ("TBRR", 5, 20)
 
 
+def test_renal_cell_population_is_not_stated(data):
+    # The abstract gives 30% and 4.4 months without saying of whom; 30% is not k/48 for any whole
+    # k (14/48 = 29.2%, 15/48 = 31.3%), so the rows must not claim the 48 enrolled patients.
+    assert [k for k in range(49) if round(100 * k / 48) == 30] == []
+    rows = data.efficacy[data.efficacy.trial_id == "MRCC-SORAFENIB"]
+    assert list(rows.population) == ["population not stated"] * 2
+    assert rows.n_analysed.isna().all()
+    assert all("does not state the population" in note for note in rows.note)
+
+
+@needs_seeds
+def test_nct00573755_disease_written_out():
+    # Record: "Estrogen receptor- and/or progesterone receptor-positive disease"; the abbreviation
+    # "ER- and/or PR-positive" read as ER-negative.
+    text = _seed("NCT00573755_CTGOV")
+    assert "Estrogen Receptor-Positive and/or Progesterone Receptor-Positive" in text
+    disease = row(load_dataset(DATA_DIR).trials, trial_id="NCT00573755").disease
+    assert disease.startswith("estrogen-receptor-positive and/or progesterone-receptor-positive, ")
+    assert "ER-" not in disease and "PR-" not in disease
+
+
+@needs_seeds
+def test_e2100_test_names_cite_methods_statistical_analysis(data):
+    # Methods, Statistical Analysis: "stratified with the use of the log-rank test", "Cox
+    # proportional-hazards methods, with data stratified", "Both the objective response rate and
+    # toxic effects were compared with the use of Fisher's exact test."
+    section = _section(_seed("E2100_NEJM2007"), "Statistical Analysis", "R esult s")
+    for words in ("stratified with the use of \nthe log-rank test", "Cox proportional-hazards \nmethods, with data stratified",
+                  "toxic effects were com-\npared with the use of Fisher’s exact test"):
+        assert words in section, words
+    named = data.comparisons[(data.comparisons.trial_id == "E2100")
+                             & data.comparisons.test.isin(["Fisher's exact test", "stratified log-rank; stratified Cox model"])]
+    assert len(named) == 18
+    assert named.source.str.endswith("; Methods, Statistical Analysis (test)").all()
+
+
 def test_nct00573755_terminated(data):
     # "Recruitment Status : Terminated (lack of participant accrual)"; "Actual Enrollment : |
     # 4 participants"
