@@ -847,3 +847,20 @@ def test_e2100_table1_row_by_row(data):
     assert (age_p["median"], age_p.range_low, age_p.range_high) == (55, 27, 85)
     follow_up = {r.arm_id: r["median"] for _, r in data.baseline[data.baseline.characteristic == "Follow-up (months)"].iterrows()}
     assert follow_up == {"PB": 41.6, "P": 43.5}
+
+
+@needs_seeds
+def test_e2100_neuropathy_p_value_discrepancy_against_the_document(data):
+    text = _seed("E2100_NEJM2007")
+    assert "3 or 4 neuropathy (23.6% vs. 17.6%, P\u2009=\u20090.03)" in text  # Results, Toxic Effects (thin spaces)
+    assert "Sensory neuropathy 23.0 0.5 17.1 0.6 0.05" in text  # Table 2, grades 3-5 P
+    footnote = _section(text, "*\tToxic effects", "grades 3, 4, and 5 combined")
+    grade5 = _section(footnote, "The only patients with grade 5 events", "All \nthree events")
+    assert "neuropathy" not in grade5 and "ruptured diverticulum" in grade5
+    assert "All \nP values are two-sided" in text  # Methods, Statistical Analysis
+    band = row(data.adverse_events, trial_id="E2100", arm_id="PB", term="Peripheral sensory neuropathy", grade="3-4")
+    assert "P = 0.03" in band.discrepancy and "P = 0.05" in band.discrepancy
+    p_values = data.comparisons[(data.comparisons.trial_id == "E2100")
+                                & (data.comparisons.term == "Peripheral sensory neuropathy")]
+    assert dict(zip(p_values.endpoint, p_values.p_text)) == {"AE_G3_5": "0.05", "AE_G3_4": "0.03"}
+    assert all("documented discrepancy" in note for note in p_values.note)
