@@ -602,12 +602,11 @@ def _discrepancies_no_rule_checks(tables: Tables, problems: list[Problem]) -> li
         noted = frame[frame.discrepancy.notna()]
         reported = pd.Series([(file, line) in warned for line in noted.index], index=noted.index, dtype=bool)
         if name == "adverse_events" and not noted.empty:
-            band_keys = frame[_BAND].astype(object).where(frame[_BAND].notna(), None)
-            bands = band_keys.apply(tuple, axis=1)
-            warned_bands = {bands[line] for f, line in warned if f == file and line in bands.index
-                            and frame.at[line, "grade"] == "3-4"}
-            in_band = frame.grade.loc[noted.index].isin([*_PARTS, "3-4"])
-            reported |= in_band & bands.loc[noted.index].isin(warned_bands)
+            band = frame.groupby(_BAND, dropna=False, sort=False).ngroup()
+            warned_lines = pd.Series(frame.index.isin([line for f, line in warned if f == file]), index=frame.index)
+            warned_totals = _holds(warned_lines & frame.grade.eq("3-4"))
+            in_warned_band = band.isin(band[warned_totals]) & frame.grade.isin([*_PARTS, "3-4"])
+            reported |= in_warned_band.loc[noted.index]
         found += [
             Problem(file, line, "discrepancy", "a source that agrees with itself (a documented discrepancy no rule checks)",
                     note, "warning")
