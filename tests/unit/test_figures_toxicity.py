@@ -101,11 +101,11 @@ def test_not_reported_cells_are_kept_and_differ_from_zero(data):
 
 
 def test_text_only_percentage_without_count(data):
-    # PASO Results: grade 3 leukopenia in 25% of Arm B, no count printed; the text contradicts Table 3.
+    # PASO Results: grade 3 leukopenia in 25% of Arm B, no count printed; not reconcilable with Table 3.
     m = matrix(data, "3")
     b = cell(m, "Leukopenia (WBC decreased)", "PASO", "B")
     assert b["pct"] == 25.0 and pd.isna(b["count"]) and not bool(b["pct_derived"])
-    assert "grade 3 plus grade 4 exceeds the grade 3/4 total" in b["discrepancy"]
+    assert "cannot be reconciled without per-patient data" in b["discrepancy"]
 
 
 def test_columns_ordered_by_trial_then_control_first(data):
