@@ -1,4 +1,5 @@
-"""Command line: `python -m evidence validate [DATA_DIR]`, `summary [DATA_DIR]`, `dictionary`."""
+"""Command line: `python -m evidence validate [DATA_DIR]`, `summary [DATA_DIR]`, `derive [DATA_DIR]`,
+`dictionary`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 from evidence.contract import data_dictionary_markdown
+from evidence.derive import derived_grade_bands, with_derived_bands
 from evidence.loading import read_directory, validate_files
 from evidence.summary import summary_text
 
@@ -20,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("data_dir", nargs="?", default="data", type=Path)
+    derive = commands.add_parser(
+        "derive", help="recompute every derived grade 3-4 row of adverse_events.csv from its grade rows"
+    )
+    derive.add_argument("data_dir", nargs="?", default="data", type=Path)
+    derive.add_argument("--check", action="store_true", help="only report rows that differ; exit 1 if any")
     commands.add_parser("dictionary", help="print the data dictionary (Markdown)")
     args = parser.parse_args(argv)
 
@@ -36,10 +43,27 @@ def main(argv: list[str] | None = None) -> int:
     if data is None:
         print(f"{len(errors)} error(s) in {args.data_dir}; nothing loaded.", file=sys.stderr)
         return 1
+    if args.command == "derive":
+        return _derive(args.data_dir, data, check=args.check)
     if args.command == "summary":
         print(summary_text(data))
     else:
         print(f"{args.data_dir}: valid ({len(problems)} warning(s)); data version {data.version}")
+    return 0
+
+
+def _derive(data_dir: Path, data, check: bool) -> int:
+    """Rewrite the derived grade bands of adverse_events.csv (evidence.derive); with `check`,
+    only list the cells that differ."""
+    path = data_dir / "adverse_events.csv"
+    text, changes = with_derived_bands(path.read_text(encoding="utf-8"), derived_grade_bands(data.adverse_events))
+    for change in changes:
+        print(f"{path}: {change}")
+    if check:
+        return 1 if changes else 0
+    if changes:
+        path.write_text(text, encoding="utf-8")
+    print(f"{path}: {len(changes)} derived cell(s) {'rewritten' if changes else 'already up to date'}")
     return 0
 
 

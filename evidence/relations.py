@@ -176,7 +176,7 @@ def check_relations(tables: Tables, raw: Tables, bad_rows: dict[str, set[int]] |
         _baseline_values,
     ):
         problems += list(check(tables, raw))
-    return problems
+    return problems + _discrepancies_no_rule_checks(tables, problems)
 
 
 def _sources_resolve(tables: Tables, raw: Tables) -> list[Problem]:
@@ -504,7 +504,12 @@ def _grade_bands_add_up(tables: Tables, raw: Tables) -> list[Problem]:
     Compares counts where every row involved has one, else printed percentages with half a unit
     of the last printed digit of slack per row. A discrepancy note on any row involved makes the
     problem a warning. At most one problem per band, on its 3-4 row, in the order bands first
-    appear; of duplicate rows of one grade in a band, the last counts."""
+    appear; of duplicate rows of one grade in a band, the last counts.
+
+    The sum holds when each patient counts once, at the worst grade (as E2100 Table 2 states).
+    Where a document does not say so, a patient may count under both grades: a total below the
+    sum but not below either grade alone then cannot be reconciled without per-patient data, and
+    the message says so; a total below one grade alone contradicts the document either way."""
     frame = tables.get("adverse_events")
     if frame is None:
         return []
@@ -524,17 +529,26 @@ def _grade_bands_add_up(tables: Tables, raw: Tables) -> list[Problem]:
     count_short = _holds(by_count & (parts_sum("count") > total["count"]))
     tolerance = parts_sum("half_tolerance") + total["half_tolerance"]
     pct_short = _holds(checked & ~by_count & complete("pct") & (parts_sum("pct") > total["pct"] + tolerance))
+    # Below one grade alone (beyond rounding): no way of counting patients explains the total.
+    below_count = reduce(operator.or_, (_holds(bands[g]["count"] > total["count"]) for g in _PARTS))
+    below_pct = reduce(
+        operator.or_,
+        (_holds(bands[g]["pct"] - bands[g]["half_tolerance"] > total["pct"] + total["half_tolerance"]) for g in _PARTS),
+    )
+    below_a_grade = (count_short & below_count) | (pct_short & below_pct)
     noted = reduce(operator.or_, (_holds(bands[grade]["noted"]) for grade in (*_PARTS, "3-4")))
     texts = raw["adverse_events"]["pct"]
+    overlap = ", unless some patients count under both grades (cannot be reconciled without per-patient data)"
     problems = []
-    for _band, line, counted, count, pct, warn in _flagged(
-        count_short | pct_short, total["line"], count_short, parts_sum("count"), parts_sum("pct"), noted
+    for _band, line, counted, count, pct, warn, contradicts in _flagged(
+        count_short | pct_short, total["line"], count_short, parts_sum("count"), parts_sum("pct"), noted, below_a_grade
     ):
         line, severity = int(line), "warning" if warn else "error"
         if counted:
             expected, found, column = f"at least grade 3 + grade 4 = {count}", frame.at[line, "count"], "count"
         else:
             expected, found, column = f"at least grade 3 + grade 4 = {pct:.1f}% to rounding", texts.loc[line], "pct"
+        expected += "" if contradicts else overlap
         problems.append(Problem("adverse_events.csv", line, column, expected, found, severity))
     return problems
 
@@ -571,3 +585,31 @@ def _baseline_values(tables: Tables, raw: Tables) -> list[Problem]:
             for line, low in _flagged(reversed_range, frame.range_low)
         ],
     )
+
+
+def _discrepancies_no_rule_checks(tables: Tables, problems: list[Problem]) -> list[Problem]:
+    """A warning for each documented discrepancy that no check above reports, so that validation
+    lists every place a source contradicts itself, including those no rule can see (E2100's two P
+    values for one neuropathy comparison). A note counts as reported when a warning sits on its
+    row or, in adverse_events.csv, on its grade band's 3-4 row (the band check reads the notes of
+    every row of the band). Table by table, in line order."""
+    warned = {(p.file, p.line) for p in problems if p.severity == "warning"}
+    found = []
+    for name, frame in tables.items():
+        if "discrepancy" not in frame.columns:
+            continue
+        file = f"{name}.csv"
+        noted = frame[frame.discrepancy.notna()]
+        reported = pd.Series([(file, line) in warned for line in noted.index], index=noted.index, dtype=bool)
+        if name == "adverse_events" and not noted.empty:
+            band = frame.groupby(_BAND, dropna=False, sort=False).ngroup()
+            warned_lines = pd.Series(frame.index.isin([line for f, line in warned if f == file]), index=frame.index)
+            warned_totals = _holds(warned_lines & frame.grade.eq("3-4"))
+            in_warned_band = band.isin(band[warned_totals]) & frame.grade.isin([*_PARTS, "3-4"])
+            reported |= in_warned_band.loc[noted.index]
+        found += [
+            Problem(file, line, "discrepancy", "a source that agrees with itself (a documented discrepancy no rule checks)",
+                    note, "warning")
+            for line, note in _flagged(~reported, noted.discrepancy)
+        ]
+    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,18 @@ def _days_note(row) -> str:
     return f"cycle length {row.cycle_days} days (stated)"
 
 
+def _note_line(row) -> str:
+    """The row's curator note as a hover line ('' without one): it travels with every value taken
+    from the row, e.g. PASO's cycle-2 delivered dose, whose cycle number the report omits."""
+    note = _esc(row.note)
+    return f"<br>note: {_wrap(note)}" if note else ""
+
+
+def _wrap(text: str, width: int = 80) -> str:
+    """Hover text broken into lines of at most about `width` characters, at spaces."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
 def _planned_hover(trial_id: str, row) -> str:
     parts = [
         f"<b>{_esc(trial_id)} planned</b> · {_esc(row.arm_label)}",
@@ -65,7 +78,7 @@ def _planned_hover(trial_id: str, row) -> str:
     parts.append(f"schedule as printed: {_esc(row.schedule)}")
     parts.append(_days_note(row))
     if _esc(row.note):
-        parts.append(f"note: {_esc(row.note)}")
+        parts.append(f"note: {_wrap(_esc(row.note))}")
     parts.append(f"source: {_esc(row.source)}")
     return "<br>".join(parts)
 
@@ -211,7 +224,7 @@ def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go
                 f"<b>{_esc(trial_id)} delivered</b> · {_esc(r.arm_label)}<br>cycle {r.cycle} (days {r.day_start}–{r.day_end})"
                 f"<br>mean daily dose {_mg(r.delivered_mean_daily_mg)} mg/day (reported)"
                 f"<br>{r.rdi_full_pct:.1f}% of {FULL_DOSE_MG:.0f} mg; {r.rdi_planned_pct:.1f}% of planned — derived (delivered ÷ dose)"
-                + (f"<br>note: {_esc(r.note)}" if _esc(r.note) else "")
+                + _note_line(r)
                 + f"<br>source: {_esc(r.source)}"
                 for r in delivered
             ]
@@ -286,7 +299,7 @@ def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go
                     trial_id, arm_id, opacity, x=_centres(rdi), y=np.array(of_full),
                     hovertext=[
                         f"<b>{_esc(trial_id)}</b> cycle {r.cycle}: {r.rdi_full_pct:.1f}% of {FULL_DOSE_MG:.0f} mg/day"
-                        f"<br>derived ({_mg(r.delivered_mean_daily_mg)} ÷ {FULL_DOSE_MG:.0f} mg)"
+                        f"<br>derived ({_mg(r.delivered_mean_daily_mg)} ÷ {FULL_DOSE_MG:.0f} mg)" + _note_line(r)
                         for r in rdi
                     ],
                     mode="lines+markers+text", showlegend=False,
@@ -304,6 +317,7 @@ def dose_ramp_figure(schedule: pd.DataFrame, highlight: str | None = None) -> go
                     hovertext=[
                         f"<b>{_esc(trial_id)}</b> cycle {r.cycle}: {r.rdi_planned_pct:.1f}% of the planned "
                         f"{_mg(r.planned_daily_mg)} mg/day<br>derived ({_mg(r.delivered_mean_daily_mg)} ÷ {_mg(r.planned_daily_mg)} mg)"
+                        + _note_line(r)
                         for r in rdi
                     ],
                     mode="lines+markers+text", showlegend=False,

@@ -298,6 +298,42 @@ def test_renal_cell_single_arm(data):
     assert (d.endpoint, d.null_rate, d.alternative_rate) == ("TBRR", 5, 20)
 
 
+def test_renal_cell_population_is_not_stated(data):
+    # The abstract gives 30% and 4.4 months without saying of whom; 30% is not k/48 for any whole
+    # k (14/48 = 29.2%, 15/48 = 31.3%), so the rows must not claim the 48 enrolled patients.
+    assert [k for k in range(49) if round(100 * k / 48) == 30] == []
+    rows = data.efficacy[data.efficacy.trial_id == "MRCC-SORAFENIB"]
+    assert list(rows.population) == ["population not stated"] * 2
+    assert rows.n_analysed.isna().all()
+    assert all("does not state the population" in note for note in rows.note)
+
+
+@needs_seeds
+def test_nct00573755_disease_written_out():
+    # Record: "Estrogen receptor- and/or progesterone receptor-positive disease"; the abbreviation
+    # "ER- and/or PR-positive" read as ER-negative.
+    text = _seed("NCT00573755_CTGOV")
+    assert "Estrogen Receptor-Positive and/or Progesterone Receptor-Positive" in text
+    disease = row(load_dataset(DATA_DIR).trials, trial_id="NCT00573755").disease
+    assert disease.startswith("estrogen-receptor-positive and/or progesterone-receptor-positive, ")
+    assert "ER-" not in disease and "PR-" not in disease
+
+
+@needs_seeds
+def test_e2100_test_names_cite_methods_statistical_analysis(data):
+    # Methods, Statistical Analysis: "stratified with the use of the log-rank test", "Cox
+    # proportional-hazards methods, with data stratified", "Both the objective response rate and
+    # toxic effects were compared with the use of Fisher's exact test."
+    section = _section(_seed("E2100_NEJM2007"), "Statistical Analysis", "R esult s")
+    for words in ("stratified with the use of \nthe log-rank test", "Cox proportional-hazards \nmethods, with data stratified",
+                  "toxic effects were com-\npared with the use of Fisher’s exact test"):
+        assert words in section, words
+    named = data.comparisons[(data.comparisons.trial_id == "E2100")
+                             & data.comparisons.test.isin(["Fisher's exact test", "stratified log-rank; stratified Cox model"])]
+    assert len(named) == 18
+    assert named.source.str.endswith("; Methods, Statistical Analysis (test)").all()
+
+
 def test_nct00573755_terminated(data):
     # "Recruitment Status : Terminated (lack of participant accrual)"; "Actual Enrollment : |
     # 4 participants"
@@ -682,6 +718,37 @@ def test_e2100_table2_row_by_row(data):
 
 
 @needs_seeds
+def test_e2100_grade_3_4_bands_from_table2_patient_counts(data):
+    """Every E2100 grade 3-4 band, derived or printed, against Table 2 read from the document:
+    patients per grade = tenths × N / 1000 rounded (whole-number arithmetic, independent of the
+    code), summed; percent = 1000 × count / N tenths rounded half up. Table 2 gives each patient's
+    worst grade (footnote), so the grades add."""
+    table = _section(_seed("E2100_NEJM2007"), "Table 2. Treatment-Related Toxic Effects", "*\tToxic effects")
+    pattern = re.compile(r"^(?P<label>[A-Z][A-Za-z ]+?) (?P<v>\d+(?:\.\d)?(?: \d+(?:\.\d)?){3})(?: <?0\.\d+)?$", re.M)
+    assert "The worst \ngrade considered at least possibly related to treatment is given" in _seed("E2100_NEJM2007")
+    ae, raw = data.adverse_events, data.raw["adverse_events"]
+    checked = 0
+    for m in pattern.finditer(table):
+        tenths = [round(float(v) * 10) for v in m["v"].split()]
+        term = row(data.ae_terms, trial_id="E2100", term_reported=m["label"]).term
+        for arm, n, (g3, g4) in (("PB", 365, tenths[:2]), ("P", 346, tenths[2:])):
+            count = sum((t * n + 500) // 1000 for t in (g3, g4))
+            pct_tenths = (2000 * count + n) // (2 * n)  # round half up of 1000 × count / n
+            band = row(ae, trial_id="E2100", arm_id=arm, term=term, grade="3-4")
+            checked += 1
+            if (term, arm) == ("Fatigue", "PB"):
+                # Results text prints 8.5%; Table 2's 8.8% and 0.3% are 32 + 1 = 33 of 365 = 9.0%:
+                # a documented discrepancy.
+                assert (count, pct_tenths, raw.loc[band.name, "pct"]) == (33, 90, "8.5") and band.discrepancy
+                continue
+            assert raw.loc[band.name, "pct"] == f"{pct_tenths // 10}.{pct_tenths % 10}", (term, arm)
+            if band.derived:
+                assert band["count"] == count, (term, arm)
+                assert band.source == "E2100_NEJM2007: Table 2 (grade 3 + grade 4 patient counts, computed)"
+    assert checked == 46
+
+
+@needs_seeds
 def test_paso_table3_row_by_row(data):
     """Every Table 3 row: Arm A all grades, Arm A grade 3/4, Arm B all grades, Arm B grade 3/4."""
     table = _section(_seed("PASO_REPORT"), "Table 3 Adverse events", "modest gains")
@@ -780,3 +847,20 @@ def test_e2100_table1_row_by_row(data):
     assert (age_p["median"], age_p.range_low, age_p.range_high) == (55, 27, 85)
     follow_up = {r.arm_id: r["median"] for _, r in data.baseline[data.baseline.characteristic == "Follow-up (months)"].iterrows()}
     assert follow_up == {"PB": 41.6, "P": 43.5}
+
+
+@needs_seeds
+def test_e2100_neuropathy_p_value_discrepancy_against_the_document(data):
+    text = _seed("E2100_NEJM2007")
+    assert "3 or 4 neuropathy (23.6% vs. 17.6%, P\u2009=\u20090.03)" in text  # Results, Toxic Effects (thin spaces)
+    assert "Sensory neuropathy 23.0 0.5 17.1 0.6 0.05" in text  # Table 2, grades 3-5 P
+    footnote = _section(text, "*\tToxic effects", "grades 3, 4, and 5 combined")
+    grade5 = _section(footnote, "The only patients with grade 5 events", "All \nthree events")
+    assert "neuropathy" not in grade5 and "ruptured diverticulum" in grade5
+    assert "All \nP values are two-sided" in text  # Methods, Statistical Analysis
+    band = row(data.adverse_events, trial_id="E2100", arm_id="PB", term="Peripheral sensory neuropathy", grade="3-4")
+    assert "P = 0.03" in band.discrepancy and "P = 0.05" in band.discrepancy
+    p_values = data.comparisons[(data.comparisons.trial_id == "E2100")
+                                & (data.comparisons.term == "Peripheral sensory neuropathy")]
+    assert dict(zip(p_values.endpoint, p_values.p_text)) == {"AE_G3_5": "0.05", "AE_G3_4": "0.03"}
+    assert all("documented discrepancy" in note for note in p_values.note)

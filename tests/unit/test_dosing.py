@@ -225,3 +225,25 @@ def test_full_dose_intensity_reference_line_is_drawn(schedule):
     fig = dose_ramp_figure(schedule)
     lines = [s for s in fig.layout.shapes if s.yref == "y3" and s.y0 == 100 and s.y1 == 100]
     assert len(lines) == 1 and lines[0].line.dash == "dash"
+
+
+def test_paso_cycle_2_delivered_dose_is_marked_inferred(data, schedule):
+    # PASO Results: "mean daily dose of 407 mg during cycle 1, 545 mg during cycle and 629 mg during
+    # cycle 3": the 545 mg sentence lacks its cycle number, inferred as 2 from its place.
+    from evidence import export_views
+    from evidence.state import ViewState
+
+    inferred = "Cycle of the delivered dose inferred, not printed"
+    reason = "'545 mg during cycle' without a number"
+    paso = arm(schedule, "PASO")
+    assert inferred in paso.note[1] and reason in paso.note[1]
+    assert "cycle number inferred" in paso.source[1]
+    assert not any(inferred in str(note) for note in paso.note.drop(index=1))
+    by_name = {t.name: t for t in dose_ramp_figure(schedule).data}
+    for name in ("PASO delivered (mean)", "PASO % of 800 mg (derived)", "PASO % of planned (derived)"):
+        hovers = by_name[name].hovertext
+        assert "545" in hovers[1] and inferred in hovers[1].replace("<br>", " ") and reason in hovers[1].replace("<br>", " "), name
+        assert inferred not in hovers[0].replace("<br>", " ") and inferred not in hovers[2].replace("<br>", " "), name
+    rows = export_views.dosing_rows(data, ViewState())
+    cycle_2 = rows[(rows.trial_id == "PASO") & (rows.cycle == 2)].iloc[0]
+    assert cycle_2.delivered_mean_daily_mg == 545 and inferred in cycle_2.note

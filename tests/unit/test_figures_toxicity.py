@@ -80,8 +80,10 @@ def test_e2100_hypertension_reported_vs_allergic_reaction_derived_sum(data):
     allergic = cell(m, "Allergic reaction", "E2100", "PB")
     assert allergic["pct"] == 3.3
     assert bool(allergic["derived"])
-    assert allergic["derived_method"] == "grade 3 + grade 4"
-    assert pd.isna(allergic["count"])  # E2100 prints percentages only
+    assert allergic["derived_method"] == "grade 3 + grade 4 patient counts"
+    # E2100 prints percentages only; the derived band carries the summed counts: 3.0% and 0.3% of
+    # 365 are 11 and 1 patients, 12/365 = 3.3%.
+    assert allergic["count"] == 12
 
 
 def test_not_reported_cells_are_kept_and_differ_from_zero(data):
@@ -99,11 +101,11 @@ def test_not_reported_cells_are_kept_and_differ_from_zero(data):
 
 
 def test_text_only_percentage_without_count(data):
-    # PASO Results: grade 3 leukopenia in 25% of Arm B, no count printed; the text contradicts Table 3.
+    # PASO Results: grade 3 leukopenia in 25% of Arm B, no count printed; not reconcilable with Table 3.
     m = matrix(data, "3")
     b = cell(m, "Leukopenia (WBC decreased)", "PASO", "B")
     assert b["pct"] == 25.0 and pd.isna(b["count"]) and not bool(b["pct_derived"])
-    assert "grade 3 plus grade 4 exceeds the grade 3/4 total" in b["discrepancy"]
+    assert "cannot be reconciled without per-patient data" in b["discrepancy"]
 
 
 def test_columns_ordered_by_trial_then_control_first(data):
@@ -231,9 +233,25 @@ def test_counts_back_calculated_from_percentages_are_marked(data):
     assert bool(row["derived"]) and "counts back-calculated from percentages" in row["method"]
 
 
-def test_difference_without_ci_when_no_count_reproduces_the_percentage(data):
-    # E2100 arthralgia grade 3-4 PB 3.2% is a derived sum (2.7 + 0.5): no whole count of 365 gives 3.2%.
+def test_derived_band_counts_give_e2100_arthralgia_a_newcombe_ci(data):
+    # E2100 Table 2 arthralgia: PB grade 3 2.7%, grade 4 0.5% of 365 -> 10 + 2 = 12 (3.3%);
+    # P grade 3 1.4%, grade 4 0 of 346 -> 5 + 0 = 5 (1.4%). The derived band carries the counts.
     row = diff_row(toxicity_differences(matrix(data, "3-4")), "Arthralgia", "E2100")
+    assert (row["count_e"], row["n_e"], row["count_c"], row["n_c"]) == (12, 365, 5, 346)
+    assert (row["diff"], row["ci_low"], row["ci_high"]) == risk_difference_ci(12, 365, 5, 346)
+    assert row["ci_low"] < row["diff"] < row["ci_high"]
+    assert row["method"] == "Newcombe hybrid score"
+    assert bool(row["derived"]) and "patient counts" in row["note"]
+
+
+def test_difference_without_ci_when_no_count_reproduces_the_percentage(data):
+    # A band printed as 3.2% of 365 (the old sum of rounded percentages 2.7 + 0.5): no whole count
+    # of 365 gives 3.2% (11 -> 3.0%, 12 -> 3.3%), so there is a difference but no CI.
+    events = data.adverse_events.copy()
+    band = (events.trial_id == "E2100") & (events.arm_id == "PB") & (events.term == "Arthralgia") & (events.grade == "3-4")
+    events.loc[band, ["count", "pct"]] = [pd.NA, 3.2]
+    m = toxicity_matrix(events, data.arms, data.trials, "3-4")
+    row = diff_row(toxicity_differences(m), "Arthralgia", "E2100")
     assert row["diff"] == pytest.approx(3.2 - 1.4)
     assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
     assert row["method"].startswith("difference of percentages")
@@ -272,7 +290,7 @@ def test_heatmap_hover_marks_derived_and_discrepancy(data):
     fig = toxicity_heatmap(matrix(data, "3-4", top_n=None))
     _, values = heat_traces(fig)
     i, j = grid_position(fig, "Allergic reaction", "E2100", "PB")
-    assert "derived (grade 3 + grade 4)" in values.hovertext[i][j]
+    assert "derived (grade 3 + grade 4 patient counts)" in values.hovertext[i][j]
     derived_markers = [t for t in fig.data if t.type == "scatter" and t.name == "derived"]
     assert derived_markers and derived_markers[0].marker.symbol == theme.DERIVED_SYMBOL
     i, j = grid_position(fig, "Hypertension", "E2100", "PB")

@@ -167,7 +167,9 @@ def test_grade_bands_in_order_of_first_appearance_with_the_last_duplicate():
     assert problems == [
         # Band Y first appears on line 2, before band X (line 3), so it is reported first.
         Problem("adverse_events.csv", 8, "pct", "at least grade 3 + grade 4 = 10.0% to rounding", "8.0", "warning"),
-        Problem("adverse_events.csv", 3, "count", "at least grade 3 + grade 4 = 3", 2),
+        # 2 is not below either grade alone (1, 2): a patient may count under both grades.
+        Problem("adverse_events.csv", 3, "count", "at least grade 3 + grade 4 = 3, unless some patients count "
+                "under both grades (cannot be reconciled without per-patient data)", 2),
     ]
 
 
@@ -219,3 +221,26 @@ def test_an_empty_arm_id_is_reported_not_a_crash(tmp_path):
     text = [str(p) for p in problems]
     assert any(t.startswith("arms.csv, line 2, column arm_id: expected a value") for t in text), text[:5]
     assert any("column arm_id: expected an arm of" in t for t in text), text[:5]
+
+
+def test_a_documented_discrepancy_no_rule_reports_is_a_warning_once():
+    def band(term: str, grade: str, **cells: str) -> dict[str, str]:
+        return dict(trial_id="T", arm_id="A", level="term", term=term, grade=grade, **cells)
+
+    problems = relations(
+        adverse_events=[
+            band("X", "3", count="2", discrepancy="Text gives 2, Table 1"),  # band X is warned on its 3-4 row
+            band("X", "3-4", count="1"),
+            band("Y", "3-4", pct="5.0", discrepancy="Text P 0.03, Table P 0.05"),  # no rule sees this
+        ],
+        baseline=[dict(count="3", pct="10.0", n="30", discrepancy="Abstract says 4")],
+    )
+    assert problems == [
+        Problem("adverse_events.csv", 3, "count", "at least grade 3 + grade 4 = 2", 1, "warning"),
+        Problem("adverse_events.csv", 4, "discrepancy",
+                "a source that agrees with itself (a documented discrepancy no rule checks)",
+                "Text P 0.03, Table P 0.05", "warning"),
+        Problem("baseline.csv", 2, "discrepancy",
+                "a source that agrees with itself (a documented discrepancy no rule checks)", "Abstract says 4",
+                "warning"),
+    ]

@@ -155,16 +155,20 @@ def test_bundled_data_validates_with_exactly_the_documented_warnings():
     assert isinstance(data, CuratedData)
     assert errors(problems) == []
     warnings = [p for p in problems if p.severity == "warning"]
-    assert len(warnings) == 4
+    assert len(warnings) == 5
     assert tuple(warnings) == data.warnings
     by_file = sorted(p.file for p in warnings)
-    assert by_file == ["adverse_events.csv"] * 2 + ["baseline.csv"] * 2
+    assert by_file == ["adverse_events.csv"] * 3 + ["baseline.csv"] * 2
 
     expected = {
         # PASO Arm B leukopenia: text "grade 3 leukopenia (25%)" + one grade 4 event, while
         # Table 3 gives grade 3/4 white blood cell decreased in 7 (25.0%).
         ("adverse_events.csv", line_of("adverse_events", trial_id="PASO", arm_id="B", level="term",
                                        term="Leukopenia (WBC decreased)", grade="3-4"), "pct"),
+        # E2100 neuropathy: Results "Grade 3 or 4 neuropathy (23.6% vs. 17.6%, P = 0.03)", Table 2
+        # P 0.05 for grades 3-5 with no grade 5 neuropathy: noted, no rule checks it.
+        ("adverse_events.csv", line_of("adverse_events", trial_id="E2100", arm_id="PB", level="term",
+                                       term="Peripheral sensory neuropathy", grade="3-4"), "discrepancy"),
         # E2100 fatigue: Results "grade 3 or 4 ... fatigue (8.5% vs. 4.9%)" but Table 2 gives
         # grade 3 8.8 and grade 4 0.3 in the bevacizumab arm.
         ("adverse_events.csv", line_of("adverse_events", trial_id="E2100", arm_id="PB", level="term",
@@ -186,7 +190,7 @@ def test_bundled_data_validates_with_exactly_the_documented_warnings():
 
 def test_bundled_data_loads_through_load_dataset():
     data = load_dataset(DATA_DIR)
-    assert len(data.warnings) == 4
+    assert len(data.warnings) == 5
     assert set(data.tables) == set(REQUIRED_TABLES)
     assert len(data.trials) == 5 and len(data.arms) == 9
     # Frames are indexed by CSV line number (header = line 1).
@@ -895,7 +899,7 @@ def test_grade_band_excess_with_discrepancy_note_is_only_a_warning():
     assert len(here) == 1 and here[0].severity == "warning"
     assert "at least grade 3 + grade 4 = 14.8%" in here[0].expected
     assert here[0] in data.warnings
-    assert len(data.warnings) == 5
+    assert len(data.warnings) == 6
 
 
 def test_grade_band_note_on_a_part_row_also_downgrades():
@@ -986,7 +990,7 @@ def test_several_problems_in_several_files_are_reported_at_once():
     assert expected <= found, "\n".join(map(str, problems))
     assert len({p.file for p in errors(problems)}) == 6
     # The documented warnings of untouched rows are still reported alongside.
-    assert sum(p.severity == "warning" for p in problems) == 4
+    assert sum(p.severity == "warning" for p in problems) == 5
 
 
 def _write(files: Files, directory: Path) -> Path:
@@ -1042,3 +1046,37 @@ def test_one_bad_cell_in_a_parent_table_is_one_problem_not_a_cascade():
         data, problems = validate_files(files)
         assert data is None
         assert [(p.file, p.column) for p in errors(problems)] == [(f"{table}.csv", column)]
+
+
+# ---------------------------------------------------------------- issue 11: discrepancy wording
+
+
+def test_paso_leukopenia_is_unreconcilable_not_contradictory():
+    # Grade 3 25% of 28 (7) + one grade 4 vs a grade 3/4 total of 7: not below either grade alone,
+    # so only per-patient data (a patient under both grades?) could tell.
+    data, problems = validate_files(BASE)
+    total = line_of("adverse_events", trial_id="PASO", arm_id="B", level="term",
+                    term="Leukopenia (WBC decreased)", grade="3-4")
+    here = [p for p in problems if (p.file, p.line) == ("adverse_events.csv", total)]
+    assert len(here) == 1 and here[0].severity == "warning"
+    assert "cannot be reconciled without per-patient data" in here[0].expected
+    part = line_of("adverse_events", trial_id="PASO", arm_id="B", term_reported="leukopenia", grade="3")
+    note = get_cell(BASE, "adverse_events", part, "discrepancy")
+    assert "cannot be reconciled without per-patient data" in note and "exceeds" not in note
+    # E2100 fatigue 8.5% is below grade 3 alone (8.8%): a contradiction under any counting.
+    fatigue = line_of("adverse_events", trial_id="E2100", arm_id="PB", level="term", term="Fatigue", grade="3-4")
+    (problem,) = [p for p in problems if (p.file, p.line) == ("adverse_events.csv", fatigue)]
+    assert problem.expected == "at least grade 3 + grade 4 = 9.1% to rounding"
+
+
+def test_e2100_neuropathy_p_values_are_a_documented_discrepancy():
+    line = line_of("adverse_events", trial_id="E2100", arm_id="PB", level="term",
+                   term="Peripheral sensory neuropathy", grade="3-4")
+    note = get_cell(BASE, "adverse_events", line, "discrepancy")
+    assert "P = 0.03" in note and "P = 0.05" in note and "no grade 5 neuropathy" in note
+    data, problems = validate_files(BASE)
+    (problem,) = [p for p in problems if (p.file, p.line) == ("adverse_events.csv", line)]
+    assert (problem.column, problem.severity, problem.found) == ("discrepancy", "warning", note)
+    # Without the note the data are still valid, with one warning fewer.
+    data, problems = validate_files(set_cell(BASE, "adverse_events", line, "discrepancy", ""))
+    assert data is not None and len(data.warnings) == 4
