@@ -305,6 +305,22 @@ def _risk_table_times(max_time: float) -> list[float]:
     return [float(t) for t in np.arange(0.0, max_time + 1e-9, step)]
 
 
+def _comparison_text(comparison) -> str:
+    """'Log-rank p = … · Cox HR … (95% CI …).', or what could not be estimated and why."""
+    if comparison.logrank_p is None:
+        logrank = f"Log-rank test not computable: {comparison.logrank_reason}."
+    else:
+        logrank = f"Log-rank p = {_p_text(comparison.logrank_p)}"
+    if comparison.hazard_ratio is None:
+        if comparison.logrank_p is None:
+            return logrank
+        return f"{logrank} · Cox HR not estimable: {comparison.hr_reason}."
+    return (
+        f"{logrank} · Cox HR experimental vs control {theme.format_ratio(comparison.hazard_ratio)} "
+        f"(95% CI {theme.format_ratio(comparison.hr_ci_low)}–{theme.format_ratio(comparison.hr_ci_high)})."
+    )
+
+
 def kaplan_meier_figure(
     ipd: pd.DataFrame, arms: pd.DataFrame, trial_id: str, endpoint: str
 ) -> tuple[go.Figure, dict]:
@@ -326,17 +342,25 @@ def kaplan_meier_figure(
         key=lambda a: (_ROLE_ORDER.get(info.get((trial_id, a), {}).get("role", "single"), 9), str(a)),
     )
     times_all = rows["time_months"].to_numpy(dtype=float)
+    fits = {}
+    for arm_id in arm_ids:
+        subset = rows[rows["arm_id"] == arm_id]
+        arm_label = info.get((trial_id, arm_id), {}).get("label", str(arm_id))
+        try:
+            fits[arm_id] = kaplan_meier(subset["time_months"].to_numpy(dtype=float), subset["event"].to_numpy(), arm_label)
+        except ValueError as err:
+            return theme.empty_figure(f"No Kaplan–Meier curve for {name}, {arm_label}: {err}."), {}
     at_times = _risk_table_times(float(times_all.max()))
 
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.09)
     stats: dict = {"trial_id": trial_id, "endpoint": endpoint, "arms": {}, "at_risk_times": at_times, "at_risk": {}}
+    notes: list[str] = []
     for index, arm_id in enumerate(arm_ids):
         arm = info.get((trial_id, arm_id), {"label": str(arm_id), "role": "single"})
         colour = theme.ROLE_COLOURS.get(arm["role"], theme.MODEL_COLOUR)
         subset = rows[rows["arm_id"] == arm_id]
         time = subset["time_months"].to_numpy(dtype=float)
-        event = subset["event"].to_numpy(dtype=int)
-        km = kaplan_meier(time, event, arm["label"])
+        km = fits[arm_id]
         curve = km.curve
         median_text = f"median {_months(km.median)} mo [{_months(km.median_ci_low)}–{_months(km.median_ci_high)}]"
         # Pointwise 95% band (exponential Greenwood / log(-log), lifelines' default), drawn as steps.
@@ -388,6 +412,7 @@ def kaplan_meier_figure(
             ),
             row=2, col=1,
         )
+        notes += [f"{arm['label']}: {note}" for note in km.notes]
         stats["arms"][str(arm_id)] = {
             "label": arm["label"], "role": arm["role"], "n": km.n, "events": km.events,
             "median": km.median, "median_ci_low": km.median_ci_low, "median_ci_high": km.median_ci_high,
@@ -399,7 +424,7 @@ def kaplan_meier_figure(
     subtitle = "Shaded: pointwise 95% CI; | = censored."
     stats.update(
         experimental_arm=experimental, control_arm=control, logrank_chi2=None, logrank_p=None,
-        hr=None, hr_ci_low=None, hr_ci_high=None, hr_p=None,
+        hr=None, hr_ci_low=None, hr_ci_high=None, hr_p=None, logrank_reason=None, hr_reason=None,
     )
     if experimental is not None and control is not None:
         # Log-rank (Mantel–Cox) and Cox PH with Efron ties, experimental vs control.
@@ -410,12 +435,12 @@ def kaplan_meier_figure(
         stats.update(
             logrank_chi2=comparison.logrank_chi2, logrank_p=comparison.logrank_p, hr=comparison.hazard_ratio,
             hr_ci_low=comparison.hr_ci_low, hr_ci_high=comparison.hr_ci_high, hr_p=comparison.hr_p,
+            logrank_reason=comparison.logrank_reason, hr_reason=comparison.hr_reason,
         )
-        subtitle = (
-            f"Log-rank p = {_p_text(comparison.logrank_p)} · Cox HR experimental vs control "
-            f"{theme.format_ratio(comparison.hazard_ratio)} (95% CI {theme.format_ratio(comparison.hr_ci_low)}–"
-            f"{theme.format_ratio(comparison.hr_ci_high)}). " + subtitle
-        )
+        subtitle = f"{_comparison_text(comparison)} " + subtitle
+    if notes:
+        subtitle += " Note: " + "; ".join(notes) + "."
+    stats["notes"] = notes
 
     labels = [info.get((trial_id, a), {}).get("label", str(a)) for a in arm_ids]
     fig.update_layout(

@@ -1,6 +1,7 @@
 """Tests for evidence.figures.survival: model-based curves and Kaplan–Meier figures, no browser."""
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -216,3 +217,51 @@ def test_kaplan_meier_empty(lung_ipd, lung_arms):
     fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "PFS")
     assert stats == {}
     assert [a.text for a in fig.layout.annotations] == ["No patient-level progression-free survival data for LUNG."]
+
+
+def _toy_ipd(time, event, arm):
+    return pd.DataFrame({"trial_id": "TOY", "arm_id": arm, "endpoint": "OS", "time_months": time, "event": event})
+
+
+TOY_ARMS = pd.DataFrame(
+    {"trial_id": ["TOY", "TOY"], "arm_id": ["E", "C"], "label": ["New", "Standard"], "role": ["experimental", "control"]}
+)
+
+
+def test_kaplan_meier_without_control_events_says_hr_not_estimable():
+    ipd = _toy_ipd([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0], list("EEECCC"))
+    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    assert stats["hr"] is None and stats["hr_ci_low"] is None
+    assert stats["hr_reason"].startswith("no events in the control arm")
+    # Log-rank kept: (O - E)^2 / V = (3 - 1.15)^2 / 0.6775 by hand.
+    assert stats["logrank_chi2"] == pytest.approx(3.4225 / 0.6775)
+    subtitle = fig.layout.title.subtitle.text
+    assert "Log-rank p = 0.025" in subtitle and "Cox HR not estimable: no events in the control arm" in subtitle
+    assert not re.search(r"\b(nan|inf|1\.4e-08|e\+0\d)\b", subtitle.lower())
+
+
+def test_kaplan_meier_without_any_event_has_no_tests():
+    fig, stats = kaplan_meier_figure(_toy_ipd([1, 2, 3, 4], [0, 0, 0, 0], list("EECC")), TOY_ARMS, "TOY", "OS")
+    assert stats["logrank_p"] is None and stats["hr"] is None
+    assert fig.layout.title.subtitle.text.startswith("Log-rank test not computable: no events in either arm")
+
+
+def test_kaplan_meier_band_stops_where_survival_reaches_zero_and_notes_single_patients():
+    ipd = _toy_ipd([1, 2, 3, 5], [1, 1, 1, 1], ["E", "E", "E", "C"])
+    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    bands = [t for t in fig.data if t.hoverinfo == "skip"]
+    for band in bands:
+        y = np.asarray(band.y, dtype=float)
+        assert np.nanmax(y) <= 1.0
+        assert np.isnan(y[-1])  # S = 0 at the last time: no band (R: NA)
+    assert stats["arms"]["C"]["median"] == 5.0 and math.isinf(stats["arms"]["C"]["median_ci_low"])
+    assert "Standard: a single patient: no confidence interval" in fig.layout.title.subtitle.text
+    assert stats["hr"] is None and stats["hr_reason"].startswith("complete separation")
+
+
+def test_kaplan_meier_median_follows_r_on_a_flat_at_one_half():
+    ipd = _toy_ipd([1, 2, 3, 4, 5, 6], [1] * 6, ["E"] * 6)
+    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    assert stats["arms"]["E"]["median"] == 3.5  # R: survfit(Surv(1:6, rep(1, 6)) ~ 1) median 3.5
+    curve = next(t for t in fig.data if t.name.startswith("New (n = 6"))
+    assert "median 3.5 mo" in curve.name
