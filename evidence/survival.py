@@ -411,3 +411,84 @@ def model_survival_curves(model: WeibullPH | ExponentialArms, times: Sequence[fl
 def predicted_survival_at(model: WeibullPH | ExponentialArms, t: float) -> dict[str, float]:
     """Model survival at one landmark (e.g. 12 months) per arm, to check against a published rate."""
     return {arm: float(model.survival(arm, t)) for arm in (ARM_CONTROL, ARM_EXPERIMENTAL)}
+
+
+# --- Which model-based curve a trial's published numbers support ----------------------
+
+PLAUSIBLE_WEIBULL_SHAPE = (0.5, 3.0)
+"""Weibull shapes a joint proportional-hazards curve may use; outside, no joint curve is drawn.
+
+The shape k fixes how spread out event times are around the median: the time by which 90% of
+patients have had the event is median * (ln 10 / ln 2) ** (1 / k), and 99% by
+median * (ln 100 / ln 2) ** (1 / k). At k = 3 that is 1.49 and 1.88 times the median, already a
+curve with almost no tail, which progression and survival in metastatic cancer do not show; at
+k = 3.58 (forced by PASO's PFS medians 6.6 vs 5.6 and HR 1.80) both arms fall to about 0 by
+month 12. At k = 0.5 it is 11 and 44 times the median, a tail far longer than follow-up. A shape
+outside [0.5, 3] means the medians and the HR cannot all hold under proportional hazards with a
+believable curve, so the joint model is an artefact of three rounded numbers, not evidence.
+"""
+
+CURVE_WEIBULL_PH = "weibull_ph"
+CURVE_EXPONENTIAL_PER_ARM = "exponential_per_arm"
+CURVE_NONE = "none"
+
+
+@dataclass(frozen=True)
+class CurveChoice:
+    """Which model curve to draw for a two-arm trial, the model itself, and why, in plain words."""
+
+    kind: str  # CURVE_WEIBULL_PH, CURVE_EXPONENTIAL_PER_ARM or CURVE_NONE
+    reason: str
+    model: WeibullPH | ExponentialArms | None = None
+
+
+def choose_two_arm_curves(
+    median_control: float,
+    median_experimental: float,
+    hazard_ratio: float | None,
+    nonproportional: str | None = None,
+    shape_range: tuple[float, float] = PLAUSIBLE_WEIBULL_SHAPE,
+) -> CurveChoice:
+    """Decide the model curve for two arms from their published medians and hazard ratio.
+
+    - Documented non-proportional hazards (`nonproportional` says where): nothing is drawn. A pair
+      of curves from two medians always has a constant hazard ratio (Weibull PH by design; one
+      exponential per arm has the constant ratio of medians), which the paper contradicts.
+    - No HR, medians and HR in opposite directions, or equal medians: one exponential per arm,
+      each from its own median.
+    - Weibull PH shape outside `shape_range` (see PLAUSIBLE_WEIBULL_SHAPE): one exponential per arm.
+    - Otherwise Weibull PH with a shared shape, reproducing both medians and the HR.
+    """
+    per_arm = "each arm is drawn from its own median alone (exponential, constant hazard)"
+    if nonproportional:
+        return CurveChoice(
+            CURVE_NONE,
+            f"No model curve: {nonproportional}. Any pair of curves built from two medians has a constant "
+            "hazard ratio, which that contradicts; only the published numbers are shown.",
+        )
+    exponential = ExponentialArms.from_medians(median_control, median_experimental)
+    if hazard_ratio is None:
+        return CurveChoice(CURVE_EXPONENTIAL_PER_ARM, f"No published hazard ratio: {per_arm}.", exponential)
+    try:
+        weibull = weibull_ph_from_medians_and_hr(median_control, median_experimental, hazard_ratio)
+    except ValueError as err:
+        return CurveChoice(
+            CURVE_EXPONENTIAL_PER_ARM, f"No joint proportional-hazards curve ({err}): {per_arm}.", exponential
+        )
+    low, high = shape_range
+    if not low <= weibull.shape <= high:
+        ninety = math.log(10.0) / math.log(2.0)
+        spread = ninety ** (1.0 / weibull.shape)
+        return CurveChoice(
+            CURVE_EXPONENTIAL_PER_ARM,
+            f"No joint proportional-hazards curve: medians {median_experimental:.1f} vs {median_control:.1f} months "
+            f"(experimental vs control) with HR {hazard_ratio:.2f} force a Weibull shape of {weibull.shape:.2f}, outside the plausible "
+            f"{low:g}–{high:g} (90% of patients would have the event by {spread:.2f} times the median); {per_arm}.",
+            exponential,
+        )
+    return CurveChoice(
+        CURVE_WEIBULL_PH,
+        f"Weibull proportional hazards with a shared shape {weibull.shape:.2f} (within {low:g}–{high:g}) "
+        f"reproduce both medians and the HR {hazard_ratio:.2f}.",
+        weibull,
+    )

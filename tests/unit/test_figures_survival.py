@@ -44,8 +44,16 @@ def _markers(fig, kind):
 # ---------------------------------------------------------------- model-based curves
 
 
-def test_weibull_curves_e2100_pfs_hit_medians_and_hr(data):
-    fig, notes = _model(data, "E2100", "PFS")
+def _without_caveats(data):
+    """comparisons.csv without the curated model-term (interaction) rows."""
+    comparisons = data.comparisons
+    return comparisons[comparisons.term.isna() | comparisons.endpoint.str.startswith("AE_")]
+
+
+def test_weibull_curves_hit_medians_and_hr_where_no_caveat_is_curated(data):
+    # E2100's PFS numbers alone (shape 0.74, inside 0.5-3) give a Weibull PH pair; the bundled data
+    # also record the paper's treatment x time interaction, which stops it (see below).
+    fig, notes = _model(data, "E2100", "PFS", comparisons=_without_caveats(data))
     assert fig.layout.title.text == "Model-based progression-free survival curves — E2100"
     assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
     t, s_pb = _curve(fig, "PB")
@@ -56,8 +64,8 @@ def test_weibull_curves_e2100_pfs_hit_medians_and_hr(data):
     # Proportional hazards: log S_e(t) / log S_c(t) is the hazard ratio at every time.
     inside = (t > 0) & (s_p < 1) & (s_p > 1e-12)
     assert np.log(s_pb[inside]) / np.log(s_p[inside]) == pytest.approx(np.full(inside.sum(), 0.60), rel=1e-9)
-    assert "Weibull proportional hazards" in notes[0] and "0.60" in notes[0]
-    assert not any("Fallback" in n for n in notes)
+    assert "Weibull proportional hazards with a shared shape 0.74 (within 0.5–3)" in notes[0] and "0.60" in notes[0]
+    assert not any("exponential" in n for n in notes)
     medians = _markers(fig, "published median")
     assert sorted((m.x[0], m.y[0]) for m in medians) == [(5.9, 0.5), (11.8, 0.5)]
     assert all(m.error_x.array is None for m in medians)  # E2100 prints no CI for the medians
@@ -83,37 +91,112 @@ def test_e2100_os_landmark_against_model(data):
     assert fig.layout.xaxis.range[1] >= 12
 
 
-def test_paso_pfs_hr_above_one_is_consistent(data):
+def test_paso_pfs_shape_out_of_range_draws_each_arm_from_its_own_median(data):
+    # Medians 5.6 (B) vs 6.6 (A) with HR 1.80 force shape -ln 1.80 / ln(5.6 / 6.6) = 3.58 > 3.
     fig, notes = _model(data, "PASO", "PFS")
-    assert not any("Fallback" in n for n in notes)
+    shape = -math.log(1.80) / math.log(5.6 / 6.6)
+    assert f"{shape:.2f}" == "3.58"
+    assert notes[0].startswith(
+        "No joint proportional-hazards curve: medians 5.6 vs 6.6 months (experimental vs control) with HR 1.80 "
+        "force a Weibull shape of 3.58, outside the plausible 0.5–3"
+    )
+    assert "each arm is drawn from its own median alone (exponential, constant hazard)" in notes[0]
+    # The pair implies HR 6.6 / 5.6 = 1.18, not the published 1.80: said, not hidden.
+    assert "constant HR 1.18 (derived: ratio of medians) vs published 1.80" in notes[0]
     t, s_a = _curve(fig, "A")
     _, s_b = _curve(fig, "B")
-    assert np.interp(6.6, t, s_a) == pytest.approx(0.5, abs=2e-3)
-    assert np.interp(5.6, t, s_b) == pytest.approx(0.5, abs=2e-3)
-    inside = (t > 0) & (s_a < 1) & (s_a > 1e-12)
-    assert np.log(s_b[inside]) / np.log(s_a[inside]) == pytest.approx(np.full(inside.sum(), 1.80), rel=1e-9)
+    assert s_a == pytest.approx(2.0 ** (-t / 6.6), rel=1e-12)
+    assert s_b == pytest.approx(2.0 ** (-t / 5.6), rel=1e-12)
+    # Unlike the Weibull pair (about 0.003 at month 12), the curves keep a tail.
+    assert np.interp(12.0, t, s_a) == pytest.approx(2.0 ** (-12 / 6.6), rel=1e-3)
+    assert all("exponential from its own median" in tr.name for tr in fig.data if "model-based" in tr.name)
+    assert "exponential per arm, each from its own median" in fig.layout.title.subtitle.text
     median_a = next(m for m in _markers(fig, "published median") if m.customdata[0][1] == "A")
     assert list(median_a.error_x.array) == pytest.approx([9.0 - 6.6])
     assert list(median_a.error_x.arrayminus) == pytest.approx([6.6 - 5.1])
 
 
+def test_paso_os_weibull_ph_hr_above_one_is_consistent(data):
+    # OS: medians 12.1 (B) vs 20.7 (A), HR 2.01 -> shape 1.30, inside 0.5-3.
+    fig, notes = _model(data, "PASO", "OS")
+    t, s_a = _curve(fig, "A")
+    _, s_b = _curve(fig, "B")
+    assert np.interp(20.7, t, s_a) == pytest.approx(0.5, abs=2e-3)
+    assert np.interp(12.1, t, s_b) == pytest.approx(0.5, abs=2e-3)
+    inside = (t > 0) & (s_a < 1) & (s_a > 1e-12)
+    assert np.log(s_b[inside]) / np.log(s_a[inside]) == pytest.approx(np.full(inside.sum(), 2.01), rel=1e-9)
+    assert "shared shape 1.30" in notes[0]
+
+
 def test_direction_mismatch_falls_back_to_exponential(data):
-    comparisons = data.comparisons.copy()
+    comparisons = _without_caveats(data).copy()
     wrong = (comparisons.trial_id == "E2100") & (comparisons.endpoint == "PFS") & (comparisons.analysis == "primary")
     comparisons.loc[wrong, "value"] = 1.5  # HR > 1 while the experimental median is longer
     fig, notes = _model(data, "E2100", "PFS", comparisons=comparisons)
     text = " ".join(notes)
-    assert "opposite directions" in text and "Fallback: one exponential curve per arm" in text
-    assert "implied constant HR 0.50" in text and "published 1.50" in text
+    assert "opposite directions" in text and "each arm is drawn from its own median alone" in text
+    assert "constant HR 0.50 (derived: ratio of medians) vs published 1.50" in text
     t, s_pb = _curve(fig, "PB")
     assert s_pb == pytest.approx(np.exp(-math.log(2) * t / 11.8), rel=1e-12)
 
 
 def test_no_hazard_ratio_uses_exponential_arms(data):
     fig, notes = _model(data, "E2100", "PFS", comparisons=data.comparisons.iloc[0:0])
-    assert "No published hazard ratio" in notes[0]
+    assert notes[0].startswith("No published hazard ratio: each arm is drawn from its own median alone")
     t, s_p = _curve(fig, "P")
     assert s_p == pytest.approx(np.exp(-math.log(2) * t / 5.9), rel=1e-12)
+
+
+def _curve_kinds(fig):
+    """The legend's model per arm: {arm_id: 'Weibull PH, shared shape' | 'exponential from its own median'}."""
+    return {
+        t.customdata[0][1]: t.name.split("; ", 1)[1].rstrip(")")
+        for t in fig.data
+        if "model-based, not patient data" in (t.name or "")
+    }
+
+
+@pytest.mark.parametrize(
+    ("trial_id", "endpoint", "kinds"),
+    [
+        # Shape 3.58 (PFS), 3.11 (TTP), 5.80 (TTT): outside 0.5-3; OS 1.30 inside.
+        ("PASO", "PFS", {"A": "exponential from its own median", "B": "exponential from its own median"}),
+        ("PASO", "TTP", {"A": "exponential from its own median", "B": "exponential from its own median"}),
+        ("PASO", "TTT", {"A": "exponential from its own median", "B": "exponential from its own median"}),
+        ("PASO", "OS", {"A": "Weibull PH, shared shape", "B": "Weibull PH, shared shape"}),
+        # Treatment x time interaction P < 0.001 (curated): no curve. OS: shape 2.21, nothing curated.
+        ("E2100", "PFS", {}),
+        ("E2100", "OS", {"P": "Weibull PH, shared shape", "PB": "Weibull PH, shared shape"}),
+        ("MRCC-SORAFENIB", "PFS", {"SOR": "exponential from its own median"}),
+    ],
+)
+def test_which_trials_get_which_curve_on_the_bundled_data(data, trial_id, endpoint, kinds):
+    fig, _ = _model(data, trial_id, endpoint)
+    assert _curve_kinds(fig) == kinds
+
+
+def test_e2100_pfs_draws_no_curve_and_says_why_in_the_figure(data):
+    fig, notes = _model(data, "E2100", "PFS")
+    assert not [t for t in fig.data if t.line is not None and t.line.dash == "dash"]
+    assert fig.layout.title.text == "Published progression-free survival medians — E2100 (no model curve)"
+    reason = (
+        "No model curve: E2100 reports that hazards were not proportional (treatment × time interaction P < 0.001; "
+        "E2100_NEJM2007: Results, Efficacy). Any pair of curves built from two medians has a constant hazard "
+        "ratio, which that contradicts; only the published numbers are shown."
+    )
+    assert notes[0] == reason
+    boxed = " ".join(a.text for a in fig.layout.annotations).replace("<br>", " ")
+    assert reason in boxed
+    assert "treatment × age interaction P = 0.04 (sensitivity analysis: P = 0.02)" in boxed
+    # The published medians are still shown where they were printed.
+    assert sorted((m.x[0], m.y[0]) for m in _markers(fig, "published median")) == [(5.9, 0.5), (11.8, 0.5)]
+    assert "Caveat reported by E2100: treatment × age interaction P = 0.04" in " ".join(notes)
+
+
+def test_e2100_os_carries_no_pfs_caveat(data):
+    fig, notes = _model(data, "E2100", "OS")
+    assert not any("interaction" in n for n in notes)
+    assert list(fig.layout.annotations) == []
 
 
 def test_single_arm_exponential_and_horizon(data):

@@ -1,6 +1,8 @@
 """Tests for evidence.survival against R's survival package on the NCCTG lung data."""
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,11 +11,18 @@ from lifelines import KaplanMeierFitter
 from lifelines.datasets import load_lung
 from scipy import stats as scipy_stats
 
+from evidence.loading import load_dataset
+from evidence.model_caveats import caveat_lines, model_terms, nonproportional_hazards
 from evidence.survival import (
+    CURVE_EXPONENTIAL_PER_ARM,
+    CURVE_NONE,
+    CURVE_WEIBULL_PH,
+    PLAUSIBLE_WEIBULL_SHAPE,
     ArmComparison,
     ExponentialArms,
     KaplanMeierResult,
     WeibullPH,
+    choose_two_arm_curves,
     compare_two_arms,
     exponential_from_median,
     exponential_survival,
@@ -455,3 +464,112 @@ def test_overlapping_arms_stay_estimable():
     result = compare_two_arms([1, 4, 3, 2, 5, 6], [1] * 6, list("EEECCC"), "E", "C")
     assert result.hr_estimable and result.hr_reason is None
     assert 0 < result.hr_ci_low < result.hazard_ratio < result.hr_ci_high < math.inf
+
+
+# --- which model curve the published numbers support -------------------------------------
+
+
+def test_paso_pfs_numbers_force_an_implausible_weibull_shape():
+    choice = choose_two_arm_curves(6.6, 5.6, 1.80)
+    assert choice.kind == CURVE_EXPONENTIAL_PER_ARM
+    assert isinstance(choice.model, ExponentialArms)
+    assert choice.model.rate_control == pytest.approx(math.log(2) / 6.6)
+    assert "force a Weibull shape of 3.58, outside the plausible 0.5–3" in choice.reason
+    # 90% with the event by median * (ln 10 / ln 2) ** (1 / 3.58) = 1.40 medians.
+    assert "90% of patients would have the event by 1.40 times the median" in choice.reason
+    # The joint Weibull pair would leave almost nobody event-free at month 12.
+    weibull = weibull_ph_from_medians_and_hr(6.6, 5.6, 1.80)
+    assert max(predicted_survival_at(weibull, 12.0).values()) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("hazard_ratio", "kind"),
+    [
+        (0.5**0.51, CURVE_WEIBULL_PH),  # medians 6 vs 12 with HR 0.5 ** k give shape k
+        (0.5**2.99, CURVE_WEIBULL_PH),
+        (0.5**0.49, CURVE_EXPONENTIAL_PER_ARM),
+        (0.5**3.01, CURVE_EXPONENTIAL_PER_ARM),
+    ],
+)
+def test_plausible_shape_range_is_closed(hazard_ratio, kind):
+    assert PLAUSIBLE_WEIBULL_SHAPE == (0.5, 3.0)
+    assert choose_two_arm_curves(6.0, 12.0, hazard_ratio).kind == kind
+
+
+def test_documented_nonproportionality_draws_nothing_even_with_a_plausible_shape():
+    why = "E2100 reports that hazards were not proportional (treatment × time interaction P < 0.001; X)"
+    choice = choose_two_arm_curves(5.9, 11.8, 0.60, nonproportional=why)
+    assert (choice.kind, choice.model) == (CURVE_NONE, None)
+    assert choice.reason.startswith(f"No model curve: {why}.")
+    assert "constant hazard ratio" in choice.reason
+    assert choose_two_arm_curves(5.9, 11.8, 0.60).kind == CURVE_WEIBULL_PH  # shape 0.74 otherwise
+
+
+def test_no_hr_or_inconsistent_hr_draws_each_arm_from_its_median():
+    assert choose_two_arm_curves(5.9, 11.8, None).reason == (
+        "No published hazard ratio: each arm is drawn from its own median alone (exponential, constant hazard)."
+    )
+    mismatch = choose_two_arm_curves(5.9, 11.8, 1.5)
+    assert mismatch.kind == CURVE_EXPONENTIAL_PER_ARM and "opposite directions" in mismatch.reason
+
+
+# --- the caveats curated from the E2100 paper --------------------------------------------
+
+SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def curated():
+    return load_dataset(Path(__file__).resolve().parents[2] / "data")
+
+
+def test_e2100_interactions_are_the_papers_sentences(curated):
+    raw = (SEEDS / "003_2cad024a8f24bc14.txt").read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"-\s*\n\s*", "", raw).split())  # undo line-end hyphenation
+    # Results, Efficacy (follows the PFS result, before the overall-survival sentences).
+    assert (
+        "A Cox regression model including treatment (P<0.001) and the interaction between treatment and time "
+        "(P<0.001) showed that the effect of treatment declined with time." in text
+    )
+    assert "The effect of bevacizumab declined significantly with age treated as a continuous variable (P = 0.04)." in text
+    # Multivariate model, same section.
+    assert (
+        "the interaction between treatment assign ment and age (P = 0.02), and the interaction between treatment "
+        "assignment and time (P<0.001)." in text
+    )
+    rows = model_terms(curated.comparisons, "E2100", "PFS")
+    got = [(r.term, r.analysis, r.p_text, r.statistic) for r in rows.itertuples()]
+    assert got == [
+        ("treatment × time interaction", "exploratory", "<0.001", "p_only"),
+        ("treatment × age interaction", "exploratory", "0.04", "p_only"),
+        ("treatment × time interaction", "sensitivity", "<0.001", "p_only"),
+        ("treatment × age interaction", "sensitivity", "0.02", "p_only"),
+    ]
+    assert all(source.startswith("E2100_NEJM2007: Results, Efficacy") for source in rows.source)
+    assert model_terms(curated.comparisons, "E2100", "OS").empty
+    assert model_terms(curated.comparisons, "PASO", "PFS").empty
+
+
+def test_caveat_texts(curated):
+    assert nonproportional_hazards(curated.comparisons, "E2100", "PFS") == (
+        "E2100 reports that hazards were not proportional (treatment × time interaction P < 0.001; "
+        "E2100_NEJM2007: Results, Efficacy)"
+    )
+    assert caveat_lines(curated.comparisons, "E2100", "PFS") == [
+        "treatment × time interaction P < 0.001 (sensitivity analysis: P < 0.001) — hazards not proportional, "
+        "the treatment effect changed over follow-up",
+        "treatment × age interaction P = 0.04 (sensitivity analysis: P = 0.02) — the treatment effect changed with age",
+    ]
+    assert nonproportional_hazards(curated.comparisons, "E2100", "OS") is None
+    assert nonproportional_hazards(curated.comparisons, "PASO", "PFS") is None
+
+
+def test_a_non_significant_time_interaction_is_not_non_proportionality():
+    rows = pd.DataFrame(
+        [dict(trial_id="T", endpoint="PFS", statistic="p_only", analysis="exploratory", term="treatment × time interaction",
+              p_value=0.30, p_text="0.30", source="DOC: Results")]
+    )  # fmt: skip
+    assert nonproportional_hazards(rows, "T", "PFS") is None
+    assert caveat_lines(rows, "T", "PFS") == [
+        "treatment × time interaction P = 0.30 — hazards not proportional, the treatment effect changed over follow-up"
+    ]
