@@ -18,9 +18,12 @@ TIME_INTERACTION = "treatment × time interaction"
 SIGNIFICANCE = 0.05
 """Two-sided level at which a reported interaction counts as documented (the papers' own level)."""
 
+CAVEAT_SEPARATOR = " · "
+"""Between a trial's caveats in one text (`caveat_text`); views may split on it to wrap lines."""
+
 _MEANING = {
-    TIME_INTERACTION: "hazards not proportional, the treatment effect changed over follow-up",
-    "treatment × age interaction": "the treatment effect changed with age",
+    TIME_INTERACTION: "hazards not proportional, the effect changed over time",
+    "treatment × age interaction": "the effect changed with age",
 }
 _ANALYSIS_ORDER = {"primary": 0, "secondary": 1, "exploratory": 2, "sensitivity": 3, "subgroup": 4}
 
@@ -83,19 +86,20 @@ def nonproportional_hazards(comparisons: pd.DataFrame | None, trial_id: str, end
 
 def caveat_lines(comparisons: pd.DataFrame | None, trial_id: str, endpoint: str) -> list[str]:
     """One plain line per reported model term, e.g. 'treatment × time interaction P < 0.001
-    (sensitivity analysis: P < 0.001) — hazards not proportional, …'."""
+    (sensitivity: P < 0.001) — hazards not proportional, …'."""
     rows = model_terms(comparisons, trial_id, endpoint)
     lines = []
     for term, group in rows.groupby("term", sort=False):
         first, *others = [row for _, row in group.iterrows()]
         text = f"{term} {printed_p(first)}"
         if others:
-            text += " (" + "; ".join(f"{row['analysis']} analysis: {printed_p(row)}" for row in others) + ")"
-        meaning = _MEANING.get(term)
+            text += " (" + "; ".join(f"{row['analysis']}: {printed_p(row)}" for row in others) + ")"
+        # The meaning is claimed only where the paper's test is significant.
+        meaning = _MEANING.get(term) if is_significant(first) else None
         lines.append(f"{text} — {meaning}" if meaning else text)
     return lines
 
 
 def caveat_text(comparisons: pd.DataFrame | None, trial_id: str, endpoint: str) -> str:
     """All of a trial's model caveats for one endpoint in one sentence ('' when none)."""
-    return "; ".join(caveat_lines(comparisons, trial_id, endpoint))
+    return CAVEAT_SEPARATOR.join(caveat_lines(comparisons, trial_id, endpoint))

@@ -310,11 +310,7 @@ def model_based_curves(
         if nothing_drawn
         else f"Model-based {lower_first(label)} curves — {name}"
     )
-    boxed = ([nothing_drawn] if nothing_drawn else []) + (
-        [f"Caveat reported by {trial_id}: {line}." for line in caveats] if caveats and not nothing_drawn else []
-    )
-    if nothing_drawn and caveats:
-        boxed.append("Reported: " + "; ".join(caveats) + ".")
+    boxed = ([nothing_drawn] if nothing_drawn else []) + [f"Caveat reported by {trial_id}: {line}." for line in caveats]
     fig.update_layout(
         template=theme.TEMPLATE_NAME,
         title=dict(

@@ -187,7 +187,7 @@ def test_e2100_pfs_draws_no_curve_and_says_why_in_the_figure(data):
     assert notes[0] == reason
     boxed = " ".join(a.text for a in fig.layout.annotations).replace("<br>", " ")
     assert reason in boxed
-    assert "treatment × age interaction P = 0.04 (sensitivity analysis: P = 0.02)" in boxed
+    assert "Caveat reported by E2100: treatment × age interaction P = 0.04 (sensitivity: P = 0.02)" in boxed
     # The published medians are still shown where they were printed.
     assert sorted((m.x[0], m.y[0]) for m in _markers(fig, "published median")) == [(5.9, 0.5), (11.8, 0.5)]
     assert "Caveat reported by E2100: treatment × age interaction P = 0.04" in " ".join(notes)
@@ -348,3 +348,29 @@ def test_kaplan_meier_median_follows_r_on_a_flat_at_one_half():
     assert stats["arms"]["E"]["median"] == 3.5  # R: survfit(Surv(1:6, rep(1, 6)) ~ 1) median 3.5
     curve = next(t for t in fig.data if t.name.startswith("New (n = 6"))
     assert "median 3.5 mo" in curve.name
+
+
+# ---------------------------------------------------------------- the caveat on the forest
+
+
+def test_forest_marks_e2100_whole_population_pfs_rows_with_the_papers_caveat(data):
+    from evidence.figures.efficacy import forest_rows, hazard_ratio_forest
+
+    rows = forest_rows(data.comparisons, data.arms, data.trials, "PFS", efficacy=data.efficacy)
+    marked = rows[rows.caveat != ""]
+    assert list(zip(marked.trial_id, marked.analysis)) == [("E2100", "primary"), ("E2100", "sensitivity")]
+    assert marked.caveat.iloc[0].startswith("treatment × time interaction P < 0.001")
+    fig = hazard_ratio_forest(rows, "Progression-free survival")
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks[1] == "E2100: Paclitaxel + bevacizumab vs Paclitaxel †"
+    assert not ticks[0].endswith("†")  # PASO
+    assert not any(t.endswith("†</i></span>") for t in ticks if "subgroup" in t)
+    footnote = fig.layout.annotations[-1].text.split("<br>")
+    assert footnote[1:] == [
+        "† E2100: treatment × time interaction P < 0.001 (sensitivity: P < 0.001) — hazards not proportional, "
+        "the effect changed over time.",
+        "† E2100: treatment × age interaction P = 0.04 (sensitivity: P = 0.02) — the effect changed with age.",
+    ]
+    # Overall survival: no caveat is documented.
+    os_rows = forest_rows(data.comparisons, data.arms, data.trials, "OS", efficacy=data.efficacy)
+    assert (os_rows.caveat == "").all()
