@@ -209,9 +209,9 @@ def cox_not_estimable_reason(times: np.ndarray, events: np.ndarray, experimental
     if events_e + events_c == 0:
         return "no events in either arm, so there is nothing to compare"
     if events_c == 0:
-        return "no events in the control arm: the Cox likelihood has no finite maximum (HR tends to infinity)"
+        return "no events in the control arm, so the Cox likelihood has no finite maximum (HR tends to infinity)"
     if events_e == 0:
-        return "no events in the experimental arm: the Cox likelihood has no finite maximum (HR tends to 0)"
+        return "no events in the experimental arm, so the Cox likelihood has no finite maximum (HR tends to 0)"
     below_max = above_min = False
     for t in np.unique(times[events == 1]):
         at_risk = x[times >= t]

@@ -355,6 +355,17 @@ def _risk_table_times(max_time: float) -> list[float]:
     return [float(t) for t in np.arange(0.0, max_time + 1e-9, step)]
 
 
+def _band_steps(band: pd.Series) -> list[float | None]:
+    """A band for an "hv" step plot: the first missing value after a defined one (S = 0, band
+    undefined) repeats it, so the last defined step is drawn up to where the curve reaches 0;
+    other missing values stay gaps (None)."""
+    original = band.to_numpy(dtype=float)
+    values = original.copy()
+    after_defined = np.isnan(original[1:]) & ~np.isnan(original[:-1])
+    values[1:][after_defined] = original[:-1][after_defined]
+    return [None if np.isnan(v) else float(v) for v in values]
+
+
 def _comparison_text(comparison) -> str:
     """'Log-rank p = … · Cox HR … (95% CI …).', or what could not be estimated and why."""
     if comparison.logrank_p is None:
@@ -416,14 +427,14 @@ def kaplan_meier_figure(
         # Pointwise 95% band (exponential Greenwood / log(-log), lifelines' default), drawn as steps.
         fig.add_trace(
             go.Scatter(
-                x=curve["time"], y=curve["ci_high"], mode="lines", line=dict(width=0, shape="hv"),
+                x=curve["time"], y=_band_steps(curve["ci_high"]), mode="lines", line=dict(width=0, shape="hv"),
                 hoverinfo="skip", showlegend=False, legendgroup=str(arm_id), name=f"{arm['label']} 95% CI upper",
             ),
             row=1, col=1,
         )
         fig.add_trace(
             go.Scatter(
-                x=curve["time"], y=curve["ci_low"], mode="lines", line=dict(width=0, shape="hv"),
+                x=curve["time"], y=_band_steps(curve["ci_low"]), mode="lines", line=dict(width=0, shape="hv"),
                 fill="tonexty", fillcolor=_rgba(colour, 0.15), hoverinfo="skip", showlegend=False,
                 legendgroup=str(arm_id), name=f"{arm['label']} 95% CI",
             ),
@@ -487,7 +498,7 @@ def kaplan_meier_figure(
             hr_ci_low=comparison.hr_ci_low, hr_ci_high=comparison.hr_ci_high, hr_p=comparison.hr_p,
             logrank_reason=comparison.logrank_reason, hr_reason=comparison.hr_reason,
         )
-        subtitle = f"{_comparison_text(comparison)} " + subtitle
+        subtitle = f"{_comparison_text(comparison)}<br>" + subtitle
     if notes:
         subtitle += " Note: " + "; ".join(notes) + "."
     stats["notes"] = notes

@@ -332,11 +332,13 @@ def test_kaplan_meier_without_any_event_has_no_tests():
 def test_kaplan_meier_band_stops_where_survival_reaches_zero_and_notes_single_patients():
     ipd = _toy_ipd([1, 2, 3, 5], [1, 1, 1, 1], ["E", "E", "E", "C"])
     fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
-    bands = [t for t in fig.data if t.hoverinfo == "skip"]
+    bands = [t for t in fig.data if t.hoverinfo == "skip" and t.legendgroup == "E"]
+    assert len(bands) == 2
     for band in bands:
-        y = np.asarray(band.y, dtype=float)
-        assert np.nanmax(y) <= 1.0
-        assert np.isnan(y[-1])  # S = 0 at the last time: no band (R: NA)
+        y = np.asarray([np.nan if v is None else v for v in band.y], dtype=float)
+        assert np.nanmax(y) <= 1.0 and not np.isnan(y).any()
+        # S = 0 at 3 months: no band of its own (R: NA); the 2-month step runs up to 3 months.
+        assert list(band.x)[-1] == 3.0 and y[-1] == y[-2]
     assert stats["arms"]["C"]["median"] == 5.0 and math.isinf(stats["arms"]["C"]["median_ci_low"])
     assert "Standard: a single patient: no confidence interval" in fig.layout.title.subtitle.text
     assert stats["hr"] is None and stats["hr_reason"].startswith("complete separation")
