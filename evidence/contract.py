@@ -228,7 +228,12 @@ TABLES: dict[str, Table] = {
                 Column("test", "str", "Statistical test, when stated."),
                 Column("analysis", "str", "Kind of analysis.", required=True, allowed=ANALYSES),
                 Column("subgroup", "str", "Subgroup; empty for the whole population."),
-                Column("term", "str", "Harmonized adverse-event term, for AE endpoints."),
+                Column(
+                    "term",
+                    "str",
+                    "Harmonized adverse-event term, for AE endpoints; for a time-to-event endpoint, the model "
+                    "term a P value belongs to (e.g. treatment × time interaction).",
+                ),
                 _DERIVED,
                 _source(),
                 Column("note", "str", "Caveat."),

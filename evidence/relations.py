@@ -439,8 +439,9 @@ def _adverse_event_values(tables: Tables, raw: Tables) -> list[Problem]:
 
 def _adverse_event_terms(tables: Tables, raw: Tables) -> list[Problem]:
     """Every (trial_id, term_reported) of adverse_events.csv is listed in ae_terms.csv, and the
-    row's term, soc and level are the ones mapped there; every comparison term is a harmonized
-    term of ae_terms.csv."""
+    row's term, soc and level are the ones mapped there; every comparison term of an adverse-event
+    endpoint is a harmonized term of ae_terms.csv (on a time-to-event endpoint `term` names a model
+    term instead, e.g. "treatment × time interaction")."""
     events, terms = tables.get("adverse_events"), tables.get("ae_terms")
     if events is None or terms is None:
         return []
@@ -453,7 +454,8 @@ def _adverse_event_terms(tables: Tables, raw: Tables) -> list[Problem]:
     problems = _by_line(unlisted, *(_unlike_mapping(events, mapped, column) for column in columns))
     comparisons = tables.get("comparisons")
     if comparisons is not None:
-        unknown = comparisons.term.notna() & ~comparisons.term.isin(terms.term.dropna())
+        adverse = comparisons.endpoint.astype(str).str.startswith("AE_")
+        unknown = adverse & comparisons.term.notna() & ~comparisons.term.isin(terms.term.dropna())
         problems += [
             Problem("comparisons.csv", line, "term", "a harmonized term from ae_terms.csv", value)
             for line, value in _flagged(unknown, comparisons.term)

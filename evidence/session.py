@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from evidence.loading import CuratedData
-from evidence.survival import compare_two_arms, kaplan_meier
+from evidence.survival import ArmComparison, compare_two_arms, kaplan_meier
 from evidence.upload import StoreError, from_store
 
 UPLOADED_MARK = "[uploaded] "
@@ -100,7 +100,8 @@ def patient_level_summaries(data: CuratedData) -> tuple[pd.DataFrame, pd.DataFra
                     ci_low=km.median_ci_low if np.isfinite(km.median_ci_low) else np.nan,
                     ci_high=km.median_ci_high if np.isfinite(km.median_ci_high) else np.nan,
                     count=km.events, n_analysed=km.n, population="uploaded patient-level data",
-                    analysis="exploratory", subgroup="", note="Kaplan–Meier median computed from patient-level data",
+                    analysis="exploratory", subgroup="",
+                    note="; ".join(["Kaplan–Meier median computed from patient-level data", *km.notes]),
                     **common,
                 )
             )  # fmt: skip
@@ -110,17 +111,27 @@ def patient_level_summaries(data: CuratedData) -> tuple[pd.DataFrame, pd.DataFra
             result = compare_two_arms(
                 rows.time_months.to_numpy(float), rows.event.to_numpy(int), group, arms["experimental"], arms["control"]
             )
-            comparisons.append(
-                dict(
-                    trial_id=trial_id, endpoint=endpoint, experimental_arm=arms["experimental"],
-                    control_arm=arms["control"], statistic="HR", value=result.hazard_ratio,
-                    ci_low=result.hr_ci_low, ci_high=result.hr_ci_high, p_value=result.logrank_p,
-                    p_text=_p_text(result.logrank_p), test="log-rank; Cox proportional hazards (lifelines)",
-                    analysis="exploratory", subgroup="patient-level data", term=None,
-                    note="Computed from uploaded patient-level data", **common,
-                )
-            )  # fmt: skip
+            comparisons.append(_comparison_row(trial_id, endpoint, arms, result, common))
     return pd.DataFrame(efficacy), pd.DataFrame(comparisons)
+
+
+def _comparison_row(trial_id: str, endpoint: str, arms: dict, result: ArmComparison, common: dict) -> dict:
+    """The derived comparison row: the Cox HR with the log-rank P, or, where the HR has no finite
+    estimate (no events in an arm, complete separation), a p_only row that keeps the log-rank P
+    and says why the HR is not estimable."""
+    p = result.logrank_p
+    row = dict(
+        trial_id=trial_id, endpoint=endpoint, experimental_arm=arms["experimental"], control_arm=arms["control"],
+        p_value=p if p is not None else np.nan, p_text=_p_text(p) if p is not None else None,
+        test="log-rank; Cox proportional hazards (lifelines)", analysis="exploratory",
+        subgroup="patient-level data", term=None, **common,
+    )  # fmt: skip
+    if result.hr_estimable:
+        return dict(row, statistic="HR", value=result.hazard_ratio, ci_low=result.hr_ci_low, ci_high=result.hr_ci_high,
+                    note="Computed from uploaded patient-level data")  # fmt: skip
+    logrank = "" if p is not None else f"; log-rank test not computable: {result.logrank_reason}"
+    return dict(row, statistic="p_only", value=np.nan, ci_low=np.nan, ci_high=np.nan,
+                note=f"Computed from uploaded patient-level data; Cox hazard ratio not estimable: {result.hr_reason}{logrank}")  # fmt: skip
 
 
 def with_patient_level_summaries(data: CuratedData) -> CuratedData:

@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from evidence import theme
 from evidence.contract import ANALYSES, ENDPOINT_LABELS, RATE_ENDPOINTS
+from evidence.model_caveats import CAVEAT_SEPARATOR, caveat_text
 from evidence.stats import (
     PooledEstimate,
     counts_from_percent,
@@ -56,6 +57,7 @@ FOREST_COLUMNS = (
     "derived",
     "source",
     "note",
+    "caveat",
 )
 
 RATE_COLUMNS = (
@@ -345,6 +347,9 @@ def forest_rows(
                 "derived": bool(row.derived) if not _missing(row.derived) else False,
                 "source": _text(row.source),
                 "note": _text(row.note),
+                # The paper's own caveat on its Cox model (e.g. E2100's treatment x time interaction),
+                # on the whole-population rows it qualifies.
+                "caveat": "" if analysis == "subgroup" else caveat_text(comparisons, trial_id, endpoint),
                 "_order": (rank[trial_id], _ANALYSIS_RANK.get(analysis, 9), position),
             }
         )
@@ -461,7 +466,9 @@ def hazard_ratio_forest(
     span = (math.log10(low) - 0.12, math.log10(high) + 0.12)
 
     annotations: list[dict] = []
-    tick_y, tick_text = list(ys), [_tick_label(t, h) for t, h in zip(rows["label"], rows["_hl"])]
+    caveats = rows["caveat"].fillna("") if "caveat" in rows.columns else pd.Series("", index=rows.index)
+    tick_y = list(ys)
+    tick_text = [_tick_label(t + (" †" if c else ""), h) for t, h, c in zip(rows["label"], rows["_hl"], caveats)]
     hr_texts, p_texts, col_y, col_bold = list(rows["hr_text"]), list(rows["p_label"]), list(ys), list(rows["_hl"])
 
     if pooled is not None:
@@ -516,6 +523,8 @@ def hazard_ratio_forest(
         footnotes.append(
             "Pooled: random effects (DerSimonian–Laird); few trials: interpret with caution."
         )
+    caveat_of = {trial: text for trial, text in zip(rows["trial_id"], caveats) if text}
+    footnotes += [f"† {trial}: {line}." for trial, text in caveat_of.items() for line in text.split(CAVEAT_SEPARATOR)]
     annotations.append(
         dict(
             x=0, y=0, xref="paper", yref="paper", text="<br>".join(footnotes), showarrow=False,

@@ -22,16 +22,19 @@ from evidence.figures.efficacy import (
     trial_names,
     whole_population_medians,
 )
+from evidence.model_caveats import caveat_lines, nonproportional_hazards
 from evidence.survival import (
     ARM_CONTROL,
     ARM_EXPERIMENTAL,
-    ExponentialArms,
+    CURVE_EXPONENTIAL_PER_ARM,
+    CURVE_NONE,
+    CURVE_WEIBULL_PH,
+    choose_two_arm_curves,
     compare_two_arms,
     exponential_from_median,
     exponential_survival,
     kaplan_meier,
     number_at_risk,
-    weibull_ph_from_medians_and_hr,
 )
 
 LANDMARKS = {"OS": (("OS_12M", 12.0),)}
@@ -40,6 +43,15 @@ LANDMARKS = {"OS": (("OS_12M", 12.0),)}
 _ANALYSIS_RANK = {name: rank for rank, name in enumerate(MAIN_ANALYSES)}
 _ROLE_ORDER = {"control": 0, "experimental": 1, "single": 2}
 _MODEL_NOTE = "model-based, not patient data"
+_METHOD = {
+    CURVE_WEIBULL_PH: "Weibull proportional hazards",
+    CURVE_EXPONENTIAL_PER_ARM: "exponential per arm, each from its own median",
+    CURVE_NONE: "no model curve",
+}
+_LEGEND = {
+    CURVE_WEIBULL_PH: "Weibull PH, shared shape",
+    CURVE_EXPONENTIAL_PER_ARM: "exponential from its own median",
+}
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -112,9 +124,14 @@ def model_based_curves(
 ) -> tuple[go.Figure, list[str]]:
     """Survival curves implied by a trial's published medians (and HR), with the published points.
 
-    Two arms with an HR: Weibull proportional hazards sharing one shape, so both medians and the
-    HR hold exactly; if they point in opposite directions, or no HR is published, one exponential
-    curve per arm. A single arm: exponential from its median. Returns the figure and plain notes.
+    Two arms: `choose_two_arm_curves` decides. Weibull proportional hazards sharing one shape
+    (both medians and the HR hold exactly) only with a plausible shape and no documented
+    non-proportionality (a curated treatment × time interaction, see `evidence.model_caveats`);
+    otherwise one exponential curve per arm from its own median, or, under documented
+    non-proportional hazards, no curve at all, with the reason inside the figure. A single arm:
+    exponential from its median. Every curve drawn is set against each published landmark rate.
+    The paper's own model caveats (interactions) appear in the figure and the notes.
+    Returns the figure and plain notes.
     """
     label = endpoint_label(endpoint)
     name = trial_names(trials).get(trial_id, trial_id)
@@ -148,54 +165,58 @@ def model_based_curves(
 
     notes: list[str] = []
     survival_of: dict[str, callable] = {}
+    curve_kind: dict[str, str] = {}
     experimental, control = by_role.get("experimental"), by_role.get("control")
     hr_row = _main_hazard_ratio(comparisons, trial_id, endpoint) if experimental and control else None
+    caveats = caveat_lines(comparisons, trial_id, endpoint)
+    nothing_drawn = ""
     if experimental and control:
-        model = None
-        if hr_row is not None:
-            hr = float(hr_row["value"])
-            try:
-                # Weibull PH: shape = -ln(HR) / ln(median_e / median_c), both scales from the medians.
-                model = weibull_ph_from_medians_and_hr(control["median"], experimental["median"], hr)
-                method = f"Weibull proportional hazards, shared shape {model.shape:.2f}"
-                notes.append(
-                    f"Model-based curves, not patient data: Weibull proportional hazards with a shared shape "
-                    f"({model.shape:.2f}) reproduce both published medians ({_months(control['median'])} and "
-                    f"{_months(experimental['median'])} months) and the published HR {theme.format_ratio(hr)} "
-                    f"({hr_row['analysis']} analysis)."
-                )
-            except ValueError as err:
-                notes.append(f"Weibull proportional hazards not possible: {err}.")
-        else:
-            notes.append(f"No published hazard ratio for {lower_first(label)}: the curves use the medians only.")
-        if model is None:
-            # One constant hazard per arm (exponential), each matching its own median.
-            model = ExponentialArms.from_medians(control["median"], experimental["median"])
-            implied = model.rate_experimental / model.rate_control
-            method = "exponential per arm"
+        hr = float(hr_row["value"]) if hr_row is not None else None
+        choice = choose_two_arm_curves(
+            control["median"], experimental["median"], hr, nonproportional_hazards(comparisons, trial_id, endpoint)
+        )
+        method = _METHOD[choice.kind] + (f", shared shape {choice.model.shape:.2f}" if choice.kind == CURVE_WEIBULL_PH else "")
+        if choice.kind == CURVE_NONE:
+            nothing_drawn = choice.reason
+            notes.append(choice.reason)
+        elif choice.kind == CURVE_WEIBULL_PH:
             notes.append(
-                "Fallback: one exponential curve per arm from its median (model-based, not patient data); "
-                f"implied constant HR {theme.format_ratio(implied)} (derived: ratio of medians)"
-                + (f" vs published {theme.format_ratio(float(hr_row['value']))}." if hr_row is not None else ".")
+                f"Model-based curves, not patient data. {choice.reason[:-1]} "
+                f"(published medians {_months(control['median'])} and {_months(experimental['median'])} months, "
+                f"HR {theme.format_ratio(hr)}, {hr_row['analysis']} analysis)."
             )
-        survival_of[control["arm_id"]] = lambda t, m=model: m.survival(ARM_CONTROL, t)
-        survival_of[experimental["arm_id"]] = lambda t, m=model: m.survival(ARM_EXPERIMENTAL, t)
-        for extra in arms_here:
-            if extra["arm_id"] not in survival_of:
-                rate = exponential_from_median(extra["median"])
-                survival_of[extra["arm_id"]] = lambda t, r=rate: exponential_survival(r, t)
+        else:
+            implied = choice.model.rate_experimental / choice.model.rate_control
+            notes.append(
+                f"{choice.reason} Model-based, not patient data: the two curves imply a constant HR "
+                f"{theme.format_ratio(implied)} (derived: ratio of medians)"
+                + (f" vs published {theme.format_ratio(hr)}." if hr is not None else ".")
+            )
+        if choice.model is not None:
+            survival_of[control["arm_id"]] = lambda t, m=choice.model: m.survival(ARM_CONTROL, t)
+            survival_of[experimental["arm_id"]] = lambda t, m=choice.model: m.survival(ARM_EXPERIMENTAL, t)
+            curve_kind.update({control["arm_id"]: choice.kind, experimental["arm_id"]: choice.kind})
+            for extra in arms_here:
+                if extra["arm_id"] not in survival_of:
+                    rate = exponential_from_median(extra["median"])
+                    survival_of[extra["arm_id"]] = lambda t, r=rate: exponential_survival(r, t)
+                    curve_kind[extra["arm_id"]] = CURVE_EXPONENTIAL_PER_ARM
     else:
         method = "exponential from the median"
         for arm in arms_here:
             rate = exponential_from_median(arm["median"])
             survival_of[arm["arm_id"]] = lambda t, r=rate: exponential_survival(r, t)
+            curve_kind[arm["arm_id"]] = CURVE_EXPONENTIAL_PER_ARM
         notes.append(
             "Model-based curve, not patient data: exponential (constant hazard) from the published median"
             + (" of each arm." if len(arms_here) > 1 else ".")
         )
+    notes += [f"Caveat reported by {trial_id}: {line}." for line in caveats]
 
     fig = go.Figure()
     for arm in arms_here:
+        if arm["arm_id"] not in survival_of:
+            continue
         colour = theme.ROLE_COLOURS.get(arm["role"], theme.MODEL_COLOUR)
         curve = survival_of[arm["arm_id"]](grid)
         fig.add_trace(
@@ -204,7 +225,7 @@ def model_based_curves(
                 y=curve,
                 mode="lines",
                 line=dict(color=colour, dash="dash", width=2.5),
-                name=f"{arm['label']} ({_MODEL_NOTE})",
+                name=f"{arm['label']} ({_MODEL_NOTE}; {_LEGEND[curve_kind[arm['arm_id']]]})",
                 legendgroup=arm["arm_id"],
                 customdata=[[trial_id, arm["arm_id"]]] * len(grid),
                 hovertemplate=(
@@ -242,17 +263,23 @@ def model_based_curves(
         if arm is None:
             continue
         colour = theme.ROLE_COLOURS.get(arm["role"], theme.MODEL_COLOUR)
-        predicted = 100.0 * float(survival_of[arm["arm_id"]](month))
         published = float(row["value"])
-        notes.append(
-            f"{arm['label']}: model predicts {predicted:.1f}% at {month:g} months vs published {published:.1f}%."
+        model_of = survival_of.get(arm["arm_id"])
+        predicted = 100.0 * float(model_of(month)) if model_of is not None else None
+        if predicted is not None:
+            notes.append(
+                f"{arm['label']}: model predicts {predicted:.1f}% at {month:g} months vs published {published:.1f}%."
+            )
+        text = f"published {published:.1f}%" + (f" · model {predicted:.1f}%" if predicted is not None else "")
+        hover_model = (
+            f"<br>model predicts {predicted:.1f}% ({_MODEL_NOTE})" if predicted is not None else "<br>no model curve"
         )
         fig.add_trace(
             go.Scatter(
                 x=[month],
                 y=[published / 100.0],
                 mode="markers+text",
-                text=[f"published {published:.1f}% · model {predicted:.1f}%"],
+                text=[text],
                 textposition="middle left",
                 textfont=dict(size=12, color=colour),
                 marker=dict(symbol="square", size=11, color=colour, line=dict(color="white", width=1)),
@@ -262,7 +289,7 @@ def model_based_curves(
                 customdata=[[trial_id, arm["arm_id"]]],
                 hovertemplate=(
                     f"<b>{arm['label']}</b><br>published {endpoint_label(row['endpoint']).lower()} "
-                    f"{published:.1f}%<br>model predicts {predicted:.1f}% ({_MODEL_NOTE})<extra></extra>"
+                    f"{published:.1f}%{hover_model}<extra></extra>"
                 ),
             )
         )
@@ -276,14 +303,18 @@ def model_based_curves(
              line=dict(color="#999", width=1, dash="dot"), layer="below")
         for m in sorted({m for m, _ in landmarks})
     ]
-    subtitle = (
-        f"Dashed: {_MODEL_NOTE} ({method}). Dots: published medians (whisker = 95% CI)"
-        + ("; squares: published landmark rates." if landmarks else ".")
+    points = "Dots: published medians (whisker = 95% CI)" + ("; squares: published landmark rates." if landmarks else ".")
+    subtitle = points if nothing_drawn else f"Dashed: {_MODEL_NOTE} ({method}). {points}"
+    title = (
+        f"Published {lower_first(label)} medians — {name} (no model curve)"
+        if nothing_drawn
+        else f"Model-based {lower_first(label)} curves — {name}"
     )
+    boxed = ([nothing_drawn] if nothing_drawn else []) + [f"Caveat reported by {trial_id}: {line}." for line in caveats]
     fig.update_layout(
         template=theme.TEMPLATE_NAME,
         title=dict(
-            text=f"Model-based {lower_first(label)} curves — {name}",
+            text=title,
             subtitle=dict(text=subtitle, font=dict(size=13, color="#444")),
         ),
         height=520,
@@ -293,7 +324,26 @@ def model_based_curves(
         legend=dict(y=1.0, yanchor="top", x=0.99, xanchor="right", orientation="v", bgcolor="rgba(255,255,255,0.8)"),
     )
     fig.update_layout(shapes=shapes)
+    if boxed:
+        # Why nothing is drawn, or the paper's own caveat on its model, inside the figure.
+        fig.add_annotation(
+            x=0.01, y=0.02, xref="paper", yref="paper", xanchor="left", yanchor="bottom", align="left",
+            showarrow=False, text="<br>".join(_wrap_words(line, 110) for line in boxed),
+            font=dict(size=12, color="#333"), bgcolor="rgba(255,255,255,0.85)", bordercolor="#999", borderwidth=1,
+        )
     return fig, notes
+
+
+def _wrap_words(text: str, width: int) -> str:
+    """Break a long sentence into lines of at most `width` characters (plotly does not wrap)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
 
 
 # ---------------------------------------------------------------- Kaplan–Meier from patient data
@@ -303,6 +353,33 @@ def _risk_table_times(max_time: float) -> list[float]:
     """Fixed, evenly spaced times for the number-at-risk table (at most 11 columns)."""
     step = next((s for s in (1, 2, 3, 6, 12, 24, 48) if max_time / s <= 10), 60)
     return [float(t) for t in np.arange(0.0, max_time + 1e-9, step)]
+
+
+def _band_steps(band: pd.Series) -> list[float | None]:
+    """A band for an "hv" step plot: the first missing value after a defined one (S = 0, band
+    undefined) repeats it, so the last defined step is drawn up to where the curve reaches 0;
+    other missing values stay gaps (None)."""
+    original = band.to_numpy(dtype=float)
+    values = original.copy()
+    after_defined = np.isnan(original[1:]) & ~np.isnan(original[:-1])
+    values[1:][after_defined] = original[:-1][after_defined]
+    return [None if np.isnan(v) else float(v) for v in values]
+
+
+def _comparison_text(comparison) -> str:
+    """'Log-rank p = … · Cox HR … (95% CI …).', or what could not be estimated and why."""
+    if comparison.logrank_p is None:
+        logrank = f"Log-rank test not computable: {comparison.logrank_reason}."
+    else:
+        logrank = f"Log-rank p = {_p_text(comparison.logrank_p)}"
+    if comparison.hazard_ratio is None:
+        if comparison.logrank_p is None:
+            return logrank
+        return f"{logrank} · Cox HR not estimable: {comparison.hr_reason}."
+    return (
+        f"{logrank} · Cox HR experimental vs control {theme.format_ratio(comparison.hazard_ratio)} "
+        f"(95% CI {theme.format_ratio(comparison.hr_ci_low)}–{theme.format_ratio(comparison.hr_ci_high)})."
+    )
 
 
 def kaplan_meier_figure(
@@ -326,30 +403,38 @@ def kaplan_meier_figure(
         key=lambda a: (_ROLE_ORDER.get(info.get((trial_id, a), {}).get("role", "single"), 9), str(a)),
     )
     times_all = rows["time_months"].to_numpy(dtype=float)
+    fits = {}
+    for arm_id in arm_ids:
+        subset = rows[rows["arm_id"] == arm_id]
+        arm_label = info.get((trial_id, arm_id), {}).get("label", str(arm_id))
+        try:
+            fits[arm_id] = kaplan_meier(subset["time_months"].to_numpy(dtype=float), subset["event"].to_numpy(), arm_label)
+        except ValueError as err:
+            return theme.empty_figure(f"No Kaplan–Meier curve for {name}, {arm_label}: {err}."), {}
     at_times = _risk_table_times(float(times_all.max()))
 
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.09)
     stats: dict = {"trial_id": trial_id, "endpoint": endpoint, "arms": {}, "at_risk_times": at_times, "at_risk": {}}
+    notes: list[str] = []
     for index, arm_id in enumerate(arm_ids):
         arm = info.get((trial_id, arm_id), {"label": str(arm_id), "role": "single"})
         colour = theme.ROLE_COLOURS.get(arm["role"], theme.MODEL_COLOUR)
         subset = rows[rows["arm_id"] == arm_id]
         time = subset["time_months"].to_numpy(dtype=float)
-        event = subset["event"].to_numpy(dtype=int)
-        km = kaplan_meier(time, event, arm["label"])
+        km = fits[arm_id]
         curve = km.curve
         median_text = f"median {_months(km.median)} mo [{_months(km.median_ci_low)}–{_months(km.median_ci_high)}]"
         # Pointwise 95% band (exponential Greenwood / log(-log), lifelines' default), drawn as steps.
         fig.add_trace(
             go.Scatter(
-                x=curve["time"], y=curve["ci_high"], mode="lines", line=dict(width=0, shape="hv"),
+                x=curve["time"], y=_band_steps(curve["ci_high"]), mode="lines", line=dict(width=0, shape="hv"),
                 hoverinfo="skip", showlegend=False, legendgroup=str(arm_id), name=f"{arm['label']} 95% CI upper",
             ),
             row=1, col=1,
         )
         fig.add_trace(
             go.Scatter(
-                x=curve["time"], y=curve["ci_low"], mode="lines", line=dict(width=0, shape="hv"),
+                x=curve["time"], y=_band_steps(curve["ci_low"]), mode="lines", line=dict(width=0, shape="hv"),
                 fill="tonexty", fillcolor=_rgba(colour, 0.15), hoverinfo="skip", showlegend=False,
                 legendgroup=str(arm_id), name=f"{arm['label']} 95% CI",
             ),
@@ -388,6 +473,7 @@ def kaplan_meier_figure(
             ),
             row=2, col=1,
         )
+        notes += [f"{arm['label']}: {note}" for note in km.notes]
         stats["arms"][str(arm_id)] = {
             "label": arm["label"], "role": arm["role"], "n": km.n, "events": km.events,
             "median": km.median, "median_ci_low": km.median_ci_low, "median_ci_high": km.median_ci_high,
@@ -399,7 +485,7 @@ def kaplan_meier_figure(
     subtitle = "Shaded: pointwise 95% CI; | = censored."
     stats.update(
         experimental_arm=experimental, control_arm=control, logrank_chi2=None, logrank_p=None,
-        hr=None, hr_ci_low=None, hr_ci_high=None, hr_p=None,
+        hr=None, hr_ci_low=None, hr_ci_high=None, hr_p=None, logrank_reason=None, hr_reason=None,
     )
     if experimental is not None and control is not None:
         # Log-rank (Mantel–Cox) and Cox PH with Efron ties, experimental vs control.
@@ -410,12 +496,12 @@ def kaplan_meier_figure(
         stats.update(
             logrank_chi2=comparison.logrank_chi2, logrank_p=comparison.logrank_p, hr=comparison.hazard_ratio,
             hr_ci_low=comparison.hr_ci_low, hr_ci_high=comparison.hr_ci_high, hr_p=comparison.hr_p,
+            logrank_reason=comparison.logrank_reason, hr_reason=comparison.hr_reason,
         )
-        subtitle = (
-            f"Log-rank p = {_p_text(comparison.logrank_p)} · Cox HR experimental vs control "
-            f"{theme.format_ratio(comparison.hazard_ratio)} (95% CI {theme.format_ratio(comparison.hr_ci_low)}–"
-            f"{theme.format_ratio(comparison.hr_ci_high)}). " + subtitle
-        )
+        subtitle = f"{_comparison_text(comparison)}<br>" + subtitle
+    if notes:
+        subtitle += " Note: " + "; ".join(notes) + "."
+    stats["notes"] = notes
 
     labels = [info.get((trial_id, a), {}).get("label", str(a)) for a in arm_ids]
     fig.update_layout(

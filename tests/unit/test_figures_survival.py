@@ -1,6 +1,7 @@
 """Tests for evidence.figures.survival: model-based curves and Kaplan–Meier figures, no browser."""
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,16 @@ def _markers(fig, kind):
 # ---------------------------------------------------------------- model-based curves
 
 
-def test_weibull_curves_e2100_pfs_hit_medians_and_hr(data):
-    fig, notes = _model(data, "E2100", "PFS")
+def _without_caveats(data):
+    """comparisons.csv without the curated model-term (interaction) rows."""
+    comparisons = data.comparisons
+    return comparisons[comparisons.term.isna() | comparisons.endpoint.str.startswith("AE_")]
+
+
+def test_weibull_curves_hit_medians_and_hr_where_no_caveat_is_curated(data):
+    # E2100's PFS numbers alone (shape 0.74, inside 0.5-3) give a Weibull PH pair; the bundled data
+    # also record the paper's treatment x time interaction, which stops it (see below).
+    fig, notes = _model(data, "E2100", "PFS", comparisons=_without_caveats(data))
     assert fig.layout.title.text == "Model-based progression-free survival curves — E2100"
     assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
     t, s_pb = _curve(fig, "PB")
@@ -55,8 +64,8 @@ def test_weibull_curves_e2100_pfs_hit_medians_and_hr(data):
     # Proportional hazards: log S_e(t) / log S_c(t) is the hazard ratio at every time.
     inside = (t > 0) & (s_p < 1) & (s_p > 1e-12)
     assert np.log(s_pb[inside]) / np.log(s_p[inside]) == pytest.approx(np.full(inside.sum(), 0.60), rel=1e-9)
-    assert "Weibull proportional hazards" in notes[0] and "0.60" in notes[0]
-    assert not any("Fallback" in n for n in notes)
+    assert "Weibull proportional hazards with a shared shape 0.74 (within 0.5–3)" in notes[0] and "0.60" in notes[0]
+    assert not any("exponential" in n for n in notes)
     medians = _markers(fig, "published median")
     assert sorted((m.x[0], m.y[0]) for m in medians) == [(5.9, 0.5), (11.8, 0.5)]
     assert all(m.error_x.array is None for m in medians)  # E2100 prints no CI for the medians
@@ -82,37 +91,112 @@ def test_e2100_os_landmark_against_model(data):
     assert fig.layout.xaxis.range[1] >= 12
 
 
-def test_paso_pfs_hr_above_one_is_consistent(data):
+def test_paso_pfs_shape_out_of_range_draws_each_arm_from_its_own_median(data):
+    # Medians 5.6 (B) vs 6.6 (A) with HR 1.80 force shape -ln 1.80 / ln(5.6 / 6.6) = 3.58 > 3.
     fig, notes = _model(data, "PASO", "PFS")
-    assert not any("Fallback" in n for n in notes)
+    shape = -math.log(1.80) / math.log(5.6 / 6.6)
+    assert f"{shape:.2f}" == "3.58"
+    assert notes[0].startswith(
+        "No joint proportional-hazards curve: medians 5.6 vs 6.6 months (experimental vs control) with HR 1.80 "
+        "force a Weibull shape of 3.58, outside the plausible 0.5–3"
+    )
+    assert "each arm is drawn from its own median alone (exponential, constant hazard)" in notes[0]
+    # The pair implies HR 6.6 / 5.6 = 1.18, not the published 1.80: said, not hidden.
+    assert "constant HR 1.18 (derived: ratio of medians) vs published 1.80" in notes[0]
     t, s_a = _curve(fig, "A")
     _, s_b = _curve(fig, "B")
-    assert np.interp(6.6, t, s_a) == pytest.approx(0.5, abs=2e-3)
-    assert np.interp(5.6, t, s_b) == pytest.approx(0.5, abs=2e-3)
-    inside = (t > 0) & (s_a < 1) & (s_a > 1e-12)
-    assert np.log(s_b[inside]) / np.log(s_a[inside]) == pytest.approx(np.full(inside.sum(), 1.80), rel=1e-9)
+    assert s_a == pytest.approx(2.0 ** (-t / 6.6), rel=1e-12)
+    assert s_b == pytest.approx(2.0 ** (-t / 5.6), rel=1e-12)
+    # Unlike the Weibull pair (about 0.003 at month 12), the curves keep a tail.
+    assert np.interp(12.0, t, s_a) == pytest.approx(2.0 ** (-12 / 6.6), rel=1e-3)
+    assert all("exponential from its own median" in tr.name for tr in fig.data if "model-based" in tr.name)
+    assert "exponential per arm, each from its own median" in fig.layout.title.subtitle.text
     median_a = next(m for m in _markers(fig, "published median") if m.customdata[0][1] == "A")
     assert list(median_a.error_x.array) == pytest.approx([9.0 - 6.6])
     assert list(median_a.error_x.arrayminus) == pytest.approx([6.6 - 5.1])
 
 
+def test_paso_os_weibull_ph_hr_above_one_is_consistent(data):
+    # OS: medians 12.1 (B) vs 20.7 (A), HR 2.01 -> shape 1.30, inside 0.5-3.
+    fig, notes = _model(data, "PASO", "OS")
+    t, s_a = _curve(fig, "A")
+    _, s_b = _curve(fig, "B")
+    assert np.interp(20.7, t, s_a) == pytest.approx(0.5, abs=2e-3)
+    assert np.interp(12.1, t, s_b) == pytest.approx(0.5, abs=2e-3)
+    inside = (t > 0) & (s_a < 1) & (s_a > 1e-12)
+    assert np.log(s_b[inside]) / np.log(s_a[inside]) == pytest.approx(np.full(inside.sum(), 2.01), rel=1e-9)
+    assert "shared shape 1.30" in notes[0]
+
+
 def test_direction_mismatch_falls_back_to_exponential(data):
-    comparisons = data.comparisons.copy()
+    comparisons = _without_caveats(data).copy()
     wrong = (comparisons.trial_id == "E2100") & (comparisons.endpoint == "PFS") & (comparisons.analysis == "primary")
     comparisons.loc[wrong, "value"] = 1.5  # HR > 1 while the experimental median is longer
     fig, notes = _model(data, "E2100", "PFS", comparisons=comparisons)
     text = " ".join(notes)
-    assert "opposite directions" in text and "Fallback: one exponential curve per arm" in text
-    assert "implied constant HR 0.50" in text and "published 1.50" in text
+    assert "opposite directions" in text and "each arm is drawn from its own median alone" in text
+    assert "constant HR 0.50 (derived: ratio of medians) vs published 1.50" in text
     t, s_pb = _curve(fig, "PB")
     assert s_pb == pytest.approx(np.exp(-math.log(2) * t / 11.8), rel=1e-12)
 
 
 def test_no_hazard_ratio_uses_exponential_arms(data):
     fig, notes = _model(data, "E2100", "PFS", comparisons=data.comparisons.iloc[0:0])
-    assert "No published hazard ratio" in notes[0]
+    assert notes[0].startswith("No published hazard ratio: each arm is drawn from its own median alone")
     t, s_p = _curve(fig, "P")
     assert s_p == pytest.approx(np.exp(-math.log(2) * t / 5.9), rel=1e-12)
+
+
+def _curve_kinds(fig):
+    """The legend's model per arm: {arm_id: 'Weibull PH, shared shape' | 'exponential from its own median'}."""
+    return {
+        t.customdata[0][1]: t.name.split("; ", 1)[1].rstrip(")")
+        for t in fig.data
+        if "model-based, not patient data" in (t.name or "")
+    }
+
+
+@pytest.mark.parametrize(
+    ("trial_id", "endpoint", "kinds"),
+    [
+        # Shape 3.58 (PFS), 3.11 (TTP), 5.80 (TTT): outside 0.5-3; OS 1.30 inside.
+        ("PASO", "PFS", {"A": "exponential from its own median", "B": "exponential from its own median"}),
+        ("PASO", "TTP", {"A": "exponential from its own median", "B": "exponential from its own median"}),
+        ("PASO", "TTT", {"A": "exponential from its own median", "B": "exponential from its own median"}),
+        ("PASO", "OS", {"A": "Weibull PH, shared shape", "B": "Weibull PH, shared shape"}),
+        # Treatment x time interaction P < 0.001 (curated): no curve. OS: shape 2.21, nothing curated.
+        ("E2100", "PFS", {}),
+        ("E2100", "OS", {"P": "Weibull PH, shared shape", "PB": "Weibull PH, shared shape"}),
+        ("MRCC-SORAFENIB", "PFS", {"SOR": "exponential from its own median"}),
+    ],
+)
+def test_which_trials_get_which_curve_on_the_bundled_data(data, trial_id, endpoint, kinds):
+    fig, _ = _model(data, trial_id, endpoint)
+    assert _curve_kinds(fig) == kinds
+
+
+def test_e2100_pfs_draws_no_curve_and_says_why_in_the_figure(data):
+    fig, notes = _model(data, "E2100", "PFS")
+    assert not [t for t in fig.data if t.line is not None and t.line.dash == "dash"]
+    assert fig.layout.title.text == "Published progression-free survival medians — E2100 (no model curve)"
+    reason = (
+        "No model curve: E2100 reports that hazards were not proportional (treatment × time interaction P < 0.001; "
+        "E2100_NEJM2007: Results, Efficacy). Any pair of curves built from two medians has a constant hazard "
+        "ratio, which that contradicts; only the published numbers are shown."
+    )
+    assert notes[0] == reason
+    boxed = " ".join(a.text for a in fig.layout.annotations).replace("<br>", " ")
+    assert reason in boxed
+    assert "Caveat reported by E2100: treatment × age interaction P = 0.04 (sensitivity: P = 0.02)" in boxed
+    # The published medians are still shown where they were printed.
+    assert sorted((m.x[0], m.y[0]) for m in _markers(fig, "published median")) == [(5.9, 0.5), (11.8, 0.5)]
+    assert "Caveat reported by E2100: treatment × age interaction P = 0.04" in " ".join(notes)
+
+
+def test_e2100_os_carries_no_pfs_caveat(data):
+    fig, notes = _model(data, "E2100", "OS")
+    assert not any("interaction" in n for n in notes)
+    assert list(fig.layout.annotations) == []
 
 
 def test_single_arm_exponential_and_horizon(data):
@@ -216,3 +300,79 @@ def test_kaplan_meier_empty(lung_ipd, lung_arms):
     fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "PFS")
     assert stats == {}
     assert [a.text for a in fig.layout.annotations] == ["No patient-level progression-free survival data for LUNG."]
+
+
+def _toy_ipd(time, event, arm):
+    return pd.DataFrame({"trial_id": "TOY", "arm_id": arm, "endpoint": "OS", "time_months": time, "event": event})
+
+
+TOY_ARMS = pd.DataFrame(
+    {"trial_id": ["TOY", "TOY"], "arm_id": ["E", "C"], "label": ["New", "Standard"], "role": ["experimental", "control"]}
+)
+
+
+def test_kaplan_meier_without_control_events_says_hr_not_estimable():
+    ipd = _toy_ipd([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0], list("EEECCC"))
+    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    assert stats["hr"] is None and stats["hr_ci_low"] is None
+    assert stats["hr_reason"].startswith("no events in the control arm")
+    # Log-rank kept: (O - E)^2 / V = (3 - 1.15)^2 / 0.6775 by hand.
+    assert stats["logrank_chi2"] == pytest.approx(3.4225 / 0.6775)
+    subtitle = fig.layout.title.subtitle.text
+    assert "Log-rank p = 0.025" in subtitle and "Cox HR not estimable: no events in the control arm" in subtitle
+    assert not re.search(r"\b(nan|inf|1\.4e-08|e\+0\d)\b", subtitle.lower())
+
+
+def test_kaplan_meier_without_any_event_has_no_tests():
+    fig, stats = kaplan_meier_figure(_toy_ipd([1, 2, 3, 4], [0, 0, 0, 0], list("EECC")), TOY_ARMS, "TOY", "OS")
+    assert stats["logrank_p"] is None and stats["hr"] is None
+    assert fig.layout.title.subtitle.text.startswith("Log-rank test not computable: no events in either arm")
+
+
+def test_kaplan_meier_band_stops_where_survival_reaches_zero_and_notes_single_patients():
+    ipd = _toy_ipd([1, 2, 3, 5], [1, 1, 1, 1], ["E", "E", "E", "C"])
+    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    bands = [t for t in fig.data if t.hoverinfo == "skip" and t.legendgroup == "E"]
+    assert len(bands) == 2
+    for band in bands:
+        y = np.asarray([np.nan if v is None else v for v in band.y], dtype=float)
+        assert np.nanmax(y) <= 1.0 and not np.isnan(y).any()
+        # S = 0 at 3 months: no band of its own (R: NA); the 2-month step runs up to 3 months.
+        assert list(band.x)[-1] == 3.0 and y[-1] == y[-2]
+    assert stats["arms"]["C"]["median"] == 5.0 and math.isinf(stats["arms"]["C"]["median_ci_low"])
+    assert "Standard: a single patient: no confidence interval" in fig.layout.title.subtitle.text
+    assert stats["hr"] is None and stats["hr_reason"].startswith("complete separation")
+
+
+def test_kaplan_meier_median_follows_r_on_a_flat_at_one_half():
+    ipd = _toy_ipd([1, 2, 3, 4, 5, 6], [1] * 6, ["E"] * 6)
+    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    assert stats["arms"]["E"]["median"] == 3.5  # R: survfit(Surv(1:6, rep(1, 6)) ~ 1) median 3.5
+    curve = next(t for t in fig.data if t.name.startswith("New (n = 6"))
+    assert "median 3.5 mo" in curve.name
+
+
+# ---------------------------------------------------------------- the caveat on the forest
+
+
+def test_forest_marks_e2100_whole_population_pfs_rows_with_the_papers_caveat(data):
+    from evidence.figures.efficacy import forest_rows, hazard_ratio_forest
+
+    rows = forest_rows(data.comparisons, data.arms, data.trials, "PFS", efficacy=data.efficacy)
+    marked = rows[rows.caveat != ""]
+    assert list(zip(marked.trial_id, marked.analysis)) == [("E2100", "primary"), ("E2100", "sensitivity")]
+    assert marked.caveat.iloc[0].startswith("treatment × time interaction P < 0.001")
+    fig = hazard_ratio_forest(rows, "Progression-free survival")
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks[1] == "E2100: Paclitaxel + bevacizumab vs Paclitaxel †"
+    assert not ticks[0].endswith("†")  # PASO
+    assert not any(t.endswith("†</i></span>") for t in ticks if "subgroup" in t)
+    footnote = fig.layout.annotations[-1].text.split("<br>")
+    assert footnote[1:] == [
+        "† E2100: treatment × time interaction P < 0.001 (sensitivity: P < 0.001) — hazards not proportional, "
+        "the effect changed over time.",
+        "† E2100: treatment × age interaction P = 0.04 (sensitivity: P = 0.02) — the effect changed with age.",
+    ]
+    # Overall survival: no caveat is documented.
+    os_rows = forest_rows(data.comparisons, data.arms, data.trials, "OS", efficacy=data.efficacy)
+    assert (os_rows.caveat == "").all()

@@ -136,7 +136,12 @@ def test_adverse_event_terms_each_column_against_the_last_mapping():
             dict(trial_id="T", arm_id="A", term_reported="tired", term="Tiredness", soc="General", level="term",
                  count="1"),
         ],
-        comparisons=[dict(trial_id="T", term="Tiredness"), dict(trial_id="T", term="Sleepiness")],
+        comparisons=[
+            dict(trial_id="T", endpoint="AE_G3_4", term="Tiredness"),
+            dict(trial_id="T", endpoint="AE_G3_4", term="Sleepiness"),
+            # On a time-to-event endpoint `term` names a model term, not an adverse event.
+            dict(trial_id="T", endpoint="PFS", term="treatment × time interaction"),
+        ],
     )
     assert problems == [
         Problem("adverse_events.csv", 2, "term", "'Tiredness' as mapped in ae_terms.csv", "Fatigue"),

@@ -89,3 +89,46 @@ def test_survival_view_draws_kaplan_meier_from_uploaded_patient_data(base, examp
     assert sorted(example.derived.astype(bool)) == [False, True]
     computed = example[example.derived.astype(bool)].iloc[0]
     assert computed.subgroup == "patient-level data" and computed.source.startswith("UPLOADED_IPD")
+
+
+def _upload_ipd(base, example_store, time, event, roles):
+    """Upload a small OS patient-level file for the example trial; the session's data."""
+    data, _ = session_data(base, example_store.store)
+    arms = data.arms[data.arms.trial_id == "EXAMPLE-TRIAL"]
+    by_role = dict(zip(arms.role, arms.arm_id))
+    frame = pd.DataFrame(
+        {"trial_id": "EXAMPLE-TRIAL", "arm_id": [by_role[r] for r in roles], "endpoint": "OS", "time": time, "event": event}
+    )  # fmt: skip
+    parsed, problems = upload.parse_survival_upload(
+        "toy.csv", frame.to_csv(index=False).encode(), "months", known_arms=upload.known_arms(data)
+    )
+    assert problems == []
+    update = upload.apply_upload(upload.survival_as_upload(parsed), example_store.store, base)
+    assert update.ok, update.problems
+    data, message = session_data(base, update.store)
+    assert message == ""
+    return data
+
+
+def test_uploaded_data_without_control_events_keeps_log_rank_and_says_hr_not_estimable(base, example_store):
+    roles = ["experimental"] * 3 + ["control"] * 3
+    data = _upload_ipd(base, example_store, [1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0], roles)
+    rows = data.comparisons[(data.comparisons.trial_id == "EXAMPLE-TRIAL") & (data.comparisons.endpoint == "OS")]
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    # No HR of 7e7 with CI 0-inf: a P-only row with the reason; log-rank (3 - 1.15)^2 / 0.6775, 1 df.
+    assert row.statistic == "p_only" and pd.isna(row.value) and pd.isna(row.ci_low) and pd.isna(row.ci_high)
+    assert "Cox hazard ratio not estimable: no events in the control arm" in row.note
+    assert row.p_value == pytest.approx(0.02460, abs=5e-6) and row.p_text == "0.025"
+    from evidence.figures.efficacy import forest_rows
+
+    assert "EXAMPLE-TRIAL" not in set(forest_rows(data.comparisons, data.arms, data.trials, "OS").trial_id)
+
+
+def test_uploaded_data_without_events_gives_no_p_value_and_says_why(base, example_store):
+    data = _upload_ipd(base, example_store, [1, 2, 3, 4], [0, 0, 0, 0], ["experimental", "experimental", "control", "control"])
+    row = data.comparisons[(data.comparisons.trial_id == "EXAMPLE-TRIAL") & (data.comparisons.endpoint == "OS")].iloc[0]
+    assert row.statistic == "p_only" and pd.isna(row.p_value) and pd.isna(row.p_text)
+    assert "log-rank test not computable: no events in either arm" in row.note
+    medians = data.efficacy[(data.efficacy.trial_id == "EXAMPLE-TRIAL") & (data.efficacy.endpoint == "OS")]
+    assert medians.value.isna().all()  # not reached: left empty, not inf
