@@ -18,6 +18,7 @@ FILTERS = {
     "grade": "filter-grade",
     "organ": "filter-organ",
     "derived": "filter-derived",
+    "pool": "filter-pool",
     "highlight": "filter-highlight",
     "tox_mode": "tox-mode",
     "tox_sort": "tox-sort",

@@ -82,6 +82,21 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
                 ],
                 className="control",
             ),
+            html.Fieldset(
+                [
+                    html.Legend("Pooling", className="control-label"),
+                    dcc.Checklist(
+                        id=f["pool"],
+                        options=[{"label": "Pool trials (random effects)", "value": "pool"}],
+                    ),
+                    html.P(
+                        "Forest plot only: two or more trials with the same endpoint and kind of analysis; "
+                        "no estimate when I² > 75%.",
+                        className="hint",
+                    ),
+                ],
+                className="control",
+            ),
             _labelled(
                 "Highlight trial",
                 dcc.Dropdown(id=f["highlight"], options=options["highlight"], placeholder="None", clearable=True),

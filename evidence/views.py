@@ -232,10 +232,8 @@ def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     selected = len(selected_trial_ids(data.trials, state))
     paged = page_count(selected) > 1
     # A pooled estimate is over every selected trial, not over the page on screen.
-    t = filter_tables(data.tables, state, paged=False) if paged else _tables(data, state)
     label = ENDPOINT_LABELS[state.endpoint]
-    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
-    pooling = efficacy_figures.pooling(rows, state.pool, f"{lower_first(label)} ({state.endpoint})")
+    rows, pooling = forest_rows_and_pooling(data, state, paged=paged)
     cited = rows  # a pooled estimate rests on every selected trial's hazard ratio
     notes = ["Every hazard ratio is experimental versus control", *_pooling_notes(pooling)]
     if paged:
@@ -247,6 +245,17 @@ def forest_panel(data: CuratedData, state: ViewState) -> Panel:
         return Panel(empty_figure(f"No hazard ratio for {label} in the selected trials."), "")
     fig = efficacy_figures.hazard_ratio_forest(rows, label, highlight=_highlight(state), pooling=pooling)
     return Panel(fig, sources_caption([cited if pooling.drawn else rows], data.sources, notes))
+
+
+def forest_rows_and_pooling(
+    data: CuratedData, state: ViewState, paged: bool = True
+) -> tuple[pd.DataFrame, efficacy_figures.Pooling]:
+    """The forest rows of every selected trial (not only the page on screen when `paged`: a
+    pooled estimate rests on all of them) and the pooling decision for the state."""
+    t = filter_tables(data.tables, state, paged=False) if paged else _tables(data, state)
+    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    words = f"{lower_first(ENDPOINT_LABELS[state.endpoint])} ({state.endpoint})"
+    return rows, efficacy_figures.pooling(rows, state.pool, words)
 
 
 def _pooling_notes(pooling: efficacy_figures.Pooling) -> list[str]:
