@@ -5,6 +5,7 @@ STATE = "view-state"
 RESET = "reset"
 SELECTION_SUMMARY = "selection-summary"
 DATA_VERSION = "data-version"
+POOL_HINT = "pool-hint"
 
 # Filter panel: state field -> component id (value property).
 FILTERS = {

@@ -258,6 +258,27 @@ def forest_rows_and_pooling(
     return rows, efficacy_figures.pooling(rows, state.pool, words)
 
 
+POOL_LABEL = "Pool trials (random effects)"
+_POOL_CONTROL_CACHE = LruCache("pool-control")
+
+
+def pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
+    """The 'Pool trials' checklist options and the line under it: disabled with the reason when
+    the selection offers nothing to pool (left usable while switched on, so it can be switched off)."""
+    key = (data.version, state_key(state, VIEW_FIELDS["forest"]))
+    return _POOL_CONTROL_CACHE.get(key, lambda: _pool_control(data, state))
+
+
+def _pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
+    _, pooling = forest_rows_and_pooling(data, state, paged=page_count(len(selected_trial_ids(data.trials, state))) > 1)
+    option = {"label": POOL_LABEL, "value": "pool", "disabled": not pooling.offered and not state.pool}
+    if pooling.offered:
+        hint = f"Offered: the {pooling.analysis} hazard ratios of {', '.join(pooling.trial_ids)}; no estimate when I² > 75%."
+    else:
+        hint = pooling.message
+    return [option], hint
+
+
 def _pooling_notes(pooling: efficacy_figures.Pooling) -> list[str]:
     """What the caption says about pooling: off (and whether it could be switched on), not
     offered (why), not meaningful (I²), or what was pooled (k, I², tau², prediction interval)."""

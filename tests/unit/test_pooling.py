@@ -126,3 +126,12 @@ def test_the_patient_data_row_is_labelled_and_not_pooled_with_published_hrs(exam
     # With derived values hidden the patient-data row goes, and the labels need no telling apart.
     hidden = views.forest_rows_and_pooling(example, ViewState(derived=False))[0]
     assert list(hidden[hidden.trial_id == "EXAMPLE-TRIAL"].label) == ["EXAMPLE: [uploaded] Arm B: example drug vs [uploaded] Arm A: placebo"]
+
+
+def test_the_control_is_disabled_with_the_reason_when_nothing_can_be_pooled(base, agreeing):
+    (option,), hint = views.pool_control(base, ViewState())
+    assert option["disabled"] and hint.startswith("Pooling not offered") and "here only PASO (primary)" in hint
+    (option,), _ = views.pool_control(base, ViewState(pool=True))
+    assert not option["disabled"]  # switched on (e.g. from a link): it can still be switched off
+    (option,), hint = views.pool_control(agreeing, ViewState())
+    assert not option["disabled"] and hint.startswith("Offered: the primary hazard ratios of PASO, EXAMPLE-TRIAL")
