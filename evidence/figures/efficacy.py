@@ -129,8 +129,9 @@ def _has_ci(low, high) -> bool:
 
 
 def short_arm_label(label: str) -> str:
-    """'Arm B: paclitaxel + sorafenib' -> 'paclitaxel + sorafenib' (arm letters mean nothing across trials)."""
-    return re.sub(r"^\s*Arm\s+[^:]{1,12}:\s*", "", str(label)).strip()
+    """'Arm B: paclitaxel + sorafenib' -> 'paclitaxel + sorafenib' (arm letters mean nothing across
+    trials); an uploaded arm keeps its mark: '[uploaded] Arm B: x' -> '[uploaded] x'."""
+    return re.sub(r"^\s*(\[uploaded\]\s*)?Arm\s+[^:]{1,12}:\s*", r"\1", str(label)).strip()
 
 
 def lower_first(label: str) -> str:
@@ -596,7 +597,7 @@ def hazard_ratio_forest(
     if drawn:
         fig.add_traces(_pooled_traces(pooling, pooled_y))
         tick_y += [pooled_y, interval_y]
-        tick_text += [f"<b>{pooling.label}</b>", "  95% prediction interval"]
+        tick_text += [f"<b>{pooling.label}</b>", _tick_label("  95% prediction interval", False)]
         hr_texts += [
             f"{theme.format_ratio(pooled.estimate)} [{theme.format_ratio(pooled.ci_low)}–"
             f"{theme.format_ratio(pooled.ci_high)}]",
@@ -635,9 +636,9 @@ def hazard_ratio_forest(
     ]
     if drawn:
         footnotes.append(
-            f"Pooled: random effects (DerSimonian–Laird) over the {pooling.analysis} HRs of {', '.join(pooling.trial_ids)}; "
-            "few trials: interpret with caution."
+            f"Pooled: random effects (DerSimonian–Laird) over the {pooling.analysis} HRs of {', '.join(pooling.trial_ids)}."
         )
+        footnotes.append("Few trials: interpret the pooled estimate with caution.")
         footnotes.append(
             "Line through the diamond: 95% prediction interval for a new trial (Higgins et al. 2009; t, k − 2 df)."
             if pooled.has_prediction_interval

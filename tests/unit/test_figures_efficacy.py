@@ -238,7 +238,8 @@ def test_forest_with_pooled_diamond_prediction_interval_and_caveat():
     interval = next(t for t in fig.data if t.name == "95% prediction interval")
     assert tuple(interval.x) == pytest.approx((pooled.pi_low, pooled.pi_high))
     texts = " ".join(_annotation_texts(fig))
-    assert "random effects (DerSimonian–Laird) over the primary HRs of A, B, C; few trials: interpret with caution" in texts
+    assert "random effects (DerSimonian–Laird) over the primary HRs of A, B, C." in texts
+    assert "Few trials: interpret the pooled estimate with caution." in texts
     assert f"I² {pooled.i2:.0f}%" in texts and f"τ² {pooled.tau2:.3f}" in texts
     assert f"{pooled.pi_low:.2f}–{pooled.pi_high:.2f}" in texts and "t, k − 2 df" in texts
     ticks = " ".join(fig.layout.yaxis.ticktext)

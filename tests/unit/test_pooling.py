@@ -125,7 +125,7 @@ def test_the_patient_data_row_is_labelled_and_not_pooled_with_published_hrs(exam
     assert decision.trial_ids == ("PASO", "EXAMPLE-TRIAL") and decision.analysis == "primary"
     # With derived values hidden the patient-data row goes, and the labels need no telling apart.
     hidden = views.forest_rows_and_pooling(example, ViewState(derived=False))[0]
-    assert list(hidden[hidden.trial_id == "EXAMPLE-TRIAL"].label) == ["EXAMPLE: [uploaded] Arm B: example drug vs [uploaded] Arm A: placebo"]
+    assert list(hidden[hidden.trial_id == "EXAMPLE-TRIAL"].label) == ["EXAMPLE: [uploaded] example drug vs [uploaded] placebo"]
 
 
 def test_the_control_is_disabled_with_the_reason_when_nothing_can_be_pooled(base, agreeing):
