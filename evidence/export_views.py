@@ -16,6 +16,7 @@ import pandas as pd
 from evidence import export, views
 from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import efficacy as efficacy_figures
+from evidence.figures.efficacy import HETEROGENEITY_LIMIT
 from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
@@ -126,7 +127,7 @@ def _pooled_row(pooling: efficacy_figures.Pooling, state: ViewState) -> pd.DataF
     nan = float("nan")
     return pd.DataFrame(
         [dict(
-            trial_id="", label=pooling.label, analysis="pooled (random effects, DerSimonian–Laird)",
+            trial_id="", label=pooling.label if drawn else f"Not pooled: I² {e.i2:.0f}% > {HETEROGENEITY_LIMIT:.0f}%", analysis="pooled (random effects, DerSimonian–Laird)",
             value=e.estimate if drawn else nan, ci_low=e.ci_low if drawn else nan, ci_high=e.ci_high if drawn else nan,
             pi_low=e.pi_low if drawn else nan, pi_high=e.pi_high if drawn else nan,
             k=e.k, i2=round(e.i2, 4), tau2=e.tau2, pooled_trials=", ".join(pooling.trial_ids),

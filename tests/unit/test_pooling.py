@@ -110,6 +110,7 @@ def test_heterogeneous_trials_get_no_pooled_estimate_and_a_plain_reason(example)
     assert "not meaningful: I² > 75%" in texts
     pooled = export_views.forest_rows(example, ViewState(pool=True)).iloc[-1]
     assert math.isnan(pooled.value) and pooled.i2 == pytest.approx(i2, abs=1e-3)
+    assert pooled.label == f"Not pooled: I² {i2:.0f}% > 75%" and pooled.k == 2
     assert pooled.note.startswith("No pooled estimate")
 
 
