@@ -58,6 +58,16 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         options = views.filter_options(data)
         return [options[f] for f in ids.OPTION_FIELDS] + [message]
 
+    @app.callback(
+        Output(ids.FILTERS["pool"], "options"), Output(ids.POOL_HINT, "children"),
+        Input(ids.view_state(ids.FOREST), "data"), Input(ids.UPLOAD_STORE, "data"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def pool_control(sliced, store):
+        if sliced is None:
+            raise PreventUpdate
+        return views.pool_control(session_data(bundled, store)[0], ViewState.from_dict(sliced))
+
     register_slice_callbacks(app)
     for graph_id, view in (
         (ids.DESIGN, views.design_panel),

@@ -5,6 +5,7 @@ STATE = "view-state"
 RESET = "reset"
 SELECTION_SUMMARY = "selection-summary"
 DATA_VERSION = "data-version"
+POOL_HINT = "pool-hint"
 
 # Filter panel: state field -> component id (value property).
 FILTERS = {
@@ -18,6 +19,7 @@ FILTERS = {
     "grade": "filter-grade",
     "organ": "filter-organ",
     "derived": "filter-derived",
+    "pool": "filter-pool",
     "highlight": "filter-highlight",
     "tox_mode": "tox-mode",
     "tox_sort": "tox-sort",

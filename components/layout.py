@@ -9,6 +9,7 @@ from components import exports, ids, slices
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
 from evidence.state import TRIALS_PER_PAGE
+from evidence.views import POOL_LABEL
 
 GRADE_LABELS = {"all": "All grades", "3-4": "Grade 3-4", "3": "Grade 3", "4": "Grade 4"}
 
@@ -78,6 +79,20 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
                     dcc.Checklist(
                         id=f["derived"],
                         options=[{"label": "Show values computed here (CIs from counts, grade sums)", "value": "show"}],
+                    ),
+                ],
+                className="control",
+            ),
+            html.Fieldset(
+                [
+                    html.Legend("Pooling", className="control-label"),
+                    dcc.Checklist(id=f["pool"], options=[{"label": POOL_LABEL, "value": "pool"}]),
+                    html.P(
+                        "Forest plot only: two or more trials with the same endpoint and kind of analysis; "
+                        "no estimate when I² > 75%.",
+                        id=ids.POOL_HINT,
+                        className="hint",
+                        **{"aria-live": "polite"},
                     ),
                 ],
                 className="control",

@@ -18,6 +18,7 @@ def controls_to_state(values: list) -> ViewState:
     """ViewState from control values, in ids.FILTERS order."""
     raw = dict(zip(_FIELDS, values))
     raw["derived"] = "show" in (raw.get("derived") or [])
+    raw["pool"] = "pool" in (raw.get("pool") or [])
     raw["highlight"] = raw.get("highlight") or ""
     raw["surv_trial"] = raw.get("surv_trial") or ""
     return ViewState.from_dict(raw)
@@ -27,6 +28,7 @@ def state_to_controls(state: ViewState) -> list:
     """Control values for a state, in ids.FILTERS order."""
     values = state.as_dict()
     values["derived"] = ["show"] if state.derived else []
+    values["pool"] = ["pool"] if state.pool else []
     values["highlight"] = state.highlight or None
     values["surv_trial"] = state.surv_trial or None
     return [values[name] for name in _FIELDS]

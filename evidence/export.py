@@ -484,6 +484,7 @@ def filter_phrases(state: ViewState, data: CuratedData) -> dict[str, str]:
         "endpoint": f"endpoint {ENDPOINT_LABELS.get(state.endpoint, state.endpoint).lower()} ({state.endpoint})",
         "grade": f"adverse events {GRADE_WORDS.get(state.grade, state.grade)}{organ}",
         "derived": "derived values shown" if state.derived else "derived values hidden",
+        "pooling": "trials pooled (random effects) where offered" if state.pool else "trials not pooled",
     }
     if state.highlight:
         phrases["highlight"] = f"{state.highlight} highlighted"

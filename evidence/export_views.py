@@ -16,6 +16,7 @@ import pandas as pd
 from evidence import export, views
 from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import efficacy as efficacy_figures
+from evidence.figures.efficacy import HETEROGENEITY_LIMIT
 from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
@@ -108,9 +109,34 @@ def design_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 
 def forest_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    """The forest's trial rows, plus a pooled row only when pooling was requested (as on screen)."""
     t = _tables(data, state)
     rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
-    return _tidy(rows.assign(endpoint=state.endpoint, statistic="HR"))
+    rows = rows.assign(endpoint=state.endpoint, statistic="HR")
+    if state.pool:
+        _, pooling = views.forest_rows_and_pooling(data, state)
+        if pooling.estimate is not None:
+            rows = pd.concat([rows, _pooled_row(pooling, state)], ignore_index=True)
+    return _tidy(rows)
+
+
+def _pooled_row(pooling: efficacy_figures.Pooling, state: ViewState) -> pd.DataFrame:
+    """The pooled estimate (or, above the heterogeneity limit, its statistics and no estimate)."""
+    e = pooling.estimate
+    drawn = pooling.drawn
+    nan = float("nan")
+    return pd.DataFrame(
+        [dict(
+            trial_id="", label=pooling.label if drawn else f"Not pooled: I² {e.i2:.0f}% > {HETEROGENEITY_LIMIT:.0f}%", analysis="pooled (random effects, DerSimonian–Laird)",
+            value=e.estimate if drawn else nan, ci_low=e.ci_low if drawn else nan, ci_high=e.ci_high if drawn else nan,
+            pi_low=e.pi_low if drawn else nan, pi_high=e.pi_high if drawn else nan,
+            k=e.k, i2=round(e.i2, 4), tau2=e.tau2, pooled_trials=", ".join(pooling.trial_ids),
+            endpoint=state.endpoint, statistic="HR", derived=True,
+            origin="curated and uploaded" if pooling.mixes_uploaded else "",
+            source="Computed here from the hazard ratios of " + ", ".join(pooling.trial_ids),
+            note=pooling.message or pooling.statistics_text,
+        )]
+    )  # fmt: skip
 
 
 def medians_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
@@ -198,6 +224,10 @@ def _endpoint_tag(state: ViewState) -> str:
     return state.endpoint
 
 
+def _forest_tag(state: ViewState) -> str:
+    return state.endpoint + ("-pooled" if state.pool else "")
+
+
 def _grade_tag(state: ViewState) -> str:
     return f"grade-{state.grade}" + ("_difference" if state.tox_mode == "difference" else "")
 
@@ -216,7 +246,7 @@ VIEWS: dict[str, ExportView] = {
         ExportView("design-vs-outcome", "Design assumptions vs observed", views.design_panel, design_rows,
                    ("trials", "derived", "highlight")),
         ExportView("forest-plot", "Forest plot (hazard ratios)", views.forest_panel, forest_rows,
-                   ("trials", "endpoint", "derived", "highlight"), _endpoint_tag),
+                   ("trials", "endpoint", "pooling", "derived", "highlight"), _forest_tag),
         ExportView("medians-by-arm", "Medians by arm", views.medians_panel, medians_rows,
                    ("trials", "endpoint", "derived", "highlight"), _endpoint_tag),
         ExportView("response-rates", "Response and landmark rates", views.rates_panel, rates_rows,

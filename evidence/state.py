@@ -46,6 +46,7 @@ class ViewState:
     grade: str = "3-4"
     organ: tuple[str, ...] = ()
     derived: bool = True
+    pool: bool = False
     highlight: str = ""
     tox_mode: str = "rate"
     tox_sort: str = "rate"

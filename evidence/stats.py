@@ -157,6 +157,36 @@ class PooledEstimate:
     fixed_ci_high: float
     level: float = 0.95
     method: str = "DerSimonian–Laird"
+    pi_low: float = math.nan
+    pi_high: float = math.nan
+    """Prediction interval for the effect in a new trial (ratio scale); NaN when k < 3."""
+
+    @property
+    def has_prediction_interval(self) -> bool:
+        return math.isfinite(self.pi_low) and math.isfinite(self.pi_high)
+
+
+def prediction_interval(
+    log_estimate: float, standard_error: float, tau2: float, k: int, level: float = 0.95
+) -> tuple[float, float] | None:
+    """Random-effects prediction interval on the log scale, or None when k < 3 (undefined).
+
+    Higgins, Thompson & Spiegelhalter (2009), J R Stat Soc A 172:137-159, section 3.6:
+    mu ± t(k-2, 1-alpha/2) · sqrt(tau² + SE(mu)²), where the t distribution with k-2 degrees of
+    freedom allows for tau² being estimated. With two trials there are no degrees of freedom left.
+    """
+    if isinstance(k, bool) or int(k) != k:
+        raise ValueError(f"k must be a whole number of trials, got {k!r}")
+    if not (math.isfinite(log_estimate) and math.isfinite(standard_error) and math.isfinite(tau2)):
+        raise ValueError("log_estimate, standard_error and tau2 must be finite")
+    if standard_error <= 0 or tau2 < 0:
+        raise ValueError(f"standard_error must be positive and tau2 non-negative, got {standard_error!r}, {tau2!r}")
+    _z_for_level(level)  # validates level
+    if k < 3:
+        return None
+    t = float(scipy_stats.t.ppf(1.0 - (1.0 - level) / 2.0, int(k) - 2))
+    half_width = t * math.sqrt(tau2 + standard_error**2)
+    return log_estimate - half_width, log_estimate + half_width
 
 
 def pool_random_effects(
@@ -165,7 +195,8 @@ def pool_random_effects(
     """Pool log ratios (e.g. log HRs) across trials; returns ratios on the natural scale.
 
     DerSimonian–Laird random effects, with the inverse-variance fixed effect alongside
-    so a reader can see how much between-trial heterogeneity widens the interval.
+    so a reader can see how much between-trial heterogeneity widens the interval, and the
+    95% prediction interval (`prediction_interval`; NaN for fewer than three trials).
     """
     estimates = np.asarray(log_estimates, dtype=float)
     errors = np.asarray(standard_errors, dtype=float)
@@ -197,6 +228,8 @@ def pool_random_effects(
     random_weights = 1.0 / (errors**2 + tau2)
     random_log = float(np.sum(random_weights * estimates) / np.sum(random_weights))
     random_se = math.sqrt(1.0 / float(np.sum(random_weights)))
+    predicted = prediction_interval(random_log, random_se, tau2, k, level)
+    pi_low, pi_high = (math.exp(predicted[0]), math.exp(predicted[1])) if predicted else (math.nan, math.nan)
 
     return PooledEstimate(
         estimate=math.exp(random_log),
@@ -212,4 +245,6 @@ def pool_random_effects(
         fixed_ci_low=math.exp(fixed_log - z * fixed_se),
         fixed_ci_high=math.exp(fixed_log + z * fixed_se),
         level=level,
+        pi_low=pi_low,
+        pi_high=pi_high,
     )

@@ -22,6 +22,7 @@ from evidence.figures import dosing as dosing_figures
 from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import survival as survival_figures
 from evidence.figures import toxicity as toxicity_figures
+from evidence.figures.efficacy import lower_first
 from evidence.loading import CuratedData
 from evidence.state import (
     FACETS,
@@ -49,7 +50,7 @@ _SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derive
 
 VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "design": _SELECTION,
-    "forest": _SELECTION + ("endpoint",),
+    "forest": _SELECTION + ("endpoint", "pool"),
     "medians": _SELECTION + ("endpoint",),
     "rates": _SELECTION,
     "toxicity": _SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
@@ -230,23 +231,71 @@ def design_panel(data: CuratedData, state: ViewState) -> Panel:
 def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     selected = len(selected_trial_ids(data.trials, state))
     paged = page_count(selected) > 1
-    # The pooled estimate is over every selected trial, not over the page on screen.
-    t = filter_tables(data.tables, state, paged=False) if paged else _tables(data, state)
+    # A pooled estimate is over every selected trial, not over the page on screen.
     label = ENDPOINT_LABELS[state.endpoint]
-    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
-    pooled = efficacy_figures.pooled_hazard_ratio(rows) if not rows.empty else None
-    cited = rows  # the pooled estimate rests on every selected trial's hazard ratio
-    notes = ["Every hazard ratio is experimental versus control"]
+    rows, pooling = forest_rows_and_pooling(data, state, paged=paged)
+    cited = rows  # a pooled estimate rests on every selected trial's hazard ratio
+    notes = ["Every hazard ratio is experimental versus control", *_pooling_notes(pooling)]
     if paged:
         first, last = page_bounds(selected, state.page)
         rows = rows[rows.trial_id.isin(set(shown_trial_ids(data.trials, state)))]
-        notes.append(f"Trials {first + 1}–{last} of {selected} selected shown; the pooled estimate is over all {selected}")
+        pooled_over = f"; the pooled estimate is over all {selected}" if pooling.drawn else ""
+        notes.append(f"Trials {first + 1}–{last} of {selected} selected shown{pooled_over}")
     if rows.empty:
         return Panel(empty_figure(f"No hazard ratio for {label} in the selected trials."), "")
-    fig = efficacy_figures.hazard_ratio_forest(rows, label, highlight=_highlight(state), pooled=pooled)
-    if pooled is None:
-        notes.append("No pooled estimate: fewer than two trials report this hazard ratio with a CI")
-    return Panel(fig, sources_caption([cited if pooled is not None else rows], data.sources, notes))
+    fig = efficacy_figures.hazard_ratio_forest(rows, label, highlight=_highlight(state), pooling=pooling)
+    return Panel(fig, sources_caption([cited if pooling.drawn else rows], data.sources, notes))
+
+
+def forest_rows_and_pooling(
+    data: CuratedData, state: ViewState, paged: bool = True
+) -> tuple[pd.DataFrame, efficacy_figures.Pooling]:
+    """The forest rows of every selected trial (not only the page on screen when `paged`: a
+    pooled estimate rests on all of them) and the pooling decision for the state."""
+    t = filter_tables(data.tables, state, paged=False) if paged else _tables(data, state)
+    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    words = f"{lower_first(ENDPOINT_LABELS[state.endpoint])} ({state.endpoint})"
+    return rows, efficacy_figures.pooling(rows, state.pool, words)
+
+
+POOL_LABEL = "Pool trials (random effects)"
+_POOL_CONTROL_CACHE = LruCache("pool-control")
+
+
+def pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
+    """The 'Pool trials' checklist options and the line under it: disabled with the reason when
+    the selection offers nothing to pool (left usable while switched on, so it can be switched off)."""
+    key = (data.version, state_key(state, VIEW_FIELDS["forest"]))
+    return _POOL_CONTROL_CACHE.get(key, lambda: _pool_control(data, state))
+
+
+def _pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
+    _, pooling = forest_rows_and_pooling(data, state, paged=page_count(len(selected_trial_ids(data.trials, state))) > 1)
+    option = {"label": POOL_LABEL, "value": "pool", "disabled": not pooling.offered and not state.pool}
+    if pooling.offered:
+        hint = f"Offered: the {pooling.analysis} hazard ratios of {', '.join(pooling.trial_ids)}; no estimate when I² > 75%."
+    else:
+        hint = pooling.message
+    return [option], hint
+
+
+def _pooling_notes(pooling: efficacy_figures.Pooling) -> list[str]:
+    """What the caption says about pooling: off (and whether it could be switched on), not
+    offered (why), not meaningful (I²), or what was pooled (k, I², tau², prediction interval)."""
+    if not pooling.offered:
+        return [pooling.message] if pooling.requested else []
+    if not pooling.requested:
+        return [f"Not pooled; {len(pooling.trial_ids)} trials' {pooling.analysis} hazard ratios can be pooled with 'Pool trials'"]
+    notes = [pooling.message] if pooling.message else []
+    if pooling.drawn:
+        notes.append(f"Pooled ({pooling.analysis} analyses of {', '.join(pooling.trial_ids)}): {pooling.statistics_text}")
+        if pooling.mixes_uploaded:
+            notes.append("The pooled estimate mixes curated and uploaded trials")
+    elif pooling.estimate is not None:
+        notes.append(f"Heterogeneity: {pooling.statistics_text}")
+    if pooling.left_out:
+        notes.append(f"Not pooled (other kind of analysis): {', '.join(pooling.left_out)}")
+    return notes
 
 
 @memoised("medians")

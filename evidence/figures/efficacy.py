@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -18,6 +19,7 @@ from plotly.subplots import make_subplots
 from evidence import theme
 from evidence.contract import ANALYSES, ENDPOINT_LABELS, RATE_ENDPOINTS
 from evidence.model_caveats import CAVEAT_SEPARATOR, caveat_text
+from evidence.session import IPD_SOURCE_ID
 from evidence.stats import (
     PooledEstimate,
     counts_from_percent,
@@ -55,6 +57,8 @@ FOREST_COLUMNS = (
     "experimental_arm",
     "control_arm",
     "derived",
+    "origin",
+    "from_patient_data",
     "source",
     "note",
     "caveat",
@@ -127,8 +131,9 @@ def _has_ci(low, high) -> bool:
 
 
 def short_arm_label(label: str) -> str:
-    """'Arm B: paclitaxel + sorafenib' -> 'paclitaxel + sorafenib' (arm letters mean nothing across trials)."""
-    return re.sub(r"^\s*Arm\s+[^:]{1,12}:\s*", "", str(label)).strip()
+    """'Arm B: paclitaxel + sorafenib' -> 'paclitaxel + sorafenib' (arm letters mean nothing across
+    trials); an uploaded arm keeps its mark: '[uploaded] Arm B: x' -> '[uploaded] x'."""
+    return re.sub(r"^\s*(\[uploaded\]\s*)?Arm\s+[^:]{1,12}:\s*", r"\1", str(label)).strip()
 
 
 def lower_first(label: str) -> str:
@@ -281,6 +286,9 @@ def forest_rows(
     Per trial: main analyses (primary, secondary, exploratory) first, then sensitivity and
     subgroup rows. `events` is the sum of both arms' event counts from efficacy.csv, only when
     both are known; `n_patients` sums both arms' efficacy sets (whole-population rows only).
+    `origin` is curated or uploaded; `from_patient_data` marks a hazard ratio computed here from
+    uploaded patient-level data. A trial with both kinds of row says which is which in the label
+    ("PASO — published" vs "PASO — from your patient data").
     """
     if comparisons is None or comparisons.empty:
         return pd.DataFrame(columns=list(FOREST_COLUMNS))
@@ -297,11 +305,16 @@ def forest_rows(
     arm_info = arm_lookup(arms)
     events_by_arm = _event_counts(efficacy, endpoint)
     rank = trial_order(trials, picked["trial_id"])
+    origins = picked["origin"].fillna("curated").astype(str) if "origin" in picked.columns else pd.Series("curated", index=picked.index)
+    from_patient_data = picked["source"].fillna("").astype(str).str.startswith(f"{IPD_SOURCE_ID}:")
+    with_patient_data = set(picked.loc[from_patient_data, "trial_id"])
 
     rows = []
-    for position, row in enumerate(picked.itertuples(index=False)):
+    for position, (row, origin, computed) in enumerate(zip(picked.itertuples(index=False), origins, from_patient_data)):
         trial_id, exp_arm, ctl_arm = row.trial_id, row.experimental_arm, row.control_arm
         name = names.get(trial_id, trial_id)
+        if trial_id in with_patient_data:
+            name = f"{name} — {_row_kind(origin, computed)}"
         exp = arm_info.get((trial_id, exp_arm), {})
         ctl = arm_info.get((trial_id, ctl_arm), {})
         analysis = row.analysis
@@ -345,6 +358,8 @@ def forest_rows(
                 "experimental_arm": exp_arm,
                 "control_arm": ctl_arm,
                 "derived": bool(row.derived) if not _missing(row.derived) else False,
+                "origin": origin,
+                "from_patient_data": bool(computed),
                 "source": _text(row.source),
                 "note": _text(row.note),
                 # The paper's own caveat on its Cox model (e.g. E2100's treatment x time interaction),
@@ -357,6 +372,13 @@ def forest_rows(
     frame["n_patients"] = frame["n_patients"].astype("Int64")
     frame["events"] = frame["events"].astype("Int64")
     return frame.reset_index(drop=True)[list(FOREST_COLUMNS)]
+
+
+def _row_kind(origin: str, from_patient_data: bool) -> str:
+    """How a trial's row came to be, for telling two rows of one trial apart."""
+    if from_patient_data:
+        return "from your patient data"
+    return "uploaded summary" if origin == "uploaded" else "published"
 
 
 def _event_counts(efficacy: pd.DataFrame | None, endpoint: str) -> dict[tuple[str, str], int]:
@@ -374,23 +396,124 @@ def _event_counts(efficacy: pd.DataFrame | None, endpoint: str) -> dict[tuple[st
     return {(r.trial_id, r.arm_id): int(r.count) for r in rows.itertuples(index=False)}
 
 
-def pooled_hazard_ratio(rows: pd.DataFrame) -> PooledEstimate | None:
-    """DerSimonian–Laird random-effects pool of main-analysis HRs with a CI, one per trial.
+HETEROGENEITY_LIMIT = 75.0
+"""I² (%) above which the trials disagree too much for one pooled average to mean anything: no
+estimate is drawn (Higgins et al. 2003, BMJ 327:557, call 75% high heterogeneity)."""
 
-    The standard error of each log HR is recovered from its printed 95% CI (symmetric Wald
-    interval on the log scale); None when fewer than two trials qualify.
+
+@dataclass(frozen=True)
+class Pooling:
+    """Whether the selected trials' hazard ratios may be pooled, and what pooling them gives.
+
+    `offered`: two or more trials report this endpoint's HR with a 95% CI from the same kind of
+    analysis (primary, secondary or exploratory; reported or computed from patient data).
+    `estimate` is the random-effects fit over those trials, also when heterogeneity is too high;
+    `drawn` says whether a pooled estimate may be shown (requested, offered, I² within limit).
+    `message` says, in words a reader can act on, why nothing is pooled or drawn.
     """
-    if rows is None or rows.empty:
-        return None
+
+    requested: bool
+    offered: bool
+    estimate: PooledEstimate | None = None
+    trial_ids: tuple[str, ...] = ()
+    analysis: str = ""
+    mixes_uploaded: bool = False
+    left_out: tuple[str, ...] = ()
+    message: str = ""
+
+    @property
+    def too_heterogeneous(self) -> bool:
+        return self.estimate is not None and self.estimate.i2 > HETEROGENEITY_LIMIT
+
+    @property
+    def drawn(self) -> bool:
+        return self.requested and self.estimate is not None and not self.too_heterogeneous
+
+    @property
+    def label(self) -> str:
+        """Row label of the pooled estimate; says when curated and uploaded trials are mixed."""
+        if self.estimate is None:
+            return ""
+        mixed = "; mixes curated and uploaded trials" if self.mixes_uploaded else ""
+        return f"Pooled, random effects (k = {self.estimate.k}, {self.analysis} analyses{mixed})"
+
+    @property
+    def statistics_text(self) -> str:
+        """'k = 3, I² 41%, τ² 0.031, 95% PI 0.52–1.40' (the PI is undefined for k < 3)."""
+        e = self.estimate
+        if e is None:
+            return ""
+        pi = (
+            f"95% prediction interval {theme.format_ratio(e.pi_low)}–{theme.format_ratio(e.pi_high)}"
+            if e.has_prediction_interval
+            else "95% prediction interval not defined for fewer than 3 trials"
+        )
+        return f"k = {e.k}, I² {e.i2:.0f}%, τ² {e.tau2:.3f}, {pi}"
+
+
+def _pooling_candidates(rows: pd.DataFrame) -> pd.DataFrame:
+    """Main-analysis HRs with a usable 95% CI, each with its kind of comparison."""
     usable = rows[rows["analysis"].isin(MAIN_ANALYSES) & rows["has_ci"].astype(bool)]
     usable = usable[(usable["value"] > 0) & (usable["ci_low"] > 0) & (usable["ci_high"] > usable["ci_low"])]
-    usable = usable.assign(_rank=usable["analysis"].map(_ANALYSIS_RANK)).sort_values("_rank", kind="stable")
-    usable = usable.drop_duplicates("trial_id")
-    if len(usable) < 2:
-        return None
-    log_estimates = [math.log(v) for v in usable["value"]]
-    errors = [log_se_from_ci(lo, hi) for lo, hi in zip(usable["ci_low"], usable["ci_high"])]
-    return pool_random_effects(log_estimates, errors)
+    computed = usable["from_patient_data"].astype(bool) if "from_patient_data" in usable else pd.Series(False, index=usable.index)
+    origin = usable["origin"].fillna("curated") if "origin" in usable else pd.Series("curated", index=usable.index)
+    return usable.assign(_computed=computed, _origin=origin, _rank=usable["analysis"].map(_ANALYSIS_RANK))
+
+
+def pooling(rows: pd.DataFrame | None, requested: bool, endpoint_words: str = "this endpoint") -> Pooling:
+    """Decide whether the forest rows' hazard ratios may be pooled, and pool them if so.
+
+    Only the same kind of comparison is pooled: one HR per trial, all from the same kind of
+    analysis, and either all reported or all computed from patient data. When several kinds
+    qualify, the one covering most trials wins (ties: primary first, reported first). The
+    estimate is DerSimonian–Laird with its prediction interval (`evidence.stats`).
+    """
+    if rows is None or rows.empty:
+        return Pooling(requested, False, message=f"No pooling: no trial reports a hazard ratio for {endpoint_words}.")
+    candidates = _pooling_candidates(rows)
+    groups = []
+    for (analysis, computed), group in candidates.groupby(["analysis", "_computed"], sort=False):
+        group = group.drop_duplicates("trial_id")
+        groups.append((-len(group), _ANALYSIS_RANK.get(analysis, 9), bool(computed), analysis, group))
+    groups.sort(key=lambda g: g[:3])
+    if not groups or -groups[0][0] < 2:
+        having = ", ".join(f"{t} ({a})" for t, a in zip(candidates["trial_id"], candidates["analysis"]))
+        return Pooling(
+            requested, False,
+            message=(
+                "Pooling not offered: it needs two or more trials reporting the "
+                f"{endpoint_words} hazard ratio with a 95% CI from the same kind of analysis"
+                + (f"; here only {having}." if having else "; none does here.")
+            ),
+        )  # fmt: skip
+    _, _, computed, analysis, chosen = groups[0]
+    kind = f"{analysis}{' (from patient data)' if computed else ''}"
+    left_out = tuple(t for t in dict.fromkeys(candidates["trial_id"]) if t not in set(chosen["trial_id"]))
+    decision = Pooling(
+        requested, True, trial_ids=tuple(chosen["trial_id"]), analysis=kind,
+        mixes_uploaded=chosen["_origin"].nunique() > 1, left_out=left_out,
+    )  # fmt: skip
+    if not requested:
+        return decision
+    log_estimates = [math.log(v) for v in chosen["value"]]
+    errors = [log_se_from_ci(lo, hi) for lo, hi in zip(chosen["ci_low"], chosen["ci_high"])]
+    estimate = pool_random_effects(log_estimates, errors)
+    message = ""
+    if estimate.i2 > HETEROGENEITY_LIMIT:
+        message = (
+            f"No pooled estimate: I² = {estimate.i2:.0f}% (above {HETEROGENEITY_LIMIT:.0f}%): the trials disagree "
+            "too much for one average hazard ratio to mean anything."
+        )
+    return replace(decision, estimate=estimate, message=message)
+
+
+def pooled_hazard_ratio(rows: pd.DataFrame) -> PooledEstimate | None:
+    """DerSimonian–Laird pool of the trials `pooling` would pool (None when not offered).
+
+    The standard error of each log HR is recovered from its printed 95% CI (symmetric Wald
+    interval on the log scale).
+    """
+    return pooling(rows, requested=True).estimate
 
 
 def _log_ticks(low: float, high: float) -> list[float]:
@@ -406,19 +529,24 @@ def hazard_ratio_forest(
     rows: pd.DataFrame,
     endpoint_label: str,
     highlight: str | None = None,
-    pooled: PooledEstimate | None = None,
+    pooling: Pooling | None = None,
 ) -> go.Figure:
     """Forest plot of hazard ratios (experimental vs control) on a log axis, one row per analysis.
 
     Whiskers are the printed 95% CIs; a row without a CI is an open square with no whisker.
     Marker area follows events when every sized row has them, else patients analysed.
+    A pooled diamond (with its prediction interval as a line) appears only when `pooling` was
+    requested, is offered and is not too heterogeneous; otherwise the reason is a footnote.
     """
     if rows is None or rows.empty:
         return theme.empty_figure(f"No hazard ratios reported for {lower_first(endpoint_label)}.")
     rows = rows.reset_index(drop=True)
     n = len(rows)
     ys = [float(n - 1 - i) for i in range(n)]
-    pooled_y = -1.3
+    pooled_y, interval_y = -1.3, -2.1
+    requested = pooling is not None and pooling.requested
+    pooled = pooling.estimate if requested else None
+    drawn = requested and pooling.drawn
 
     # Marker area proportional to the weight basis (events if known for every sized row).
     sized = rows["n_patients"].notna() | rows["events"].notna()
@@ -460,8 +588,10 @@ def hazard_ratio_forest(
 
     # Axis range: every value and CI bound, the line of no effect and the pooled estimate.
     bounds = [1.0, *rows["value"], *rows["ci_low"].dropna(), *rows["ci_high"].dropna()]
-    if pooled is not None:
+    if drawn:
         bounds += [pooled.ci_low, pooled.ci_high]
+        if pooled.has_prediction_interval:
+            bounds += [pooled.pi_low, pooled.pi_high]
     low, high = min(bounds), max(bounds)
     span = (math.log10(low) - 0.12, math.log10(high) + 0.12)
 
@@ -471,33 +601,25 @@ def hazard_ratio_forest(
     tick_text = [_tick_label(t + (" †" if c else ""), h) for t, h, c in zip(rows["label"], rows["_hl"], caveats)]
     hr_texts, p_texts, col_y, col_bold = list(rows["hr_text"]), list(rows["p_label"]), list(ys), list(rows["_hl"])
 
-    if pooled is not None:
-        # Random-effects summary diamond: centre at the pooled HR, tips at its CI.
-        fig.add_trace(
-            go.Scatter(
-                x=[pooled.ci_low, pooled.estimate, pooled.ci_high, pooled.estimate, pooled.ci_low],
-                y=[pooled_y, pooled_y + 0.3, pooled_y, pooled_y - 0.3, pooled_y],
-                mode="lines",
-                fill="toself",
-                fillcolor=_MAIN_INK,
-                line=dict(color=_MAIN_INK, width=1),
-                name="Pooled (random effects)",
-                showlegend=False,
-                customdata=[["", ""]] * 5,
-                hovertemplate=(
-                    f"Pooled HR {theme.format_ratio(pooled.estimate)} "
-                    f"[{theme.format_ratio(pooled.ci_low)}–{theme.format_ratio(pooled.ci_high)}]<br>"
-                    f"derived (random effects, DerSimonian–Laird; k = {pooled.k})<br>"
-                    f"I² = {pooled.i2:.0f}%, τ² = {pooled.tau2:.3f}<extra></extra>"
-                ),
-            )
-        )
-        tick_y.append(pooled_y)
-        tick_text.append(f"<b>Pooled, random effects (k = {pooled.k})</b>")
-        hr_texts.append(
+    if drawn:
+        fig.add_traces(_pooled_traces(pooling, pooled_y))
+        tick_y += [pooled_y, interval_y]
+        tick_text += [f"<b>{pooling.label}</b>", _tick_label("  95% prediction interval", False)]
+        hr_texts += [
             f"{theme.format_ratio(pooled.estimate)} [{theme.format_ratio(pooled.ci_low)}–"
-            f"{theme.format_ratio(pooled.ci_high)}]"
-        )
+            f"{theme.format_ratio(pooled.ci_high)}]",
+            f"{theme.format_ratio(pooled.pi_low)}–{theme.format_ratio(pooled.pi_high)}"
+            if pooled.has_prediction_interval
+            else "not defined (k < 3)",
+        ]
+        p_texts += [f"I² {pooled.i2:.0f}%", f"τ² {pooled.tau2:.3f}"]
+        col_y += [pooled_y, interval_y]
+        col_bold += [True, False]
+    elif requested and pooled is not None:
+        # Heterogeneity guard: the statistics, and no estimate.
+        tick_y.append(pooled_y)
+        tick_text.append(f"<b>Not pooled (k = {pooled.k}, τ² {pooled.tau2:.3f})</b>")
+        hr_texts.append(f"not meaningful: I² > {HETEROGENEITY_LIMIT:.0f}%")
         p_texts.append(f"I² {pooled.i2:.0f}%")
         col_y.append(pooled_y)
         col_bold.append(True)
@@ -519,10 +641,18 @@ def hazard_ratio_forest(
         f"Marker area ∝ {basis_name}."
         + ("" if rows["has_ci"].all() else " Open squares: 95% CI not reported (no whisker).")
     ]
-    if pooled is not None:
+    if drawn:
         footnotes.append(
-            "Pooled: random effects (DerSimonian–Laird); few trials: interpret with caution."
+            f"Pooled: random effects (DerSimonian–Laird) over the {pooling.analysis} HRs of {', '.join(pooling.trial_ids)}."
         )
+        footnotes.append("Few trials: interpret the pooled estimate with caution.")
+        footnotes.append(
+            "Line through the diamond: 95% prediction interval for a new trial (Higgins et al. 2009; t, k − 2 df)."
+            if pooled.has_prediction_interval
+            else "The 95% prediction interval is not defined for fewer than 3 trials."
+        )
+    elif requested and pooling.message:
+        footnotes.append(pooling.message)
     caveat_of = {trial: text for trial, text in zip(rows["trial_id"], caveats) if text}
     footnotes += [f"† {trial}: {line}." for trial, text in caveat_of.items() for line in text.split(CAVEAT_SEPARATOR)]
     annotations.append(
@@ -532,11 +662,12 @@ def hazard_ratio_forest(
         )
     )
 
-    bottom = (pooled_y - 0.7) if pooled is not None else -0.7
+    extra_rows = 2 if drawn else (1 if requested and pooled is not None else 0)
+    bottom = {2: interval_y - 0.7, 1: pooled_y - 0.7}.get(extra_rows, -0.7)
     fig.update_layout(
         template=theme.TEMPLATE_NAME,
         title=dict(text=f"Hazard ratios: {endpoint_label}"),
-        height=int(190 + 38 * (n + (1.5 if pooled is not None else 0)) + 18 * len(footnotes)),
+        height=int(190 + 38 * (n + 0.9 * extra_rows + (0.6 if extra_rows else 0)) + 18 * len(footnotes)),
         margin=dict(l=20, r=20, t=70, b=110 + 18 * len(footnotes)),
         showlegend=False,
         xaxis=dict(
@@ -572,6 +703,34 @@ def hazard_ratio_forest(
         ],
     )
     return fig
+
+
+def _pooled_traces(pooling: Pooling, y: float) -> list[go.Scatter]:
+    """The prediction interval as a thin line (when defined) under the random-effects diamond
+    (centre at the pooled HR, tips at its 95% CI)."""
+    pooled = pooling.estimate
+    hover = (
+        f"{pooling.label}<br>HR {theme.format_ratio(pooled.estimate)} "
+        f"[{theme.format_ratio(pooled.ci_low)}–{theme.format_ratio(pooled.ci_high)}]<br>"
+        f"derived (DerSimonian–Laird)<br>{pooling.statistics_text}<extra></extra>"
+    )
+    traces = []
+    if pooled.has_prediction_interval:
+        traces.append(
+            go.Scatter(
+                x=[pooled.pi_low, pooled.pi_high], y=[y, y], mode="lines", line=dict(color=_MAIN_INK, width=1.5),
+                name="95% prediction interval", showlegend=False, customdata=[["", ""]] * 2, hovertemplate=hover,
+            )
+        )  # fmt: skip
+    traces.append(
+        go.Scatter(
+            x=[pooled.ci_low, pooled.estimate, pooled.ci_high, pooled.estimate, pooled.ci_low],
+            y=[y, y + 0.3, y, y - 0.3, y],
+            mode="lines", fill="toself", fillcolor=_MAIN_INK, line=dict(color=_MAIN_INK, width=1),
+            name="Pooled (random effects)", showlegend=False, customdata=[["", ""]] * 5, hovertemplate=hover,
+        )
+    )  # fmt: skip
+    return traces
 
 
 def _forest_hover(row, basis_name: str) -> str:

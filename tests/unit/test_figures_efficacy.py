@@ -16,12 +16,14 @@ from evidence.figures.efficacy import (
     hazard_ratio_forest,
     medians_by_arm,
     pooled_hazard_ratio,
+    pooling,
     rate_rows,
     rates_by_arm,
     whole_population_median_records,
     whole_population_medians,
 )
 from evidence.loading import load_dataset
+from evidence.session import IPD_SOURCE_ID
 from evidence.stats import counts_from_percent, log_se_from_ci, pool_random_effects, proportion_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -122,6 +124,9 @@ def test_forest_rows_options(data, pfs_rows):
 
 def test_pooled_is_none_with_bundled_data(pfs_rows):
     assert pooled_hazard_ratio(pfs_rows) is None  # only PASO has a CI
+    decision = pooling(pfs_rows, requested=True, endpoint_words="progression-free survival (PFS)")
+    assert not decision.offered and not decision.drawn
+    assert decision.message.startswith("Pooling not offered") and "here only PASO (primary)" in decision.message
 
 
 def _synthetic_rows():
@@ -131,53 +136,145 @@ def _synthetic_rows():
             "arm_id": [""] * 5,
             "label": ["A", "  subgroup: x", "B", "C", "D"],
             "analysis": ["primary", "subgroup", "secondary", "primary", "primary"],
-            "value": [0.70, 0.20, 0.85, 1.10, 0.50],
-            "ci_low": [0.55, 0.10, 0.70, 0.80, np.nan],
-            "ci_high": [0.90, 0.40, 1.03, 1.51, np.nan],
+            "value": [0.70, 0.20, 0.85, 0.95, 0.50],
+            "ci_low": [0.55, 0.10, 0.70, 0.70, np.nan],
+            "ci_high": [0.90, 0.40, 1.03, 1.29, np.nan],
             "has_ci": [True, True, True, True, False],
         }
     )
 
 
-def test_pooled_hazard_ratio_matches_dersimonian_laird_by_hand():
-    rows = _synthetic_rows()
-    pooled = pooled_hazard_ratio(rows)
-    # Main analyses with a CI, one per trial: A, B, C (subgroup of A and D without CI excluded).
-    y = np.log([0.70, 0.85, 1.10])
-    se = (np.log([0.90, 1.03, 1.51]) - np.log([0.55, 0.70, 0.80])) / (2 * Z95)
+def _hand_dersimonian_laird(values, lows, highs):
+    """DerSimonian–Laird written out (log HR, SE from the printed 95% CI)."""
+    y = np.log(values)
+    se = (np.log(highs) - np.log(lows)) / (2 * Z95)
     w = 1 / se**2
     fixed = np.sum(w * y) / np.sum(w)
     q = np.sum(w * (y - fixed) ** 2)
-    tau2 = max(0.0, (q - 2) / (np.sum(w) - np.sum(w**2) / np.sum(w)))
+    df = len(y) - 1
+    tau2 = max(0.0, (q - df) / (np.sum(w) - np.sum(w**2) / np.sum(w)))
     w_star = 1 / (se**2 + tau2)
-    random = np.sum(w_star * y) / np.sum(w_star)
-    assert pooled.k == 3
-    assert pooled.estimate == pytest.approx(math.exp(random), rel=1e-9)
-    assert pooled.ci_low == pytest.approx(math.exp(random - Z95 / math.sqrt(np.sum(w_star))), rel=1e-9)
-    assert pooled.q == pytest.approx(q, rel=1e-9)
-    assert pooled.i2 == pytest.approx(100 * max(0.0, (q - 2) / q), abs=1e-9)
-    same = pool_random_effects(y, [log_se_from_ci(lo, hi) for lo, hi in [(0.55, 0.90), (0.70, 1.03), (0.80, 1.51)]])
-    for field in ("estimate", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate"):
-        assert getattr(pooled, field) == pytest.approx(getattr(same, field), rel=1e-9)
+    return np.sum(w_star * y) / np.sum(w_star), math.sqrt(1 / np.sum(w_star)), q, tau2
 
 
-def test_pooled_needs_two_trials():
-    rows = _synthetic_rows()
-    assert pooled_hazard_ratio(rows[rows.trial_id.isin(["A", "D"])]) is None
-
-
-def test_forest_with_pooled_diamond_and_caveat():
+def test_pooled_hazard_ratio_pools_one_kind_of_analysis_by_hand():
     rows = _synthetic_rows()
     pooled = pooled_hazard_ratio(rows)
-    fig = hazard_ratio_forest(rows.assign(p_label="NR", hr_text="x", n_patients=pd.NA, events=pd.NA, derived=False),
-                              "Progression-free survival", pooled=pooled)
+    # Main analyses with a CI, one per trial, of one kind: the primary HRs of A and C (B's is
+    # secondary, A's subgroup and D without a CI are excluded).
+    random, se, q, tau2 = _hand_dersimonian_laird([0.70, 0.95], [0.55, 0.70], [0.90, 1.29])
+    assert pooled.k == 2
+    assert pooled.estimate == pytest.approx(math.exp(random), rel=1e-9)
+    assert pooled.ci_low == pytest.approx(math.exp(random - Z95 * se), rel=1e-9)
+    assert pooled.q == pytest.approx(q, rel=1e-9)
+    assert pooled.tau2 == pytest.approx(tau2, rel=1e-9)
+    assert pooled.i2 == pytest.approx(100 * max(0.0, (q - 1) / q), abs=1e-9)
+    decision = pooling(rows, requested=True)
+    assert decision.trial_ids == ("A", "C") and decision.analysis == "primary" and decision.left_out == ("B",)
+
+
+def test_pooling_is_off_unless_requested():
+    rows = _synthetic_rows()
+    off = pooling(rows, requested=False)
+    assert off.offered and off.estimate is None and not off.drawn
+    fig = hazard_ratio_forest(_drawable(rows), "Progression-free survival", pooling=off)
+    assert not any(t.fill == "toself" for t in fig.data)
+    assert not any("Pooled" in t for t in fig.layout.yaxis.ticktext)
+    assert hazard_ratio_forest(_drawable(rows), "Progression-free survival").to_json() == fig.to_json()
+
+
+def test_pooling_needs_two_trials_of_the_same_kind():
+    rows = _synthetic_rows()
+    assert pooled_hazard_ratio(rows[rows.trial_id.isin(["A", "D"])]) is None  # D has no CI
+    assert pooled_hazard_ratio(rows[rows.trial_id.isin(["A", "B"])]) is None  # primary vs secondary
+    two_secondary = rows.assign(analysis=["secondary", "subgroup", "secondary", "primary", "primary"])
+    assert pooling(two_secondary, True).trial_ids == ("A", "B")  # A and B both secondary
+    # A hazard ratio computed from patient data is another kind of comparison than a reported one.
+    computed = rows.assign(from_patient_data=[False, False, False, True, False], origin="uploaded")
+    decision = pooling(computed, True)
+    assert not decision.offered and "same kind of analysis" in decision.message
+
+
+def test_mixing_curated_and_uploaded_trials_is_said_on_the_pooled_row():
+    rows = _synthetic_rows().assign(origin=["curated", "curated", "curated", "uploaded", "curated"])
+    decision = pooling(rows, True)
+    assert decision.mixes_uploaded
+    assert decision.label == "Pooled, random effects (k = 2, primary analyses; mixes curated and uploaded trials)"
+    fig = hazard_ratio_forest(_drawable(rows), "Progression-free survival", pooling=decision)
+    assert any("mixes curated and uploaded trials" in t for t in fig.layout.yaxis.ticktext)
+
+
+def test_heterogeneity_above_75_percent_draws_no_pooled_estimate():
+    # Two primary HRs far apart with narrow CIs: I² = 100 (Q - 1) / Q is well above 75%.
+    rows = pd.DataFrame(
+        {"trial_id": ["A", "B"], "arm_id": ["", ""], "label": ["A", "B"], "analysis": ["primary", "primary"],
+         "value": [0.50, 1.60], "ci_low": [0.40, 1.30], "ci_high": [0.62, 1.97], "has_ci": [True, True]}
+    )  # fmt: skip
+    decision = pooling(rows, True)
+    _, _, q, tau2 = _hand_dersimonian_laird([0.50, 1.60], [0.40, 1.30], [0.62, 1.97])
+    assert decision.estimate.i2 == pytest.approx(100 * (q - 1) / q) and decision.estimate.i2 > 75
+    assert decision.too_heterogeneous and not decision.drawn
+    assert "not meaningful" not in decision.message and "too much for one average" in decision.message
+    fig = hazard_ratio_forest(_drawable(rows), "Progression-free survival", pooling=decision)
+    assert not any(t.fill == "toself" for t in fig.data)
+    texts = " ".join(_annotation_texts(fig))
+    assert "not meaningful: I² > 75%" in texts and f"I² {decision.estimate.i2:.0f}%" in texts
+    assert any(t.startswith(f"<b>Not pooled (k = 2, τ² {tau2:.3f})") for t in fig.layout.yaxis.ticktext)
+
+
+def _drawable(rows):
+    return rows.assign(p_label="NR", hr_text="x", n_patients=pd.NA, events=pd.NA, derived=False)
+
+
+def test_forest_with_pooled_diamond_prediction_interval_and_caveat():
+    rows = _synthetic_rows().assign(analysis=["primary", "subgroup", "primary", "primary", "primary"])
+    decision = pooling(rows, True)
+    pooled = decision.estimate
+    assert pooled.k == 3 and decision.drawn and pooled.has_prediction_interval
+    fig = hazard_ratio_forest(_drawable(rows), "Progression-free survival", pooling=decision)
     diamond = next(t for t in fig.data if t.fill == "toself")
     assert min(diamond.x) == pytest.approx(pooled.ci_low) and max(diamond.x) == pytest.approx(pooled.ci_high)
     assert pooled.estimate in diamond.x
+    interval = next(t for t in fig.data if t.name == "95% prediction interval")
+    assert tuple(interval.x) == pytest.approx((pooled.pi_low, pooled.pi_high))
     texts = " ".join(_annotation_texts(fig))
-    assert "random effects (DerSimonian–Laird); few trials: interpret with caution" in texts
-    assert f"I² {pooled.i2:.0f}%" in texts
-    assert "Pooled, random effects (k = 3)" in " ".join(fig.layout.yaxis.ticktext)
+    assert "random effects (DerSimonian–Laird) over the primary HRs of A, B, C." in texts
+    assert "Few trials: interpret the pooled estimate with caution." in texts
+    assert f"I² {pooled.i2:.0f}%" in texts and f"τ² {pooled.tau2:.3f}" in texts
+    assert f"{pooled.pi_low:.2f}–{pooled.pi_high:.2f}" in texts and "t, k − 2 df" in texts
+    ticks = " ".join(fig.layout.yaxis.ticktext)
+    assert "Pooled, random effects (k = 3, primary analyses)" in ticks and "95% prediction interval" in ticks
+
+
+def test_two_trials_pooled_say_the_prediction_interval_is_undefined():
+    decision = pooling(_synthetic_rows(), True)
+    assert decision.drawn and decision.estimate.k == 2 and not decision.estimate.has_prediction_interval
+    fig = hazard_ratio_forest(_drawable(_synthetic_rows()), "Progression-free survival", pooling=decision)
+    texts = " ".join(_annotation_texts(fig))
+    assert "not defined (k < 3)" in texts and "not defined for fewer than 3 trials" in texts
+    assert not any(t.name == "95% prediction interval" for t in fig.data)
+    assert "95% prediction interval not defined" in decision.statistics_text
+
+
+def test_two_rows_of_one_trial_are_told_apart(data):
+    """A curated HR and one computed from uploaded patient data (marked derived) for PASO."""
+    ipd = pd.DataFrame(
+        [dict(trial_id="PASO", endpoint="PFS", experimental_arm="B", control_arm="A", statistic="HR", value=1.5,
+              ci_low=0.9, ci_high=2.5, p_value=0.1, p_text="0.100", test="log-rank", analysis="exploratory",
+              subgroup="patient-level data", derived=True, origin="uploaded",
+              source=f"{IPD_SOURCE_ID}: patient-level data uploaded in this browser (computed here)")]
+    )  # fmt: skip
+    comparisons = pd.concat([data.comparisons.assign(origin="curated"), ipd], ignore_index=True)
+    rows = forest_rows(comparisons, data.arms, data.trials, "PFS", efficacy=data.efficacy)
+    paso = rows[rows.trial_id == "PASO"]
+    assert list(paso.label) == [
+        "PASO — published: paclitaxel + sorafenib vs paclitaxel",
+        "PASO — from your patient data: paclitaxel + sorafenib vs paclitaxel",
+    ]
+    assert list(paso.from_patient_data) == [False, True] and list(paso.derived) == [False, True]
+    assert list(rows[rows.trial_id == "E2100"].label)[0] == "E2100: Paclitaxel + bevacizumab vs Paclitaxel"
+    # One trial's two rows are never pooled with each other.
+    assert not pooling(rows, True).offered
 
 
 # ---------------------------------------------------------------- forest figure

@@ -87,7 +87,9 @@ def test_the_pooled_hazard_ratio_covers_every_selected_trial(large):
     assert expected is not None and len(set(rows.trial_id)) > TRIALS_PER_PAGE // 2
     assert expected.k == 3  # PASO and its two clones report the PFS HR with a CI
     for page in (1, 2):
-        panel = views.forest_panel(large, ViewState(page=page))
+        off = views.forest_panel(large, ViewState(page=page))  # pooling is off by default
+        assert not any(t.fill == "toself" for t in off.figure.data) and "pooled estimate" not in off.caption
+        panel = views.forest_panel(large, ViewState(page=page, pool=True))
         assert f"pooled estimate is over all {len(selected_trial_ids(large.trials, ViewState()))}" in panel.caption
         pooled = next(t for t in panel.figure.data if (t.name or "").startswith("Pooled"))
         assert min(pooled.x) == pytest.approx(expected.ci_low) and max(pooled.x) == pytest.approx(expected.ci_high)

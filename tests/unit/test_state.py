@@ -72,3 +72,11 @@ def test_filter_tables_restricts_every_table_and_hides_derived_rows(data):
     three_four = tables["adverse_events"][tables["adverse_events"].grade == "3-4"]
     assert len(three_four) == 14  # 7 terms x 2 arms
     assert len(tables["sources"]) == 5  # tables without trial_id are untouched
+
+
+def test_pooling_is_off_by_default_and_travels_in_the_url():
+    assert ViewState().pool is False and "pool" not in ViewState().to_query()
+    assert ViewState(pool=True).to_query() == "?pool=1"
+    assert parse_query("?pool=1").pool is True
+    assert parse_query("?pool=0").pool is False
+    assert parse_query("?pool=yes&pool=<script>").pool is False  # anything but 1 is off

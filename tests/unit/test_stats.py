@@ -15,6 +15,7 @@ from evidence.stats import (
     invert_ratio,
     log_se_from_ci,
     pool_random_effects,
+    prediction_interval,
     proportion_ci,
     risk_difference_ci,
 )
@@ -297,3 +298,60 @@ def test_evidence_package_never_imports_dash():
         [sys.executable, "-c", code], cwd=REPO_ROOT, env=environment, capture_output=True, text=True
     )
     assert completed.returncode == 0, completed.stderr
+
+
+# --- prediction interval ----------------------------------------------------------------
+
+# Colditz et al. (1994), the 13 BCG vaccine trials (metafor's dat.bcg): tpos, tneg, cpos, cneg.
+BCG = [(4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209), (62, 13536, 248, 12619),
+       (33, 5036, 47, 5761), (180, 1361, 372, 1079), (8, 2537, 10, 619),
+       (505, 87886, 499, 87892), (29, 7470, 45, 7232), (17, 1699, 65, 1600),
+       (186, 50448, 141, 27197), (5, 2493, 3, 2338), (27, 16886, 29, 17825)]  # fmt: skip
+
+
+def _bcg_log_risk_ratios():
+    """escalc(measure="RR"): log risk ratio and its large-sample variance per trial."""
+    estimates, errors = [], []
+    for tpos, tneg, cpos, cneg in BCG:
+        estimates.append(math.log((tpos / (tpos + tneg)) / (cpos / (cpos + cneg))))
+        errors.append(math.sqrt(1 / tpos - 1 / (tpos + tneg) + 1 / cpos - 1 / (cpos + cneg)))
+    return estimates, errors
+
+
+def test_dersimonian_laird_on_the_bcg_trials_matches_metafor():
+    """metafor's published rma(yi, vi, data=dat.bcg, method="DL") (log risk ratio): tau² 0.3088,
+    I² 92.12%, Q(df = 12) 152.2330, estimate -0.7141, se 0.1787, 95% CI -1.0644 to -0.3638."""
+    result = pool_random_effects(*_bcg_log_risk_ratios())
+    assert (result.k, result.df) == (13, 12)
+    assert result.tau2 == pytest.approx(0.3088, abs=5e-5)
+    assert result.i2 == pytest.approx(92.12, abs=5e-3)
+    assert result.q == pytest.approx(152.2330, abs=5e-5)
+    assert math.log(result.estimate) == pytest.approx(-0.7141, abs=5e-5)
+    assert math.log(result.ci_low) == pytest.approx(-1.0644, abs=5e-5)
+    assert math.log(result.ci_high) == pytest.approx(-0.3638, abs=5e-5)
+
+
+def test_prediction_interval_on_the_bcg_trials_follows_higgins_2009():
+    """Higgins, Thompson & Spiegelhalter (2009) section 3.6: mu ± t(k-2) sqrt(tau² + SE²), here
+    from metafor's published DL fit (mu -0.7141, SE 0.1787, tau² 0.3088) and t(11, 0.975) =
+    2.200985 (R: qt(0.975, 11)): -0.7141 ± 2.200985 × sqrt(0.3088 + 0.1787²) = -1.9989 to 0.5707."""
+    half_width = 2.200985 * math.sqrt(0.3088 + 0.1787**2)
+    assert (-0.7141 - half_width, -0.7141 + half_width) == pytest.approx((-1.9989, 0.5707), abs=1e-4)
+    result = pool_random_effects(*_bcg_log_risk_ratios())
+    assert result.has_prediction_interval
+    assert math.log(result.pi_low) == pytest.approx(-1.9989, abs=5e-4)
+    assert math.log(result.pi_high) == pytest.approx(0.5707, abs=5e-4)
+    # Wider than the confidence interval for the mean: it adds tau² and uses t, not z.
+    assert result.pi_low < result.ci_low and result.pi_high > result.ci_high
+    direct = prediction_interval(-0.7141, 0.1787, 0.3088, 13)
+    assert direct == pytest.approx((-1.9989, 0.5707), abs=1e-4)
+
+
+def test_prediction_interval_is_undefined_below_three_trials():
+    assert prediction_interval(0.1, 0.2, 0.05, 2) is None
+    two = pool_random_effects([0.0, 0.5], [0.2, 0.2])
+    assert not two.has_prediction_interval and math.isnan(two.pi_low) and math.isnan(two.pi_high)
+    with pytest.raises(ValueError):
+        prediction_interval(0.1, 0.0, 0.05, 5)
+    with pytest.raises(ValueError):
+        prediction_interval(0.1, 0.2, -0.1, 5)

@@ -44,3 +44,12 @@ def test_clicked_trial_tolerates_odd_payloads():
     assert clicked_trial({"points": []}) == ""
     assert clicked_trial({"points": [{"x": 1}]}) == ""
     assert clicked_trial({"points": [{"customdata": "PASO"}]}) == "PASO"
+
+
+def test_pool_checklist_round_trips_and_is_off_by_default():
+    assert state_to_controls(ViewState())[list(ids.FILTERS).index("pool")] == []
+    on = ViewState(pool=True)
+    assert state_to_controls(on)[list(ids.FILTERS).index("pool")] == ["pool"]
+    assert controls_to_state(state_to_controls(on)) == on
+    state, rewrite = next_state(ids.FILTERS["pool"], "", state_to_controls(on), {})
+    assert state.pool and not rewrite

@@ -27,6 +27,16 @@ def test_forest_follows_endpoint_and_filters(data):
     assert [round(float(x), 2) for t in shown for x in t.x] == [2.01]
 
 
+def test_forest_pools_only_on_request_and_says_why_not(data):
+    off = views.forest_panel(data, ViewState())
+    assert not any(t.fill == "toself" for t in off.figure.data)
+    assert "pool" not in off.caption.lower()
+    on = views.forest_panel(data, ViewState(pool=True))
+    assert not any(t.fill == "toself" for t in on.figure.data)  # only PASO reports a PFS HR with a CI
+    assert "Pooling not offered: it needs two or more trials reporting the progression-free survival (PFS) hazard ratio" in on.caption
+    assert "Pooling not offered" in " ".join(a.text for a in on.figure.layout.annotations)
+
+
 def test_empty_selection_gives_a_plain_message(data):
     panel = views.forest_panel(data, ViewState(trial=("SOR",)))
     assert "No hazard ratio" in panel.figure.layout.annotations[0].text
@@ -84,6 +94,8 @@ STATES = [
     ViewState(trial=("E2100",), derived=False, surv_trial="E2100"),
     ViewState(organ=("Gastrointestinal disorders",), tox_search="diarr", ramp_start=200),
     ViewState(agent=("sorafenib",), endpoint="TTT", highlight="MRCC-SORAFENIB"),
+    ViewState(pool=True, grade="all"),
+    ViewState(pool=True, endpoint="OS", trial=("PASO", "E2100"), derived=False),
 ]
 CACHED_VIEWS = [views.design_panel, views.forest_panel, views.medians_panel, views.rates_panel,
                 views.toxicity_panel, views.dosing_panel, views.survival_panel]

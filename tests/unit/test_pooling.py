@@ -1,0 +1,138 @@
+"""Pooling on request only, over the bundled trials plus an uploaded one (the template's made-up
+EXAMPLE-TRIAL): the forest view, its exports and its words follow the `pool` state field."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from evidence import export, export_views, upload, views
+from evidence.loading import load_dataset
+from evidence.session import session_data
+from evidence.state import ViewState
+
+TODAY = date(2026, 11, 21)
+Z95 = 1.959963984540054
+
+
+def _session(base, files):
+    parsed = upload.merge_uploads([upload.parse_upload(f"{k}.csv", v) for k, v in files.items()])
+    update = upload.apply_upload(parsed, None, base)
+    assert update.ok, update.problems
+    return session_data(base, update.store)[0]
+
+
+def _example(hr: bytes = b"0.65,0.42,0.99", ipd: bool = True) -> dict[str, bytes]:
+    files = {k: v for k, v in upload.example_files().items() if ipd or k != "survival_ipd"}
+    files["comparisons"] = files["comparisons"].replace(b"0.65,0.42,0.99", hr)
+    return files
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_dataset("data")
+
+
+@pytest.fixture(scope="module")
+def example(base):
+    """PASO's primary PFS HR 1.80 [1.02-3.20] and EXAMPLE's 0.65 [0.42-0.99]: far apart."""
+    return _session(base, _example())
+
+
+@pytest.fixture(scope="module")
+def agreeing(base):
+    """EXAMPLE's PFS HR edited to 1.50 [1.00-2.25], close to PASO's: poolable."""
+    return _session(base, _example(b"1.50,1.00,2.25", ipd=False))
+
+
+def _diamonds(panel):
+    return [t for t in panel.figure.data if t.fill == "toself"]
+
+
+def test_no_pooled_estimate_by_default_even_when_trials_could_be_pooled(agreeing):
+    panel = views.forest_panel(agreeing, ViewState())
+    assert not _diamonds(panel)
+    assert not any("Pooled" in t for t in panel.figure.layout.yaxis.ticktext)
+    assert "2 trials' primary hazard ratios can be pooled with 'Pool trials'" in panel.caption
+    rows = export_views.forest_rows(agreeing, ViewState())
+    assert set(rows.trial_id) == {"PASO", "E2100", "EXAMPLE-TRIAL"} and "k" not in rows.columns
+
+
+def test_requested_pooling_draws_the_diamond_with_k_i2_tau2_and_says_it_mixes_origins(agreeing):
+    panel = views.forest_panel(agreeing, ViewState(pool=True))
+    (diamond,) = _diamonds(panel)
+    # DerSimonian–Laird by hand over PASO 1.80 [1.02, 3.20] and EXAMPLE 1.50 [1.00, 2.25].
+    y = [math.log(1.80), math.log(1.50)]
+    v = [((math.log(3.20) - math.log(1.02)) / (2 * Z95)) ** 2, ((math.log(2.25) - math.log(1.00)) / (2 * Z95)) ** 2]
+    w = [1 / x for x in v]
+    fixed = sum(a * b for a, b in zip(w, y)) / sum(w)
+    q = sum(a * (b - fixed) ** 2 for a, b in zip(w, y))
+    assert q < 1  # the two agree: tau² = 0, so the pooled HR is the fixed-effect one
+    assert math.exp(fixed) in [pytest.approx(x) for x in diamond.x]
+    assert min(diamond.x) == pytest.approx(math.exp(fixed - Z95 * math.sqrt(1 / sum(w))))
+    ticks = " ".join(panel.figure.layout.yaxis.ticktext)
+    assert "Pooled, random effects (k = 2, primary analyses; mixes curated and uploaded trials)" in ticks
+    assert "k = 2, I² 0%, τ² 0.000, 95% prediction interval not defined for fewer than 3 trials" in panel.caption
+    assert "mixes curated and uploaded trials" in panel.caption
+
+
+def test_pooled_export_row_only_when_requested(agreeing):
+    off = export_views.forest_rows(agreeing, ViewState())
+    on = export_views.forest_rows(agreeing, ViewState(pool=True))
+    assert len(on) == len(off) + 1
+    pooled = on.iloc[-1]
+    assert pooled.label.startswith("Pooled, random effects (k = 2") and pooled.derived
+    assert (pooled.k, pooled.pooled_trials) == (2, "PASO, EXAMPLE-TRIAL")
+    assert math.isnan(pooled.pi_low) and math.isnan(pooled.pi_high)  # undefined for k = 2
+    assert export.filter_phrases(ViewState(), agreeing)["pooling"] == "trials not pooled"
+    rendered = export_views.render_view(agreeing, ViewState(pool=True), "forest-plot", TODAY)
+    assert "trials pooled (random effects) where offered" in rendered.subtitle
+    assert "trials not pooled" in export_views.render_view(agreeing, ViewState(), "forest-plot", TODAY).subtitle
+    name = export_views.build_export(agreeing, ViewState(pool=True), "forest-plot", "csv", TODAY).filename
+    assert name == "forest-plot_PASO-E2100-EXAMPLE-TRIAL_PFS-pooled_2026-11-21.csv"
+
+
+def test_heterogeneous_trials_get_no_pooled_estimate_and_a_plain_reason(example):
+    """PASO 1.80 [1.02, 3.20] against EXAMPLE 0.65 [0.42, 0.99]: Q = 7.8 on 1 df, I² 87%."""
+    y = [math.log(1.80), math.log(0.65)]
+    se = [(math.log(3.20) - math.log(1.02)) / (2 * Z95), (math.log(0.99) - math.log(0.42)) / (2 * Z95)]
+    w = [1 / s**2 for s in se]
+    fixed = sum(a * b for a, b in zip(w, y)) / sum(w)
+    q = sum(a * (b - fixed) ** 2 for a, b in zip(w, y))
+    i2 = 100 * (q - 1) / q
+    assert i2 > 75
+    panel = views.forest_panel(example, ViewState(pool=True))
+    assert not _diamonds(panel)
+    assert f"No pooled estimate: I² = {i2:.0f}% (above 75%)" in panel.caption
+    texts = " ".join(a.text for a in panel.figure.layout.annotations)
+    assert "not meaningful: I² > 75%" in texts
+    pooled = export_views.forest_rows(example, ViewState(pool=True)).iloc[-1]
+    assert math.isnan(pooled.value) and pooled.i2 == pytest.approx(i2, abs=1e-3)
+    assert pooled.label == f"Not pooled: I² {i2:.0f}% > 75%" and pooled.k == 2
+    assert pooled.note.startswith("No pooled estimate")
+
+
+def test_the_patient_data_row_is_labelled_and_not_pooled_with_published_hrs(example):
+    rows = views.forest_rows_and_pooling(example, ViewState(pool=True))[0]
+    mine = rows[rows.trial_id == "EXAMPLE-TRIAL"]
+    assert [label.split(":")[0] for label in mine.label] == [
+        "EXAMPLE — uploaded summary",
+        "EXAMPLE — from your patient data",
+    ]
+    assert list(mine.derived) == [False, True]
+    _, decision = views.forest_rows_and_pooling(example, ViewState(pool=True))
+    assert decision.trial_ids == ("PASO", "EXAMPLE-TRIAL") and decision.analysis == "primary"
+    # With derived values hidden the patient-data row goes, and the labels need no telling apart.
+    hidden = views.forest_rows_and_pooling(example, ViewState(derived=False))[0]
+    assert list(hidden[hidden.trial_id == "EXAMPLE-TRIAL"].label) == ["EXAMPLE: [uploaded] example drug vs [uploaded] placebo"]
+
+
+def test_the_control_is_disabled_with_the_reason_when_nothing_can_be_pooled(base, agreeing):
+    (option,), hint = views.pool_control(base, ViewState())
+    assert option["disabled"] and hint.startswith("Pooling not offered") and "here only PASO (primary)" in hint
+    (option,), _ = views.pool_control(base, ViewState(pool=True))
+    assert not option["disabled"]  # switched on (e.g. from a link): it can still be switched off
+    (option,), hint = views.pool_control(agreeing, ViewState())
+    assert not option["disabled"] and hint.startswith("Offered: the primary hazard ratios of PASO, EXAMPLE-TRIAL")
