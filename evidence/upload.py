@@ -358,7 +358,17 @@ def _text_source(label: str, raw: bytes, ctx: _Context) -> _Source | None:
         expected, found = _csv_error_words(str(err), ctx.limits)
         ctx.add(Problem(label, line, None, expected, found))
         return None
+    if not records:  # e.g. an empty sheet saved from Excel: ",,,,\r\n,,,,\r\n"
+        ctx.add(_no_header_problem(label, label.rsplit(SEP, 1)[-1]))
+        return None
     return _Source(label, label, records, comma_mode=delimiter == ",", pad_short=False)
+
+
+def _no_header_problem(label: str, name: str) -> Problem:
+    """A file whose every cell is empty: name the columns its table needs, so the fix is plain."""
+    table = TABLES.get(table_name_for(name) or "")
+    wanted = f" ({', '.join(c.name for c in table.columns[:4])}, ...)" if table else ""
+    return Problem(label, None, None, f"a header row naming the columns{wanted}", "no header row: every cell is empty")
 
 
 def _row_limit_problem(label: str, line: int, ctx: _Context) -> Problem:

@@ -360,8 +360,21 @@ ACCEPTED = "a CSV file (.csv, .tsv or .txt), an .xlsx workbook or a .zip of CSV 
 KNOWN = ", ".join(TABLES)
 SMALL = UploadLimits(max_bytes=50, max_rows=3)
 
+NO_HEADER = "expected a header row naming the columns (trial_id, acronym, title, registry_ids, ...); found no header row: every cell is empty"
+
 MALFORMED = {
     "empty file": ("trials.csv", b"", None, [f"trials.csv, whole file: expected {ACCEPTED}; found an empty file"]),
+    # An empty sheet saved from Excel as CSV: delimiters only (was an IndexError).
+    "all commas": ("trials.csv", b",,,,\r\n,,,,\r\n", None, [f"trials.csv, whole file: {NO_HEADER}"]),
+    "one comma": ("trials.csv", b",", None, [f"trials.csv, whole file: {NO_HEADER}"]),
+    "semicolons and blanks": ("trials.csv", b" ; ;\n\n;\n", None, [f"trials.csv, whole file: {NO_HEADER}"]),
+    "all commas in a zip": (
+        "mine.zip",
+        zip_of([("arms.csv", b",,\n,,\n")]),
+        None,
+        ["mine.zip \u203a arms.csv, whole file: expected a header row naming the columns "
+         "(trial_id, arm_id, label, role, ...); found no header row: every cell is empty"],
+    ),
     "too large": ("sources.csv", SOURCES, SMALL, ["sources.csv, whole file: expected a file of at most 50 bytes; found 62 bytes"]),
     "too many rows": (
         "sources.csv",
