@@ -84,6 +84,23 @@ _ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXCEL_MAX_ROW = 1_048_576
 _XLSX_MAX_PARTS = 1000
+# What a workbook may make openpyxl do, checked on its XML before openpyxl reads it (a 67 KB
+# workbook whose styles.xml holds 350,000 <xf/> took 13 s and 615 MB to open). Generous for
+# curated workbooks, which hold a few hundred styles, a few dozen fonts, and tables of at most
+# tens of thousands of rows by a few dozen columns. Counted over every part, whatever its name.
+_XLSX_MAX_PART_BYTES = 16 * MiB  # one part, uncompressed (the whole upload also has a budget)
+_XLSX_MAX_STYLES = 20_000  # <xf> cell formats (cellXfs + cellStyleXfs) and <dxf> formats
+_XLSX_MAX_FONTS = 2_000  # <font>; Excel itself offers at most 1,024 fonts
+_XLSX_MAX_SHARED_STRINGS = 500_000  # <si> entries of the shared-string table
+_XLSX_MAX_CELLS = 5_000_000  # sum over sheets of last row x last column read (e.g. 50,000 x 100)
+_XLSX_COUNTED = {
+    "styles": (re.compile(rb"<(?:[\w.-]+:)?d?xf[\s/>]"), _XLSX_MAX_STYLES, "cell styles (<xf> and <dxf> records)"),
+    "fonts": (re.compile(rb"<(?:[\w.-]+:)?font[\s/>]"), _XLSX_MAX_FONTS, "fonts (<font> records)"),
+    "strings": (re.compile(rb"<(?:[\w.-]+:)?si[\s/>]"), _XLSX_MAX_SHARED_STRINGS, "shared strings (<si> entries)"),
+}
+_XLSX_ROW_NUMBER = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?\sr=[\"'](\d{1,9})")
+_XLSX_CELL_COLUMN = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=[\"']([A-Za-z]{1,3})\d")
+_XLSX_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
 _KNOWN_TABLES = ", ".join(TABLES)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
@@ -532,9 +549,59 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + char - 64
+    return number
+
+
+def _sheet_extent(xml: bytes) -> tuple[int, int]:
+    """(last row, last column) a worksheet's XML reaches: what openpyxl will iterate over."""
+    rows = max((int(n) for n in _XLSX_ROW_NUMBER.findall(xml)), default=0)
+    rows = max(rows, len(_XLSX_ROW_TAG.findall(xml)))  # rows without r="" follow one another
+    columns = max((_column_number(c) for c in set(_XLSX_CELL_COLUMN.findall(xml))), default=0)
+    return rows, columns
+
+
+def _workbook_work_problem(label: str, members: Sequence[tuple[str, bytes]], limits: UploadLimits) -> Problem | None:
+    """The first bound (module constants ``_XLSX_*``) the workbook's parts exceed, or None.
+
+    Checked on the raw XML before openpyxl parses anything, so a refused workbook costs one
+    regular-expression pass over at most ``max_uncompressed_bytes``."""
+    counts = dict.fromkeys(_XLSX_COUNTED, 0)
+    cells = 0
+    for name, data in members:
+        where = f"{label}{SEP}{_CONTROL.sub('?', name)[:200]}"
+        if len(data) > _XLSX_MAX_PART_BYTES:
+            return Problem(where, None, None, f"a workbook part of at most {_limit_words(_XLSX_MAX_PART_BYTES)} uncompressed", _bytes(len(data)))
+        if not name.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        for key, (pattern, most, what) in _XLSX_COUNTED.items():
+            counts[key] += len(pattern.findall(data))
+            if counts[key] > most:
+                return Problem(where, None, None, f"at most {most:,} {what} in a workbook", f"{counts[key]:,} or more")
+        if b"sheetData" in data:  # a worksheet, wherever the workbook's relations put it
+            rows, columns = _sheet_extent(data)
+            cells += rows * min(columns, limits.max_columns + 1)
+            if cells > _XLSX_MAX_CELLS:
+                return Problem(
+                    where,
+                    None,
+                    None,
+                    f"at most {_XLSX_MAX_CELLS:,} cells (last row \u00d7 last column, over all sheets) in a workbook",
+                    f"a sheet reaching row {rows:,} and column {columns:,}",
+                )
+    return None
+
+
 def _workbook_sources(label: str, content: bytes, ctx: _Context) -> list[_Source]:
     members = _zip_members(label, content, ctx, workbook=True)
     if members is None:
+        return []
+    too_much = _workbook_work_problem(label, members, ctx.limits)
+    if too_much is not None:
+        ctx.add(too_much)
         return []
     # Hand openpyxl a fresh archive holding exactly the bytes read under the size budget.
     repacked = io.BytesIO()

@@ -886,12 +886,89 @@ def test_sparse_workbook_does_not_hang():
     result = parse_upload("book.xlsx", buffer.getvalue())
     assert result.problems == []
     assert [line for line, _cells in result.parts["sources"][0].rows] == [2, 1_000_000]
-    # A second far-away cell exceeds the budget of rows iterated per workbook.
+    # A second far-away cell exceeds the budget of cells per workbook (1,000,000 rows x 5 columns
+    # + 100,000 x 1), refused from the XML before openpyxl iterates (it was: the rows budget).
     book.create_sheet("trials").cell(row=100_000, column=1, value="x")
     buffer = io.BytesIO()
     book.save(buffer)
     result = parse_upload("book.xlsx", buffer.getvalue())
     assert messages(result.problems) == [
-        f"book.xlsx{SEP}trials, line 48577: expected at most 1,048,576 rows in a workbook, counting empty rows; found more"
+        f"book.xlsx{SEP}xl/worksheets/sheet2.xml, whole file: expected at most 5,000,000 cells (last row \u00d7 last "
+        "column, over all sheets) in a workbook; found a sheet reaching row 100,000 and column 1"
     ]
     assert time.perf_counter() - started < 15
+
+
+# ---------------------------------------------------------------- workbook bombs: bounded before openpyxl
+
+
+def _with_part(workbook_bytes: bytes, part: str, content: bytes) -> bytes:
+    """A real workbook with one part replaced (or added), recompressed like Excel does."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != part:
+                target.writestr(info, source.read(info))
+        target.writestr(part, content)
+    return out.getvalue()
+
+
+STYLESHEET = b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def test_style_bomb_is_refused_before_parsing():
+    # The reviewer's bomb: styles.xml with 350,000 <xf/> entries, deflated to a few tens of KB;
+    # openpyxl took 13 s and 615 MB to open it.
+    xfs = b'<cellXfs count="350000">' + b"<xf/>" * 350_000 + b"</cellXfs>"
+    styles = STYLESHEET + b'<fonts count="1"><font/></fonts>' + xfs + b"</styleSheet>"
+    bomb = _with_part(TEMPLATE_XLSX, "xl/styles.xml", styles)
+    assert len(bomb) < 100_000
+    started = time.perf_counter()
+    result = parse_upload("trials.xlsx", bomb)
+    assert time.perf_counter() - started < 1.0
+    assert messages(result.problems) == [
+        f"trials.xlsx{SEP}xl/styles.xml, whole file: expected at most 20,000 cell styles (<xf> and <dxf> records) "
+        "in a workbook; found 350,000 or more"
+    ]
+
+
+def test_font_and_shared_string_bombs_are_refused():
+    fonts = STYLESHEET + b'<fonts count="3000">' + b'<font><sz val="11"/></font>' * 3000 + b"</fonts></styleSheet>"
+    result = parse_upload("book.xlsx", _with_part(TEMPLATE_XLSX, "xl/styles.xml", fonts))
+    (message,) = messages(result.problems)  # the count also holds the theme's <a:font> entries
+    assert message.startswith(f"book.xlsx{SEP}xl/styles.xml, whole file: expected at most 2,000 fonts (<font> records) in a workbook; found 3,")
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"<si><t/></si>" * 500_001 + b"</sst>"
+    result = parse_upload("book.xlsx", _with_part(TEMPLATE_XLSX, "xl/sharedStrings.xml", strings))
+    assert messages(result.problems) == [
+        f"book.xlsx{SEP}xl/sharedStrings.xml, whole file: expected at most 500,000 shared strings (<si> entries) "
+        "in a workbook; found 500,001 or more"
+    ]
+
+
+def test_a_sheet_reaching_too_many_cells_is_refused():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "sources"
+    sheet.append(COLUMNS["sources"])
+    sheet.cell(row=60_000, column=150, value="x")  # 60,000 rows x 150 columns = 9,000,000 cells
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = parse_upload("book.xlsx", buffer.getvalue())
+    assert messages(result.problems) == [
+        f"book.xlsx{SEP}xl/worksheets/sheet1.xml, whole file: expected at most 5,000,000 cells (last row \u00d7 last "
+        "column, over all sheets) in a workbook; found a sheet reaching row 60,000 and column 150"
+    ]
+
+
+def test_an_ordinary_workbook_with_styles_still_loads():
+    # Excel's own files carry styles, fonts and shared strings; a few hundred of each is normal.
+    book = openpyxl.load_workbook(io.BytesIO(TEMPLATE_XLSX))
+    for i, row in enumerate(book["sources"].iter_rows(min_row=1, max_row=2)):
+        for cell in row:
+            cell.font = openpyxl.styles.Font(bold=i == 0, size=10 + i)
+            cell.number_format = "@"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = parse_upload("template.xlsx", buffer.getvalue())
+    assert result.problems == []
+    assert result.parts["trials"][0].rows[0][1][0] == "EXAMPLE-TRIAL"
