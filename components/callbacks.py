@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from components import ids, slices
 from components.exports import panel_config, register_export_callbacks
 from components.slices import register_slice_callbacks
-from components.sync import next_state, state_to_controls
+from components.sync import link_notice, next_state, state_to_controls
 from components.uploads import register_upload_callbacks
 from config import Settings
 from evidence import views
@@ -32,6 +32,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     @app.callback(
         Output(ids.URL, "search"),
         Output(ids.STATE, "data"),
+        Output(ids.LINK_NOTICE, "children"),
         [Output(c, p) for c, p in _CONTROLS],
         Input(ids.URL, "search"),
         Input(ids.RESET, "n_clicks"),
@@ -46,7 +47,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         known = restrict_to_known(state, data.trials, [o["value"] for o in views.filter_options(data)["organ"]])
         rewrite, state = rewrite or known != state, known  # e.g. a page past the last one
         outputs = state_to_controls(state) if rewrite else [no_update] * len(_CONTROLS)
-        return [state.to_query(), state.as_dict(), *outputs]
+        return [state.to_query(), state.as_dict(), link_notice(ctx.triggered_id, search), *outputs]
 
     @app.callback(
         [Output(ids.FILTERS[f], "options") for f in ids.OPTION_FIELDS],
