@@ -12,8 +12,9 @@ Pure functions, no dash. The flow for one upload:
    so references to bundled sources and trials resolve and keys duplicating bundled rows are
    reported. Problems are re-labelled to the user's files and rows. On success every table gets
    an ``origin`` column: ``"curated"`` or ``"uploaded"``.
-3. ``to_store(data)`` keeps only the uploaded rows as JSON for the browser; ``from_store(payload,
-   base)`` re-validates them on the way back (the browser is not trusted either).
+3. ``to_store(data)`` keeps only the uploaded rows as JSON (kept on the server by
+   ``evidence.upload_store``, the browser holds an id); ``from_store(payload, base)`` re-validates
+   them with the bundled data when a process first reads them.
 
 Patient-level survival data: ``parse_survival_upload`` (time in days, weeks, months or years,
 converted to months), and ``survival_as_upload`` to merge the rows like any other table.
@@ -39,15 +40,12 @@ import binascii
 import codecs
 import csv
 import datetime as _dt
-import hashlib
 import io
 import json
 import math
 import re
-import threading
 import warnings
 import zipfile
-from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -168,7 +166,7 @@ class UploadError(ValueError):
 
 
 class StoreError(ValueError):
-    """A browser-held payload that is malformed, too large, or no longer validates."""
+    """A stored upload payload that is malformed, too large, or no longer validates."""
 
     def __init__(self, message: str, problems: Sequence[Problem] = ()):
         super().__init__(message)
@@ -1165,7 +1163,7 @@ def survival_as_upload(frame: pd.DataFrame, label: str | None = None) -> UploadR
     return _result({"survival_ipd": [TablePart(label, SURVIVAL_COLUMNS, rows)]}, [], "survival")
 
 
-# ---------------------------------------------------------------- the browser store
+# ---------------------------------------------------------------- the stored payload
 
 
 def _uploaded_rows(data: CuratedData):
@@ -1199,20 +1197,15 @@ def to_store(data: CuratedData, max_bytes: int = STORE_MAX_BYTES) -> dict:
     size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     if size > max_bytes:
         raise StoreError(
-            f"The uploaded data would take {size:,} bytes in the browser; at most {max_bytes:,} bytes can be kept. "
+            f"The uploaded data would take {size:,} bytes; at most {max_bytes:,} bytes can be kept for a session. "
             "Remove earlier uploads or upload fewer rows."
         )
     return payload
 
 
-_STORE_CACHE: OrderedDict[tuple[str, str], CuratedData] = OrderedDict()
-_STORE_CACHE_SIZE = 16
-_STORE_LOCK = threading.Lock()
-
-
 def _parts_from_store(payload: object, limits: UploadLimits) -> dict[str, list[TablePart]]:
     def bad(why: str) -> StoreError:
-        return StoreError(f"The uploaded data kept in this browser is not readable ({why}).")
+        return StoreError(f"The uploaded data kept for this session is not readable ({why}).")
 
     if not isinstance(payload, dict) or payload.get("format") != STORE_FORMAT:
         raise bad("unknown format")
@@ -1261,32 +1254,16 @@ def _parts_from_store(payload: object, limits: UploadLimits) -> dict[str, list[T
     return parts
 
 
-def from_store(
-    payload: object, base: CuratedData, limits: UploadLimits = UploadLimits(), cache: bool = True
-) -> CuratedData:
-    """``base`` plus the uploaded rows kept in the browser, re-validated (the store is client data).
+def from_store(payload: object, base: CuratedData, limits: UploadLimits = UploadLimits()) -> CuratedData:
+    """``base`` plus the uploaded rows of a stored payload, re-validated together.
 
     An empty payload gives ``base``. Raises StoreError (with ``problems``) when the payload is
     malformed or its rows no longer validate against ``base`` (e.g. the bundled data changed);
-    the caller should then clear the store and tell the user. With ``cache`` the validated result
-    is kept in this process's memory (the last 16, keyed by base version and payload digest) so
-    that callbacks do not re-validate on every call; nothing is written anywhere. Treat the frames
-    of the returned data as read-only.
+    the caller should then set it aside and tell the user. Callers that read the same payload
+    often cache the result (``evidence.session``); nothing is cached here.
     """
     if not payload:
         return base
-    try:
-        digest = hashlib.sha256(
-            json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        ).hexdigest()
-    except (TypeError, ValueError):
-        raise StoreError("The uploaded data kept in this browser is not readable (not JSON).") from None
-    key = (base.version, digest)
-    with _STORE_LOCK:
-        cached = _STORE_CACHE.get(key) if cache else None
-        if cached is not None:
-            _STORE_CACHE.move_to_end(key)
-            return cached
     parts = _parts_from_store(payload, limits)
     if not parts:
         return base
@@ -1294,16 +1271,10 @@ def from_store(
     if data is None:
         errors = [p for p in problems if p.severity == "error"]
         raise StoreError(
-            f"The uploaded data kept in this browser no longer validates ({len(errors)} problem(s)); "
+            f"The uploaded data kept for this session no longer validates ({len(errors)} problem(s)); "
             f"first: {errors[0] if errors else 'unknown'}",
             problems,
         )
-    if not cache:
-        return data
-    with _STORE_LOCK:
-        _STORE_CACHE[key] = data
-        while len(_STORE_CACHE) > _STORE_CACHE_SIZE:
-            _STORE_CACHE.popitem(last=False)
     return data
 
 

@@ -972,3 +972,73 @@ def test_an_ordinary_workbook_with_styles_still_loads():
     result = parse_upload("template.xlsx", buffer.getvalue())
     assert result.problems == []
     assert result.parts["trials"][0].rows[0][1][0] == "EXAMPLE-TRIAL"
+
+
+# ---------------------------------------------------------------- the upload callback (plain function calls)
+
+
+def _text(children) -> str:
+    if children is None:
+        return ""
+    if isinstance(children, (list, tuple)):
+        return " ".join(_text(c) for c in children)
+    if isinstance(children, str):
+        return children
+    return _text(getattr(children, "children", None))
+
+
+def _data_url(content: bytes, kind: str = "text/csv") -> str:
+    return f"data:{kind};base64," + base64.b64encode(content).decode()
+
+
+@pytest.fixture
+def callback_settings(tmp_path):
+    from config import Settings
+
+    return Settings(state_dir=tmp_path)
+
+
+def test_upload_callback_reports_an_all_commas_csv_in_the_status(callback_settings):
+    from dash import no_update
+
+    from components import ids
+    from components.uploads import receive_upload
+
+    for content in (b",,,,\r\n,,,,\r\n", b","):
+        files = {"tables": [_data_url(content)], "table_names": ["trials.csv"]}
+        ref, status = receive_upload(ids.UPLOAD_TABLES, files, None, BASE, callback_settings)
+        assert ref is no_update
+        assert _text(status) == (
+            "Nothing was loaded: 1 problem(s). Fix them and upload again. "
+            f"trials.csv, whole file: {NO_HEADER}"
+        )
+
+
+def test_upload_callback_keeps_rows_on_the_server_and_only_ids_in_the_browser(callback_settings):
+    from components import ids
+    from components.uploads import receive_upload, session_reader, upload_store
+    from evidence.upload_store import is_id
+
+    bundle = bundle_zip(example_files())
+    files = {"tables": [_data_url(bundle, "application/zip")], "table_names": ["example.zip"]}
+    ref, status = receive_upload(ids.UPLOAD_TABLES, files, None, BASE, callback_settings)
+    assert set(ref) == {"session", "upload"} and is_id(ref["session"]) and is_id(ref["upload"])
+    assert "Loaded for this browser tab only: EXAMPLE-TRIAL" in _text(status)
+    assert len(json.dumps(ref)) < 200  # what travels with every callback: two ids, not the rows
+    data, message = session_reader(BASE, callback_settings)(ref)
+    assert message == "" and "EXAMPLE-TRIAL" in set(data.trials.trial_id)
+    # A second upload replaces the first entry (the previous id is removed).
+    survival = b"trial_id,arm_id,endpoint,time,event\n" + b"".join(
+        f"EXAMPLE-TRIAL,{arm},OS,{t},1\n".encode() for arm in "AB" for t in (3, 5, 8)
+    )
+    files = {"survival": _data_url(survival), "survival_name": "os.csv", "unit": "months"}
+    second, status = receive_upload(ids.UPLOAD_SURVIVAL, files, ref, BASE, callback_settings)
+    assert second["session"] == ref["session"] and second["upload"] != ref["upload"], _text(status)
+    store = upload_store(callback_settings)
+    owner = f"session:{ref['session']}"
+    assert store.get(ref["upload"], owner) is None and store.get(second["upload"], owner) is not None
+    # Removing clears the entry; the old reference then reads as expired, never an error.
+    cleared, status = receive_upload(ids.UPLOAD_CLEAR, {}, second, BASE, callback_settings)
+    assert cleared == {"session": ref["session"]} and _text(status) == "No uploaded data in this browser tab."
+    data, message = session_reader(BASE, callback_settings)(second)
+    assert data is BASE and message.startswith("Your uploaded data is no longer kept on the server")
