@@ -169,6 +169,8 @@ def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Setting
     @app.callback(
         Output(ids.UPLOAD_STORE, "data"),
         Output(ids.UPLOAD_STATUS, "children"),
+        Output(ids.UPLOAD_TABLES, "contents"),  # emptied once read: the file does not travel again
+        Output(ids.UPLOAD_SURVIVAL, "contents"),
         Input(ids.UPLOAD_TABLES, "contents"),
         Input(ids.UPLOAD_SURVIVAL, "contents"),
         Input(ids.UPLOAD_CLEAR, "n_clicks"),
@@ -180,7 +182,7 @@ def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Setting
     )
     def receive(tables, survival, _clear, table_names, survival_name, unit, ref):
         files = dict(tables=tables, survival=survival, table_names=table_names, survival_name=survival_name, unit=unit)
-        return receive_upload(ctx.triggered_id, files, ref, bundled, settings)
+        return *receive_upload(ctx.triggered_id, files, ref, bundled, settings), None, None
 
     @app.callback(
         Output(ids.UPLOAD_STATUS, "children", allow_duplicate=True),
