@@ -18,7 +18,8 @@ RUN apt-get update \
 
 ENV BROWSER_PATH=/usr/bin/chromium
 
-RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app
+RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app \
+    && install -d -o app -g app -m 700 /var/lib/trial-evidence
 
 WORKDIR /app
 
@@ -35,7 +36,8 @@ USER 10001
 # THREADS and LOG_LEVEL through config.Settings.
 ENV PORT=8050 \
     BIND=0.0.0.0 \
-    DATA_DIR=/app/data
+    DATA_DIR=/app/data \
+    STATE_DIR=/var/lib/trial-evidence
 
 EXPOSE 8050
 
