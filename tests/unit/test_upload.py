@@ -1042,3 +1042,19 @@ def test_upload_callback_keeps_rows_on_the_server_and_only_ids_in_the_browser(ca
     assert cleared == {"session": ref["session"]} and _text(status) == "No uploaded data in this browser tab."
     data, message = session_reader(BASE, callback_settings)(second)
     assert data is BASE and message.startswith("Your uploaded data is no longer kept on the server")
+
+
+def test_uploads_belong_to_the_signed_in_user_else_to_the_browser_session(tmp_path):
+    from flask import Flask
+
+    from components.uploads import session_owner
+    from config import Settings
+
+    ref = {"session": "s" * 43}
+    basic = base64.b64encode(b"ann:secret").decode()
+    app = Flask(__name__)
+    with app.test_request_context(headers={"Authorization": f"Basic {basic}"}):
+        assert session_owner(Settings(auth_mode="basic", state_dir=tmp_path), ref) == "user:ann"
+        assert session_owner(Settings(state_dir=tmp_path), ref) == "session:" + "s" * 43  # AUTH_MODE=none
+    with app.test_request_context(headers={"X-Forwarded-User": "bob@example.org"}):
+        assert session_owner(Settings(auth_mode="proxy", state_dir=tmp_path), ref) == "user:bob@example.org"
