@@ -4,6 +4,7 @@ user or browser session; the browser holds only ids (``{"session": ..., "upload"
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -159,6 +160,9 @@ def receive_upload(trigger, files: dict, ref: object, bundled: CuratedData, sett
         upload_id = uploads.put(owner, update.store)
     except QuotaError as err:
         return no_update, status_children([], None, str(err))
+    except OSError:  # e.g. STATE_DIR not writable or the disk full: the host must act
+        logging.getLogger(__name__).exception("upload store: could not write under %s", uploads.root)
+        return no_update, status_children([], None, "Your data could not be kept on the server; please tell the host.")
     uploads.delete(ref["upload"], owner)
     return {"session": ref["session"], "upload": upload_id}, status_children(update.problems, update.data)
 
