@@ -91,5 +91,6 @@ def test_an_expired_upload_id_says_so_in_the_uploads_card(page, base_url):
     page.reload()
     status = page.locator("#upload-status")
     status.get_by_text("no longer kept on the server").wait_for(timeout=30000)
-    assert "EXAMPLE-TRIAL" not in figure(page, "forest-figure")["trials"]
+    forest = wait_for_figure(page, "forest-figure", lambda f: "PASO" in f["trials"])  # the curated data
+    assert "EXAMPLE-TRIAL" not in forest["trials"]
     assert page.console_errors == []
