@@ -20,7 +20,8 @@ RUN apt-get update \
 
 ENV BROWSER_PATH=/usr/bin/chromium
 
-RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app
+RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin app \
+    && install -d -o app -g app -m 700 /var/lib/trial-evidence
 
 WORKDIR /app
 
@@ -38,7 +39,8 @@ USER 10001
 # unix socket that only nginx, inside the container, reaches).
 ENV PORT=8050 \
     BIND=0.0.0.0 \
-    DATA_DIR=/app/data
+    DATA_DIR=/app/data \
+    STATE_DIR=/var/lib/trial-evidence
 
 EXPOSE 8050
 

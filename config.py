@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -58,6 +59,13 @@ def _public_url(text: str) -> str:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(f"expected a number above 0, found {text!r}")
+    return value
+
+
 def _optional_path(text: str) -> Path | None:
     return Path(text) if text.strip() else None
 
@@ -92,6 +100,26 @@ class Settings:
         _public_url,
     )
     max_upload_mb: float = _setting("MAX_UPLOAD_MB", 5.0, "Largest accepted upload or request body, in MiB.", float)
+    state_dir: Path = _setting(
+        "STATE_DIR",
+        Path(tempfile.gettempdir()) / "trial-evidence-state",
+        "Directory for server-side state (validated uploads); shared by all workers, so replicas that "
+        "share uploads need it on a shared volume.",
+        Path,
+    )
+    upload_idle_hours: float = _setting(
+        "UPLOAD_IDLE_HOURS", 24.0, "Uploaded data unused for this many hours is removed.", _positive_float
+    )
+    upload_quota_mb: float = _setting(
+        "UPLOAD_QUOTA_MB",
+        20.0,
+        "Uploaded data kept per user (per browser session when AUTH_MODE=none), in MiB; older uploads go first.",
+        _positive_float,
+    )
+    upload_store_mb: float = _setting(
+        "UPLOAD_STORE_MB", 500.0, "All uploaded data kept on this server, in MiB; new uploads are refused beyond.",
+        _positive_float,
+    )
     auth_mode: str = _setting(
         "AUTH_MODE",
         "none",

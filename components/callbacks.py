@@ -1,7 +1,7 @@
 """Callbacks: parse inputs, call a pure function, return. Registered by `register_callbacks`.
 
 Every view reads the session's data: the bundled tables plus this browser's uploads
-(`evidence.session.session_data`), so uploaded trials join every view for that user only.
+(`components.uploads.session_reader`), so uploaded trials join every view for that user only.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from dash.exceptions import PreventUpdate
 from components import ids, slices
 from components.exports import panel_config, register_export_callbacks
 from components.slices import register_slice_callbacks
-from components.sync import next_state, state_to_controls
-from components.uploads import register_upload_callbacks
+from components.sync import link_notice, next_state, state_to_controls
+from components.uploads import register_upload_callbacks, session_reader
 from config import Settings
 from evidence import views
 from evidence.loading import CuratedData
-from evidence.session import session_data
 from evidence.state import ViewState, restrict_to_known
 
 _CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
@@ -28,10 +27,12 @@ _CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
 def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> None:
     click_inputs = [Input(g, "clickData") for g in ids.CLICKABLE_GRAPHS] + [Input(ids.TRIAL_GRID, "cellClicked")]
     click_ids = list(ids.CLICKABLE_GRAPHS) + [ids.TRIAL_GRID]
+    session_data = session_reader(bundled, settings)
 
     @app.callback(
         Output(ids.URL, "search"),
         Output(ids.STATE, "data"),
+        Output(ids.LINK_NOTICE, "children"),
         [Output(c, p) for c, p in _CONTROLS],
         Input(ids.URL, "search"),
         Input(ids.RESET, "n_clicks"),
@@ -41,12 +42,12 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     )
     def sync_state(search, _reset, *values):
         controls, clicks, store = list(values[: len(_CONTROLS)]), values[len(_CONTROLS) : -1], values[-1]
-        data, _ = session_data(bundled, store)
+        data, _ = session_data(store)
         state, rewrite = next_state(ctx.triggered_id, search, controls, dict(zip(click_ids, clicks)))
         known = restrict_to_known(state, data.trials, [o["value"] for o in views.filter_options(data)["organ"]])
         rewrite, state = rewrite or known != state, known  # e.g. a page past the last one
         outputs = state_to_controls(state) if rewrite else [no_update] * len(_CONTROLS)
-        return [state.to_query(), state.as_dict(), *outputs]
+        return [state.to_query(), state.as_dict(), link_notice(ctx.triggered_id, search), *outputs]
 
     @app.callback(
         [Output(ids.FILTERS[f], "options") for f in ids.OPTION_FIELDS],
@@ -54,7 +55,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         Input(ids.UPLOAD_STORE, "data"),
     )
     def filter_options(store):
-        data, message = session_data(bundled, store)
+        data, message = session_data(store)
         options = views.filter_options(data)
         return [options[f] for f in ids.OPTION_FIELDS] + [message]
 
@@ -78,7 +79,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         (ids.DOSE, views.dosing_panel),
         (ids.SURVIVAL, views.survival_panel),
     ):
-        _panel(app, bundled, graph_id, view)
+        _panel(app, session_data, graph_id, view)
 
     @app.callback(
         Output(ids.TRIAL_GRID, "rowData"),
@@ -90,7 +91,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     def trials_overview(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        return views.trials_overview(session_data(bundled, store)[0], ViewState.from_dict(sliced))
+        return views.trials_overview(session_data(store)[0], ViewState.from_dict(sliced))
 
     @app.callback(
         Output(ids.WHAT_IF, "figure"),
@@ -128,7 +129,7 @@ def _rendered(graph_id: str, view, data: CuratedData, state: ViewState) -> tuple
     return _RENDERED[graph_id].get((data.version, views.state_key(state, fields), today), compute)
 
 
-def _panel(app: Dash, bundled: CuratedData, graph_id: str, view) -> None:
+def _panel(app: Dash, session_data, graph_id: str, view) -> None:
     """One figure, its caption, and its config (modebar download named for view and filters);
     it reads only its own slice of the view state (components/slices.py)."""
 
@@ -141,5 +142,5 @@ def _panel(app: Dash, bundled: CuratedData, graph_id: str, view) -> None:
     def redraw(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        data = session_data(bundled, store)[0]
+        data = session_data(store)[0]
         return _rendered(graph_id, view, data, ViewState.from_dict(sliced))

@@ -12,10 +12,10 @@ from datetime import date
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from components import ids
+from components.uploads import session_reader
 from config import Settings
 from evidence import export, export_views, views
 from evidence.loading import CuratedData
-from evidence.session import session_data
 from evidence.state import ViewState, restrict_to_known
 
 log = logging.getLogger(__name__)
@@ -177,6 +177,7 @@ def register_export_callbacks(app: Dash, data: CuratedData, settings: Settings) 
     images = images_available(settings.export_enabled, export.chromium_available())
     formats = [f for f in export_views.FORMATS if images or f not in export_views.NEEDS_CHROMIUM]
     buttons = [ids.EXPORT_BUTTONS[f] for f in formats]
+    session_data = session_reader(data, settings)
 
     @app.callback(
         Output(ids.EXPORT_DOWNLOAD, "data"),
@@ -191,6 +192,6 @@ def register_export_callbacks(app: Dash, data: CuratedData, settings: Settings) 
     )
     def download(*values):
         view, state, store = values[-3:]
-        fmt, session = FORMAT_OF_BUTTON[ctx.triggered_id], session_data(data, store)[0]
+        fmt, session = FORMAT_OF_BUTTON[ctx.triggered_id], session_data(store)[0]
         link = view_link(app, ViewState.from_dict(state or {}), settings.public_url)
         return export_download(session, settings, fmt, view, state, date.today(), link)

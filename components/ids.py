@@ -78,6 +78,7 @@ UPLOAD_CLEAR = "upload-clear"
 UPLOAD_STATUS = "upload-status"
 UPLOAD_DOWNLOAD = "upload-download"
 UPLOAD_NOTICE = "upload-notice"
+LINK_NOTICE = "link-notice"
 
 # Filter dropdowns whose options follow the session's data (bundled + uploads).
 OPTION_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "organ", "highlight", "surv_trial")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from components import ids
-from evidence.state import FACETS, ViewState, parse_query
+from evidence.state import FACETS, MAX_QUERY_FIELDS, ViewState, bounded_query, parse_query
 
 _FIELDS = tuple(ids.FILTERS)
 _FACET_CONTROLS = {ids.FILTERS[name] for name in FACETS}
@@ -67,3 +67,16 @@ def next_state(trigger: str | None, search: str | None, control_values: list, cl
             return current, False
         return replace(current, highlight="" if trial == current.highlight else trial), True
     return current, False
+
+
+def link_notice(trigger: str | None, search: str | None) -> str:
+    """What the page says when the link it was opened with had more fields than are read."""
+    if trigger not in (None, ids.URL):
+        return ""
+    dropped = bounded_query(search)[1]
+    if not dropped:
+        return ""
+    return (
+        f"This link has {MAX_QUERY_FIELDS + dropped:,} query fields; only the first {MAX_QUERY_FIELDS} were read "
+        f"and the other {dropped:,} were ignored."
+    )

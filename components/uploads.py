@@ -1,16 +1,23 @@
-"""'Your own trials' card: upload curated tables or patient-level survival data, kept in this
-browser only (a session Store), validated with the same rules as the bundled data."""
+"""'Your own trials' card: upload curated tables or patient-level survival data, validated with
+the same rules as the bundled data and kept on the server (``evidence.upload_store``) for this
+user or browser session; the browser holds only ids (``{"session": ..., "upload": ...}``)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from flask import has_request_context, request
 
 from components import ids
 from config import Settings
 from evidence import upload
 from evidence.loading import CuratedData
 from evidence.problems import Problem
-from evidence.session import session_data, uploaded_trial_ids
+from evidence.session import session_data, session_id_of, upload_id_of, uploaded_trial_ids
+from evidence.upload_store import MiB, QuotaError, UploadStore, new_id
 
 MAX_SHOWN_PROBLEMS = 50
 TIME_UNITS = ("days", "weeks", "months", "years")
@@ -24,7 +31,8 @@ def upload_card(max_mb: float) -> html.Section:
             html.P(
                 "Add a trial's tables (contract CSVs, an XLSX workbook with one sheet per table, or a zip of CSVs) "
                 f"or patient-level survival data, up to {max_mb:g} MiB. They are checked with the same rules as the "
-                "curated data, stay in this browser tab only, and are marked [uploaded] in every view.",
+                "curated data, are kept on the server for this browser tab only (removed after a day unused), and are "
+                "marked [uploaded] in every view.",
                 className="hint",
             ),
             html.Div(
@@ -101,12 +109,72 @@ def status_children(problems: list[Problem], data: CuratedData | None, message: 
     return [html.P(f"Loaded for this browser tab only: {', '.join(trials)}. Marked [uploaded] in every view.", className="upload-ok")]
 
 
-def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> None:
+@lru_cache(maxsize=8)
+def upload_store(settings: Settings) -> UploadStore:
+    """The server-side store of validated uploads that ``settings`` describe."""
+    return UploadStore(
+        settings.state_dir,
+        max_idle_seconds=settings.upload_idle_hours * 3600,
+        quota_bytes=int(settings.upload_quota_mb * MiB),
+        total_bytes=int(settings.upload_store_mb * MiB),
+    )
+
+
+def session_owner(settings: Settings, ref: object) -> str:
+    """Who owns this request's uploads: the signed-in user (the name ``security`` checked: the
+    Basic credentials, or the proxy's user header), else the browser session id in ``ref``."""
+    if has_request_context() and settings.auth_mode == "basic" and request.authorization:
+        return f"user:{request.authorization.username}"
+    if has_request_context() and settings.auth_mode == "proxy" and request.headers.get(settings.auth_proxy_header):
+        return f"user:{request.headers[settings.auth_proxy_header].strip()}"
+    return f"session:{session_id_of(ref) or ''}"
+
+
+def session_reader(bundled: CuratedData, settings: Settings) -> Callable[[object], tuple[CuratedData, str]]:
+    """ref -> (this session's data, message): what every view and export reads."""
+    uploads = upload_store(settings)
+    return lambda ref: session_data(bundled, ref, uploads, session_owner(settings, ref))
+
+
+def receive_upload(trigger, files: dict, ref: object, bundled: CuratedData, settings: Settings) -> tuple[object, list]:
+    """(new browser reference or no_update, status children) for one upload or removal.
+
+    ``files``: tables / table_names / survival / survival_name / unit, as dcc.Upload gives them.
+    The merged, validated upload is kept under a new id and the previous one removed."""
     limits = upload.UploadLimits.from_megabytes(settings.max_upload_mb)
+    uploads = upload_store(settings)
+    ref = {"session": session_id_of(ref) or new_id(), "upload": upload_id_of(ref)}
+    owner = session_owner(settings, ref)
+    if trigger == ids.UPLOAD_CLEAR:
+        uploads.delete(ref["upload"], owner)
+        return {"session": ref["session"]}, status_children([], bundled)
+    if trigger == ids.UPLOAD_SURVIVAL:
+        current = session_data(bundled, ref, uploads, owner)[0]
+        parsed = parse_survival(files.get("survival_name"), files.get("survival"), files.get("unit"), current, limits)
+    else:
+        parsed = upload.parse_upload_contents(files.get("table_names"), files.get("tables"), limits)
+    update = upload.apply_upload(parsed, uploads.get(ref["upload"], owner), bundled, limits, uploads.quota_bytes)
+    if not update.ok:
+        return no_update, status_children(update.problems, None)
+    try:
+        upload_id = uploads.put(owner, update.store)
+    except QuotaError as err:
+        return no_update, status_children([], None, str(err))
+    except OSError:  # e.g. STATE_DIR not writable or the disk full: the host must act
+        logging.getLogger(__name__).exception("upload store: could not write under %s", uploads.root)
+        return no_update, status_children([], None, "Your data could not be kept on the server; please tell the host.")
+    uploads.delete(ref["upload"], owner)
+    return {"session": ref["session"], "upload": upload_id}, status_children(update.problems, update.data)
+
+
+def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> None:
+    read = session_reader(bundled, settings)
 
     @app.callback(
         Output(ids.UPLOAD_STORE, "data"),
         Output(ids.UPLOAD_STATUS, "children"),
+        Output(ids.UPLOAD_TABLES, "contents"),  # emptied once read: the file does not travel again
+        Output(ids.UPLOAD_SURVIVAL, "contents"),
         Input(ids.UPLOAD_TABLES, "contents"),
         Input(ids.UPLOAD_SURVIVAL, "contents"),
         Input(ids.UPLOAD_CLEAR, "n_clicks"),
@@ -116,15 +184,18 @@ def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Setting
         State(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
     )
-    def receive(tables, survival, _clear, table_names, survival_name, unit, store):
-        if ctx.triggered_id == ids.UPLOAD_CLEAR:
-            return None, status_children([], bundled)
-        if ctx.triggered_id == ids.UPLOAD_SURVIVAL:
-            parsed = parse_survival(survival_name, survival, unit, store, bundled, limits)
-        else:
-            parsed = upload.parse_upload_contents(table_names, tables, limits)
-        update = upload.apply_upload(parsed, store, bundled, limits)
-        return (update.store if update.ok else no_update), status_children(update.problems, update.data)
+    def receive(tables, survival, _clear, table_names, survival_name, unit, ref):
+        files = dict(tables=tables, survival=survival, table_names=table_names, survival_name=survival_name, unit=unit)
+        return *receive_upload(ctx.triggered_id, files, ref, bundled, settings), None, None
+
+    @app.callback(
+        Output(ids.UPLOAD_STATUS, "children", allow_duplicate=True),
+        Input(ids.UPLOAD_STORE, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def kept(ref):
+        message = read(ref)[1]  # e.g. the upload expired: say so in this card
+        return status_children([], None, message) if message else no_update
 
     @app.callback(
         Output(ids.UPLOAD_DOWNLOAD, "data"),
@@ -133,20 +204,18 @@ def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Setting
         State(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
     )
-    def download(_template, _bundle, store):
+    def download(_template, _bundle, ref):
         if ctx.triggered_id == ids.UPLOAD_TEMPLATE:
             return dcc.send_bytes(upload.template_zip(), "trial-tables-template.zip")
-        data, _ = session_data(bundled, store)
-        files = upload.uploaded_files(data)
+        files = upload.uploaded_files(read(ref)[0])
         return dcc.send_bytes(upload.bundle_zip(files), "my-uploaded-trials.zip") if files else no_update
 
 
-def parse_survival(name, contents, unit, store, bundled, limits) -> upload.UploadResult:
+def parse_survival(name, contents, unit, current: CuratedData, limits) -> upload.UploadResult:
     """A survival file as an upload of survival_ipd rows, checked against the session's arms."""
     raw, problems = upload.decode_data_url(name or "survival.csv", contents or "", limits)
     if raw is None:
         return upload.UploadResult({}, problems, "survival")
-    current, _ = session_data(bundled, store)
     frame, problems = upload.parse_survival_upload(name, raw, unit or "months", limits, known_arms=upload.known_arms(current))
     if frame is None:
         return upload.UploadResult({}, problems, "survival")

@@ -1,9 +1,11 @@
-"""The data one browser session sees: the bundled tables plus that browser's own uploads.
+"""The data one browser session sees: the bundled tables plus that session's own uploads.
 
-Uploads travel in the browser (a dcc.Store) and are re-validated here on every use (client data
-is never trusted). Uploaded rows are marked wherever they appear (arm labels carry "[uploaded]").
-Patient-level survival data also yields derived summaries (Kaplan–Meier medians, Cox hazard
-ratios) that join the efficacy and forest views, labelled as computed from patient data.
+Validated uploads are kept on the server (``evidence.upload_store``); the browser holds only a
+reference, ``{"session": <id>, "upload": <id>}``. Each process re-validates an upload once and keeps
+the last few results (keyed by bundled data version and upload id: an id's content never changes).
+Uploaded rows are marked wherever they appear (arm labels carry "[uploaded]"). Patient-level
+survival data also yields derived summaries (Kaplan–Meier medians, Cox hazard ratios) that join
+the efficacy and forest views, labelled as computed from patient data.
 """
 
 from __future__ import annotations
@@ -18,36 +20,62 @@ import pandas as pd
 from evidence.loading import CuratedData
 from evidence.survival import ArmComparison, compare_two_arms, kaplan_meier
 from evidence.upload import StoreError, from_store
+from evidence.upload_store import UploadStore, is_id
 
 UPLOADED_MARK = "[uploaded] "
 IPD_SOURCE_ID = "UPLOADED_IPD"
 IPD_SOURCE = f"{IPD_SOURCE_ID}: patient-level data uploaded in this browser (computed here)"
+EXPIRED = (
+    "Your uploaded data is no longer kept on the server (unused for too long, or removed in another tab); "
+    "the views show the curated data only. Upload your files again to add them."
+)
 
-# Derived summaries are deterministic functions of a validated data version; keep the last few.
-_CACHE: OrderedDict[str, CuratedData] = OrderedDict()
-_CACHE_SIZE = 16
+# Validated session data per (bundled version, upload id): each entry holds a whole data set, so
+# keep few (gunicorn runs several processes, each with its own).
+_CACHE: OrderedDict[tuple[str, str], CuratedData] = OrderedDict()
+_CACHE_SIZE = 4
 _LOCK = threading.Lock()
 
 
-def session_data(bundled: CuratedData, store: object) -> tuple[CuratedData, str]:
-    """(data for this session, message). A store that no longer validates falls back to the
-    bundled data with a message saying so."""
-    if not store:
-        return bundled, ""
+def upload_id_of(ref: object) -> str | None:
+    """The upload id a browser's reference holds, or None (no upload, or not an id at all)."""
+    upload_id = ref.get("upload") if isinstance(ref, dict) else None
+    return upload_id if is_id(upload_id) else None
+
+
+def session_id_of(ref: object) -> str | None:
+    """The browser-session id a browser's reference holds (the owner when AUTH_MODE=none)."""
+    session = ref.get("session") if isinstance(ref, dict) else None
+    return session if is_id(session) else None
+
+
+def session_data(
+    bundled: CuratedData, ref: object, uploads: UploadStore | None = None, owner: str = ""
+) -> tuple[CuratedData, str]:
+    """(data for this session, message). ``ref`` is what the browser holds; its upload is read
+    from ``uploads`` for ``owner``. An unknown, expired or another owner's id, or an upload that no
+    longer validates, falls back to the bundled data with a message saying so."""
+    if not isinstance(ref, dict) or not ref.get("upload"):
+        return bundled, ""  # no upload (an older browser's payload is not read either)
+    upload_id = upload_id_of(ref)
+    if upload_id is None or uploads is None or not uploads.alive(upload_id, owner):
+        return bundled, EXPIRED
+    key = (bundled.version, upload_id)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached, ""
+    payload = uploads.get(upload_id, owner)
+    if payload is None:
+        return bundled, EXPIRED
     try:
-        merged = from_store(store, bundled)
+        merged = from_store(payload, bundled)
     except StoreError as err:
         return bundled, f"Your uploaded data could not be used and was set aside: {err}"
-    if merged is bundled:
-        return bundled, ""
+    result = merged if merged is bundled else with_patient_level_summaries(mark_uploaded(merged))
     with _LOCK:
-        cached = _CACHE.get(merged.version)
-        if cached is not None:
-            _CACHE.move_to_end(merged.version)
-            return cached, ""
-    result = with_patient_level_summaries(mark_uploaded(merged))
-    with _LOCK:
-        _CACHE[merged.version] = result
+        _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result, ""

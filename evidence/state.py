@@ -130,9 +130,22 @@ def _within_bounds(state: ViewState) -> ViewState:
     return replace(state, **fixes)
 
 
+MAX_QUERY_FIELDS = 200
+"""Fields read from a link's query string; any beyond are dropped (and the page says so): a full
+state needs far fewer, and parsing stays bounded however long a hand-made link is."""
+
+
+def bounded_query(search: str | None) -> tuple[str, int]:
+    """(the query string cut to its first MAX_QUERY_FIELDS fields, how many fields were dropped)."""
+    pieces = [piece for piece in (search or "").lstrip("?").split("&") if piece]
+    return "&".join(pieces[:MAX_QUERY_FIELDS]), max(len(pieces) - MAX_QUERY_FIELDS, 0)
+
+
 def parse_query(search: str | None) -> ViewState:
-    """ViewState from '?disease=breast+cancer&endpoint=OS'; unknown keys and values are ignored."""
-    params = parse_qs((search or "").lstrip("?"), keep_blank_values=False, max_num_fields=200)
+    """ViewState from '?disease=breast+cancer&endpoint=OS'; unknown keys and values are ignored,
+    and so are fields beyond the first MAX_QUERY_FIELDS (see ``bounded_query``)."""
+    query, _dropped = bounded_query(search)
+    params = parse_qs(query, keep_blank_values=False, max_num_fields=MAX_QUERY_FIELDS)
     default = ViewState()
     values = {}
     for name, items in params.items():

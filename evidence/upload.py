@@ -12,8 +12,9 @@ Pure functions, no dash. The flow for one upload:
    so references to bundled sources and trials resolve and keys duplicating bundled rows are
    reported. Problems are re-labelled to the user's files and rows. On success every table gets
    an ``origin`` column: ``"curated"`` or ``"uploaded"``.
-3. ``to_store(data)`` keeps only the uploaded rows as JSON for the browser; ``from_store(payload,
-   base)`` re-validates them on the way back (the browser is not trusted either).
+3. ``to_store(data)`` keeps only the uploaded rows as JSON (kept on the server by
+   ``evidence.upload_store``, the browser holds an id); ``from_store(payload, base)`` re-validates
+   them with the bundled data when a process first reads them.
 
 Patient-level survival data: ``parse_survival_upload`` (time in days, weeks, months or years,
 converted to months), and ``survival_as_upload`` to merge the rows like any other table.
@@ -39,15 +40,12 @@ import binascii
 import codecs
 import csv
 import datetime as _dt
-import hashlib
 import io
 import json
 import math
 import re
-import threading
 import warnings
 import zipfile
-from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -84,6 +82,23 @@ _ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXCEL_MAX_ROW = 1_048_576
 _XLSX_MAX_PARTS = 1000
+# What a workbook may make openpyxl do, checked on its XML before openpyxl reads it (a 67 KB
+# workbook whose styles.xml holds 350,000 <xf/> took 13 s and 615 MB to open). Generous for
+# curated workbooks, which hold a few hundred styles, a few dozen fonts, and tables of at most
+# tens of thousands of rows by a few dozen columns. Counted over every part, whatever its name.
+_XLSX_MAX_PART_BYTES = 16 * MiB  # one part, uncompressed (the whole upload also has a budget)
+_XLSX_MAX_STYLES = 20_000  # <xf> cell formats (cellXfs + cellStyleXfs) and <dxf> formats
+_XLSX_MAX_FONTS = 2_000  # <font>; Excel itself offers at most 1,024 fonts
+_XLSX_MAX_SHARED_STRINGS = 500_000  # <si> entries of the shared-string table
+_XLSX_MAX_CELLS = 5_000_000  # sum over sheets of last row x last column read (e.g. 50,000 x 100)
+_XLSX_COUNTED = {
+    "styles": (re.compile(rb"<(?:[\w.-]+:)?d?xf[\s/>]"), _XLSX_MAX_STYLES, "cell styles (<xf> and <dxf> records)"),
+    "fonts": (re.compile(rb"<(?:[\w.-]+:)?font[\s/>]"), _XLSX_MAX_FONTS, "fonts (<font> records)"),
+    "strings": (re.compile(rb"<(?:[\w.-]+:)?si[\s/>]"), _XLSX_MAX_SHARED_STRINGS, "shared strings (<si> entries)"),
+}
+_XLSX_ROW_NUMBER = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?\sr=[\"'](\d{1,9})")
+_XLSX_CELL_COLUMN = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=[\"']([A-Za-z]{1,3})\d")
+_XLSX_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
 _KNOWN_TABLES = ", ".join(TABLES)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
@@ -151,7 +166,7 @@ class UploadError(ValueError):
 
 
 class StoreError(ValueError):
-    """A browser-held payload that is malformed, too large, or no longer validates."""
+    """A stored upload payload that is malformed, too large, or no longer validates."""
 
     def __init__(self, message: str, problems: Sequence[Problem] = ()):
         super().__init__(message)
@@ -358,7 +373,17 @@ def _text_source(label: str, raw: bytes, ctx: _Context) -> _Source | None:
         expected, found = _csv_error_words(str(err), ctx.limits)
         ctx.add(Problem(label, line, None, expected, found))
         return None
+    if not records:  # e.g. an empty sheet saved from Excel: ",,,,\r\n,,,,\r\n"
+        ctx.add(_no_header_problem(label, label.rsplit(SEP, 1)[-1]))
+        return None
     return _Source(label, label, records, comma_mode=delimiter == ",", pad_short=False)
+
+
+def _no_header_problem(label: str, name: str) -> Problem:
+    """A file whose every cell is empty: name the columns its table needs, so the fix is plain."""
+    table = TABLES.get(table_name_for(name) or "")
+    wanted = f" ({', '.join(c.name for c in table.columns[:4])}, ...)" if table else ""
+    return Problem(label, None, None, f"a header row naming the columns{wanted}", "no header row: every cell is empty")
 
 
 def _row_limit_problem(label: str, line: int, ctx: _Context) -> Problem:
@@ -522,9 +547,59 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + char - 64
+    return number
+
+
+def _sheet_extent(xml: bytes) -> tuple[int, int]:
+    """(last row, last column) a worksheet's XML reaches: what openpyxl will iterate over."""
+    rows = max((int(n) for n in _XLSX_ROW_NUMBER.findall(xml)), default=0)
+    rows = max(rows, len(_XLSX_ROW_TAG.findall(xml)))  # rows without r="" follow one another
+    columns = max((_column_number(c) for c in set(_XLSX_CELL_COLUMN.findall(xml))), default=0)
+    return rows, columns
+
+
+def _workbook_work_problem(label: str, members: Sequence[tuple[str, bytes]], limits: UploadLimits) -> Problem | None:
+    """The first bound (module constants ``_XLSX_*``) the workbook's parts exceed, or None.
+
+    Checked on the raw XML before openpyxl parses anything, so a refused workbook costs one
+    regular-expression pass over at most ``max_uncompressed_bytes``."""
+    counts = dict.fromkeys(_XLSX_COUNTED, 0)
+    cells = 0
+    for name, data in members:
+        where = f"{label}{SEP}{_CONTROL.sub('?', name)[:200]}"
+        if len(data) > _XLSX_MAX_PART_BYTES:
+            return Problem(where, None, None, f"a workbook part of at most {_limit_words(_XLSX_MAX_PART_BYTES)} uncompressed", _bytes(len(data)))
+        if not name.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        for key, (pattern, most, what) in _XLSX_COUNTED.items():
+            counts[key] += len(pattern.findall(data))
+            if counts[key] > most:
+                return Problem(where, None, None, f"at most {most:,} {what} in a workbook", f"{counts[key]:,} or more")
+        if b"sheetData" in data:  # a worksheet, wherever the workbook's relations put it
+            rows, columns = _sheet_extent(data)
+            cells += rows * min(columns, limits.max_columns + 1)
+            if cells > _XLSX_MAX_CELLS:
+                return Problem(
+                    where,
+                    None,
+                    None,
+                    f"at most {_XLSX_MAX_CELLS:,} cells (last row \u00d7 last column, over all sheets) in a workbook",
+                    f"a sheet reaching row {rows:,} and column {columns:,}",
+                )
+    return None
+
+
 def _workbook_sources(label: str, content: bytes, ctx: _Context) -> list[_Source]:
     members = _zip_members(label, content, ctx, workbook=True)
     if members is None:
+        return []
+    too_much = _workbook_work_problem(label, members, ctx.limits)
+    if too_much is not None:
+        ctx.add(too_much)
         return []
     # Hand openpyxl a fresh archive holding exactly the bytes read under the size budget.
     repacked = io.BytesIO()
@@ -1088,7 +1163,7 @@ def survival_as_upload(frame: pd.DataFrame, label: str | None = None) -> UploadR
     return _result({"survival_ipd": [TablePart(label, SURVIVAL_COLUMNS, rows)]}, [], "survival")
 
 
-# ---------------------------------------------------------------- the browser store
+# ---------------------------------------------------------------- the stored payload
 
 
 def _uploaded_rows(data: CuratedData):
@@ -1122,20 +1197,15 @@ def to_store(data: CuratedData, max_bytes: int = STORE_MAX_BYTES) -> dict:
     size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     if size > max_bytes:
         raise StoreError(
-            f"The uploaded data would take {size:,} bytes in the browser; at most {max_bytes:,} bytes can be kept. "
+            f"The uploaded data would take {size:,} bytes; at most {max_bytes:,} bytes can be kept for a session. "
             "Remove earlier uploads or upload fewer rows."
         )
     return payload
 
 
-_STORE_CACHE: OrderedDict[tuple[str, str], CuratedData] = OrderedDict()
-_STORE_CACHE_SIZE = 16
-_STORE_LOCK = threading.Lock()
-
-
 def _parts_from_store(payload: object, limits: UploadLimits) -> dict[str, list[TablePart]]:
     def bad(why: str) -> StoreError:
-        return StoreError(f"The uploaded data kept in this browser is not readable ({why}).")
+        return StoreError(f"The uploaded data kept for this session is not readable ({why}).")
 
     if not isinstance(payload, dict) or payload.get("format") != STORE_FORMAT:
         raise bad("unknown format")
@@ -1184,32 +1254,16 @@ def _parts_from_store(payload: object, limits: UploadLimits) -> dict[str, list[T
     return parts
 
 
-def from_store(
-    payload: object, base: CuratedData, limits: UploadLimits = UploadLimits(), cache: bool = True
-) -> CuratedData:
-    """``base`` plus the uploaded rows kept in the browser, re-validated (the store is client data).
+def from_store(payload: object, base: CuratedData, limits: UploadLimits = UploadLimits()) -> CuratedData:
+    """``base`` plus the uploaded rows of a stored payload, re-validated together.
 
     An empty payload gives ``base``. Raises StoreError (with ``problems``) when the payload is
     malformed or its rows no longer validate against ``base`` (e.g. the bundled data changed);
-    the caller should then clear the store and tell the user. With ``cache`` the validated result
-    is kept in this process's memory (the last 16, keyed by base version and payload digest) so
-    that callbacks do not re-validate on every call; nothing is written anywhere. Treat the frames
-    of the returned data as read-only.
+    the caller should then set it aside and tell the user. Callers that read the same payload
+    often cache the result (``evidence.session``); nothing is cached here.
     """
     if not payload:
         return base
-    try:
-        digest = hashlib.sha256(
-            json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        ).hexdigest()
-    except (TypeError, ValueError):
-        raise StoreError("The uploaded data kept in this browser is not readable (not JSON).") from None
-    key = (base.version, digest)
-    with _STORE_LOCK:
-        cached = _STORE_CACHE.get(key) if cache else None
-        if cached is not None:
-            _STORE_CACHE.move_to_end(key)
-            return cached
     parts = _parts_from_store(payload, limits)
     if not parts:
         return base
@@ -1217,16 +1271,10 @@ def from_store(
     if data is None:
         errors = [p for p in problems if p.severity == "error"]
         raise StoreError(
-            f"The uploaded data kept in this browser no longer validates ({len(errors)} problem(s)); "
+            f"The uploaded data kept for this session no longer validates ({len(errors)} problem(s)); "
             f"first: {errors[0] if errors else 'unknown'}",
             problems,
         )
-    if not cache:
-        return data
-    with _STORE_LOCK:
-        _STORE_CACHE[key] = data
-        while len(_STORE_CACHE) > _STORE_CACHE_SIZE:
-            _STORE_CACHE.popitem(last=False)
     return data
 
 

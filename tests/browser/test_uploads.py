@@ -24,8 +24,15 @@ def _write(tmp_path, files, break_it=False):
 
 
 @pytest.fixture(scope="module")
-def base_url(live_server):
-    return live_server()
+def base_url(live_server, tmp_path_factory):
+    return live_server(env={"STATE_DIR": tmp_path_factory.mktemp("state")})
+
+
+def _callback_bodies(page) -> list[str]:
+    """Bodies of the callback requests the page sends from now on."""
+    bodies: list[str] = []
+    page.on("request", lambda r: bodies.append(r.post_data or "") if "_dash-update-component" in r.url else None)
+    return bodies
 
 
 def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(page, base_url, chromium_browser, tmp_path):
@@ -46,6 +53,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     fixed.mkdir()
     upload.set_input_files(_write(fixed, files))
     status.get_by_text("Loaded for this browser tab only").wait_for(timeout=30000)
+    bodies = _callback_bodies(page)  # every callback after the upload
     forest = wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" in f["trials"])
     assert {"PASO", "E2100", "EXAMPLE-TRIAL"} <= set(forest["trials"])
     heatmap = wait_for_figure(page, "heatmap-figure", lambda f: any("EXAMPLE-TRIAL" in t for t in f["ticktext"]))
@@ -67,3 +75,22 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     # Removing the upload returns this browser to the curated data.
     page.locator("#upload-clear").click()
     wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" not in f["trials"])
+
+    # The uploaded rows stay on the server: no request after the upload carries them (the
+    # browser holds two ids, and the file input is emptied once read).
+    assert bodies and all("Illustrative example" not in b and "EXAMPLE_SOURCE" not in b for b in bodies)
+    assert max(len(b) for b in bodies) < 16_000, sorted(len(b) for b in bodies)[-3:]
+    assert sum('"upload-store"' in b for b in bodies) >= 8  # the views did read the store's ids
+
+
+def test_an_expired_upload_id_says_so_in_the_uploads_card(page, base_url):
+    page.goto(base_url)
+    wait_for_figures(page)
+    unknown = {"session": "s" * 43, "upload": "u" * 43}
+    page.evaluate("ref => sessionStorage.setItem('upload-store', JSON.stringify(ref))", unknown)
+    page.reload()
+    status = page.locator("#upload-status")
+    status.get_by_text("no longer kept on the server").wait_for(timeout=30000)
+    forest = wait_for_figure(page, "forest-figure", lambda f: "PASO" in f["trials"])  # the curated data
+    assert "EXAMPLE-TRIAL" not in forest["trials"]
+    assert page.console_errors == []

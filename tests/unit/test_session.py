@@ -1,4 +1,5 @@
-"""A browser session's data: bundled + its uploads, marked, with patient-level summaries."""
+"""A browser session's data: bundled + its uploads (kept on the server), marked, with
+patient-level summaries."""
 
 import pandas as pd
 import pytest
@@ -6,12 +7,20 @@ from lifelines.datasets import load_lung
 
 from evidence import upload
 from evidence.loading import load_dataset
-from evidence.session import UPLOADED_MARK, session_data, uploaded_trial_ids
+from evidence.session import EXPIRED, UPLOADED_MARK, session_data, uploaded_trial_ids
+from evidence.upload_store import UploadStore, new_id
+
+OWNER = "session:test"
 
 
 @pytest.fixture(scope="module")
 def base():
     return load_dataset("data")
+
+
+@pytest.fixture(scope="module")
+def uploads(tmp_path_factory):
+    return UploadStore(tmp_path_factory.mktemp("state"))
 
 
 @pytest.fixture(scope="module")
@@ -22,30 +31,53 @@ def example_store(base):
     return update
 
 
-def test_no_store_is_the_bundled_data(base):
-    assert session_data(base, None) == (base, "")
+@pytest.fixture(scope="module")
+def example_ref(uploads, example_store):
+    """What the browser holds after uploading the example: ids only."""
+    return {"session": new_id(), "upload": uploads.put(OWNER, example_store.store)}
 
 
-def test_uploaded_trial_joins_and_is_marked(base, example_store):
-    data, message = session_data(base, example_store.store)
+def test_no_upload_is_the_bundled_data(base, uploads):
+    assert session_data(base, None, uploads, OWNER) == (base, "")
+    assert session_data(base, {"session": new_id()}, uploads, OWNER) == (base, "")
+
+
+def test_uploaded_trial_joins_and_is_marked(base, uploads, example_ref):
+    data, message = session_data(base, example_ref, uploads, OWNER)
     assert message == ""
     assert uploaded_trial_ids(data) == ["EXAMPLE-TRIAL"]
     labels = data.arms[data.arms.trial_id == "EXAMPLE-TRIAL"].label
     assert all(label.startswith(UPLOADED_MARK) for label in labels)
     assert not data.arms[data.arms.trial_id == "PASO"].label.str.startswith(UPLOADED_MARK).any()
     assert len(data.trials) == len(base.trials) + 1
+    assert session_data(base, example_ref, uploads, OWNER)[0] is data  # validated once per process
 
 
-def test_a_tampered_store_falls_back_to_bundled_data_with_a_message(base, example_store):
-    store = dict(example_store.store)
-    store["tables"] = "not what we wrote"
-    data, message = session_data(base, store)
-    assert data is base and "set aside" in message
+@pytest.mark.parametrize(
+    "ref",
+    [{"upload": new_id()}, {"upload": "../../etc/passwd"}, {"upload": 42}, ["not", "a", "dict"]],
+    ids=["unknown id", "path", "number", "list"],
+)
+def test_an_unknown_or_malformed_id_falls_back_with_a_message(base, uploads, ref):
+    data, message = session_data(base, ref, uploads, OWNER)
+    assert data is base and message == (EXPIRED if isinstance(ref, dict) else "")
 
 
-def test_patient_level_data_gives_r_matching_cox_hr_and_km_medians(base, example_store):
+def test_another_owner_cannot_read_the_upload(base, uploads, example_ref):
+    assert session_data(base, example_ref, uploads, "user:mallory") == (base, EXPIRED)
+
+
+def test_a_stored_upload_that_no_longer_validates_is_set_aside_with_a_message(base, uploads, example_store):
+    tampered = dict(example_store.store)
+    tampered["tables"] = "not what we wrote"
+    ref = {"upload": uploads.put(OWNER, tampered)}
+    data, message = session_data(base, ref, uploads, OWNER)
+    assert data is base and "set aside" in message and "not readable (no tables)" in message
+
+
+def test_patient_level_data_gives_r_matching_cox_hr_and_km_medians(base, uploads, example_store, example_ref):
     """lifelines' lung data (sex as arm) uploaded in days: R survival's published results."""
-    data, _ = session_data(base, example_store.store)
+    data, _ = session_data(base, example_ref, uploads, OWNER)
     arms = data.arms[data.arms.trial_id == "EXAMPLE-TRIAL"]
     by_role = dict(zip(arms.role, arms.arm_id))
     lung = load_lung().dropna(subset=["time"])
@@ -59,7 +91,7 @@ def test_patient_level_data_gives_r_matching_cox_hr_and_km_medians(base, example
     assert problems == []
     update = upload.apply_upload(upload.survival_as_upload(parsed), example_store.store, base)
     assert update.ok, update.problems
-    data, _ = session_data(base, update.store)
+    data, _ = session_data(base, {"upload": uploads.put(OWNER, update.store)}, uploads, OWNER)
     hr = data.comparisons[(data.comparisons.trial_id == "EXAMPLE-TRIAL") & (data.comparisons.endpoint == "OS")].iloc[0]
     # R: coxph(Surv(time, status) ~ sex, lung): exp(coef) 0.588, 95% CI 0.424-0.816; survdiff p = 0.00131
     assert (round(hr.value, 3), round(hr.ci_low, 3), round(hr.ci_high, 3)) == (0.588, 0.424, 0.816)
@@ -72,11 +104,11 @@ def test_patient_level_data_gives_r_matching_cox_hr_and_km_medians(base, example
     assert set(data.sources.source_id) >= {"UPLOADED_IPD"}
 
 
-def test_survival_view_draws_kaplan_meier_from_uploaded_patient_data(base, example_store):
+def test_survival_view_draws_kaplan_meier_from_uploaded_patient_data(base, uploads, example_ref):
     from evidence import views
     from evidence.state import ViewState
 
-    data, _ = session_data(base, example_store.store)  # the example bundle carries PFS patient data
+    data, _ = session_data(base, example_ref, uploads, OWNER)  # the example bundle carries PFS patient data
     panel = views.survival_panel(data, ViewState(surv_trial="EXAMPLE-TRIAL", endpoint="PFS"))
     assert "Kaplan" in panel.caption and "patient-level" in panel.caption
     names = " ".join(str(t.name) for t in panel.figure.data)

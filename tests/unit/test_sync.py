@@ -1,7 +1,7 @@
 """URL / controls / click synchronisation, called as plain functions (no browser)."""
 
 from components import ids
-from components.sync import clicked_trial, controls_to_state, next_state, state_to_controls
+from components.sync import clicked_trial, controls_to_state, link_notice, next_state, state_to_controls
 from evidence.state import ViewState
 
 
@@ -53,3 +53,16 @@ def test_pool_checklist_round_trips_and_is_off_by_default():
     assert controls_to_state(state_to_controls(on)) == on
     state, rewrite = next_state(ids.FILTERS["pool"], "", state_to_controls(on), {})
     assert state.pool and not rewrite
+
+
+def test_a_link_of_more_than_200_fields_is_read_up_to_200_and_says_so():
+    # 300 fields (the first sets the endpoint, the last would set the grade): parse_qs alone
+    # raised ValueError past 200 and the page stayed empty.
+    search = "?endpoint=OS&" + "&".join(f"junk{i}=1" for i in range(298)) + "&grade=all"
+    state, rewrite = next_state(None, search, state_to_controls(ViewState()), {})
+    assert (state.endpoint, state.grade, rewrite) == ("OS", ViewState().grade, True)
+    assert link_notice(None, search) == (
+        "This link has 300 query fields; only the first 200 were read and the other 100 were ignored."
+    )
+    assert state.to_query() == "?endpoint=OS"  # the URL is rewritten without the excess
+    assert link_notice(None, "?endpoint=OS") == "" and link_notice(ids.RESET, search) == ""

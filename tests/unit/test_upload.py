@@ -360,8 +360,21 @@ ACCEPTED = "a CSV file (.csv, .tsv or .txt), an .xlsx workbook or a .zip of CSV 
 KNOWN = ", ".join(TABLES)
 SMALL = UploadLimits(max_bytes=50, max_rows=3)
 
+NO_HEADER = "expected a header row naming the columns (trial_id, acronym, title, registry_ids, ...); found no header row: every cell is empty"
+
 MALFORMED = {
     "empty file": ("trials.csv", b"", None, [f"trials.csv, whole file: expected {ACCEPTED}; found an empty file"]),
+    # An empty sheet saved from Excel as CSV: delimiters only (was an IndexError).
+    "all commas": ("trials.csv", b",,,,\r\n,,,,\r\n", None, [f"trials.csv, whole file: {NO_HEADER}"]),
+    "one comma": ("trials.csv", b",", None, [f"trials.csv, whole file: {NO_HEADER}"]),
+    "semicolons and blanks": ("trials.csv", b" ; ;\n\n;\n", None, [f"trials.csv, whole file: {NO_HEADER}"]),
+    "all commas in a zip": (
+        "mine.zip",
+        zip_of([("arms.csv", b",,\n,,\n")]),
+        None,
+        ["mine.zip \u203a arms.csv, whole file: expected a header row naming the columns "
+         "(trial_id, arm_id, label, role, ...); found no header row: every cell is empty"],
+    ),
     "too large": ("sources.csv", SOURCES, SMALL, ["sources.csv, whole file: expected a file of at most 50 bytes; found 62 bytes"]),
     "too many rows": (
         "sources.csv",
@@ -873,12 +886,175 @@ def test_sparse_workbook_does_not_hang():
     result = parse_upload("book.xlsx", buffer.getvalue())
     assert result.problems == []
     assert [line for line, _cells in result.parts["sources"][0].rows] == [2, 1_000_000]
-    # A second far-away cell exceeds the budget of rows iterated per workbook.
+    # A second far-away cell exceeds the budget of cells per workbook (1,000,000 rows x 5 columns
+    # + 100,000 x 1), refused from the XML before openpyxl iterates (it was: the rows budget).
     book.create_sheet("trials").cell(row=100_000, column=1, value="x")
     buffer = io.BytesIO()
     book.save(buffer)
     result = parse_upload("book.xlsx", buffer.getvalue())
     assert messages(result.problems) == [
-        f"book.xlsx{SEP}trials, line 48577: expected at most 1,048,576 rows in a workbook, counting empty rows; found more"
+        f"book.xlsx{SEP}xl/worksheets/sheet2.xml, whole file: expected at most 5,000,000 cells (last row \u00d7 last "
+        "column, over all sheets) in a workbook; found a sheet reaching row 100,000 and column 1"
     ]
     assert time.perf_counter() - started < 15
+
+
+# ---------------------------------------------------------------- workbook bombs: bounded before openpyxl
+
+
+def _with_part(workbook_bytes: bytes, part: str, content: bytes) -> bytes:
+    """A real workbook with one part replaced (or added), recompressed like Excel does."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != part:
+                target.writestr(info, source.read(info))
+        target.writestr(part, content)
+    return out.getvalue()
+
+
+STYLESHEET = b'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def test_style_bomb_is_refused_before_parsing():
+    # The reviewer's bomb: styles.xml with 350,000 <xf/> entries, deflated to a few tens of KB;
+    # openpyxl took 13 s and 615 MB to open it.
+    xfs = b'<cellXfs count="350000">' + b"<xf/>" * 350_000 + b"</cellXfs>"
+    styles = STYLESHEET + b'<fonts count="1"><font/></fonts>' + xfs + b"</styleSheet>"
+    bomb = _with_part(TEMPLATE_XLSX, "xl/styles.xml", styles)
+    assert len(bomb) < 100_000
+    started = time.perf_counter()
+    result = parse_upload("trials.xlsx", bomb)
+    assert time.perf_counter() - started < 1.0
+    assert messages(result.problems) == [
+        f"trials.xlsx{SEP}xl/styles.xml, whole file: expected at most 20,000 cell styles (<xf> and <dxf> records) "
+        "in a workbook; found 350,000 or more"
+    ]
+
+
+def test_font_and_shared_string_bombs_are_refused():
+    fonts = STYLESHEET + b'<fonts count="3000">' + b'<font><sz val="11"/></font>' * 3000 + b"</fonts></styleSheet>"
+    result = parse_upload("book.xlsx", _with_part(TEMPLATE_XLSX, "xl/styles.xml", fonts))
+    (message,) = messages(result.problems)  # the count also holds the theme's <a:font> entries
+    assert message.startswith(f"book.xlsx{SEP}xl/styles.xml, whole file: expected at most 2,000 fonts (<font> records) in a workbook; found 3,")
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"<si><t/></si>" * 500_001 + b"</sst>"
+    result = parse_upload("book.xlsx", _with_part(TEMPLATE_XLSX, "xl/sharedStrings.xml", strings))
+    assert messages(result.problems) == [
+        f"book.xlsx{SEP}xl/sharedStrings.xml, whole file: expected at most 500,000 shared strings (<si> entries) "
+        "in a workbook; found 500,001 or more"
+    ]
+
+
+def test_a_sheet_reaching_too_many_cells_is_refused():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "sources"
+    sheet.append(COLUMNS["sources"])
+    sheet.cell(row=60_000, column=150, value="x")  # 60,000 rows x 150 columns = 9,000,000 cells
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = parse_upload("book.xlsx", buffer.getvalue())
+    assert messages(result.problems) == [
+        f"book.xlsx{SEP}xl/worksheets/sheet1.xml, whole file: expected at most 5,000,000 cells (last row \u00d7 last "
+        "column, over all sheets) in a workbook; found a sheet reaching row 60,000 and column 150"
+    ]
+
+
+def test_an_ordinary_workbook_with_styles_still_loads():
+    # Excel's own files carry styles, fonts and shared strings; a few hundred of each is normal.
+    book = openpyxl.load_workbook(io.BytesIO(TEMPLATE_XLSX))
+    for i, row in enumerate(book["sources"].iter_rows(min_row=1, max_row=2)):
+        for cell in row:
+            cell.font = openpyxl.styles.Font(bold=i == 0, size=10 + i)
+            cell.number_format = "@"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = parse_upload("template.xlsx", buffer.getvalue())
+    assert result.problems == []
+    assert result.parts["trials"][0].rows[0][1][0] == "EXAMPLE-TRIAL"
+
+
+# ---------------------------------------------------------------- the upload callback (plain function calls)
+
+
+def _text(children) -> str:
+    if children is None:
+        return ""
+    if isinstance(children, (list, tuple)):
+        return " ".join(_text(c) for c in children)
+    if isinstance(children, str):
+        return children
+    return _text(getattr(children, "children", None))
+
+
+def _data_url(content: bytes, kind: str = "text/csv") -> str:
+    return f"data:{kind};base64," + base64.b64encode(content).decode()
+
+
+@pytest.fixture
+def callback_settings(tmp_path):
+    from config import Settings
+
+    return Settings(state_dir=tmp_path)
+
+
+def test_upload_callback_reports_an_all_commas_csv_in_the_status(callback_settings):
+    from dash import no_update
+
+    from components import ids
+    from components.uploads import receive_upload
+
+    for content in (b",,,,\r\n,,,,\r\n", b","):
+        files = {"tables": [_data_url(content)], "table_names": ["trials.csv"]}
+        ref, status = receive_upload(ids.UPLOAD_TABLES, files, None, BASE, callback_settings)
+        assert ref is no_update
+        assert _text(status) == (
+            "Nothing was loaded: 1 problem(s). Fix them and upload again. "
+            f"trials.csv, whole file: {NO_HEADER}"
+        )
+
+
+def test_upload_callback_keeps_rows_on_the_server_and_only_ids_in_the_browser(callback_settings):
+    from components import ids
+    from components.uploads import receive_upload, session_reader, upload_store
+    from evidence.upload_store import is_id
+
+    bundle = bundle_zip(example_files())
+    files = {"tables": [_data_url(bundle, "application/zip")], "table_names": ["example.zip"]}
+    ref, status = receive_upload(ids.UPLOAD_TABLES, files, None, BASE, callback_settings)
+    assert set(ref) == {"session", "upload"} and is_id(ref["session"]) and is_id(ref["upload"])
+    assert "Loaded for this browser tab only: EXAMPLE-TRIAL" in _text(status)
+    assert len(json.dumps(ref)) < 200  # what travels with every callback: two ids, not the rows
+    data, message = session_reader(BASE, callback_settings)(ref)
+    assert message == "" and "EXAMPLE-TRIAL" in set(data.trials.trial_id)
+    # A second upload replaces the first entry (the previous id is removed).
+    survival = b"trial_id,arm_id,endpoint,time,event\n" + b"".join(
+        f"EXAMPLE-TRIAL,{arm},OS,{t},1\n".encode() for arm in "AB" for t in (3, 5, 8)
+    )
+    files = {"survival": _data_url(survival), "survival_name": "os.csv", "unit": "months"}
+    second, status = receive_upload(ids.UPLOAD_SURVIVAL, files, ref, BASE, callback_settings)
+    assert second["session"] == ref["session"] and second["upload"] != ref["upload"], _text(status)
+    store = upload_store(callback_settings)
+    owner = f"session:{ref['session']}"
+    assert store.get(ref["upload"], owner) is None and store.get(second["upload"], owner) is not None
+    # Removing clears the entry; the old reference then reads as expired, never an error.
+    cleared, status = receive_upload(ids.UPLOAD_CLEAR, {}, second, BASE, callback_settings)
+    assert cleared == {"session": ref["session"]} and _text(status) == "No uploaded data in this browser tab."
+    data, message = session_reader(BASE, callback_settings)(second)
+    assert data is BASE and message.startswith("Your uploaded data is no longer kept on the server")
+
+
+def test_uploads_belong_to_the_signed_in_user_else_to_the_browser_session(tmp_path):
+    from flask import Flask
+
+    from components.uploads import session_owner
+    from config import Settings
+
+    ref = {"session": "s" * 43}
+    basic = base64.b64encode(b"ann:secret").decode()
+    app = Flask(__name__)
+    with app.test_request_context(headers={"Authorization": f"Basic {basic}"}):
+        assert session_owner(Settings(auth_mode="basic", state_dir=tmp_path), ref) == "user:ann"
+        assert session_owner(Settings(state_dir=tmp_path), ref) == "session:" + "s" * 43  # AUTH_MODE=none
+    with app.test_request_context(headers={"X-Forwarded-User": "bob@example.org"}):
+        assert session_owner(Settings(auth_mode="proxy", state_dir=tmp_path), ref) == "user:bob@example.org"
