@@ -12,16 +12,21 @@ from evidence import export, export_views, upload, views
 from evidence.loading import load_dataset
 from evidence.session import session_data
 from evidence.state import ViewState
+from evidence.upload_store import UploadStore, new_id
 
 TODAY = date(2026, 11, 21)
 Z95 = 1.959963984540054
 
 
-def _session(base, files):
+def _session(base, files, tmp_path_factory):
+    """The session data after uploading ``files``, read back through the server-side store."""
     parsed = upload.merge_uploads([upload.parse_upload(f"{k}.csv", v) for k, v in files.items()])
     update = upload.apply_upload(parsed, None, base)
     assert update.ok, update.problems
-    return session_data(base, update.store)[0]
+    uploads, owner = UploadStore(tmp_path_factory.mktemp("state")), "session:pooling"
+    data, message = session_data(base, {"session": new_id(), "upload": uploads.put(owner, update.store)}, uploads, owner)
+    assert message == ""
+    return data
 
 
 def _example(hr: bytes = b"0.65,0.42,0.99", ipd: bool = True) -> dict[str, bytes]:
@@ -36,15 +41,15 @@ def base():
 
 
 @pytest.fixture(scope="module")
-def example(base):
+def example(base, tmp_path_factory):
     """PASO's primary PFS HR 1.80 [1.02-3.20] and EXAMPLE's 0.65 [0.42-0.99]: far apart."""
-    return _session(base, _example())
+    return _session(base, _example(), tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def agreeing(base):
+def agreeing(base, tmp_path_factory):
     """EXAMPLE's PFS HR edited to 1.50 [1.00-2.25], close to PASO's: poolable."""
-    return _session(base, _example(b"1.50,1.00,2.25", ipd=False))
+    return _session(base, _example(b"1.50,1.00,2.25", ipd=False), tmp_path_factory)
 
 
 def _diamonds(panel):
