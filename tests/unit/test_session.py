@@ -123,9 +123,10 @@ def test_survival_view_draws_kaplan_meier_from_uploaded_patient_data(base, uploa
     assert computed.subgroup == "patient-level data" and computed.source.startswith("UPLOADED_IPD")
 
 
-def _upload_ipd(base, example_store, time, event, roles):
+def _upload_ipd(base, example_store, time, event, roles, tmp_path_factory):
     """Upload a small OS patient-level file for the example trial; the session's data."""
-    data, _ = session_data(base, example_store.store)
+    uploads = UploadStore(tmp_path_factory.mktemp("state"))
+    data, _ = session_data(base, {"upload": uploads.put(OWNER, example_store.store)}, uploads, OWNER)
     arms = data.arms[data.arms.trial_id == "EXAMPLE-TRIAL"]
     by_role = dict(zip(arms.role, arms.arm_id))
     frame = pd.DataFrame(
@@ -137,14 +138,15 @@ def _upload_ipd(base, example_store, time, event, roles):
     assert problems == []
     update = upload.apply_upload(upload.survival_as_upload(parsed), example_store.store, base)
     assert update.ok, update.problems
-    data, message = session_data(base, update.store)
+    ref = {"session": new_id(), "upload": uploads.put(OWNER, update.store)}
+    data, message = session_data(base, ref, uploads, OWNER)
     assert message == ""
     return data
 
 
-def test_uploaded_data_without_control_events_keeps_log_rank_and_says_hr_not_estimable(base, example_store):
+def test_uploaded_data_without_control_events_keeps_log_rank_and_says_hr_not_estimable(base, example_store, tmp_path_factory):
     roles = ["experimental"] * 3 + ["control"] * 3
-    data = _upload_ipd(base, example_store, [1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0], roles)
+    data = _upload_ipd(base, example_store, [1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0], roles, tmp_path_factory)
     rows = data.comparisons[(data.comparisons.trial_id == "EXAMPLE-TRIAL") & (data.comparisons.endpoint == "OS")]
     assert len(rows) == 1
     row = rows.iloc[0]
@@ -157,8 +159,8 @@ def test_uploaded_data_without_control_events_keeps_log_rank_and_says_hr_not_est
     assert "EXAMPLE-TRIAL" not in set(forest_rows(data.comparisons, data.arms, data.trials, "OS").trial_id)
 
 
-def test_uploaded_data_without_events_gives_no_p_value_and_says_why(base, example_store):
-    data = _upload_ipd(base, example_store, [1, 2, 3, 4], [0, 0, 0, 0], ["experimental", "experimental", "control", "control"])
+def test_uploaded_data_without_events_gives_no_p_value_and_says_why(base, example_store, tmp_path_factory):
+    data = _upload_ipd(base, example_store, [1, 2, 3, 4], [0, 0, 0, 0], ["experimental", "experimental", "control", "control"], tmp_path_factory)
     row = data.comparisons[(data.comparisons.trial_id == "EXAMPLE-TRIAL") & (data.comparisons.endpoint == "OS")].iloc[0]
     assert row.statistic == "p_only" and pd.isna(row.p_value) and pd.isna(row.p_text)
     assert "log-rank test not computable: no events in either arm" in row.note
