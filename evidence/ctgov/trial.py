@@ -57,6 +57,16 @@ def _phase(design: dict) -> str:
     return "/".join(words)
 
 
+def _present(record: dict, path: str) -> bool:
+    """Whether a dotted JSON path of plain keys names a value in the record."""
+    value: object = record
+    for key in path.split("."):
+        if not isinstance(value, dict) or value.get(key) in (None, "", []):
+            return False
+        value = value[key]
+    return True
+
+
 def _words(value: object) -> str:
     return text_of(value).lower().replace("_", " ")
 
@@ -87,7 +97,7 @@ def trial_rows(ctx: RecordContext, label: str) -> tuple[dict, dict]:
         ctx.note(f"{p}.conditionsModule.conditions[0]", f"disease group for the filter taken as the first condition, {disease_group!r}", ASSUMED)
     allocation = text_of(info.get("allocation")).upper()
     randomized = "yes" if allocation == "RANDOMIZED" else "no"
-    at("randomized", f"{p}.designModule.designInfo.allocation")
+    at("randomized", f"{p}.designModule.designInfo.allocation" if info.get("allocation") else f"{p}.designModule.studyType")
     overall = text_of(status.get("overallStatus")).upper()
     at("status", f"{p}.statusModule.overallStatus")
     count, kind = whole_text(enrolment.get("count")), text_of(enrolment.get("type")).upper()
@@ -118,7 +128,7 @@ def trial_rows(ctx: RecordContext, label: str) -> tuple[dict, dict]:
     )
     version = text_of((status.get("lastUpdatePostDateStruct") or {}).get("date")) or text_of(status.get("lastUpdateSubmitDate"))
     version_path = f"{p}.statusModule.lastUpdatePostDateStruct.date" if (status.get("lastUpdatePostDateStruct") or {}).get("date") else f"{p}.statusModule.lastUpdateSubmitDate"
-    for column, path in (("phase", f"{p}.designModule.phases"), ("stop_reason", f"{p}.statusModule.whyStopped"),
+    for column, path in (("phase", f"{p}.designModule.phases" if design.get("phases") else f"{p}.designModule.studyType"), ("stop_reason", f"{p}.statusModule.whyStopped"),
                          ("start", f"{p}.statusModule.startDateStruct.date"), ("end", f"{p}.statusModule.completionDateStruct.date"),
                          ("data_version", version_path)):
         at(column, path)
@@ -129,12 +139,15 @@ def trial_rows(ctx: RecordContext, label: str) -> tuple[dict, dict]:
         n_planned=n_planned, n_enrolled=n_enrolled, start=text_of((status.get("startDateStruct") or {}).get("date")),
         end=text_of((status.get("completionDateStruct") or {}).get("date")), enrolment_end="", data_cutoff="",
         agent=agent, source_id=source_id_for(ctx.nct),
-        source=ctx.source(*(f"{path} ({column})" for column, path in paths.items())),
         notes=f"Imported from the ClinicalTrials.gov record (API v2); last update posted {version or 'not stated'}; "
               f"registry status {overall or 'not stated'}.",
         data_version=version, registry_status=overall,
         primary_completion=text_of((status.get("primaryCompletionDateStruct") or {}).get("date")),
         interventions="; ".join(f"{text_of(i.get('type')).title().replace('_', ' ')}: {text_of(i.get('name'))}" for i in interventions),
+    )
+    # A locator for every column the record fills (an absent whyStopped has no path to cite).
+    trial["source"] = ctx.source(
+        *(f"{path} ({column})" for column, path in paths.items() if trial.get(column) and _present(ctx.record, path))
     )
     source = dict(
         source_id=source_id_for(ctx.nct),
