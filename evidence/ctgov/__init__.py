@@ -12,7 +12,9 @@ version (the record's last-update date). The upload path validates ``result.as_u
 """
 
 from evidence.ctgov.reading import ImportLimits
-from evidence.ctgov.record import import_record, import_records
+from evidence.ctgov.record import check_against, import_record, import_records
 from evidence.ctgov.result import ASSUMED, NOT_MAPPED, ImportNote, ImportResult
 
-__all__ = ["ASSUMED", "NOT_MAPPED", "ImportLimits", "ImportNote", "ImportResult", "import_record", "import_records"]
+__all__ = [
+    "ASSUMED", "NOT_MAPPED", "ImportLimits", "ImportNote", "ImportResult", "check_against", "import_record", "import_records",
+]

@@ -111,3 +111,27 @@ def import_records(content: bytes, filename: str, limits: ImportLimits = ImportL
     if problems or duplicates:
         return ImportResult({}, {}, combined.report, tuple(problems) + combined.problems + tuple(duplicates), label)
     return combined
+
+
+def check_against(result: ImportResult, data) -> list[Problem]:
+    """Problems of importing ``result`` on top of ``data`` (a CuratedData: the bundled data plus
+    earlier uploads), said once per study instead of once per duplicated row: an error for a
+    study already loaded under its NCT number; a warning for a study whose NCT number a loaded
+    trial lists among its registry ids (the same trial would show twice, under two names)."""
+    trials = data.tables.get("trials")
+    if trials is None:
+        return []
+    loaded = set(trials["trial_id"].dropna())
+    listed_by: dict[str, str] = {}
+    for trial_id, ids in zip(trials["trial_id"], trials["registry_ids"].fillna("")):
+        for registry_id in str(ids).split(";"):
+            listed_by.setdefault(registry_id.strip(), trial_id)
+    problems = []
+    for record in result.records or (result,):
+        for nct in record.trial_ids:
+            if nct in loaded:
+                problems.append(Problem(record.label, None, "trial_id", "a study not loaded yet", f"{nct}, already loaded"))
+            elif nct in listed_by:
+                problems.append(Problem(record.label, None, "trial_id", f"a study other than the loaded trial {listed_by[nct]}",
+                                        f"{nct}, a registry id of {listed_by[nct]}: the same trial would show twice", "warning"))
+    return problems

@@ -74,6 +74,10 @@ class ImportResult:
         trials = self.tables.get("trials")
         return [] if trials is None else trials["trial_id"].tolist()
 
+    def report_rows(self) -> list[dict[str, str]]:
+        """The import report as plain rows (file, path, kind, reason) for a table in the UI."""
+        return [dict(file=n.file, path=n.path, kind=n.kind, reason=n.reason) for n in self.report]
+
     def files(self) -> dict[str, bytes]:
         """Canonical UTF-8 comma CSV per contract table (contract columns first, then the extra
         columns the importer adds): what ``evidence.loading.validate_files`` and
@@ -106,7 +110,7 @@ def frame(table: str, rows: Sequence[Mapping[str, str]], extra: Sequence[str] = 
     columns += [c for c in extra if c not in columns]
     unknown = {key for row in rows for key in row} - set(columns)
     if unknown:
-        raise KeyError(f"{table}: columns {sorted(unknown)} are not declared")
+        raise RuntimeError(f"{table}: columns {sorted(unknown)} are not declared")  # a bug here, not bad input
     return pd.DataFrame([[str(row.get(c, "") or "") for c in columns] for row in rows], columns=columns, dtype=object)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from evidence import views
-from evidence.ctgov import ASSUMED, NOT_MAPPED, ImportLimits, import_record, import_records
+from evidence.ctgov import ASSUMED, NOT_MAPPED, ImportLimits, check_against, import_record, import_records
 from evidence.loading import load_dataset
 from evidence.state import ViewState
 from evidence.upload import validate_upload
@@ -508,3 +508,22 @@ def test_unexpected_shapes_inside_a_record_are_a_problem_not_a_crash():
     result = import_record(record, "odd.json")
     assert result.ok
     assert any("seriousNumAtRisk" in n.reason for n in result.report)
+
+
+def test_a_study_already_loaded_is_one_problem(bundled):
+    result = _imported("NCT05594173")
+    data, _problems = validate_upload(result.as_upload(), bundled)
+    again = check_against(result, data)
+    assert [(p.severity, p.found) for p in again] == [("error", "NCT05594173, already loaded")]
+    assert check_against(result, bundled) == []
+    # data/trials.csv lists NCT00028990 as E2100's registry id: importing that record would show E2100 twice.
+    record = constructed_oncology_record()
+    record["protocolSection"]["identificationModule"]["nctId"] = "NCT00028990"
+    warning = check_against(import_record(record, "e2100.json"), bundled)
+    assert [(p.severity, "E2100" in p.expected) for p in warning] == [("warning", True)]
+
+
+def test_report_rows_for_the_upload_card(oncology):
+    rows = oncology.report_rows()
+    assert rows and set(rows[0]) == {"file", "path", "kind", "reason"}
+    assert {r["kind"] for r in rows} == {ASSUMED, NOT_MAPPED}
