@@ -49,7 +49,14 @@ _PARTICIPANT_UNIT = re.compile(r"^(participants?|patients?|subjects?)\b", re.I)
 _HAZARD_RATIO = re.compile(r"hazard ratio|\bHR\b|HAZARD_RATIO", re.I)
 
 
+NOT_AN_ENDPOINT = re.compile(r"\bduration of\b|\btime to (first |best )?(objective |overall )?(tumou?r )?response", re.I)
+"""Titles that name a response or survival but measure something else (duration of response)."""
+
+
 def endpoint_of(title: str) -> str | None:
+    """The contract endpoint an outcome title names, or None."""
+    if NOT_AN_ENDPOINT.search(title):
+        return None
     for endpoint, pattern in ENDPOINT_TITLES:
         if re.search(pattern, title, re.I):
             return endpoint

@@ -527,3 +527,40 @@ def test_report_rows_for_the_upload_card(oncology):
     rows = oncology.report_rows()
     assert rows and set(rows[0]) == {"file", "path", "kind", "reason"}
     assert {r["kind"] for r in rows} == {ASSUMED, NOT_MAPPED}
+
+
+# ---------------------------------------------------------------- single values
+
+
+@pytest.mark.parametrize(
+    "title, endpoint",
+    [
+        ("Progression-Free Survival (PFS)", "PFS"),
+        ("Overall Survival", "OS"),
+        ("12-Month Overall Survival Rate", "OS_12M"),
+        ("Overall Survival Rate at 1 Year", "OS_12M"),
+        ("Percentage of Participants With Objective Response", "ORR"),
+        ("Time to Progression", "TTP"),
+        ("Duration of Overall Response", None),
+        ("Time to Objective Response", None),
+        ("Percentage of Subjects With ASAS40 Response at Week 12", None),
+    ],
+)
+def test_endpoint_named_by_an_outcome_title(title, endpoint):
+    from evidence.ctgov.outcomes import endpoint_of
+
+    assert endpoint_of(title) == endpoint
+
+
+def test_p_values_and_ci_levels_as_posted():
+    from evidence.ctgov.values import ci_level, p_value
+
+    assert p_value("0.041").exact == "0.041"
+    bound = p_value("<0.001")
+    assert (bound.exact, bound.relation, bound.bound, bound.text) == (None, "<", "0.001", "<0.001")
+    assert (p_value("≤ 0.05").relation, p_value("≤ 0.05").bound) == ("<=", "0.05")
+    assert p_value("p = 0.04").exact == "0.04"
+    assert p_value("NA").exact is None and p_value("NA").bound is None
+    assert p_value("1.7").exact is None  # not a probability
+    assert ci_level("95% Confidence Interval") == 95 and ci_level("CONFIDENCE_90") == 90
+    assert ci_level("CONFIDENCE_975") == 97.5 and ci_level("Standard Deviation") is None
