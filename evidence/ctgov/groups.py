@@ -164,17 +164,17 @@ class ArmIndex:
         return next(a for a in self.arms if a.arm_id == arm_id)
 
 
-def protocol_arm_for(arm: Arm, arm_groups: list) -> tuple[int, dict] | None:
-    """The protocol arm group (index, group) of a results arm: same title, same title without a
-    trailing parenthesis, or same description (one match only); None otherwise."""
+def protocol_arm_for(arm: Arm, arm_groups: list) -> tuple[int, dict, str] | None:
+    """The protocol arm group of a results arm, (index, group, how matched): same title, same
+    title without a trailing parenthesis, or same description (one match only); else None."""
     groups = [(i, g) for i, g in enumerate(arm_groups) if isinstance(g, dict)]
     description = arm.description.casefold()
-    for same in (
-        lambda g: normalised(g.get("label")) == normalised(arm.title),
-        lambda g: core(g.get("label")) == core(arm.title),
-        lambda g: bool(description) and text_of(g.get("description")).casefold() == description,
+    for how, same in (
+        ("same title", lambda g: normalised(g.get("label")) == normalised(arm.title)),
+        ("same title apart from a trailing parenthesis", lambda g: core(g.get("label")) == core(arm.title)),
+        ("same description", lambda g: bool(description) and text_of(g.get("description")).casefold() == description),
     ):
         found = [(i, g) for i, g in groups if same(g)]
         if len(found) == 1:
-            return found[0]
+            return found[0][0], found[0][1], how
     return None

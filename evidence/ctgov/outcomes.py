@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from evidence.contract import ENDPOINTS, RATE_ENDPOINTS, TIME_TO_EVENT_ENDPOINTS
+from evidence.contract import ENDPOINT_LABELS, ENDPOINTS, RATE_ENDPOINTS, TIME_TO_EVENT_ENDPOINTS
 from evidence.ctgov.context import ANALYSIS_OF_OUTCOME_TYPE, RecordContext, listed
 from evidence.ctgov.result import ASSUMED
 from evidence.ctgov.values import ci_level, is_confidence_interval, json_path, level_text, number, number_text, p_value, text_of, whole_text
@@ -109,6 +109,8 @@ def _one_outcome(ctx: RecordContext, index: int, measure: dict, out: dict, keys:
     if endpoint is None and cells:
         ctx.note(base, f"outcome {title!r} ({param or 'no parameter type'}, {unit or 'no unit'}) is not an endpoint of the "
                        f"contract ({', '.join(ENDPOINTS)}); kept in the import's outcomes table")
+    elif endpoint is not None and placeable and cells:
+        ctx.note(base, f"outcome {title!r} read as {endpoint} ({ENDPOINT_LABELS[endpoint]}) from its title", ASSUMED)
     elif endpoint is not None and cells and not placeable:
         ctx.note(base, f"outcome {title!r} reads as {endpoint} but is posted in several classes or categories; which one "
                        "is the endpoint is not stated, so none is placed (kept in the outcomes table)")

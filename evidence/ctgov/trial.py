@@ -177,9 +177,12 @@ def assign_roles(ctx: RecordContext) -> None:
             arm.values["role"] = "other"
             ctx.note(arm.path, f"arm {arm.arm_id} ({arm.title!r}) matches no protocol arm group; role 'other'", ASSUMED)
             continue
-        index, group = found
+        index, group, how = found
         arm.values["role"] = ROLE_OF_ARM_TYPE.get(text_of(group.get("type")).upper(), "other")
         arm.paths["role"] = json_path("protocolSection.armsInterventionsModule.armGroups", index)
+        if how == "same description":
+            ctx.note(arm.paths["role"], f"arm {arm.arm_id} ({arm.title!r}) is protocol arm {text_of(group.get('label'))!r} "
+                     f"by its description (the titles differ); role {arm.values['role']}", ASSUMED)
 
 
 def arm_rows(ctx: RecordContext) -> list[dict]:

@@ -107,6 +107,9 @@ def test_certolizumab_record_groups_trial_and_arms():
     # participantFlowModule.periods[0].milestones[0] STARTED: FG000 Placebo 158, FG001 CZP 200 mg Q2W 159.
     assert arms.loc["Placebo", "n_randomized"] == "158" and arms.loc["Placebo", "role"] == "control"
     assert arms.loc["CZP 200 mg Q2W", "n_randomized"] == "159" and arms.loc["CZP 200 mg Q2W", "role"] == "experimental"
+    # 'CZP 200 mg Q2W' is protocol arm 'Certolizumab Pegol 200 mg Q2W' (EXPERIMENTAL) only by its description:
+    # the role rests on that, and the report says so.
+    assert any(n.kind == ASSUMED and n.path == "protocolSection.armsInterventionsModule.armGroups[0]" for n in result.report)
     # eventGroups: EG000 'Placebo (SS)' at risk 158, EG001 159, EG004 'SFE OL CZP 200 mg Q2W (SS)' 243.
     assert arms.loc["Placebo", "n_safety"] == "158" and arms.loc["SFE OL CZP 200 mg Q2W", "n_safety"] == "243"
     # Five groups in all: the open-label groups are no arm of the randomised comparison.
@@ -345,6 +348,8 @@ def test_constructed_medians_with_ci_and_na(oncology):
     assert (pfs.statistic, pfs.value, pfs.unit, pfs.ci_low, pfs.ci_high, pfs.analysis) == ("median", "8.1", "months", "6.9", "9.4", "primary")
     assert pfs.source == "CTGOV_NCT09990001: resultsSection.outcomeMeasuresModule.outcomeMeasures[0].classes[0].categories[0].measurements[0]"
     assert _row(efficacy, endpoint="PFS", arm_id="B").value == "5.2"
+    read_as = _notes(oncology, "resultsSection.outcomeMeasuresModule.outcomeMeasures[0]")
+    assert [n.kind for n in read_as] == [ASSUMED] and "PFS" in read_as[0].reason
     # OS arm A median 'NA' (not reached): no row, reported with its path and the comment.
     assert efficacy[(efficacy.endpoint == "OS") & (efficacy.arm_id == "A")].empty
     na = _notes(oncology, "resultsSection.outcomeMeasuresModule.outcomeMeasures[1].classes[0].categories[0].measurements[0]")
