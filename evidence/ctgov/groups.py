@@ -90,14 +90,14 @@ class ArmIndex:
         taken: set[str] = set()
         pending: list[tuple[int, dict]] = []
         for index, group in enumerate(groups):
-            if not isinstance(group, dict) or group.get("id") in exclude:
+            if not isinstance(group, dict) or text_of(group.get("id")) in exclude:
                 continue
             arm, how = self._direct(group, taken)
             if arm is None:
                 pending.append((index, group))
                 continue
             taken.add(arm.arm_id)
-            result[str(group.get("id"))] = arm.arm_id
+            result[text_of(group.get("id"))] = arm.arm_id
             self._record(trial_id, module, group, arm, how, json_path(base_path, index))
         claims: dict[str, list[int]] = {}
         candidates: dict[int, Arm | None] = {}
@@ -120,7 +120,7 @@ class ArmIndex:
                 arm = self._new(group, path)
                 how = "new arm"
             taken.add(arm.arm_id)
-            result[str(group.get("id"))] = arm.arm_id
+            result[text_of(group.get("id"))] = arm.arm_id
             self._record(trial_id, module, group, arm, how, path)
         return result
 

@@ -97,8 +97,10 @@ def studies_in(label: str, document: object) -> tuple[list[tuple[str, object]], 
     studies = []
     for index, item in enumerate(items):
         nct = ""
-        if isinstance(item, dict):
-            nct = str(((item.get("protocolSection") or {}).get("identificationModule") or {}).get("nctId") or "")
+        protocol = item.get("protocolSection") if isinstance(item, dict) else None
+        identification = protocol.get("identificationModule") if isinstance(protocol, dict) else None
+        if isinstance(identification, dict):
+            nct = str(identification.get("nctId") or "")
         studies.append((f"{label}{SEP}{where}[{index}]{' ' + clean_label(nct, '') if nct else ''}", item))
     return studies, []
 

@@ -39,7 +39,8 @@ def import_record(record: object, label: str | None = None) -> ImportResult:
     if not isinstance(record, dict) or not isinstance(record.get("protocolSection"), dict):
         found = f"JSON with keys {', '.join(sorted(map(str, record))[:6])}" if isinstance(record, dict) else f"a JSON {type(record).__name__}"
         return _refuse(label, RECORD, found)
-    nct = text_of((record["protocolSection"].get("identificationModule") or {}).get("nctId"))
+    identification = record["protocolSection"].get("identificationModule")
+    nct = text_of(identification.get("nctId")) if isinstance(identification, dict) else ""
     if not _NCT.match(nct):
         return _refuse(label, "an NCT number (NCT and 8 digits) in protocolSection.identificationModule.nctId", repr(nct) if nct else "none")
     results = record.get("resultsSection")
@@ -53,15 +54,15 @@ def import_record(record: object, label: str | None = None) -> ImportResult:
 
 
 def _mapped(ctx: RecordContext, label: str) -> ImportResult:
-    results = ctx.results
-    flow_groups = listed((results.get("participantFlowModule") or {}).get("groups"))
-    baseline_groups = listed((results.get("baselineCharacteristicsModule") or {}).get("groups"))
+    module = ctx.module
+    flow_groups = listed(module("resultsSection", "participantFlowModule").get("groups"))
+    baseline_groups = listed(module("resultsSection", "baselineCharacteristicsModule").get("groups"))
     ctx.arms.resolve("participant flow", flow_groups, f"{baseline.FLOW}.groups", ctx.nct)
     ctx.arms.resolve("baseline", baseline_groups, f"{baseline.MODULE}.groups", ctx.nct, exclude=baseline.total_group_ids(baseline_groups))
-    for index, measure in enumerate(listed((results.get("outcomeMeasuresModule") or {}).get("outcomeMeasures"))):
+    for index, measure in enumerate(listed(module("resultsSection", "outcomeMeasuresModule").get("outcomeMeasures"))):
         if isinstance(measure, dict):
             ctx.arms.resolve("outcome", listed(measure.get("groups")), f"{outcomes.MODULE}[{index}].groups", ctx.nct)
-    ctx.arms.resolve("adverse events", listed((results.get("adverseEventsModule") or {}).get("eventGroups")),
+    ctx.arms.resolve("adverse events", listed(module("resultsSection", "adverseEventsModule").get("eventGroups")),
                      f"{safety.MODULE}.eventGroups", ctx.nct)
     if not ctx.arms.arms:
         return _refuse(label, "at least one results group (participant flow, baseline, outcome or adverse-event groups)", "none")

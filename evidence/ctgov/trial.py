@@ -57,6 +57,12 @@ def _phase(design: dict) -> str:
     return "/".join(words)
 
 
+def _date(status: dict, key: str) -> str:
+    """The date of a statusModule date struct ('' when absent or not a struct)."""
+    struct = status.get(key)
+    return text_of(struct.get("date")) if isinstance(struct, dict) else ""
+
+
 def _present(record: dict, path: str) -> bool:
     """Whether a dotted JSON path of plain keys names a value in the record."""
     value: object = record
@@ -126,8 +132,8 @@ def trial_rows(ctx: RecordContext, label: str) -> tuple[dict, dict]:
             f"primary purpose {_words(info.get('primaryPurpose'))}" if info.get("primaryPurpose") else "",
         ) if w
     )
-    version = text_of((status.get("lastUpdatePostDateStruct") or {}).get("date")) or text_of(status.get("lastUpdateSubmitDate"))
-    version_path = f"{p}.statusModule.lastUpdatePostDateStruct.date" if (status.get("lastUpdatePostDateStruct") or {}).get("date") else f"{p}.statusModule.lastUpdateSubmitDate"
+    version = text_of(_date(status, "lastUpdatePostDateStruct")) or text_of(status.get("lastUpdateSubmitDate"))
+    version_path = f"{p}.statusModule.lastUpdatePostDateStruct.date" if _date(status, "lastUpdatePostDateStruct") else f"{p}.statusModule.lastUpdateSubmitDate"
     for column, path in (("phase", f"{p}.designModule.phases" if design.get("phases") else f"{p}.designModule.studyType"), ("stop_reason", f"{p}.statusModule.whyStopped"),
                          ("start", f"{p}.statusModule.startDateStruct.date"), ("end", f"{p}.statusModule.completionDateStruct.date"),
                          ("data_version", version_path)):
@@ -136,13 +142,13 @@ def trial_rows(ctx: RecordContext, label: str) -> tuple[dict, dict]:
         trial_id=ctx.nct, acronym=text_of(ident.get("acronym")), title=title, registry_ids=ctx.nct, disease=disease,
         disease_group=disease_group, setting="", phase=_phase(design), design=design_words, blinding=blinding,
         randomized=randomized, status=STATUS.get(overall, "not reported"), stop_reason=text_of(status.get("whyStopped")),
-        n_planned=n_planned, n_enrolled=n_enrolled, start=text_of((status.get("startDateStruct") or {}).get("date")),
-        end=text_of((status.get("completionDateStruct") or {}).get("date")), enrolment_end="", data_cutoff="",
+        n_planned=n_planned, n_enrolled=n_enrolled, start=text_of(_date(status, "startDateStruct")),
+        end=text_of(_date(status, "completionDateStruct")), enrolment_end="", data_cutoff="",
         agent=agent, source_id=source_id_for(ctx.nct),
         notes=f"Imported from the ClinicalTrials.gov record (API v2); last update posted {version or 'not stated'}; "
               f"registry status {overall or 'not stated'}.",
         data_version=version, registry_status=overall,
-        primary_completion=text_of((status.get("primaryCompletionDateStruct") or {}).get("date")),
+        primary_completion=text_of(_date(status, "primaryCompletionDateStruct")),
         interventions="; ".join(f"{text_of(i.get('type')).title().replace('_', ' ')}: {text_of(i.get('name'))}" for i in interventions),
     )
     # A locator for every column the record fills (an absent whyStopped has no path to cite).

@@ -569,3 +569,29 @@ def test_p_values_and_ci_levels_as_posted():
     assert p_value("1.7").exact is None  # not a probability
     assert ci_level("95% Confidence Interval") == 95 and ci_level("CONFIDENCE_90") == 90
     assert ci_level("CONFIDENCE_975") == 97.5 and ci_level("Standard Deviation") is None
+
+
+def test_odd_values_anywhere_give_a_result_never_an_exception():
+    """Every 8th leaf of the small record replaced by 'NA', null, a list, an object or a number:
+    the importer returns (a mapped result, or a problem that loads nothing), it never raises."""
+    record = json.loads(_raw("NCT05594173"))
+
+    def leaves(value, path=()):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from leaves(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from leaves(item, (*path, index))
+        if path and path[0] in ("protocolSection", "resultsSection"):
+            yield path
+
+    for path in list(leaves(record))[::8]:
+        for odd in ("NA", None, [1], {"a": 1}, -1):
+            changed = copy.deepcopy(record)
+            target = changed
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = odd
+            result = import_record(changed, "odd.json")
+            assert result.ok or (result.problems and not result.tables), path
