@@ -33,7 +33,13 @@ ENDPOINT_LABELS = {
 }
 
 GRADES = ("all", "3", "4", "3-4")
-ROLES = ("experimental", "control", "single")
+REGISTRY_GRADES = ("serious", "non-serious")
+"""Grade bands of registry results (ClinicalTrials.gov), which carry no CTCAE grade: serious
+adverse events, and other (non-serious) adverse events reported above the record's frequency
+threshold. Accepted in adverse_events.csv beside GRADES; the toxicity filter offers GRADES."""
+ROLES = ("experimental", "control", "single", "other")
+"""`other`: a group outside the randomised comparison (an open-label extension, a crossover subset,
+a pooled group), as registry results list them."""
 ANALYSES = ("primary", "secondary", "exploratory", "sensitivity", "subgroup")
 STATUSES = ("completed", "stopped early", "terminated", "ongoing", "not reported")
 AE_LEVELS = ("term", "soc", "any")
@@ -256,7 +262,13 @@ TABLES: dict[str, Table] = {
                 Column("soc", "str", "System organ class.", required=True),
                 Column("term_reported", "str", "Event term as printed.", required=True),
                 Column("term", "str", "Harmonized term (ae_terms.csv).", required=True),
-                Column("grade", "str", "Grade band.", required=True, allowed=GRADES),
+                Column(
+                    "grade",
+                    "str",
+                    "Grade band (serious / non-serious: registry records, which give no CTCAE grade).",
+                    required=True,
+                    allowed=GRADES + REGISTRY_GRADES,
+                ),
                 Column("count", "int", "Patients with the event.", minimum=0),
                 Column("pct", "float", "Percent of patients at risk.", minimum=0, maximum=100),
                 Column("n_at_risk", "int", "Patients at risk (safety set).", required=True, minimum=1),
