@@ -124,7 +124,7 @@ def _rendered(graph_id: str, view, data: CuratedData, state: ViewState) -> tuple
 
     def compute():
         panel = view(data, state)
-        return panel.figure.to_plotly_json(), panel.caption, panel_config(graph_id, state, panel.figure, data, today)
+        return panel.figure_json(), panel.caption, panel_config(graph_id, state, panel.figure, data, today)
 
     return _RENDERED[graph_id].get((data.version, views.state_key(state, fields), today), compute)
 

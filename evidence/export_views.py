@@ -324,7 +324,7 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     view = VIEWS[key]
     panel = view.panel(data, state)
     rows = view.rows(data, state)
-    title = export.figure_title(panel.figure) or VIEW_TITLES.get(key, view.label)
+    title = export.figure_title(panel.figure_object()) or VIEW_TITLES.get(key, view.label)
     if not panel.caption:
         title = f"{view.label}: nothing to show"
     subtitle = export.filters_text(state, data, view.topics)
@@ -367,8 +367,10 @@ def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> t
         return (trial,) if trial else ()
     known = list(data.trials.trial_id)
     found: set[str] = set()
-    for trace in getattr(figure, "data", ()):
-        for item in trace.customdata if trace.customdata is not None else ():
+    traces = figure.get("data", ()) if isinstance(figure, dict) else getattr(figure, "data", ())
+    for trace in traces:
+        customdata = trace.get("customdata") if isinstance(trace, dict) else trace.customdata
+        for item in customdata if customdata is not None else ():
             try:
                 head = item if isinstance(item, str) else item[0]
             except (TypeError, IndexError, KeyError):
@@ -454,7 +456,7 @@ def _figure_file(data, state, key, fmt, today, link, render) -> tuple[bytes, str
     shown = _union(data, [r.trial_ids for r in rendered if r.view.per_trial])
     stem = _stem(key, state, rendered[0].trial_ids if key != ALL else shown, total, today)
     if fmt == "pptx":
-        slides = [export.SlideSpec(r.title, r.subtitle, r.panel.figure, r.footnote, _notes(r, state, link)) for r in rendered]
+        slides = [export.SlideSpec(r.title, r.subtitle, r.panel.figure_object(), r.footnote, _notes(r, state, link)) for r in rendered]
         order = [DERIVED_LABEL, MODEL_LABEL, HYPOTHETICAL_LABEL]
         content = export.deck_pptx(
             slides, APP_TITLE, export.filters_text(state, data), data.version, today,
@@ -464,7 +466,7 @@ def _figure_file(data, state, key, fmt, today, link, render) -> tuple[bytes, str
         return content, f"{stem}.pptx", export.MEDIA_TYPES["pptx"], len(rendered)
     files = {
         file_name(r.view.key, state, r.trial_ids, total, today, fmt):
-            export.slide_image(r.panel.figure, fmt, r.title, r.subtitle, r.footnote, render=render)
+            export.slide_image(r.panel.figure_object(), fmt, r.title, r.subtitle, r.footnote, render=render)
         for r in rendered
     }
     if len(files) == 1:

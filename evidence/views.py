@@ -40,9 +40,20 @@ NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
 
 @dataclass(frozen=True)
 class Panel:
-    figure: go.Figure
+    """A view's answer: its figure (a plain plotly dict, or a go.Figure from a builder not yet
+    converted), the caption naming its sources, and an optional note."""
+
+    figure: dict | go.Figure
     caption: str
     note: str = ""
+
+    def figure_json(self) -> dict:
+        """The figure as plotly JSON for the browser (a dict builder's output as it is)."""
+        return self.figure if isinstance(self.figure, dict) else self.figure.to_plotly_json()
+
+    def figure_object(self) -> go.Figure:
+        """The figure as a go.Figure, for exports (validated against plotly's schema)."""
+        return self.figure if isinstance(self.figure, go.Figure) else go.Figure(self.figure)
 
 
 # State fields every data view reads (trial selection and its page, derived on/off, highlight).
