@@ -29,6 +29,7 @@ MATRIX_COLUMNS = [
     "term", "soc", "trial_id", "arm_id", "column_label", "arm_label", "role", "grade",
     "pct", "pct_derived", "count", "n_at_risk", "term_reported", "ctcae_version", "source",
     "derived", "derived_method", "discrepancy", "reported", "hidden_derived",
+    "lower_bound", "missing_grade", "bound_note", "no_figures", "shown",
     "term_order", "column_order",
 ]  # fmt: skip
 DIFFERENCE_COLUMNS = [
@@ -37,6 +38,7 @@ DIFFERENCE_COLUMNS = [
     "counts_back_calculated", "count_e_back_calculated", "count_c_back_calculated", "term_order",
 ]  # fmt: skip
 NEWCOMBE = "Newcombe hybrid score"
+LOWER_BOUND_METHOD = "not computed: an arm's figure is a lower bound (one grade not reported)"
 ROW_PX = 28
 MIN_PLOT_PX = 190  # a short selection still leaves room for the colour bar
 
@@ -164,7 +166,150 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
+# ---------------------------------------------------------------- grade bands
+
+BAND_ROW_COLUMNS = [
+    "trial_id", "arm_id", "term", "soc", "count", "pct", "n_at_risk", "term_reported", "ctcae_version",
+    "source", "derived", "derived_method", "discrepancy", "bound", "missing_grade", "no_figures",
+]  # fmt: skip
+_BAND_KEY = ["trial_id", "arm_id", "term"]
+
+
+def _words_only(rows: pd.DataFrame) -> pd.Series:
+    """The `words_only` flag of each row (False where the column is absent or empty)."""
+    if "words_only" not in rows.columns:
+        return pd.Series(False, index=rows.index)
+    return rows["words_only"].astype("boolean").fillna(False).astype(bool)
+
+
+def _pct_of(rows: pd.DataFrame) -> pd.Series:
+    """The printed percentage, or 100 × count / n_at_risk where only the count is printed."""
+    pct = rows["pct"].astype(float)
+    from_count = 100.0 * rows["count"].astype(float) / rows["n_at_risk"].astype(float)
+    return pct.where(pct.notna(), from_count)
+
+
+def _summed_grades(g3: pd.DataFrame, g4: pd.DataFrame) -> pd.DataFrame:
+    """Grade 3 + grade 4 from patient counts, one row per key present in both (indexed by key).
+
+    A count not printed is taken as round(pct × n / 100) (the rule of issue 11: sum counts, never
+    rounded percentages); the band's pct is 100 × (count3 + count4) / n. Marked derived."""
+    def counts(part: pd.DataFrame) -> pd.Series:
+        printed = part["count"].astype(float)
+        recovered = (part["pct"].astype(float) * part["n_at_risk"].astype(float) / 100.0).round()
+        return printed.where(printed.notna(), recovered)
+
+    total = counts(g3) + counts(g4)
+    out = g3.copy()
+    out["count"] = total.round().astype("Int64")
+    out["pct"] = 100.0 * total / g3["n_at_risk"].astype(float)
+    out["derived"] = True
+    out["derived_method"] = "grade 3 + grade 4 patient counts, computed here"
+    out["source"] = [" | ".join(dict.fromkeys([a, b])) for a, b in zip(g3["source"], g4["source"])]
+    out["discrepancy"] = [
+        None if _missing(a) and _missing(b) else "; ".join(str(x) for x in (a, b) if not _missing(x))
+        for a, b in zip(g3["discrepancy"], g4["discrepancy"])
+    ]
+    return out
+
+
+def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
+    """The one row that stands for each (trial, arm, term) in a grade band, so that no reported
+    event is dropped from the band.
+
+    `term_rows` are term-level adverse-event rows of every grade. Per (trial_id, arm_id, term), the
+    first rule that applies wins:
+
+    1. a row with figures printed (or curated) for the band itself: as it is (`bound` "exact");
+    2. band "3-4" with grade 3 and grade 4 both reported: their sum from patient counts
+       (`_summed_grades`, `derived` True, `bound` "exact");
+    3. band "3-4" with only one of the two grades reported: that grade's figure as a lower bound
+       (`bound` "lower", `missing_grade` "4" or "3"): e.g. PASO Arm B hand-foot skin reaction,
+       grade 3 in 7%, grade 4 not reported, is "≥ 7.0" in grade 3-4;
+    4. band "all" without an all-grades row: the largest grade 3, grade 4 or grade 3-4 figure (rules
+       1-3) above 0 as a lower bound (`missing_grade` "all"): a patient with a grade 4 event has an
+       event of some grade (a 0 there says nothing about grades 1-2, so it gives no bound);
+    5. a row naming the event in words only (`words_only` true, no figures and no grade split):
+       kept in every band as `no_figures` True, `pct` NaN ("reported, no figures");
+    6. otherwise no row: the cell is not reported.
+
+    Bands "3" and "4" take only their own rows: a grade 3-4 total bounds neither grade from below
+    (it may be all grade 3 or all grade 4). Pure function: no filtering by derived flag here.
+    """
+    if grade not in GRADES:
+        raise ValueError(f"grade must be one of {', '.join(GRADES)}; got {grade!r}")
+    rows = term_rows.copy()
+    rows["derived"] = rows["derived"].astype("boolean").fillna(False).astype(bool)
+    rows["derived_method"] = [_derived_method(s) if d else None for s, d in zip(rows["source"], rows["derived"])]
+    words = _words_only(rows)
+    figures = rows[~words & (rows["pct"].notna() | rows["count"].notna())]
+    by_grade = {g: figures[figures["grade"] == g].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY) for g in GRADES}
+
+    def tag(frame: pd.DataFrame, rank: int, bound: str, missing_grade=None) -> pd.DataFrame:
+        return frame.assign(bound=bound, missing_grade=missing_grade, no_figures=False, _rank=rank)
+
+    candidates = [tag(by_grade[grade], 0, "exact")]
+    if grade in ("3-4", "all"):
+        g3, g4 = by_grade["3"], by_grade["4"]
+        both = g3.index.intersection(g4.index)
+        candidates += [
+            tag(_summed_grades(g3.loc[both], g4.loc[both]), 1, "exact") if grade == "3-4" else None,
+            tag(g3.loc[g3.index.difference(g4.index)], 2, "lower", "4") if grade == "3-4" else None,
+            tag(g4.loc[g4.index.difference(g3.index)], 2, "lower", "3") if grade == "3-4" else None,
+        ]
+    if grade == "all":
+        # All grades >= any one higher-grade figure; take the largest one reported.
+        higher = pd.concat([grade_band_rows(term_rows, "3-4").set_index(_BAND_KEY), by_grade["3"], by_grade["4"]])
+        higher = higher.assign(_pct=_pct_of(higher))
+        higher = higher[higher["_pct"] > 0]  # a higher-grade 0 says nothing about the lower grades.sort_values("_pct", ascending=False, kind="stable")
+        higher = higher[~higher.index.duplicated(keep="first")].drop(columns=["_pct"])
+        candidates.append(tag(higher.drop(columns=["bound", "missing_grade", "no_figures"], errors="ignore"), 3, "lower", "all"))
+    named = rows[words].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY)
+    candidates.append(named.assign(bound=None, missing_grade=None, no_figures=True, _rank=4, pct=np.nan, count=pd.NA))
+
+    found = [c for c in candidates if c is not None and not c.empty]
+    if not found:
+        return _empty(BAND_ROW_COLUMNS)
+    out = pd.concat(found).sort_values("_rank", kind="stable")
+    out = out[~out.index.duplicated(keep="first")].reset_index()
+    out["grade"] = grade
+    out["pct"] = out["pct"].astype(float)
+    return out[BAND_ROW_COLUMNS + ["grade"]].reset_index(drop=True)
+
+
+def bound_note(missing_grade) -> str:
+    """Words for a lower bound: which grade band the document does not report."""
+    if _missing(missing_grade):
+        return ""
+    return "all grades not reported" if missing_grade == "all" else f"grade {missing_grade} not reported"
+
+
 # ---------------------------------------------------------------- tidy tables
+
+
+def _select_terms(all_rows: pd.DataFrame, organ_classes, search: str) -> pd.DataFrame:
+    """(term, soc) of the band's rows kept by the organ-class filter and the search (term or term
+    as reported, case-insensitive)."""
+    soc_of = all_rows.groupby("term", sort=False)["soc"].agg(lambda s: s.mode().iloc[0] if not s.mode().empty else s.iloc[0])
+    terms = pd.DataFrame({"term": soc_of.index, "soc": soc_of.values})
+    if organ_classes:
+        terms = terms[terms["soc"].isin(list(organ_classes))]
+    needle = (search or "").strip().casefold()
+    if needle:
+        reported_names = all_rows.groupby("term")["term_reported"].agg(lambda s: " | ".join(s.dropna().astype(str)))
+        haystack = terms["term"].astype(str) + " | " + terms["term"].map(reported_names).fillna("")
+        terms = terms[haystack.str.casefold().str.contains(needle, regex=False)]
+    return terms
+
+
+def _shown(cell) -> str:
+    """A matrix cell in words, as exported: "25.0", "≥ 7.0, grade 4 not reported",
+    "reported, no figures", "not reported" or "derived value hidden"."""
+    if cell.reported:
+        return f"≥ {cell.pct:.1f}, {cell.bound_note}" if cell.lower_bound else f"{cell.pct:.1f}"
+    if cell.no_figures:
+        return "reported, no figures"
+    return "derived value hidden" if cell.hidden_derived else "not reported"
 
 
 def toxicity_matrix(
@@ -198,8 +343,7 @@ def toxicity_matrix(
         return _empty(MATRIX_COLUMNS)
 
     columns = _columns(adverse_events, arms, trials)
-    rows = adverse_events[(adverse_events["level"] == "term") & (adverse_events["grade"] == grade)].copy()
-    rows["derived"] = rows["derived"].fillna(False).astype(bool)
+    rows = grade_band_rows(adverse_events[adverse_events["level"] == "term"], grade)
     hidden = rows[rows["derived"]] if not include_derived else rows.iloc[0:0]
     if not include_derived:
         rows = rows[~rows["derived"]]
@@ -210,22 +354,16 @@ def toxicity_matrix(
     all_rows = pd.concat([rows, hidden], ignore_index=True)
     if all_rows.empty or columns.empty:
         return _empty(MATRIX_COLUMNS)
-    soc_of = all_rows.groupby("term", sort=False)["soc"].agg(lambda s: s.mode().iloc[0] if not s.mode().empty else s.iloc[0])
-    terms = pd.DataFrame({"term": soc_of.index, "soc": soc_of.values})
-
-    if organ_classes:
-        terms = terms[terms["soc"].isin(list(organ_classes))]
-    needle = (search or "").strip().casefold()
-    if needle:
-        reported_names = all_rows.groupby("term")["term_reported"].agg(lambda s: " | ".join(s.dropna().astype(str)))
-        haystack = terms["term"].astype(str) + " | " + terms["term"].map(reported_names).fillna("")
-        terms = terms[haystack.str.casefold().str.contains(needle, regex=False)]
+    terms = _select_terms(all_rows, organ_classes, search)
     if terms.empty:
         return _empty(MATRIX_COLUMNS)
 
     # Full grid term × column; a missing row is "not reported".
     grid = terms.merge(columns, how="cross")
-    keep = ["trial_id", "arm_id", "term", "count", "pct", "n_at_risk", "term_reported", "ctcae_version", "source", "derived", "discrepancy"]
+    keep = [
+        "trial_id", "arm_id", "term", "count", "pct", "n_at_risk", "term_reported", "ctcae_version", "source",
+        "derived", "derived_method", "discrepancy", "bound", "missing_grade", "no_figures",
+    ]  # fmt: skip
     grid = grid.merge(rows[keep], on=["trial_id", "arm_id", "term"], how="left")
     grid["grade"] = grade
     computed = grid["pct"].isna() & grid["count"].notna() & grid["n_at_risk"].notna()
@@ -234,15 +372,19 @@ def toxicity_matrix(
     # Percent of patients at risk from the printed count: 100 × count / n_at_risk.
     grid.loc[computed, "pct"] = 100.0 * grid.loc[computed, "count"].astype(float) / grid.loc[computed, "n_at_risk"].astype(float)
     grid["reported"] = grid["pct"].notna()
+    grid["no_figures"] = grid["no_figures"].astype("boolean").fillna(False).astype(bool)
+    grid["lower_bound"] = (grid["bound"] == "lower") & grid["reported"]
     grid["derived"] = grid["derived"].astype("boolean").fillna(False).astype(bool) & grid["reported"]
     grid["derived_method"] = [
-        _derived_method(src) if d else ("count / n at risk" if pc else None)
-        for src, d, pc in zip(grid["source"], grid["derived"], grid["pct_derived"])
+        (m if not _missing(m) else _derived_method(src)) if d else ("count / n at risk" if pc else None)
+        for m, src, d, pc in zip(grid["derived_method"], grid["source"], grid["derived"], grid["pct_derived"])
     ]
     hidden_keys = set(zip(hidden["trial_id"], hidden["arm_id"], hidden["term"]))
     grid["hidden_derived"] = [(t, a, term) in hidden_keys for t, a, term in zip(grid.trial_id, grid.arm_id, grid.term)]
-    for column in ("term_reported", "ctcae_version", "source", "discrepancy"):
+    for column in ("term_reported", "ctcae_version", "source", "discrepancy", "missing_grade"):
         grid[column] = grid[column].astype(object).where(grid[column].notna(), None)
+    grid["bound_note"] = [bound_note(m) if lb else "" for m, lb in zip(grid["missing_grade"], grid["lower_bound"])]
+    grid["shown"] = [_shown(c) for c in grid.itertuples(index=False)]
 
     # Order terms.
     rate = grid.groupby("term")["pct"].max()
@@ -287,7 +429,9 @@ def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
     CI by the Newcombe hybrid score method (`evidence.stats.risk_difference_ci`) from counts; a
     missing count is back-calculated from pct and n_at_risk (`counts_from_percent`, marked derived);
     when no unique count exists, the difference of percentages is given without a CI. A row with
-    `diff` NaN means one of the two arms did not report the term.
+    `diff` NaN means one of the two arms did not report the term, or (method `LOWER_BOUND_METHOD`,
+    reason in `note`) that an arm's figure is only a lower bound, which no difference may present as
+    exact.
     """
     if matrix is None or matrix.empty:
         return _empty(DIFFERENCE_COLUMNS)
@@ -326,7 +470,14 @@ def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
                     count_c_back_calculated=False,
                     term_order=e.get("term_order", 0),
                 )
-                if bool(e["reported"]) and bool(c["reported"]):
+                bounds = [(arm, cell) for arm, cell in ((arm_e, e), (arm_c, c)) if bool(cell.get("lower_bound", False))]
+                if bool(e["reported"]) and bool(c["reported"]) and bounds:
+                    # A lower bound is not an exact value: a difference from it would read as one.
+                    row["method"] = LOWER_BOUND_METHOD
+                    row["note"] = "; ".join(
+                        f"{arm}: at least {cell['pct']:.1f}% ({cell['bound_note']})" for arm, cell in bounds
+                    )
+                elif bool(e["reported"]) and bool(c["reported"]):
                     count_e, back_e = _count_for(e["count"], e["pct"], e["n_at_risk"])
                     count_c, back_c = _count_for(c["count"], c["pct"], c["n_at_risk"])
                     notes = []
