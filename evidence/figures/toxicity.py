@@ -44,14 +44,15 @@ MIN_PLOT_PX = 190  # a short selection still leaves room for the colour bar
 
 
 def _not_reported_layer(x, y, z_nr, text, hover, custom) -> dict:
-    """Grey cells drawn under the data layer where an arm did not report the event ("NR").
+    """Grey cells drawn under the data layer where an arm did not report the event ("NR", z 0), and
+    sand cells where the document names the event without figures (z 1).
 
     Heatmap layers are dicts, validated once by `fig.add_traces`: a go.Heatmap would validate its
     cell-sized text, hover and click-data grids twice."""
     return dict(
         type="heatmap", x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
-        colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
+        colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NO_FIGURES_COLOUR]], zmin=0, zmax=1,
         showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
         name="not reported",
     )  # fmt: skip
@@ -513,6 +514,12 @@ def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
 def _rate_hover(cell) -> str:
     """Hover text of one matrix cell, `cell` a row of `matrix.itertuples()`."""
     head = f"<b>{_esc(cell.term)}</b><br>{_esc(cell.soc)}<br>{_esc(cell.column_label)}<br>{GRADE_LABELS[cell.grade]}: "
+    if cell.no_figures:
+        return "<br>".join([
+            head + "reported, no figures (named in words only: no count, percentage or grade given)",
+            f"term as reported: {_esc(cell.term_reported)}",
+            f"source: {_wrap(cell.source, 70)}",
+        ])  # fmt: skip
     if not cell.reported:
         reason = (
             "derived value hidden (derived values switched off)"
@@ -526,6 +533,9 @@ def _rate_hover(cell) -> str:
     else:
         value = f"{cell.pct:.1f}% of {n} (count not printed)"
     parts = [head + value]
+    if cell.lower_bound:
+        parts[0] = head + f"≥ {cell.pct:.1f}% (lower bound, {cell.bound_note})"
+        parts.append(f"figure reported: {value}")
     if cell.derived or cell.pct_derived:
         parts.append(f"derived ({_esc(cell.derived_method)})")
     parts.append(f"term as reported: {_esc(cell.term_reported)}")
@@ -540,6 +550,8 @@ def _rate_hover(cell) -> str:
 def _difference_hover(row, column_label: str) -> str:
     """Hover text of one difference cell, `row` a row of `differences.itertuples()`."""
     head = f"<b>{_esc(row.term)}</b><br>{_esc(row.soc)}<br>{_esc(column_label)}<br>"
+    if _missing(row.diff) and row.method == LOWER_BOUND_METHOD:
+        return head + "no difference: an arm's figure is only a lower bound<br>" + _wrap(row.note, 70)
     if _missing(row.diff):
         return head + "not reported in both arms for this grade band: no difference"
     counts = []
@@ -626,8 +638,15 @@ def _layout(fig: go.Figure, n_rows: int, tick_vals, tick_text, title: str) -> No
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", zeroline=False, fixedrange=True)
 
 
-def _legend_keys(fig: go.Figure, derived: bool) -> None:
-    """Legend swatches explaining the grey NR cells and the derived-value marker."""
+def _bound_text(pct: float, missing_grade) -> str:
+    """Cell text of a lower bound: "≥ 7.0 (G4 NR)" = at least 7.0%, grade 4 not reported."""
+    missing = "all grades" if missing_grade == "all" else f"G{missing_grade}"
+    return f"≥ {pct:.1f} ({missing} NR)"
+
+
+def _legend_keys(fig: go.Figure, derived: bool, lower_bound: bool = False, no_figures: bool = False) -> None:
+    """Legend swatches explaining the grey NR cells, the derived-value marker, lower bounds and
+    events reported without figures."""
     fig.add_trace(
         go.Scatter(
             x=[None], y=[None], mode="markers", name="NR = not reported (≠ 0%)", hoverinfo="skip",
@@ -641,6 +660,20 @@ def _legend_keys(fig: go.Figure, derived: bool) -> None:
                 marker=dict(symbol=theme.DERIVED_SYMBOL, size=10, color="#1A1A1A", line=dict(width=1.5)),
             )
         )  # fmt: skip
+    if lower_bound:
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name="≥ = lower bound (G4 NR: grade 4 not reported)", hoverinfo="skip",
+                marker=dict(symbol="square", size=14, color="rgba(0,0,0,0)", line=dict(color="#555", width=1)),
+            )
+        )  # fmt: skip
+    if no_figures:
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name="reported, no figures (named in words only)", hoverinfo="skip",
+                marker=dict(symbol="square", size=14, color=theme.NO_FIGURES_COLOUR, line=dict(color="#999", width=1)),
+            )
+        )  # fmt: skip
 
 
 def toxicity_heatmap(
@@ -648,13 +681,16 @@ def toxicity_heatmap(
     mode: str = "rate",
     highlight: str | None = None,
     differences: pd.DataFrame | None = None,
+    empty_message: str | None = None,
 ) -> go.Figure:
     """Heatmap of % of patients (mode "rate", columns = trial × arm) or of experimental − control in
-    percentage points with 95% CIs (mode "difference", columns = trials). Grey "NR" = not reported."""
+    percentage points with 95% CIs (mode "difference", columns = trials). Grey "NR" = not reported;
+    "≥ x (G4 NR)" = lower bound; sand "reported, no figures" = named in words only. An empty matrix
+    draws `empty_message` (see `empty_selection_message`)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if matrix is None or matrix.empty:
-        return theme.empty_figure("No adverse events match this selection.")
+        return theme.empty_figure(empty_message or "No adverse events match this selection.")
     grade = matrix["grade"].iloc[0]
     terms = matrix.drop_duplicates("term").sort_values("term_order")
     term_index = {t: i for i, t in enumerate(terms["term"])}
@@ -678,9 +714,12 @@ def toxicity_heatmap(
             hover[i][j] = _rate_hover(cell)
             if cell.reported:
                 z_rep[i, j] = cell.pct
-                text[i][j] = f"{cell.pct:.1f}"
+                text[i][j] = _bound_text(cell.pct, cell.missing_grade) if cell.lower_bound else f"{cell.pct:.1f}"
                 if cell.derived or cell.pct_derived:
                     derived_pts.append((i, j, cell))
+            elif cell.no_figures:
+                z_nr[i, j] = 1.0
+                text[i][j] = "reported, no figures"
             else:
                 z_nr[i, j] = 0.0
                 text[i][j] = "NR"
@@ -701,7 +740,7 @@ def toxicity_heatmap(
         ticks = [_tick(c.trial_id, c.arm_label, highlight) for c in cols.itertuples()]
         title = f"Adverse events, {GRADE_LABELS[grade].lower()}: % of patients per arm"
         highlight_cols = [j for j, c in enumerate(cols.itertuples()) if highlight is not None and c.trial_id == highlight]
-        _legend_keys(fig, bool(derived_pts))
+        _legend_keys(fig, bool(derived_pts), bool(matrix["lower_bound"].any()), bool(matrix["no_figures"].any()))
     else:
         diffs = differences if differences is not None else toxicity_differences(matrix)
         if diffs is None or diffs.empty:
@@ -724,6 +763,8 @@ def toxicity_heatmap(
             i, j = term_index[row.term], col_index[(row.trial_id, row.arm_e, row.arm_c)]
             hover[i][j] = _difference_hover(row, labels[(row.trial_id, row.arm_e, row.arm_c)])
             if _missing(row.diff):
+                if row.method == LOWER_BOUND_METHOD:
+                    text[i][j] = "≥ only: no difference"
                 continue
             z_nr[i, j] = np.nan
             z[i, j] = row.diff
@@ -771,3 +812,40 @@ def toxicity_heatmap(
             y0=-0.5, y1=n_rows - 0.5, line=dict(color=theme.HIGHLIGHT_COLOUR, width=3), fillcolor="rgba(0,0,0,0)",
         )  # fmt: skip
     return fig
+
+
+def empty_selection_message(
+    adverse_events: pd.DataFrame,
+    arms: pd.DataFrame,
+    trials: pd.DataFrame,
+    grade: str,
+    organ_classes: list[str] | None = None,
+    search: str = "",
+    include_derived: bool = True,
+) -> str:
+    """Why the heatmap is empty, in words that say which filter hid what, e.g. "No adverse events
+    match 'hand' in grade 3–4; 1 match in all grades" (never a bare "none", which reads as "no
+    events occurred"). Hidden derived values keep their rows (as NR), so they never empty the view."""
+    def n_terms(band: str, organs) -> int:
+        found = toxicity_matrix(
+            adverse_events, arms, trials, band, organ_classes=organs, search=search, top_n=None, include_derived=include_derived
+        )
+        return found["term"].nunique() if not found.empty else 0
+
+    if adverse_events is None or adverse_events.empty or not (adverse_events["level"] == "term").any():
+        return "The selected trials report no adverse events by term."
+    band = GRADE_LABELS[grade].lower()
+    needle = (search or "").strip()
+    filters = []
+    if needle:
+        filters.append(f"match '{needle}'")
+    if organ_classes:
+        filters.append("belong to " + ", ".join(organ_classes))
+    head = f"No adverse events {' and '.join(filters) or 'are reported'} in {band}"
+    elsewhere = []
+    for other in GRADES:
+        if other != grade and (count := n_terms(other, organ_classes)):
+            elsewhere.append(f"{count} {'match' if count == 1 else 'matches'} in {GRADE_LABELS[other].lower()}")
+    if organ_classes and (count := n_terms(grade, None)):
+        elsewhere.append(f"{count} in {band} without the organ-class filter")
+    return head + ("; " + "; ".join(elsewhere) if elsewhere else "; none in any other grade band either")

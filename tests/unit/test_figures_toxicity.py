@@ -85,11 +85,15 @@ def test_e2100_hypertension_reported_vs_allergic_reaction_derived_sum(data):
 
 
 def test_not_reported_cells_are_kept_and_differ_from_zero(data):
-    # E2100 has no "all grades" rows at all: every E2100 cell is not reported.
+    # E2100 has no "all grades" rows at all: every E2100 cell is either not reported or, where
+    # Table 2 gives a grade 3 or 4 figure above 0, a lower bound - never an exact all-grades value.
     all_grades = matrix(data, "all", top_n=None)
     e2100 = all_grades[all_grades.trial_id == "E2100"]
     assert len(e2100) == 2 * all_grades.term.nunique()
-    assert not e2100["reported"].any() and e2100["pct"].isna().all()
+    assert (e2100["reported"] == e2100["lower_bound"]).all()
+    assert e2100.loc[~e2100["reported"], "pct"].isna().all()
+    hypertension = cell(all_grades, "Hypertension", "E2100", "PB")  # Abstract: grade 3-4 in 14.8%
+    assert bool(hypertension["lower_bound"]) and hypertension["shown"] == "≥ 14.8, all grades not reported"
     # PASO has no Hypertension row; PASO Constipation grade 3-4 is a reported 0.
     m = matrix(data, "3-4", top_n=None)
     no_row = cell(m, "Hypertension", "PASO", "B")
@@ -150,9 +154,11 @@ def test_sort_by_difference(data):
     terms = term_order(matrix(data, "all", sort="difference"))
     # Anorexia 12/28 - 1/29 = 39.4 pp, then WBC decreased 12/28 - 3/29 = 32.5 pp.
     assert terms[:2] == ["Anorexia", "Leukopenia (WBC decreased)"]
-    # Hand-foot skin reaction has no Arm A row (no difference): it sorts after every difference.
-    # Edema limbs 1/28 - 8/29 = -24.0 pp is the most negative difference.
-    assert terms[-2:] == ["Edema limbs", "Hand-foot skin reaction"]
+    # Edema limbs 1/28 - 8/29 = -24.0 pp is the most negative difference. Terms without one follow,
+    # highest percentage first: E2100 hypertension (at least 14.8%: a lower bound gives no
+    # difference) and PASO hand-foot skin reaction (14%, no Arm A row).
+    edema = terms.index("Edema limbs")
+    assert terms[edema + 1 : edema + 3] == ["Hypertension", "Hand-foot skin reaction"]
 
 
 def test_sort_by_organ_class(data):
@@ -168,7 +174,8 @@ def test_top_n_limits_terms_after_sorting(data):
     assert m.term.nunique() == 5
     assert len(m) == 5 * 4  # every trial × arm column kept
     assert term_order(m)[0] == "Leukopenia (WBC decreased)"  # 25.0% PASO B is the highest
-    assert matrix(data, "3-4", top_n=None).term.nunique() == 32
+    # 32 terms with a grade 3-4 row, plus PASO hand-foot skin reaction (grade 3 only: a lower bound).
+    assert matrix(data, "3-4", top_n=None).term.nunique() == 33
     assert matrix(data, "3-4").term.nunique() == 30  # default top_n
     with pytest.raises(ValueError, match="top_n"):
         matrix(data, "3-4", top_n=0)
@@ -185,7 +192,7 @@ def test_organ_class_filter(data):
     m = matrix(data, "3-4", organ_classes=["Vascular disorders"])
     assert set(m.term) == {"Hypertension", "Thrombosis or embolism", "Hemorrhage"}
     assert set(m.soc) == {"Vascular disorders"}
-    assert matrix(data, "3-4", organ_classes=[], top_n=None).term.nunique() == 32  # empty selection = all
+    assert matrix(data, "3-4", organ_classes=[], top_n=None).term.nunique() == 33  # empty selection = all
 
 
 def test_hiding_derived_rows_shows_them_as_not_reported(data):
@@ -255,7 +262,7 @@ def test_heatmap_rate_draws_not_reported_apart_from_zero(data):
     assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
     assert values.colorscale == tuple(tuple(x) for x in theme.RATE_SCALE) and values.zmin == 0
     assert values.colorbar.title.text == "% of patients"
-    assert {c[1] for c in not_reported.colorscale} == {theme.NOT_REPORTED_COLOUR}
+    assert [c[1] for c in not_reported.colorscale] == [theme.NOT_REPORTED_COLOUR, theme.NO_FIGURES_COLOUR]
 
     i, j = grid_position(fig, "Constipation", "PASO", "B")  # reported 0%
     assert values.z[i][j] == 0.0 and np.isnan(not_reported.z[i][j]) and values.text[i][j] == "0.0"
