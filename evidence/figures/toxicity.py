@@ -268,7 +268,9 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
     named = rows[words].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY)
     candidates.append(named.assign(bound=None, missing_grade=None, no_figures=True, _rank=4, pct=np.nan, count=pd.NA))
 
-    found = [c for c in candidates if c is not None and not c.empty]
+    # One dtype per column across candidates (an all-missing column must not change the result's).
+    dtypes = {"count": "Int64", "pct": float, "n_at_risk": "Int64", "derived": bool, "no_figures": bool}
+    found = [c.astype(dtypes) for c in candidates if c is not None and not c.empty]
     if not found:
         return _empty(BAND_ROW_COLUMNS)
     out = pd.concat(found).sort_values("_rank", kind="stable")

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from evidence import theme
-from evidence.figures.toxicity import toxicity_differences, toxicity_heatmap, toxicity_matrix
+from evidence.figures.toxicity import (
+    LOWER_BOUND_METHOD,
+    empty_selection_message,
+    grade_band_rows,
+    toxicity_differences,
+    toxicity_heatmap,
+    toxicity_matrix,
+)
 from evidence.loading import load_dataset
 from evidence.stats import risk_difference_ci
 
@@ -347,3 +354,151 @@ def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
     )
     i, j = grid_position(fig, "Diarrhea", "PASO")
     assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and np.isnan(not_reported.z[i][j])
+
+
+# ---------------------------------------------------------------- grade bands: no reported event dropped
+
+
+def band_table():
+    """One trial, one arm of 50 patients, four terms: both grades, grade 3 only, grade 4 only, neither
+    (all grades only), plus one event named in words only."""
+    def row(term, grade, count, pct=None, words_only=False):
+        return dict(
+            trial_id="T", arm_id="E", level="term", soc="Organ", term_reported=term.lower(), term=term,
+            grade=grade, count=count, pct=pct, n_at_risk=None if words_only else 50, ctcae_version="5.0",
+            derived=False, source="DOC: Table 9", discrepancy=None, words_only=words_only,
+        )  # fmt: skip
+
+    return pd.DataFrame(
+        [
+            row("Both", "3", 3), row("Both", "4", 1), row("Both", "all", 10),
+            row("Only3", "3", None, 7.0), row("Only3", "all", 9),
+            row("Only4", "4", 2),
+            row("Neither", "all", 5),
+            row("Named", "all", None, None, words_only=True),
+        ]
+    ).astype({"count": "Int64", "pct": float, "n_at_risk": "Int64"})
+
+
+def band(grade):
+    return grade_band_rows(band_table(), grade).set_index("term")
+
+
+def test_band_rule_both_grades_sum_patient_counts():
+    both = band("3-4").loc["Both"]
+    # 3 + 1 of 50 patients = 8.0%, computed here from counts (not a printed grade 3-4 figure).
+    assert (both["count"], both["pct"], both["bound"]) == (4, 8.0, "exact")
+    assert bool(both["derived"]) and "patient counts" in both["derived_method"]
+
+
+def test_band_rule_only_grade_3_is_a_lower_bound():
+    only3 = band("3-4").loc["Only3"]
+    assert (only3["pct"], only3["bound"], only3["missing_grade"]) == (7.0, "lower", "4")
+    assert not bool(only3["derived"]) and only3["source"] == "DOC: Table 9"
+
+
+def test_band_rule_only_grade_4_is_a_lower_bound():
+    only4 = band("3-4").loc["Only4"]
+    assert (only4["count"], only4["bound"], only4["missing_grade"]) == (2, "lower", "3")
+
+
+def test_band_rule_neither_grade_is_not_in_the_band():
+    assert "Neither" not in band("3-4").index
+    # Single grades take only their own rows: a grade 3-4 figure bounds neither grade from below.
+    assert set(band("3").index) == {"Both", "Only3", "Named"}
+    assert set(band("4").index) == {"Both", "Only4", "Named"}
+
+
+def test_band_rule_all_grades_lower_bound_from_higher_grades():
+    all_grades = band("all")
+    assert all_grades.loc["Both", "bound"] == "exact" and all_grades.loc["Both", "count"] == 10
+    # Only4 has no all-grades row: its grade 4 count (2 of 50) is a lower bound for all grades.
+    assert (all_grades.loc["Only4", "count"], all_grades.loc["Only4", "bound"], all_grades.loc["Only4", "missing_grade"]) == (2, "lower", "all")
+
+
+def test_band_rule_words_only_events_are_kept_in_every_band():
+    for grade in ("all", "3", "4", "3-4"):
+        named = band(grade).loc["Named"]
+        assert bool(named["no_figures"]) and math.isnan(named["pct"]) and named["source"] == "DOC: Table 9"
+
+
+def test_band_rule_in_the_matrix_cells_and_export_text():
+    table = band_table()
+    arms = pd.DataFrame([dict(trial_id="T", arm_id="E", label="Arm E: drug", role="single")])
+    m = toxicity_matrix(table, arms, None, "3-4", top_n=None)
+    assert cell(m, "Only3", "T", "E")["shown"] == "≥ 7.0, grade 4 not reported"
+    assert cell(m, "Only4", "T", "E")["shown"] == "≥ 4.0, grade 3 not reported"
+    assert cell(m, "Both", "T", "E")["shown"] == "8.0"
+    assert cell(m, "Named", "T", "E")["shown"] == "reported, no figures"
+    assert "Neither" not in set(m.term)
+    # The computed sum is derived: hidden with derived values, the lower bounds are not.
+    hidden = toxicity_matrix(table, arms, None, "3-4", top_n=None, include_derived=False)
+    assert cell(hidden, "Both", "T", "E")["shown"] == "derived value hidden"
+    assert cell(hidden, "Only3", "T", "E")["shown"] == "≥ 7.0, grade 4 not reported"
+
+
+def test_paso_hand_foot_and_thrombocytopenia_in_the_default_grade_3_4_band(data):
+    # PASO Results: hand-foot syndrome grade 3 in 7% of Arm B (grade 4 not given); thrombocytopenia
+    # grade 4 in 1 patient (4%) of Arm B (grade 3 not given). Default view: grade 3-4, top 30 by rate.
+    m = matrix(data, "3-4")
+    hand_foot = cell(m, "Hand-foot skin reaction", "PASO", "B")
+    assert (hand_foot["pct"], bool(hand_foot["lower_bound"])) == (7.0, True)
+    assert hand_foot["shown"] == "≥ 7.0, grade 4 not reported"
+    thrombocytopenia = cell(m, "Thrombocytopenia", "PASO", "B")
+    assert (thrombocytopenia["count"], thrombocytopenia["pct"]) == (1, 4.0)
+    assert thrombocytopenia["shown"] == "≥ 4.0, grade 3 not reported"
+    assert not bool(cell(m, "Hand-foot skin reaction", "PASO", "A")["reported"])  # no Arm A figure at all
+    assert set(matrix(data, "3-4", search="hand").term) == {"Hand-foot skin reaction"}
+
+    fig = toxicity_heatmap(m)
+    _, values = heat_traces(fig)
+    i, j = grid_position(fig, "Hand-foot skin reaction", "PASO", "B")
+    assert values.z[i][j] == 7.0 and values.text[i][j] == "≥ 7.0 (G4 NR)"
+    assert "≥ 7.0% (lower bound, grade 4 not reported)" in values.hovertext[i][j]
+    assert "7.0% of 28 (count not printed)" in values.hovertext[i][j]
+    assert any(t.name.startswith("≥ = lower bound") for t in fig.data)
+
+
+def test_difference_mode_never_presents_a_lower_bound_as_exact():
+    table = band_table()
+    control = table.assign(arm_id="C")
+    control.loc[control.term == "Only3", "grade"] = "3-4"  # the control arm prints a grade 3-4 figure
+    arms = pd.DataFrame(
+        [dict(trial_id="T", arm_id="E", label="E", role="experimental"), dict(trial_id="T", arm_id="C", label="C", role="control")]
+    )
+    m = toxicity_matrix(pd.concat([table, control]), arms, None, "3-4", top_n=None)
+    diffs = toxicity_differences(m)
+    row = diff_row(diffs, "Only3", "T")
+    assert math.isnan(row["diff"]) and math.isnan(row["ci_low"])
+    assert row["method"] == LOWER_BOUND_METHOD
+    assert row["note"] == "E: at least 7.0% (grade 4 not reported)"
+    assert diff_row(diffs, "Both", "T")["diff"] == pytest.approx(0.0)  # exact on both sides: computed
+    fig = toxicity_heatmap(m, mode="difference", differences=diffs)
+    _, values = heat_traces(fig)
+    i, j = grid_position(fig, "Only3", "T")
+    assert values.text[i][j] == "≥ only: no difference" and np.isnan(values.z[i][j])
+    assert "an arm's figure is only a lower bound" in values.hovertext[i][j]
+
+
+def test_e2100_all_grades_difference_is_refused_for_lower_bounds(data):
+    # E2100 prints no all-grades rows: Table 2 grade 3 + 4 sensory neuropathy (23.6% vs 17.6%) only
+    # bounds the all-grades figure from below, so no difference is computed.
+    row = diff_row(toxicity_differences(matrix(data, "all", top_n=None)), "Peripheral sensory neuropathy", "E2100")
+    assert math.isnan(row["diff"]) and row["method"] == LOWER_BOUND_METHOD
+    assert row["note"] == "PB: at least 23.6% (all grades not reported); P: at least 17.6% (all grades not reported)"
+    # Hypertension grade 3-4 is 0.0 in the paclitaxel arm: a 0 bounds nothing, so that cell is NR.
+    assert not bool(cell(matrix(data, "all", top_n=None), "Hypertension", "E2100", "P")["reported"])
+
+
+def test_empty_state_says_which_filter_hid_what(data):
+    ae, arms, trials = data.adverse_events, data.arms, data.trials
+    assert empty_selection_message(ae, arms, trials, "4", search="hand") == (
+        "No adverse events match 'hand' in grade 4; 1 match in all grades; 1 match in grade 3; 1 match in grade 3–4"
+    )
+    assert empty_selection_message(ae, arms, trials, "3-4", search="zzz") == (
+        "No adverse events match 'zzz' in grade 3–4; none in any other grade band either"
+    )
+    vascular = empty_selection_message(ae, arms, trials, "3-4", organ_classes=["Vascular disorders"], search="hand")
+    assert vascular == "No adverse events match 'hand' and belong to Vascular disorders in grade 3–4; 1 in grade 3–4 without the organ-class filter"
+    fig = toxicity_heatmap(matrix(data, "4", search="hand"), empty_message="No adverse events match 'hand' in grade 4")
+    assert fig.layout.annotations[0].text == "No adverse events match 'hand' in grade 4"
