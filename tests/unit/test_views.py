@@ -42,6 +42,17 @@ def test_toxicity_panel_modes_and_caption(data):
     assert "Newcombe" in difference.caption
 
 
+def test_toxicity_panel_lower_bounds_and_empty_state_say_what_they_are(data):
+    default = views.toxicity_panel(data, ViewState())
+    assert "≥ x (G4 NR)" in default.caption
+    hand = views.toxicity_panel(data, ViewState(tox_search="hand"))
+    assert "≥ 7.0 (G4 NR)" in [t for row in hand.figure.data[1].text for t in row]
+    empty = views.toxicity_panel(data, ViewState(grade="4", tox_search="hand"))
+    assert empty.figure.layout.annotations[0].text == (
+        "No adverse events match 'hand' in grade 4; 1 match in all grades; 1 match in grade 3; 1 match in grade 3–4"
+    )
+
+
 def test_highlight_reaches_figures(data):
     panel = views.toxicity_panel(data, ViewState(highlight="E2100"))
     ticks = list(panel.figure.layout.xaxis.ticktext)
