@@ -252,9 +252,20 @@ TABLES: dict[str, Table] = {
                 Column("term_reported", "str", "Event term as printed.", required=True),
                 Column("term", "str", "Harmonized term (ae_terms.csv).", required=True),
                 Column("grade", "str", "Grade band.", required=True, allowed=GRADES),
-                Column("count", "int", "Patients with the event.", minimum=0),
+                Column(
+                    "count",
+                    "int",
+                    "Patients with the event. count, pct and n_at_risk all empty: the document "
+                    "names the event in words only (shown as 'reported, no figures').",
+                    minimum=0,
+                ),
                 Column("pct", "float", "Percent of patients at risk.", minimum=0, maximum=100),
-                Column("n_at_risk", "int", "Patients at risk (safety set).", required=True, minimum=1),
+                Column(
+                    "n_at_risk",
+                    "int",
+                    "Patients at risk (safety set); required with a count or a pct.",
+                    minimum=1,
+                ),
                 Column("ctcae_version", "str", "CTCAE / CTC version used for grading."),
                 _DERIVED,
                 _source(),

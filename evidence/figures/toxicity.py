@@ -177,10 +177,9 @@ _BAND_KEY = ["trial_id", "arm_id", "term"]
 
 
 def _words_only(rows: pd.DataFrame) -> pd.Series:
-    """The `words_only` flag of each row (False where the column is absent or empty)."""
-    if "words_only" not in rows.columns:
-        return pd.Series(False, index=rows.index)
-    return rows["words_only"].astype("boolean").fillna(False).astype(bool)
+    """Rows naming an event in words only: count, pct and n_at_risk all empty (data contract,
+    adverse_events `count`), e.g. the renal abstract's "fatigue, hypertension, diarrhea and PPE"."""
+    return rows["count"].isna() & rows["pct"].isna() & rows["n_at_risk"].isna()
 
 
 def _pct_of(rows: pd.DataFrame) -> pd.Series:
@@ -230,8 +229,8 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
     4. band "all" without an all-grades row: the largest grade 3, grade 4 or grade 3-4 figure (rules
        1-3) above 0 as a lower bound (`missing_grade` "all"): a patient with a grade 4 event has an
        event of some grade (a 0 there says nothing about grades 1-2, so it gives no bound);
-    5. a row naming the event in words only (`words_only` true, no figures and no grade split):
-       kept in every band as `no_figures` True, `pct` NaN ("reported, no figures");
+    5. a row naming the event in words only (count, pct and n_at_risk empty; its grade is not
+       given): kept in every band as `no_figures` True, `pct` NaN ("reported, no figures");
     6. otherwise no row: the cell is not reported.
 
     Bands "3" and "4" take only their own rows: a grade 3-4 total bounds neither grade from below

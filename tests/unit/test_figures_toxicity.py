@@ -120,8 +120,10 @@ def test_text_only_percentage_without_count(data):
 def test_columns_ordered_by_trial_then_control_first(data):
     m = matrix(data, "3-4")
     columns = m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
-    assert list(zip(columns.trial_id, columns.arm_id)) == [("PASO", "A"), ("PASO", "B"), ("E2100", "P"), ("E2100", "PB")]
-    assert list(columns.role) == ["control", "experimental", "control", "experimental"]
+    assert list(zip(columns.trial_id, columns.arm_id)) == [
+        ("PASO", "A"), ("PASO", "B"), ("E2100", "P"), ("E2100", "PB"), ("MRCC-SORAFENIB", "SOR")
+    ]  # fmt: skip
+    assert list(columns.role) == ["control", "experimental", "control", "experimental", "single"]
 
 
 def test_columns_for_arms_missing_from_arms_table_and_unknown_trials(data):
@@ -134,7 +136,7 @@ def test_columns_for_arms_missing_from_arms_table_and_unknown_trials(data):
     columns = m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
     assert list(zip(columns.trial_id, columns.arm_id, columns.role)) == [
         ("PASO", "A", "control"), ("PASO", "B", "experimental"), ("PASO", "C", "single"),
-        ("E2100", "P", "control"), ("E2100", "PB", "experimental"),
+        ("E2100", "P", "control"), ("E2100", "PB", "experimental"), ("MRCC-SORAFENIB", "SOR", "single"),
         ("AAA", "X", "single"), ("ZZZ", "W", "single"), ("ZZZ", "Y", "single"),
     ]  # fmt: skip
     assert list(columns.arm_label)[:3] == ["A: paclitaxel", "B: paclitaxel + sorafenib", "C"]
@@ -179,10 +181,11 @@ def test_sort_by_organ_class(data):
 def test_top_n_limits_terms_after_sorting(data):
     m = matrix(data, "3-4", top_n=5)
     assert m.term.nunique() == 5
-    assert len(m) == 5 * 4  # every trial × arm column kept
+    assert len(m) == 5 * 5  # every trial × arm column kept (PASO 2, E2100 2, MRCC 1)
     assert term_order(m)[0] == "Leukopenia (WBC decreased)"  # 25.0% PASO B is the highest
-    # 32 terms with a grade 3-4 row, plus PASO hand-foot skin reaction (grade 3 only: a lower bound).
-    assert matrix(data, "3-4", top_n=None).term.nunique() == 33
+    # 32 terms with a grade 3-4 row, plus PASO hand-foot skin reaction (grade 3 only: a lower bound),
+    # plus the renal abstract's mucositis and skin rash (named in words only, in every band).
+    assert matrix(data, "3-4", top_n=None).term.nunique() == 35
     assert matrix(data, "3-4").term.nunique() == 30  # default top_n
     with pytest.raises(ValueError, match="top_n"):
         matrix(data, "3-4", top_n=0)
@@ -199,7 +202,7 @@ def test_organ_class_filter(data):
     m = matrix(data, "3-4", organ_classes=["Vascular disorders"])
     assert set(m.term) == {"Hypertension", "Thrombosis or embolism", "Hemorrhage"}
     assert set(m.soc) == {"Vascular disorders"}
-    assert matrix(data, "3-4", organ_classes=[], top_n=None).term.nunique() == 33  # empty selection = all
+    assert matrix(data, "3-4", organ_classes=[], top_n=None).term.nunique() == 35  # empty selection = all
 
 
 def test_hiding_derived_rows_shows_them_as_not_reported(data):
@@ -363,10 +366,11 @@ def band_table():
     """One trial, one arm of 50 patients, four terms: both grades, grade 3 only, grade 4 only, neither
     (all grades only), plus one event named in words only."""
     def row(term, grade, count, pct=None, words_only=False):
+        # Named in words only = count, pct and n_at_risk all empty (the data contract's rule).
         return dict(
             trial_id="T", arm_id="E", level="term", soc="Organ", term_reported=term.lower(), term=term,
             grade=grade, count=count, pct=pct, n_at_risk=None if words_only else 50, ctcae_version="5.0",
-            derived=False, source="DOC: Table 9", discrepancy=None, words_only=words_only,
+            derived=False, source="DOC: Table 9", discrepancy=None,
         )  # fmt: skip
 
     return pd.DataFrame(
@@ -492,13 +496,40 @@ def test_e2100_all_grades_difference_is_refused_for_lower_bounds(data):
 
 def test_empty_state_says_which_filter_hid_what(data):
     ae, arms, trials = data.adverse_events, data.arms, data.trials
-    assert empty_selection_message(ae, arms, trials, "4", search="hand") == (
-        "No adverse events match 'hand' in grade 4; 1 match in all grades; 1 match in grade 3; 1 match in grade 3–4"
+    # PASO Table 3: alopecia in all grades and grade 3/4 ("-"), no grade 4 row anywhere.
+    assert empty_selection_message(ae, arms, trials, "4", search="alopecia") == (
+        "No adverse events match 'alopecia' in grade 4; 1 match in all grades; 1 match in grade 3–4"
     )
     assert empty_selection_message(ae, arms, trials, "3-4", search="zzz") == (
         "No adverse events match 'zzz' in grade 3–4; none in any other grade band either"
     )
     vascular = empty_selection_message(ae, arms, trials, "3-4", organ_classes=["Vascular disorders"], search="hand")
     assert vascular == "No adverse events match 'hand' and belong to Vascular disorders in grade 3–4; 1 in grade 3–4 without the organ-class filter"
-    fig = toxicity_heatmap(matrix(data, "4", search="hand"), empty_message="No adverse events match 'hand' in grade 4")
-    assert fig.layout.annotations[0].text == "No adverse events match 'hand' in grade 4"
+    fig = toxicity_heatmap(matrix(data, "4", search="alopecia"), empty_message="No adverse events match 'alopecia' in grade 4")
+    assert fig.layout.annotations[0].text == "No adverse events match 'alopecia' in grade 4"
+
+
+def test_renal_abstract_events_are_reported_without_figures(data):
+    # MRCC abstract (seed 004), Results: "Most treatment-related adverse events were of mild-to-moderate
+    # intensity, and included fatigue, hypertension, diarrhea, and palmoplantar erythrodysesthesia (PPE)";
+    # more PPE and mucositis after bevacizumab, more skin rash after sunitinib. No counts anywhere.
+    ae = data.adverse_events
+    renal = ae[ae.trial_id == "MRCC-SORAFENIB"]
+    assert set(renal.term_reported) == {
+        "fatigue", "hypertension", "diarrhea", "palmoplantar erythrodysesthesia (PPE)", "mucositis", "skin rash"
+    }  # fmt: skip
+    assert renal[["count", "pct", "n_at_risk"]].isna().all().all() and (renal.grade == "all").all()
+    assert renal.source.str.startswith("MRCC_CANCER2010: Abstract, Results (").all()
+    for grade in ("all", "3-4"):
+        m = matrix(data, grade, top_n=None)
+        ppe = cell(m, "Hand-foot skin reaction", "MRCC-SORAFENIB", "SOR")
+        assert bool(ppe["no_figures"]) and not bool(ppe["reported"]) and ppe["shown"] == "reported, no figures"
+    only_renal = toxicity_matrix(ae[ae.trial_id == "MRCC-SORAFENIB"], data.arms, data.trials, "3-4", top_n=None)
+    assert only_renal.term.nunique() == 6 and only_renal.no_figures.all()
+    fig = toxicity_heatmap(only_renal)
+    not_reported, values = heat_traces(fig)
+    i, j = grid_position(fig, "Fatigue", "MRCC-SORAFENIB", "SOR")
+    assert values.text[i][j] == "reported, no figures" and not_reported.z[i][j] == 1.0 and np.isnan(values.z[i][j])
+    assert "reported, no figures (named in words only" in values.hovertext[i][j]
+    assert "term as reported: fatigue" in values.hovertext[i][j]
+    assert any(t.name == "reported, no figures (named in words only)" for t in fig.data)
