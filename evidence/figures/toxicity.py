@@ -664,7 +664,7 @@ def _legend_keys(fig: go.Figure, derived: bool, lower_bound: bool = False, no_fi
     if lower_bound:
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="markers", name="≥ = lower bound (G4 NR: grade 4 not reported)", hoverinfo="skip",
+                x=[None], y=[None], mode="markers", name="≥ = lower bound (G3 or G4 NR: that grade not reported)", hoverinfo="skip",
                 marker=dict(symbol="square", size=14, color="rgba(0,0,0,0)", line=dict(color="#555", width=1)),
             )
         )  # fmt: skip
