@@ -261,7 +261,8 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
         # All grades >= any one higher-grade figure; take the largest one reported.
         higher = pd.concat([grade_band_rows(term_rows, "3-4").set_index(_BAND_KEY), by_grade["3"], by_grade["4"]])
         higher = higher.assign(_pct=_pct_of(higher))
-        higher = higher[higher["_pct"] > 0]  # a higher-grade 0 says nothing about the lower grades.sort_values("_pct", ascending=False, kind="stable")
+        higher = higher[higher["_pct"] > 0]  # a higher-grade 0 says nothing about the lower grades
+        higher = higher.sort_values("_pct", ascending=False, kind="stable")
         higher = higher[~higher.index.duplicated(keep="first")].drop(columns=["_pct"])
         candidates.append(tag(higher.drop(columns=["bound", "missing_grade", "no_figures"], errors="ignore"), 3, "lower", "all"))
     named = rows[words].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY)

@@ -420,6 +420,23 @@ def test_band_rule_all_grades_lower_bound_from_higher_grades():
     assert (all_grades.loc["Only4", "count"], all_grades.loc["Only4", "bound"], all_grades.loc["Only4", "missing_grade"]) == (2, "lower", "all")
 
 
+def test_band_rule_all_grades_bound_is_the_largest_higher_grade_figure():
+    # Like PASO Arm B leukopenia, a text grade 3 figure can exceed a table's grade 3-4 figure: the
+    # all-grades bound is the largest one reported, and a higher-grade 0 gives no bound at all.
+    table = band_table()
+    base = table.iloc[0].to_dict()
+    extra = pd.DataFrame(
+        [
+            dict(base, term="Mixed", grade="3-4", count=None, pct=4.0),
+            dict(base, term="Mixed", grade="3", count=None, pct=6.0),
+            dict(base, term="Zero", grade="3-4", count=0, pct=0.0),
+        ]
+    ).astype({"count": "Int64", "pct": float, "n_at_risk": "Int64"})
+    all_grades = grade_band_rows(pd.concat([table, extra], ignore_index=True), "all").set_index("term")
+    assert (all_grades.loc["Mixed", "pct"], all_grades.loc["Mixed", "bound"]) == (6.0, "lower")
+    assert "Zero" not in all_grades.index
+
+
 def test_band_rule_words_only_events_are_kept_in_every_band():
     for grade in ("all", "3", "4", "3-4"):
         named = band(grade).loc["Named"]
