@@ -3,6 +3,9 @@
 Tidy tables (`toxicity_matrix`, `toxicity_differences`) are separate from drawing
 (`toxicity_heatmap`). A cell with no row in `adverse_events` is *not reported* (grey "NR"), which is
 never the same as a reported 0%. Every computed value says "derived (<method>)" on hover.
+`grade_band_rows` decides which row stands for a cell, so no reported event drops out of a grade
+band: one of grades 3 and 4 reported is a lower bound ("≥ 7.0 (G4 NR)"), an event named in words
+only is "reported, no figures" (issue 11).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ MATRIX_COLUMNS = [
     "term", "soc", "trial_id", "arm_id", "column_label", "arm_label", "role", "grade",
     "pct", "pct_derived", "count", "n_at_risk", "term_reported", "ctcae_version", "source",
     "derived", "derived_method", "discrepancy", "reported", "hidden_derived",
-    "lower_bound", "missing_grade", "bound_note", "no_figures", "shown",
+    "lower_bound", "missing_grade", "bound_grade", "bound_note", "no_figures", "shown",
     "term_order", "column_order",
 ]  # fmt: skip
 DIFFERENCE_COLUMNS = [
@@ -171,7 +174,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 BAND_ROW_COLUMNS = [
     "trial_id", "arm_id", "term", "soc", "count", "pct", "n_at_risk", "term_reported", "ctcae_version",
-    "source", "derived", "derived_method", "discrepancy", "bound", "missing_grade", "no_figures",
+    "source", "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
 ]  # fmt: skip
 _BAND_KEY = ["trial_id", "arm_id", "term"]
 
@@ -246,7 +249,9 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
     by_grade = {g: figures[figures["grade"] == g].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY) for g in GRADES}
 
     def tag(frame: pd.DataFrame, rank: int, bound: str, missing_grade=None) -> pd.DataFrame:
-        return frame.assign(bound=bound, missing_grade=missing_grade, no_figures=False, _rank=rank)
+        # bound_grade: the band whose figure a lower bound shows (the row's own grade).
+        bound_grade = frame["grade"] if bound == "lower" else None
+        return frame.assign(bound=bound, missing_grade=missing_grade, bound_grade=bound_grade, no_figures=False, _rank=rank)
 
     candidates = [tag(by_grade[grade], 0, "exact")]
     if grade in ("3-4", "all"):
@@ -264,9 +269,10 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
         higher = higher[higher["_pct"] > 0]  # a higher-grade 0 says nothing about the lower grades
         higher = higher.sort_values("_pct", ascending=False, kind="stable")
         higher = higher[~higher.index.duplicated(keep="first")].drop(columns=["_pct"])
-        candidates.append(tag(higher.drop(columns=["bound", "missing_grade", "no_figures"], errors="ignore"), 3, "lower", "all"))
+        higher = higher.drop(columns=["bound", "missing_grade", "bound_grade", "no_figures"], errors="ignore")
+        candidates.append(tag(higher, 3, "lower", "all"))
     named = rows[words].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY)
-    candidates.append(named.assign(bound=None, missing_grade=None, no_figures=True, _rank=4, pct=np.nan, count=pd.NA))
+    candidates.append(named.assign(bound=None, missing_grade=None, bound_grade=None, no_figures=True, _rank=4, pct=np.nan, count=pd.NA))
 
     # One dtype per column across candidates (an all-missing column must not change the result's).
     dtypes = {"count": "Int64", "pct": float, "n_at_risk": "Int64", "derived": bool, "no_figures": bool}
@@ -365,7 +371,7 @@ def toxicity_matrix(
     grid = terms.merge(columns, how="cross")
     keep = [
         "trial_id", "arm_id", "term", "count", "pct", "n_at_risk", "term_reported", "ctcae_version", "source",
-        "derived", "derived_method", "discrepancy", "bound", "missing_grade", "no_figures",
+        "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
     ]  # fmt: skip
     grid = grid.merge(rows[keep], on=["trial_id", "arm_id", "term"], how="left")
     grid["grade"] = grade
@@ -384,7 +390,7 @@ def toxicity_matrix(
     ]
     hidden_keys = set(zip(hidden["trial_id"], hidden["arm_id"], hidden["term"]))
     grid["hidden_derived"] = [(t, a, term) in hidden_keys for t, a, term in zip(grid.trial_id, grid.arm_id, grid.term)]
-    for column in ("term_reported", "ctcae_version", "source", "discrepancy", "missing_grade"):
+    for column in ("term_reported", "ctcae_version", "source", "discrepancy", "missing_grade", "bound_grade"):
         grid[column] = grid[column].astype(object).where(grid[column].notna(), None)
     grid["bound_note"] = [bound_note(m) if lb else "" for m, lb in zip(grid["missing_grade"], grid["lower_bound"])]
     grid["shown"] = [_shown(c) for c in grid.itertuples(index=False)]
@@ -537,7 +543,7 @@ def _rate_hover(cell) -> str:
     parts = [head + value]
     if cell.lower_bound:
         parts[0] = head + f"≥ {cell.pct:.1f}% (lower bound, {cell.bound_note})"
-        parts.append(f"figure reported: {value}")
+        parts.append(f"{GRADE_LABELS.get(cell.bound_grade, 'figure')} reported: {value}")
     if cell.derived or cell.pct_derived:
         parts.append(f"derived ({_esc(cell.derived_method)})")
     parts.append(f"term as reported: {_esc(cell.term_reported)}")

@@ -433,7 +433,8 @@ def test_band_rule_all_grades_bound_is_the_largest_higher_grade_figure():
         ]
     ).astype({"count": "Int64", "pct": float, "n_at_risk": "Int64"})
     all_grades = grade_band_rows(pd.concat([table, extra], ignore_index=True), "all").set_index("term")
-    assert (all_grades.loc["Mixed", "pct"], all_grades.loc["Mixed", "bound"]) == (6.0, "lower")
+    assert (all_grades.loc["Mixed", "pct"], all_grades.loc["Mixed", "bound"], all_grades.loc["Mixed", "bound_grade"]) == (6.0, "lower", "3")
+    assert all_grades.loc["Only4", "bound_grade"] == "3-4"  # the grade 3-4 lower bound, from grade 4
     assert "Zero" not in all_grades.index
 
 
@@ -476,7 +477,7 @@ def test_paso_hand_foot_and_thrombocytopenia_in_the_default_grade_3_4_band(data)
     i, j = grid_position(fig, "Hand-foot skin reaction", "PASO", "B")
     assert values.z[i][j] == 7.0 and values.text[i][j] == "≥ 7.0 (G4 NR)"
     assert "≥ 7.0% (lower bound, grade 4 not reported)" in values.hovertext[i][j]
-    assert "7.0% of 28 (count not printed)" in values.hovertext[i][j]
+    assert "Grade 3 reported: 7.0% of 28 (count not printed)" in values.hovertext[i][j]
     assert any(t.name.startswith("≥ = lower bound") for t in fig.data)
 
 
