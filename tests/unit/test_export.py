@@ -226,7 +226,8 @@ def test_file_names_carry_view_trials_endpoint_and_date(data):
     assert export_views.build_export(data, state, "forest-plot", "csv", TODAY).filename == "forest-plot_PASO-E2100_PFS_2026-11-21.csv"
     names = {k: export_views.file_name(k, state, export_views.render_view(data, state, k, TODAY).trial_ids, 5, TODAY, "png")
              for k in export_views.VIEWS}
-    assert names["toxicity-heatmap"] == "toxicity-heatmap_PASO-E2100_grade-3-4_2026-11-21.png"
+    # MRCC-SORAFENIB has a column since its abstract's adverse events are shown ("reported, no figures").
+    assert names["toxicity-heatmap"] == "toxicity-heatmap_PASO-E2100-MRCC-SORAFENIB_grade-3-4_2026-11-21.png"
     assert names["survival-curves"] == "survival-curves_PASO_PFS_2026-11-21.png"
     assert names["what-if-ramp"] == "what-if-ramp_start400-step200-cycles3_2026-11-21.png"
     assert names["design-vs-outcome"] == "design-vs-outcome_4-trials_2026-11-21.png"
@@ -268,9 +269,10 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
         assert f"Data version {data.version}" in rendered.footnote
     for key in ("forest-plot", "toxicity-heatmap", "survival-curves", "dose-ramp", "design-vs-outcome"):
         assert "Sources:" in r[key].footnote and "[" in r[key].footnote
-    # 28 derived cells among the default top 25 terms x 4 arms (PASO hand-foot skin reaction, a
-    # printed lower bound, is among the 25 since issue 11 and pushed out one E2100 derived sum row).
-    assert "Derived values: 28 of 100 data rows" in r["toxicity-heatmap"].footnote
+    # 28 derived cells among the default top 25 terms x 5 arms (issue 11: PASO hand-foot skin reaction,
+    # a printed lower bound, is among the 25 and pushed out one E2100 derived sum row; the MRCC arm's
+    # words-only column adds 25 rows, none derived).
+    assert "Derived values: 28 of 125 data rows" in r["toxicity-heatmap"].footnote
     assert "model-based" in r["survival-curves"].footnote.lower()
     assert "not trial data" in r["what-if-ramp"].footnote
     assert "Derived values" not in r["forest-plot"].footnote  # nothing derived there
