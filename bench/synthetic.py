@@ -144,6 +144,9 @@ def _clone(tables: dict[str, pd.DataFrame], k: int, rng: random.Random) -> dict[
     ae = tables["adverse_events"].copy()
     rows = []
     for r in ae.to_dict("records"):
+        if not r["n_at_risk"]:  # an event named in words only: no figures to scale
+            rows.append(r)
+            continue
         mm = m_of[r["trial_id"]]
         n = int(r["n_at_risk"]) * mm
         expected = n_safety.get((r["trial_id"], r["arm_id"]))

@@ -269,9 +269,20 @@ TABLES: dict[str, Table] = {
                     required=True,
                     allowed=GRADES + REGISTRY_GRADES,
                 ),
-                Column("count", "int", "Patients with the event.", minimum=0),
+                Column(
+                    "count",
+                    "int",
+                    "Patients with the event. count, pct and n_at_risk all empty: the document "
+                    "names the event in words only (shown as 'reported, no figures').",
+                    minimum=0,
+                ),
                 Column("pct", "float", "Percent of patients at risk.", minimum=0, maximum=100),
-                Column("n_at_risk", "int", "Patients at risk (safety set).", required=True, minimum=1),
+                Column(
+                    "n_at_risk",
+                    "int",
+                    "Patients at risk (safety set); required with a count or a pct.",
+                    minimum=1,
+                ),
                 Column("ctcae_version", "str", "CTCAE / CTC version used for grading."),
                 _DERIVED,
                 _source(),

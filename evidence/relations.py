@@ -410,14 +410,16 @@ def _comparison_values(tables: Tables, raw: Tables) -> list[Problem]:
 
 
 def _adverse_event_values(tables: Tables, raw: Tables) -> list[Problem]:
-    """Per row: a count or a pct; count at most n_at_risk; pct within rounding of
-    count/n_at_risk (see `_count_or_pct_problems`); n_at_risk equal to the arm's n_safety in
-    arms.csv where both are given."""
+    """Per row: a count or a pct, with n_at_risk; or none of the three, for an event the document
+    names in words only; count at most n_at_risk; pct within rounding of count/n_at_risk (see
+    `_count_or_pct_problems`); n_at_risk equal to the arm's n_safety in arms.csv where both are
+    given."""
     frame = tables.get("adverse_events")
     if frame is None:
         return []
     file = "adverse_events.csv"
-    neither = frame["count"].isna() & frame.pct.isna()
+    neither = frame["count"].isna() & frame.pct.isna() & frame.n_at_risk.notna()
+    no_n = (frame["count"].notna() | frame.pct.notna()) & frame.n_at_risk.isna()
     over_n, mismatched = _count_or_pct_problems(file, frame, raw["adverse_events"]["pct"], "n_at_risk")
     not_n_safety = []
     if "arms" in tables:
@@ -430,7 +432,11 @@ def _adverse_event_values(tables: Tables, raw: Tables) -> list[Problem]:
             for line, expected, n in _flagged(differs, n_safety, frame.n_at_risk)
         ]
     return _by_line(
-        [Problem(file, line, "count", "a count or a pct (or both)", "neither") for line in _lines(neither)],
+        [
+            Problem(file, line, "count", "a count or a pct (or both; or count, pct and n_at_risk all empty for an event named in words only)", "neither")
+            for line in _lines(neither)
+        ],
+        [Problem(file, line, "n_at_risk", "a value (a whole number >= 1) with a count or a pct", "") for line in _lines(no_n)],
         over_n,
         mismatched,
         not_n_safety,

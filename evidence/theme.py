@@ -29,6 +29,7 @@ ROLE_COLOURS = {
 MODEL_COLOUR = OKABE_ITO["grey"]
 HIGHLIGHT_COLOUR = OKABE_ITO["orange"]
 NOT_REPORTED_COLOUR = "#D9D9D9"
+NO_FIGURES_COLOUR = "#EADDBA"  # event named in words only: reported, but no count or percentage
 DERIVED_SYMBOL = "diamond-open"  # marker for computed (derived) values; reported values are filled
 FONT_FAMILY = "Liberation Sans, Arial, Helvetica, sans-serif"
 

@@ -351,9 +351,19 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
         include_derived=state.derived,
     )
     differences = toxicity_figures.toxicity_differences(matrix) if state.tox_mode == "difference" else None
-    fig = toxicity_figures.toxicity_heatmap(matrix, mode=state.tox_mode, highlight=_highlight(state), differences=differences)
-    reported = matrix[matrix.get("reported", pd.Series(True, index=matrix.index)).astype(bool)] if not matrix.empty else matrix
+    empty = "" if not matrix.empty else toxicity_figures.empty_selection_message(
+        t["adverse_events"], t["arms"], t["trials"], state.grade,
+        organ_classes=list(state.organ) or None, search=state.tox_search, include_derived=state.derived,
+    )  # fmt: skip
+    fig = toxicity_figures.toxicity_heatmap(
+        matrix, mode=state.tox_mode, highlight=_highlight(state), differences=differences, empty_message=empty
+    )
+    reported = matrix[matrix["reported"] | matrix["no_figures"]] if not matrix.empty else matrix
     notes = ["Grey NR cells: not reported for that arm and grade (not the same as 0%)"]
+    if not matrix.empty and matrix["lower_bound"].any():
+        notes.append("≥ x (G4 NR): only one of grades 3 and 4 is reported, so the band is at least x")
+    if not matrix.empty and matrix["no_figures"].any():
+        notes.append("Reported, no figures: the document names the event without a count, percentage or grade")
     if state.tox_mode == "difference":
         notes.append("Difference = experimental minus control, 95% CI by the Newcombe hybrid score method")
     return Panel(fig, sources_caption([reported], data.sources, notes) if not matrix.empty else "")

@@ -3,6 +3,9 @@
 Tidy tables (`toxicity_matrix`, `toxicity_differences`) are separate from drawing
 (`toxicity_heatmap`). A cell with no row in `adverse_events` is *not reported* (grey "NR"), which is
 never the same as a reported 0%. Every computed value says "derived (<method>)" on hover.
+`grade_band_rows` decides which row stands for a cell, so no reported event drops out of a grade
+band: one of grades 3 and 4 reported is a lower bound ("≥ 7.0 (G4 NR)"), an event named in words
+only is "reported, no figures" (issue 11).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ MATRIX_COLUMNS = [
     "term", "soc", "trial_id", "arm_id", "column_label", "arm_label", "role", "grade",
     "pct", "pct_derived", "count", "n_at_risk", "term_reported", "ctcae_version", "source",
     "derived", "derived_method", "discrepancy", "reported", "hidden_derived",
+    "lower_bound", "missing_grade", "bound_grade", "bound_note", "no_figures", "shown",
     "term_order", "column_order",
 ]  # fmt: skip
 DIFFERENCE_COLUMNS = [
@@ -37,19 +41,21 @@ DIFFERENCE_COLUMNS = [
     "counts_back_calculated", "count_e_back_calculated", "count_c_back_calculated", "term_order",
 ]  # fmt: skip
 NEWCOMBE = "Newcombe hybrid score"
+LOWER_BOUND_METHOD = "not computed: an arm's figure is a lower bound (one grade not reported)"
 ROW_PX = 28
 MIN_PLOT_PX = 190  # a short selection still leaves room for the colour bar
 
 
 def _not_reported_layer(x, y, z_nr, text, hover, custom) -> dict:
-    """Grey cells drawn under the data layer where an arm did not report the event ("NR").
+    """Grey cells drawn under the data layer where an arm did not report the event ("NR", z 0), and
+    sand cells where the document names the event without figures (z 1).
 
     Heatmap layers are dicts, validated once by `fig.add_traces`: a go.Heatmap would validate its
     cell-sized text, hover and click-data grids twice."""
     return dict(
         type="heatmap", x=x, y=y, z=z_nr, text=text, texttemplate="%{text}", hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
-        colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NOT_REPORTED_COLOUR]],
+        colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NO_FIGURES_COLOUR]], zmin=0, zmax=1,
         showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
         name="not reported",
     )  # fmt: skip
@@ -164,7 +170,155 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
+# ---------------------------------------------------------------- grade bands
+
+BAND_ROW_COLUMNS = [
+    "trial_id", "arm_id", "term", "soc", "count", "pct", "n_at_risk", "term_reported", "ctcae_version",
+    "source", "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
+]  # fmt: skip
+_BAND_KEY = ["trial_id", "arm_id", "term"]
+
+
+def _words_only(rows: pd.DataFrame) -> pd.Series:
+    """Rows naming an event in words only: count, pct and n_at_risk all empty (data contract,
+    adverse_events `count`), e.g. the renal abstract's "fatigue, hypertension, diarrhea and PPE"."""
+    return rows["count"].isna() & rows["pct"].isna() & rows["n_at_risk"].isna()
+
+
+def _pct_of(rows: pd.DataFrame) -> pd.Series:
+    """The printed percentage, or 100 × count / n_at_risk where only the count is printed."""
+    pct = rows["pct"].astype(float)
+    from_count = 100.0 * rows["count"].astype(float) / rows["n_at_risk"].astype(float)
+    return pct.where(pct.notna(), from_count)
+
+
+def _summed_grades(g3: pd.DataFrame, g4: pd.DataFrame) -> pd.DataFrame:
+    """Grade 3 + grade 4 from patient counts, one row per key present in both (indexed by key).
+
+    A count not printed is taken as round(pct × n / 100) (the rule of issue 11: sum counts, never
+    rounded percentages); the band's pct is 100 × (count3 + count4) / n. Marked derived."""
+    def counts(part: pd.DataFrame) -> pd.Series:
+        printed = part["count"].astype(float)
+        recovered = (part["pct"].astype(float) * part["n_at_risk"].astype(float) / 100.0).round()
+        return printed.where(printed.notna(), recovered)
+
+    total = counts(g3) + counts(g4)
+    out = g3.copy()
+    out["count"] = total.round().astype("Int64")
+    out["pct"] = 100.0 * total / g3["n_at_risk"].astype(float)
+    out["derived"] = True
+    out["derived_method"] = "grade 3 + grade 4 patient counts, computed here"
+    out["source"] = [" | ".join(dict.fromkeys([a, b])) for a, b in zip(g3["source"], g4["source"])]
+    out["discrepancy"] = [
+        None if _missing(a) and _missing(b) else "; ".join(str(x) for x in (a, b) if not _missing(x))
+        for a, b in zip(g3["discrepancy"], g4["discrepancy"])
+    ]
+    return out
+
+
+def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
+    """The one row that stands for each (trial, arm, term) in a grade band, so that no reported
+    event is dropped from the band.
+
+    `term_rows` are term-level adverse-event rows of every grade. Per (trial_id, arm_id, term), the
+    first rule that applies wins:
+
+    1. a row with figures printed (or curated) for the band itself: as it is (`bound` "exact");
+    2. band "3-4" with grade 3 and grade 4 both reported: their sum from patient counts
+       (`_summed_grades`, `derived` True, `bound` "exact");
+    3. band "3-4" with only one of the two grades reported: that grade's figure as a lower bound
+       (`bound` "lower", `missing_grade` "4" or "3"): e.g. PASO Arm B hand-foot skin reaction,
+       grade 3 in 7%, grade 4 not reported, is "≥ 7.0" in grade 3-4;
+    4. band "all" without an all-grades row: the largest grade 3, grade 4 or grade 3-4 figure (rules
+       1-3) above 0 as a lower bound (`missing_grade` "all"): a patient with a grade 4 event has an
+       event of some grade (a 0 there says nothing about grades 1-2, so it gives no bound);
+    5. a row naming the event in words only (count, pct and n_at_risk empty; its grade is not
+       given): kept in every band as `no_figures` True, `pct` NaN ("reported, no figures");
+    6. otherwise no row: the cell is not reported.
+
+    Bands "3" and "4" take only their own rows: a grade 3-4 total bounds neither grade from below
+    (it may be all grade 3 or all grade 4). Pure function: no filtering by derived flag here.
+    """
+    if grade not in GRADES:
+        raise ValueError(f"grade must be one of {', '.join(GRADES)}; got {grade!r}")
+    rows = term_rows.copy()
+    rows["derived"] = rows["derived"].astype("boolean").fillna(False).astype(bool)
+    rows["derived_method"] = [_derived_method(s) if d else None for s, d in zip(rows["source"], rows["derived"])]
+    words = _words_only(rows)
+    figures = rows[~words & (rows["pct"].notna() | rows["count"].notna())]
+    by_grade = {g: figures[figures["grade"] == g].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY) for g in GRADES}
+
+    def tag(frame: pd.DataFrame, rank: int, bound: str, missing_grade=None) -> pd.DataFrame:
+        # bound_grade: the band whose figure a lower bound shows (the row's own grade).
+        bound_grade = frame["grade"] if bound == "lower" else None
+        return frame.assign(bound=bound, missing_grade=missing_grade, bound_grade=bound_grade, no_figures=False, _rank=rank)
+
+    candidates = [tag(by_grade[grade], 0, "exact")]
+    if grade in ("3-4", "all"):
+        g3, g4 = by_grade["3"], by_grade["4"]
+        both = g3.index.intersection(g4.index)
+        candidates += [
+            tag(_summed_grades(g3.loc[both], g4.loc[both]), 1, "exact") if grade == "3-4" else None,
+            tag(g3.loc[g3.index.difference(g4.index)], 2, "lower", "4") if grade == "3-4" else None,
+            tag(g4.loc[g4.index.difference(g3.index)], 2, "lower", "3") if grade == "3-4" else None,
+        ]
+    if grade == "all":
+        # All grades >= any one higher-grade figure; take the largest one reported.
+        higher = pd.concat([grade_band_rows(term_rows, "3-4").set_index(_BAND_KEY), by_grade["3"], by_grade["4"]])
+        higher = higher.assign(_pct=_pct_of(higher))
+        higher = higher[higher["_pct"] > 0]  # a higher-grade 0 says nothing about the lower grades
+        higher = higher.sort_values("_pct", ascending=False, kind="stable")
+        higher = higher[~higher.index.duplicated(keep="first")].drop(columns=["_pct"])
+        higher = higher.drop(columns=["bound", "missing_grade", "bound_grade", "no_figures"], errors="ignore")
+        candidates.append(tag(higher, 3, "lower", "all"))
+    named = rows[words].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY)
+    candidates.append(named.assign(bound=None, missing_grade=None, bound_grade=None, no_figures=True, _rank=4, pct=np.nan, count=pd.NA))
+
+    # One dtype per column across candidates (an all-missing column must not change the result's).
+    dtypes = {"count": "Int64", "pct": float, "n_at_risk": "Int64", "derived": bool, "no_figures": bool}
+    found = [c.astype(dtypes) for c in candidates if c is not None and not c.empty]
+    if not found:
+        return _empty(BAND_ROW_COLUMNS)
+    out = pd.concat(found).sort_values("_rank", kind="stable")
+    out = out[~out.index.duplicated(keep="first")].reset_index()
+    out["grade"] = grade
+    out["pct"] = out["pct"].astype(float)
+    return out[BAND_ROW_COLUMNS + ["grade"]].reset_index(drop=True)
+
+
+def bound_note(missing_grade) -> str:
+    """Words for a lower bound: which grade band the document does not report."""
+    if _missing(missing_grade):
+        return ""
+    return "all grades not reported" if missing_grade == "all" else f"grade {missing_grade} not reported"
+
+
 # ---------------------------------------------------------------- tidy tables
+
+
+def _select_terms(all_rows: pd.DataFrame, organ_classes, search: str) -> pd.DataFrame:
+    """(term, soc) of the band's rows kept by the organ-class filter and the search (term or term
+    as reported, case-insensitive)."""
+    soc_of = all_rows.groupby("term", sort=False)["soc"].agg(lambda s: s.mode().iloc[0] if not s.mode().empty else s.iloc[0])
+    terms = pd.DataFrame({"term": soc_of.index, "soc": soc_of.values})
+    if organ_classes:
+        terms = terms[terms["soc"].isin(list(organ_classes))]
+    needle = (search or "").strip().casefold()
+    if needle:
+        reported_names = all_rows.groupby("term")["term_reported"].agg(lambda s: " | ".join(s.dropna().astype(str)))
+        haystack = terms["term"].astype(str) + " | " + terms["term"].map(reported_names).fillna("")
+        terms = terms[haystack.str.casefold().str.contains(needle, regex=False)]
+    return terms
+
+
+def _shown(cell) -> str:
+    """A matrix cell in words, as exported: "25.0", "≥ 7.0, grade 4 not reported",
+    "reported, no figures", "not reported" or "derived value hidden"."""
+    if cell.reported:
+        return f"≥ {cell.pct:.1f}, {cell.bound_note}" if cell.lower_bound else f"{cell.pct:.1f}"
+    if cell.no_figures:
+        return "reported, no figures"
+    return "derived value hidden" if cell.hidden_derived else "not reported"
 
 
 def toxicity_matrix(
@@ -198,8 +352,7 @@ def toxicity_matrix(
         return _empty(MATRIX_COLUMNS)
 
     columns = _columns(adverse_events, arms, trials)
-    rows = adverse_events[(adverse_events["level"] == "term") & (adverse_events["grade"] == grade)].copy()
-    rows["derived"] = rows["derived"].fillna(False).astype(bool)
+    rows = grade_band_rows(adverse_events[adverse_events["level"] == "term"], grade)
     hidden = rows[rows["derived"]] if not include_derived else rows.iloc[0:0]
     if not include_derived:
         rows = rows[~rows["derived"]]
@@ -210,22 +363,16 @@ def toxicity_matrix(
     all_rows = pd.concat([rows, hidden], ignore_index=True)
     if all_rows.empty or columns.empty:
         return _empty(MATRIX_COLUMNS)
-    soc_of = all_rows.groupby("term", sort=False)["soc"].agg(lambda s: s.mode().iloc[0] if not s.mode().empty else s.iloc[0])
-    terms = pd.DataFrame({"term": soc_of.index, "soc": soc_of.values})
-
-    if organ_classes:
-        terms = terms[terms["soc"].isin(list(organ_classes))]
-    needle = (search or "").strip().casefold()
-    if needle:
-        reported_names = all_rows.groupby("term")["term_reported"].agg(lambda s: " | ".join(s.dropna().astype(str)))
-        haystack = terms["term"].astype(str) + " | " + terms["term"].map(reported_names).fillna("")
-        terms = terms[haystack.str.casefold().str.contains(needle, regex=False)]
+    terms = _select_terms(all_rows, organ_classes, search)
     if terms.empty:
         return _empty(MATRIX_COLUMNS)
 
     # Full grid term × column; a missing row is "not reported".
     grid = terms.merge(columns, how="cross")
-    keep = ["trial_id", "arm_id", "term", "count", "pct", "n_at_risk", "term_reported", "ctcae_version", "source", "derived", "discrepancy"]
+    keep = [
+        "trial_id", "arm_id", "term", "count", "pct", "n_at_risk", "term_reported", "ctcae_version", "source",
+        "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
+    ]  # fmt: skip
     grid = grid.merge(rows[keep], on=["trial_id", "arm_id", "term"], how="left")
     grid["grade"] = grade
     computed = grid["pct"].isna() & grid["count"].notna() & grid["n_at_risk"].notna()
@@ -234,15 +381,19 @@ def toxicity_matrix(
     # Percent of patients at risk from the printed count: 100 × count / n_at_risk.
     grid.loc[computed, "pct"] = 100.0 * grid.loc[computed, "count"].astype(float) / grid.loc[computed, "n_at_risk"].astype(float)
     grid["reported"] = grid["pct"].notna()
+    grid["no_figures"] = grid["no_figures"].astype("boolean").fillna(False).astype(bool)
+    grid["lower_bound"] = (grid["bound"] == "lower") & grid["reported"]
     grid["derived"] = grid["derived"].astype("boolean").fillna(False).astype(bool) & grid["reported"]
     grid["derived_method"] = [
-        _derived_method(src) if d else ("count / n at risk" if pc else None)
-        for src, d, pc in zip(grid["source"], grid["derived"], grid["pct_derived"])
+        (m if not _missing(m) else _derived_method(src)) if d else ("count / n at risk" if pc else None)
+        for m, src, d, pc in zip(grid["derived_method"], grid["source"], grid["derived"], grid["pct_derived"])
     ]
     hidden_keys = set(zip(hidden["trial_id"], hidden["arm_id"], hidden["term"]))
     grid["hidden_derived"] = [(t, a, term) in hidden_keys for t, a, term in zip(grid.trial_id, grid.arm_id, grid.term)]
-    for column in ("term_reported", "ctcae_version", "source", "discrepancy"):
+    for column in ("term_reported", "ctcae_version", "source", "discrepancy", "missing_grade", "bound_grade"):
         grid[column] = grid[column].astype(object).where(grid[column].notna(), None)
+    grid["bound_note"] = [bound_note(m) if lb else "" for m, lb in zip(grid["missing_grade"], grid["lower_bound"])]
+    grid["shown"] = [_shown(c) for c in grid.itertuples(index=False)]
 
     # Order terms.
     rate = grid.groupby("term")["pct"].max()
@@ -287,7 +438,9 @@ def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
     CI by the Newcombe hybrid score method (`evidence.stats.risk_difference_ci`) from counts; a
     missing count is back-calculated from pct and n_at_risk (`counts_from_percent`, marked derived);
     when no unique count exists, the difference of percentages is given without a CI. A row with
-    `diff` NaN means one of the two arms did not report the term.
+    `diff` NaN means one of the two arms did not report the term, or (method `LOWER_BOUND_METHOD`,
+    reason in `note`) that an arm's figure is only a lower bound, which no difference may present as
+    exact.
     """
     if matrix is None or matrix.empty:
         return _empty(DIFFERENCE_COLUMNS)
@@ -326,7 +479,14 @@ def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
                     count_c_back_calculated=False,
                     term_order=e.get("term_order", 0),
                 )
-                if bool(e["reported"]) and bool(c["reported"]):
+                bounds = [(arm, cell) for arm, cell in ((arm_e, e), (arm_c, c)) if bool(cell.get("lower_bound", False))]
+                if bool(e["reported"]) and bool(c["reported"]) and bounds:
+                    # A lower bound is not an exact value: a difference from it would read as one.
+                    row["method"] = LOWER_BOUND_METHOD
+                    row["note"] = "; ".join(
+                        f"{arm}: at least {cell['pct']:.1f}% ({cell['bound_note']})" for arm, cell in bounds
+                    )
+                elif bool(e["reported"]) and bool(c["reported"]):
                     count_e, back_e = _count_for(e["count"], e["pct"], e["n_at_risk"])
                     count_c, back_c = _count_for(c["count"], c["pct"], c["n_at_risk"])
                     notes = []
@@ -362,6 +522,12 @@ def toxicity_differences(matrix: pd.DataFrame) -> pd.DataFrame:
 def _rate_hover(cell) -> str:
     """Hover text of one matrix cell, `cell` a row of `matrix.itertuples()`."""
     head = f"<b>{_esc(cell.term)}</b><br>{_esc(cell.soc)}<br>{_esc(cell.column_label)}<br>{GRADE_LABELS[cell.grade]}: "
+    if cell.no_figures:
+        return "<br>".join([
+            head + "reported, no figures (named in words only: no count, percentage or grade given)",
+            f"term as reported: {_esc(cell.term_reported)}",
+            f"source: {_wrap(cell.source, 70)}",
+        ])  # fmt: skip
     if not cell.reported:
         reason = (
             "derived value hidden (derived values switched off)"
@@ -375,6 +541,9 @@ def _rate_hover(cell) -> str:
     else:
         value = f"{cell.pct:.1f}% of {n} (count not printed)"
     parts = [head + value]
+    if cell.lower_bound:
+        parts[0] = head + f"≥ {cell.pct:.1f}% (lower bound, {cell.bound_note})"
+        parts.append(f"{GRADE_LABELS.get(cell.bound_grade, 'figure')} reported: {value}")
     if cell.derived or cell.pct_derived:
         parts.append(f"derived ({_esc(cell.derived_method)})")
     parts.append(f"term as reported: {_esc(cell.term_reported)}")
@@ -389,6 +558,8 @@ def _rate_hover(cell) -> str:
 def _difference_hover(row, column_label: str) -> str:
     """Hover text of one difference cell, `row` a row of `differences.itertuples()`."""
     head = f"<b>{_esc(row.term)}</b><br>{_esc(row.soc)}<br>{_esc(column_label)}<br>"
+    if _missing(row.diff) and row.method == LOWER_BOUND_METHOD:
+        return head + "no difference: an arm's figure is only a lower bound<br>" + _wrap(row.note, 70)
     if _missing(row.diff):
         return head + "not reported in both arms for this grade band: no difference"
     counts = []
@@ -475,8 +646,15 @@ def _layout(fig: go.Figure, n_rows: int, tick_vals, tick_text, title: str) -> No
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="", zeroline=False, fixedrange=True)
 
 
-def _legend_keys(fig: go.Figure, derived: bool) -> None:
-    """Legend swatches explaining the grey NR cells and the derived-value marker."""
+def _bound_text(pct: float, missing_grade) -> str:
+    """Cell text of a lower bound: "≥ 7.0 (G4 NR)" = at least 7.0%, grade 4 not reported."""
+    missing = "all grades" if missing_grade == "all" else f"G{missing_grade}"
+    return f"≥ {pct:.1f} ({missing} NR)"
+
+
+def _legend_keys(fig: go.Figure, derived: bool, lower_bound: bool = False, no_figures: bool = False) -> None:
+    """Legend swatches explaining the grey NR cells, the derived-value marker, lower bounds and
+    events reported without figures."""
     fig.add_trace(
         go.Scatter(
             x=[None], y=[None], mode="markers", name="NR = not reported (≠ 0%)", hoverinfo="skip",
@@ -490,6 +668,20 @@ def _legend_keys(fig: go.Figure, derived: bool) -> None:
                 marker=dict(symbol=theme.DERIVED_SYMBOL, size=10, color="#1A1A1A", line=dict(width=1.5)),
             )
         )  # fmt: skip
+    if lower_bound:
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name="≥ = lower bound (G3 or G4 NR: that grade not reported)", hoverinfo="skip",
+                marker=dict(symbol="square", size=14, color="rgba(0,0,0,0)", line=dict(color="#555", width=1)),
+            )
+        )  # fmt: skip
+    if no_figures:
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name="reported, no figures (named in words only)", hoverinfo="skip",
+                marker=dict(symbol="square", size=14, color=theme.NO_FIGURES_COLOUR, line=dict(color="#999", width=1)),
+            )
+        )  # fmt: skip
 
 
 def toxicity_heatmap(
@@ -497,13 +689,16 @@ def toxicity_heatmap(
     mode: str = "rate",
     highlight: str | None = None,
     differences: pd.DataFrame | None = None,
+    empty_message: str | None = None,
 ) -> go.Figure:
     """Heatmap of % of patients (mode "rate", columns = trial × arm) or of experimental − control in
-    percentage points with 95% CIs (mode "difference", columns = trials). Grey "NR" = not reported."""
+    percentage points with 95% CIs (mode "difference", columns = trials). Grey "NR" = not reported;
+    "≥ x (G4 NR)" = lower bound; sand "reported, no figures" = named in words only. An empty matrix
+    draws `empty_message` (see `empty_selection_message`)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     if matrix is None or matrix.empty:
-        return theme.empty_figure("No adverse events match this selection.")
+        return theme.empty_figure(empty_message or "No adverse events match this selection.")
     grade = matrix["grade"].iloc[0]
     terms = matrix.drop_duplicates("term").sort_values("term_order")
     term_index = {t: i for i, t in enumerate(terms["term"])}
@@ -527,9 +722,12 @@ def toxicity_heatmap(
             hover[i][j] = _rate_hover(cell)
             if cell.reported:
                 z_rep[i, j] = cell.pct
-                text[i][j] = f"{cell.pct:.1f}"
+                text[i][j] = _bound_text(cell.pct, cell.missing_grade) if cell.lower_bound else f"{cell.pct:.1f}"
                 if cell.derived or cell.pct_derived:
                     derived_pts.append((i, j, cell))
+            elif cell.no_figures:
+                z_nr[i, j] = 1.0
+                text[i][j] = "reported, no figures"
             else:
                 z_nr[i, j] = 0.0
                 text[i][j] = "NR"
@@ -550,7 +748,7 @@ def toxicity_heatmap(
         ticks = [_tick(c.trial_id, c.arm_label, highlight) for c in cols.itertuples()]
         title = f"Adverse events, {GRADE_LABELS[grade].lower()}: % of patients per arm"
         highlight_cols = [j for j, c in enumerate(cols.itertuples()) if highlight is not None and c.trial_id == highlight]
-        _legend_keys(fig, bool(derived_pts))
+        _legend_keys(fig, bool(derived_pts), bool(matrix["lower_bound"].any()), bool(matrix["no_figures"].any()))
     else:
         diffs = differences if differences is not None else toxicity_differences(matrix)
         if diffs is None or diffs.empty:
@@ -573,6 +771,8 @@ def toxicity_heatmap(
             i, j = term_index[row.term], col_index[(row.trial_id, row.arm_e, row.arm_c)]
             hover[i][j] = _difference_hover(row, labels[(row.trial_id, row.arm_e, row.arm_c)])
             if _missing(row.diff):
+                if row.method == LOWER_BOUND_METHOD:
+                    text[i][j] = "≥ only: no difference"
                 continue
             z_nr[i, j] = np.nan
             z[i, j] = row.diff
@@ -620,3 +820,40 @@ def toxicity_heatmap(
             y0=-0.5, y1=n_rows - 0.5, line=dict(color=theme.HIGHLIGHT_COLOUR, width=3), fillcolor="rgba(0,0,0,0)",
         )  # fmt: skip
     return fig
+
+
+def empty_selection_message(
+    adverse_events: pd.DataFrame,
+    arms: pd.DataFrame,
+    trials: pd.DataFrame,
+    grade: str,
+    organ_classes: list[str] | None = None,
+    search: str = "",
+    include_derived: bool = True,
+) -> str:
+    """Why the heatmap is empty, in words that say which filter hid what, e.g. "No adverse events
+    match 'hand' in grade 3–4; 1 match in all grades" (never a bare "none", which reads as "no
+    events occurred"). Hidden derived values keep their rows (as NR), so they never empty the view."""
+    def n_terms(band: str, organs) -> int:
+        found = toxicity_matrix(
+            adverse_events, arms, trials, band, organ_classes=organs, search=search, top_n=None, include_derived=include_derived
+        )
+        return found["term"].nunique() if not found.empty else 0
+
+    if adverse_events is None or adverse_events.empty or not (adverse_events["level"] == "term").any():
+        return "The selected trials report no adverse events by term."
+    band = GRADE_LABELS[grade].lower()
+    needle = (search or "").strip()
+    filters = []
+    if needle:
+        filters.append(f"match '{needle}'")
+    if organ_classes:
+        filters.append("belong to " + ", ".join(organ_classes))
+    head = f"No adverse events {' and '.join(filters) or 'are reported'} in {band}"
+    elsewhere = []
+    for other in GRADES:
+        if other != grade and (count := n_terms(other, organ_classes)):
+            elsewhere.append(f"{count} {'match' if count == 1 else 'matches'} in {GRADE_LABELS[other].lower()}")
+    if organ_classes and (count := n_terms(grade, None)):
+        elsewhere.append(f"{count} in {band} without the organ-class filter")
+    return head + ("; " + "; ".join(elsewhere) if elsewhere else "; none in any other grade band either")

@@ -183,6 +183,17 @@ def test_rows_follow_the_filters(data):
     assert not hidden["derived"].any()
 
 
+def test_toxicity_rows_mark_lower_bounds_in_csv_and_xlsx(data):
+    # PASO Results: hand-foot syndrome grade 3 in 7% of Arm B, grade 4 not given (issue 11).
+    rows = export_views.toxicity_rows(data, ViewState())
+    hand_foot = rows[(rows.term == "Hand-foot skin reaction") & (rows.arm_id == "B")].iloc[0]
+    assert hand_foot["shown"] == "≥ 7.0, grade 4 not reported" and bool(hand_foot["lower_bound"])
+    assert hand_foot["bound_note"] == "grade 4 not reported" and hand_foot["source"] == "PASO_REPORT: Results, Safety results"
+    text = export_views.build_export(data, ViewState(), "toxicity-heatmap", "csv", TODAY).content
+    text = text.decode("utf-8-sig") if isinstance(text, bytes) else text
+    assert "≥ 7.0, grade 4 not reported" in text and "≥ 4.0, grade 3 not reported" in text
+
+
 def test_xlsx_has_a_sheet_per_view_plus_about_with_filters_and_citations(data):
     from openpyxl import load_workbook
 
@@ -215,7 +226,8 @@ def test_file_names_carry_view_trials_endpoint_and_date(data):
     assert export_views.build_export(data, state, "forest-plot", "csv", TODAY).filename == "forest-plot_PASO-E2100_PFS_2026-11-21.csv"
     names = {k: export_views.file_name(k, state, export_views.render_view(data, state, k, TODAY).trial_ids, 5, TODAY, "png")
              for k in export_views.VIEWS}
-    assert names["toxicity-heatmap"] == "toxicity-heatmap_PASO-E2100_grade-3-4_2026-11-21.png"
+    # MRCC-SORAFENIB has a column since its abstract's adverse events are shown ("reported, no figures").
+    assert names["toxicity-heatmap"] == "toxicity-heatmap_PASO-E2100-MRCC-SORAFENIB_grade-3-4_2026-11-21.png"
     assert names["survival-curves"] == "survival-curves_PASO_PFS_2026-11-21.png"
     assert names["what-if-ramp"] == "what-if-ramp_start400-step200-cycles3_2026-11-21.png"
     assert names["design-vs-outcome"] == "design-vs-outcome_4-trials_2026-11-21.png"
@@ -257,7 +269,10 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
         assert f"Data version {data.version}" in rendered.footnote
     for key in ("forest-plot", "toxicity-heatmap", "survival-curves", "dose-ramp", "design-vs-outcome"):
         assert "Sources:" in r[key].footnote and "[" in r[key].footnote
-    assert "Derived values: 30 of 100 data rows" in r["toxicity-heatmap"].footnote
+    # 28 derived cells among the default top 25 terms x 5 arms (issue 11: PASO hand-foot skin reaction,
+    # a printed lower bound, is among the 25 and pushed out one E2100 derived sum row; the MRCC arm's
+    # words-only column adds 25 rows, none derived).
+    assert "Derived values: 28 of 125 data rows" in r["toxicity-heatmap"].footnote
     assert "model-based" in r["survival-curves"].footnote.lower()
     assert "not trial data" in r["what-if-ramp"].footnote
     assert "Derived values" not in r["forest-plot"].footnote  # nothing derived there

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from evidence import theme
-from evidence.figures.toxicity import toxicity_differences, toxicity_heatmap, toxicity_matrix
+from evidence.figures.toxicity import (
+    LOWER_BOUND_METHOD,
+    empty_selection_message,
+    grade_band_rows,
+    toxicity_differences,
+    toxicity_heatmap,
+    toxicity_matrix,
+)
 from evidence.loading import load_dataset
 from evidence.stats import risk_difference_ci
 
@@ -87,11 +94,15 @@ def test_e2100_hypertension_reported_vs_allergic_reaction_derived_sum(data):
 
 
 def test_not_reported_cells_are_kept_and_differ_from_zero(data):
-    # E2100 has no "all grades" rows at all: every E2100 cell is not reported.
+    # E2100 has no "all grades" rows at all: every E2100 cell is either not reported or, where
+    # Table 2 gives a grade 3 or 4 figure above 0, a lower bound - never an exact all-grades value.
     all_grades = matrix(data, "all", top_n=None)
     e2100 = all_grades[all_grades.trial_id == "E2100"]
     assert len(e2100) == 2 * all_grades.term.nunique()
-    assert not e2100["reported"].any() and e2100["pct"].isna().all()
+    assert (e2100["reported"] == e2100["lower_bound"]).all()
+    assert e2100.loc[~e2100["reported"], "pct"].isna().all()
+    hypertension = cell(all_grades, "Hypertension", "E2100", "PB")  # Abstract: grade 3-4 in 14.8%
+    assert bool(hypertension["lower_bound"]) and hypertension["shown"] == "≥ 14.8, all grades not reported"
     # PASO has no Hypertension row; PASO Constipation grade 3-4 is a reported 0.
     m = matrix(data, "3-4", top_n=None)
     no_row = cell(m, "Hypertension", "PASO", "B")
@@ -111,8 +122,10 @@ def test_text_only_percentage_without_count(data):
 def test_columns_ordered_by_trial_then_control_first(data):
     m = matrix(data, "3-4")
     columns = m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
-    assert list(zip(columns.trial_id, columns.arm_id)) == [("PASO", "A"), ("PASO", "B"), ("E2100", "P"), ("E2100", "PB")]
-    assert list(columns.role) == ["control", "experimental", "control", "experimental"]
+    assert list(zip(columns.trial_id, columns.arm_id)) == [
+        ("PASO", "A"), ("PASO", "B"), ("E2100", "P"), ("E2100", "PB"), ("MRCC-SORAFENIB", "SOR")
+    ]  # fmt: skip
+    assert list(columns.role) == ["control", "experimental", "control", "experimental", "single"]
 
 
 def test_columns_for_arms_missing_from_arms_table_and_unknown_trials(data):
@@ -125,7 +138,7 @@ def test_columns_for_arms_missing_from_arms_table_and_unknown_trials(data):
     columns = m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order")
     assert list(zip(columns.trial_id, columns.arm_id, columns.role)) == [
         ("PASO", "A", "control"), ("PASO", "B", "experimental"), ("PASO", "C", "single"),
-        ("E2100", "P", "control"), ("E2100", "PB", "experimental"),
+        ("E2100", "P", "control"), ("E2100", "PB", "experimental"), ("MRCC-SORAFENIB", "SOR", "single"),
         ("AAA", "X", "single"), ("ZZZ", "W", "single"), ("ZZZ", "Y", "single"),
     ]  # fmt: skip
     assert list(columns.arm_label)[:3] == ["A: paclitaxel", "B: paclitaxel + sorafenib", "C"]
@@ -152,9 +165,11 @@ def test_sort_by_difference(data):
     terms = term_order(matrix(data, "all", sort="difference"))
     # Anorexia 12/28 - 1/29 = 39.4 pp, then WBC decreased 12/28 - 3/29 = 32.5 pp.
     assert terms[:2] == ["Anorexia", "Leukopenia (WBC decreased)"]
-    # Hand-foot skin reaction has no Arm A row (no difference): it sorts after every difference.
-    # Edema limbs 1/28 - 8/29 = -24.0 pp is the most negative difference.
-    assert terms[-2:] == ["Edema limbs", "Hand-foot skin reaction"]
+    # Edema limbs 1/28 - 8/29 = -24.0 pp is the most negative difference. Terms without one follow,
+    # highest percentage first: E2100 hypertension (at least 14.8%: a lower bound gives no
+    # difference) and PASO hand-foot skin reaction (14%, no Arm A row).
+    edema = terms.index("Edema limbs")
+    assert terms[edema + 1 : edema + 3] == ["Hypertension", "Hand-foot skin reaction"]
 
 
 def test_sort_by_organ_class(data):
@@ -168,9 +183,11 @@ def test_sort_by_organ_class(data):
 def test_top_n_limits_terms_after_sorting(data):
     m = matrix(data, "3-4", top_n=5)
     assert m.term.nunique() == 5
-    assert len(m) == 5 * 4  # every trial × arm column kept
+    assert len(m) == 5 * 5  # every trial × arm column kept (PASO 2, E2100 2, MRCC 1)
     assert term_order(m)[0] == "Leukopenia (WBC decreased)"  # 25.0% PASO B is the highest
-    assert matrix(data, "3-4", top_n=None).term.nunique() == 32
+    # 32 terms with a grade 3-4 row, plus PASO hand-foot skin reaction (grade 3 only: a lower bound),
+    # plus the renal abstract's mucositis and skin rash (named in words only, in every band).
+    assert matrix(data, "3-4", top_n=None).term.nunique() == 35
     assert matrix(data, "3-4").term.nunique() == 30  # default top_n
     with pytest.raises(ValueError, match="top_n"):
         matrix(data, "3-4", top_n=0)
@@ -187,7 +204,7 @@ def test_organ_class_filter(data):
     m = matrix(data, "3-4", organ_classes=["Vascular disorders"])
     assert set(m.term) == {"Hypertension", "Thrombosis or embolism", "Hemorrhage"}
     assert set(m.soc) == {"Vascular disorders"}
-    assert matrix(data, "3-4", organ_classes=[], top_n=None).term.nunique() == 32  # empty selection = all
+    assert matrix(data, "3-4", organ_classes=[], top_n=None).term.nunique() == 35  # empty selection = all
 
 
 def test_hiding_derived_rows_shows_them_as_not_reported(data):
@@ -273,7 +290,7 @@ def test_heatmap_rate_draws_not_reported_apart_from_zero(data):
     assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
     assert values.colorscale == tuple(tuple(x) for x in theme.RATE_SCALE) and values.zmin == 0
     assert values.colorbar.title.text == "% of patients"
-    assert {c[1] for c in not_reported.colorscale} == {theme.NOT_REPORTED_COLOUR}
+    assert [c[1] for c in not_reported.colorscale] == [theme.NOT_REPORTED_COLOUR, theme.NO_FIGURES_COLOUR]
 
     i, j = grid_position(fig, "Constipation", "PASO", "B")  # reported 0%
     assert values.z[i][j] == 0.0 and np.isnan(not_reported.z[i][j]) and values.text[i][j] == "0.0"
@@ -358,3 +375,197 @@ def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
     )
     i, j = grid_position(fig, "Diarrhea", "PASO")
     assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and np.isnan(not_reported.z[i][j])
+
+
+# ---------------------------------------------------------------- grade bands: no reported event dropped
+
+
+def band_table():
+    """One trial, one arm of 50 patients, four terms: both grades, grade 3 only, grade 4 only, neither
+    (all grades only), plus one event named in words only."""
+    def row(term, grade, count, pct=None, words_only=False):
+        # Named in words only = count, pct and n_at_risk all empty (the data contract's rule).
+        return dict(
+            trial_id="T", arm_id="E", level="term", soc="Organ", term_reported=term.lower(), term=term,
+            grade=grade, count=count, pct=pct, n_at_risk=None if words_only else 50, ctcae_version="5.0",
+            derived=False, source="DOC: Table 9", discrepancy=None,
+        )  # fmt: skip
+
+    return pd.DataFrame(
+        [
+            row("Both", "3", 3), row("Both", "4", 1), row("Both", "all", 10),
+            row("Only3", "3", None, 7.0), row("Only3", "all", 9),
+            row("Only4", "4", 2),
+            row("Neither", "all", 5),
+            row("Named", "all", None, None, words_only=True),
+        ]
+    ).astype({"count": "Int64", "pct": float, "n_at_risk": "Int64"})
+
+
+def band(grade):
+    return grade_band_rows(band_table(), grade).set_index("term")
+
+
+def test_band_rule_both_grades_sum_patient_counts():
+    both = band("3-4").loc["Both"]
+    # 3 + 1 of 50 patients = 8.0%, computed here from counts (not a printed grade 3-4 figure).
+    assert (both["count"], both["pct"], both["bound"]) == (4, 8.0, "exact")
+    assert bool(both["derived"]) and "patient counts" in both["derived_method"]
+
+
+def test_band_rule_only_grade_3_is_a_lower_bound():
+    only3 = band("3-4").loc["Only3"]
+    assert (only3["pct"], only3["bound"], only3["missing_grade"]) == (7.0, "lower", "4")
+    assert not bool(only3["derived"]) and only3["source"] == "DOC: Table 9"
+
+
+def test_band_rule_only_grade_4_is_a_lower_bound():
+    only4 = band("3-4").loc["Only4"]
+    assert (only4["count"], only4["bound"], only4["missing_grade"]) == (2, "lower", "3")
+
+
+def test_band_rule_neither_grade_is_not_in_the_band():
+    assert "Neither" not in band("3-4").index
+    # Single grades take only their own rows: a grade 3-4 figure bounds neither grade from below.
+    assert set(band("3").index) == {"Both", "Only3", "Named"}
+    assert set(band("4").index) == {"Both", "Only4", "Named"}
+
+
+def test_band_rule_all_grades_lower_bound_from_higher_grades():
+    all_grades = band("all")
+    assert all_grades.loc["Both", "bound"] == "exact" and all_grades.loc["Both", "count"] == 10
+    # Only4 has no all-grades row: its grade 4 count (2 of 50) is a lower bound for all grades.
+    assert (all_grades.loc["Only4", "count"], all_grades.loc["Only4", "bound"], all_grades.loc["Only4", "missing_grade"]) == (2, "lower", "all")
+
+
+def test_band_rule_all_grades_bound_is_the_largest_higher_grade_figure():
+    # Like PASO Arm B leukopenia, a text grade 3 figure can exceed a table's grade 3-4 figure: the
+    # all-grades bound is the largest one reported, and a higher-grade 0 gives no bound at all.
+    table = band_table()
+    base = table.iloc[0].to_dict()
+    extra = pd.DataFrame(
+        [
+            dict(base, term="Mixed", grade="3-4", count=None, pct=4.0),
+            dict(base, term="Mixed", grade="3", count=None, pct=6.0),
+            dict(base, term="Zero", grade="3-4", count=0, pct=0.0),
+        ]
+    ).astype({"count": "Int64", "pct": float, "n_at_risk": "Int64"})
+    all_grades = grade_band_rows(pd.concat([table, extra], ignore_index=True), "all").set_index("term")
+    assert (all_grades.loc["Mixed", "pct"], all_grades.loc["Mixed", "bound"], all_grades.loc["Mixed", "bound_grade"]) == (6.0, "lower", "3")
+    assert all_grades.loc["Only4", "bound_grade"] == "3-4"  # the grade 3-4 lower bound, from grade 4
+    assert "Zero" not in all_grades.index
+
+
+def test_band_rule_words_only_events_are_kept_in_every_band():
+    for grade in ("all", "3", "4", "3-4"):
+        named = band(grade).loc["Named"]
+        assert bool(named["no_figures"]) and math.isnan(named["pct"]) and named["source"] == "DOC: Table 9"
+
+
+def test_band_rule_in_the_matrix_cells_and_export_text():
+    table = band_table()
+    arms = pd.DataFrame([dict(trial_id="T", arm_id="E", label="Arm E: drug", role="single")])
+    m = toxicity_matrix(table, arms, None, "3-4", top_n=None)
+    assert cell(m, "Only3", "T", "E")["shown"] == "≥ 7.0, grade 4 not reported"
+    assert cell(m, "Only4", "T", "E")["shown"] == "≥ 4.0, grade 3 not reported"
+    assert cell(m, "Both", "T", "E")["shown"] == "8.0"
+    assert cell(m, "Named", "T", "E")["shown"] == "reported, no figures"
+    assert "Neither" not in set(m.term)
+    # The computed sum is derived: hidden with derived values, the lower bounds are not.
+    hidden = toxicity_matrix(table, arms, None, "3-4", top_n=None, include_derived=False)
+    assert cell(hidden, "Both", "T", "E")["shown"] == "derived value hidden"
+    assert cell(hidden, "Only3", "T", "E")["shown"] == "≥ 7.0, grade 4 not reported"
+
+
+def test_paso_hand_foot_and_thrombocytopenia_in_the_default_grade_3_4_band(data):
+    # PASO Results: hand-foot syndrome grade 3 in 7% of Arm B (grade 4 not given); thrombocytopenia
+    # grade 4 in 1 patient (4%) of Arm B (grade 3 not given). Default view: grade 3-4, top 30 by rate.
+    m = matrix(data, "3-4")
+    hand_foot = cell(m, "Hand-foot skin reaction", "PASO", "B")
+    assert (hand_foot["pct"], bool(hand_foot["lower_bound"])) == (7.0, True)
+    assert hand_foot["shown"] == "≥ 7.0, grade 4 not reported"
+    thrombocytopenia = cell(m, "Thrombocytopenia", "PASO", "B")
+    assert (thrombocytopenia["count"], thrombocytopenia["pct"]) == (1, 4.0)
+    assert thrombocytopenia["shown"] == "≥ 4.0, grade 3 not reported"
+    assert not bool(cell(m, "Hand-foot skin reaction", "PASO", "A")["reported"])  # no Arm A figure at all
+    assert set(matrix(data, "3-4", search="hand").term) == {"Hand-foot skin reaction"}
+
+    fig = toxicity_heatmap(m)
+    _, values = heat_traces(fig)
+    i, j = grid_position(fig, "Hand-foot skin reaction", "PASO", "B")
+    assert values.z[i][j] == 7.0 and values.text[i][j] == "≥ 7.0 (G4 NR)"
+    assert "≥ 7.0% (lower bound, grade 4 not reported)" in values.hovertext[i][j]
+    assert "Grade 3 reported: 7.0% of 28 (count not printed)" in values.hovertext[i][j]
+    assert any(t.name.startswith("≥ = lower bound") for t in fig.data)
+
+
+def test_difference_mode_never_presents_a_lower_bound_as_exact():
+    table = band_table()
+    control = table.assign(arm_id="C")
+    control.loc[control.term == "Only3", "grade"] = "3-4"  # the control arm prints a grade 3-4 figure
+    arms = pd.DataFrame(
+        [dict(trial_id="T", arm_id="E", label="E", role="experimental"), dict(trial_id="T", arm_id="C", label="C", role="control")]
+    )
+    m = toxicity_matrix(pd.concat([table, control]), arms, None, "3-4", top_n=None)
+    diffs = toxicity_differences(m)
+    row = diff_row(diffs, "Only3", "T")
+    assert math.isnan(row["diff"]) and math.isnan(row["ci_low"])
+    assert row["method"] == LOWER_BOUND_METHOD
+    assert row["note"] == "E: at least 7.0% (grade 4 not reported)"
+    assert diff_row(diffs, "Both", "T")["diff"] == pytest.approx(0.0)  # exact on both sides: computed
+    fig = toxicity_heatmap(m, mode="difference", differences=diffs)
+    _, values = heat_traces(fig)
+    i, j = grid_position(fig, "Only3", "T")
+    assert values.text[i][j] == "≥ only: no difference" and np.isnan(values.z[i][j])
+    assert "an arm's figure is only a lower bound" in values.hovertext[i][j]
+
+
+def test_e2100_all_grades_difference_is_refused_for_lower_bounds(data):
+    # E2100 prints no all-grades rows: Table 2 grade 3 + 4 sensory neuropathy (23.6% vs 17.6%) only
+    # bounds the all-grades figure from below, so no difference is computed.
+    row = diff_row(toxicity_differences(matrix(data, "all", top_n=None)), "Peripheral sensory neuropathy", "E2100")
+    assert math.isnan(row["diff"]) and row["method"] == LOWER_BOUND_METHOD
+    assert row["note"] == "PB: at least 23.6% (all grades not reported); P: at least 17.6% (all grades not reported)"
+    # Hypertension grade 3-4 is 0.0 in the paclitaxel arm: a 0 bounds nothing, so that cell is NR.
+    assert not bool(cell(matrix(data, "all", top_n=None), "Hypertension", "E2100", "P")["reported"])
+
+
+def test_empty_state_says_which_filter_hid_what(data):
+    ae, arms, trials = data.adverse_events, data.arms, data.trials
+    # PASO Table 3: alopecia in all grades and grade 3/4 ("-"), no grade 4 row anywhere.
+    assert empty_selection_message(ae, arms, trials, "4", search="alopecia") == (
+        "No adverse events match 'alopecia' in grade 4; 1 match in all grades; 1 match in grade 3–4"
+    )
+    assert empty_selection_message(ae, arms, trials, "3-4", search="zzz") == (
+        "No adverse events match 'zzz' in grade 3–4; none in any other grade band either"
+    )
+    vascular = empty_selection_message(ae, arms, trials, "3-4", organ_classes=["Vascular disorders"], search="hand")
+    assert vascular == "No adverse events match 'hand' and belong to Vascular disorders in grade 3–4; 1 in grade 3–4 without the organ-class filter"
+    fig = toxicity_heatmap(matrix(data, "4", search="alopecia"), empty_message="No adverse events match 'alopecia' in grade 4")
+    assert fig.layout.annotations[0].text == "No adverse events match 'alopecia' in grade 4"
+
+
+def test_renal_abstract_events_are_reported_without_figures(data):
+    # MRCC abstract (seed 004), Results: "Most treatment-related adverse events were of mild-to-moderate
+    # intensity, and included fatigue, hypertension, diarrhea, and palmoplantar erythrodysesthesia (PPE)";
+    # more PPE and mucositis after bevacizumab, more skin rash after sunitinib. No counts anywhere.
+    ae = data.adverse_events
+    renal = ae[ae.trial_id == "MRCC-SORAFENIB"]
+    assert set(renal.term_reported) == {
+        "fatigue", "hypertension", "diarrhea", "palmoplantar erythrodysesthesia (PPE)", "mucositis", "skin rash"
+    }  # fmt: skip
+    assert renal[["count", "pct", "n_at_risk"]].isna().all().all() and (renal.grade == "all").all()
+    assert renal.source.str.startswith("MRCC_CANCER2010: Abstract, Results (").all()
+    for grade in ("all", "3-4"):
+        m = matrix(data, grade, top_n=None)
+        ppe = cell(m, "Hand-foot skin reaction", "MRCC-SORAFENIB", "SOR")
+        assert bool(ppe["no_figures"]) and not bool(ppe["reported"]) and ppe["shown"] == "reported, no figures"
+    only_renal = toxicity_matrix(ae[ae.trial_id == "MRCC-SORAFENIB"], data.arms, data.trials, "3-4", top_n=None)
+    assert only_renal.term.nunique() == 6 and only_renal.no_figures.all()
+    fig = toxicity_heatmap(only_renal)
+    not_reported, values = heat_traces(fig)
+    i, j = grid_position(fig, "Fatigue", "MRCC-SORAFENIB", "SOR")
+    assert values.text[i][j] == "reported, no figures" and not_reported.z[i][j] == 1.0 and np.isnan(values.z[i][j])
+    assert "reported, no figures (named in words only" in values.hovertext[i][j]
+    assert "term as reported: fatigue" in values.hovertext[i][j]
+    assert any(t.name == "reported, no figures (named in words only)" for t in fig.data)

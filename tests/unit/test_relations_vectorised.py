@@ -119,9 +119,23 @@ def test_adverse_event_values_in_row_order_with_severity():
         Problem("adverse_events.csv", 2, "count", "at most n_at_risk (30)", 35),
         Problem("adverse_events.csv", 2, "pct", "count/n_at_risk = 35/30 = 116.7% to rounding", "50.0"),
         Problem("adverse_events.csv", 2, "n_at_risk", "the arm's n_safety (20)", 30),
-        Problem("adverse_events.csv", 3, "count", "a count or a pct (or both)", "neither"),
+        Problem(
+            "adverse_events.csv", 3, "count",
+            "a count or a pct (or both; or count, pct and n_at_risk all empty for an event named in words only)", "neither",
+        ),
         Problem("adverse_events.csv", 4, "pct", "count/n_at_risk = 5/20 = 25.0% to rounding", "30.0", "warning"),
-    ]
+    ]  # fmt: skip
+
+
+def test_adverse_event_named_in_words_only_needs_no_figures_but_figures_need_n_at_risk():
+    problems = relations(
+        arms=[arm("T", "A")],
+        adverse_events=[
+            dict(trial_id="T", arm_id="A"),  # count, pct and n_at_risk empty: named in words only
+            dict(trial_id="T", arm_id="A", pct="7"),
+        ],
+    )
+    assert problems == [Problem("adverse_events.csv", 3, "n_at_risk", "a value (a whole number >= 1) with a count or a pct", "")]
 
 
 def test_adverse_event_terms_each_column_against_the_last_mapping():
@@ -130,11 +144,11 @@ def test_adverse_event_terms_each_column_against_the_last_mapping():
         ae_terms=[dict(mapping, term="Fatigue"), dict(mapping, term="Tiredness")],
         adverse_events=[
             dict(trial_id="T", arm_id="A", term_reported="tired", term="Fatigue", soc="Other", level="soc",
-                 count="1"),
+                 count="1", n_at_risk="9"),
             dict(trial_id="T", arm_id="A", term_reported="sleepy", term="Fatigue", soc="General", level="term",
-                 count="1"),
+                 count="1", n_at_risk="9"),
             dict(trial_id="T", arm_id="A", term_reported="tired", term="Tiredness", soc="General", level="term",
-                 count="1"),
+                 count="1", n_at_risk="9"),
         ],
         comparisons=[
             dict(trial_id="T", endpoint="AE_G3_4", term="Tiredness"),
@@ -154,7 +168,7 @@ def test_adverse_event_terms_each_column_against_the_last_mapping():
 
 def test_grade_bands_in_order_of_first_appearance_with_the_last_duplicate():
     def band(term: str, grade: str, **cells: str) -> dict[str, str]:
-        return dict(trial_id="T", arm_id="A", level="term", term=term, grade=grade, **cells)
+        return dict(trial_id="T", arm_id="A", level="term", term=term, grade=grade, n_at_risk="50", **cells)
 
     problems = relations(
         adverse_events=[

@@ -1,0 +1,95 @@
+"""Grade bands in the real dashboard (issue 11): the default grade 3-4 heatmap keeps PASO's hand-foot
+skin reaction (grade 3 in 7% of Arm B, grade 4 not reported) as a marked lower bound, a search finds
+it, and the renal abstract's adverse events show as "reported, no figures". Screenshots of the
+heatmap land in tests/artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.test_dashboard import figure, wait_for_figure, wait_for_figures
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "tests" / "artifacts"
+HAND_FOOT = "Hand-foot skin reaction"
+
+CELL_JS = """([term, trial, arm]) => {
+  const gd = document.querySelector('#heatmap-figure .js-plotly-plot');
+  // Input traces (gd.data): plotly drops `text` from a full trace whose z is all empty.
+  const values = gd.data.find(t => t.type === 'heatmap' && t.name === 'not reported');
+  const rows = Array.from(gd._fullLayout.yaxis.ticktext).map(t => t.replace(/<br>/g, ' '));
+  const i = rows.indexOf(term);
+  if (i < 0) return null;
+  const j = Array.from(values.customdata[i]).findIndex(c => c[0] === trial && c[1] === arm);
+  if (j < 0) return null;
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+  return {
+    text: values.text[i][j], hover: values.hovertext[i][j],
+    x: box.left + xa._offset + xa.l2p(j), y: box.top + ya._offset + ya.l2p(i),
+  };
+}"""
+
+
+def heat_cell(page, term, trial, arm):
+    return page.evaluate(CELL_JS, [term, trial, arm])
+
+
+@pytest.fixture(scope="module")
+def base_url(live_server):
+    return live_server()
+
+
+def test_default_heatmap_shows_hand_foot_reaction_as_a_lower_bound(page, base_url):
+    page.set_viewport_size({"width": 1600, "height": 1400})
+    page.goto(base_url)
+    wait_for_figures(page)
+    heatmap = figure(page, "heatmap-figure")
+    assert "grade 3–4" in heatmap["title"]  # the default band
+    cell = heat_cell(page, HAND_FOOT, "PASO", "B")
+    assert cell is not None, heatmap["yticktext"]
+    assert cell["text"] == "≥ 7.0 (G4 NR)"
+    assert "≥ 7.0% (lower bound, grade 4 not reported)" in cell["hover"]
+    thrombocytopenia = heat_cell(page, "Thrombocytopenia", "PASO", "B")
+    assert thrombocytopenia["text"] == "≥ 4.0 (G3 NR)"
+
+    # The hover a reader sees on that cell says what the bound means.
+    page.locator("#heatmap-figure").scroll_into_view_if_needed()
+    cell = heat_cell(page, HAND_FOOT, "PASO", "B")
+    page.mouse.move(cell["x"], cell["y"])
+    hover = page.locator("#heatmap-figure .hoverlayer .hovertext")
+    hover.first.wait_for(state="visible")
+    assert "lower bound, grade 4 not reported" in hover.first.text_content()
+    legend = page.locator("#heatmap-figure .legendtext").all_text_contents()
+    assert any(t.startswith("≥ = lower bound") for t in legend)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#heatmap-figure").screenshot(path=str(ARTIFACTS / "heatmap-hand-foot-lower-bound.png"))
+    assert page.console_errors == []
+
+
+def test_searching_hand_finds_the_reaction_and_an_empty_search_says_why(page, base_url):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(base_url + "/?tox_search=hand")
+    wait_for_figures(page)
+    summary = wait_for_figure(page, "heatmap-figure", lambda f: len(f["yticktext"]) == 1)
+    assert [t.replace("<br>", " ") for t in summary["yticktext"]] == [HAND_FOOT]
+    assert heat_cell(page, HAND_FOOT, "PASO", "B")["text"] == "≥ 7.0 (G4 NR)"
+    assert heat_cell(page, HAND_FOOT, "MRCC-SORAFENIB", "SOR")["text"] == "reported, no figures"
+
+    page.goto(base_url + "/?tox_search=alopecia&grade=4")
+    wait_for_figures(page)
+    empty = wait_for_figure(page, "heatmap-figure", lambda f: any("No adverse events" in a for a in f["annotations"]))
+    assert "No adverse events match 'alopecia' in grade 4; 1 match in all grades; 1 match in grade 3–4" in empty["annotations"]
+
+
+def test_renal_abstract_events_read_reported_no_figures(page, base_url):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(base_url + "/?trial=MRCC-SORAFENIB")
+    wait_for_figures(page)
+    wait_for_figure(page, "heatmap-figure", lambda f: f["ticktext"] and all(t.startswith("MRCC") for t in f["ticktext"]))
+    for term in ("Fatigue", "Hypertension", "Diarrhea", HAND_FOOT):
+        cell = heat_cell(page, term, "MRCC-SORAFENIB", "SOR")
+        assert cell["text"] == "reported, no figures", term
+        assert "named in words only" in cell["hover"]
+    page.locator("#heatmap-figure").screenshot(path=str(ARTIFACTS / "heatmap-renal-no-figures.png"))
+    assert page.console_errors == []
