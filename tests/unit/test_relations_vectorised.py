@@ -244,7 +244,7 @@ def test_an_empty_arm_id_is_reported_not_a_crash(tmp_path):
 
 def test_a_documented_discrepancy_no_rule_reports_is_a_warning_once():
     def band(term: str, grade: str, **cells: str) -> dict[str, str]:
-        return dict(trial_id="T", arm_id="A", level="term", term=term, grade=grade, **cells)
+        return dict(trial_id="T", arm_id="A", level="term", term=term, grade=grade, n_at_risk="30", **cells)
 
     problems = relations(
         adverse_events=[
