@@ -496,7 +496,7 @@ def test_a_hung_render_times_out_and_the_browser_is_replaced(monkeypatch):
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     engine._loop, engine._thread, engine._kaleido = loop, thread, _SlowKaleido()
-    monkeypatch.setattr(export, "chromium_path", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(export.engine, "chromium_path", lambda: "/usr/bin/chromium")
     started = time.monotonic()
     with pytest.raises(export.ExportError, match="did not draw the image within 1 s"):
         engine.render({"data": []}, {"format": "png"}, timeout=1.0)
