@@ -10,17 +10,19 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from evidence.export.engine import figure_image
-from evidence.export.slide_style import SLIDE_PX, SQUEEZE, presentation_figure, presentation_height
+from evidence.export.slide_style import (
+    BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, SLIDE_PX, figure_notes, presentation_figure,
+)
 from evidence.export.text_measure import wrap_text
 
 EMU_PER_INCH = 914400
 SLIDE_IN = (13.333, 7.5)
 MARGIN_IN = 0.4
-TITLE_PT = 26
-SUBTITLE_PT = 13
-FOOTNOTE_PT = 10
+TITLE_PT = HEADING_PT
+SUBTITLE_PT = BODY_PT
+FOOTNOTE_PT = MIN_PT
+BODY_TEXT_PT = BODY_PT
 PICTURE_PX_WIDTH = SLIDE_PX[0]
-MIN_PICTURE_LAYOUT_HEIGHT = 560
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,31 @@ def figure_slide_layout(title: str, subtitle: str, footnote: str) -> DeckLayout:
 
 
 def picture_canvas(fig: go.Figure, box: tuple[float, float, float, float]) -> tuple[int, int, float]:
-    """(width, height, scale) to draw a figure for a picture box: the box's aspect, tall enough
-    for the figure's own height, PICTURE_PX_WIDTH pixels wide."""
-    aspect = box[2] / box[3]
-    natural = presentation_height(fig, width=1280)
-    height = int(max(MIN_PICTURE_LAYOUT_HEIGHT, natural * SQUEEZE))
-    width = int(round(height * aspect))
+    """(width, height, scale) to draw a figure for a picture box: PX_PER_IN layout px per inch
+    of the box (so the slide styling's point sizes hold on the slide), PICTURE_PX_WIDTH pixels
+    wide. A figure too dense for the box is split before it gets here."""
+    width, height = int(round(box[2] * PX_PER_IN)), int(round(box[3] * PX_PER_IN))
     return width, height, PICTURE_PX_WIDTH / width
+
+
+def slide_footnote(spec: "SlideSpec") -> str:
+    """The footnote a figure slide shows: the figure's own notes, then the spec's footnote."""
+    return " ".join(filter(None, [*figure_notes(spec.figure), spec.footnote]))
+
+
+def _fill_pages(paragraphs: list, width_in: float, height_in: float, size_pt: float, after_pt: float) -> list[list]:
+    """Paragraphs grouped into text boxes no taller than height_in (measured wrapping)."""
+    pages: list[list] = [[]]
+    used = 0.0
+    for item in paragraphs:
+        text = "".join(item) if isinstance(item, tuple) else item
+        height = _text_height_in(len(wrap_text(text, width_in * 72, size_pt)), size_pt) + after_pt / 72
+        if pages[-1] and used + height > height_in:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(item)
+        used += height
+    return pages
 
 
 def _inches(value: float) -> int:
@@ -145,10 +165,12 @@ def _notes(slide, text: str) -> None:
 
 def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_version: str, today: date,
               sources: list[SourceLine] | None = None, labels: list[str] | None = None,
-              notes: str = "", render: Callable[..., bytes] | None = None) -> bytes:
-    """A 16:9 deck: title slide (filters, data version, date), one slide per figure (title,
-    filters, picture 3840 px wide, footnote naming sources and labels), then a sources slide.
-    Filter state goes in every slide's speaker notes."""
+              notes: str = "", render: Callable[..., bytes] | None = None,
+              summary: list[tuple[str, str]] | None = None) -> bytes:
+    """A 16:9 deck: title slide (filters, data version, date), a summary slide (one
+    (lead, sentence) paragraph per trial, when given), one slide per figure (title, what it
+    shows, picture 3840 px wide, footnote citing sources and labels), then the sources.
+    Filter state and the link back go in every slide's speaker notes."""
     from pptx import Presentation
     from pptx.enum.text import PP_ALIGN
     from pptx.util import Inches
@@ -174,31 +196,44 @@ def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_versi
         paragraph.alignment = PP_ALIGN.LEFT
     _notes(first, "\n".join(filter(None, [f"Filters: {filters_text}", stamp, notes])))
 
+    if summary:
+        slide = deck.slides.add_slide(title_only)
+        _title(slide, (MARGIN_IN, 0.3, width, 0.7), "Summary: primary hazard ratio by trial")
+        body = _textbox(slide, (MARGIN_IN, 1.15, width, SLIDE_IN[1] - 1.5), list(summary), BODY_TEXT_PT,
+                        (0x1A, 0x1A, 0x1A), space_after_pt=14)
+        body.name = "Summary"
+        _notes(slide, "\n".join(filter(None, [f"Filters: {filters_text}", notes,
+                                               "Hazard ratios are experimental versus control, as printed in each report."])))
+
     for spec in slides:
-        layout = figure_slide_layout(spec.title, spec.subtitle, spec.footnote)
+        footnote = slide_footnote(spec)
+        layout = figure_slide_layout(spec.title, spec.subtitle, footnote)
         slide = deck.slides.add_slide(title_only)
         _title(slide, layout.title, spec.title)
         if layout.subtitle_lines:
             _textbox(slide, layout.subtitle, spec.subtitle, SUBTITLE_PT, (0x44, 0x44, 0x44))
         fw, fh, scale = picture_canvas(spec.figure, layout.picture_box)
-        styled = presentation_figure(spec.figure, "", width=fw, height=fh)
+        styled = presentation_figure(spec.figure, "", width=fw, height=fh, notes=False)
         png = render(styled, "png", width=fw, height=fh, scale=scale)
         box = layout.picture_box
         picture = slide.shapes.add_picture(io.BytesIO(png), Inches(box[0]), Inches(box[1]), Inches(box[2]), Inches(box[3]))
         picture.name = "Figure"
-        picture._element.nvPicPr.cNvPr.set("descr", f"{spec.title}. {spec.footnote}"[:2000])
+        picture._element.nvPicPr.cNvPr.set("descr", f"{spec.title}. {footnote}"[:2000])
         if layout.footnote_lines:
-            foot = _textbox(slide, layout.footnote, spec.footnote, FOOTNOTE_PT)
+            foot = _textbox(slide, layout.footnote, footnote, FOOTNOTE_PT)
             foot.name = "Footnote"
         _notes(slide, spec.notes or f"Filters: {spec.subtitle}")
 
-    closing = deck.slides.add_slide(title_only)
-    _title(closing, (MARGIN_IN, 0.3, width, 0.6), "Sources")
-    paragraphs: list = [(f"{s.source_id}: ", s.text) for s in (sources or [])] or ["No source is shown under these filters."]
+    paragraphs: list = [s.text for s in (sources or [])] or ["No source is shown under these filters."]
     paragraphs += [(f"{label.split(':')[0]}:", label.partition(":")[2]) for label in labels or []] + [stamp]
-    body = _textbox(closing, (MARGIN_IN, 1.05, width, SLIDE_IN[1] - 1.35), paragraphs, 14, (0x1A, 0x1A, 0x1A), space_after_pt=8)
-    body.name = "Sources"
-    _notes(closing, "\n".join(filter(None, [f"Filters: {filters_text}", stamp])))
+    pages = _fill_pages(paragraphs, width - 0.2, SLIDE_IN[1] - 1.6, BODY_TEXT_PT, 8)
+    for number, page in enumerate(pages, start=1):
+        closing = deck.slides.add_slide(title_only)
+        heading = "Sources" if len(pages) == 1 else f"Sources ({number} of {len(pages)})"
+        _title(closing, (MARGIN_IN, 0.3, width, 0.7), heading)
+        body = _textbox(closing, (MARGIN_IN, 1.15, width, SLIDE_IN[1] - 1.45), page, BODY_TEXT_PT, (0x1A, 0x1A, 0x1A), space_after_pt=8)
+        body.name = "Sources"
+        _notes(closing, "\n".join(filter(None, [f"Filters: {filters_text}", stamp])))
 
     buffer = io.BytesIO()
     deck.save(buffer)

@@ -10,22 +10,45 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from evidence.export.engine import figure_image
-from evidence.export.text_measure import _escape, plain_text, wrap_text
+from evidence.export.text_measure import _escape, plain_text, wrap_markup, wrap_text
 
 SLIDE_PX = (3840, 2160)
 """Pixel size of every 16:9 PNG export: sharp full-screen on a 4K projector."""
-CANVASES = ((1280, 720), (1536, 864), (1920, 1080), (2560, 1440))
-"""16:9 layout sizes (CSS px) tried smallest first; each renders to SLIDE_PX exactly. Smaller
-layouts make text larger on the slide, so a figure gets the smallest one it fits in."""
+CANVASES = ((1280, 720),)
+"""The 16:9 layout size (CSS px) of a slide image: 1280 px across 13.333 in is 96 px per inch,
+so 1 layout px is 0.75 pt on the slide (the CSS ratio), and the point sizes below hold. A
+figure too dense for it is split over several slides (evidence/export/split.py), not shrunk."""
+
+SLIDE_WIDTH_IN = 13.333
+PX_PER_IN = 96
+PX_PER_PT = PX_PER_IN / 72
+MIN_PT = 14
+"""Smallest text on a slide (ticks, cell values, legend, notes): readable from the back of a room."""
+BODY_PT = 18
+"""Body labels (axis titles, row labels, subtitles)."""
+HEADING_PT = 28
+"""Slide titles."""
+
+
+def pt_to_px(points: float) -> int:
+    """Layout px (at PX_PER_IN) that are at least `points` pt on the slide."""
+    return int(-(-points * PX_PER_PT // 1))
+
 
 FONT_FAMILY = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK = "#1A1A1A"
 MUTED = "#444444"
 PAD_PX = 36
-TITLE_PX = 26
-SUBTITLE_PX = 15
-FOOTNOTE_PX = 13
-BASE_FONT_PX = 15
+TITLE_PX = pt_to_px(HEADING_PT)
+SUBTITLE_PX = pt_to_px(BODY_PT)
+FOOTNOTE_PX = pt_to_px(MIN_PT)
+BASE_FONT_PX = pt_to_px(MIN_PT)
+MIN_PX = pt_to_px(MIN_PT)
+BODY_PX = pt_to_px(BODY_PT)
+LINE_PX = 3
+"""Thinnest data line on a slide (2.25 pt): visible on a projector."""
+MARKER_PX = 13
+"""Smallest marker diameter on a slide."""
 
 def _margin(fig: go.Figure, side: str) -> int:
     value = getattr(fig.layout.margin, side)
@@ -59,7 +82,7 @@ class _Blocks:
 def _blocks(fig: go.Figure, title: str, subtitle: str, footnote: str, width: int) -> _Blocks:
     usable = width - 2 * PAD_PX
     title_lines = wrap_text(plain_text(title), usable, TITLE_PX, bold=True) if title.strip() else []
-    own = _figure_subtitle(fig)
+    own = wrap_markup(_figure_subtitle(fig), usable, SUBTITLE_PX)
     sub_lines = wrap_text(subtitle, usable, SUBTITLE_PX) if subtitle.strip() else []
     sub_markup = "<br>".join(([own] if own else []) + [_escape(line) for line in sub_lines])
     foot_lines = wrap_text(footnote, usable, FOOTNOTE_PX) if footnote.strip() else []
@@ -95,17 +118,120 @@ def presentation_height(fig: go.Figure, title: str = "", subtitle: str = "", foo
     return natural - _title_room(fig) + blocks.top_px + blocks.bottom_px
 
 
+def _floor(spec: dict, path: str, px: int) -> None:
+    """spec[a][b]...['size'] raised to at least px (dicts created on the way)."""
+    node = spec
+    for key in path.split(".") if path else ():
+        node = node.setdefault(key, {})
+    font = node.setdefault("font", {}) if not path.endswith(("font", "tickfont", "textfont")) else node
+    font["size"] = max(font.get("size") or 0, px)
+
+
+def _is_figure_note(annotation) -> bool:
+    """A sentence under the plot (key to symbols, 'NR = not reported'): paper-anchored, below
+    the axis. On a slide it moves into the footnote band, where it wraps."""
+    get = annotation.get if isinstance(annotation, dict) else lambda k: getattr(annotation, k)
+    below = get("y") is not None and get("y") <= 0 and (get("yshift") or 0) <= -40
+    return get("xref") == "paper" and get("yref") == "paper" and below
+
+
+def slide_text_sizes(spec: dict) -> list[str]:
+    """Raise every text size, marker and line of a figure dict (fig.to_dict(), in place) to
+    what a room can read at PX_PER_IN: ticks, cell values, legend and notes MIN_PT; axis
+    titles, row labels and panel headings BODY_PT; lines LINE_PX, markers MARKER_PX. Sentences
+    under the plot are removed and returned (plain text) for the slide's footnote. Works on
+    the dict: setting the same properties on a go.Figure validates each and took seconds."""
+    layout = spec.setdefault("layout", {})
+    _floor(layout, "font", MIN_PX)
+    _floor(layout, "legend.font", MIN_PX)
+    _floor(layout, "legend.title.font", MIN_PX)
+    if (layout.get("title") or {}).get("subtitle", {}).get("text"):
+        _floor(layout, "title.subtitle.font", MIN_PX)
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+        axis = layout[name]
+        rows = name.startswith("yaxis") and axis.get("ticktext") is not None
+        _floor(axis, "tickfont", BODY_PX if rows else MIN_PX)
+        title = axis.setdefault("title", {})
+        if isinstance(title, str):
+            axis["title"] = title = {"text": title}
+        _floor(title, "font", BODY_PX)
+        axis["automargin"] = True
+    notes, kept = [], []
+    for annotation in layout.get("annotations", []):
+        if _is_figure_note(annotation):
+            notes.append(plain_text(annotation.get("text")))
+            continue
+        size = (annotation.get("font") or {}).get("size") or 0
+        heading = size >= 14 and annotation.get("yref") == "paper"
+        _floor(annotation, "font", BODY_PX if heading else MIN_PX)
+        kept.append(annotation)
+    if "annotations" in layout:
+        layout["annotations"] = kept
+    if notes:
+        margin = layout.setdefault("margin", {})
+        margin["b"] = min(margin.get("b", 100), 100)
+    for trace in spec.get("data", []):
+        kind = trace.get("type", "scatter")
+        if kind in ("scatter", "heatmap", "bar"):
+            _floor(trace, "textfont", MIN_PX)
+        if "colorbar" in trace:
+            _floor(trace, "colorbar.tickfont", MIN_PX)
+            _floor(trace, "colorbar.title.font", MIN_PX)
+        if kind != "scatter":
+            continue
+        mode = trace.get("mode") or "lines"
+        if "lines" in mode:
+            line = trace.setdefault("line", {})
+            line["width"] = max(line.get("width") or 2, LINE_PX)
+        if "markers" in mode:
+            marker = trace.setdefault("marker", {})
+            size = marker.get("size")
+            if size is None or isinstance(size, (int, float)):
+                marker["size"] = max(size or 6, MARKER_PX)
+            else:
+                marker["size"] = [max(float(v), MARKER_PX) for v in _array(size)]
+        for bar in ("error_x", "error_y"):
+            error = trace.get(bar)
+            if error and error.get("visible") is not False:
+                error["thickness"] = max(error.get("thickness") or 2, LINE_PX)
+                error["width"] = max(error.get("width") or 4, 8)
+    return notes
+
+
+def _array(value) -> list:
+    """A list from a plotly array, also plotly 7's base64 form {'dtype', 'bdata'}."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
+def figure_notes(fig: go.Figure) -> list[str]:
+    """The sentences under a figure's plot that a slide moves into its footnote (plain text)."""
+    return [plain_text(a.text) for a in fig.layout.annotations if _is_figure_note(a)]
+
+
 def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote: str = "",
-                        *, width: int = 1280, height: int = 720) -> go.Figure:
+                        *, width: int = 1280, height: int = 720, notes: bool = True) -> go.Figure:
     """A restyled copy for slides: white, larger base font, sized width x height (layout px),
     with a bold title, a subtitle (e.g. the active filters) under the figure's own subtitle, and
     a footnote (sources, derived/model-based labels) across the bottom. Plain-text arguments are
     escaped and wrapped to the width. Empty title: the figure's own title is removed (a slide
-    shows it as text instead)."""
-    out = go.Figure(fig)
+    shows it as text instead). Text, markers and lines are raised to slide sizes
+    (slide_text_sizes); the figure's own notes join the footnote unless notes=False (a deck
+    writes them in its footnote text box)."""
+    spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
+    moved = slide_text_sizes(spec)
+    out = go.Figure(spec)
+    if notes:
+        footnote = " ".join(filter(None, [*moved, footnote]))
+    base_bottom = _margin(out, "b")
     blocks = _blocks(out, title, subtitle, footnote, width)
-    top = max(_margin(out, "t") - _title_room(out), 10) + blocks.top_px
-    bottom = _margin(out, "b") + blocks.bottom_px
+    top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    bottom = base_bottom + blocks.bottom_px
     heading = blocks.title or blocks.subtitle
     heading_px = TITLE_PX if blocks.title else SUBTITLE_PX
     # plotly lifts a multi-line title anchored at the top by about 0.7 of a line: put it back.
@@ -137,7 +263,7 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
             # Anchored at the right edge (the left margin may grow to fit tick labels; the right
             # one does not) with a fixed width, so the box always spans the page between pads.
             x=1, xref="paper", xanchor="right", xshift=_margin(out, "r") - PAD_PX,
-            y=0, yref="paper", yanchor="top", yshift=-(_margin(fig, "b") + 12),
+            y=0, yref="paper", yanchor="top", yshift=-(base_bottom + 12),
             width=width - 2 * PAD_PX, align="left", showarrow=False,
             font=dict(family=FONT_FAMILY, size=FOOTNOTE_PX, color=MUTED),
         )

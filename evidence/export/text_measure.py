@@ -64,3 +64,23 @@ def plain_text(text: str | None) -> str:
 def _escape(line: str) -> str:
     # Plotly reads <b>, <br>, <a href>... in text; data and URL-derived text must not be markup.
     return html.escape(line, quote=False)
+
+
+_SPACE_OUTSIDE_TAGS = re.compile(r" (?![^<]*>)")
+
+
+def wrap_markup(markup: str, width: float, size: float) -> str:
+    """Plotly text (with <b>, <span> ... and <br>) re-broken with <br> so no line is wider
+    than width; tags stay whole, widths are measured on the plain text."""
+    lines = []
+    for line in re.split(r"<br\s*/?>", markup or "", flags=re.I):
+        current = ""
+        for word in _SPACE_OUTSIDE_TAGS.split(line):
+            candidate = f"{current} {word}" if current else word
+            if current and text_width(plain_text(candidate), size) > width:
+                lines.append(current)
+                current = word
+            else:
+                current = candidate
+        lines.append(current)
+    return "<br>".join(lines)
