@@ -170,6 +170,14 @@ def slide_text_sizes(spec: dict) -> list[str]:
     if notes:
         margin = layout.setdefault("margin", {})
         margin["b"] = min(margin.get("b", 100), 100)
+    labels_right = any(a.get("xref") == "paper" and (a.get("x") or 0) >= 1 for a in kept)
+    for trace in spec.get("data", []):
+        if labels_right and trace.get("colorbar") is not None and trace.get("showscale") is not False:
+            # Labels beside the plot (organ classes) would run under the colour bar at slide
+            # sizes: the bar goes to the figure's right edge, with room made for it.
+            trace["colorbar"].update(xref="container", x=1, xanchor="right", xpad=16)
+            margin = layout.setdefault("margin", {})
+            margin["r"] = margin.get("r", 80) + 110
     for trace in spec.get("data", []):
         kind = trace.get("type", "scatter")
         if kind in ("scatter", "heatmap", "bar"):
