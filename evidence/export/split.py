@@ -103,7 +103,7 @@ def split_rows(fig: go.Figure, max_rows: int | None = None) -> list[go.Figure]:
             rng = [window[-1] + pad_bottom, window[0] - pad_top]
         else:
             rng = [window[-1] - pad_bottom, window[0] + pad_top]
-        part = go.Figure(fig, _validate=False)
+        part = go.Figure(fig.to_dict())  # a deep copy: the view's figure is memoised and shared
         part.layout[name].update(range=rng, autorange=False)
         _keep_headers(part, fig, name, ticks[0], window[0], reversed_axis)
         out.append(part)
@@ -146,7 +146,9 @@ def split_panels(fig: go.Figure) -> list[go.Figure]:
         ref = _ref(name)
         xref = fig.layout[name].anchor or "x"
         top = fig.layout[name].domain[1]
-        part = go.Figure(data=[t for t in fig.data if (t.yaxis or "y") == ref], layout=fig.layout, _validate=False)
+        spec = fig.to_dict()  # a deep copy: the view's figure is memoised and shared
+        spec["data"] = [t for t in spec["data"] if t.get("yaxis", "y") == ref]
+        part = go.Figure(spec)
         for other in names:
             axis = part.layout[other]
             x_name = "xaxis" + (axis.anchor or "x")[1:]
