@@ -465,7 +465,7 @@ def _figure_file(data, state, key, fmt, today, link, render) -> tuple[bytes, str
             slides, APP_TITLE, export.filters_text(state, data), data.version, today,
             sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=order.index),
             notes=f"Reopen this view: {reopen_link(link, state)}", render=render,
-            summary=summary_lines(data, state, shown),
+            summary=summary_lines(data, state, shown), audience=export.filters_text(state, data, ("trials", "endpoint", "grade")),
         )
         return content, f"{stem}.pptx", export.MEDIA_TYPES["pptx"], len(rendered)
     files = {

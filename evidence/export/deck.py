@@ -166,7 +166,7 @@ def _notes(slide, text: str) -> None:
 def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_version: str, today: date,
               sources: list[SourceLine] | None = None, labels: list[str] | None = None,
               notes: str = "", render: Callable[..., bytes] | None = None,
-              summary: list[tuple[str, str]] | None = None) -> bytes:
+              summary: list[tuple[str, str]] | None = None, audience: str = "") -> bytes:
     """A 16:9 deck: title slide (filters, data version, date), a summary slide (one
     (lead, sentence) paragraph per trial, when given), one slide per figure (title, what it
     shows, picture 3840 px wide, footnote citing sources and labels), then the sources.
@@ -191,7 +191,8 @@ def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_versi
     subtitle = first.placeholders[1]
     _place(subtitle, (MARGIN_IN, 3.3, width, 2.8))
     count = f"{len(slides)} figure{'s' if len(slides) != 1 else ''}"
-    _write(subtitle.text_frame, [filters_text, f"{stamp} · {count}"], 18, (0x44, 0x44, 0x44), space_after_pt=6)
+    # On the slide, what is shown (audience words); the dashboard's full filter state goes in the notes.
+    _write(subtitle.text_frame, [audience or filters_text, f"{stamp} · {count}"], 18, (0x44, 0x44, 0x44), space_after_pt=6)
     for paragraph in subtitle.text_frame.paragraphs:
         paragraph.alignment = PP_ALIGN.LEFT
     _notes(first, "\n".join(filter(None, [f"Filters: {filters_text}", stamp, notes])))

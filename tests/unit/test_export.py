@@ -384,6 +384,8 @@ def test_deck_has_title_figure_and_sources_slides(deck, data):
     text = " ".join(s.text_frame.text for s in title.shapes if s.has_text_frame)
     assert "Sorafenib & anti-VEGF trial evidence" in text
     assert "1 of 5 trials (E2100), filtered by agent bevacizumab" in text
+    assert "highlighted" not in text and "derived values" not in text  # dashboard settings: in the notes
+    assert "E2100 highlighted" in title.notes_slide.notes_text_frame.text
     assert f"Data version {data.version}" in text and "2026-11-21" in text and f"{len(parts)} figures" in text
     assert [s.shapes.title.text_frame.text for s in list(prs.slides)[2:-1]] == parts
     summary = " ".join(s.text_frame.text for s in prs.slides[1].shapes if s.has_text_frame)
