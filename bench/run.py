@@ -664,7 +664,7 @@ def export(cfg: Config) -> dict:
     state = ViewState()
     builders = {"forest": views.forest_panel, "heatmap": views.toxicity_panel, "dose": views.dosing_panel}
     figures = {name: builders[name](data, state).figure for name in cfg.export_figures}
-    has_module = (ROOT / "evidence" / "export.py").is_file()
+    has_module = (ROOT / "evidence" / "export.py").is_file() or (ROOT / "evidence" / "export" / "__init__.py").is_file()
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         fig_file = Path(tmp) / "figures.json"
         fig_file.write_text("{" + ",".join(f'"{k}": {pio.to_json(v)}' for k, v in figures.items()) + "}")

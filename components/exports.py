@@ -37,7 +37,7 @@ FORMAT_HINTS = {
     "png": "16:9 slide image, 3840 × 2160 px, with title, filters and sources",
     "svg": "16:9 vector image with title, filters and sources",
     "pdf": "16:9 vector PDF page with title, filters and sources",
-    "pptx": "PowerPoint deck: title slide, one slide per figure, sources slide",
+    "pptx": "PowerPoint deck: title slide, summary, one slide per figure (dense ones continued), sources",
     "csv": "The rows behind the figure, with source columns (UTF-8 CSV)",
     "xlsx": "The rows behind the figure, with source columns (Excel workbook)",
 }

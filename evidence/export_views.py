@@ -6,6 +6,7 @@ No Dash here; components/exports.py calls `build_export` and sends the bytes.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,8 @@ from typing import Callable
 import pandas as pd
 
 from evidence import export, views
+from evidence.answers import trial_answers
+from evidence.export import wording
 from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import efficacy as efficacy_figures
 from evidence.figures.efficacy import HETEROGENEITY_LIMIT
@@ -280,6 +283,8 @@ class Rendered:
     subtitle: str
     footnote: str
     trial_ids: tuple[str, ...]
+    filters: str = ""
+    """The active filters in the dashboard's words (speaker notes; the subtitle is for the audience)."""
 
     @property
     def visible(self) -> bool:
@@ -327,10 +332,12 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     title = export.figure_title(panel.figure_object()) or VIEW_TITLES.get(key, view.label)
     if not panel.caption:
         title = f"{view.label}: nothing to show"
-    subtitle = export.filters_text(state, data, view.topics)
-    draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows))
-    footnote = footnote_text(panel.caption, rows, draft.labels, data.version, today)
-    return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids)
+    subtitle = wording.audience_subtitle(key, state, data)
+    filters = export.filters_text(state, data, view.topics)
+    draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows), filters)
+    caption = wording.slide_caption(panel.caption, data.sources)
+    footnote = footnote_text(caption, rows, draft.labels, data.version, today)
+    return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
 
 
 # ---------------------------------------------------------------- file names
@@ -393,11 +400,17 @@ class ExportFile:
     message: str
 
 
+def reopen_link(link: str, state: ViewState) -> str:
+    """The link back to the view written into notes and the About sheet: the absolute link
+    the page made (components/exports.view_link), else the view's query string."""
+    return link or state.to_query() or "(default view)"
+
+
 def _about(data: CuratedData, state: ViewState, today: date, link: str) -> pd.DataFrame:
     phrases = export.filter_phrases(state, data)
     rows = [("dashboard", APP_TITLE), ("data version", data.version), ("exported", today.isoformat())]
     rows += [(f"filter: {k}", v) for k, v in phrases.items()]
-    rows += [("view link", link or state.to_query() or "(default view)")]
+    rows += [("view link", reopen_link(link, state))]
     rows += [("label: derived", DERIVED_LABEL), ("label: model-based", MODEL_LABEL), ("label: hypothetical", HYPOTHETICAL_LABEL)]
     rows += [(f"source {s.source_id}", s.citation) for s in data.sources.itertuples()]
     return pd.DataFrame(rows, columns=["field", "value"])
@@ -420,18 +433,39 @@ def _sources(data: CuratedData, rendered: list[Rendered]) -> list[export.SourceL
                 source_id = text.partition(":")[0].strip()
                 if source_id and source_id not in used:
                     used.append(source_id)
-    lines = []
-    for s in data.sources.itertuples():
-        if s.source_id in used:
-            extra = "; ".join(v for v in (s.kind, f"document {s.document}", s.registry_ids or "") if v)
-            lines.append(export.SourceLine(s.source_id, f"{s.citation} ({extra})"))
-    return lines
+    return [export.SourceLine(s.source_id, wording.full_citation(s)) for s in data.sources.itertuples() if s.source_id in used]
+
+
+def _slide_parts(r: Rendered) -> list[tuple]:
+    """(figure, slide title) per slide a view needs: dense figures continue on further slides,
+    titled 'Toxicity ... (2 of 3)'."""
+    figures = export.split_for_slides(r.view.key, r.panel.figure_object()) if r.visible else [r.panel.figure_object()]
+    if len(figures) == 1:
+        return [(figures[0], r.title)]
+    return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]
+
+
+def _part_name(name: str, title: str, whole: str) -> str:
+    """'toxicity-heatmap_..._2026-11-21_2-of-3.png' for a continued slide."""
+    found = re.search(r"\((\d+) of (\d+)\)$", title) if title != whole else None
+    if not found:
+        return name
+    stem, _, ext = name.rpartition(".")
+    return f"{stem}_{found.group(1)}-of-{found.group(2)}.{ext}"
+
+
+def summary_lines(data: CuratedData, state: ViewState, trial_ids) -> list[tuple[str, str]]:
+    """(trial and status, answer sentence) per shown trial with a primary hazard ratio: the
+    deck's summary slide (evidence.answers, the same tables the views filter)."""
+    shown = set(trial_ids) or set(shown_trial_ids(data.trials, state))
+    return [(f"{a.trial_id} ({a.status}): ", a.sentence())
+            for a in trial_answers(filter_tables(data.tables, state)) if a.trial_id in shown]
 
 
 def _notes(r: Rendered, state: ViewState, link: str) -> str:
     return "\n".join([
-        f"Filters: {r.subtitle}.",
-        f"Reopen this view: {link or state.to_query() or '(default view)'}",
+        f"Filters: {r.filters}.",
+        f"Reopen this view: {reopen_link(link, state)}",
         f"Rows behind the figure: {len(r.rows)} ({r.derived_count} with derived values).",
         f"Caption: {r.panel.caption}",
     ])
@@ -455,19 +489,21 @@ def _figure_file(data, state, key, fmt, today, link, render) -> tuple[bytes, str
     total = len(data.trials)
     shown = _union(data, [r.trial_ids for r in rendered if r.view.per_trial])
     stem = _stem(key, state, rendered[0].trial_ids if key != ALL else shown, total, today)
+    parts = [(r, figure, title) for r in rendered for figure, title in _slide_parts(r)]
     if fmt == "pptx":
-        slides = [export.SlideSpec(r.title, r.subtitle, r.panel.figure_object(), r.footnote, _notes(r, state, link)) for r in rendered]
+        slides = [export.SlideSpec(title, r.subtitle, figure, r.footnote, _notes(r, state, link)) for r, figure, title in parts]
         order = [DERIVED_LABEL, MODEL_LABEL, HYPOTHETICAL_LABEL]
         content = export.deck_pptx(
             slides, APP_TITLE, export.filters_text(state, data), data.version, today,
             sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=order.index),
-            notes=f"Reopen this view: {link or state.to_query() or '(default view)'}", render=render,
+            notes=f"Reopen this view: {reopen_link(link, state)}", render=render,
+            summary=summary_lines(data, state, shown), audience=export.filters_text(state, data, ("trials", "endpoint", "grade")),
         )
         return content, f"{stem}.pptx", export.MEDIA_TYPES["pptx"], len(rendered)
     files = {
-        file_name(r.view.key, state, r.trial_ids, total, today, fmt):
-            export.slide_image(r.panel.figure_object(), fmt, r.title, r.subtitle, r.footnote, render=render)
-        for r in rendered
+        _part_name(file_name(r.view.key, state, r.trial_ids, total, today, fmt), title, r.title):
+            export.slide_image(figure, fmt, title, r.subtitle, r.footnote, render=render)
+        for r, figure, title in parts
     }
     if len(files) == 1:
         (name, content), = files.items()

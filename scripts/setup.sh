@@ -3,7 +3,8 @@
 #
 #   bash scripts/setup.sh            # .venv + runtime requirements
 #   bash scripts/setup.sh --dev      # + test/dev requirements
-#   bash scripts/setup.sh --browser  # + Debian chromium & fonts (for browser tests)
+#   bash scripts/setup.sh --browser  # + Debian chromium & fonts (browser tests), LibreOffice
+#                                    #   Impress and poppler-utils (the deck rendering test)
 #   bash scripts/setup.sh --hosting  # + Debian nginx (the image's front; for hosting tests)
 #
 # Fast when nothing changed: pip is skipped while a stamp file in .venv holds
@@ -114,6 +115,11 @@ if [ "$BROWSER" -eq 1 ]; then
   if [ "${#missing[@]}" -gt 0 ]; then
     # Always install both together when chromium is missing.
     case " ${missing[*]} " in *" chromium "*) missing=(chromium fonts-liberation) ;; esac
+  fi
+  # The deck test renders a PowerPoint export with LibreOffice Impress -> PDF -> pdftoppm.
+  command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
   fi
   if [ ! -x "$CHROMIUM" ]; then

@@ -49,7 +49,7 @@ def _check(fmt, content):
     elif fmt == "pptx":
         from pptx import Presentation
 
-        assert len(Presentation(io.BytesIO(content)).slides) == 3  # title, the figure, sources
+        assert len(Presentation(io.BytesIO(content)).slides) == 4  # title, summary, the figure, sources
     elif fmt == "csv":
         header = content.decode("utf-8-sig").splitlines()[0].split(",")
         assert header[0] == "trial_id" and {"source", "derived"} <= set(header)
@@ -80,7 +80,10 @@ def test_the_whole_filtered_view_becomes_a_deck(page, base_url, tmp_path):
     deck = Presentation(io.BytesIO(content))
     titles = [s.shapes.title.text_frame.text for s in deck.slides]
     assert titles[0] == "Sorafenib & anti-VEGF trial evidence" and titles[-1] == "Sources"
-    assert len(titles) == 9 and not any("dose ramp" in t.lower() for t in titles)  # nothing to show there
+    assert titles[1] == "Summary: primary hazard ratio by trial"
+    # 7 views, 12 slides: design in 2 panels, the heatmap's 25 rows over 4, the what-if ramp in 2
+    assert len(titles) == 15 and not any("dose ramp" in t.lower() for t in titles)  # nothing to show there
+    assert "Adverse events, grade 3–4: % of patients per arm (2 of 4)" in titles
     assert "agent=bevacizumab" in deck.slides[1].notes_slide.notes_text_frame.text
     assert "ready in" in page.locator("#export-status").inner_text()
     assert page.console_errors == []

@@ -268,7 +268,8 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
     for rendered in r.values():
         assert f"Data version {data.version}" in rendered.footnote
     for key in ("forest-plot", "toxicity-heatmap", "survival-curves", "dose-ramp", "design-vs-outcome"):
-        assert "Sources:" in r[key].footnote and "[" in r[key].footnote
+        assert "Sources:" in r[key].footnote and "PASO trial report (EudraCT 2009-018025-73; NCT01320111)" in r[key].footnote
+        assert "[" not in r[key].footnote and "_REPORT" not in r[key].footnote  # no source ids or file names
     # 28 derived cells among the default top 25 terms x 5 arms (issue 11: PASO hand-foot skin reaction,
     # a printed lower bound, is among the 25 and pushed out one E2100 derived sum row; the MRCC arm's
     # words-only column adds 25 rows, none derived).
@@ -326,8 +327,8 @@ def test_svg_parses_and_carries_title_filters_and_sources(data, chromium):
     assert f.filename.endswith(".svg")
     text = _svg_text(f.content)
     assert "Hazard ratios: Progression-free survival" in text
-    assert "All 5 trials; endpoint progression-free survival (PFS)" in text
-    assert "Sources: PASO trial report [PASO_REPORT]" in text and f"Data version {data.version}" in text
+    assert "hazard ratio < 1 favours the experimental arm" in text
+    assert "Sources: PASO trial report (EudraCT 2009-018025-73; NCT01320111)" in text and f"Data version {data.version}" in text
 
 
 def test_pdf_is_a_16_by_9_page(data, chromium):
@@ -390,23 +391,32 @@ def deck(data, chromium):
 def test_deck_has_title_figure_and_sources_slides(deck, data):
     f, prs, visible = deck
     assert f.filename == "trial-evidence_E2100_2026-11-21.pptx"
-    assert len(prs.slides) == 1 + len(visible) + 1 and len(visible) == 7  # no dose slide for bevacizumab
+    assert len(visible) == 7  # no dose slide for bevacizumab
+    parts = [title for r in visible for _, title in export_views._slide_parts(r)]
+    assert len(prs.slides) == 1 + 1 + len(parts) + 1  # title, summary, figure slides, sources
     assert prs.slide_width * 9 == pytest.approx(prs.slide_height * 16, rel=1e-3)
     title = prs.slides[0]
     text = " ".join(s.text_frame.text for s in title.shapes if s.has_text_frame)
     assert "Sorafenib & anti-VEGF trial evidence" in text
     assert "1 of 5 trials (E2100), filtered by agent bevacizumab" in text
-    assert f"Data version {data.version}" in text and "2026-11-21" in text and "7 figures" in text
-    assert [s.shapes.title.text_frame.text for s in list(prs.slides)[1:-1]] == [r.title for r in visible]
+    assert "highlighted" not in text and "derived values" not in text  # dashboard settings: in the notes
+    assert "E2100 highlighted" in title.notes_slide.notes_text_frame.text
+    assert f"Data version {data.version}" in text and "2026-11-21" in text and f"{len(parts)} figures" in text
+    assert [s.shapes.title.text_frame.text for s in list(prs.slides)[2:-1]] == parts
+    summary = " ".join(s.text_frame.text for s in prs.slides[1].shapes if s.has_text_frame)
+    assert "E2100 (completed): Progression-free survival: HR 0.60" in summary and "PASO" not in summary
     sources = list(prs.slides)[-1]
     body = " ".join(s.text_frame.text for s in sources.shapes if s.has_text_frame)
-    assert "E2100_NEJM2007: " in body and "PASO_REPORT" not in body
+    assert "N Engl J Med 2007;357:2666" in body and "NCT00028990" in body and "PASO" not in body
+    assert "E2100_NEJM2007" not in body and not re.search(r"\d{3}_[0-9a-f]{16}\.txt", body)
     assert "Derived:" in body and "Model-based:" in body
 
 
 def test_each_figure_slide_has_a_sharp_undistorted_picture_and_a_sourced_footnote(deck, data):
     f, prs, visible = deck
-    for slide, rendered in zip(list(prs.slides)[1:-1], visible):
+    figure_slides = list(prs.slides)[2:-1]
+    expanded = [r for r in visible for _ in export_views._slide_parts(r)]
+    for slide, rendered in zip(figure_slides, expanded):
         pictures = [s for s in slide.shapes if s.shape_type == 13]
         assert len(pictures) == 1
         picture = pictures[0]
@@ -420,10 +430,10 @@ def test_each_figure_slide_has_a_sharp_undistorted_picture_and_a_sourced_footnot
         foot = next(s for s in slide.shapes if s.name == "Footnote")
         assert foot.top >= picture.top + picture.height
         assert foot.top + foot.height <= prs.slide_height
-        assert foot.text_frame.text == rendered.footnote
+        assert foot.text_frame.text.endswith(rendered.footnote)  # after the figure's own notes
         assert f"Data version {data.version}" in foot.text_frame.text
         if rendered.view.key != "what-if-ramp":
-            assert "Sources:" in foot.text_frame.text and "E2100_NEJM2007" in foot.text_frame.text
+            assert "Sources:" in foot.text_frame.text and "E2100 trial report, N Engl J Med 2007;357:2666" in foot.text_frame.text
         shapes = sorted(slide.shapes, key=lambda s: s.top)
         for upper, lower in zip(shapes, shapes[1:]):
             assert upper.top + upper.height <= lower.top + 5000  # stacked, not overlapping (EMU)
@@ -437,8 +447,9 @@ def test_speaker_notes_hold_the_filter_state_and_link(deck):
     for slide in list(prs.slides)[1:-1]:
         notes = slide.notes_slide.notes_text_frame.text
         assert "Reopen this view: http://dash.example/?agent=bevacizumab&highlight=E2100" in notes
-        assert "Caption: " in notes
-    assert "E2100 highlighted" in list(prs.slides)[1].notes_slide.notes_text_frame.text
+    for slide in list(prs.slides)[2:-1]:
+        assert "Caption: " in slide.notes_slide.notes_text_frame.text
+    assert "E2100 highlighted" in list(prs.slides)[2].notes_slide.notes_text_frame.text
 
 
 def test_deck_layout_is_computed_not_guessed():
@@ -511,7 +522,7 @@ def test_a_hung_render_times_out_and_the_browser_is_replaced(monkeypatch):
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     engine._loop, engine._thread, engine._kaleido = loop, thread, _SlowKaleido()
-    monkeypatch.setattr(export, "chromium_path", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(export.engine, "chromium_path", lambda: "/usr/bin/chromium")
     started = time.monotonic()
     with pytest.raises(export.ExportError, match="did not draw the image within 1 s"):
         engine.render({"data": []}, {"format": "png"}, timeout=1.0)

@@ -1,0 +1,241 @@
+"""PowerPoint decks: title slide, one slide per figure, sources slide, speaker notes."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import plotly.graph_objects as go
+
+from evidence.export.engine import figure_image
+from evidence.export.slide_style import (
+    BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, SLIDE_PX, figure_notes, presentation_figure,
+)
+from evidence.export.text_measure import wrap_text
+
+EMU_PER_INCH = 914400
+SLIDE_IN = (13.333, 7.5)
+MARGIN_IN = 0.4
+TITLE_PT = HEADING_PT
+SUBTITLE_PT = BODY_PT
+FOOTNOTE_PT = MIN_PT
+BODY_TEXT_PT = BODY_PT
+PICTURE_PX_WIDTH = SLIDE_PX[0]
+
+
+@dataclass(frozen=True)
+class SlideSpec:
+    """One figure slide: title, filters line, figure, footnote (sources, labels), speaker notes."""
+
+    title: str
+    subtitle: str
+    figure: go.Figure
+    footnote: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    source_id: str
+    text: str
+
+
+@dataclass
+class DeckLayout:
+    """Where things go on a figure slide (inches), worked out from the text lengths."""
+
+    title: tuple[float, float, float, float]
+    subtitle: tuple[float, float, float, float]
+    picture_box: tuple[float, float, float, float]
+    footnote: tuple[float, float, float, float]
+    subtitle_lines: list[str] = field(default_factory=list)
+    footnote_lines: list[str] = field(default_factory=list)
+
+
+def _text_height_in(lines: int, size_pt: float, spacing: float = 1.2) -> float:
+    return lines * size_pt * spacing / 72 + 0.1
+
+
+def figure_slide_layout(title: str, subtitle: str, footnote: str) -> DeckLayout:
+    width = SLIDE_IN[0] - 2 * MARGIN_IN
+    text_pt = (width - 0.2) * 72  # text frame insets: 0.1 in each side
+    title_lines = wrap_text(title, text_pt, TITLE_PT, bold=True)[:2]
+    title_h = _text_height_in(len(title_lines), TITLE_PT, 1.1)
+    sub_lines = wrap_text(subtitle, text_pt, SUBTITLE_PT) if subtitle else []
+    sub_h = _text_height_in(len(sub_lines), SUBTITLE_PT) if sub_lines else 0.0
+    foot_lines = wrap_text(footnote, text_pt, FOOTNOTE_PT) if footnote else []
+    foot_h = _text_height_in(len(foot_lines), FOOTNOTE_PT, 1.15) if foot_lines else 0.0
+    top = 0.3
+    title_box = (MARGIN_IN, top, width, title_h)
+    sub_box = (MARGIN_IN, top + title_h, width, sub_h)
+    picture_top = top + title_h + sub_h + 0.08
+    foot_top = SLIDE_IN[1] - 0.2 - foot_h
+    picture_box = (MARGIN_IN, picture_top, width, max(foot_top - 0.05 - picture_top, 2.0))
+    return DeckLayout(title_box, sub_box, picture_box, (MARGIN_IN, foot_top, width, foot_h), sub_lines, foot_lines)
+
+
+def picture_canvas(fig: go.Figure, box: tuple[float, float, float, float]) -> tuple[int, int, float]:
+    """(width, height, scale) to draw a figure for a picture box: PX_PER_IN layout px per inch
+    of the box (so the slide styling's point sizes hold on the slide), PICTURE_PX_WIDTH pixels
+    wide. A figure too dense for the box is split before it gets here."""
+    width, height = int(round(box[2] * PX_PER_IN)), int(round(box[3] * PX_PER_IN))
+    return width, height, PICTURE_PX_WIDTH / width
+
+
+def slide_footnote(spec: "SlideSpec") -> str:
+    """The footnote a figure slide shows: the figure's own notes, then the spec's footnote."""
+    return " ".join(filter(None, [*figure_notes(spec.figure), spec.footnote]))
+
+
+def _fill_pages(paragraphs: list, width_in: float, height_in: float, size_pt: float, after_pt: float) -> list[list]:
+    """Paragraphs grouped into text boxes no taller than height_in (measured wrapping)."""
+    pages: list[list] = [[]]
+    used = 0.0
+    for item in paragraphs:
+        text = "".join(item) if isinstance(item, tuple) else item
+        height = _text_height_in(len(wrap_text(text, width_in * 72, size_pt)), size_pt) + after_pt / 72
+        if pages[-1] and used + height > height_in:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(item)
+        used += height
+    return pages
+
+
+def _inches(value: float) -> int:
+    return int(round(value * EMU_PER_INCH))
+
+
+def _place(shape, box) -> None:
+    shape.left, shape.top, shape.width, shape.height = (_inches(v) for v in box)
+
+
+def _write(frame, lines_or_text, size_pt: float, colour=(0x1A, 0x1A, 0x1A), bold: bool = False,
+           space_after_pt: float = 0) -> None:
+    """Paragraphs into a text frame; a paragraph given as (lead, rest) gets a bold lead."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
+    paragraphs = lines_or_text if isinstance(lines_or_text, list) else [lines_or_text]
+    frame.clear()
+    frame.word_wrap = True
+    for index, item in enumerate(paragraphs):
+        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        if space_after_pt:
+            paragraph.space_after = Pt(space_after_pt)
+        pieces = [(item[0], True), (item[1], bold)] if isinstance(item, tuple) else [(item, bold)]
+        for text, strong in pieces:
+            run = paragraph.add_run()
+            run.text = text
+            run.font.size = Pt(size_pt)
+            run.font.bold = strong
+            run.font.name = "Arial"  # metric twin of Liberation Sans (the wrap estimates); present everywhere
+            run.font.color.rgb = RGBColor(*colour)
+
+
+def _textbox(slide, box, text, size_pt, colour=(0x44, 0x44, 0x44), bold=False, space_after_pt: float = 0):
+    from pptx.util import Inches
+
+    shape = slide.shapes.add_textbox(Inches(box[0]), Inches(box[1]), Inches(box[2]), Inches(box[3]))
+    frame = shape.text_frame
+    frame.margin_left = frame.margin_right = Inches(0.1)
+    frame.margin_top = frame.margin_bottom = Inches(0.03)
+    _write(frame, text, size_pt, colour, bold, space_after_pt)
+    return shape
+
+
+def _title(slide, box, text: str, size_pt: float = TITLE_PT) -> None:
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+    from pptx.util import Inches
+
+    shape = slide.shapes.title
+    _place(shape, box)
+    frame = shape.text_frame
+    _write(frame, text, size_pt, bold=True)
+    frame.margin_left = frame.margin_right = Inches(0.1)
+    frame.vertical_anchor = MSO_ANCHOR.TOP
+    frame.paragraphs[0].alignment = PP_ALIGN.LEFT
+
+
+def _notes(slide, text: str) -> None:
+    slide.notes_slide.notes_text_frame.text = text
+
+
+def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_version: str, today: date,
+              sources: list[SourceLine] | None = None, labels: list[str] | None = None,
+              notes: str = "", render: Callable[..., bytes] | None = None,
+              summary: list[tuple[str, str]] | None = None, audience: str = "") -> bytes:
+    """A 16:9 deck: title slide (filters, data version, date), a summary slide (one
+    (lead, sentence) paragraph per trial, when given), one slide per figure (title, what it
+    shows, picture 3840 px wide, footnote citing sources and labels), then the sources.
+    Filter state and the link back go in every slide's speaker notes."""
+    from pptx import Presentation
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches
+
+    render = render or figure_image
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(SLIDE_IN[0]), Inches(SLIDE_IN[1])
+    deck.core_properties.title = title
+    deck.core_properties.subject = filters_text
+    deck.core_properties.author = "Trial evidence dashboard"
+    deck.core_properties.keywords = f"data version {data_version}"
+    title_layout, title_only = deck.slide_layouts[0], deck.slide_layouts[5]
+    width = SLIDE_IN[0] - 2 * MARGIN_IN
+    stamp = f"Data version {data_version} · exported {today.isoformat()}"
+
+    first = deck.slides.add_slide(title_layout)
+    _title(first, (MARGIN_IN, 2.1, width, 1.1), title, 36)
+    subtitle = first.placeholders[1]
+    _place(subtitle, (MARGIN_IN, 3.3, width, 2.8))
+    count = f"{len(slides)} figure{'s' if len(slides) != 1 else ''}"
+    # On the slide, what is shown (audience words); the dashboard's full filter state goes in the notes.
+    _write(subtitle.text_frame, [audience or filters_text, f"{stamp} · {count}"], 18, (0x44, 0x44, 0x44), space_after_pt=6)
+    for paragraph in subtitle.text_frame.paragraphs:
+        paragraph.alignment = PP_ALIGN.LEFT
+    _notes(first, "\n".join(filter(None, [f"Filters: {filters_text}", stamp, notes])))
+
+    if summary:
+        slide = deck.slides.add_slide(title_only)
+        _title(slide, (MARGIN_IN, 0.3, width, 0.7), "Summary: primary hazard ratio by trial")
+        body = _textbox(slide, (MARGIN_IN, 1.15, width, SLIDE_IN[1] - 1.5), list(summary), BODY_TEXT_PT,
+                        (0x1A, 0x1A, 0x1A), space_after_pt=14)
+        body.name = "Summary"
+        _notes(slide, "\n".join(filter(None, [f"Filters: {filters_text}", notes,
+                                               "Hazard ratios are experimental versus control, as printed in each report."])))
+
+    for spec in slides:
+        footnote = slide_footnote(spec)
+        layout = figure_slide_layout(spec.title, spec.subtitle, footnote)
+        slide = deck.slides.add_slide(title_only)
+        _title(slide, layout.title, spec.title)
+        if layout.subtitle_lines:
+            _textbox(slide, layout.subtitle, spec.subtitle, SUBTITLE_PT, (0x44, 0x44, 0x44))
+        fw, fh, scale = picture_canvas(spec.figure, layout.picture_box)
+        styled = presentation_figure(spec.figure, "", width=fw, height=fh, notes=False)
+        png = render(styled, "png", width=fw, height=fh, scale=scale)
+        box = layout.picture_box
+        picture = slide.shapes.add_picture(io.BytesIO(png), Inches(box[0]), Inches(box[1]), Inches(box[2]), Inches(box[3]))
+        picture.name = "Figure"
+        picture._element.nvPicPr.cNvPr.set("descr", f"{spec.title}. {footnote}"[:2000])
+        if layout.footnote_lines:
+            foot = _textbox(slide, layout.footnote, footnote, FOOTNOTE_PT)
+            foot.name = "Footnote"
+        _notes(slide, spec.notes or f"Filters: {spec.subtitle}")
+
+    paragraphs: list = [s.text for s in (sources or [])] or ["No source is shown under these filters."]
+    paragraphs += [(f"{label.split(':')[0]}:", label.partition(":")[2]) for label in labels or []] + [stamp]
+    pages = _fill_pages(paragraphs, width - 0.2, SLIDE_IN[1] - 1.6, BODY_TEXT_PT, 8)
+    for number, page in enumerate(pages, start=1):
+        closing = deck.slides.add_slide(title_only)
+        heading = "Sources" if len(pages) == 1 else f"Sources ({number} of {len(pages)})"
+        _title(closing, (MARGIN_IN, 0.3, width, 0.7), heading)
+        body = _textbox(closing, (MARGIN_IN, 1.15, width, SLIDE_IN[1] - 1.45), page, BODY_TEXT_PT, (0x1A, 0x1A, 0x1A), space_after_pt=8)
+        body.name = "Sources"
+        _notes(closing, "\n".join(filter(None, [f"Filters: {filters_text}", stamp])))
+
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,317 @@
+"""Slide restyling: a figure copied onto a white 16:9 canvas with a title, the filters and a
+footnote, and drawn as one finished slide image."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import plotly.graph_objects as go
+
+from evidence.export.engine import figure_image
+from evidence.export.text_measure import _escape, plain_text, wrap_markup, wrap_text
+
+SLIDE_PX = (3840, 2160)
+"""Pixel size of every 16:9 PNG export: sharp full-screen on a 4K projector."""
+CANVASES = ((1280, 720),)
+"""The 16:9 layout size (CSS px) of a slide image: 1280 px across 13.333 in is 96 px per inch,
+so 1 layout px is 0.75 pt on the slide (the CSS ratio), and the point sizes below hold. A
+figure too dense for it is split over several slides (evidence/export/split.py), not shrunk."""
+
+SLIDE_WIDTH_IN = 13.333
+PX_PER_IN = 96
+PX_PER_PT = PX_PER_IN / 72
+MIN_PT = 14
+"""Smallest text on a slide (ticks, cell values, legend, notes): readable from the back of a room."""
+BODY_PT = 18
+"""Body labels (axis titles, row labels, subtitles)."""
+HEADING_PT = 28
+"""Slide titles."""
+
+
+def pt_to_px(points: float) -> int:
+    """Layout px (at PX_PER_IN) that are at least `points` pt on the slide."""
+    return int(-(-points * PX_PER_PT // 1))
+
+
+FONT_FAMILY = "Liberation Sans, Arial, Helvetica, sans-serif"
+INK = "#1A1A1A"
+MUTED = "#444444"
+PAD_PX = 36
+TITLE_PX = pt_to_px(HEADING_PT)
+SUBTITLE_PX = pt_to_px(BODY_PT)
+FOOTNOTE_PX = pt_to_px(MIN_PT)
+BASE_FONT_PX = pt_to_px(MIN_PT)
+MIN_PX = pt_to_px(MIN_PT)
+BODY_PX = pt_to_px(BODY_PT)
+LINE_PX = 3
+"""Thinnest data line on a slide (2.25 pt): visible on a projector."""
+MARKER_PX = 13
+"""Smallest marker diameter on a slide."""
+
+def _margin(fig: go.Figure, side: str) -> int:
+    value = getattr(fig.layout.margin, side)
+    if value is None and fig.layout.template is not None and fig.layout.template.layout.margin is not None:
+        value = getattr(fig.layout.template.layout.margin, side)
+    return int(value) if value is not None else {"l": 80, "r": 80, "t": 100, "b": 80}[side]
+
+
+def figure_title(fig: go.Figure) -> str:
+    return plain_text(fig.layout.title.text)
+
+
+def _figure_subtitle(fig: go.Figure) -> str:
+    subtitle = fig.layout.title.subtitle
+    return str(subtitle.text) if subtitle is not None and subtitle.text else ""
+
+
+def _lines(markup: str) -> int:
+    return len(re.split(r"<br\s*/?>", markup, flags=re.I)) if markup else 0
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    title: str
+    subtitle: str
+    footnote: str
+    top_px: float
+    bottom_px: float
+
+
+def _blocks(fig: go.Figure, title: str, subtitle: str, footnote: str, width: int) -> _Blocks:
+    usable = width - 2 * PAD_PX
+    title_lines = wrap_text(plain_text(title), usable, TITLE_PX, bold=True) if title.strip() else []
+    own = wrap_markup(_figure_subtitle(fig), usable, SUBTITLE_PX)
+    sub_lines = wrap_text(subtitle, usable, SUBTITLE_PX) if subtitle.strip() else []
+    sub_markup = "<br>".join(([own] if own else []) + [_escape(line) for line in sub_lines])
+    foot_lines = wrap_text(footnote, usable, FOOTNOTE_PX) if footnote.strip() else []
+    top = 20 + len(title_lines) * TITLE_PX * 1.25 + (18 if len(title_lines) > 1 else 0)
+    top += (10 if title_lines and sub_markup else 0) + _lines(sub_markup) * SUBTITLE_PX * 1.35 + 16
+    bottom = (len(foot_lines) * FOOTNOTE_PX * 1.3 + 26) if foot_lines else 0
+    return _Blocks(
+        title="<br>".join(f"<b>{_escape(line)}</b>" for line in title_lines),
+        subtitle=sub_markup,
+        footnote="<br>".join(_escape(line) for line in foot_lines),
+        top_px=top,
+        bottom_px=bottom,
+    )
+
+
+def _title_room(fig: go.Figure) -> float:
+    """Top-margin px the figure's own title (and subtitle) used: freed when ours replaces it."""
+    if not figure_title(fig):
+        return 0.0
+    room = min(_margin(fig, "t") / 2, 45.0)
+    own = _figure_subtitle(fig)
+    if own:
+        size = fig.layout.title.subtitle.font.size or 12
+        room += _lines(own) * size * 1.3
+    return room
+
+
+def presentation_height(fig: go.Figure, title: str = "", subtitle: str = "", footnote: str = "",
+                        width: int = 1280) -> float:
+    """Layout px a figure needs: its own height plus our title, subtitle and footnote bands."""
+    natural = fig.layout.height or 450
+    blocks = _blocks(fig, title, subtitle, footnote, width)
+    return natural - _title_room(fig) + blocks.top_px + blocks.bottom_px
+
+
+def _floor(spec: dict, path: str, px: int) -> None:
+    """spec[a][b]...['size'] raised to at least px (dicts created on the way)."""
+    node = spec
+    for key in path.split(".") if path else ():
+        node = node.setdefault(key, {})
+    font = node.setdefault("font", {}) if not path.endswith(("font", "tickfont", "textfont")) else node
+    font["size"] = max(font.get("size") or 0, px)
+
+
+def _is_figure_note(annotation) -> bool:
+    """A sentence under the plot (key to symbols, 'NR = not reported'): paper-anchored, below
+    the axis. On a slide it moves into the footnote band, where it wraps."""
+    get = annotation.get if isinstance(annotation, dict) else lambda k: getattr(annotation, k)
+    below = get("y") is not None and get("y") <= 0 and (get("yshift") or 0) <= -40
+    return get("xref") == "paper" and get("yref") == "paper" and below
+
+
+def slide_text_sizes(spec: dict) -> list[str]:
+    """Raise every text size, marker and line of a figure dict (fig.to_dict(), in place) to
+    what a room can read at PX_PER_IN: ticks, cell values, legend and notes MIN_PT; axis
+    titles, row labels and panel headings BODY_PT; lines LINE_PX, markers MARKER_PX. Sentences
+    under the plot are removed and returned (plain text) for the slide's footnote. Works on
+    the dict: setting the same properties on a go.Figure validates each and took seconds."""
+    layout = spec.setdefault("layout", {})
+    _floor(layout, "font", MIN_PX)
+    _floor(layout, "legend.font", MIN_PX)
+    _floor(layout, "legend.title.font", MIN_PX)
+    if (layout.get("title") or {}).get("subtitle", {}).get("text"):
+        _floor(layout, "title.subtitle.font", MIN_PX)
+    for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
+        axis = layout[name]
+        rows = name.startswith("yaxis") and axis.get("ticktext") is not None
+        _floor(axis, "tickfont", BODY_PX if rows else MIN_PX)
+        title = axis.setdefault("title", {})
+        if isinstance(title, str):
+            axis["title"] = title = {"text": title}
+        _floor(title, "font", BODY_PX)
+        axis["automargin"] = True
+    notes, kept = [], []
+    for annotation in layout.get("annotations", []):
+        if _is_figure_note(annotation):
+            notes.append(plain_text(annotation.get("text")))
+            continue
+        size = (annotation.get("font") or {}).get("size") or 0
+        heading = size >= 14 and annotation.get("yref") == "paper"
+        _floor(annotation, "font", BODY_PX if heading else MIN_PX)
+        kept.append(annotation)
+    if "annotations" in layout:
+        layout["annotations"] = kept
+    if notes:
+        margin = layout.setdefault("margin", {})
+        margin["b"] = min(margin.get("b", 100), 100)
+    labels_right = any(a.get("xref") == "paper" and (a.get("x") or 0) >= 1 for a in kept)
+    for trace in spec.get("data", []):
+        if labels_right and trace.get("colorbar") is not None and trace.get("showscale") is not False:
+            # Labels beside the plot (organ classes) would run under the colour bar at slide
+            # sizes: the bar goes to the figure's right edge, with room made for it.
+            trace["colorbar"].update(xref="container", x=1, xanchor="right", xpad=16)
+            margin = layout.setdefault("margin", {})
+            margin["r"] = margin.get("r", 80) + 110
+    for trace in spec.get("data", []):
+        kind = trace.get("type", "scatter")
+        if kind in ("scatter", "heatmap", "bar"):
+            _floor(trace, "textfont", MIN_PX)
+        if "colorbar" in trace:
+            _floor(trace, "colorbar.tickfont", MIN_PX)
+            _floor(trace, "colorbar.title.font", MIN_PX)
+        if kind != "scatter":
+            continue
+        mode = trace.get("mode") or "lines"
+        if "lines" in mode:
+            line = trace.setdefault("line", {})
+            line["width"] = max(line.get("width") or 2, LINE_PX)
+        if "markers" in mode:
+            marker = trace.setdefault("marker", {})
+            size = marker.get("size")
+            if size is None or isinstance(size, (int, float)):
+                marker["size"] = max(size or 6, MARKER_PX)
+            else:
+                marker["size"] = [max(float(v), MARKER_PX) for v in _array(size)]
+        for bar in ("error_x", "error_y"):
+            error = trace.get(bar)
+            if error and error.get("visible") is not False:
+                error["thickness"] = max(error.get("thickness") or 2, LINE_PX)
+                error["width"] = max(error.get("width") or 4, 8)
+    return notes
+
+
+def _array(value) -> list:
+    """A list from a plotly array, also plotly 7's base64 form {'dtype', 'bdata'}."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value)
+
+
+def figure_notes(fig: go.Figure) -> list[str]:
+    """The sentences under a figure's plot that a slide moves into its footnote (plain text)."""
+    return [plain_text(a.text) for a in fig.layout.annotations if _is_figure_note(a)]
+
+
+def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote: str = "",
+                        *, width: int = 1280, height: int = 720, notes: bool = True) -> go.Figure:
+    """A restyled copy for slides: white, larger base font, sized width x height (layout px),
+    with a bold title, a subtitle (e.g. the active filters) under the figure's own subtitle, and
+    a footnote (sources, derived/model-based labels) across the bottom. Plain-text arguments are
+    escaped and wrapped to the width. Empty title: the figure's own title is removed (a slide
+    shows it as text instead). Text, markers and lines are raised to slide sizes
+    (slide_text_sizes); the figure's own notes join the footnote unless notes=False (a deck
+    writes them in its footnote text box)."""
+    spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
+    moved = slide_text_sizes(spec)
+    out = go.Figure(spec)
+    if notes:
+        footnote = " ".join(filter(None, [*moved, footnote]))
+    base_bottom = _margin(out, "b")
+    blocks = _blocks(out, title, subtitle, footnote, width)
+    top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    bottom = base_bottom + blocks.bottom_px
+    heading = blocks.title or blocks.subtitle
+    heading_px = TITLE_PX if blocks.title else SUBTITLE_PX
+    # plotly lifts a multi-line title anchored at the top by about 0.7 of a line: put it back.
+    lift = round(0.7 * heading_px) if _lines(heading) > 1 else 0
+    out.update_layout(
+        width=width,
+        height=height,
+        autosize=False,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        font=dict(family=FONT_FAMILY, size=max(BASE_FONT_PX, (out.layout.font.size or 0)), color=INK),
+        margin=dict(t=top, b=bottom, l=max(_margin(out, "l"), PAD_PX - 10), r=max(_margin(out, "r"), PAD_PX - 10)),
+        title=dict(
+            text=heading,
+            x=0, xref="container", xanchor="left",
+            y=1, yref="container", yanchor="top",
+            pad=dict(t=20 + lift, l=PAD_PX, r=PAD_PX, b=0),
+            font=dict(family=FONT_FAMILY, size=heading_px, color=INK if blocks.title else MUTED),
+            subtitle=dict(
+                text=blocks.subtitle if blocks.title else "",
+                font=dict(family=FONT_FAMILY, size=SUBTITLE_PX, color=MUTED),
+            ),
+        ),
+    )
+    _keep_container_legend(out, fig, height, top - _margin(fig, "t"), blocks.bottom_px)
+    if blocks.footnote:
+        out.add_annotation(
+            text=blocks.footnote,
+            # Anchored at the right edge (the left margin may grow to fit tick labels; the right
+            # one does not) with a fixed width, so the box always spans the page between pads.
+            x=1, xref="paper", xanchor="right", xshift=_margin(out, "r") - PAD_PX,
+            y=0, yref="paper", yanchor="top", yshift=-(base_bottom + 12),
+            width=width - 2 * PAD_PX, align="left", showarrow=False,
+            font=dict(family=FONT_FAMILY, size=FOOTNOTE_PX, color=MUTED),
+        )
+    return out
+
+
+def _keep_container_legend(out: go.Figure, original: go.Figure, height: int, top_shift: float,
+                           bottom_band: float) -> None:
+    """A legend placed relative to the whole figure (yref container) keeps its pixel distance
+    from the edge it hugs, moved past the bands added at that edge."""
+    legend = out.layout.legend
+    if legend is None or legend.yref != "container" or legend.y is None:
+        return
+    natural = original.layout.height or height
+    if legend.y >= 0.5:
+        distance = (1 - legend.y) * natural + top_shift
+        legend.y = max(0.0, 1 - distance / height)
+    else:
+        distance = legend.y * natural + bottom_band
+        legend.y = min(1.0, distance / height)
+
+
+SQUEEZE = 0.9
+"""Figures may be drawn this much shorter than their own height (most have air to spare)."""
+
+
+def slide_canvas(needed_height: float) -> tuple[int, int, float]:
+    """(width, height, scale) of the smallest 16:9 canvas tall enough for needed_height (less
+    the allowed squeeze); every one renders to SLIDE_PX."""
+    for width, height in CANVASES:
+        if height >= needed_height * SQUEEZE:
+            return width, height, SLIDE_PX[0] / width
+    width, height = CANVASES[-1]
+    return width, height, SLIDE_PX[0] / width
+
+
+def slide_image(fig: go.Figure, fmt: str, title: str, subtitle: str = "", footnote: str = "",
+                render: Callable[..., bytes] | None = None) -> bytes:
+    """One figure as a finished 16:9 slide image (title, filters, footnote), 3840 x 2160 px."""
+    needed = presentation_height(fig, title, subtitle, footnote, CANVASES[0][0])
+    width, height, scale = slide_canvas(needed)
+    styled = presentation_figure(fig, title, subtitle, footnote, width=width, height=height)
+    return (render or figure_image)(styled, fmt, width=width, height=height, scale=scale)

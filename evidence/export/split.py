@@ -1,0 +1,182 @@
+"""Dense figures split over several slides instead of shrinking their text.
+
+A slide holds about ROWS_PER_SLIDE labelled rows at BODY_PT (18 pt labels, 1.6 lines apart,
+in the 5 inches a figure gets between title and footnote). Two ways to split, both on the
+finished figure so the view's own choices (top-N terms, page of trials, sort) still apply:
+
+- by rows: a figure with one row axis (toxicity heatmap, forest plot, medians) shows a window
+  of rows per slide; the axis range is narrowed, so cells, markers, labels and row-anchored
+  annotations outside the window are not drawn (plotly clips data to the axis range and hides
+  annotations off the axis);
+- by panel: a figure of vertically stacked panels (design vs outcome) gives one slide per panel.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+from evidence.export.slide_style import BODY_PT, PX_PER_PT
+
+FIGURE_HEIGHT_IN = 5.0
+"""Height a figure gets on a slide between the title bands and the footnote."""
+ROW_PT = BODY_PT * 1.6
+"""One labelled row: an 18 pt label with air above and below."""
+
+
+def _y_names(fig: go.Figure) -> list[str]:
+    return sorted((k for k in fig.layout if k.startswith("yaxis")), key=lambda k: int(k[5:] or 1))
+
+
+def _ref(axis_name: str) -> str:
+    """'yaxis2' -> 'y2' (the name traces and annotations use)."""
+    return axis_name[0] + axis_name[5:]
+
+
+def rows_per_slide(fig: go.Figure) -> int:
+    """Labelled rows that fit at BODY_PT in the plot area left by the figure's top and bottom
+    margins (at least 3)."""
+    return max(3, int(_plot_pt(fig) // ROW_PT))
+
+
+def _plot_pt(fig: go.Figure) -> float:
+    margin = fig.layout.margin
+    used_px = (margin.t if margin.t is not None else 60) + (margin.b if margin.b is not None else 60)
+    return max(FIGURE_HEIGHT_IN * 72 - used_px / PX_PER_PT, 3 * ROW_PT)
+
+
+def _row_axis(fig: go.Figure) -> str | None:
+    names = [n for n in _y_names(fig) if fig.layout[n].visible is not False]
+    if len(names) != 1:
+        return None
+    axis = fig.layout[names[0]]
+    if axis.tickvals is None or axis.ticktext is None or axis.range is None:
+        return None
+    return names[0]
+
+
+def split_rows(fig: go.Figure, max_rows: int | None = None) -> list[go.Figure]:
+    """Copies of a one-row-axis figure showing at most max_rows rows each (balanced, in the
+    order the figure shows them); [fig] when it fits or has no row axis."""
+    name = _row_axis(fig)
+    if name is None:
+        return [fig]
+    axis = fig.layout[name]
+    low, high = axis.range
+    reversed_axis = low > high  # heatmap rows: first row at the top
+    ticks = sorted({float(v) for v in axis.tickvals}, reverse=not reversed_axis)  # top row first
+    top_pad, bottom_pad = abs(high - ticks[0]), abs(low - ticks[-1])  # range runs bottom -> top
+    gap = min((abs(a - b) for a, b in zip(ticks, ticks[1:])), default=1.0) or 1.0
+    # Axis units a slide can show: the closest two rows must be ROW_PT apart.
+    span = _plot_pt(fig) * gap / ROW_PT
+    limit = max_rows or len(ticks)
+    if len(ticks) <= limit and abs(ticks[0] - ticks[-1]) + top_pad + bottom_pad <= span:
+        return [fig]
+    # Rows as close as the closest pair belong together (a trial's assumed and observed rows):
+    # windows are cut between such groups only.
+    gaps = [abs(a - b) for a, b in zip(ticks, ticks[1:])]
+    uneven = bool(gaps) and max(gaps) > 1.5 * gap
+    groups: list[list[float]] = []
+    for tick in ticks:
+        if uneven and groups and abs(tick - groups[-1][-1]) <= gap * 1.01:
+            groups[-1].append(tick)
+        else:
+            groups.append([tick])
+    windows: list[list[float]] = [[]]
+    for group in groups:
+        window = windows[-1]
+        if window and (len(window) + len(group) > limit or abs(group[-1] - window[0]) + top_pad + 0.5 * gap > span):
+            windows.append([])
+        windows[-1].extend(group)
+    if len(windows) == 1:  # too tall but one row: nothing to split
+        return [fig]
+    if not uneven:  # evenly spaced rows: the same number on every slide
+        size = math.ceil(len(ticks) / len(windows))
+        windows = [ticks[i:i + size] for i in range(0, len(ticks), size)]
+    between = 0.5 * gap  # below a window's last row: half a row (the last window keeps the figure's own pad)
+    out = []
+    for number, window in enumerate(windows):
+        pad_top = top_pad  # every window keeps the room above its first row (column headers move there)
+        pad_bottom = bottom_pad if number == len(windows) - 1 else between
+        if reversed_axis:
+            rng = [window[-1] + pad_bottom, window[0] - pad_top]
+        else:
+            rng = [window[-1] - pad_bottom, window[0] + pad_top]
+        part = go.Figure(fig.to_dict())  # a deep copy: the view's figure is memoised and shared
+        part.layout[name].update(range=rng, autorange=False)
+        _keep_headers(part, fig, name, ticks[0], window[0], reversed_axis)
+        out.append(part)
+    return out
+
+
+def _keep_headers(part: go.Figure, original: go.Figure, name: str, first: float, top: float, reversed_axis: bool) -> None:
+    """Column headers placed above the first row move along to the top of every window."""
+    ref = _ref(name)
+    shift = top - first
+    annotations = []
+    for annotation in original.layout.annotations:
+        above = annotation.yref == ref and annotation.y is not None and (
+            annotation.y < first if reversed_axis else annotation.y > first)
+        if above and shift:
+            annotation = go.layout.Annotation(annotation).update(y=annotation.y + shift)
+        annotations.append(annotation)
+    part.layout.annotations = annotations
+
+
+def _label_axis(axis, bottom) -> None:
+    """A shared x axis shown alone gets the bottom panel's tick labels and title."""
+    axis.visible = True
+    axis.showticklabels = True
+    for attr in ("tickvals", "ticktext", "title"):
+        if getattr(axis, attr) is None or (attr == "title" and not axis.title.text):
+            setattr(axis, attr, getattr(bottom, attr))
+
+
+def split_panels(fig: go.Figure) -> list[go.Figure]:
+    """One copy per vertically stacked panel (y axis), each panel given the whole height, with
+    its own heading; [fig] when the figure has one panel."""
+    names = _y_names(fig)
+    if len(names) < 2 or any(fig.layout[n].domain is None for n in names):
+        return [fig]
+    out = []
+    lowest = min(names, key=lambda n: fig.layout[n].domain[0])
+    bottom_x = fig.layout["xaxis" + (fig.layout[lowest].anchor or "x")[1:]]
+    for name in sorted(names, key=lambda n: -fig.layout[n].domain[1]):
+        ref = _ref(name)
+        xref = fig.layout[name].anchor or "x"
+        top = fig.layout[name].domain[1]
+        spec = fig.to_dict()  # a deep copy: the view's figure is memoised and shared
+        spec["data"] = [t for t in spec["data"] if t.get("yaxis", "y") == ref]
+        part = go.Figure(spec)
+        for other in names:
+            axis = part.layout[other]
+            x_name = "xaxis" + (axis.anchor or "x")[1:]
+            if other == name:
+                axis.domain = [0, 0.94]
+                _label_axis(part.layout[x_name], bottom_x)
+            else:
+                axis.visible = False
+                part.layout[x_name].visible = False
+        headings = [a for a in fig.layout.annotations if a.yref == "paper" and a.xref == "paper" and a.y is not None and a.y >= 0]
+        heading = min(headings, key=lambda a: abs(a.y - top)) if headings else None
+        kept = [a for a in fig.layout.annotations
+                if a.yref in (ref, ref + " domain") or (a.yref == "paper" and a is not heading and (a.y is None or a.y < 0))]
+        if heading is not None:
+            kept.append(go.layout.Annotation(heading).update(y=1.0, yanchor="bottom"))
+        part.layout.annotations = kept
+        part.layout.shapes = [s for s in fig.layout.shapes if s.yref in (ref, ref + " domain") or s.xref == xref and s.yref == "paper"]
+        part.layout.height = max(360, int(abs(fig.layout[name].domain[1] - fig.layout[name].domain[0]) * (fig.layout.height or 450)) + 200)
+        out.append(part)
+    return out
+
+
+PANEL_VIEWS = ("design-vs-outcome", "dose-ramp", "what-if-ramp")
+"""Views whose panels go on separate slides."""
+
+
+def split_for_slides(key: str, fig: go.Figure) -> list[go.Figure]:
+    """The slides a view's figure needs: panels apart for PANEL_VIEWS, then row windows."""
+    parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
+    return [piece for part in parts for piece in split_rows(part)]
+

@@ -1,0 +1,151 @@
+"""Words for an audience: what a slide shows and where its numbers are published.
+
+Slide subtitles say what is measured and how to read it ("Grade 3–4 adverse events, % of
+patients"; "hazard ratio < 1 favours the experimental arm"), not how the dashboard is set
+("derived values shown; PASO highlighted": the highlighted trial is drawn highlighted, and the
+full filter state goes in the speaker notes). Sources are cited as a reader would look them up
+(journal reference, registry and number), never by the dashboard's source ids or file names.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from evidence.contract import ENDPOINT_LABELS
+from evidence.export.phrases import GRADE_WORDS, TOX_SORT_WORDS
+from evidence.loading import CuratedData
+from evidence.state import FACETS, TRIALS_PER_PAGE, ViewState, page_bounds, page_count, selected_trial_ids
+
+_JOURNAL = re.compile(r"(N Engl J Med \d{4};\d+)(?:\(\d+\))?(:\d+)|(Cancer \d{4})")
+
+
+def _endpoint(state: ViewState) -> str:
+    return ENDPOINT_LABELS.get(state.endpoint, state.endpoint).lower()
+
+
+def _what(key: str, state: ViewState) -> str:
+    grade = GRADE_WORDS.get(state.grade, state.grade)
+    grade = grade[:1].upper() + grade[1:]
+    organ = f" ({', '.join(state.organ)})" if state.organ else ""
+    return {
+        "design-vs-outcome": "What each trial planned (design assumptions) against what it observed",
+        "forest-plot": f"Hazard ratio for {_endpoint(state)}, experimental vs control, with 95% CI; "
+                       "hazard ratio < 1 favours the experimental arm",
+        "medians-by-arm": f"Median {_endpoint(state)} in months by arm, with 95% CI",
+        "response-rates": "Response, disease control and 1-year survival rates, % of patients, with 95% CI",
+        "toxicity-heatmap": (
+            f"{grade} adverse events{organ}, experimental minus control, percentage points"
+            if state.tox_mode == "difference" else f"{grade} adverse events{organ}, % of patients"
+        ) + f"; the {state.tox_top} most frequent terms by {TOX_SORT_WORDS.get(state.tox_sort, state.tox_sort)}",
+        "dose-ramp": "Sorafenib daily dose per cycle: planned vs delivered, cumulative dose and relative dose intensity",
+        "what-if-ramp": (
+            f"A hypothetical ramp: start at {state.ramp_start} mg/day, add {state.ramp_step} mg/day per cycle, "
+            f"full dose (800 mg/day) by cycle {state.ramp_cycles}; not trial data"
+        ),
+        "survival-curves": f"{ENDPOINT_LABELS.get(state.endpoint, state.endpoint)} by arm",
+    }.get(key, "")
+
+
+def _trials(state: ViewState, data: CuratedData) -> str:
+    shown = selected_trial_ids(data.trials, state)
+    if not any(getattr(state, name) for name in FACETS) and page_count(len(shown)) <= 1:
+        return ""
+    text = f"Trials: {', '.join(shown) or 'none'}"
+    if page_count(len(shown)) > 1:
+        first, last = page_bounds(len(shown), state.page)
+        text += f" (page {first // TRIALS_PER_PAGE + 1} of {page_count(len(shown))}: trials {first + 1}–{last})"
+    return text
+
+
+def audience_subtitle(key: str, state: ViewState, data: CuratedData) -> str:
+    """What the figure shows and how to read it, then which trials when a filter narrows them."""
+    return "; ".join(part for part in (_what(key, state), _trials(state, data)) if part)
+
+
+# ---------------------------------------------------------------- citations
+
+
+def journal_reference(citation: str) -> str:
+    """'N Engl J Med 2007;357:2666' or 'Cancer 2010' from a citation ('' when none)."""
+    found = _JOURNAL.search(citation or "")
+    if not found:
+        return ""
+    return found.group(3) or f"{found.group(1)}{found.group(2)}"
+
+
+def _ids(source) -> list[str]:
+    return [part.strip() for part in str(source.registry_ids or "").split(";") if part.strip()]
+
+
+def short_citation(source) -> str:
+    """The document in a few words a reader can look up: 'E2100 trial report, N Engl J Med
+    2007;357:2666 (NCT00028990)'; 'PASO trial report (EudraCT 2009-018025-73; NCT01320111)'."""
+    citation = str(source.citation)
+    head = citation.split(": ", 1)[0]
+    journal = journal_reference(citation)
+    text = head + (f", {journal}" if journal and journal not in head else "")
+    ids = [i for i in _ids(source) if i not in text]
+    if not ids and source.kind == "registry record" and not re.search(r"NCT\d{8}|ISRCTN\d+|EudraCT", text):
+        return f"{text} (no registry number given in the record)"
+    return f"{text} ({'; '.join(ids)})" if ids else text
+
+
+def full_citation(source) -> str:
+    """The Sources slide line: the citation with its journal reference as usually printed and
+    every registry number."""
+    citation = str(source.citation)
+    journal = journal_reference(citation)
+    if journal:
+        citation = _JOURNAL.sub(journal, citation, count=1)
+    ids = [i for i in _ids(source) if i not in citation]
+    if ids:
+        citation += f". Registered: {'; '.join(ids)}"
+    elif source.kind == "registry record" and not re.search(r"NCT\d{8}|ISRCTN\d+|EudraCT", citation):
+        citation += ". Registry record (no registry number given in the record)"
+    return citation.rstrip(".") + "."
+
+
+def cite_for_readers(text: str, sources: pd.DataFrame) -> str:
+    """A caption with every 'short [SOURCE_ID]' (captions.sources_caption) replaced by the
+    document's short citation."""
+    for source in sources.itertuples():
+        short = str(source.citation).split(":")[0]
+        text = text.replace(f"{short} [{source.source_id}]", short_citation(source))
+        text = text.replace(f"[{source.source_id}]", f"({short_citation(source)})")
+    return text
+
+
+def _skip_parenthesis(text: str, start: int) -> int:
+    """Index just past the balanced '( ... )' starting at text[start] (start itself when none)."""
+    if text[start:start + 1] != "(":
+        return start
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index + 1
+    return len(text)
+
+
+def slide_caption(caption: str, sources: pd.DataFrame) -> str:
+    """A figure caption for a slide footnote: 'Sources: <short citation>; ...' naming each
+    document as a reader finds it, without the locators (tables, sections: those stay in the
+    speaker notes), followed by the caption's other sentences."""
+    text, found = caption or "", []
+    for source in sources.itertuples():
+        key = f"{str(source.citation).split(':')[0]} [{source.source_id}]"
+        at = text.find(key)
+        if at < 0:
+            continue
+        end = at + len(key)
+        end = _skip_parenthesis(text, end + 1) if text[end:end + 2] == " (" else end
+        found.append((at, short_citation(source)))
+        text = text[:at] + "\x00" + text[end:]
+    if not text.startswith("Sources: "):
+        return cite_for_readers(caption or "", sources)
+    sentence_end = text.find(".", len("Sources: "))
+    rest = text[sentence_end + 1:].strip() if sentence_end >= 0 else ""
+    cited = "; ".join(c for _, c in sorted(found)) or "none shown"
+    return f"Sources: {cited}." + (f" {rest}" if rest else "")

@@ -1,0 +1,299 @@
+"""Slides that read from the back of the room (issue 15), checked by measurement.
+
+Every text size is read from what is exported: the SVG slide images (font sizes converted with
+the SVG's width to points on a 13.333 in slide) and the PowerPoint deck (run sizes in the slide
+XML; the embedded figure pictures measured by drawing the same figure as SVG and scaling its
+text by the picture's placed width). The deck is also rendered by LibreOffice Impress to PNGs in
+tests/artifacts/deck/ for a person to look at. Chromium (images) and LibreOffice (rendering) are
+Debian packages: the tests skip without them, and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from PIL import Image, ImageStat
+
+from evidence import export, export_views, views
+from evidence.answers import trial_answers
+from evidence.export import wording
+from evidence.loading import load_dataset
+from evidence.state import ViewState, filter_tables, parse_query
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SEEDS = REPO_ROOT.parent / "shared" / "seeds"
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+TODAY = date(2026, 11, 21)
+SVG = "{http://www.w3.org/2000/svg}"
+SLIDE_WIDTH_PT = 13.333 * 72
+MANY_ROWS = "?grade=all&trial=E2100&trial=PASO&tox_top=100&highlight=PASO"
+"""E2100 + PASO, all grades, every term: the bundled data's most heatmap rows (16)."""
+
+
+def _need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is missing (bash scripts/setup.sh --browser)")
+        pytest.skip(f"{tool} is missing (bash scripts/setup.sh --browser)")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(REPO_ROOT / "data")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not export.chromium_available():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing; image export tests need it (bash scripts/setup.sh --browser)")
+        pytest.skip("Chromium is missing (bash scripts/setup.sh --browser)")
+
+
+# ---------------------------------------------------------------- reading sizes
+
+
+def svg_text_sizes(content: bytes, slide_width_pt: float = SLIDE_WIDTH_PT) -> list[tuple[float, str, str]]:
+    """(points on the slide, role, text) of every drawn text in an SVG: its font size in the
+    SVG's user units times slide width / SVG width. role is the plotly class of the text or
+    its group (gtitle, xtitle, ytick, annotation-text, legendtext, ...)."""
+    root = ElementTree.fromstring(content)
+    view_box = root.get("viewBox")
+    width = float(view_box.split()[2]) if view_box else float(re.sub(r"[^\d.]", "", root.get("width")))
+    scale = slide_width_pt / width
+    parents = {child: parent for parent in root.iter() for child in parent}
+    found = []
+    for element in root.iter(f"{SVG}text"):
+        text = "".join(element.itertext()).strip()
+        if not text:
+            continue
+        style = element.get("style", "")
+        match = re.search(r"font-size:\s*([\d.]+)px", style) or re.search(r"([\d.]+)", element.get("font-size", ""))
+        assert match, f"no font size on text {text!r}"
+        role, node = element.get("class", ""), element
+        while not role and node in parents:
+            node = parents[node]
+            role = node.get("class", "")
+        found.append((float(match.group(1)) * scale, role, text))
+    return found
+
+
+def _svgs(content: bytes, filename: str) -> dict[str, bytes]:
+    if filename.endswith(".zip"):
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        return {name: archive.read(name) for name in archive.namelist()}
+    return {filename: content}
+
+
+def _assert_slide_sizes(sizes: list[tuple[float, str, str]], where: str, titled: bool = True) -> float:
+    """The issue's minimums; returns the smallest size found. titled=False: a deck picture,
+    whose title is slide text (its plotly title slot holds the figure's key, at 18 pt)."""
+    smallest = min(sizes)
+    assert smallest[0] >= 14 - 0.01, f"{where}: {smallest[2]!r} ({smallest[1]}) is {smallest[0]:.1f} pt < 14 pt"
+    for points, role, text in sizes:
+        if role in ("xtitle", "ytitle") or role.startswith(("xtitle", "ytitle")):
+            assert points >= 18 - 0.01, f"{where}: axis title {text!r} is {points:.1f} pt < 18 pt"
+        if role == "gtitle":
+            assert points >= (28 if titled else 18) - 0.01, f"{where}: title {text!r} is {points:.1f} pt < 28 pt"
+    return smallest[0]
+
+
+# ---------------------------------------------------------------- SVG slide images
+
+
+@pytest.mark.parametrize("query", ["", MANY_ROWS])
+def test_every_exported_svg_has_no_text_below_14_pt_and_titles_of_28_pt(data, chromium, query):
+    state = parse_query(query)
+    report = {}
+    for key in export_views.VIEWS:
+        f = export_views.build_export(data, state, key, "svg", TODAY)
+        for name, content in _svgs(f.content, f.filename).items():
+            sizes = svg_text_sizes(content)
+            report[name] = _assert_slide_sizes(sizes, name)
+            titles = [p for p, role, _ in sizes if role == "gtitle"]
+            assert titles and min(titles) >= 28 - 0.01, name
+            if key in ("toxicity-heatmap", "forest-plot"):  # row labels are body text
+                rows = [p for p, role, _ in sizes if role == "ytick"]
+                assert rows and min(rows) >= 18 - 0.01, name
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"svg-font-minimums{'-many-rows' if query else ''}.txt").write_text(
+        "".join(f"{name}\t{points:.1f} pt\n" for name, points in report.items()))
+
+
+# ---------------------------------------------------------------- dense figures split
+
+
+def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
+    state = parse_query(MANY_ROWS)
+    rendered = export_views.render_view(data, state, "toxicity-heatmap", TODAY)
+    full = rendered.panel.figure.layout.yaxis
+    parts = export_views._slide_parts(rendered)
+    assert len(full.tickvals) == 16 and len(parts) == 3
+    assert [title for _, title in parts] == [f"{rendered.title} ({k} of 3)" for k in (1, 2, 3)]
+    shown = []
+    for figure, _ in parts:
+        bottom, top = figure.layout.yaxis.range  # reversed: first row at the top
+        shown += [v for v in full.tickvals if top < v < bottom]
+    assert sorted(shown) == sorted(full.tickvals)  # every row once, none twice
+    assert max(len([v for v in full.tickvals if f.layout.yaxis.range[1] < v < f.layout.yaxis.range[0]])
+               for f, _ in parts) <= 7  # rows that fit at 18 pt in 5 in
+    # the top-N choice still applies: 5 terms fit on one slide
+    few = export_views.render_view(data, parse_query(MANY_ROWS.replace("tox_top=100", "tox_top=5")), "toxicity-heatmap", TODAY)
+    assert len(export_views._slide_parts(few)) == 1
+
+
+def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
+    rendered = export_views.render_view(data, ViewState(), "design-vs-outcome", TODAY)
+    parts = export.split_for_slides("design-vs-outcome", rendered.panel.figure)
+    assert len(parts) >= 3
+    for part in parts:
+        shown = [k for k in part.layout if k.startswith("yaxis") and part.layout[k].visible is not False]
+        assert len(shown) == 1
+        axis = part.layout[shown[0]]
+        low, high = axis.range
+        labels = [t for v, t in zip(axis.tickvals, axis.ticktext) if low < v < high]
+        trials = {label.split(" · ")[0] for label in labels}
+        for trial in trials:  # a trial's assumed and observed rows are on the same slide
+            assert len([t for t in axis.ticktext if t.startswith(trial + " · ")]) == len([t for t in labels if t.startswith(trial + " · ")])
+
+
+def test_a_forest_plot_of_many_rows_is_split_and_keeps_its_column_headers():
+    import plotly.graph_objects as go
+
+    n = 18
+    fig = go.Figure(go.Scatter(x=[1.0] * n, y=list(range(n)), mode="markers"))
+    fig.update_layout(height=900, margin=dict(t=70, b=120),
+                      annotations=[dict(text="HR [95% CI]", xref="paper", x=0.8, yref="y", y=n - 0.45, showarrow=False)])
+    fig.update_yaxes(tickvals=list(range(n)), ticktext=[f"trial {i}" for i in range(n)], range=[-0.7, n - 0.1])
+    parts = export.split_rows(fig)
+    assert len(parts) >= 3
+    for part in parts:
+        low, high = part.layout.yaxis.range
+        header = part.layout.annotations[0]
+        assert high - 1 < header.y < high  # the header moved to the top of each window
+
+
+# ---------------------------------------------------------------- words for the audience
+
+
+def test_subtitles_say_what_is_shown_not_how_the_dashboard_is_set(data):
+    state = parse_query("?highlight=PASO&grade=3-4")
+    subtitles = {k: export_views.render_view(data, state, k, TODAY).subtitle for k in export_views.VIEWS}
+    assert subtitles["toxicity-heatmap"].startswith("Grade 3–4 adverse events, % of patients")
+    assert "hazard ratio < 1 favours the experimental arm" in subtitles["forest-plot"]
+    for key, text in subtitles.items():
+        assert "highlighted" not in text and "derived values" not in text, key
+    # the highlighted trial is shown: bold and starred on the heatmap's columns
+    heatmap = views.toxicity_panel(data, state).figure
+    assert any("<b>PASO ★</b>" in t for t in heatmap.layout.xaxis.ticktext)
+
+
+def test_citations_are_what_a_reader_looks_up_and_match_the_documents(data):
+    seeds = {s.source_id: (SEEDS / s.document).read_text(errors="replace") for s in data.sources.itertuples()}
+    short = {s.source_id: wording.short_citation(s) for s in data.sources.itertuples()}
+    assert short["E2100_NEJM2007"] == "E2100 trial report, N Engl J Med 2007;357:2666 (NCT00028990)"
+    assert short["PASO_REPORT"] == "PASO trial report (EudraCT 2009-018025-73; NCT01320111)"
+    assert "Cancer 2010" in short["MRCC_CANCER2010"]
+    assert short["NCT00573755_CTGOV"] == "ClinicalTrials.gov record NCT00573755"
+    # every number in a citation is printed in its document
+    assert "NCT00028990" in seeds["E2100_NEJM2007"] and "n engl j med 357;26" in seeds["E2100_NEJM2007"]
+    assert "december 27, 2007" in seeds["E2100_NEJM2007"]
+    assert "2009–018025-73" in seeds["PASO_REPORT"] and "NCT01320111" in seeds["PASO_REPORT"]
+    assert "Cancer 2010" in seeds["MRCC_CANCER2010"]
+    assert "NCT00573755" in seeds["NCT00573755_CTGOV"]
+    assert not re.search(r"ISRCTN\d|NCT\d{8}", seeds["SOR_REGISTRY"])  # hence "no registry number given"
+    for s in data.sources.itertuples():
+        assert s.document not in wording.full_citation(s) and s.source_id not in wording.full_citation(s)
+
+
+# ---------------------------------------------------------------- the answer (summary slide)
+
+
+def test_trial_answers_read_the_primary_hazard_ratio_and_medians_as_published(data):
+    answers = {a.trial_id: a for a in trial_answers(filter_tables(data.tables, ViewState()))}
+    assert set(answers) == {"PASO", "E2100"}  # the trials with a primary HR
+    paso, e2100 = answers["PASO"], answers["E2100"]
+    # PASO report: PFS HR 1.80 (95% CI 1.02-3.20), p = 0.041; medians 6.6 (A) vs 5.6 (B) months
+    assert (paso.hr, paso.ci_low, paso.ci_high, paso.status) == (1.80, 1.02, 3.20, "stopped early")
+    assert paso.reading == "favours paclitaxel over paclitaxel + sorafenib"
+    assert [(m.arm, m.months) for m in paso.medians] == [("paclitaxel + sorafenib", 5.6), ("paclitaxel", 6.6)]
+    # E2100 (N Engl J Med 2007): PFS HR 0.60, P<0.001, no CI printed; medians 11.8 vs 5.9 months
+    assert (e2100.hr, e2100.ci_low, e2100.status) == (0.60, None, "completed")
+    assert e2100.reading.startswith("lower hazard with Paclitaxel + bevacizumab") and "no CI printed" in e2100.reading
+    assert [m.months for m in e2100.medians] == [11.8, 5.9]
+    assert "HR 0.60 (95% CI not reported)" in e2100.sentence()
+
+
+# ---------------------------------------------------------------- the deck
+
+
+@pytest.fixture(scope="module")
+def deck(data, chromium):
+    drawn = []
+
+    def render(fig, fmt, **size):
+        drawn.append((fig, size))
+        return export.figure_image(fig, fmt, **size)
+
+    state = parse_query("?grade=all&highlight=PASO")
+    f = export_views.build_export(data, state, "all", "pptx", TODAY, link="http://dash.example/?grade=all&highlight=PASO", render=render)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f.filename).write_bytes(f.content)
+    return f, drawn
+
+
+def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck):
+    from pptx import Presentation
+
+    f, drawn = deck
+    prs = Presentation(io.BytesIO(f.content))
+    assert (prs.slide_width, prs.slide_height) == (int(13.333 * 914400), int(7.5 * 914400))
+    archive = zipfile.ZipFile(io.BytesIO(f.content))
+    for name in archive.namelist():
+        if re.fullmatch(r"ppt/slides/slide\d+\.xml", name):
+            sizes = [int(v) / 100 for v in re.findall(rb'<a:rPr[^>]* sz="(\d+)"', archive.read(name))]
+            assert sizes and min(sizes) >= 14, name
+    for slide in list(prs.slides)[1:]:
+        assert slide.shapes.title.text_frame.paragraphs[0].runs[0].font.size.pt >= 28
+    pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
+    assert len(pictures) == len(drawn)
+    report = []
+    for picture, (fig, size) in zip(pictures, drawn):
+        placed_pt = picture.width / 914400 * 72
+        svg = export.figure_image(fig, "svg", width=size["width"], height=size["height"], scale=1)
+        found = svg_text_sizes(svg, slide_width_pt=placed_pt)
+        report.append(f"{picture._element.nvPicPr.cNvPr.get('descr')[:60]}\t{min(found)[0]:.1f} pt")
+        _assert_slide_sizes(found, picture._element.nvPicPr.cNvPr.get("descr")[:60], titled=False)
+    (ARTIFACTS / "deck-font-minimums.txt").write_text("\n".join(report) + "\n")
+
+
+def test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide(deck):
+    _need("soffice")
+    _need("pdftoppm")
+    from pptx import Presentation
+
+    f, _ = deck
+    out = ARTIFACTS / "deck"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / "deck.pptx").write_bytes(f.content)
+    subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{out / 'profile'}",
+                    "--convert-to", "pdf", "--outdir", str(out), str(out / "deck.pptx")],
+                   check=True, capture_output=True, timeout=300)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", str(out / "deck.pdf"), str(out / "slide")], check=True, timeout=300)
+    shutil.rmtree(out / "profile", ignore_errors=True)
+    pages = sorted(out.glob("slide-*.png"))
+    assert len(pages) == len(Presentation(io.BytesIO(f.content)).slides)
+    for page in pages:
+        image = Image.open(page)
+        assert image.size[0] * 7.5 == pytest.approx(image.size[1] * 13.333, rel=0.01)
+        assert ImageStat.Stat(image.convert("L")).stddev[0] > 5, page.name  # not blank
