@@ -67,7 +67,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     def pool_control(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        return views.pool_control(session_data(bundled, store)[0], ViewState.from_dict(sliced))
+        return views.pool_control(session_data(store)[0], ViewState.from_dict(sliced))
 
     register_slice_callbacks(app)
     for graph_id, view in (
