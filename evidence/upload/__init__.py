@@ -18,7 +18,8 @@ Modules, one concern each: ``limits`` (what an upload may hold), ``names`` (file
 names, reserved columns), ``parts`` (parse results), ``decoding`` (encodings, delimiters,
 decimal commas), ``archives`` (zip safety), ``workbooks`` (XLSX bounds and reading), ``parsing``,
 ``validation``, ``survival`` (patient-level data, time units), ``payload``, ``apply``,
-``downloads`` (the validated bundle), ``example`` and ``template`` (the template files).
+``downloads`` (the validated bundle), ``example`` and ``template`` (the template files),
+``registry`` (ClinicalTrials.gov records dropped on the tables upload, through ``evidence.ctgov``).
 
 Safety: nothing from a file is executed or evaluated (no eval, no pickle, no formulas: openpyxl
 reads with ``read_only=True, data_only=True``); archives are read in memory only, member names
@@ -37,15 +38,17 @@ from evidence.upload.names import (
 from evidence.upload.parsing import decode_data_url, parse_upload, parse_upload_contents
 from evidence.upload.parts import TablePart, UploadResult, merge_uploads
 from evidence.upload.payload import STORE_FORMAT, STORE_MAX_BYTES, StoreError, from_store, to_store
+from evidence.upload.registry import TablesUpload, is_registry_file, parse_tables_contents, registry_upload
 from evidence.upload.survival import known_arms, parse_survival_upload, survival_as_upload
 from evidence.upload.template import example_files, template_xlsx, template_zip
 from evidence.upload.validation import validate_upload
 
 __all__ = [
     "ACCEPTED", "EXAMPLE_ROWS", "EXAMPLE_SOURCE", "EXAMPLE_TRIAL", "META_COLUMNS", "MiB", "ORIGIN_CURATED",
-    "ORIGIN_UPLOADED", "SEP", "STORE_FORMAT", "STORE_MAX_BYTES", "SURVIVAL_COLUMNS", "SessionUpdate", "StoreError",
-    "TIME_UNITS", "TablePart", "UploadError", "UploadLimits", "UploadResult", "apply_upload", "bundle_zip",
-    "decode_data_url", "example_files", "from_store", "known_arms", "merge_uploads", "normalise_text", "parse_upload",
-    "parse_upload_contents", "parse_survival_upload", "sniff_delimiter", "survival_as_upload", "table_name_for",
-    "template_xlsx", "template_zip", "to_store", "uploaded_files", "validate_upload",
+    "ORIGIN_UPLOADED", "SEP", "STORE_FORMAT", "STORE_MAX_BYTES", "SURVIVAL_COLUMNS", "SessionUpdate",
+    "StoreError", "TIME_UNITS", "TablePart", "TablesUpload", "UploadError", "UploadLimits", "UploadResult",
+    "apply_upload", "bundle_zip", "decode_data_url", "example_files", "from_store", "is_registry_file",
+    "known_arms", "merge_uploads", "normalise_text", "parse_survival_upload", "parse_tables_contents",
+    "parse_upload", "parse_upload_contents", "registry_upload", "sniff_delimiter", "survival_as_upload",
+    "table_name_for", "template_xlsx", "template_zip", "to_store", "uploaded_files", "validate_upload",
 ]
