@@ -44,7 +44,8 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         controls, clicks, store = list(values[: len(_CONTROLS)]), values[len(_CONTROLS) : -1], values[-1]
         data, _ = session_data(store)
         state, rewrite = next_state(ctx.triggered_id, search, controls, dict(zip(click_ids, clicks)))
-        known = restrict_to_known(state, data.trials, [o["value"] for o in views.filter_options(data)["organ"]])
+        options = views.filter_options(data)
+        known = restrict_to_known(state, data.trials, _values(options["organ"]), _values(options["grade"]))
         rewrite, state = rewrite or known != state, known  # e.g. a page past the last one
         outputs = state_to_controls(state) if rewrite else [no_update] * len(_CONTROLS)
         return [state.to_query(), state.as_dict(), link_notice(ctx.triggered_id, search), *outputs]
@@ -144,3 +145,8 @@ def _panel(app: Dash, session_data, graph_id: str, view) -> None:
             raise PreventUpdate
         data = session_data(store)[0]
         return _rendered(graph_id, view, data, ViewState.from_dict(sliced))
+
+
+def _values(options: list[dict]) -> list[str]:
+    """The values of a control's options (what a state may hold for it)."""
+    return [o["value"] for o in options]

@@ -81,7 +81,7 @@ UPLOAD_NOTICE = "upload-notice"
 LINK_NOTICE = "link-notice"
 
 # Filter dropdowns whose options follow the session's data (bundled + uploads).
-OPTION_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "organ", "highlight", "surv_trial")
+OPTION_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "organ", "grade", "highlight", "surv_trial")
 
 
 # Per-view slices of the view state (components/slices.py).

@@ -11,8 +11,6 @@ from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
 from evidence.state import TRIALS_PER_PAGE
 from evidence.views import POOL_LABEL
 
-GRADE_LABELS = {"all": "All grades", "3-4": "Grade 3-4", "3": "Grade 3", "4": "Grade 4"}
-
 # Modebar: slide-sized PNG (16:9) by default.
 GRAPH_CONFIG = {
     "displaylogo": False,
@@ -66,7 +64,7 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
                     html.Legend("Toxicity grade band", className="control-label"),
                     dcc.RadioItems(
                         id=f["grade"],
-                        options=[{"label": GRADE_LABELS[g], "value": g} for g in ("all", "3-4", "3", "4")],
+                        options=options["grade"],
                         className="radio-list",
                     ),
                 ],

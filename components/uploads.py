@@ -20,6 +20,7 @@ from evidence.session import session_data, session_id_of, upload_id_of, uploaded
 from evidence.upload_store import MiB, QuotaError, UploadStore, new_id
 
 MAX_SHOWN_PROBLEMS = 50
+MAX_SHOWN_REPORT = 12
 TIME_UNITS = ("days", "weeks", "months", "years")
 
 
@@ -29,7 +30,8 @@ def upload_card(max_mb: float) -> html.Section:
         [
             html.H2("Your own trials", className="card-title"),
             html.P(
-                "Add a trial's tables (contract CSVs, an XLSX workbook with one sheet per table, or a zip of CSVs) "
+                "Add a trial's tables (contract CSVs, an XLSX workbook with one sheet per table, or a zip of CSVs), "
+                "ClinicalTrials.gov results records (.json from the registry's API, or a zip of them) "
                 f"or patient-level survival data, up to {max_mb:g} MiB. They are checked with the same rules as the "
                 "curated data, are kept on the server for this browser tab only (removed after a day unused), and are "
                 "marked [uploaded] in every view.",
@@ -41,7 +43,7 @@ def upload_card(max_mb: float) -> html.Section:
                         id=ids.UPLOAD_TABLES,
                         multiple=True,
                         max_size=int(max_mb * 1024 * 1024),
-                        accept=".csv,.tsv,.txt,.xlsx,.zip",
+                        accept=".csv,.tsv,.txt,.xlsx,.zip,.json",
                         children=html.Div(["Drop trial tables here, or ", html.Span("choose files", className="link")]),
                         **drop_zone,
                     ),
@@ -91,8 +93,9 @@ def upload_card(max_mb: float) -> html.Section:
     )
 
 
-def status_children(problems: list[Problem], data: CuratedData | None, message: str = "") -> list:
-    """A plain-text report: what was loaded, or every problem (capped) with file, row, column."""
+def status_children(problems: list[Problem], data: CuratedData | None, message: str = "", report: list | None = None) -> list:
+    """A plain-text report: what was loaded (and the registry import report), or every problem
+    (capped) with file, row, column."""
     if message:
         return [html.P(message, className="upload-error")]
     errors = [p for p in problems if p.severity == "error"]
@@ -106,7 +109,21 @@ def status_children(problems: list[Problem], data: CuratedData | None, message: 
     trials = uploaded_trial_ids(data) if data is not None else []
     if not trials:
         return [html.P("No uploaded data in this browser tab.")]
-    return [html.P(f"Loaded for this browser tab only: {', '.join(trials)}. Marked [uploaded] in every view.", className="upload-ok")]
+    loaded = html.P(f"Loaded for this browser tab only: {', '.join(trials)}. Marked [uploaded] in every view.", className="upload-ok")
+    return [loaded, *import_report_children(report or [])]
+
+
+def import_report_children(rows: list[dict]) -> list:
+    """The ClinicalTrials.gov import report, short: counts, then the first entries (kind, reason,
+    JSON path), so what was not mapped or assumed is never silent."""
+    if not rows:
+        return []
+    counts = {kind: sum(r["kind"] == kind for r in rows) for kind in dict.fromkeys(r["kind"] for r in rows)}
+    head = "Import report (ClinicalTrials.gov): " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + "."
+    items = [html.Li(f"{r['kind']}: {r['reason']} ({r['path']})") for r in rows[:MAX_SHOWN_REPORT]]
+    if len(rows) > MAX_SHOWN_REPORT:
+        items.append(html.Li(f"… and {len(rows) - MAX_SHOWN_REPORT} more."))
+    return [html.P(head, className="import-report-title"), html.Ul(items, className="import-report")]
 
 
 @lru_cache(maxsize=8)
@@ -148,12 +165,8 @@ def receive_upload(trigger, files: dict, ref: object, bundled: CuratedData, sett
     if trigger == ids.UPLOAD_CLEAR:
         uploads.delete(ref["upload"], owner)
         return {"session": ref["session"]}, status_children([], bundled)
-    if trigger == ids.UPLOAD_SURVIVAL:
-        current = session_data(bundled, ref, uploads, owner)[0]
-        parsed = parse_survival(files.get("survival_name"), files.get("survival"), files.get("unit"), current, limits)
-    else:
-        parsed = upload.parse_upload_contents(files.get("table_names"), files.get("tables"), limits)
-    update = upload.apply_upload(parsed, uploads.get(ref["upload"], owner), bundled, limits, uploads.quota_bytes)
+    received = parse_received(trigger, files, session_data(bundled, ref, uploads, owner)[0], limits)
+    update = upload.apply_upload(received.parsed, uploads.get(ref["upload"], owner), bundled, limits, uploads.quota_bytes)
     if not update.ok:
         return no_update, status_children(update.problems, None)
     try:
@@ -164,7 +177,7 @@ def receive_upload(trigger, files: dict, ref: object, bundled: CuratedData, sett
         logging.getLogger(__name__).exception("upload store: could not write under %s", uploads.root)
         return no_update, status_children([], None, "Your data could not be kept on the server; please tell the host.")
     uploads.delete(ref["upload"], owner)
-    return {"session": ref["session"], "upload": upload_id}, status_children(update.problems, update.data)
+    return {"session": ref["session"], "upload": upload_id}, status_children(update.problems, update.data, report=received.report)
 
 
 def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> None:
@@ -209,6 +222,14 @@ def register_upload_callbacks(app: Dash, bundled: CuratedData, settings: Setting
             return dcc.send_bytes(upload.template_zip(), "trial-tables-template.zip")
         files = upload.uploaded_files(read(ref)[0])
         return dcc.send_bytes(upload.bundle_zip(files), "my-uploaded-trials.zip") if files else no_update
+
+
+def parse_received(trigger, files: dict, current: CuratedData, limits) -> upload.TablesUpload:
+    """The files one upload control received, parsed: survival data checked against the session's
+    arms; tables, or ClinicalTrials.gov records checked against the session's trials."""
+    if trigger == ids.UPLOAD_SURVIVAL:
+        return upload.TablesUpload(parse_survival(files.get("survival_name"), files.get("survival"), files.get("unit"), current, limits))
+    return upload.parse_tables_contents(files.get("table_names"), files.get("tables"), current, limits)
 
 
 def parse_survival(name, contents, unit, current: CuratedData, limits) -> upload.UploadResult:

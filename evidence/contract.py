@@ -36,7 +36,17 @@ GRADES = ("all", "3", "4", "3-4")
 REGISTRY_GRADES = ("serious", "non-serious")
 """Grade bands of registry results (ClinicalTrials.gov), which carry no CTCAE grade: serious
 adverse events, and other (non-serious) adverse events reported above the record's frequency
-threshold. Accepted in adverse_events.csv beside GRADES; the toxicity filter offers GRADES."""
+threshold. Accepted in adverse_events.csv beside GRADES; the toxicity filter offers GRADES, and
+these only when the session's data hold such rows."""
+GRADE_LABELS = {
+    "all": "All grades",
+    "3": "Grade 3",
+    "4": "Grade 4",
+    "3-4": "Grade 3–4",
+    "serious": "Serious (registry)",
+    "non-serious": "Non-serious (registry)",
+}
+"""How a grade band reads in the filter, in figure titles and on hover: declared once here."""
 ROLES = ("experimental", "control", "single", "other")
 """`other`: a group outside the randomised comparison (an open-label extension, a crossover subset,
 a pooled group), as registry results list them."""

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
-from evidence.contract import GRADES, TIME_TO_EVENT_ENDPOINTS
+from evidence.contract import GRADES, REGISTRY_GRADES, TIME_TO_EVENT_ENDPOINTS
 
 TRIALS_PER_PAGE = 10
 """Per-trial views draw at most this many trials at once; larger selections are paged, so what
@@ -116,7 +116,7 @@ def _within_bounds(state: ViewState) -> ViewState:
     fixes = {}
     if state.endpoint not in TIME_TO_EVENT_ENDPOINTS:
         fixes["endpoint"] = default.endpoint
-    if state.grade not in GRADES:
+    if state.grade not in GRADES + REGISTRY_GRADES:
         fixes["grade"] = default.grade
     if state.tox_mode not in TOX_MODES:
         fixes["tox_mode"] = default.tox_mode
@@ -155,9 +155,14 @@ def parse_query(search: str | None) -> ViewState:
     return _coerce(values)
 
 
-def restrict_to_known(state: ViewState, trials: pd.DataFrame, organ_classes: list[str]) -> ViewState:
-    """Drop facet values the data does not hold (a stale or hand-edited link)."""
+def restrict_to_known(
+    state: ViewState, trials: pd.DataFrame, organ_classes: list[str], grades: list[str] | None = None
+) -> ViewState:
+    """Drop facet values the data does not hold (a stale or hand-edited link); a grade band not
+    among ``grades`` (when given: the bands the data offer) goes back to the default."""
     fixes = {}
+    if grades is not None and state.grade not in grades:
+        fixes["grade"] = ViewState().grade
     for name, column in FACETS.items():
         known = set(trials[column].dropna().astype(str))
         fixes[name] = tuple(v for v in getattr(state, name) if v in known)

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from evidence.captions import sources_caption
-from evidence.contract import ENDPOINT_LABELS
+from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, REGISTRY_GRADES
 from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import dosing as dosing_figures
 from evidence.figures import efficacy as efficacy_figures
@@ -179,7 +179,9 @@ def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
         return [{"label": str(v), "value": str(v)} for v in dict.fromkeys(trials[column].dropna().astype(str))]
 
     labels = {t.trial_id: f"{t.trial_id} ({t.agent}, phase {t.phase})" for t in trials.itertuples()}
-    organ = data.adverse_events.loc[data.adverse_events.level == "term", "soc"]
+    terms = data.adverse_events[data.adverse_events.level == "term"]
+    organ = terms["soc"]
+    registry_grades = [g for g in REGISTRY_GRADES if g in set(terms["grade"])]  # bands the heatmap can show
     with_medians = set(data.efficacy.loc[data.efficacy.statistic == "median", "trial_id"])
     return {
         "disease": values("disease_group"),
@@ -189,6 +191,7 @@ def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
         "setting": values("setting"),
         "status": values("status"),
         "organ": [{"label": s, "value": s} for s in sorted(organ.dropna().unique())],
+        "grade": [{"label": GRADE_LABELS[g], "value": g} for g in ("all", "3-4", "3", "4", *registry_grades)],
         "highlight": [{"label": t, "value": t} for t in trials.trial_id],
         "surv_trial": [{"label": t, "value": t} for t in trials.trial_id if t in with_medians],
     }

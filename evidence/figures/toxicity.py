@@ -20,12 +20,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from evidence import theme
-from evidence.contract import GRADES
+from evidence.contract import GRADE_LABELS, GRADES, REGISTRY_GRADES
 from evidence.stats import counts_from_percent, risk_difference_ci
 
 SORTS = ("rate", "difference", "soc")
 MODES = ("rate", "difference")
-GRADE_LABELS = {"all": "All grades", "3": "Grade 3", "4": "Grade 4", "3-4": "Grade 3–4"}
 _ROLE_ORDER = {"control": 0, "experimental": 1, "single": 2}
 
 MATRIX_COLUMNS = [
@@ -342,8 +341,8 @@ def toxicity_matrix(
     term); `top_n` keeps that many terms after sorting (None = all). With `include_derived=False`
     rows the curators computed are hidden and shown as not reported (`hidden_derived=True`).
     """
-    if grade not in GRADES:
-        raise ValueError(f"grade must be one of {', '.join(GRADES)}; got {grade!r}")
+    if grade not in GRADES + REGISTRY_GRADES:
+        raise ValueError(f"grade must be one of {', '.join(GRADES + REGISTRY_GRADES)}; got {grade!r}")
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}; got {sort!r}")
     if top_n is not None and (isinstance(top_n, bool) or int(top_n) != top_n or top_n < 1):

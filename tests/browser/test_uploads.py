@@ -3,10 +3,16 @@ joins the forest plot and heatmap for this browser only."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from evidence.upload import example_files
+from tests.browser.conftest import ARTIFACTS, REPO_ROOT
 from tests.browser.test_dashboard import figure, wait_for_figure, wait_for_figures
+
+CTGOV_FIXTURES = Path(os.environ.get("FIXTURES_DIR", REPO_ROOT / ".." / "shared" / "fixtures")) / "ctgov"
 
 
 def _write(tmp_path, files, break_it=False):
@@ -93,4 +99,27 @@ def test_an_expired_upload_id_says_so_in_the_uploads_card(page, base_url):
     status.get_by_text("no longer kept on the server").wait_for(timeout=30000)
     forest = wait_for_figure(page, "forest-figure", lambda f: "PASO" in f["trials"])  # the curated data
     assert "EXAMPLE-TRIAL" not in forest["trials"]
+    assert page.console_errors == []
+
+
+@pytest.mark.skipif(not CTGOV_FIXTURES.is_dir(), reason=f"registry fixtures not found at {CTGOV_FIXTURES}")
+def test_a_registry_record_joins_the_trials_grid_with_its_import_report(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(base_url)
+    wait_for_figures(page)
+    page.locator("#upload-tables input[type=file]").set_input_files(str(CTGOV_FIXTURES / "NCT02552212.json"))
+    status = page.locator("#upload-status")
+    status.get_by_text("Loaded for this browser tab only: NCT02552212").wait_for(timeout=30000)
+    # The import report in the card: what was not mapped or assumed, each with its JSON path.
+    report = status.locator(".import-report")
+    assert "Import report (ClinicalTrials.gov):" in status.inner_text()
+    assert "resultsSection.outcomeMeasuresModule.outcomeMeasures[0]" in report.inner_text()
+    page.locator("#trial-grid").get_by_text("NCT02552212").first.wait_for(timeout=30000)
+    # The registry's grade bands join the toxicity filter; 'serious' draws the serious events.
+    page.get_by_label("Serious (registry)", exact=True).check()
+    heatmap = wait_for_figure(page, "heatmap-figure", lambda f: "Glaucoma" in f["yticktext"])
+    assert "serious (registry)" in (heatmap["title"] or "").lower()
+    status.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#card-uploads").screenshot(path=str(ARTIFACTS / "registry-record-upload-card.png"))
     assert page.console_errors == []
