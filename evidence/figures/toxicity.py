@@ -238,14 +238,14 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
     Bands "3" and "4" take only their own rows: a grade 3-4 total bounds neither grade from below
     (it may be all grade 3 or all grade 4). Pure function: no filtering by derived flag here.
     """
-    if grade not in GRADES:
-        raise ValueError(f"grade must be one of {', '.join(GRADES)}; got {grade!r}")
+    if grade not in GRADES + REGISTRY_GRADES:
+        raise ValueError(f"grade must be one of {', '.join(GRADES + REGISTRY_GRADES)}; got {grade!r}")
     rows = term_rows.copy()
     rows["derived"] = rows["derived"].astype("boolean").fillna(False).astype(bool)
     rows["derived_method"] = [_derived_method(s) if d else None for s, d in zip(rows["source"], rows["derived"])]
     words = _words_only(rows)
     figures = rows[~words & (rows["pct"].notna() | rows["count"].notna())]
-    by_grade = {g: figures[figures["grade"] == g].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY) for g in GRADES}
+    by_grade = {g: figures[figures["grade"] == g].drop_duplicates(_BAND_KEY).set_index(_BAND_KEY) for g in GRADES + REGISTRY_GRADES}
 
     def tag(frame: pd.DataFrame, rank: int, bound: str, missing_grade=None) -> pd.DataFrame:
         # bound_grade: the band whose figure a lower bound shows (the row's own grade).
