@@ -7,11 +7,9 @@ from dash import dcc, html
 
 from components import exports, ids, slices
 from components.uploads import upload_card
-from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
+from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
 from evidence.state import TRIALS_PER_PAGE
 from evidence.views import POOL_LABEL
-
-GRADE_LABELS = {"all": "All grades", "3-4": "Grade 3-4", "3": "Grade 3", "4": "Grade 4"}
 
 # Modebar: slide-sized PNG (16:9) by default.
 GRAPH_CONFIG = {

@@ -33,6 +33,9 @@ ENDPOINT_LABELS = {
 }
 
 GRADES = ("all", "3", "4", "3-4")
+GRADE_LABELS = {"all": "All grades", "3": "Grade 3", "4": "Grade 4", "3-4": "Grade 3–4"}
+"""How a grade band reads in the filter panel, figure titles, hovers and export phrases (lower
+case there): declared once, a range written with an en dash."""
 REGISTRY_GRADES = ("serious", "non-serious")
 """Grade bands of registry results (ClinicalTrials.gov), which carry no CTCAE grade: serious
 adverse events, and other (non-serious) adverse events reported above the record's frequency

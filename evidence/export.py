@@ -36,7 +36,7 @@ from typing import Callable, Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from evidence.contract import ENDPOINT_LABELS
+from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS
 from evidence.loading import CuratedData
 from evidence.state import FACETS, TRIALS_PER_PAGE, ViewState, page_bounds, page_count, selected_trial_ids
 
@@ -463,7 +463,6 @@ def slide_image(fig: go.Figure, fmt: str, title: str, subtitle: str = "", footno
 
 # ---------------------------------------------------------------- filters in words
 
-GRADE_WORDS = {"all": "all grades", "3-4": "grade 3–4", "3": "grade 3", "4": "grade 4"}
 TOX_SORT_WORDS = {"rate": "highest rate", "difference": "largest difference", "soc": "organ class"}
 
 
@@ -479,10 +478,11 @@ def filter_phrases(state: ViewState, data: CuratedData) -> dict[str, str]:
         first, last = page_bounds(len(shown), state.page)
         trials += f"; page {first // TRIALS_PER_PAGE + 1} of {page_count(len(shown))} (trials {first + 1}–{last})"
     organ = f" in {', '.join(state.organ)}" if state.organ else ""
+    grade = GRADE_LABELS[state.grade].lower() if state.grade in GRADE_LABELS else state.grade
     phrases = {
         "trials": trials,
         "endpoint": f"endpoint {ENDPOINT_LABELS.get(state.endpoint, state.endpoint).lower()} ({state.endpoint})",
-        "grade": f"adverse events {GRADE_WORDS.get(state.grade, state.grade)}{organ}",
+        "grade": f"adverse events {grade}{organ}",
         "derived": "derived values shown" if state.derived else "derived values hidden",
         "pooling": "trials pooled (random effects) where offered" if state.pool else "trials not pooled",
     }
