@@ -17,9 +17,9 @@ from evidence import export, views
 from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import efficacy as efficacy_figures
 from evidence.figures.efficacy import HETEROGENEITY_LIMIT
-from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
+from evidence.tables.toxicity import toxicity_differences, toxicity_matrix
 
 APP_TITLE = "Sorafenib & anti-VEGF trial evidence"
 ALL = "all"
@@ -160,7 +160,7 @@ def rates_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 def toxicity_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     t = _tables(data, state)
-    matrix = toxicity_figures.toxicity_matrix(
+    matrix = toxicity_matrix(
         t["adverse_events"], t["arms"], t["trials"], state.grade,
         organ_classes=list(state.organ) or None, search=state.tox_search, sort=state.tox_sort,
         top_n=state.tox_top, include_derived=state.derived,
@@ -168,7 +168,7 @@ def toxicity_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     if matrix.empty:
         return _tidy(matrix)
     if state.tox_mode == "difference":
-        differences = toxicity_figures.toxicity_differences(matrix)
+        differences = toxicity_differences(matrix)
         if differences is not None and not differences.empty:
             sources = (
                 matrix.dropna(subset=["source"]).groupby(["trial_id", "term"])["source"]

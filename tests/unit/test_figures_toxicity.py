@@ -11,16 +11,17 @@ import pandas as pd
 import pytest
 
 from evidence import theme
-from evidence.figures.toxicity import (
+from evidence.figures import toxicity as toxicity_figures
+from evidence.loading import load_dataset
+from evidence.stats import risk_difference_ci
+from evidence.tables.toxicity import (
     LOWER_BOUND_METHOD,
     empty_selection_message,
     grade_band_rows,
     toxicity_differences,
-    toxicity_heatmap,
     toxicity_matrix,
 )
-from evidence.loading import load_dataset
-from evidence.stats import risk_difference_ci
+from tests.unit.figure_dicts import validated
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -38,6 +39,17 @@ def cell(frame, term, trial_id, arm_id):
     rows = frame[(frame.term == term) & (frame.trial_id == trial_id) & (frame.arm_id == arm_id)]
     assert len(rows) == 1, (term, trial_id, arm_id, len(rows))
     return rows.iloc[0]
+
+
+def toxicity_heatmap(*args, **options):
+    """The builder's figure dict, validated (plain types, theme.TEMPLATE, plotly's schema) and read
+    as a go.Figure."""
+    return validated(toxicity_figures.toxicity_heatmap(*args, **options))
+
+
+def missing(z) -> bool:
+    """An empty cell of a z grid: None in the figure dict (NaN in the table)."""
+    return z is None or (isinstance(z, float) and math.isnan(z))
 
 
 def heat_traces(fig):
@@ -293,9 +305,9 @@ def test_heatmap_rate_draws_not_reported_apart_from_zero(data):
     assert [c[1] for c in not_reported.colorscale] == [theme.NOT_REPORTED_COLOUR, theme.NO_FIGURES_COLOUR]
 
     i, j = grid_position(fig, "Constipation", "PASO", "B")  # reported 0%
-    assert values.z[i][j] == 0.0 and np.isnan(not_reported.z[i][j]) and values.text[i][j] == "0.0"
+    assert values.z[i][j] == 0.0 and missing(not_reported.z[i][j]) and values.text[i][j] == "0.0"
     i, j = grid_position(fig, "Hypertension", "PASO", "B")  # no row
-    assert np.isnan(values.z[i][j]) and not_reported.z[i][j] == 0.0 and values.text[i][j] == "NR"
+    assert missing(values.z[i][j]) and not_reported.z[i][j] == 0.0 and values.text[i][j] == "NR"
     assert "not reported" in values.hovertext[i][j]
     i, j = grid_position(fig, "Leukopenia (WBC decreased)", "PASO", "B")
     assert values.z[i][j] == 25.0 and values.text[i][j] == "25.0"
@@ -329,9 +341,10 @@ def test_heatmap_difference_mode(data):
     assert "Newcombe hybrid score" in values.hovertext[i][j] and "16/28" in values.hovertext[i][j]
     assert list(values.customdata[i][j]) == ["PASO", ""]
     i, j = grid_position(fig, "Diarrhea", "E2100")
-    assert values.text[i][j] == "NR" and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "NR" and missing(values.z[i][j])
     # Computing the differences inside gives the same figure.
-    assert np.array_equal(toxicity_heatmap(m, mode="difference").data[1].z, values.z, equal_nan=True)
+    inside = toxicity_heatmap(m, mode="difference").data[1].z
+    assert np.array_equal(np.array(inside, dtype=float), np.array(values.z, dtype=float), equal_nan=True)
 
 
 def test_heatmap_highlight_height_and_empty(data):
@@ -369,12 +382,12 @@ def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
     fig = toxicity_heatmap(m, mode="difference", differences=differences[differences.term == "Diarrhea"])
     not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Fatigue", "PASO")
-    assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0 and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0 and missing(values.z[i][j])
     assert values.hovertext[i][j] == (
         "<b>Fatigue</b><br>PASO: B: paclitaxel + sorafenib minus A: paclitaxel<br>not reported in both arms"
     )
     i, j = grid_position(fig, "Diarrhea", "PASO")
-    assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and np.isnan(not_reported.z[i][j])
+    assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and missing(not_reported.z[i][j])
 
 
 # ---------------------------------------------------------------- grade bands: no reported event dropped
@@ -516,7 +529,7 @@ def test_difference_mode_never_presents_a_lower_bound_as_exact():
     fig = toxicity_heatmap(m, mode="difference", differences=diffs)
     _, values = heat_traces(fig)
     i, j = grid_position(fig, "Only3", "T")
-    assert values.text[i][j] == "≥ only: no difference" and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "≥ only: no difference" and missing(values.z[i][j])
     assert "an arm's figure is only a lower bound" in values.hovertext[i][j]
 
 
@@ -565,7 +578,54 @@ def test_renal_abstract_events_are_reported_without_figures(data):
     fig = toxicity_heatmap(only_renal)
     not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Fatigue", "MRCC-SORAFENIB", "SOR")
-    assert values.text[i][j] == "reported, no figures" and not_reported.z[i][j] == 1.0 and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "reported, no figures" and not_reported.z[i][j] == 1.0 and missing(values.z[i][j])
     assert "reported, no figures (named in words only" in values.hovertext[i][j]
     assert "term as reported: fatigue" in values.hovertext[i][j]
     assert any(t.name == "reported, no figures (named in words only)" for t in fig.data)
+
+
+# ---------------------------------------------------------------- figure dict: markup in data
+
+
+def test_markup_in_uploaded_data_is_escaped_and_the_builders_own_markup_kept(data):
+    from tests.unit.figure_dicts import PHISH, PHISH_ESCAPED, assert_data_markup_escaped, strings
+
+    arms = data.arms.copy()
+    arms.loc[(arms.trial_id == "PASO") & (arms.arm_id == "B"), "label"] = PHISH
+    events = data.adverse_events.copy()
+    events.loc[events.term == "Hand-foot skin reaction", "term"] = "<b>bold</b>"
+    m = toxicity_matrix(events, arms, data.trials, "3-4", top_n=None)
+    for fig in (
+        toxicity_figures.toxicity_heatmap(m),
+        toxicity_figures.toxicity_heatmap(m, highlight="PASO"),
+        toxicity_figures.toxicity_heatmap(m, mode="difference", highlight="PASO"),
+    ):
+        validated(fig)
+        assert_data_markup_escaped(fig)  # no "<a " anywhere, the escaped label shown, <br> and <b> kept
+        texts = [text for _, text in strings(fig)]
+        assert not any("<b>bold</b>" in t for t in texts)
+        assert any("<b>&lt;b&gt;bold&lt;/b&gt;</b>" in t for t in texts)  # the hover's own bold term
+    rate = toxicity_figures.toxicity_heatmap(m, highlight="PASO")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in rate["layout"]["yaxis"]["ticktext"]
+    assert rate["layout"]["xaxis"]["ticktext"][1].startswith("<b>PASO ★</b><br>B: &lt;a")
+    assert all(t["hovertemplate"] == "%{hovertext}<extra></extra>" for t in rate["data"] if "hovertemplate" in t)
+    # The empty state quotes the search as typed, escaped.
+    empty = toxicity_figures.toxicity_heatmap(m.iloc[0:0], empty_message=f"No adverse events match '{PHISH}' in grade 3–4")
+    assert validated(empty).layout.annotations[0].text == f"No adverse events match '{PHISH_ESCAPED}' in grade 3–4"
+
+
+def test_markup_in_trial_ids_organ_classes_and_sources_is_escaped():
+    table = band_table().assign(trial_id="<i>T</i>", soc="<s>Organ</s>", source="DOC: <u>Table 9</u>", term_reported="<sup>x</sup>")
+    arms = pd.DataFrame([dict(trial_id="<i>T</i>", arm_id="E", label="Arm E: <em>drug</em>", role="single")])
+    fig = toxicity_figures.toxicity_heatmap(toxicity_matrix(table, arms, None, "3-4", top_n=None), highlight="<i>T</i>")
+    validated(fig)
+    from tests.unit.figure_dicts import strings
+
+    shown = [(path, text) for path, text in strings(fig) if ".customdata" not in path]
+    for tag in ("<i>", "<s>", "<u>", "<sup>", "<em>"):
+        assert not [path for path, text in shown if tag in text], tag
+    for escaped in ("&lt;i&gt;T&lt;/i&gt;", "&lt;s&gt;Organ&lt;/s&gt;", "DOC: &lt;u&gt;Table 9&lt;/u&gt;", "&lt;sup&gt;x&lt;/sup&gt;"):
+        assert any(escaped in text for _, text in shown), escaped
+    # Click data keeps the trial id as it is, so a click highlights that very trial.
+    assert {c[0] for row in fig["data"][0]["customdata"] for c in row} == {"<i>T</i>"}
+    assert fig["layout"]["xaxis"]["ticktext"][0].startswith("<b>&lt;i&gt;T&lt;/i&gt; ★</b>")
