@@ -360,8 +360,9 @@ def file_name(key: str, state: ViewState, trial_ids, total: int, today: date, ex
 
 
 def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> tuple[str, ...]:
-    """Trials a drawn figure shows (for file names): its points' trial ids (customdata[0]),
-    the survival view's one trial, or the selected trials when a figure carries none."""
+    """Trials a drawn figure shows (for file names): its points' trial ids (customdata[0], or a
+    heatmap cell's customdata itself), the survival view's one trial, or the selected trials when a
+    figure carries none."""
     if key == "survival-curves":
         trial = survival_trial(data, state)
         return (trial,) if trial else ()
@@ -370,6 +371,8 @@ def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> t
     traces = figure.get("data", ()) if isinstance(figure, dict) else getattr(figure, "data", ())
     for trace in traces:
         customdata = trace.get("customdata") if isinstance(trace, dict) else trace.customdata
+        if (trace.get("type") if isinstance(trace, dict) else trace.type) == "heatmap" and customdata is not None:
+            customdata = [cell for row in customdata for cell in row]  # a grid: one trial id per cell
         for item in customdata if customdata is not None else ():
             try:
                 head = item if isinstance(item, str) else item[0]

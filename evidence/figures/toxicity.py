@@ -5,6 +5,11 @@ of `evidence.tables.toxicity`.
 Grey "NR" = not reported (never the same as 0%); "≥ 7.0 (G4 NR)" = lower bound; sand "reported, no
 figures" = named in words only; every computed value says "derived (<method>)" on hover. Data text
 reaches plotly only through `theme.plain_text` (issue 14 item 6), the builder's own <br>/<b> apart.
+
+A heatmap cell's customdata is its trial id, a plain string: dcc.Graph drops array-valued point
+fields from clickData and re-reads customdata only by a numeric pointNumber, which a heatmap point
+does not have (its pointNumber is [row, column]); a string passes, so a click on a cell highlights
+its trial (`components.sync.clicked_trial`, issue 13).
 """
 
 from __future__ import annotations
@@ -40,11 +45,16 @@ def _plain_grid(z: np.ndarray) -> list[list[float | None]]:
     return [[None if math.isnan(v) else v for v in row] for row in z.tolist()]
 
 
+def _trial_grid(trial_ids: list[str], n_rows: int) -> list[list[str]]:
+    """Click data of every cell: the trial id of its column (a string, see the module docstring)."""
+    return [[str(t) for t in trial_ids] for _ in range(n_rows)]
+
+
 def _not_reported_layer(x, y, z_nr, text, hover, custom) -> dict:
     """Grey cells drawn under the data layer where an arm did not report the event ("NR", z 0), and
     sand cells where the document names the event without figures (z 1).
 
-    `custom` is the grid of click data, [trial_id, arm_id] per cell."""
+    `custom` is the grid of trial ids (`_trial_grid`)."""
     return dict(
         type="heatmap", x=x, y=y, z=_plain_grid(z_nr), text=text, texttemplate="%{text}", hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
@@ -267,7 +277,7 @@ def _rate_grid(matrix: pd.DataFrame, term_index: dict, highlight: str | None) ->
         else:
             z_nr[i, j], text[i][j] = 0.0, "NR"
     zmax = max(10.0, math.ceil(np.nanmax(z_rep) / 10.0) * 10.0) if np.isfinite(z_rep).any() else 10.0
-    x, y, custom = list(range(n_cols)), list(range(n_rows)), [[[t, a] for t, a in col_keys] for _ in range(n_rows)]
+    x, y, custom = list(range(n_cols)), list(range(n_rows)), _trial_grid([t for t, _ in col_keys], n_rows)
     colorbar = dict(title=dict(text="% of patients", side="right"), ticksuffix="%", len=min(_plot_px(n_rows), 260))
     traces = [
         _not_reported_layer(x, y, z_nr, text, hover, custom),
@@ -315,7 +325,7 @@ def _difference_grid(matrix: pd.DataFrame, diffs: pd.DataFrame, terms: pd.DataFr
             derived_pts.append((i, j, row))
     bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 10.0
     bound = max(10.0, math.ceil(bound / 10.0) * 10.0)
-    x, y, custom = list(range(n_cols)), list(range(n_rows)), [[[p[0], ""] for p in pairs] for _ in range(n_rows)]
+    x, y, custom = list(range(n_cols)), list(range(n_rows)), _trial_grid([p[0] for p in pairs], n_rows)
     colorbar = dict(title=dict(text="experimental − control<br>(percentage points)", side="right"), len=min(_plot_px(n_rows), 300))
     traces = [
         _not_reported_layer(x, y, z_nr, text, hover, custom),

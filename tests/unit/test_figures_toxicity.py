@@ -60,10 +60,15 @@ def heat_traces(fig):
 
 
 def grid_position(fig, term, trial_id, arm_id=None):
-    """(row, column) of a term and trial × arm in the drawn grid."""
+    """(row, column) of a term and trial × arm in the drawn grid: a cell's customdata is its trial id,
+    the column's tick names the arm on its second line ("B: paclitaxel + sorafenib")."""
     row = [t.replace("<br>", " ") for t in fig.layout.yaxis.ticktext].index(term)
     custom = heat_traces(fig)[1].customdata[row]
-    col = next(j for j, c in enumerate(custom) if c[0] == trial_id and (arm_id is None or c[1] == arm_id))
+    ticks = fig.layout.xaxis.ticktext
+    col = next(
+        j for j, c in enumerate(custom)
+        if c == trial_id and (arm_id is None or ticks[j].split("<br>")[1].startswith(f"{arm_id}:"))
+    )  # fmt: skip
     return row, col
 
 
@@ -312,7 +317,7 @@ def test_heatmap_rate_draws_not_reported_apart_from_zero(data):
     i, j = grid_position(fig, "Leukopenia (WBC decreased)", "PASO", "B")
     assert values.z[i][j] == 25.0 and values.text[i][j] == "25.0"
     assert "7/28 (25.0%)" in values.hovertext[i][j] and "White blood cell decreased" in values.hovertext[i][j]
-    assert values.customdata[i][j] == ("PASO", "B") or list(values.customdata[i][j]) == ["PASO", "B"]
+    assert values.customdata[i][j] == "PASO"  # a click on the cell highlights its trial (issue 13)
 
 
 def test_heatmap_hover_marks_derived_and_discrepancy(data):
@@ -339,7 +344,7 @@ def test_heatmap_difference_mode(data):
     assert values.z[i][j] == diff
     assert values.text[i][j] == f"{diff:+.1f} [{low:.1f}, {high:.1f}]" == "+15.8 [-9.7, 38.5]"
     assert "Newcombe hybrid score" in values.hovertext[i][j] and "16/28" in values.hovertext[i][j]
-    assert list(values.customdata[i][j]) == ["PASO", ""]
+    assert values.customdata[i][j] == "PASO"
     i, j = grid_position(fig, "Diarrhea", "E2100")
     assert values.text[i][j] == "NR" and missing(values.z[i][j])
     # Computing the differences inside gives the same figure.
@@ -584,7 +589,52 @@ def test_renal_abstract_events_are_reported_without_figures(data):
     assert any(t.name == "reported, no figures (named in words only)" for t in fig.data)
 
 
-# ---------------------------------------------------------------- figure dict: markup in data
+# ---------------------------------------------------------------- figure dict: clicks, markup in data
+
+
+def dash_click(fig: dict, curve: int, i: int, j: int) -> dict:
+    """The clickData dcc.Graph sends for heatmap cell (i, j) of trace `curve`: plotly.js's event point
+    (pointNumber [i, j], customdata the cell's entry) through dcc.Graph's filter (dash/dcc/async-graph.js,
+    filterEventData: array- and object-valued fields dropped, customdata re-read from the trace only
+    for a numeric pointNumber, which a heatmap point does not have)."""
+    trace = fig["data"][curve]
+    point = {
+        "curveNumber": curve, "pointNumber": [i, j], "x": j, "y": i, "z": trace["z"][i][j],
+        "text": trace["text"][i][j], "customdata": trace["customdata"][i][j],
+    }  # fmt: skip
+    kept = {key: value for key, value in point.items() if not isinstance(value, (dict, list, tuple))}
+    if isinstance(point["pointNumber"], int):
+        kept["customdata"] = trace["customdata"][point["pointNumber"]]
+    return {"points": [kept]}
+
+
+@pytest.mark.parametrize("mode", ["rate", "difference"])
+def test_a_click_on_any_heatmap_cell_highlights_its_trial(data, mode):
+    from components.sync import clicked_trial
+
+    m = matrix(data, "3-4")
+    fig = toxicity_figures.toxicity_heatmap(m, mode=mode)
+    validated(fig)
+    if mode == "rate":
+        # Columns: trials in trials.csv order, control arm first (PASO A, B; E2100 P, PB), the renal arm.
+        expected = list(m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order").trial_id)
+        assert expected == ["PASO", "PASO", "E2100", "E2100", "MRCC-SORAFENIB"]
+    else:
+        expected = ["PASO", "E2100"]  # one experimental − control pair each
+    heatmaps = [k for k, trace in enumerate(fig["data"]) if trace["type"] == "heatmap"]
+    assert len(heatmaps) == 2
+    for k in heatmaps:
+        grid = fig["data"][k]["customdata"]
+        assert len(grid) == m.term.nunique() and all(row == expected for row in grid)
+        for i in range(len(grid)):
+            for j, trial in enumerate(expected):
+                assert clicked_trial(dash_click(fig, k, i, j)) == trial
+    # Derived-value markers are scatter points: customdata [trial_id, arm_id], read by pointNumber.
+    markers = [t for t in fig["data"] if t["type"] == "scatter" and t.get("customdata")]
+    assert markers and all(clicked_trial({"points": [{"customdata": c}]}) == c[0] for t in markers for c in t["customdata"])
+    # Why a string: the [trial_id, arm_id] pairs the cells held before never reached the callback.
+    pairs = {**fig, "data": [{**fig["data"][1], "customdata": [[[t, "A"] for t in row] for row in fig["data"][1]["customdata"]]}]}
+    assert clicked_trial(dash_click(pairs, 0, 0, 0)) == ""
 
 
 def test_markup_in_uploaded_data_is_escaped_and_the_builders_own_markup_kept(data):
@@ -627,5 +677,5 @@ def test_markup_in_trial_ids_organ_classes_and_sources_is_escaped():
     for escaped in ("&lt;i&gt;T&lt;/i&gt;", "&lt;s&gt;Organ&lt;/s&gt;", "DOC: &lt;u&gt;Table 9&lt;/u&gt;", "&lt;sup&gt;x&lt;/sup&gt;"):
         assert any(escaped in text for _, text in shown), escaped
     # Click data keeps the trial id as it is, so a click highlights that very trial.
-    assert {c[0] for row in fig["data"][0]["customdata"] for c in row} == {"<i>T</i>"}
+    assert {c for row in fig["data"][0]["customdata"] for c in row} == {"<i>T</i>"}
     assert fig["layout"]["xaxis"]["ticktext"][0].startswith("<b>&lt;i&gt;T&lt;/i&gt; ★</b>")
