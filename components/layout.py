@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from components import exports, ids, slices
 from components.uploads import upload_card
-from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
+from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
 from evidence.state import TRIALS_PER_PAGE
 from evidence.views import POOL_LABEL
 

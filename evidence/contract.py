@@ -46,7 +46,8 @@ GRADE_LABELS = {
     "serious": "Serious (registry)",
     "non-serious": "Non-serious (registry)",
 }
-"""How a grade band reads in the filter, in figure titles and on hover: declared once here."""
+"""How a grade band reads in the filter panel, figure titles, hovers and export phrases (lower
+case there): declared once, a range written with an en dash."""
 ROLES = ("experimental", "control", "single", "other")
 """`other`: a group outside the randomised comparison (an open-label extension, a crossover subset,
 a pooled group), as registry results list them."""

@@ -20,9 +20,9 @@ from evidence.export import wording
 from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import efficacy as efficacy_figures
 from evidence.figures.efficacy import HETEROGENEITY_LIMIT
-from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
+from evidence.tables.toxicity import toxicity_differences, toxicity_matrix
 
 APP_TITLE = "Sorafenib & anti-VEGF trial evidence"
 ALL = "all"
@@ -163,7 +163,7 @@ def rates_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 def toxicity_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     t = _tables(data, state)
-    matrix = toxicity_figures.toxicity_matrix(
+    matrix = toxicity_matrix(
         t["adverse_events"], t["arms"], t["trials"], state.grade,
         organ_classes=list(state.organ) or None, search=state.tox_search, sort=state.tox_sort,
         top_n=state.tox_top, include_derived=state.derived,
@@ -171,7 +171,7 @@ def toxicity_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     if matrix.empty:
         return _tidy(matrix)
     if state.tox_mode == "difference":
-        differences = toxicity_figures.toxicity_differences(matrix)
+        differences = toxicity_differences(matrix)
         if differences is not None and not differences.empty:
             sources = (
                 matrix.dropna(subset=["source"]).groupby(["trial_id", "term"])["source"]
@@ -367,8 +367,9 @@ def file_name(key: str, state: ViewState, trial_ids, total: int, today: date, ex
 
 
 def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> tuple[str, ...]:
-    """Trials a drawn figure shows (for file names): its points' trial ids (customdata[0]),
-    the survival view's one trial, or the selected trials when a figure carries none."""
+    """Trials a drawn figure shows (for file names): its points' trial ids (customdata[0], or a
+    heatmap cell's customdata itself), the survival view's one trial, or the selected trials when a
+    figure carries none."""
     if key == "survival-curves":
         trial = survival_trial(data, state)
         return (trial,) if trial else ()
@@ -377,6 +378,8 @@ def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> t
     traces = figure.get("data", ()) if isinstance(figure, dict) else getattr(figure, "data", ())
     for trace in traces:
         customdata = trace.get("customdata") if isinstance(trace, dict) else trace.customdata
+        if (trace.get("type") if isinstance(trace, dict) else trace.type) == "heatmap" and customdata is not None:
+            customdata = [cell for row in customdata for cell in row]  # a grid: one trial id per cell
         for item in customdata if customdata is not None else ():
             try:
                 head = item if isinstance(item, str) else item[0]

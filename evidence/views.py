@@ -21,8 +21,8 @@ from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import dosing as dosing_figures
 from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import survival as survival_figures
-from evidence.figures import toxicity as toxicity_figures
 from evidence.figures.efficacy import lower_first
+from evidence.figures.toxicity import toxicity_heatmap
 from evidence.loading import CuratedData
 from evidence.state import (
     FACETS,
@@ -33,6 +33,7 @@ from evidence.state import (
     selected_trial_ids,
     shown_trial_ids,
 )
+from evidence.tables.toxicity import empty_selection_message, toxicity_differences, toxicity_matrix
 from evidence.theme import empty_figure
 
 NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
@@ -342,7 +343,7 @@ def rates_panel(data: CuratedData, state: ViewState) -> Panel:
 @memoised("toxicity")
 def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
-    matrix = toxicity_figures.toxicity_matrix(
+    matrix = toxicity_matrix(
         t["adverse_events"],
         t["arms"],
         t["trials"],
@@ -353,12 +354,12 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
         top_n=state.tox_top,
         include_derived=state.derived,
     )
-    differences = toxicity_figures.toxicity_differences(matrix) if state.tox_mode == "difference" else None
-    empty = "" if not matrix.empty else toxicity_figures.empty_selection_message(
+    differences = toxicity_differences(matrix) if state.tox_mode == "difference" else None
+    empty = "" if not matrix.empty else empty_selection_message(
         t["adverse_events"], t["arms"], t["trials"], state.grade,
         organ_classes=list(state.organ) or None, search=state.tox_search, include_derived=state.derived,
     )  # fmt: skip
-    fig = toxicity_figures.toxicity_heatmap(
+    fig = toxicity_heatmap(
         matrix, mode=state.tox_mode, highlight=_highlight(state), differences=differences, empty_message=empty
     )
     reported = matrix[matrix["reported"] | matrix["no_figures"]] if not matrix.empty else matrix

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from evidence.contract import ENDPOINT_LABELS
+from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS
 from evidence.loading import CuratedData
 from evidence.state import FACETS, TRIALS_PER_PAGE, ViewState, page_bounds, page_count, selected_trial_ids
 
-GRADE_WORDS = {"all": "all grades", "3-4": "grade 3–4", "3": "grade 3", "4": "grade 4"}
+GRADE_WORDS = {grade: label.lower() for grade, label in GRADE_LABELS.items()}  # "grade 3–4", "serious (registry)"
 TOX_SORT_WORDS = {"rate": "highest rate", "difference": "largest difference", "soc": "organ class"}
 
 

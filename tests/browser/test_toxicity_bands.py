@@ -1,7 +1,7 @@
 """Grade bands in the real dashboard (issue 11): the default grade 3-4 heatmap keeps PASO's hand-foot
 skin reaction (grade 3 in 7% of Arm B, grade 4 not reported) as a marked lower bound, a search finds
 it, and the renal abstract's adverse events show as "reported, no figures". Screenshots of the
-heatmap land in tests/artifacts/."""
+heatmap land in tests/artifacts/. A click on a heatmap cell highlights its trial (issue 13)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ CELL_JS = """([term, trial, arm]) => {
   const rows = Array.from(gd._fullLayout.yaxis.ticktext).map(t => t.replace(/<br>/g, ' '));
   const i = rows.indexOf(term);
   if (i < 0) return null;
-  const j = Array.from(values.customdata[i]).findIndex(c => c[0] === trial && c[1] === arm);
+  // A cell's customdata is its trial id; the column tick names the arm on its second line.
+  const ticks = Array.from(gd._fullLayout.xaxis.ticktext);
+  const j = Array.from(values.customdata[i]).findIndex((c, k) => c === trial && ticks[k].split('<br>')[1].startsWith(arm + ':'));
   if (j < 0) return null;
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
   return {
@@ -92,4 +94,26 @@ def test_renal_abstract_events_read_reported_no_figures(page, base_url):
         assert cell["text"] == "reported, no figures", term
         assert "named in words only" in cell["hover"]
     page.locator("#heatmap-figure").screenshot(path=str(ARTIFACTS / "heatmap-renal-no-figures.png"))
+    assert page.console_errors == []
+
+
+def test_clicking_a_heatmap_cell_highlights_its_trial(page, base_url):
+    page.set_viewport_size({"width": 1600, "height": 1400})
+    page.goto(base_url + "/?tox_search=hand")
+    wait_for_figures(page)
+    wait_for_figure(page, "heatmap-figure", lambda f: len(f["yticktext"]) == 1)
+    page.locator("#heatmap-figure").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    cell = heat_cell(page, HAND_FOOT, "PASO", "B")  # "≥ 7.0 (G4 NR)"
+    page.mouse.click(cell["x"], cell["y"])
+    page.wait_for_function("() => window.location.search.includes('highlight=PASO')", timeout=30000)
+    heatmap = wait_for_figure(page, "heatmap-figure", lambda f: any("<b>" in t for t in f["ticktext"]))
+    bold = [t for t in heatmap["ticktext"] if "<b>" in t]
+    assert len(bold) == 2 and all(t.startswith("<b>PASO") for t in bold)  # PASO's arms A and B
+    assert "highlighted: PASO" in page.locator("#selection-summary").inner_text()
+    # A grey "not reported" cell of another trial is clickable too: E2100 has no hand-foot figure.
+    cell = heat_cell(page, HAND_FOOT, "E2100", "PB")
+    assert cell["text"] == "NR"
+    page.mouse.click(cell["x"], cell["y"])
+    page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=30000)
     assert page.console_errors == []

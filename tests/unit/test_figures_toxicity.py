@@ -11,16 +11,17 @@ import pandas as pd
 import pytest
 
 from evidence import theme
-from evidence.figures.toxicity import (
+from evidence.figures import toxicity as toxicity_figures
+from evidence.loading import load_dataset
+from evidence.stats import risk_difference_ci
+from evidence.tables.toxicity import (
     LOWER_BOUND_METHOD,
     empty_selection_message,
     grade_band_rows,
     toxicity_differences,
-    toxicity_heatmap,
     toxicity_matrix,
 )
-from evidence.loading import load_dataset
-from evidence.stats import risk_difference_ci
+from tests.unit.figure_dicts import validated
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -40,6 +41,17 @@ def cell(frame, term, trial_id, arm_id):
     return rows.iloc[0]
 
 
+def toxicity_heatmap(*args, **options):
+    """The builder's figure dict, validated (plain types, theme.TEMPLATE, plotly's schema) and read
+    as a go.Figure."""
+    return validated(toxicity_figures.toxicity_heatmap(*args, **options))
+
+
+def missing(z) -> bool:
+    """An empty cell of a z grid: None in the figure dict (NaN in the table)."""
+    return z is None or (isinstance(z, float) and math.isnan(z))
+
+
 def heat_traces(fig):
     """(not-reported trace, value trace) of a heatmap figure."""
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
@@ -48,10 +60,15 @@ def heat_traces(fig):
 
 
 def grid_position(fig, term, trial_id, arm_id=None):
-    """(row, column) of a term and trial × arm in the drawn grid."""
+    """(row, column) of a term and trial × arm in the drawn grid: a cell's customdata is its trial id,
+    the column's tick names the arm on its second line ("B: paclitaxel + sorafenib")."""
     row = [t.replace("<br>", " ") for t in fig.layout.yaxis.ticktext].index(term)
     custom = heat_traces(fig)[1].customdata[row]
-    col = next(j for j, c in enumerate(custom) if c[0] == trial_id and (arm_id is None or c[1] == arm_id))
+    ticks = fig.layout.xaxis.ticktext
+    col = next(
+        j for j, c in enumerate(custom)
+        if c == trial_id and (arm_id is None or ticks[j].split("<br>")[1].startswith(f"{arm_id}:"))
+    )  # fmt: skip
     return row, col
 
 
@@ -293,14 +310,14 @@ def test_heatmap_rate_draws_not_reported_apart_from_zero(data):
     assert [c[1] for c in not_reported.colorscale] == [theme.NOT_REPORTED_COLOUR, theme.NO_FIGURES_COLOUR]
 
     i, j = grid_position(fig, "Constipation", "PASO", "B")  # reported 0%
-    assert values.z[i][j] == 0.0 and np.isnan(not_reported.z[i][j]) and values.text[i][j] == "0.0"
+    assert values.z[i][j] == 0.0 and missing(not_reported.z[i][j]) and values.text[i][j] == "0.0"
     i, j = grid_position(fig, "Hypertension", "PASO", "B")  # no row
-    assert np.isnan(values.z[i][j]) and not_reported.z[i][j] == 0.0 and values.text[i][j] == "NR"
+    assert missing(values.z[i][j]) and not_reported.z[i][j] == 0.0 and values.text[i][j] == "NR"
     assert "not reported" in values.hovertext[i][j]
     i, j = grid_position(fig, "Leukopenia (WBC decreased)", "PASO", "B")
     assert values.z[i][j] == 25.0 and values.text[i][j] == "25.0"
     assert "7/28 (25.0%)" in values.hovertext[i][j] and "White blood cell decreased" in values.hovertext[i][j]
-    assert values.customdata[i][j] == ("PASO", "B") or list(values.customdata[i][j]) == ["PASO", "B"]
+    assert values.customdata[i][j] == "PASO"  # a click on the cell highlights its trial (issue 13)
 
 
 def test_heatmap_hover_marks_derived_and_discrepancy(data):
@@ -327,11 +344,12 @@ def test_heatmap_difference_mode(data):
     assert values.z[i][j] == diff
     assert values.text[i][j] == f"{diff:+.1f} [{low:.1f}, {high:.1f}]" == "+15.8 [-9.7, 38.5]"
     assert "Newcombe hybrid score" in values.hovertext[i][j] and "16/28" in values.hovertext[i][j]
-    assert list(values.customdata[i][j]) == ["PASO", ""]
+    assert values.customdata[i][j] == "PASO"
     i, j = grid_position(fig, "Diarrhea", "E2100")
-    assert values.text[i][j] == "NR" and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "NR" and missing(values.z[i][j])
     # Computing the differences inside gives the same figure.
-    assert np.array_equal(toxicity_heatmap(m, mode="difference").data[1].z, values.z, equal_nan=True)
+    inside = toxicity_heatmap(m, mode="difference").data[1].z
+    assert np.array_equal(np.array(inside, dtype=float), np.array(values.z, dtype=float), equal_nan=True)
 
 
 def test_heatmap_highlight_height_and_empty(data):
@@ -369,12 +387,12 @@ def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
     fig = toxicity_heatmap(m, mode="difference", differences=differences[differences.term == "Diarrhea"])
     not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Fatigue", "PASO")
-    assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0 and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0 and missing(values.z[i][j])
     assert values.hovertext[i][j] == (
         "<b>Fatigue</b><br>PASO: B: paclitaxel + sorafenib minus A: paclitaxel<br>not reported in both arms"
     )
     i, j = grid_position(fig, "Diarrhea", "PASO")
-    assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and np.isnan(not_reported.z[i][j])
+    assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and missing(not_reported.z[i][j])
 
 
 # ---------------------------------------------------------------- grade bands: no reported event dropped
@@ -516,7 +534,7 @@ def test_difference_mode_never_presents_a_lower_bound_as_exact():
     fig = toxicity_heatmap(m, mode="difference", differences=diffs)
     _, values = heat_traces(fig)
     i, j = grid_position(fig, "Only3", "T")
-    assert values.text[i][j] == "≥ only: no difference" and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "≥ only: no difference" and missing(values.z[i][j])
     assert "an arm's figure is only a lower bound" in values.hovertext[i][j]
 
 
@@ -565,7 +583,99 @@ def test_renal_abstract_events_are_reported_without_figures(data):
     fig = toxicity_heatmap(only_renal)
     not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Fatigue", "MRCC-SORAFENIB", "SOR")
-    assert values.text[i][j] == "reported, no figures" and not_reported.z[i][j] == 1.0 and np.isnan(values.z[i][j])
+    assert values.text[i][j] == "reported, no figures" and not_reported.z[i][j] == 1.0 and missing(values.z[i][j])
     assert "reported, no figures (named in words only" in values.hovertext[i][j]
     assert "term as reported: fatigue" in values.hovertext[i][j]
     assert any(t.name == "reported, no figures (named in words only)" for t in fig.data)
+
+
+# ---------------------------------------------------------------- figure dict: clicks, markup in data
+
+
+def dash_click(fig: dict, curve: int, i: int, j: int) -> dict:
+    """The clickData dcc.Graph sends for heatmap cell (i, j) of trace `curve`: plotly.js's event point
+    (pointNumber [i, j], customdata the cell's entry) through dcc.Graph's filter (dash/dcc/async-graph.js,
+    filterEventData: array- and object-valued fields dropped, customdata re-read from the trace only
+    for a numeric pointNumber, which a heatmap point does not have)."""
+    trace = fig["data"][curve]
+    point = {
+        "curveNumber": curve, "pointNumber": [i, j], "x": j, "y": i, "z": trace["z"][i][j],
+        "text": trace["text"][i][j], "customdata": trace["customdata"][i][j],
+    }  # fmt: skip
+    kept = {key: value for key, value in point.items() if not isinstance(value, (dict, list, tuple))}
+    if isinstance(point["pointNumber"], int):
+        kept["customdata"] = trace["customdata"][point["pointNumber"]]
+    return {"points": [kept]}
+
+
+@pytest.mark.parametrize("mode", ["rate", "difference"])
+def test_a_click_on_any_heatmap_cell_highlights_its_trial(data, mode):
+    from components.sync import clicked_trial
+
+    m = matrix(data, "3-4")
+    fig = toxicity_figures.toxicity_heatmap(m, mode=mode)
+    validated(fig)
+    if mode == "rate":
+        # Columns: trials in trials.csv order, control arm first (PASO A, B; E2100 P, PB), the renal arm.
+        expected = list(m.drop_duplicates(["trial_id", "arm_id"]).sort_values("column_order").trial_id)
+        assert expected == ["PASO", "PASO", "E2100", "E2100", "MRCC-SORAFENIB"]
+    else:
+        expected = ["PASO", "E2100"]  # one experimental − control pair each
+    heatmaps = [k for k, trace in enumerate(fig["data"]) if trace["type"] == "heatmap"]
+    assert len(heatmaps) == 2
+    for k in heatmaps:
+        grid = fig["data"][k]["customdata"]
+        assert len(grid) == m.term.nunique() and all(row == expected for row in grid)
+        for i in range(len(grid)):
+            for j, trial in enumerate(expected):
+                assert clicked_trial(dash_click(fig, k, i, j)) == trial
+    # Derived-value markers are scatter points: customdata [trial_id, arm_id], read by pointNumber.
+    markers = [t for t in fig["data"] if t["type"] == "scatter" and t.get("customdata")]
+    assert markers and all(clicked_trial({"points": [{"customdata": c}]}) == c[0] for t in markers for c in t["customdata"])
+    # Why a string: the [trial_id, arm_id] pairs the cells held before never reached the callback.
+    pairs = {**fig, "data": [{**fig["data"][1], "customdata": [[[t, "A"] for t in row] for row in fig["data"][1]["customdata"]]}]}
+    assert clicked_trial(dash_click(pairs, 0, 0, 0)) == ""
+
+
+def test_markup_in_uploaded_data_is_escaped_and_the_builders_own_markup_kept(data):
+    from tests.unit.figure_dicts import PHISH, PHISH_ESCAPED, assert_data_markup_escaped, strings
+
+    arms = data.arms.copy()
+    arms.loc[(arms.trial_id == "PASO") & (arms.arm_id == "B"), "label"] = PHISH
+    events = data.adverse_events.copy()
+    events.loc[events.term == "Hand-foot skin reaction", "term"] = "<b>bold</b>"
+    m = toxicity_matrix(events, arms, data.trials, "3-4", top_n=None)
+    for fig in (
+        toxicity_figures.toxicity_heatmap(m),
+        toxicity_figures.toxicity_heatmap(m, highlight="PASO"),
+        toxicity_figures.toxicity_heatmap(m, mode="difference", highlight="PASO"),
+    ):
+        validated(fig)
+        assert_data_markup_escaped(fig)  # no "<a " anywhere, the escaped label shown, <br> and <b> kept
+        texts = [text for _, text in strings(fig)]
+        assert not any("<b>bold</b>" in t for t in texts)
+        assert any("<b>&lt;b&gt;bold&lt;/b&gt;</b>" in t for t in texts)  # the hover's own bold term
+    rate = toxicity_figures.toxicity_heatmap(m, highlight="PASO")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in rate["layout"]["yaxis"]["ticktext"]
+    assert rate["layout"]["xaxis"]["ticktext"][1].startswith("<b>PASO ★</b><br>B: &lt;a")
+    assert all(t["hovertemplate"] == "%{hovertext}<extra></extra>" for t in rate["data"] if "hovertemplate" in t)
+    # The empty state quotes the search as typed, escaped.
+    empty = toxicity_figures.toxicity_heatmap(m.iloc[0:0], empty_message=f"No adverse events match '{PHISH}' in grade 3–4")
+    assert validated(empty).layout.annotations[0].text == f"No adverse events match '{PHISH_ESCAPED}' in grade 3–4"
+
+
+def test_markup_in_trial_ids_organ_classes_and_sources_is_escaped():
+    table = band_table().assign(trial_id="<i>T</i>", soc="<s>Organ</s>", source="DOC: <u>Table 9</u>", term_reported="<sup>x</sup>")
+    arms = pd.DataFrame([dict(trial_id="<i>T</i>", arm_id="E", label="Arm E: <em>drug</em>", role="single")])
+    fig = toxicity_figures.toxicity_heatmap(toxicity_matrix(table, arms, None, "3-4", top_n=None), highlight="<i>T</i>")
+    validated(fig)
+    from tests.unit.figure_dicts import strings
+
+    shown = [(path, text) for path, text in strings(fig) if ".customdata" not in path]
+    for tag in ("<i>", "<s>", "<u>", "<sup>", "<em>"):
+        assert not [path for path, text in shown if tag in text], tag
+    for escaped in ("&lt;i&gt;T&lt;/i&gt;", "&lt;s&gt;Organ&lt;/s&gt;", "DOC: &lt;u&gt;Table 9&lt;/u&gt;", "&lt;sup&gt;x&lt;/sup&gt;"):
+        assert any(escaped in text for _, text in shown), escaped
+    # Click data keeps the trial id as it is, so a click highlights that very trial.
+    assert {c for row in fig["data"][0]["customdata"] for c in row} == {"<i>T</i>"}
+    assert fig["layout"]["xaxis"]["ticktext"][0].startswith("<b>&lt;i&gt;T&lt;/i&gt; ★</b>")

@@ -72,7 +72,7 @@ def test_per_trial_views_draw_one_page(large):
         "Trials 1–10 of 15 selected shown (page 1 of 2; 15 trials in the data)"
     )
     for view in (views.forest_panel, views.medians_panel, views.rates_panel, views.toxicity_panel, views.design_panel):
-        drawn = {c[0] for t in view(large, second).figure.data if t.customdata is not None for c in t.customdata
+        drawn = {c[0] for t in view(large, second).figure_object().data if t.customdata is not None for c in t.customdata
                  if c is not None and isinstance(c[0], str) and c[0] in set(large.trials.trial_id)}
         assert drawn and drawn <= set(large.trials.trial_id[10:]), view.__name__
 

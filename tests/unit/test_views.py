@@ -42,7 +42,7 @@ def test_empty_selection_gives_a_plain_message(data):
     assert "No hazard ratio" in panel.figure.layout.annotations[0].text
     assert panel.caption == ""
     tox = views.toxicity_panel(data, ViewState(trial=("SOR",)))
-    assert not _figure_trials(tox.figure)
+    assert not _figure_trials(tox.figure_object())
 
 
 def test_toxicity_panel_modes_and_caption(data):
@@ -56,26 +56,26 @@ def test_toxicity_panel_lower_bounds_and_empty_state_say_what_they_are(data):
     default = views.toxicity_panel(data, ViewState())
     assert "≥ x (G4 NR)" in default.caption
     hand = views.toxicity_panel(data, ViewState(tox_search="hand"))
-    assert "≥ 7.0 (G4 NR)" in [t for row in hand.figure.data[1].text for t in row]
+    assert "≥ 7.0 (G4 NR)" in [t for row in hand.figure_object().data[1].text for t in row]
     empty = views.toxicity_panel(data, ViewState(grade="4", tox_search="alopecia"))
-    assert empty.figure.layout.annotations[0].text == (
+    assert empty.figure_object().layout.annotations[0].text == (
         "No adverse events match 'alopecia' in grade 4; 1 match in all grades; 1 match in grade 3–4"
     )
     renal = views.toxicity_panel(data, ViewState(trial=("MRCC-SORAFENIB",)))  # words only: not "none"
-    assert "reported, no figures" in [t for row in renal.figure.data[0].text for t in row]
+    assert "reported, no figures" in [t for row in renal.figure_object().data[0].text for t in row]
     assert "MRCC_CANCER2010" in renal.caption and "Reported, no figures" in renal.caption
 
 
 def test_highlight_reaches_figures(data):
     panel = views.toxicity_panel(data, ViewState(highlight="E2100"))
-    ticks = list(panel.figure.layout.xaxis.ticktext)
+    ticks = list(panel.figure_object().layout.xaxis.ticktext)
     assert [t for t in ticks if "<b>" in t] and all("E2100" in t for t in ticks if "<b>" in t)
 
 
 def test_hiding_derived_values_removes_derived_toxicity_sums(data):
     shown = views.toxicity_panel(data, ViewState(trial=("E2100",)))
     hidden = views.toxicity_panel(data, ViewState(trial=("E2100",), derived=False))
-    assert shown.figure.to_json() != hidden.figure.to_json()
+    assert shown.figure_object().to_json() != hidden.figure_object().to_json()
 
 
 def test_what_if_note_states_the_paso_ramp_deficit():
@@ -121,7 +121,7 @@ def test_memoised_views_equal_a_fresh_computation(data, view):
     for state in STATES:
         cached, fresh = view(data, state), view.uncached(data, state)
         assert cached.caption == fresh.caption
-        assert cached.figure.to_json() == fresh.figure.to_json()
+        assert cached.figure_object().to_json() == fresh.figure_object().to_json()
 
 
 def test_unrelated_state_change_reuses_the_panel(data):
@@ -150,7 +150,7 @@ def test_each_view_needs_only_its_slice_of_the_state(data, view):
         whole, sliced = view.uncached(data, state), view.uncached(data, _sliced(state, view.fields))
         if isinstance(whole, views.Panel):
             assert (whole.caption, whole.note) == (sliced.caption, sliced.note)
-            assert whole.figure.to_json() == sliced.figure.to_json()
+            assert whole.figure_object().to_json() == sliced.figure_object().to_json()
         else:
             assert whole == sliced
 
