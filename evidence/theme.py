@@ -102,3 +102,20 @@ def empty_figure(message: str) -> go.Figure:
         ],
     )
     return fig
+
+
+def empty_figure_dict(message: str) -> dict:
+    """`empty_figure` as a plain plotly figure dict (data text escaped): builders that return dicts."""
+    return {
+        "data": [],
+        "layout": {
+            "template": TEMPLATE,
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "height": 220,
+            "annotations": [
+                {"text": plain_text(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
+                 "font": {"size": 16, "color": "#555"}}
+            ],
+        },
+    }
