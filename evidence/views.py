@@ -23,6 +23,7 @@ from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import survival as survival_figures
 from evidence.figures import toxicity as toxicity_figures
 from evidence.figures.efficacy import lower_first
+from evidence.tables import survival as survival_tables
 from evidence.loading import CuratedData
 from evidence.state import (
     FACETS,
@@ -33,7 +34,7 @@ from evidence.state import (
     selected_trial_ids,
     shown_trial_ids,
 )
-from evidence.theme import empty_figure
+from evidence.theme import empty_figure, empty_figure_dict
 
 NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
 
@@ -402,12 +403,13 @@ def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     if not trial_id:
         trial_id = options[0] if options else ""
     if not trial_id:
-        return Panel(empty_figure("No selected trial reports a median for a survival endpoint."), "")
+        return Panel(empty_figure_dict("No selected trial reports a median for a survival endpoint."), "")
     ipd = t.get("survival_ipd")
     if ipd is not None and not ipd[(ipd.trial_id == trial_id) & (ipd.endpoint == state.endpoint)].empty:
-        fig, stats = survival_figures.kaplan_meier_figure(ipd, t["arms"], trial_id, state.endpoint)
-        return Panel(fig, "Kaplan–Meier estimates from patient-level data (lifelines).")
-    fig, notes = survival_figures.model_based_curves(t["efficacy"], t["comparisons"], t["arms"], t["trials"], trial_id, state.endpoint)
+        table = survival_tables.kaplan_meier_table(ipd, t["arms"], trial_id, state.endpoint)
+        return Panel(survival_figures.kaplan_meier_figure(table), "Kaplan–Meier estimates from patient-level data (lifelines).")
+    curves = survival_tables.model_curves(t["efficacy"], t["comparisons"], t["arms"], t["trials"], trial_id, state.endpoint)
+    fig, notes = survival_figures.model_based_figure(curves), curves.notes
     shown = t["efficacy"][t["efficacy"].trial_id == trial_id]
     caption = sources_caption(
         [shown, t["comparisons"][t["comparisons"].trial_id == trial_id]],

@@ -73,10 +73,10 @@ def test_what_if_note_states_the_paso_ramp_deficit():
 
 def test_survival_panel_picks_a_trial_with_medians(data):
     panel = views.survival_panel(data, ViewState(agent=("bevacizumab",), endpoint="OS"))
-    assert "E2100" in panel.figure.layout.title.text
+    assert "E2100" in panel.figure_object().layout.title.text
     assert "model-based" in panel.caption.lower()
     none = views.survival_panel(data, ViewState(trial=("SOR",)))
-    assert "No selected trial" in none.figure.layout.annotations[0].text
+    assert "No selected trial" in none.figure_object().layout.annotations[0].text
 
 
 def test_grid_rows_and_summary(data):
@@ -107,7 +107,7 @@ def test_memoised_views_equal_a_fresh_computation(data, view):
     for state in STATES:
         cached, fresh = view(data, state), view.uncached(data, state)
         assert cached.caption == fresh.caption
-        assert cached.figure.to_json() == fresh.figure.to_json()
+        assert cached.figure_object().to_json() == fresh.figure_object().to_json()
 
 
 def test_unrelated_state_change_reuses_the_panel(data):
@@ -136,7 +136,7 @@ def test_each_view_needs_only_its_slice_of_the_state(data, view):
         whole, sliced = view.uncached(data, state), view.uncached(data, _sliced(state, view.fields))
         if isinstance(whole, views.Panel):
             assert (whole.caption, whole.note) == (sliced.caption, sliced.note)
-            assert whole.figure.to_json() == sliced.figure.to_json()
+            assert whole.figure_object().to_json() == sliced.figure_object().to_json()
         else:
             assert whole == sliced
 
