@@ -23,6 +23,7 @@ from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import survival as survival_figures
 from evidence.figures import toxicity as toxicity_figures
 from evidence.figures.efficacy import lower_first
+from evidence.tables import dosing as dosing_tables
 from evidence.tables import survival as survival_tables
 from evidence.loading import CuratedData
 from evidence.state import (
@@ -364,7 +365,7 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
 def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
-    fig = dosing_figures.dose_ramp_figure(schedule, highlight=_highlight(state))
+    fig = dosing_figures.dose_ramp_figure(dosing_tables.dose_ramp_table(schedule), highlight=_highlight(state))
     notes = [
         "Relative dose intensity and cumulative doses are derived from the reported mean daily doses",
         "A 28-day cycle is assumed where the source states none",
@@ -384,7 +385,7 @@ def _what_if_panel(state: ViewState) -> Panel:
     try:
         ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
     except ValueError as err:
-        return Panel(empty_figure(str(err)), "")
+        return Panel(empty_figure_dict(str(err)), "")
     fig = dosing_figures.what_if_figure(ramp)
     last = ramp.iloc[-1]
     note = (
