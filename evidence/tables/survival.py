@@ -348,6 +348,29 @@ def _stats(trial_id: str, endpoint: str, arms: pd.DataFrame, at_risk: pd.DataFra
     return stats
 
 
+def _fit_arms(rows: pd.DataFrame, info: dict, trial_id: str, arm_ids: list) -> dict | str:
+    """{arm_id: KaplanMeierResult}, or the message saying which arm's data cannot be fitted and why."""
+    fits = {}
+    for arm_id in arm_ids:
+        subset = rows[rows["arm_id"] == arm_id]
+        arm_label = info.get((trial_id, arm_id), {}).get("label", str(arm_id))
+        try:
+            fits[arm_id] = kaplan_meier(subset["time_months"].to_numpy(dtype=float), subset["event"].to_numpy(), arm_label)
+        except ValueError as err:
+            return f"No Kaplan–Meier curve for {trial_id}, {arm_label}: {err}."
+    return fits
+
+
+def _at_risk_table(rows: pd.DataFrame, arm_ids: list, times: list[float]) -> pd.DataFrame:
+    """Number at risk (follow-up >= t) per arm at each time."""
+    return pd.concat(
+        [pd.DataFrame({"arm_id": a, "time": times,
+                       "n": number_at_risk(rows.loc[rows["arm_id"] == a, "time_months"].to_numpy(dtype=float), times)})
+         for a in arm_ids],
+        ignore_index=True,
+    )  # fmt: skip
+
+
 def kaplan_meier_table(ipd: pd.DataFrame, arms: pd.DataFrame, trial_id: str, endpoint: str) -> KaplanMeierTable:
     """Kaplan–Meier per arm (lifelines; exponential Greenwood / log(−log) pointwise band), the number
     at risk at fixed times, and log-rank (Mantel–Cox) and Cox PH (Efron ties, Wald 95% CI)
@@ -361,32 +384,18 @@ def kaplan_meier_table(ipd: pd.DataFrame, arms: pd.DataFrame, trial_id: str, end
     info = arm_lookup(arms)
     role_of = {a: info.get((trial_id, a), {}).get("role", "single") for a in rows["arm_id"].unique()}
     arm_ids = sorted(role_of, key=lambda a: (ROLE_ORDER.get(role_of[a], 9), str(a)))
-    fits = {}
-    for arm_id in arm_ids:
-        subset = rows[rows["arm_id"] == arm_id]
-        arm_label = info.get((trial_id, arm_id), {}).get("label", str(arm_id))
-        try:
-            fits[arm_id] = kaplan_meier(subset["time_months"].to_numpy(dtype=float), subset["event"].to_numpy(), arm_label)
-        except ValueError as err:
-            return KaplanMeierTable(trial_id, endpoint, message=f"No Kaplan–Meier curve for {trial_id}, {arm_label}: {err}.")
+    fits = _fit_arms(rows, info, trial_id, arm_ids)
+    if isinstance(fits, str):
+        return KaplanMeierTable(trial_id, endpoint, message=fits)
+    arm_table = pd.DataFrame([
+        dict(arm_id=a, label=info.get((trial_id, a), {}).get("label", str(a)), role=role_of[a], n=km.n, events=km.events,
+             median=km.median, median_ci_low=km.median_ci_low, median_ci_high=km.median_ci_high)
+        for a, km in fits.items()
+    ])  # fmt: skip
+    notes = [f"{arm.label}: {note}" for arm in arm_table.itertuples() for note in fits[arm.arm_id].notes]
     max_time = float(rows["time_months"].to_numpy(dtype=float).max())
     times = risk_table_times(max_time)
-    arm_rows, notes = [], []
-    for arm_id in arm_ids:
-        arm = info.get((trial_id, arm_id), {"label": str(arm_id), "role": "single"})
-        km = fits[arm_id]
-        arm_rows.append(dict(arm_id=arm_id, label=arm["label"], role=arm["role"], n=km.n, events=km.events,
-                             median=km.median, median_ci_low=km.median_ci_low, median_ci_high=km.median_ci_high))  # fmt: skip
-        notes += [f"{arm['label']}: {note}" for note in km.notes]
-    arm_table = pd.DataFrame(arm_rows)
-    curves = pd.concat([fits[a].curve.assign(arm_id=a) for a in arm_ids], ignore_index=True)
-    censored = pd.concat([_censored_on_curve(a, fits[a]) for a in arm_ids], ignore_index=True)
-    at_risk = pd.concat(
-        [pd.DataFrame({"arm_id": a, "time": times,
-                       "n": number_at_risk(rows.loc[rows["arm_id"] == a, "time_months"].to_numpy(dtype=float), times)})
-         for a in arm_ids],
-        ignore_index=True,
-    )  # fmt: skip
+    at_risk = _at_risk_table(rows, arm_ids, times)
     experimental = next((a for a in arm_ids if role_of[a] == "experimental"), None)
     control = next((a for a in arm_ids if role_of[a] == "control"), None)
     comparison = None
@@ -395,8 +404,10 @@ def kaplan_meier_table(ipd: pd.DataFrame, arms: pd.DataFrame, trial_id: str, end
             rows["time_months"].to_numpy(dtype=float), rows["event"].to_numpy(dtype=int),
             rows["arm_id"].to_numpy(), experimental, control,
         )  # fmt: skip
-    stats = _stats(trial_id, endpoint, arm_table, at_risk, times, experimental, control, comparison, notes)
     return KaplanMeierTable(
-        trial_id, endpoint, arms=arm_table, curves=curves, censored=censored, at_risk=at_risk, at_risk_times=times,
-        max_time=max_time, comparison=comparison, notes=tuple(notes), stats=stats,
+        trial_id, endpoint, arms=arm_table, at_risk=at_risk, at_risk_times=times, max_time=max_time,
+        curves=pd.concat([fits[a].curve.assign(arm_id=a) for a in arm_ids], ignore_index=True),
+        censored=pd.concat([_censored_on_curve(a, fits[a]) for a in arm_ids], ignore_index=True),
+        comparison=comparison, notes=tuple(notes),
+        stats=_stats(trial_id, endpoint, arm_table, at_risk, times, experimental, control, comparison, notes),
     )  # fmt: skip
