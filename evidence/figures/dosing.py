@@ -54,10 +54,12 @@ def _panel_title(text: str, top: float) -> dict:
 
 def _cycle_ticks(rows: pd.DataFrame, cycles: list[int]) -> tuple[list[float], list[str]]:
     """Tick at each cycle's centre: 'Cycle 1' plus its day range when every arm shares it."""
+    ranges_of: dict[int, set] = {}
+    for cycle, start, end in zip(rows["cycle"], rows["day_start"], rows["day_end"]):
+        ranges_of.setdefault(cycle, set()).add((start, end))
     vals, text = [], []
     for c in cycles:
-        here = rows[rows["cycle"] == c]
-        ranges = set(zip(here["day_start"], here["day_end"]))
+        ranges = ranges_of.get(c, set())
         label = f"Cycle {c}"
         if len(ranges) == 1:
             start, end = ranges.pop()
