@@ -23,6 +23,8 @@ from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import survival as survival_figures
 from evidence.figures.efficacy import lower_first
 from evidence.figures.toxicity import toxicity_heatmap
+from evidence.tables import dosing as dosing_tables
+from evidence.tables import survival as survival_tables
 from evidence.loading import CuratedData
 from evidence.state import (
     FACETS,
@@ -34,7 +36,7 @@ from evidence.state import (
     shown_trial_ids,
 )
 from evidence.tables.toxicity import empty_selection_message, toxicity_differences, toxicity_matrix
-from evidence.theme import empty_figure
+from evidence.theme import empty_figure, empty_figure_dict
 
 NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
 
@@ -377,7 +379,7 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
 def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
-    fig = dosing_figures.dose_ramp_figure(schedule, highlight=_highlight(state))
+    fig = dosing_figures.dose_ramp_figure(dosing_tables.dose_ramp_table(schedule), highlight=_highlight(state))
     notes = [
         "Relative dose intensity and cumulative doses are derived from the reported mean daily doses",
         "A 28-day cycle is assumed where the source states none",
@@ -397,7 +399,7 @@ def _what_if_panel(state: ViewState) -> Panel:
     try:
         ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
     except ValueError as err:
-        return Panel(empty_figure(str(err)), "")
+        return Panel(empty_figure_dict(str(err)), "")
     fig = dosing_figures.what_if_figure(ramp)
     last = ramp.iloc[-1]
     note = (
@@ -416,12 +418,13 @@ def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     if not trial_id:
         trial_id = options[0] if options else ""
     if not trial_id:
-        return Panel(empty_figure("No selected trial reports a median for a survival endpoint."), "")
+        return Panel(empty_figure_dict("No selected trial reports a median for a survival endpoint."), "")
     ipd = t.get("survival_ipd")
     if ipd is not None and not ipd[(ipd.trial_id == trial_id) & (ipd.endpoint == state.endpoint)].empty:
-        fig, stats = survival_figures.kaplan_meier_figure(ipd, t["arms"], trial_id, state.endpoint)
-        return Panel(fig, "Kaplan–Meier estimates from patient-level data (lifelines).")
-    fig, notes = survival_figures.model_based_curves(t["efficacy"], t["comparisons"], t["arms"], t["trials"], trial_id, state.endpoint)
+        table = survival_tables.kaplan_meier_table(ipd, t["arms"], trial_id, state.endpoint)
+        return Panel(survival_figures.kaplan_meier_figure(table), "Kaplan–Meier estimates from patient-level data (lifelines).")
+    curves = survival_tables.model_curves(t["efficacy"], t["comparisons"], t["arms"], t["trials"], trial_id, state.endpoint)
+    fig, notes = survival_figures.model_based_figure(curves), curves.notes
     shown = t["efficacy"][t["efficacy"].trial_id == trial_id]
     caption = sources_caption(
         [shown, t["comparisons"][t["comparisons"].trial_id == trial_id]],

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 import pytest
 
 from evidence import theme
 from evidence.dosing import dose_schedule, what_if_ramp
-from evidence.figures.dosing import dose_ramp_figure, what_if_figure
+from evidence.figures import dosing as dosing_figures
 from evidence.loading import load_dataset
+from evidence.tables.dosing import dose_ramp_table
+from figure_dicts import validated
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -26,6 +29,15 @@ def data():
 @pytest.fixture(scope="module")
 def schedule(data):
     return dose_schedule(data.dosing, data.arms, data.trials)
+
+
+def dose_ramp_figure(schedule, highlight=None) -> go.Figure:
+    """The dose view's table drawn, the dict validated and read as a go.Figure."""
+    return validated(dosing_figures.dose_ramp_figure(dose_ramp_table(schedule), highlight=highlight))
+
+
+def what_if_figure(ramp) -> go.Figure:
+    return validated(dosing_figures.what_if_figure(ramp))
 
 
 def arm(schedule, trial_id):
@@ -175,11 +187,37 @@ def test_what_if_figure():
     assert math.isclose(next(t for t in fig.data if t.name == "your ramp, cumulative").y[-1], 50.4)
 
 
+def _subplots_reference(fig: go.Figure, rows: int, row_heights: list[float], spacing: float) -> go.Figure:
+    """plotly's own make_subplots grid holding the figure's traces (each in its panel), no shapes."""
+    reference = make_subplots(rows=rows, cols=1, shared_xaxes=True, row_heights=row_heights, vertical_spacing=spacing)
+    for trace in fig.data:
+        reference.add_trace(trace, row=1 if trace.yaxis in (None, "y") else int(trace.yaxis[1:]), col=1)
+    return reference
+
+
+@pytest.mark.parametrize(
+    ("build", "rows", "row_heights", "spacing"),
+    [
+        (lambda s: dose_ramp_figure(s), 3, [0.5, 0.28, 0.22], 0.09),
+        (lambda s: what_if_figure(what_if_ramp(400, 200, 3)), 2, [0.5, 0.5], 0.12),
+    ],
+    ids=["dose ramp", "what-if"],
+)
+def test_panels_are_where_make_subplots_puts_them(schedule, build, rows, row_heights, spacing):
+    # The axes are written out as dicts; plotly's make_subplots is the reference for their domains.
+    fig = build(schedule)
+    reference = _subplots_reference(fig, rows, row_heights, spacing)
+    for n in [""] + [str(k) for k in range(2, rows + 1)]:
+        for axis in (f"xaxis{n}", f"yaxis{n}"):
+            ours, theirs = fig.layout[axis], reference.layout[axis]
+            assert list(ours.domain) == pytest.approx(list(theirs.domain)), axis
+            assert (ours.anchor, ours.matches) == (theirs.anchor, theirs.matches), axis
+
+
 def test_dose_ramp_gridlines_are_the_lines_add_vline_draws(schedule):
-    # Reference: plotly's own add_vline at every cycle boundary, on the figure without our lines.
+    # Reference: plotly's own add_vline at every cycle boundary, on make_subplots' grid of the same traces.
     fig = dose_ramp_figure(schedule)
-    reference = go.Figure(fig)
-    reference.layout.shapes = ()
+    reference = _subplots_reference(fig, 3, [0.5, 0.28, 0.22], 0.09)
     for x in [2, 3, 4, 5, 6, 7]:
         reference.add_vline(x=x, line=dict(color="#E5E5E5", width=1), layer="below")
     gridlines = tuple(s for s in fig.layout.shapes if s.yref.endswith("domain"))
@@ -247,3 +285,28 @@ def test_paso_cycle_2_delivered_dose_is_marked_inferred(data, schedule):
     rows = export_views.dosing_rows(data, ViewState())
     cycle_2 = rows[(rows.trial_id == "PASO") & (rows.cycle == 2)].iloc[0]
     assert cycle_2.delivered_mean_daily_mg == 545 and inferred in cycle_2.note
+
+
+def test_markup_in_uploaded_dose_rows_is_drawn_as_text(data):
+    # An uploaded arm label with a link, a trial id and a note with markup, a source with a template field.
+    from figure_dicts import PHISH, PHISH_ESCAPED, assert_data_markup_escaped
+
+    arms = data.arms.assign(label=data.arms.label.where(data.arms.trial_id != "PASO", PHISH))
+    schedule = dose_schedule(data.dosing, arms, data.trials)
+    marked = schedule.trial_id == "SOR"
+    schedule = schedule.assign(
+        trial_id=schedule.trial_id.where(~marked, "<b>SOR</b>"), note=schedule.note.where(~marked, "<i>see</i> %{x}"),
+        source=schedule.source.where(~marked, "<a href='x'>src</a> %{y}"),
+    )  # fmt: skip
+    fig = dosing_figures.dose_ramp_figure(dose_ramp_table(schedule), highlight="<b>SOR</b>")
+    assert_data_markup_escaped(fig)
+    validated(fig)
+    by_name = {t["name"]: t for t in fig["data"]}
+    assert PHISH_ESCAPED in by_name["PASO delivered (mean)"]["hovertext"][0]
+    sor = by_name["&lt;b&gt;SOR&lt;/b&gt; planned"]
+    assert sor["customdata"][0] == ["<b>SOR</b>", "A"]  # click data keep the id as it is
+    assert sor["hovertext"][0].startswith("<b>&lt;b&gt;SOR&lt;/b&gt; planned</b> · ")
+    assert "&lt;a href='x'&gt;src&lt;/a&gt; %{y}" in sor["hovertext"][0] and sor["hovertemplate"] == "%{hovertext}<extra></extra>"
+    texts = [a["text"] for a in fig["layout"]["annotations"]]
+    assert any("&lt;b&gt;SOR&lt;/b&gt;<br>" in t and t.endswith("planned 800 mg/day") for t in texts)  # the end label
+    assert any("assumed for &lt;b&gt;SOR&lt;/b&gt;, MRCC-SORAFENIB" in t for t in texts)

@@ -1,5 +1,8 @@
-"""Tests for evidence.figures.survival: model-based curves and Kaplan–Meier figures, no browser."""
+"""Tests for evidence.tables.survival and evidence.figures.survival: model-based curves and
+Kaplan–Meier figures, no browser. Each figure dict is validated (plain types, plotly's schema) and
+read through go.Figure."""
 
+import html
 import math
 import re
 from pathlib import Path
@@ -10,9 +13,11 @@ import pytest
 from lifelines.datasets import load_lung
 
 from evidence import theme
-from evidence.figures.survival import kaplan_meier_figure, model_based_curves
+from evidence.figures.survival import kaplan_meier_figure, model_based_figure
 from evidence.loading import load_dataset
 from evidence.survival import predicted_survival_at, weibull_ph_from_medians_and_hr
+from evidence.tables.survival import kaplan_meier_table, model_curves
+from figure_dicts import validated
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAYS_PER_MONTH = 30.4375
@@ -24,10 +29,18 @@ def data():
 
 
 def _model(data, trial_id, endpoint, comparisons=None, **options):
-    return model_based_curves(
+    """(figure, notes): the model-based table drawn, the dict validated and read as a go.Figure."""
+    curves = model_curves(
         data.efficacy, data.comparisons if comparisons is None else comparisons, data.arms, data.trials,
         trial_id, endpoint, **options,
     )
+    return validated(model_based_figure(curves)), list(curves.notes)
+
+
+def _km(ipd, arms, trial_id, endpoint):
+    """(figure, stats): the Kaplan–Meier table drawn, the dict validated and read as a go.Figure."""
+    table = kaplan_meier_table(ipd, arms, trial_id, endpoint)
+    return validated(kaplan_meier_figure(table)), table.stats
 
 
 def _curve(fig, arm_id):
@@ -185,7 +198,9 @@ def test_e2100_pfs_draws_no_curve_and_says_why_in_the_figure(data):
         "ratio, which that contradicts; only the published numbers are shown."
     )
     assert notes[0] == reason
-    boxed = " ".join(a.text for a in fig.layout.annotations).replace("<br>", " ")
+    # Data text is escaped for plotly ("P &lt; 0.001" is drawn as "P < 0.001"): read it as drawn.
+    assert "P &lt; 0.001" in fig.layout.annotations[0].text
+    boxed = html.unescape(" ".join(a.text for a in fig.layout.annotations).replace("<br>", " "))
     assert reason in boxed
     assert "Caveat reported by E2100: treatment × age interaction P = 0.04 (sensitivity: P = 0.02)" in boxed
     # The published medians are still shown where they were printed.
@@ -249,7 +264,7 @@ def lung_arms():
 
 
 def test_kaplan_meier_lung_matches_r(lung_ipd, lung_arms):
-    fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "OS")
+    fig, stats = _km(lung_ipd, lung_arms, "LUNG", "OS")
     # R: survdiff(Surv(time, status) ~ sex, lung): chisq 10.3, p = 0.00131;
     # coxph(Surv(time, status) ~ sex): exp(coef) 0.588 (female vs male).
     assert stats["logrank_p"] == pytest.approx(0.00131, abs=1e-5)
@@ -267,7 +282,7 @@ def test_kaplan_meier_lung_matches_r(lung_ipd, lung_arms):
 
 
 def test_kaplan_meier_risk_table_by_direct_count(lung_ipd, lung_arms):
-    fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "OS")
+    fig, stats = _km(lung_ipd, lung_arms, "LUNG", "OS")
     times = stats["at_risk_times"]
     assert times[0] == 0 and all(b - a == times[1] - times[0] for a, b in zip(times, times[1:]))
     for arm_id in ("M", "F"):
@@ -280,7 +295,7 @@ def test_kaplan_meier_risk_table_by_direct_count(lung_ipd, lung_arms):
 
 
 def test_kaplan_meier_traces(lung_ipd, lung_arms):
-    fig, _ = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "OS")
+    fig, _ = _km(lung_ipd, lung_arms, "LUNG", "OS")
     curves = [t for t in fig.data if t.line is not None and t.line.shape == "hv" and t.hoverinfo != "skip"]
     by_arm = {t.customdata[0][1]: t for t in curves}
     assert set(by_arm) == {"M", "F"}
@@ -297,7 +312,7 @@ def test_kaplan_meier_traces(lung_ipd, lung_arms):
 
 
 def test_kaplan_meier_empty(lung_ipd, lung_arms):
-    fig, stats = kaplan_meier_figure(lung_ipd, lung_arms, "LUNG", "PFS")
+    fig, stats = _km(lung_ipd, lung_arms, "LUNG", "PFS")
     assert stats == {}
     assert [a.text for a in fig.layout.annotations] == ["No patient-level progression-free survival data for LUNG."]
 
@@ -313,7 +328,7 @@ TOY_ARMS = pd.DataFrame(
 
 def test_kaplan_meier_without_control_events_says_hr_not_estimable():
     ipd = _toy_ipd([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0], list("EEECCC"))
-    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    fig, stats = _km(ipd, TOY_ARMS, "TOY", "OS")
     assert stats["hr"] is None and stats["hr_ci_low"] is None
     assert stats["hr_reason"].startswith("no events in the control arm")
     # Log-rank kept: (O - E)^2 / V = (3 - 1.15)^2 / 0.6775 by hand.
@@ -324,14 +339,14 @@ def test_kaplan_meier_without_control_events_says_hr_not_estimable():
 
 
 def test_kaplan_meier_without_any_event_has_no_tests():
-    fig, stats = kaplan_meier_figure(_toy_ipd([1, 2, 3, 4], [0, 0, 0, 0], list("EECC")), TOY_ARMS, "TOY", "OS")
+    fig, stats = _km(_toy_ipd([1, 2, 3, 4], [0, 0, 0, 0], list("EECC")), TOY_ARMS, "TOY", "OS")
     assert stats["logrank_p"] is None and stats["hr"] is None
     assert fig.layout.title.subtitle.text.startswith("Log-rank test not computable: no events in either arm")
 
 
 def test_kaplan_meier_band_stops_where_survival_reaches_zero_and_notes_single_patients():
     ipd = _toy_ipd([1, 2, 3, 5], [1, 1, 1, 1], ["E", "E", "E", "C"])
-    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    fig, stats = _km(ipd, TOY_ARMS, "TOY", "OS")
     bands = [t for t in fig.data if t.hoverinfo == "skip" and t.legendgroup == "E"]
     assert len(bands) == 2
     for band in bands:
@@ -346,7 +361,7 @@ def test_kaplan_meier_band_stops_where_survival_reaches_zero_and_notes_single_pa
 
 def test_kaplan_meier_median_follows_r_on_a_flat_at_one_half():
     ipd = _toy_ipd([1, 2, 3, 4, 5, 6], [1] * 6, ["E"] * 6)
-    fig, stats = kaplan_meier_figure(ipd, TOY_ARMS, "TOY", "OS")
+    fig, stats = _km(ipd, TOY_ARMS, "TOY", "OS")
     assert stats["arms"]["E"]["median"] == 3.5  # R: survfit(Surv(1:6, rep(1, 6)) ~ 1) median 3.5
     curve = next(t for t in fig.data if t.name.startswith("New (n = 6"))
     assert "median 3.5 mo" in curve.name
@@ -376,3 +391,35 @@ def test_forest_marks_e2100_whole_population_pfs_rows_with_the_papers_caveat(dat
     # Overall survival: no caveat is documented.
     os_rows = forest_rows(data.comparisons, data.arms, data.trials, "OS", efficacy=data.efficacy)
     assert (os_rows.caveat == "").all()
+
+
+# ---------------------------------------------------------------- markup in data (issue 14 item 6)
+
+
+def test_markup_in_an_uploaded_arm_label_is_drawn_as_text(data, lung_ipd, lung_arms):
+    from figure_dicts import PHISH, PHISH_ESCAPED, assert_data_markup_escaped
+
+    arms = data.arms.assign(label=data.arms.label.where(data.arms.trial_id + data.arms.arm_id != "E2100P", PHISH))
+    curves = model_curves(data.efficacy, data.comparisons, arms, data.trials, "E2100", "OS")
+    model = model_based_figure(curves)
+    assert_data_markup_escaped(model)
+    validated(model)
+    curve = next(t for t in model["data"] if t["customdata"][0][1] == "P" and "model-based" in t["name"])
+    assert curve["name"].startswith(PHISH_ESCAPED) and curve["meta"] == [PHISH_ESCAPED]
+    assert curve["hovertemplate"].startswith("<b>%{meta[0]}</b><br>")
+    landmark = next(t for t in model["data"] if t["customdata"][0][1] == "P" and "12-month rate" in t["name"])
+    assert landmark["meta"] == [PHISH_ESCAPED, "1-year survival"]
+    assert any(PHISH in note for note in curves.notes)  # the caption's notes stay plain text (Dash escapes them)
+
+    km = kaplan_meier_figure(kaplan_meier_table(lung_ipd, lung_arms.assign(label=[PHISH, "Female"]), "LUNG", "OS"))
+    assert_data_markup_escaped(km)
+    assert validated(km).layout.yaxis2.ticktext[0] == PHISH_ESCAPED
+
+
+def test_markup_in_a_trial_name_and_caveat_is_escaped_in_titles_and_boxes(data):
+    trials = data.trials.assign(acronym=data.trials.acronym.where(data.trials.trial_id != "E2100", "<b>E</b>2100 & co"))
+    fig = model_based_figure(model_curves(data.efficacy, data.comparisons, data.arms, trials, "E2100", "PFS"))
+    assert fig["layout"]["title"]["text"].endswith("— &lt;b&gt;E&lt;/b&gt;2100 &amp; co (no model curve)")
+    assert "<b>" not in fig["layout"]["annotations"][0]["text"] and "P &lt; 0.001" in fig["layout"]["annotations"][0]["text"]
+    empty = model_based_figure(model_curves(data.efficacy, data.comparisons, data.arms, trials, "E2100", "TTT"))
+    assert empty["layout"]["annotations"][0]["text"].startswith("&lt;b&gt;E&lt;/b&gt;2100 &amp; co publishes no median")

@@ -111,7 +111,7 @@ def test_survival_view_draws_kaplan_meier_from_uploaded_patient_data(base, uploa
     data, _ = session_data(base, example_ref, uploads, OWNER)  # the example bundle carries PFS patient data
     panel = views.survival_panel(data, ViewState(surv_trial="EXAMPLE-TRIAL", endpoint="PFS"))
     assert "Kaplan" in panel.caption and "patient-level" in panel.caption
-    names = " ".join(str(t.name) for t in panel.figure.data)
+    names = " ".join(str(t.name) for t in panel.figure_object().data)
     assert "[uploaded]" in names
     from evidence.figures.efficacy import forest_rows
 

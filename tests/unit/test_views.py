@@ -87,10 +87,10 @@ def test_what_if_note_states_the_paso_ramp_deficit():
 
 def test_survival_panel_picks_a_trial_with_medians(data):
     panel = views.survival_panel(data, ViewState(agent=("bevacizumab",), endpoint="OS"))
-    assert "E2100" in panel.figure.layout.title.text
+    assert "E2100" in panel.figure_object().layout.title.text
     assert "model-based" in panel.caption.lower()
     none = views.survival_panel(data, ViewState(trial=("SOR",)))
-    assert "No selected trial" in none.figure.layout.annotations[0].text
+    assert "No selected trial" in none.figure_object().layout.annotations[0].text
 
 
 def test_grid_rows_and_summary(data):
