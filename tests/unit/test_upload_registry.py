@@ -16,7 +16,7 @@ from dash import no_update
 from components import ids
 from components.uploads import receive_upload, session_reader
 from evidence import views
-from evidence.figures.toxicity import toxicity_matrix
+from evidence.tables.toxicity import toxicity_matrix
 from evidence.loading import load_dataset
 
 BASE = load_dataset("data")
