@@ -422,7 +422,9 @@ def test_each_figure_slide_has_a_sharp_undistorted_picture_and_a_sourced_footnot
         picture = pictures[0]
         assert 0 <= picture.left and picture.left + picture.width <= prs.slide_width
         assert 0 <= picture.top and picture.top + picture.height <= prs.slide_height
-        assert picture.width > 0.9 * prs.slide_width and picture.height > 0.6 * prs.slide_height
+        # At least half the slide's height: E2100's PFS slide carries its paper's model caveats
+        # (treatment x time and age interactions) in a footnote of several lines.
+        assert picture.width > 0.9 * prs.slide_width and picture.height > 0.5 * prs.slide_height
         image = _png(picture.image.blob)
         assert image.size[0] >= 3800  # full-screen sharp, 4K included
         assert image.size[0] / image.size[1] == pytest.approx(picture.width / picture.height, rel=0.01)

@@ -93,8 +93,9 @@ def test_pooled_export_row_only_when_requested(agreeing):
     assert math.isnan(pooled.pi_low) and math.isnan(pooled.pi_high)  # undefined for k = 2
     assert export.filter_phrases(ViewState(), agreeing)["pooling"] == "trials not pooled"
     rendered = export_views.render_view(agreeing, ViewState(pool=True), "forest-plot", TODAY)
-    assert "trials pooled (random effects) where offered" in rendered.subtitle
-    assert "trials not pooled" in export_views.render_view(agreeing, ViewState(), "forest-plot", TODAY).subtitle
+    # Slide subtitles speak to the audience; the dashboard's settings go to the speaker notes.
+    assert "trials pooled (random effects) where offered" in rendered.filters
+    assert "trials not pooled" in export_views.render_view(agreeing, ViewState(), "forest-plot", TODAY).filters
     name = export_views.build_export(agreeing, ViewState(pool=True), "forest-plot", "csv", TODAY).filename
     assert name == "forest-plot_PASO-E2100-EXAMPLE-TRIAL_PFS-pooled_2026-11-21.csv"
 

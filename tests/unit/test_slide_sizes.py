@@ -36,7 +36,8 @@ TODAY = date(2026, 11, 21)
 SVG = "{http://www.w3.org/2000/svg}"
 SLIDE_WIDTH_PT = 13.333 * 72
 MANY_ROWS = "?grade=all&trial=E2100&trial=PASO&tox_top=100&highlight=PASO"
-"""E2100 + PASO, all grades, every term: the bundled data's most heatmap rows (16)."""
+"""E2100 + PASO, all grades, every term: the bundled data's most heatmap rows (33: PASO's all-grade
+terms and E2100's grade 3-4 figures shown as all-grade lower bounds)."""
 
 
 def _need(tool: str) -> None:
@@ -135,10 +136,10 @@ def test_every_exported_svg_has_no_text_below_14_pt_and_titles_of_28_pt(data, ch
 def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
     state = parse_query(MANY_ROWS)
     rendered = export_views.render_view(data, state, "toxicity-heatmap", TODAY)
-    full = rendered.panel.figure.layout.yaxis
+    full = rendered.panel.figure_object().layout.yaxis
     parts = export_views._slide_parts(rendered)
-    assert len(full.tickvals) == 16 and len(parts) == 3
-    assert [title for _, title in parts] == [f"{rendered.title} ({k} of 3)" for k in (1, 2, 3)]
+    assert len(full.tickvals) == 33 and len(parts) == 5
+    assert [title for _, title in parts] == [f"{rendered.title} ({k} of 5)" for k in range(1, 6)]
     shown = []
     for figure, _ in parts:
         bottom, top = figure.layout.yaxis.range  # reversed: first row at the top
@@ -153,7 +154,7 @@ def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
     rendered = export_views.render_view(data, ViewState(), "design-vs-outcome", TODAY)
-    parts = export.split_for_slides("design-vs-outcome", rendered.panel.figure)
+    parts = export.split_for_slides("design-vs-outcome", rendered.panel.figure_object())
     assert len(parts) >= 3
     for part in parts:
         shown = [k for k in part.layout if k.startswith("yaxis") and part.layout[k].visible is not False]
@@ -193,7 +194,7 @@ def test_subtitles_say_what_is_shown_not_how_the_dashboard_is_set(data):
     for key, text in subtitles.items():
         assert "highlighted" not in text and "derived values" not in text, key
     # the highlighted trial is shown: bold and starred on the heatmap's columns
-    heatmap = views.toxicity_panel(data, state).figure
+    heatmap = views.toxicity_panel(data, state).figure_object()
     assert any("<b>PASO ★</b>" in t for t in heatmap.layout.xaxis.ticktext)
 
 
