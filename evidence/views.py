@@ -39,6 +39,7 @@ from evidence.tables.toxicity import empty_selection_message, toxicity_differenc
 from evidence.theme import empty_figure, empty_figure_dict
 
 NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
+MODEL_CURVES_NOTE = "Dashed curves are model-based, not patient data; away from the published medians their shape is an assumption"
 
 
 @dataclass(frozen=True)
@@ -429,8 +430,7 @@ def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     caption = sources_caption(
         [shown, t["comparisons"][t["comparisons"].trial_id == trial_id]],
         data.sources,
-        ["Dashed curves are model-based, not patient data; away from the published medians their shape is an assumption"]
-        + list(notes),
+        ([] if curves.points.empty else [MODEL_CURVES_NOTE]) + list(notes),
     )
     return Panel(fig, caption)
 
