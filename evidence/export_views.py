@@ -15,11 +15,12 @@ import pandas as pd
 
 from evidence import export, views
 from evidence.dosing import dose_schedule, what_if_ramp
-from evidence.figures import efficacy as efficacy_figures
-from evidence.figures.efficacy import HETEROGENEITY_LIMIT
 from evidence.figures import toxicity as toxicity_figures
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
+from evidence.tables import forest as forest_tables
+from evidence.tables.pooling import HETEROGENEITY_LIMIT, Pooling
+from evidence.tables.rates import rate_rows
 
 APP_TITLE = "Sorafenib & anti-VEGF trial evidence"
 ALL = "all"
@@ -111,7 +112,7 @@ def design_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 def forest_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     """The forest's trial rows, plus a pooled row only when pooling was requested (as on screen)."""
     t = _tables(data, state)
-    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    rows = forest_tables.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
     rows = rows.assign(endpoint=state.endpoint, statistic="HR")
     if state.pool:
         _, pooling = views.forest_rows_and_pooling(data, state)
@@ -120,7 +121,7 @@ def forest_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     return _tidy(rows)
 
 
-def _pooled_row(pooling: efficacy_figures.Pooling, state: ViewState) -> pd.DataFrame:
+def _pooled_row(pooling: Pooling, state: ViewState) -> pd.DataFrame:
     """The pooled estimate (or, above the heterogeneity limit, its statistics and no estimate)."""
     e = pooling.estimate
     drawn = pooling.drawn
@@ -148,7 +149,7 @@ def medians_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 def rates_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     t = _tables(data, state)
-    rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
+    rows = rate_rows(t["efficacy"], t["arms"])
     if rows.empty:
         return _tidy(rows)
     if not state.derived:

@@ -277,9 +277,10 @@ def test_presentation_figure_is_white_sized_titled_and_escapes_text(data):
     assert foot.text.count("<br>") >= 2 and "&amp;" in foot.text and foot.width == 1280 - 2 * export.PAD_PX
     assert all(export.text_width(export.plain_text(line), export.FOOTNOTE_PX) <= foot.width
                for line in foot.text.split("<br>"))
-    assert layout.margin.t > panel.figure.layout.margin.t and layout.margin.b > panel.figure.layout.margin.b
+    original = panel.figure_object().layout
+    assert layout.margin.t > original.margin.t and layout.margin.b > original.margin.b
     assert layout.font.size >= export.BASE_FONT_PX
-    assert panel.figure.layout.width is None  # the original is untouched
+    assert original.width is None and "width" not in panel.figure["layout"]  # the original is untouched
 
 
 def test_slide_canvases_all_render_to_3840_by_2160():

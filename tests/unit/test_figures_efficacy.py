@@ -1,4 +1,6 @@
-"""Tests for evidence.figures.efficacy: real values on fig.data / fig.layout, no browser."""
+"""Tests for the efficacy tables (evidence.tables) and figures (evidence.figures: forest, medians,
+rates, design): real values on each builder's figure dict, read through go.Figure(fig), which
+also validates it against plotly's schema; no browser."""
 
 import math
 import subprocess
@@ -7,27 +9,68 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from evidence import theme
-from evidence.figures.efficacy import (
-    design_vs_outcome,
-    forest_rows,
-    hazard_ratio_forest,
-    medians_by_arm,
-    pooled_hazard_ratio,
-    pooling,
-    rate_rows,
-    rates_by_arm,
-    whole_population_median_records,
-    whole_population_medians,
-)
+from evidence.figures import design as design_figure
+from evidence.figures import forest as forest_figure
+from evidence.figures import medians as medians_figure
+from evidence.figures import rates as rates_figure
 from evidence.loading import load_dataset
+from evidence.tables.design import design_rows
+from evidence.tables.forest import forest_rows
+from evidence.tables.medians import median_rows, whole_population_median_records, whole_population_medians
+from evidence.tables.pooling import pooled_hazard_ratio, pooling
+from evidence.tables.rates import rate_rows
 from evidence.session import IPD_SOURCE_ID
 from evidence.stats import counts_from_percent, log_se_from_ci, pool_random_effects, proportion_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 Z95 = 1.959963984540054
+
+
+def plain_figure(fig: dict) -> go.Figure:
+    """A builder's figure dict, checked to hold plain JSON types only (no numpy values, no NaN)
+    and the house template, then validated against plotly's schema by wrapping it in go.Figure."""
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            assert all(isinstance(k, str) for k in value), path
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+        elif isinstance(value, float):
+            assert math.isfinite(value), f"{path}: {value}"
+        else:
+            assert value is None or type(value) in (str, int, bool), f"{path}: {type(value).__name__}"
+
+    assert isinstance(fig, dict) and set(fig) == {"data", "layout"}
+    walk(fig, "fig")
+    assert fig["layout"]["template"] == theme.TEMPLATE
+    return go.Figure(fig)
+
+
+# The builders as the tests below call them: from the tables (as the views do) to a validated figure.
+
+
+def hazard_ratio_forest(rows, endpoint_label, highlight=None, pooling=None):
+    return plain_figure(forest_figure.hazard_ratio_forest(rows, endpoint_label, highlight=highlight, pooling=pooling))
+
+
+def medians_by_arm(efficacy, arms, trials, endpoint, highlight=None):
+    return plain_figure(medians_figure.medians_by_arm(median_rows(efficacy, arms, trials, endpoint), endpoint, highlight))
+
+
+def rates_by_arm(rows, highlight=None):
+    return plain_figure(rates_figure.rates_by_arm(rows, highlight=highlight))
+
+
+def design_vs_outcome(design, efficacy, trials, arms, highlight=None):
+    rows = design_rows(design, efficacy, trials, arms)
+    return plain_figure(design_figure.design_vs_outcome(rows, highlight=highlight, recorded=not design.empty))
 
 
 @pytest.fixture(scope="module")
@@ -590,8 +633,10 @@ def test_whole_population_median_records_match_per_trial_lookup(data):
 
 def test_figures_package_never_imports_dash():
     code = (
-        "import sys, evidence.figures.efficacy, evidence.figures.survival; "
+        "import sys, evidence.figures.forest, evidence.figures.medians, evidence.figures.rates, "
+        "evidence.figures.design, evidence.figures.efficacy, evidence.figures.survival; "
         "bad = [m for m in sys.modules if m == 'dash' or m.startswith('dash.')]; "
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
+

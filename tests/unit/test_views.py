@@ -19,27 +19,27 @@ def _figure_trials(fig):
 
 def test_forest_follows_endpoint_and_filters(data):
     pfs = views.forest_panel(data, ViewState())
-    assert _figure_trials(pfs.figure) == {"PASO", "E2100"}
+    assert _figure_trials(pfs.figure_object()) == {"PASO", "E2100"}
     assert "PASO_REPORT" in pfs.caption and "E2100_NEJM2007" in pfs.caption
     assert "experimental versus control" in pfs.caption
     os_paso = views.forest_panel(data, ViewState(endpoint="OS", trial=("PASO",)))
-    shown = [t for t in os_paso.figure.data if t.customdata is not None and len(t.x)]
+    shown = [t for t in os_paso.figure_object().data if t.customdata is not None and len(t.x)]
     assert [round(float(x), 2) for t in shown for x in t.x] == [2.01]
 
 
 def test_forest_pools_only_on_request_and_says_why_not(data):
     off = views.forest_panel(data, ViewState())
-    assert not any(t.fill == "toself" for t in off.figure.data)
+    assert not any(t.fill == "toself" for t in off.figure_object().data)
     assert "pool" not in off.caption.lower()
     on = views.forest_panel(data, ViewState(pool=True))
-    assert not any(t.fill == "toself" for t in on.figure.data)  # only PASO reports a PFS HR with a CI
+    assert not any(t.fill == "toself" for t in on.figure_object().data)  # only PASO reports a PFS HR with a CI
     assert "Pooling not offered: it needs two or more trials reporting the progression-free survival (PFS) hazard ratio" in on.caption
-    assert "Pooling not offered" in " ".join(a.text for a in on.figure.layout.annotations)
+    assert "Pooling not offered" in " ".join(a.text for a in on.figure_object().layout.annotations)
 
 
 def test_empty_selection_gives_a_plain_message(data):
     panel = views.forest_panel(data, ViewState(trial=("SOR",)))
-    assert "No hazard ratio" in panel.figure.layout.annotations[0].text
+    assert "No hazard ratio" in panel.figure_object().layout.annotations[0].text
     assert panel.caption == ""
     tox = views.toxicity_panel(data, ViewState(trial=("SOR",)))
     assert not _figure_trials(tox.figure)
@@ -73,10 +73,10 @@ def test_what_if_note_states_the_paso_ramp_deficit():
 
 def test_survival_panel_picks_a_trial_with_medians(data):
     panel = views.survival_panel(data, ViewState(agent=("bevacizumab",), endpoint="OS"))
-    assert "E2100" in panel.figure.layout.title.text
+    assert "E2100" in panel.figure_object().layout.title.text
     assert "model-based" in panel.caption.lower()
     none = views.survival_panel(data, ViewState(trial=("SOR",)))
-    assert "No selected trial" in none.figure.layout.annotations[0].text
+    assert "No selected trial" in none.figure_object().layout.annotations[0].text
 
 
 def test_grid_rows_and_summary(data):
@@ -107,7 +107,7 @@ def test_memoised_views_equal_a_fresh_computation(data, view):
     for state in STATES:
         cached, fresh = view(data, state), view.uncached(data, state)
         assert cached.caption == fresh.caption
-        assert cached.figure.to_json() == fresh.figure.to_json()
+        assert cached.figure_object().to_json() == fresh.figure_object().to_json()
 
 
 def test_unrelated_state_change_reuses_the_panel(data):
@@ -136,7 +136,7 @@ def test_each_view_needs_only_its_slice_of_the_state(data, view):
         whole, sliced = view.uncached(data, state), view.uncached(data, _sliced(state, view.fields))
         if isinstance(whole, views.Panel):
             assert (whole.caption, whole.note) == (sliced.caption, sliced.note)
-            assert whole.figure.to_json() == sliced.figure.to_json()
+            assert whole.figure_object().to_json() == sliced.figure_object().to_json()
         else:
             assert whole == sliced
 
@@ -172,7 +172,7 @@ def test_hiding_derived_values_hides_computed_rate_cis(data):
     shown, hidden = views.rates_panel(data, ViewState()), views.rates_panel(data, ViewState(derived=False))
 
     def markers(panel):
-        return [t for t in panel.figure.data if t.mode == "markers+text"]
+        return [t for t in panel.figure_object().data if t.mode == "markers+text"]
 
     assert any(t.marker.symbol == "diamond-open" for t in markers(shown))
     assert not any(t.marker.symbol == "diamond-open" for t in markers(hidden))
