@@ -640,3 +640,80 @@ def test_figures_package_never_imports_dash():
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
 
+
+# ---------------------------------------------------------------- markup in data (issue 14 item 6)
+
+PHISH = '<a href="https://evil.example/phish">Click for results</a>'
+PHISH_SHOWN = '&lt;a href="https://evil.example/phish"&gt;Click for results&lt;/a&gt;'
+
+
+@pytest.fixture(scope="module")
+def marked_up(data, tmp_path_factory):
+    """The bundled data plus the upload template's example trial with markup in its experimental
+    arm's label and in its acronym, uploaded and read back as a session sees it."""
+    from evidence import upload
+    from evidence.session import session_data
+    from evidence.upload_store import UploadStore, new_id
+
+    files = dict(upload.example_files())
+    files["arms"] = files["arms"].replace(b"Arm B: example drug", b'"' + PHISH.replace('"', '""').encode() + b'"')
+    files["trials"] = files["trials"].replace(b"EXAMPLE-TRIAL,EXAMPLE,", b"EXAMPLE-TRIAL,<b>X</b>,")
+    update = upload.apply_upload(upload.merge_uploads([upload.parse_upload(f"{k}.csv", v) for k, v in files.items()]), None, data)
+    assert update.ok, update.problems
+    uploads, owner = UploadStore(tmp_path_factory.mktemp("uploads")), "session:markup"
+    session, message = session_data(data, {"session": new_id(), "upload": uploads.put(owner, update.store)}, uploads, owner)
+    assert message == ""
+    assert PHISH in session.arms.label.iloc[-1] and session.trials.acronym.iloc[-1] == "<b>X</b>"
+    return session
+
+
+def _strings(value) -> list[str]:
+    """Every string in a figure dict (text, hover, tick labels, annotations, names ...)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+@pytest.mark.parametrize("view", ["forest", "medians", "rates", "design"])
+@pytest.mark.parametrize("highlight", ["", "EXAMPLE-TRIAL"])
+def test_markup_in_uploaded_labels_is_escaped_in_every_efficacy_figure(marked_up, view, highlight):
+    """An uploaded arm label with a link and an acronym in bold are drawn as typed, never as a
+    link or bold text; the builders' own <b> and <br> still format."""
+    from evidence import views
+    from evidence.state import ViewState
+
+    fig = getattr(views, f"{view}_panel").uncached(marked_up, ViewState(pool=True, highlight=highlight)).figure
+    plain_figure(fig)
+    text = "\n".join(_strings(fig))
+    assert "<a " not in text and "<b>X" not in text and 'phish">' not in text
+    assert PHISH_SHOWN in text  # the arm label, shown as typed
+    if view != "rates":  # the rates figure names trials by id, not acronym
+        assert "&lt;b&gt;X&lt;/b&gt;" in text
+    assert "<br>" in text and "<b>" in text
+    if view == "medians":
+        ticks = fig["layout"]["yaxis"]["ticktext"]
+        mine = [t for t in ticks if "Click for results" in t]
+        expected = f"&lt;b&gt;X&lt;/b&gt; · [uploaded] {PHISH_SHOWN}"
+        assert mine == ([f"<b>{expected}</b>"] if highlight else [expected])
+    if view == "forest":
+        hover = next(t for trace in fig["data"] for t in trace.get("text") or () if "Click for results" in t)
+        assert hover.startswith(
+            f"<b>&lt;b&gt;X&lt;/b&gt; — uploaded summary: [uploaded] {PHISH_SHOWN} vs [uploaded] placebo</b> "
+            "(EXAMPLE-TRIAL)<br>HR 0.65; 95% CI 0.42–0.99<br>"
+        )
+
+
+def test_data_never_reaches_a_hovertemplate(marked_up):
+    """Hover templates are the builders' own ('%{...}' in data would be substituted): data text
+    travels in text/hovertext."""
+    from evidence import views
+    from evidence.state import ViewState
+
+    for view in ("forest", "medians", "rates", "design"):
+        fig = getattr(views, f"{view}_panel").uncached(marked_up, ViewState(pool=True)).figure
+        templates = {trace.get("hovertemplate") for trace in fig["data"]} - {None}
+        assert templates <= {"%{text}<extra></extra>", "%{hovertext}<extra></extra>"}, (view, templates)
