@@ -268,7 +268,7 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
 
 def test_presentation_figure_is_white_sized_titled_and_escapes_text(data):
     panel = views.forest_panel(data, ViewState())
-    fig = export.presentation_figure(panel.figure, "Title <b>x</b> & y", "Filters: <img src=x>", "Sources: A & B " * 40)
+    fig = export.presentation_figure(panel.figure_object(), "Title <b>x</b> & y", "Filters: <img src=x>", "Sources: A & B " * 40)
     layout = fig.layout
     assert (layout.width, layout.height, layout.paper_bgcolor, layout.plot_bgcolor) == (1280, 720, "white", "white")
     assert layout.title.text == "<b>Title x &amp; y</b>"  # figure markup dropped, the rest escaped
@@ -338,7 +338,7 @@ def test_all_figures_as_png_come_zipped_one_per_visible_figure(data, chromium):
 
 
 def test_concurrent_exports_do_not_mix_up_their_figures(data, chromium):
-    base = views.forest_panel(data, ViewState()).figure
+    base = views.forest_panel(data, ViewState()).figure_object()
     titles = [f"Concurrent export number {i}" for i in range(6)]
 
     def draw(title):
