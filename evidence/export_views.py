@@ -18,10 +18,11 @@ from evidence import export, views
 from evidence.answers import trial_answers
 from evidence.export import wording
 from evidence.dosing import dose_schedule, what_if_ramp
-from evidence.figures import efficacy as efficacy_figures
-from evidence.figures.efficacy import HETEROGENEITY_LIMIT
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
+from evidence.tables import forest as forest_tables
+from evidence.tables.pooling import HETEROGENEITY_LIMIT, Pooling
+from evidence.tables.rates import rate_rows
 from evidence.tables.toxicity import toxicity_differences, toxicity_matrix
 
 APP_TITLE = "Sorafenib & anti-VEGF trial evidence"
@@ -114,7 +115,7 @@ def design_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 def forest_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     """The forest's trial rows, plus a pooled row only when pooling was requested (as on screen)."""
     t = _tables(data, state)
-    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    rows = forest_tables.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
     rows = rows.assign(endpoint=state.endpoint, statistic="HR")
     if state.pool:
         _, pooling = views.forest_rows_and_pooling(data, state)
@@ -123,7 +124,7 @@ def forest_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     return _tidy(rows)
 
 
-def _pooled_row(pooling: efficacy_figures.Pooling, state: ViewState) -> pd.DataFrame:
+def _pooled_row(pooling: Pooling, state: ViewState) -> pd.DataFrame:
     """The pooled estimate (or, above the heterogeneity limit, its statistics and no estimate)."""
     e = pooling.estimate
     drawn = pooling.drawn
@@ -151,7 +152,7 @@ def medians_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 def rates_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     t = _tables(data, state)
-    rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
+    rows = rate_rows(t["efficacy"], t["arms"])
     if rows.empty:
         return _tidy(rows)
     if not state.derived:

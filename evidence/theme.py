@@ -90,21 +90,6 @@ def format_percent(value: float | None) -> str:
     return "NR" if value is None or value != value else f"{value:.1f}%"
 
 
-def empty_figure(message: str) -> go.Figure:
-    """A plain message instead of an empty axis."""
-    fig = go.Figure()
-    fig.update_layout(
-        template=TEMPLATE_NAME,
-        xaxis=dict(visible=False),
-        yaxis=dict(visible=False),
-        height=220,
-        annotations=[
-            dict(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=16, color="#555"))
-        ],
-    )
-    return fig
-
-
 def empty_figure_dict(message: str) -> dict:
     """`empty_figure` as a plain plotly figure dict (data text escaped): builders that return dicts."""
     return {

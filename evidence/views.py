@@ -19,9 +19,11 @@ from evidence.captions import sources_caption
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, REGISTRY_GRADES
 from evidence.dosing import dose_schedule, what_if_ramp
 from evidence.figures import dosing as dosing_figures
-from evidence.figures import efficacy as efficacy_figures
 from evidence.figures import survival as survival_figures
-from evidence.figures.efficacy import lower_first
+from evidence.figures.design import design_vs_outcome
+from evidence.figures.forest import hazard_ratio_forest
+from evidence.figures.medians import medians_by_arm
+from evidence.figures.rates import rates_by_arm
 from evidence.figures.toxicity import toxicity_heatmap
 from evidence.tables import dosing as dosing_tables
 from evidence.tables import survival as survival_tables
@@ -35,8 +37,14 @@ from evidence.state import (
     selected_trial_ids,
     shown_trial_ids,
 )
+from evidence.tables.design import design_rows
+from evidence.tables.forest import forest_rows
+from evidence.tables.lookups import lower_first
+from evidence.tables.medians import median_rows
+from evidence.tables.pooling import Pooling, pooling
+from evidence.tables.rates import hide_derived_intervals, rate_rows
 from evidence.tables.toxicity import empty_selection_message, toxicity_differences, toxicity_matrix
-from evidence.theme import empty_figure, empty_figure_dict
+from evidence.theme import empty_figure_dict
 
 NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
 MODEL_CURVES_NOTE = "Dashed curves are model-based, not patient data; away from the published medians their shape is an assumption"
@@ -239,8 +247,9 @@ def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
 def design_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     if t["trials"].empty:
-        return Panel(empty_figure(NO_TRIALS), "")
-    fig = efficacy_figures.design_vs_outcome(t["design"], t["efficacy"], t["trials"], t["arms"], highlight=_highlight(state))
+        return Panel(empty_figure_dict(NO_TRIALS), "")
+    rows = design_rows(t["design"], t["efficacy"], t["trials"], t["arms"])
+    fig = design_vs_outcome(rows, highlight=_highlight(state), recorded=not t["design"].empty)
     caption = sources_caption([t["design"], t["trials"]], data.sources, ["Observed values as reported"])
     return Panel(fig, caption)
 
@@ -251,29 +260,27 @@ def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     paged = page_count(selected) > 1
     # A pooled estimate is over every selected trial, not over the page on screen.
     label = ENDPOINT_LABELS[state.endpoint]
-    rows, pooling = forest_rows_and_pooling(data, state, paged=paged)
+    rows, decision = forest_rows_and_pooling(data, state, paged=paged)
     cited = rows  # a pooled estimate rests on every selected trial's hazard ratio
-    notes = ["Every hazard ratio is experimental versus control", *_pooling_notes(pooling)]
+    notes = ["Every hazard ratio is experimental versus control", *_pooling_notes(decision)]
     if paged:
         first, last = page_bounds(selected, state.page)
         rows = rows[rows.trial_id.isin(set(shown_trial_ids(data.trials, state)))]
-        pooled_over = f"; the pooled estimate is over all {selected}" if pooling.drawn else ""
+        pooled_over = f"; the pooled estimate is over all {selected}" if decision.drawn else ""
         notes.append(f"Trials {first + 1}–{last} of {selected} selected shown{pooled_over}")
     if rows.empty:
-        return Panel(empty_figure(f"No hazard ratio for {label} in the selected trials."), "")
-    fig = efficacy_figures.hazard_ratio_forest(rows, label, highlight=_highlight(state), pooling=pooling)
-    return Panel(fig, sources_caption([cited if pooling.drawn else rows], data.sources, notes))
+        return Panel(empty_figure_dict(f"No hazard ratio for {label} in the selected trials."), "")
+    fig = hazard_ratio_forest(rows, label, highlight=_highlight(state), pooling=decision)
+    return Panel(fig, sources_caption([cited if decision.drawn else rows], data.sources, notes))
 
 
-def forest_rows_and_pooling(
-    data: CuratedData, state: ViewState, paged: bool = True
-) -> tuple[pd.DataFrame, efficacy_figures.Pooling]:
+def forest_rows_and_pooling(data: CuratedData, state: ViewState, paged: bool = True) -> tuple[pd.DataFrame, Pooling]:
     """The forest rows of every selected trial (not only the page on screen when `paged`: a
     pooled estimate rests on all of them) and the pooling decision for the state."""
     t = filter_tables(data.tables, state, paged=False) if paged else _tables(data, state)
-    rows = efficacy_figures.forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
+    rows = forest_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint, efficacy=t["efficacy"])
     words = f"{lower_first(ENDPOINT_LABELS[state.endpoint])} ({state.endpoint})"
-    return rows, efficacy_figures.pooling(rows, state.pool, words)
+    return rows, pooling(rows, state.pool, words)
 
 
 POOL_LABEL = "Pool trials (random effects)"
@@ -297,7 +304,7 @@ def _pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]
     return [option], hint
 
 
-def _pooling_notes(pooling: efficacy_figures.Pooling) -> list[str]:
+def _pooling_notes(pooling: Pooling) -> list[str]:
     """What the caption says about pooling: off (and whether it could be switched on), not
     offered (why), not meaningful (I²), or what was pooled (k, I², tau², prediction interval)."""
     if not pooling.offered:
@@ -319,7 +326,7 @@ def _pooling_notes(pooling: efficacy_figures.Pooling) -> list[str]:
 @memoised("medians")
 def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
-    fig = efficacy_figures.medians_by_arm(t["efficacy"], t["arms"], t["trials"], state.endpoint, highlight=_highlight(state))
+    fig = medians_by_arm(median_rows(t["efficacy"], t["arms"], t["trials"], state.endpoint), state.endpoint, _highlight(state))
     shown = t["efficacy"][(t["efficacy"].endpoint == state.endpoint) & (t["efficacy"].statistic == "median")]
     return Panel(fig, sources_caption([shown], data.sources) if not shown.empty else "")
 
@@ -327,19 +334,13 @@ def medians_panel(data: CuratedData, state: ViewState) -> Panel:
 @memoised("rates")
 def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
-    rows = efficacy_figures.rate_rows(t["efficacy"], t["arms"])
+    rows = rate_rows(t["efficacy"], t["arms"])
     notes = ["Open diamonds: 95% CI computed here (Clopper–Pearson exact), not printed in the source"]
     if not state.derived and not rows.empty:
         # "Show values computed here" is off: drop the CIs computed from counts (as exports do).
-        computed = rows.ci_status == "derived"
-        rows = rows.assign(
-            ci_low=rows.ci_low.where(~computed),
-            ci_high=rows.ci_high.where(~computed),
-            ci_status=rows.ci_status.where(~computed, "not reported"),
-            ci_note=rows.ci_note.where(~computed, "CI not printed in the source (the one computed here is hidden)"),
-        )
+        rows = hide_derived_intervals(rows)
         notes = ["CIs computed here are hidden (derived values off); open circles have no printed CI"]
-    fig = efficacy_figures.rates_by_arm(rows, highlight=_highlight(state))
+    fig = rates_by_arm(rows, highlight=_highlight(state))
     return Panel(fig, sources_caption([rows], data.sources, notes) if not rows.empty else "")
 
 

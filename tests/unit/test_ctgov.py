@@ -420,7 +420,7 @@ def test_constructed_record_reaches_the_views(oncology, bundled):
     assert data is not None, [str(p) for p in problems]
     state = ViewState(trial=("NCT09990001",))
     forest = views.forest_panel(data, state)
-    hazard_ratios = [round(float(x), 2) for t in forest.figure.data if t.customdata is not None for x in t.x]
+    hazard_ratios = [round(float(x), 2) for t in forest.figure_object().data if t.customdata is not None for x in t.x]
     assert hazard_ratios == [0.55]
     assert "CTGOV_NCT09990001" in forest.caption
     medians = views.medians_panel(data, state)

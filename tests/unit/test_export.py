@@ -284,7 +284,7 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
 
 def test_presentation_figure_is_white_sized_titled_and_escapes_text(data):
     panel = views.forest_panel(data, ViewState())
-    fig = export.presentation_figure(panel.figure, "Title <b>x</b> & y", "Filters: <img src=x>", "Sources: A & B " * 40)
+    fig = export.presentation_figure(panel.figure_object(), "Title <b>x</b> & y", "Filters: <img src=x>", "Sources: A & B " * 40)
     layout = fig.layout
     assert (layout.width, layout.height, layout.paper_bgcolor, layout.plot_bgcolor) == (1280, 720, "white", "white")
     assert layout.title.text == "<b>Title x &amp; y</b>"  # figure markup dropped, the rest escaped
@@ -293,9 +293,10 @@ def test_presentation_figure_is_white_sized_titled_and_escapes_text(data):
     assert foot.text.count("<br>") >= 2 and "&amp;" in foot.text and foot.width == 1280 - 2 * export.PAD_PX
     assert all(export.text_width(export.plain_text(line), export.FOOTNOTE_PX) <= foot.width
                for line in foot.text.split("<br>"))
-    assert layout.margin.t > panel.figure.layout.margin.t and layout.margin.b > panel.figure.layout.margin.b
+    original = panel.figure_object().layout
+    assert layout.margin.t > original.margin.t and layout.margin.b > original.margin.b
     assert layout.font.size >= export.BASE_FONT_PX
-    assert panel.figure.layout.width is None  # the original is untouched
+    assert original.width is None and "width" not in panel.figure["layout"]  # the original is untouched
 
 
 def test_slide_canvases_all_render_to_3840_by_2160():
@@ -353,7 +354,7 @@ def test_all_figures_as_png_come_zipped_one_per_visible_figure(data, chromium):
 
 
 def test_concurrent_exports_do_not_mix_up_their_figures(data, chromium):
-    base = views.forest_panel(data, ViewState()).figure
+    base = views.forest_panel(data, ViewState()).figure_object()
     titles = [f"Concurrent export number {i}" for i in range(6)]
 
     def draw(title):

@@ -1,4 +1,6 @@
-"""Tests for evidence.figures.efficacy: real values on fig.data / fig.layout, no browser."""
+"""Tests for the efficacy tables (evidence.tables) and figures (evidence.figures: forest, medians,
+rates, design): real values on each builder's figure dict, read through go.Figure(fig), which
+also validates it against plotly's schema; no browser."""
 
 import math
 import subprocess
@@ -7,27 +9,68 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from evidence import theme
-from evidence.figures.efficacy import (
-    design_vs_outcome,
-    forest_rows,
-    hazard_ratio_forest,
-    medians_by_arm,
-    pooled_hazard_ratio,
-    pooling,
-    rate_rows,
-    rates_by_arm,
-    whole_population_median_records,
-    whole_population_medians,
-)
+from evidence.figures import design as design_figure
+from evidence.figures import forest as forest_figure
+from evidence.figures import medians as medians_figure
+from evidence.figures import rates as rates_figure
 from evidence.loading import load_dataset
+from evidence.tables.design import design_rows
+from evidence.tables.forest import forest_rows
+from evidence.tables.medians import median_rows, whole_population_median_records, whole_population_medians
+from evidence.tables.pooling import pooled_hazard_ratio, pooling
+from evidence.tables.rates import rate_rows
 from evidence.session import IPD_SOURCE_ID
 from evidence.stats import counts_from_percent, log_se_from_ci, pool_random_effects, proportion_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 Z95 = 1.959963984540054
+
+
+def plain_figure(fig: dict) -> go.Figure:
+    """A builder's figure dict, checked to hold plain JSON types only (no numpy values, no NaN)
+    and the house template, then validated against plotly's schema by wrapping it in go.Figure."""
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            assert all(isinstance(k, str) for k in value), path
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+        elif isinstance(value, float):
+            assert math.isfinite(value), f"{path}: {value}"
+        else:
+            assert value is None or type(value) in (str, int, bool), f"{path}: {type(value).__name__}"
+
+    assert isinstance(fig, dict) and set(fig) == {"data", "layout"}
+    walk(fig, "fig")
+    assert fig["layout"]["template"] == theme.TEMPLATE
+    return go.Figure(fig)
+
+
+# The builders as the tests below call them: from the tables (as the views do) to a validated figure.
+
+
+def hazard_ratio_forest(rows, endpoint_label, highlight=None, pooling=None):
+    return plain_figure(forest_figure.hazard_ratio_forest(rows, endpoint_label, highlight=highlight, pooling=pooling))
+
+
+def medians_by_arm(efficacy, arms, trials, endpoint, highlight=None):
+    return plain_figure(medians_figure.medians_by_arm(median_rows(efficacy, arms, trials, endpoint), endpoint, highlight))
+
+
+def rates_by_arm(rows, highlight=None):
+    return plain_figure(rates_figure.rates_by_arm(rows, highlight=highlight))
+
+
+def design_vs_outcome(design, efficacy, trials, arms, highlight=None):
+    rows = design_rows(design, efficacy, trials, arms)
+    return plain_figure(design_figure.design_vs_outcome(rows, highlight=highlight, recorded=not design.empty))
 
 
 @pytest.fixture(scope="module")
@@ -590,8 +633,87 @@ def test_whole_population_median_records_match_per_trial_lookup(data):
 
 def test_figures_package_never_imports_dash():
     code = (
-        "import sys, evidence.figures.efficacy, evidence.figures.survival; "
+        "import sys, evidence.figures.forest, evidence.figures.medians, evidence.figures.rates, "
+        "evidence.figures.design, evidence.figures.efficacy, evidence.figures.survival; "
         "bad = [m for m in sys.modules if m == 'dash' or m.startswith('dash.')]; "
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
+
+
+# ---------------------------------------------------------------- markup in data (issue 14 item 6)
+
+PHISH = '<a href="https://evil.example/phish">Click for results</a>'
+PHISH_SHOWN = '&lt;a href="https://evil.example/phish"&gt;Click for results&lt;/a&gt;'
+
+
+@pytest.fixture(scope="module")
+def marked_up(data, tmp_path_factory):
+    """The bundled data plus the upload template's example trial with markup in its experimental
+    arm's label and in its acronym, uploaded and read back as a session sees it."""
+    from evidence import upload
+    from evidence.session import session_data
+    from evidence.upload_store import UploadStore, new_id
+
+    files = dict(upload.example_files())
+    files["arms"] = files["arms"].replace(b"Arm B: example drug", b'"' + PHISH.replace('"', '""').encode() + b'"')
+    files["trials"] = files["trials"].replace(b"EXAMPLE-TRIAL,EXAMPLE,", b"EXAMPLE-TRIAL,<b>X</b>,")
+    update = upload.apply_upload(upload.merge_uploads([upload.parse_upload(f"{k}.csv", v) for k, v in files.items()]), None, data)
+    assert update.ok, update.problems
+    uploads, owner = UploadStore(tmp_path_factory.mktemp("uploads")), "session:markup"
+    session, message = session_data(data, {"session": new_id(), "upload": uploads.put(owner, update.store)}, uploads, owner)
+    assert message == ""
+    assert PHISH in session.arms.label.iloc[-1] and session.trials.acronym.iloc[-1] == "<b>X</b>"
+    return session
+
+
+def _strings(value) -> list[str]:
+    """Every string in a figure dict (text, hover, tick labels, annotations, names ...)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+@pytest.mark.parametrize("view", ["forest", "medians", "rates", "design"])
+@pytest.mark.parametrize("highlight", ["", "EXAMPLE-TRIAL"])
+def test_markup_in_uploaded_labels_is_escaped_in_every_efficacy_figure(marked_up, view, highlight):
+    """An uploaded arm label with a link and an acronym in bold are drawn as typed, never as a
+    link or bold text; the builders' own <b> and <br> still format."""
+    from evidence import views
+    from evidence.state import ViewState
+
+    fig = getattr(views, f"{view}_panel").uncached(marked_up, ViewState(pool=True, highlight=highlight)).figure
+    plain_figure(fig)
+    text = "\n".join(_strings(fig))
+    assert "<a " not in text and "<b>X" not in text and 'phish">' not in text
+    assert PHISH_SHOWN in text  # the arm label, shown as typed
+    if view != "rates":  # the rates figure names trials by id, not acronym
+        assert "&lt;b&gt;X&lt;/b&gt;" in text
+    assert "<br>" in text and "<b>" in text
+    if view == "medians":
+        ticks = fig["layout"]["yaxis"]["ticktext"]
+        mine = [t for t in ticks if "Click for results" in t]
+        expected = f"&lt;b&gt;X&lt;/b&gt; · [uploaded] {PHISH_SHOWN}"
+        assert mine == ([f"<b>{expected}</b>"] if highlight else [expected])
+    if view == "forest":
+        hover = next(t for trace in fig["data"] for t in trace.get("text") or () if "Click for results" in t)
+        assert hover.startswith(
+            f"<b>&lt;b&gt;X&lt;/b&gt; — uploaded summary: [uploaded] {PHISH_SHOWN} vs [uploaded] placebo</b> "
+            "(EXAMPLE-TRIAL)<br>HR 0.65; 95% CI 0.42–0.99<br>"
+        )
+
+
+def test_data_never_reaches_a_hovertemplate(marked_up):
+    """Hover templates are the builders' own ('%{...}' in data would be substituted): data text
+    travels in text/hovertext."""
+    from evidence import views
+    from evidence.state import ViewState
+
+    for view in ("forest", "medians", "rates", "design"):
+        fig = getattr(views, f"{view}_panel").uncached(marked_up, ViewState(pool=True)).figure
+        templates = {trace.get("hovertemplate") for trace in fig["data"]} - {None}
+        assert templates <= {"%{text}<extra></extra>", "%{hovertext}<extra></extra>"}, (view, templates)

@@ -371,18 +371,24 @@ def test_kaplan_meier_median_follows_r_on_a_flat_at_one_half():
 
 
 def test_forest_marks_e2100_whole_population_pfs_rows_with_the_papers_caveat(data):
-    from evidence.figures.efficacy import forest_rows, hazard_ratio_forest
+    import html
+
+    import plotly.graph_objects as go
+
+    from evidence.figures.forest import hazard_ratio_forest
+    from evidence.tables.forest import forest_rows
 
     rows = forest_rows(data.comparisons, data.arms, data.trials, "PFS", efficacy=data.efficacy)
     marked = rows[rows.caveat != ""]
     assert list(zip(marked.trial_id, marked.analysis)) == [("E2100", "primary"), ("E2100", "sensitivity")]
     assert marked.caveat.iloc[0].startswith("treatment × time interaction P < 0.001")
-    fig = hazard_ratio_forest(rows, "Progression-free survival")
+    fig = go.Figure(hazard_ratio_forest(rows, "Progression-free survival"))
     ticks = list(fig.layout.yaxis.ticktext)
     assert ticks[1] == "E2100: Paclitaxel + bevacizumab vs Paclitaxel †"
     assert not ticks[0].endswith("†")  # PASO
     assert not any(t.endswith("†</i></span>") for t in ticks if "subgroup" in t)
-    footnote = fig.layout.annotations[-1].text.split("<br>")
+    # The caveat is data: written with entities ('P &lt; 0.001'), which plotly draws as 'P < 0.001'.
+    footnote = [html.unescape(line) for line in fig.layout.annotations[-1].text.split("<br>")]
     assert footnote[1:] == [
         "† E2100: treatment × time interaction P < 0.001 (sensitivity: P < 0.001) — hazards not proportional, "
         "the effect changed over time.",

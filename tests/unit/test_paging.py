@@ -79,19 +79,20 @@ def test_per_trial_views_draw_one_page(large):
 
 def test_the_pooled_hazard_ratio_covers_every_selected_trial(large):
     """Same pooled estimate on each page, equal to pooling the unpaged rows."""
-    from evidence.figures import efficacy
+    from evidence.tables.forest import forest_rows
+    from evidence.tables.pooling import pooled_hazard_ratio
 
     t = filter_tables(large.tables, ViewState(), paged=False)
-    rows = efficacy.forest_rows(t["comparisons"], t["arms"], t["trials"], "PFS", efficacy=t["efficacy"])
-    expected = efficacy.pooled_hazard_ratio(rows)
+    rows = forest_rows(t["comparisons"], t["arms"], t["trials"], "PFS", efficacy=t["efficacy"])
+    expected = pooled_hazard_ratio(rows)
     assert expected is not None and len(set(rows.trial_id)) > TRIALS_PER_PAGE // 2
     assert expected.k == 3  # PASO and its two clones report the PFS HR with a CI
     for page in (1, 2):
         off = views.forest_panel(large, ViewState(page=page))  # pooling is off by default
-        assert not any(t.fill == "toself" for t in off.figure.data) and "pooled estimate" not in off.caption
+        assert not any(t.fill == "toself" for t in off.figure_object().data) and "pooled estimate" not in off.caption
         panel = views.forest_panel(large, ViewState(page=page, pool=True))
         assert f"pooled estimate is over all {len(selected_trial_ids(large.trials, ViewState()))}" in panel.caption
-        pooled = next(t for t in panel.figure.data if (t.name or "").startswith("Pooled"))
+        pooled = next(t for t in panel.figure_object().data if (t.name or "").startswith("Pooled"))
         assert min(pooled.x) == pytest.approx(expected.ci_low) and max(pooled.x) == pytest.approx(expected.ci_high)
         assert any(x == pytest.approx(expected.estimate) for x in pooled.x)
 

@@ -113,7 +113,7 @@ def test_survival_view_draws_kaplan_meier_from_uploaded_patient_data(base, uploa
     assert "Kaplan" in panel.caption and "patient-level" in panel.caption
     names = " ".join(str(t.name) for t in panel.figure_object().data)
     assert "[uploaded]" in names
-    from evidence.figures.efficacy import forest_rows
+    from evidence.tables.forest import forest_rows
 
     rows = forest_rows(data.comparisons, data.arms, data.trials, "PFS", efficacy=data.efficacy)
     example = rows[rows.trial_id == "EXAMPLE-TRIAL"]
@@ -154,7 +154,7 @@ def test_uploaded_data_without_control_events_keeps_log_rank_and_says_hr_not_est
     assert row.statistic == "p_only" and pd.isna(row.value) and pd.isna(row.ci_low) and pd.isna(row.ci_high)
     assert "Cox hazard ratio not estimable: no events in the control arm" in row.note
     assert row.p_value == pytest.approx(0.02460, abs=5e-6) and row.p_text == "0.025"
-    from evidence.figures.efficacy import forest_rows
+    from evidence.tables.forest import forest_rows
 
     assert "EXAMPLE-TRIAL" not in set(forest_rows(data.comparisons, data.arms, data.trials, "OS").trial_id)
 

@@ -19,27 +19,27 @@ def _figure_trials(fig):
 
 def test_forest_follows_endpoint_and_filters(data):
     pfs = views.forest_panel(data, ViewState())
-    assert _figure_trials(pfs.figure) == {"PASO", "E2100"}
+    assert _figure_trials(pfs.figure_object()) == {"PASO", "E2100"}
     assert "PASO_REPORT" in pfs.caption and "E2100_NEJM2007" in pfs.caption
     assert "experimental versus control" in pfs.caption
     os_paso = views.forest_panel(data, ViewState(endpoint="OS", trial=("PASO",)))
-    shown = [t for t in os_paso.figure.data if t.customdata is not None and len(t.x)]
+    shown = [t for t in os_paso.figure_object().data if t.customdata is not None and len(t.x)]
     assert [round(float(x), 2) for t in shown for x in t.x] == [2.01]
 
 
 def test_forest_pools_only_on_request_and_says_why_not(data):
     off = views.forest_panel(data, ViewState())
-    assert not any(t.fill == "toself" for t in off.figure.data)
+    assert not any(t.fill == "toself" for t in off.figure_object().data)
     assert "pool" not in off.caption.lower()
     on = views.forest_panel(data, ViewState(pool=True))
-    assert not any(t.fill == "toself" for t in on.figure.data)  # only PASO reports a PFS HR with a CI
+    assert not any(t.fill == "toself" for t in on.figure_object().data)  # only PASO reports a PFS HR with a CI
     assert "Pooling not offered: it needs two or more trials reporting the progression-free survival (PFS) hazard ratio" in on.caption
-    assert "Pooling not offered" in " ".join(a.text for a in on.figure.layout.annotations)
+    assert "Pooling not offered" in " ".join(a.text for a in on.figure_object().layout.annotations)
 
 
 def test_empty_selection_gives_a_plain_message(data):
     panel = views.forest_panel(data, ViewState(trial=("SOR",)))
-    assert "No hazard ratio" in panel.figure.layout.annotations[0].text
+    assert "No hazard ratio" in panel.figure_object().layout.annotations[0].text
     assert panel.caption == ""
     tox = views.toxicity_panel(data, ViewState(trial=("SOR",)))
     assert not _figure_trials(tox.figure_object())
@@ -186,7 +186,7 @@ def test_hiding_derived_values_hides_computed_rate_cis(data):
     shown, hidden = views.rates_panel(data, ViewState()), views.rates_panel(data, ViewState(derived=False))
 
     def markers(panel):
-        return [t for t in panel.figure.data if t.mode == "markers+text"]
+        return [t for t in panel.figure_object().data if t.mode == "markers+text"]
 
     assert any(t.marker.symbol == "diamond-open" for t in markers(shown))
     assert not any(t.marker.symbol == "diamond-open" for t in markers(hidden))

@@ -1,0 +1,189 @@
+"""Pieces the efficacy figure builders share, as plain plotly dicts: the figure itself, an empty
+message, confidence whiskers, the highlight halo, numeric columns beside a dot plot, tick labels,
+and the axis domains of a grid of panels (what plotly's make_subplots computes).
+
+Everything here returns plain Python values (lists, floats, str, None; never numpy values or
+NaN), so Dash serialises a figure without plotly's object model. Text arguments are markup-ready:
+callers pass data through `evidence.theme.plain_text` first.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from evidence import theme
+
+SECONDARY_INK = theme.OKABE_ITO["grey"]
+
+
+def figure(data: list[dict], layout: dict) -> dict:
+    """A plotly figure dict in the house template (plotly.js knows no template by name)."""
+    return {"data": data, "layout": {"template": theme.TEMPLATE, **layout}}
+
+
+def empty_figure(message: str) -> dict:
+    """A plain message instead of an empty axis (the message is escaped here: pass it unescaped)."""
+    return theme.empty_figure_dict(message)
+
+
+def floats(values: Iterable) -> list[float | None]:
+    """Plain floats for a trace array: None where a value is missing or not finite (JSON has no NaN)."""
+    out = []
+    for value in values:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        out.append(number if math.isfinite(number) else None)
+    return out
+
+
+def customdata(trial_ids: Iterable[str], arm_ids: Iterable[str]) -> list[list[str]]:
+    """[trial_id, arm_id] per point: a click selects the trial everywhere (see figures/__init__)."""
+    return [[str(t), str(a)] for t, a in zip(trial_ids, arm_ids)]
+
+
+def ci_whiskers(group: pd.DataFrame, colour: str, thickness: float, width: float, low: str = "ci_low",
+                high: str = "ci_high", value: str = "value", fill: bool = False) -> dict:
+    """Asymmetric error bars from the `low`/`high` columns around `value` (missing bounds: 0 when
+    `fill`, else None)."""
+    above, below = group[high] - group[value], group[value] - group[low]
+    if fill:
+        above, below = above.fillna(0), below.fillna(0)
+    return dict(
+        type="data", symmetric=False, array=floats(above), arrayminus=floats(below),
+        color=colour, thickness=thickness, width=width,
+    )  # fmt: skip
+
+
+def halo_trace(
+    rows: pd.DataFrame,
+    x_col: str,
+    y_col: str,
+    sizes: Iterable[float],
+    err_x: tuple[str, str] | None = None,
+    err_y: tuple[str, str] | None = None,
+    axes: tuple[str, str] | None = None,
+) -> dict:
+    """Orange ring (and glow along whiskers) drawn under the highlighted trial's marks.
+
+    A separate trace keeps legends and marker symbols unchanged while the trial stands out.
+    `axes` names the panel's axes ('x2', 'y2') in a figure of several panels.
+    """
+    x = rows[x_col].astype(float)
+    y = rows[y_col].astype(float)
+    trace = dict(
+        type="scatter",
+        x=floats(x),
+        y=floats(y),
+        mode="markers",
+        name="highlighted trial",
+        showlegend=False,
+        hoverinfo="skip",
+        customdata=customdata(rows["trial_id"], rows["arm_id"] if "arm_id" in rows else [""] * len(rows)),
+        marker=dict(
+            symbol="circle",
+            size=[float(s) + 12 for s in sizes],
+            color="rgba(230,159,0,0.30)",
+            line=dict(color=theme.HIGHLIGHT_COLOUR, width=3),
+        ),
+    )
+    glow = dict(type="data", symmetric=False, color="rgba(230,159,0,0.45)", thickness=7, width=0)
+    if err_x is not None:
+        low, high = rows[err_x[0]].astype(float), rows[err_x[1]].astype(float)
+        trace["error_x"] = dict(glow, array=floats((high - x).fillna(0)), arrayminus=floats((x - low).fillna(0)))
+    if err_y is not None:
+        low, high = rows[err_y[0]].astype(float), rows[err_y[1]].astype(float)
+        trace["error_y"] = dict(glow, array=floats((high - y).fillna(0)), arrayminus=floats((y - low).fillna(0)))
+    if axes is not None:
+        trace["xaxis"], trace["yaxis"] = axes
+    return trace
+
+
+def column_annotations(
+    ys: Iterable[float],
+    texts: Iterable[str],
+    x: float,
+    yref: str = "y",
+    bold: Iterable[bool] | None = None,
+    size: int = 13,
+) -> list[dict]:
+    """One text annotation per row at paper x: the numeric columns right of a dot plot."""
+    bold = list(bold) if bold is not None else None
+    notes = []
+    for i, (y, text) in enumerate(zip(ys, texts)):
+        shown = f"<b>{text}</b>" if bold and bold[i] else text
+        notes.append(
+            dict(
+                x=x, y=float(y), xref="paper", yref=yref, text=shown, showarrow=False,
+                xanchor="left", yanchor="middle", font=dict(size=size),
+            )
+        )
+    return notes
+
+
+def header(text: str, x: float, y: float, yref: str = "y") -> dict:
+    """A bold column heading above `column_annotations`."""
+    return dict(
+        x=x, y=y, xref="paper", yref=yref, text=f"<b>{text}</b>", showarrow=False,
+        xanchor="left", yanchor="bottom", font=dict(size=13),
+    )
+
+
+def tick_label(text: str, highlighted: bool) -> str:
+    """Bold the highlighted trial; indented (sensitivity/subgroup) rows in grey italics.
+
+    Tick labels are right-aligned, so indentation alone would not show. `text` is markup-ready.
+    """
+    stripped = text.lstrip(" ")
+    shown = stripped
+    if stripped != text:
+        shown = f"<span style='color:{SECONDARY_INK}'><i>{stripped}</i></span>"
+    return f"<b>{shown}</b>" if highlighted else shown
+
+
+def _clamped(value: float) -> float:
+    """plotly's make_subplots rounds domain ends within 0.01 of [0, 1] onto the bounds."""
+    return 0.0 if -0.01 < value < 0.0 else 1.0 if 1.0 < value < 1.01 else value
+
+
+def column_domains(count: int, spacing: float) -> list[list[float]]:
+    """x domains of `count` equal panels side by side, `spacing` apart (as make_subplots)."""
+    widths = [(1.0 - spacing * (count - 1)) / count] * count
+    starts = [sum(widths[:c]) + c * spacing for c in range(count)]
+    return [[_clamped(start), _clamped(start + width)] for start, width in zip(starts, widths)]
+
+
+def row_domains(heights: Sequence[float], spacing: float) -> list[list[float]]:
+    """y domains of panels stacked top to bottom with relative `heights`, `spacing` apart (as
+    make_subplots with row_heights, first row on top)."""
+    count = len(heights)
+    total = float(sum(heights))
+    bottom_up = [(1.0 - spacing * (count - 1)) * (h / total) for h in reversed(heights)]
+    domains = []
+    for r in range(count):
+        start = sum(bottom_up[: count - 1 - r]) + (count - 1 - r) * spacing
+        domains.append([_clamped(start), _clamped(start + bottom_up[-1 - r])])
+    return domains
+
+
+def axis_name(kind: str, index: int) -> str:
+    """'xaxis', 'xaxis2', ... for the layout; index counts from 1."""
+    return kind if index == 1 else f"{kind}{index}"
+
+
+def axis_ref(letter: str, index: int) -> str:
+    """'x', 'x2', ... for traces, shapes and annotations; index counts from 1."""
+    return letter if index == 1 else f"{letter}{index}"
+
+
+def panel_title(text: str, x: float, y: float) -> dict:
+    """A panel's title above its plot area (make_subplots' subplot_titles annotation)."""
+    return dict(
+        y=y, xref="paper", x=x, yref="paper", text=text, showarrow=False, font=dict(size=16),
+        xanchor="center", yanchor="bottom",
+    )  # fmt: skip

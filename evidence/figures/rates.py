@@ -1,0 +1,128 @@
+"""Response and landmark rates per arm with 95% CIs: one panel per endpoint, trials along x.
+
+Draws the rows of `evidence.tables.rates.rate_rows` as a plain plotly figure dict; the panels
+are laid out by hand (`marks.column_domains`), as make_subplots would with shared y axes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evidence import theme
+from evidence.contract import RATE_ENDPOINTS
+from evidence.figures.marks import (
+    axis_name,
+    axis_ref,
+    ci_whiskers,
+    column_domains,
+    customdata,
+    empty_figure,
+    figure,
+    floats,
+    halo_trace,
+    panel_title,
+)
+from evidence.tables.lookups import ROLE_RANK, endpoint_label, missing, range_text
+from evidence.theme import plain_text
+
+_ROLE_OFFSET = {"experimental": -0.17, "control": 0.17, "single": 0.0}
+_ROLE_TEXT_POSITION = {"experimental": "middle left", "control": "middle right", "single": "middle right"}
+_PANEL_SPACING = 0.035
+_FOOTNOTE = (
+    "Filled: 95% CI as reported. Open diamond: CI derived (computed from counts; hover says how). "
+    "Open circle: CI not reported.<br>1-year survival is a Kaplan–Meier estimate: no binomial CI is derived."
+)
+
+
+def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
+    """Rates per arm (percent of patients) with 95% CI, one panel per endpoint, trials along x.
+
+    Filled markers: CI as reported; open diamonds: CI derived; open circles: no CI.
+    """
+    if rows is None or rows.empty:
+        return empty_figure("No response or landmark rates reported.")
+    endpoints = [e for e in RATE_ENDPOINTS if e in set(rows["endpoint"])]
+    endpoints += [e for e in dict.fromkeys(rows["endpoint"]) if e not in endpoints]
+    domains = column_domains(len(endpoints), _PANEL_SPACING)
+    rows = rows.assign(_hl=rows["trial_id"].eq(highlight) if highlight else False)
+    traces: list[dict] = []
+    layout: dict = {}
+    shown_roles: set[str] = set()
+    for index, (endpoint, domain) in enumerate(zip(endpoints, domains), start=1):
+        panel = rows[rows["endpoint"] == endpoint]
+        trial_ids = list(dict.fromkeys(panel["trial_id"]))
+        traces += _panel_traces(panel, trial_ids, index, shown_roles)
+        layout[axis_name("xaxis", index)] = dict(
+            anchor=axis_ref("y", index), domain=domain, tickvals=list(range(len(trial_ids))),
+            ticktext=[f"<b>{plain_text(t)}</b>" if t == highlight else plain_text(t) for t in trial_ids],
+            range=[-0.75, len(trial_ids) - 0.25], showgrid=False, title=dict(text="Trial"),
+        )  # fmt: skip
+        shared = dict(title=dict(text="Patients (%)")) if index == 1 else dict(matches="y", showticklabels=False)
+        layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)
+    titles = [panel_title(plain_text(endpoint_label(e)), sum(d) / 2.0, 1.0) for e, d in zip(endpoints, domains)]
+    footnote = dict(
+        x=0, y=0, xref="paper", yref="paper", text=_FOOTNOTE, showarrow=False, xanchor="left",
+        yanchor="top", yshift=-78, align="left", font=dict(size=12, color="#444"),
+    )  # fmt: skip
+    layout.update(
+        title=dict(text="Response and landmark rates by arm (whole population)"),
+        height=600,
+        margin=dict(l=70, r=20, t=130, b=125),
+        legend=dict(title=dict(text="Arm role: "), y=1.09, yanchor="bottom"),
+        annotations=[*titles, footnote],
+    )
+    return figure(traces, layout)
+
+
+def _panel_traces(panel: pd.DataFrame, trial_ids: list[str], index: int, shown_roles: set[str]) -> list[dict]:
+    """One endpoint's marks: the highlight halo, then one trace per role and kind of CI."""
+    axes = (axis_ref("x", index), axis_ref("y", index))
+    position = {t: i for i, t in enumerate(trial_ids)}
+    panel = panel.assign(_x=[position[t] + _ROLE_OFFSET.get(r, 0.0) for t, r in zip(panel["trial_id"], panel["role"])])
+    traces = []
+    chosen = panel[panel["_hl"]]
+    if not chosen.empty:
+        traces.append(halo_trace(chosen, "_x", "value", [11] * len(chosen), err_y=("ci_low", "ci_high"), axes=axes))
+    for (role, status, value_derived), group in panel.groupby(["role", "ci_status", "value_derived"], sort=False):
+        colour = theme.ROLE_COLOURS.get(role, theme.MODEL_COLOUR)
+        symbol = {"reported": "circle", "derived": theme.DERIVED_SYMBOL}.get(status, "circle-open")
+        if value_derived:
+            symbol = theme.DERIVED_SYMBOL
+        trace = dict(
+            type="scatter",
+            x=floats(group["_x"]),
+            y=floats(group["value"]),
+            mode="markers+text",
+            text=[theme.format_percent(v) for v in group["value"]],
+            textposition=_ROLE_TEXT_POSITION.get(role, "middle right"),
+            textfont=dict(size=12, color=colour),
+            name=plain_text(role),
+            legendgroup=role,
+            legendrank=100 + ROLE_RANK.get(role, 9),
+            showlegend=role not in shown_roles,
+            customdata=customdata(group["trial_id"], group["arm_id"]),
+            hovertext=[_hover(r) for r in group.itertuples(index=False)],
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker=dict(symbol=symbol, size=11, color=colour, line=dict(color=colour, width=2 if symbol != "circle" else 0)),
+            xaxis=axes[0],
+            yaxis=axes[1],
+        )
+        if status != "not reported":
+            trace["error_y"] = ci_whiskers(group, colour, thickness=2, width=5)
+        shown_roles.add(role)
+        traces.append(trace)
+    return traces
+
+
+def _hover(row) -> str:
+    ci = f"95% CI {range_text(row.ci_low, row.ci_high)}%" if row.ci_status != "not reported" else "no whisker"
+    lines = [
+        f"<b>{plain_text(row.trial_id)} · {plain_text(row.arm_label)}</b> ({plain_text(row.role)})",
+        f"{plain_text(endpoint_label(row.endpoint))} {theme.format_percent(row.value)}; {ci}",
+        plain_text(row.ci_note),
+    ]
+    if row.value_derived:
+        lines.append("rate derived (computed, not printed)")
+    if not missing(row.n_analysed):
+        lines.append(f"n analysed {int(row.n_analysed)}")
+    return "<br>".join(lines)
