@@ -91,7 +91,7 @@ def format_percent(value: float | None) -> str:
 
 
 def empty_figure_dict(message: str) -> dict:
-    """`empty_figure` as a plain plotly figure dict (data text escaped): builders that return dicts."""
+    """A plain message instead of an empty axis, as a plotly figure dict (the message is escaped)."""
     return {
         "data": [],
         "layout": {

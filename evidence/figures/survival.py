@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.efficacy import endpoint_label, lower_first
+from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.survival import CURVE_EXPONENTIAL_PER_ARM, CURVE_WEIBULL_PH
 from evidence.tables.survival import MODEL_NOTE, KaplanMeierTable, ModelCurves, months_text
 

@@ -16,14 +16,8 @@ import numpy as np
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.efficacy import (
-    MAIN_ANALYSES,
-    arm_lookup,
-    endpoint_label,
-    lower_first,
-    trial_names,
-    whole_population_medians,
-)
+from evidence.tables.lookups import MAIN_ANALYSES, arm_lookup, endpoint_label, lower_first, trial_names
+from evidence.tables.medians import whole_population_medians
 from evidence.model_caveats import caveat_lines, nonproportional_hazards
 from evidence.survival import (
     ARM_CONTROL,
