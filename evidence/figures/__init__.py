@@ -1,8 +1,9 @@
-"""Figure builders: pure functions from curated DataFrames and options to plotly figures.
+"""Figure builders: pure functions from a view's table (`evidence.tables`) to a plotly figure
+dict (`{"data": [...], "layout": {...}}`, plain types only; no go.Figure on the request path).
 
-Conventions shared by every builder: template `evidence.theme.TEMPLATE_NAME`; arms coloured by
-role (`ROLE_COLOURS`); derived values drawn with `DERIVED_SYMBOL` and said so on hover; an
-empty selection returns `empty_figure(message)`; every clickable point carries
-`customdata[0] = trial_id` and `customdata[1] = arm_id` ("" when not arm-specific) so a click
-selects the trial everywhere.
+Conventions shared by every builder: `layout.template = evidence.theme.TEMPLATE`; arms coloured
+by role (`ROLE_COLOURS`); derived values drawn with `DERIVED_SYMBOL` and said so on hover; data
+text through `theme.plain_text` once (plotly renders a subset of HTML); an empty selection
+returns `theme.empty_figure_dict(message)`; every clickable point carries the trial id as
+`customdata[0]` (heatmap cells: the id itself) so a click selects the trial everywhere.
 """
