@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from components import ids, slices
 from components.exports import panel_config, register_export_callbacks
+from components.highlight import register_highlight_callbacks
 from components.slices import register_slice_callbacks
 from components.sync import link_notice, next_state, state_to_controls
 from components.uploads import register_upload_callbacks, session_reader
@@ -67,9 +68,10 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     def pool_control(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        return views.pool_control(session_data(bundled, store)[0], ViewState.from_dict(sliced))
+        return views.pool_control(session_data(store)[0], ViewState.from_dict(sliced))
 
     register_slice_callbacks(app)
+    register_highlight_callbacks(app)
     for graph_id, view in (
         (ids.DESIGN, views.design_panel),
         (ids.FOREST, views.forest_panel),

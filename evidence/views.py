@@ -56,8 +56,8 @@ class Panel:
         return self.figure if isinstance(self.figure, go.Figure) else go.Figure(self.figure)
 
 
-# State fields every data view reads (trial selection and its page, derived on/off, highlight).
-_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "highlight", "page")
+# State fields every data view reads (trial selection and its page, derived on/off).
+_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "page")
 
 VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "design": _SELECTION,
@@ -68,11 +68,18 @@ VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "dosing": _SELECTION,
     "survival": _SELECTION + ("endpoint", "surv_trial"),
     "what_if": ("ramp_start", "ramp_step", "ramp_cycles"),
-    "overview": _SELECTION,
+    "overview": _SELECTION + ("highlight",),
 }
 """The state fields each view reads, and nothing else: its memo key, and the slice of the view
 state the browser sends its callback (components/slices.py), so a change to other fields neither
 reaches nor redraws it. tests/unit/test_views.py checks each view against the whole state."""
+
+STYLE_FIELDS: dict[str, tuple[str, ...]] = {
+    view: ("highlight",) for view in ("design", "forest", "medians", "rates", "toxicity", "dosing")
+}
+"""State fields a view draws only as styling. The browser never sends them: it restyles the
+figure it already has (assets/highlight.js), so the request path draws them at their default.
+Exports pass the whole state and draw them; they are part of the memo key."""
 
 _CACHE_SIZE = 16
 
@@ -123,22 +130,23 @@ def state_key(state: ViewState, fields: tuple[str, ...]) -> tuple:
 
 def memoised(name: str):
     """Reuse a view's result while the data version and the state fields it reads
-    (`VIEW_FIELDS[name]`) are unchanged.
+    (`VIEW_FIELDS[name]` and its `STYLE_FIELDS`) are unchanged.
 
     Results are pure functions of (data, those fields), so a small per-process LRU cache is
     safe; `data.version` is a content digest of the tables. Treat results as read-only.
     """
-    fields = VIEW_FIELDS[name]
+    key_fields = VIEW_FIELDS[name] + STYLE_FIELDS.get(name, ())
 
     def wrap(view):
         cache = LruCache(f"view:{name}")
 
         @functools.wraps(view)
         def cached(data: CuratedData, state: ViewState):
-            return cache.get((data.version, state_key(state, fields)), lambda: view(data, state))
+            return cache.get((data.version, state_key(state, key_fields)), lambda: view(data, state))
 
         cached.uncached = view
-        cached.fields = fields
+        cached.key = name
+        cached.fields = VIEW_FIELDS[name]
         return cached
 
     return wrap
@@ -404,13 +412,18 @@ def _what_if_panel(state: ViewState) -> Panel:
     return Panel(fig, "Hypothetical schedule computed from your inputs; not trial data.", note)
 
 
+def survival_trial(data: CuratedData, state: ViewState) -> str:
+    """The trial the survival view draws: the one chosen for it, else the first shown trial that
+    reports a median. (The highlight does not choose it: highlighting only restyles.)"""
+    shown = set(shown_trial_ids(data.trials, state))
+    options = [o["value"] for o in filter_options(data)["surv_trial"] if o["value"] in shown]
+    return state.surv_trial if state.surv_trial in options else (options[0] if options else "")
+
+
 @memoised("survival")
 def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
-    options = [o["value"] for o in filter_options(data)["surv_trial"] if o["value"] in set(t["trials"].trial_id)]
-    trial_id = state.surv_trial if state.surv_trial in options else (state.highlight if state.highlight in options else "")
-    if not trial_id:
-        trial_id = options[0] if options else ""
+    trial_id = survival_trial(data, state)
     if not trial_id:
         return Panel(empty_figure("No selected trial reports a median for a survival endpoint."), "")
     ipd = t.get("survival_ipd")
