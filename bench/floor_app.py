@@ -34,7 +34,7 @@ from flask import request  # noqa: E402
 import app as dashboard  # noqa: E402  (builds the real app on DATA_DIR)
 from bench import scenarios  # noqa: E402
 from components import slices  # noqa: E402
-from evidence import views  # noqa: E402
+from evidence import cache  # noqa: E402
 
 server = dashboard.server
 # Both extra Dash apps register their routes on the Flask server when constructed, which Flask
@@ -120,7 +120,7 @@ def _cold_caches():
     changing the answer (other views' caches are left alone)."""
     graph_id = request.headers.get("X-Bench-Cold")
     if graph_id in slices.SLICES:
-        views.LruCache.clear_named({f"view:{slices.SLICES[graph_id]}", f"render:{graph_id}"})
+        cache.clear({f"view:{slices.SLICES[graph_id]}", f"render:{graph_id}"})
 
 
 # ---------------------------------------------------------------- a minimal one-graph app

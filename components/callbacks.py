@@ -13,11 +13,12 @@ from dash.exceptions import PreventUpdate
 
 from components import ids, slices
 from components.exports import panel_config, register_export_callbacks
+from components.highlight import register_highlight_callbacks
 from components.slices import register_slice_callbacks
 from components.sync import link_notice, next_state, state_to_controls
 from components.uploads import register_upload_callbacks, session_reader
 from config import Settings
-from evidence import views
+from evidence import cache, views
 from evidence.loading import CuratedData
 from evidence.state import ViewState, restrict_to_known
 
@@ -71,6 +72,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         return views.pool_control(session_data(store)[0], ViewState.from_dict(sliced))
 
     register_slice_callbacks(app)
+    register_highlight_callbacks(app)
     for graph_id, view in (
         (ids.DESIGN, views.design_panel),
         (ids.FOREST, views.forest_panel),
@@ -114,12 +116,9 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     register_upload_callbacks(app, bundled, settings)
 
 
-_RENDERED = {graph_id: views.LruCache(f"render:{graph_id}") for graph_id in slices.SLICES}
-
-
 def _rendered(graph_id: str, view, data: CuratedData, state: ViewState) -> tuple[dict, str, dict]:
-    """(figure as plotly JSON, caption, config) for a view, memoised like the views themselves
-    (the figure is converted to JSON once, and the config's file name carries today's date)."""
+    """(figure as plotly JSON, caption, config) for a view, cached like the views themselves
+    (evidence.cache, "render:<graph id>"; the config's file name carries today's date)."""
     fields = views.VIEW_FIELDS[slices.SLICES[graph_id]]
     today = date.today()
 
@@ -127,7 +126,7 @@ def _rendered(graph_id: str, view, data: CuratedData, state: ViewState) -> tuple
         panel = view(data, state)
         return panel.figure_json(), panel.caption, panel_config(graph_id, state, panel.figure, data, today)
 
-    return _RENDERED[graph_id].get((data.version, views.state_key(state, fields), today), compute)
+    return cache.get_or_compute(f"render:{graph_id}", (data.version, views.state_key(state, fields), today), compute)
 
 
 def _panel(app: Dash, session_data, graph_id: str, view) -> None:

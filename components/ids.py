@@ -44,6 +44,9 @@ WHAT_IF_NOTE = "what-if-note"
 SURVIVAL = "survival-figure"
 SOURCES = "sources-list"
 
+# The highlighted trial alone, cut from view-state (components/highlight.py).
+HIGHLIGHT_STATE = "highlight-state"
+
 # Graphs whose clicks select a trial (customdata[0] = trial_id).
 CLICKABLE_GRAPHS = (FOREST, MEDIANS, RATES, HEATMAP, DOSE, DESIGN)
 

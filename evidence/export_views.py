@@ -206,14 +206,7 @@ def what_if_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     return _tidy(ramp)
 
 
-def survival_trial(data: CuratedData, state: ViewState) -> str:
-    """The trial the survival view draws (same choice as views.survival_panel)."""
-    shown = set(shown_trial_ids(data.trials, state))
-    options = [o["value"] for o in views.filter_options(data)["surv_trial"] if o["value"] in shown]
-    for candidate in (state.surv_trial, state.highlight):
-        if candidate in options:
-            return candidate
-    return options[0] if options else ""
+survival_trial = views.survival_trial  # the trial the survival view draws
 
 
 def survival_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:

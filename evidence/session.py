@@ -10,13 +10,12 @@ the efficacy and forest views, labelled as computed from patient data.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from evidence import cache
 from evidence.loading import CuratedData
 from evidence.survival import ArmComparison, compare_two_arms, kaplan_meier
 from evidence.upload import StoreError, from_store
@@ -30,11 +29,10 @@ EXPIRED = (
     "the views show the curated data only. Upload your files again to add them."
 )
 
-# Validated session data per (bundled version, upload id): each entry holds a whole data set, so
-# keep few (gunicorn runs several processes, each with its own).
-_CACHE: OrderedDict[tuple[str, str], CuratedData] = OrderedDict()
-_CACHE_SIZE = 4
-_LOCK = threading.Lock()
+
+
+class _Unavailable(Exception):
+    """An upload that cannot be used; the message says why (never cached)."""
 
 
 def upload_id_of(ref: object) -> str | None:
@@ -60,25 +58,22 @@ def session_data(
     upload_id = upload_id_of(ref)
     if upload_id is None or uploads is None or not uploads.alive(upload_id, owner):
         return bundled, EXPIRED
-    key = (bundled.version, upload_id)
-    with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
-            _CACHE.move_to_end(key)
-            return cached, ""
-    payload = uploads.get(upload_id, owner)
-    if payload is None:
-        return bundled, EXPIRED
+
+    def load() -> CuratedData:
+        payload = uploads.get(upload_id, owner)
+        if payload is None:
+            raise _Unavailable(EXPIRED)
+        try:
+            merged = from_store(payload, bundled)
+        except StoreError as err:
+            raise _Unavailable(f"Your uploaded data could not be used and was set aside: {err}") from None
+        return merged if merged is bundled else with_patient_level_summaries(mark_uploaded(merged))
+
     try:
-        merged = from_store(payload, bundled)
-    except StoreError as err:
-        return bundled, f"Your uploaded data could not be used and was set aside: {err}"
-    result = merged if merged is bundled else with_patient_level_summaries(mark_uploaded(merged))
-    with _LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result, ""
+        # Validated session data per (bundled version, upload id): evidence.cache keeps few.
+        return cache.get_or_compute("session", (bundled.version, upload_id), load), ""
+    except _Unavailable as err:
+        return bundled, str(err)
 
 
 def _uploaded(frame: pd.DataFrame) -> pd.Series:

@@ -7,14 +7,12 @@ sources of what it shows. Callbacks call these and return the result.
 from __future__ import annotations
 
 import functools
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from evidence import cache
 from evidence.captions import sources_caption
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, REGISTRY_GRADES
 from evidence.dosing import dose_schedule, what_if_ramp
@@ -68,8 +66,8 @@ class Panel:
         return self.figure if isinstance(self.figure, go.Figure) else go.Figure(self.figure)
 
 
-# State fields every data view reads (trial selection and its page, derived on/off, highlight).
-_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "highlight", "page")
+# State fields every data view reads (trial selection and its page, derived on/off).
+_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "page")
 
 VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "design": _SELECTION,
@@ -80,54 +78,18 @@ VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "dosing": _SELECTION,
     "survival": _SELECTION + ("endpoint", "surv_trial"),
     "what_if": ("ramp_start", "ramp_step", "ramp_cycles"),
-    "overview": _SELECTION,
+    "overview": _SELECTION + ("highlight",),
 }
 """The state fields each view reads, and nothing else: its memo key, and the slice of the view
 state the browser sends its callback (components/slices.py), so a change to other fields neither
 reaches nor redraws it. tests/unit/test_views.py checks each view against the whole state."""
 
-_CACHE_SIZE = 16
-
-
-class LruCache:
-    """A small thread-safe least-recently-used map; `get(key, compute)` computes on a miss.
-
-    Two threads missing the same key both compute it (the answer is the same); that is cheaper
-    than holding the lock while a figure is built.
-    """
-
-    _instances: weakref.WeakSet[LruCache] = weakref.WeakSet()
-
-    def __init__(self, name: str, size: int = _CACHE_SIZE):
-        self.name = name
-        self._size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        LruCache._instances.add(self)
-
-    def get(self, key, compute):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    @classmethod
-    def clear_named(cls, names: set[str]) -> None:
-        """Empty this process's caches with these names (the benchmarks time cold answers so)."""
-        for cache in list(cls._instances):
-            if cache.name in names:
-                cache.clear()
-
+STYLE_FIELDS: dict[str, tuple[str, ...]] = {
+    view: ("highlight",) for view in ("design", "forest", "medians", "rates", "toxicity", "dosing")
+}
+"""State fields a view draws only as styling. The browser never sends them: it restyles the
+figure it already has (assets/highlight.js), so the request path draws them at their default.
+Exports pass the whole state and draw them; they are part of the memo key."""
 
 def state_key(state: ViewState, fields: tuple[str, ...]) -> tuple:
     return tuple(getattr(state, f) for f in fields)
@@ -135,29 +97,28 @@ def state_key(state: ViewState, fields: tuple[str, ...]) -> tuple:
 
 def memoised(name: str):
     """Reuse a view's result while the data version and the state fields it reads
-    (`VIEW_FIELDS[name]`) are unchanged.
+    (`VIEW_FIELDS[name]` and its `STYLE_FIELDS`) are unchanged (evidence.cache, "view:<name>").
 
-    Results are pure functions of (data, those fields), so a small per-process LRU cache is
-    safe; `data.version` is a content digest of the tables. Treat results as read-only.
+    Results are pure functions of (data, those fields); `data.version` is a content digest of the
+    tables. Treat results as read-only.
     """
-    fields = VIEW_FIELDS[name]
+    key_fields = VIEW_FIELDS[name] + STYLE_FIELDS.get(name, ())
 
     def wrap(view):
-        cache = LruCache(f"view:{name}")
-
         @functools.wraps(view)
         def cached(data: CuratedData, state: ViewState):
-            return cache.get((data.version, state_key(state, fields)), lambda: view(data, state))
+            key = (data.version, state_key(state, key_fields))
+            return cache.get_or_compute(f"view:{name}", key, lambda: view(data, state))
 
         cached.uncached = view
-        cached.fields = fields
+        cached.key = name
+        cached.fields = VIEW_FIELDS[name]
         return cached
 
     return wrap
 
 
 _TABLE_FIELDS = (*FACETS, "derived", "page")  # what filter_tables reads
-_TABLES_CACHE = LruCache("filtered-tables")
 
 
 def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
@@ -165,14 +126,12 @@ def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
     selection (filtering all tables is a few ms, and a filter change asks once per view).
     The frames are shared: read them, never modify them in place."""
     key = (data.version, state_key(state, _TABLE_FIELDS))
-    return dict(_TABLES_CACHE.get(key, lambda: filter_tables(data.tables, state)))
+    return dict(cache.get_or_compute("filtered-tables", key, lambda: filter_tables(data.tables, state)))
 
 
 def _highlight(state: ViewState) -> str | None:
     return state.highlight or None
 
-
-_OPTIONS_CACHE = LruCache("filter-options")
 
 
 def filter_options(data: CuratedData) -> dict[str, list[dict]]:
@@ -181,7 +140,7 @@ def filter_options(data: CuratedData) -> dict[str, list[dict]]:
     Called on every interaction (URL/selection sync), so it is computed once per data version
     and shared; treat the result as read-only.
     """
-    return _OPTIONS_CACHE.get(data.version, lambda: _filter_options(data))
+    return cache.get_or_compute("filter-options", data.version, lambda: _filter_options(data))
 
 
 def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
@@ -284,14 +243,13 @@ def forest_rows_and_pooling(data: CuratedData, state: ViewState, paged: bool = T
 
 
 POOL_LABEL = "Pool trials (random effects)"
-_POOL_CONTROL_CACHE = LruCache("pool-control")
 
 
 def pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
     """The 'Pool trials' checklist options and the line under it: disabled with the reason when
     the selection offers nothing to pool (left usable while switched on, so it can be switched off)."""
     key = (data.version, state_key(state, VIEW_FIELDS["forest"]))
-    return _POOL_CONTROL_CACHE.get(key, lambda: _pool_control(data, state))
+    return cache.get_or_compute("pool-control", key, lambda: _pool_control(data, state))
 
 
 def _pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
@@ -389,12 +347,9 @@ def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
 
 
-_WHAT_IF_CACHE = LruCache("view:what_if")
-
-
 def what_if_panel(state: ViewState) -> Panel:
     """The hypothetical ramp (no trial data): memoised on the ramp fields."""
-    return _WHAT_IF_CACHE.get(state_key(state, VIEW_FIELDS["what_if"]), lambda: _what_if_panel(state))
+    return cache.get_or_compute("view:what_if", state_key(state, VIEW_FIELDS["what_if"]), lambda: _what_if_panel(state))
 
 
 def _what_if_panel(state: ViewState) -> Panel:
@@ -412,13 +367,18 @@ def _what_if_panel(state: ViewState) -> Panel:
     return Panel(fig, "Hypothetical schedule computed from your inputs; not trial data.", note)
 
 
+def survival_trial(data: CuratedData, state: ViewState) -> str:
+    """The trial the survival view draws: the one chosen for it, else the first shown trial that
+    reports a median. (The highlight does not choose it: highlighting only restyles.)"""
+    shown = set(shown_trial_ids(data.trials, state))
+    options = [o["value"] for o in filter_options(data)["surv_trial"] if o["value"] in shown]
+    return state.surv_trial if state.surv_trial in options else (options[0] if options else "")
+
+
 @memoised("survival")
 def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
-    options = [o["value"] for o in filter_options(data)["surv_trial"] if o["value"] in set(t["trials"].trial_id)]
-    trial_id = state.surv_trial if state.surv_trial in options else (state.highlight if state.highlight in options else "")
-    if not trial_id:
-        trial_id = options[0] if options else ""
+    trial_id = survival_trial(data, state)
     if not trial_id:
         return Panel(empty_figure_dict("No selected trial reports a median for a survival endpoint."), "")
     ipd = t.get("survival_ipd")

@@ -1,5 +1,7 @@
 """What each callback returns, called as plain functions on the bundled data."""
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -142,12 +144,19 @@ def _sliced(state: ViewState, fields) -> ViewState:
     return ViewState.from_dict({f: state.as_dict()[f] for f in fields})
 
 
+def _unstyled(state: ViewState, view) -> ViewState:
+    """The state as the browser's request path draws it: style fields at their default."""
+    return replace(state, **{f: getattr(ViewState(), f) for f in views.STYLE_FIELDS.get(view.key, ())})
+
+
 @pytest.mark.parametrize("view", CACHED_VIEWS + [views.trials_overview], ids=lambda v: v.__name__)
 def test_each_view_needs_only_its_slice_of_the_state(data, view):
     """The browser sends a view only VIEW_FIELDS of the state (components/slices.py): the view's
-    answer from that slice (every other field at its default) equals its answer from the whole."""
+    answer from that slice (every other field at its default) equals its answer from the whole
+    (style fields, which the browser restyles, at their default)."""
     for state in STATES:
-        whole, sliced = view.uncached(data, state), view.uncached(data, _sliced(state, view.fields))
+        whole = view.uncached(data, _unstyled(state, view))
+        sliced = view.uncached(data, _sliced(state, views.VIEW_FIELDS[view.key]))
         if isinstance(whole, views.Panel):
             assert (whole.caption, whole.note) == (sliced.caption, sliced.note)
             assert whole.figure_object().to_json() == sliced.figure_object().to_json()
@@ -160,6 +169,24 @@ def test_what_if_needs_only_the_ramp_fields():
     sliced = _sliced(state, views.VIEW_FIELDS["what_if"])
     assert views._what_if_panel(sliced).note == views._what_if_panel(state).note
     assert views.what_if_panel(state) is views.what_if_panel(sliced)  # one memo entry
+
+
+def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
+    """Selecting a trial sends the figure views nothing (assets/highlight.js restyles them);
+    exports, given the whole state, still draw the highlighted trial."""
+    for key, style in views.STYLE_FIELDS.items():
+        assert style == ("highlight",) and "highlight" not in views.VIEW_FIELDS[key]
+    assert "highlight" in views.VIEW_FIELDS["overview"]  # the grid marks the row, the summary names it
+    forest = views.forest_panel(data, ViewState(highlight="E2100")).figure_object()
+    assert "highlighted trial" in [t.name for t in forest.data]
+    assert "<b>E2100: Paclitaxel + bevacizumab vs Paclitaxel †</b>" in forest.layout.yaxis.ticktext
+
+
+def test_survival_shows_its_chosen_trial_not_the_highlight(data):
+    assert views.survival_trial(data, ViewState(highlight="E2100")) == "PASO"  # first with medians
+    assert views.survival_trial(data, ViewState(surv_trial="E2100", highlight="PASO")) == "E2100"
+    panel = views.survival_panel(data, ViewState(highlight="E2100"))
+    assert "PASO" in panel.figure_object().layout.title.text
 
 
 def test_every_view_field_is_a_state_field():

@@ -1,0 +1,41 @@
+"""Highlighting a trial restyles the figures already drawn; the server draws nothing.
+
+The figure views do not read `highlight` (evidence.views.STYLE_FIELDS), so selecting or clearing
+a trial sends them no request. The highlight travels in its own Store (cut from `view-state` by
+the same clientside slice as every view's fields, so it changes only when the highlight does);
+a clientside function per graph (assets/highlight.js) dims every other trial's marks and rings
+the highlighted one's, on a highlight change and on every figure the server sends.
+"""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc
+
+from components import ids
+
+FIELDS = ["highlight"]
+
+# Graphs whose marks carry their trial (customdata[0]) and so can be restyled.
+RESTYLED = ids.CLICKABLE_GRAPHS
+
+
+def stores() -> list[dcc.Store]:
+    return [dcc.Store(id=ids.HIGHLIGHT_STATE), dcc.Store(id=ids.view_fields(ids.HIGHLIGHT_STATE), data=FIELDS)]
+
+
+def register_highlight_callbacks(app: Dash) -> None:
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="slice"),
+        Output(ids.HIGHLIGHT_STATE, "data"),
+        Input(ids.STATE, "data"),
+        State(ids.view_fields(ids.HIGHLIGHT_STATE), "data"),
+        State(ids.HIGHLIGHT_STATE, "data"),
+    )
+    for graph_id in RESTYLED:
+        app.clientside_callback(
+            ClientsideFunction(namespace="evidence", function_name="highlight"),
+            Output(graph_id, "figure", allow_duplicate=True),
+            Input(ids.HIGHLIGHT_STATE, "data"),
+            Input(graph_id, "figure"),
+            prevent_initial_call=True,
+        )
