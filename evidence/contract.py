@@ -1,4 +1,4 @@
-"""Data contract v1: every curated table and column, declared once with its meaning.
+"""Data contract v2: every curated table and column, declared once with its meaning.
 
 The loader, the validator, the data dictionary (`data/README.md`) and the upload template all read
 these declarations, so a column is described in exactly one place.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"
 
 ENDPOINTS = ("PFS", "OS", "TTP", "TTT", "ORR", "CCR", "TBRR", "OS_12M")
 """Efficacy endpoints. Time-to-event: PFS, OS, TTP (time to progression), TTT (time to next
@@ -54,6 +54,26 @@ a pooled group), as registry results list them."""
 ANALYSES = ("primary", "secondary", "exploratory", "sensitivity", "subgroup")
 STATUSES = ("completed", "stopped early", "terminated", "ongoing", "not reported")
 AE_LEVELS = ("term", "soc", "any")
+FLOW_STAGES = (
+    "enrolled",
+    "randomised",
+    "ineligible",
+    "never treated",
+    "not analysed",
+    "efficacy set",
+    "safety set",
+    "within efficacy set",
+    "events",
+)
+"""Steps of patient flow (flow.csv), in the order a flow diagram draws them. `within efficacy set`:
+patients the document lists inside an analysed population (never started treatment, received
+non-protocol therapy, refused follow-up); `events`: progression or death counted at the analysis."""
+EVENT_GRADES = ("1", "2", "3", "4", "5", "not stated")
+"""CTCAE grade of one described event (event_outcomes.csv); 5 is death from the event."""
+EVENT_OUTCOMES = ("death", "drug discontinued", "treatment interrupted", "dose reduced")
+ATTRIBUTIONS = ("unrelated", "at least possibly related", "related", "not stated")
+"""The investigators' judgement of whether an event was caused by treatment, as the document says."""
+FINDING_TOPICS = ("quality of life", "efficacy", "safety", "exposure", "population", "registry")
 
 
 @dataclass(frozen=True)
@@ -397,6 +417,112 @@ TABLES: dict[str, Table] = {
                 Column("level", "str", "term, soc or any.", required=True, allowed=AE_LEVELS),
             ),
             key=("trial_id", "term_reported"),
+        ),
+        Table(
+            "flow",
+            "Patient flow: how many patients were enrolled, randomised, excluded (with reasons), "
+            "treated and analysed, per arm or for the whole trial.",
+            (
+                Column("trial_id", "str", "Trial.", required=True),
+                Column("arm_id", "str", "Arm (arms.csv); empty for the whole trial."),
+                Column("stage", "str", "Step of the flow.", required=True, allowed=FLOW_STAGES),
+                Column(
+                    "reason",
+                    "str",
+                    "One reason within the stage, as printed; empty for the stage's total. A "
+                    "stage's reasons add up to at most its total.",
+                ),
+                Column("count", "int", "Patients.", required=True, minimum=0),
+                Column(
+                    "population",
+                    "str",
+                    "For an analysed set: the analysis population in the document's words (who is "
+                    "in it, and analysed as randomised or as treated).",
+                ),
+                _DERIVED,
+                _source(),
+                Column("note", "str", "Caveat (e.g. what the extraction cannot attribute to an arm)."),
+            ),
+            key=("trial_id", "arm_id", "stage", "reason"),
+        ),
+        Table(
+            "exposure",
+            "Treatment delivered and stopped: discontinuations, dose modifications, doses not "
+            "given, cycles and durations, per arm.",
+            (
+                Column("trial_id", "str", "Trial.", required=True),
+                Column("arm_id", "str", "Arm.", required=True),
+                Column("drug", "str", "Drug the measure is about; empty for the whole regimen."),
+                Column("measure", "str", "What was counted or measured, in words.", required=True),
+                Column("count", "int", "Patients (or doses: see count_of) with the event.", minimum=0),
+                Column(
+                    "count_of",
+                    "str",
+                    "What count and denominator count; required with a count.",
+                    allowed=("patients", "planned applications"),
+                ),
+                Column("denominator", "int", "Patients (or planned doses) the count is out of.", minimum=1),
+                Column("pct", "float", "Percent as printed.", minimum=0, maximum=100),
+                Column("value", "float", "A median or other summary (e.g. 5.1 months, 6 cycles).", minimum=0),
+                Column("unit", "str", "Unit of value (months, cycles); required with a value."),
+                Column("population", "str", "Patients the measure covers (safety set, eligible patients)."),
+                _DERIVED,
+                _source(),
+                Column("note", "str", "Definition or caveat (e.g. a denominator read from the percentage)."),
+                Column(
+                    "discrepancy",
+                    "str",
+                    "Where the document disagrees with itself: what disagrees (turns a consistency "
+                    "error into a warning).",
+                ),
+            ),
+            key=("trial_id", "arm_id", "drug", "measure"),
+        ),
+        Table(
+            "event_outcomes",
+            "Fatal and treatment-limiting adverse events as the document describes them: the event, "
+            "its grade, what it led to, and whether the investigators judged it related.",
+            (
+                Column("trial_id", "str", "Trial.", required=True),
+                Column("arm_id", "str", "Arm.", required=True),
+                Column("event_reported", "str", "The event as printed.", required=True),
+                Column("term", "str", "Harmonized term (ae_terms.csv) where one fits; empty otherwise."),
+                Column("grade", "str", "CTCAE grade of the event.", required=True, allowed=EVENT_GRADES),
+                Column("outcome", "str", "What the event led to.", required=True, allowed=EVENT_OUTCOMES),
+                Column("drug", "str", "Drug stopped, interrupted or reduced; required for those outcomes."),
+                Column(
+                    "attribution",
+                    "str",
+                    "Relation to treatment as judged in the document.",
+                    required=True,
+                    allowed=ATTRIBUTIONS,
+                ),
+                Column("count", "int", "Patients.", required=True, minimum=0),
+                Column("n_at_risk", "int", "Patients at risk (the arm's safety set).", minimum=1),
+                _DERIVED,
+                _source(),
+                Column("note", "str", "Caveat."),
+            ),
+            key=("trial_id", "arm_id", "event_reported", "grade", "outcome"),
+        ),
+        Table(
+            "findings",
+            "Findings the documents state in words, with their numbers where given: quality of "
+            "life, imbalances, covariate effects, what a registry record holds.",
+            (
+                Column("trial_id", "str", "Trial.", required=True),
+                Column("arm_id", "str", "Arm; empty when the finding is about the trial or compares arms."),
+                Column("topic", "str", "Topic.", required=True, allowed=FINDING_TOPICS),
+                Column("finding", "str", "The finding, in the document's words where possible.", required=True),
+                Column("timepoint", "str", "Time point or date the finding refers to (week 17; 2014-03-26)."),
+                Column("count", "int", "Patients (or questionnaires) the finding counts.", minimum=0),
+                Column("value", "float", "A number the finding reports, other than a count."),
+                Column("unit", "str", "Unit of value; required with a value."),
+                _DERIVED,
+                _source(),
+                Column("note", "str", "Caveat."),
+            ),
+            key=("trial_id", "arm_id", "topic", "finding", "timepoint"),
         ),
         Table(
             "survival_ipd",

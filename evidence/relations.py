@@ -174,6 +174,10 @@ def check_relations(tables: Tables, raw: Tables, bad_rows: dict[str, set[int]] |
         _grade_bands_add_up,
         _dosing_cycles,
         _baseline_values,
+        _flow_counts,
+        _exposure_values,
+        _event_outcome_values,
+        _finding_values,
     ):
         problems += list(check(tables, raw))
     return problems + _discrepancies_no_rule_checks(tables, problems)
@@ -256,7 +260,10 @@ def _arms_resolve(tables: Tables, raw: Tables) -> list[Problem]:
     arms = tables["arms"]
     arm_ids = _arm_ids_by_trial(arms)
     problems = []
-    for name in ("efficacy", "adverse_events", "dosing", "baseline", "survival_ipd"):
+    for name in (
+        "efficacy", "adverse_events", "dosing", "baseline", "flow", "exposure", "event_outcomes", "findings",
+        "survival_ipd",
+    ):
         frame = tables.get(name)
         if frame is None:
             continue
@@ -593,6 +600,107 @@ def _baseline_values(tables: Tables, raw: Tables) -> list[Problem]:
             for line, low in _flagged(reversed_range, frame.range_low)
         ],
     )
+
+
+def _flow_counts(tables: Tables, raw: Tables) -> list[Problem]:
+    """Parts never exceed their whole: a stage's reasons add up to at most the stage's total (same
+    trial, arm and stage, reason empty), and the arms' totals of a stage add up to at most the
+    whole trial's total (arm empty). Reported on the whole's row, in line order."""
+    frame = tables.get("flow")
+    if frame is None:
+        return []
+    file = "flow.csv"
+    rows = frame[frame["count"].notna()]
+    totals = rows[rows.reason.isna()]
+    reasons = rows[rows.reason.notna()]
+    keys = ["trial_id", "arm_id", "stage"]
+    by_reason = reasons.groupby(keys, dropna=False, sort=False)["count"].sum().rename("parts").reset_index()
+    arm_totals = totals[totals.arm_id.notna()]
+    by_arm = arm_totals.groupby(["trial_id", "stage"], dropna=False, sort=False)["count"].sum().rename("parts")
+    by_arm = by_arm.reset_index().assign(arm_id=None)
+    problems = []
+    for parts, what in ((by_reason, "its reasons"), (by_arm, "its arms")):
+        found = _lookup(totals, keys, parts, keys, ["parts"])["parts"]
+        over = _holds(_given(found) & (found > totals["count"]))
+        problems += [
+            Problem(file, line, "count", f"at least the sum of {what} ({int(total)})", count)
+            for line, total, count in _flagged(over, found, totals["count"])
+        ]
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def _exposure_values(tables: Tables, raw: Tables) -> list[Problem]:
+    """Per row: a count, a pct or a value; count_of with a count; a unit with a value; count at most
+    the denominator; pct within rounding of count/denominator (see `_count_or_pct_problems`)."""
+    frame = tables.get("exposure")
+    if frame is None:
+        return []
+    file = "exposure.csv"
+    empty = frame["count"].isna() & frame.pct.isna() & frame.value.isna()
+    over_n, mismatched = _count_or_pct_problems(file, frame, raw["exposure"]["pct"], "denominator")
+    return _by_line(
+        [Problem(file, line, "count", "a count, a pct or a value", "none of them") for line in _lines(empty)],
+        [
+            Problem(file, line, "count_of", "what the count counts (patients, planned applications)", "")
+            for line in _lines(frame["count"].notna() & frame.count_of.isna())
+        ],
+        [
+            Problem(file, line, "unit", "the unit of value (months, cycles)", "")
+            for line in _lines(frame.value.notna() & frame.unit.isna())
+        ],
+        over_n,
+        mismatched,
+    )
+
+
+def _event_outcome_values(tables: Tables, raw: Tables) -> list[Problem]:
+    """Per row: count at most n_at_risk, and n_at_risk the arm's n_safety where both are given; a
+    drug for an outcome other than death; a term, when given, that ae_terms.csv lists."""
+    frame = tables.get("event_outcomes")
+    if frame is None:
+        return []
+    file = "event_outcomes.csv"
+    over = _holds(_given(frame["count"], frame.n_at_risk) & (frame["count"] > frame.n_at_risk))
+    no_drug = _holds(frame.outcome.notna() & frame.outcome.ne("death") & frame.drug.isna())
+    not_n_safety, unknown_term = [], []
+    if "arms" in tables:
+        arms = tables["arms"]
+        arms = arms[arms.n_safety.notna()]
+        n_safety = _lookup(frame, ["trial_id", "arm_id"], arms, ["trial_id", "arm_id"], ["n_safety"])["n_safety"]
+        differs = _holds(_given(frame.n_at_risk, n_safety) & (frame.n_at_risk != n_safety))
+        not_n_safety = [
+            Problem(file, line, "n_at_risk", f"the arm's n_safety ({expected})", n)
+            for line, expected, n in _flagged(differs, n_safety, frame.n_at_risk)
+        ]
+    if "ae_terms" in tables:
+        unlisted = frame.term.notna() & ~frame.term.isin(tables["ae_terms"].term.dropna())
+        unknown_term = [
+            Problem(file, line, "term", "a harmonized term from ae_terms.csv (or empty)", term)
+            for line, term in _flagged(unlisted, frame.term)
+        ]
+    return _by_line(
+        [
+            Problem(file, line, "count", f"at most n_at_risk ({n})", count)
+            for line, count, n in _flagged(over, frame["count"], frame.n_at_risk)
+        ],
+        not_n_safety,
+        [
+            Problem(file, line, "drug", f"the drug the outcome '{outcome}' applies to", "")
+            for line, outcome in _flagged(no_drug, frame.outcome)
+        ],
+        unknown_term,
+    )
+
+
+def _finding_values(tables: Tables, raw: Tables) -> list[Problem]:
+    """Per row: a unit with a value."""
+    frame = tables.get("findings")
+    if frame is None:
+        return []
+    return [
+        Problem("findings.csv", line, "unit", "the unit of value", "")
+        for line in _lines(frame.value.notna() & frame.unit.isna())
+    ]
 
 
 def _discrepancies_no_rule_checks(tables: Tables, problems: list[Problem]) -> list[Problem]:

@@ -36,7 +36,8 @@ EXTRA_TABLES = {
 }
 """Registry tables kept beside the contract: every results group and the arm it joined, every
 outcome measurement and statistical analysis as posted (placed or not), and the participant flow
-(the contract has no flow table yet; the flow panel can read this one)."""
+as posted. This `flow` is the registry's (periods, milestones, drop-out reasons), not the contract's
+flow.csv (contract v2), which the importer does not fill yet."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,10 @@ class ImportResult:
 
 
 def frame(table: str, rows: Sequence[Mapping[str, str]], extra: Sequence[str] = ()) -> pd.DataFrame:
-    """A text frame of a contract table (or an EXTRA_TABLES one): its columns in contract order,
-    then ``extra`` columns; a missing cell is ''."""
-    columns = [c.name for c in TABLES[table].columns] if table in TABLES else list(EXTRA_TABLES[table])
+    """A text frame of an EXTRA_TABLES table, or else of a contract table: its columns in declared
+    order, then ``extra`` columns; a missing cell is ''. The registry's own tables come first: its
+    `flow` shares a name with the contract's flow.csv but not its columns."""
+    columns = list(EXTRA_TABLES[table]) if table in EXTRA_TABLES else [c.name for c in TABLES[table].columns]
     columns += [c for c in extra if c not in columns]
     unknown = {key for row in rows for key in row} - set(columns)
     if unknown:

@@ -155,10 +155,10 @@ def test_bundled_data_validates_with_exactly_the_documented_warnings():
     assert isinstance(data, CuratedData)
     assert errors(problems) == []
     warnings = [p for p in problems if p.severity == "warning"]
-    assert len(warnings) == 5
+    assert len(warnings) == 6
     assert tuple(warnings) == data.warnings
     by_file = sorted(p.file for p in warnings)
-    assert by_file == ["adverse_events.csv"] * 3 + ["baseline.csv"] * 2
+    assert by_file == ["adverse_events.csv"] * 3 + ["baseline.csv"] * 2 + ["exposure.csv"]
 
     expected = {
         # PASO Arm B leukopenia: text "grade 3 leukopenia (25%)" + one grade 4 event, while
@@ -178,19 +178,23 @@ def test_bundled_data_validates_with_exactly_the_documented_warnings():
                                  category="0"), "pct"),
         ("baseline.csv", line_of("baseline", trial_id="PASO", arm_id="B", characteristic="ECOG status",
                                  category="1"), "pct"),
+        # PASO Arm A: "2% (n = 22) of planned paclitaxel applications (n = 550) were not administered",
+        # while 22/550 = 4.0%.
+        ("exposure.csv", line_of("exposure", trial_id="PASO", arm_id="A",
+                                 measure="planned applications not administered"), "pct"),
     }
     assert {(p.file, p.line, p.column) for p in warnings} == expected
     # Each warning is documented by a discrepancy note on one of the rows involved.
     for p in warnings:
         table = p.file.removesuffix(".csv")
-        if table == "baseline":
+        if table in ("baseline", "exposure"):
             assert get_cell(BASE, table, p.line, "discrepancy")
         assert str(p).startswith("warning: ")
 
 
 def test_bundled_data_loads_through_load_dataset():
     data = load_dataset(DATA_DIR)
-    assert len(data.warnings) == 5
+    assert len(data.warnings) == 6
     assert set(data.tables) == set(REQUIRED_TABLES)
     assert len(data.trials) == 5 and len(data.arms) == 9
     # Frames are indexed by CSV line number (header = line 1).
@@ -899,7 +903,7 @@ def test_grade_band_excess_with_discrepancy_note_is_only_a_warning():
     assert len(here) == 1 and here[0].severity == "warning"
     assert "at least grade 3 + grade 4 = 14.8%" in here[0].expected
     assert here[0] in data.warnings
-    assert len(data.warnings) == 6
+    assert len(data.warnings) == 7  # the six documented ones and this one
 
 
 def test_grade_band_note_on_a_part_row_also_downgrades():
@@ -990,7 +994,7 @@ def test_several_problems_in_several_files_are_reported_at_once():
     assert expected <= found, "\n".join(map(str, problems))
     assert len({p.file for p in errors(problems)}) == 6
     # The documented warnings of untouched rows are still reported alongside.
-    assert sum(p.severity == "warning" for p in problems) == 5
+    assert sum(p.severity == "warning" for p in problems) == 6
 
 
 def _write(files: Files, directory: Path) -> Path:
@@ -1079,4 +1083,4 @@ def test_e2100_neuropathy_p_values_are_a_documented_discrepancy():
     assert (problem.column, problem.severity, problem.found) == ("discrepancy", "warning", note)
     # Without the note the data are still valid, with one warning fewer.
     data, problems = validate_files(set_cell(BASE, "adverse_events", line, "discrepancy", ""))
-    assert data is not None and len(data.warnings) == 4
+    assert data is not None and len(data.warnings) == 5
