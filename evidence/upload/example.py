@@ -126,6 +126,52 @@ EXAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
         }
         for arm, count, pct in (("A", "26", "52.0"), ("B", "24", "48.0"))
     ],
+    "flow": [
+        {"trial_id": EXAMPLE_TRIAL, "stage": "randomised", "count": "100", "derived": "false", "source": _EX + "Figure 1"},
+    ]
+    + [
+        {
+            "trial_id": EXAMPLE_TRIAL, "arm_id": arm, "stage": stage, "count": count, "population": population,
+            "derived": "false", "source": _EX + "Figure 1",
+        }
+        for arm, stage, count, population in (
+            ("A", "efficacy set", "50", "ITT: all randomised, as randomised"),
+            ("B", "efficacy set", "50", "ITT: all randomised, as randomised"),
+            ("A", "safety set", "50", "all treated, as treated"),
+            ("B", "safety set", "49", "all treated, as treated"),
+            ("B", "never treated", "1", ""),
+        )
+    ]
+    + [
+        {
+            "trial_id": EXAMPLE_TRIAL, "arm_id": "B", "stage": "never treated", "reason": "withdrew consent",
+            "count": "1", "derived": "false", "source": _EX + "Figure 1",
+        }
+    ],
+    "exposure": [
+        {
+            "trial_id": EXAMPLE_TRIAL, "arm_id": "B", "drug": "example drug", "measure": "at least one dose reduction",
+            "count": "18", "count_of": "patients", "denominator": "49", "pct": "36.7", "population": "safety set",
+            "derived": "false", "source": _EX + "Table 4",
+        },
+        {
+            "trial_id": EXAMPLE_TRIAL, "arm_id": "B", "drug": "example drug", "measure": "median duration of treatment",
+            "value": "5.5", "unit": "months", "population": "safety set", "derived": "false", "source": _EX + "Table 4",
+        },
+    ],
+    "event_outcomes": [
+        {
+            "trial_id": EXAMPLE_TRIAL, "arm_id": "B", "event_reported": "Diarrhoea", "term": "Diarrhoea", "grade": "3",
+            "outcome": "drug discontinued", "drug": "example drug", "attribution": "related", "count": "2",
+            "n_at_risk": "49", "derived": "false", "source": _EX + "Results",
+        }
+    ],
+    "findings": [
+        {
+            "trial_id": EXAMPLE_TRIAL, "topic": "quality of life", "finding": "Quality-of-life questionnaire completed",
+            "timepoint": "baseline", "count": "95", "derived": "false", "source": _EX + "Results",
+        }
+    ],
     "survival_ipd": [
         {"trial_id": EXAMPLE_TRIAL, "arm_id": arm, "endpoint": "PFS", "time_months": t, "event": e}
         for arm, times in (
