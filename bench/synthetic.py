@@ -32,7 +32,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 TABLE_FILES = (
     "sources", "trials", "arms", "efficacy", "comparisons", "adverse_events",
-    "dosing", "design", "baseline", "ae_terms", "survival_ipd",
+    "dosing", "design", "baseline", "ae_terms", "flow", "exposure", "event_outcomes", "findings",
+    "survival_ipd",
 )
 
 
@@ -178,7 +179,7 @@ def _clone(tables: dict[str, pd.DataFrame], k: int, rng: random.Random) -> dict[
     b["n"] = [_int_text(v, mm) for v, mm in zip(b["n"], m)]
     out["baseline"] = b
 
-    for name in ("design", "ae_terms", "survival_ipd"):
+    for name in ("design", "ae_terms", "flow", "exposure", "event_outcomes", "findings", "survival_ipd"):
         if name in tables:
             out[name] = tables[name].copy()
 
