@@ -146,7 +146,7 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
     function heatmapShapes(trace, trial) {
       var cd = values(trace.customdata);
       if (!Array.isArray(cd) || !Array.isArray(cd[0])) return [];
-      var cols = cd[0].map(function (c) { return Array.isArray(c) ? c[0] : null; });
+      var cols = cd[0].map(cellTrial);
       var xs = values(trace.x) || cols.map(function (_, j) { return j; });
       var xref = trace.xaxis || "x", yref = trace.yaxis || "y", y1 = cd.length - 0.5;
       var shapes = [];
@@ -161,6 +161,12 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
         j = k + 1;
       }
       return shapes;
+    }
+
+    function cellTrial(c) {
+      // a heatmap cell's trial: its customdata is the trial id (Dash passes no list customdata
+      // of a heatmap point on to clickData), or [trial, arm]
+      return typeof c === "string" ? c : Array.isArray(c) ? c[0] : null;
     }
 
     function names(text, trial) {
@@ -187,7 +193,7 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
     function shows(trace, trial) {
       if (trace.type === "heatmap") {
         var cd = values(trace.customdata);
-        return Array.isArray(cd) && Array.isArray(cd[0]) && cd[0].some(function (c) { return Array.isArray(c) && c[0] === trial; });
+        return Array.isArray(cd) && Array.isArray(cd[0]) && cd[0].some(function (c) { return cellTrial(c) === trial; });
       }
       var ids = trialsOf(trace);
       return Boolean(ids) && ids.indexOf(trial) >= 0;

@@ -23,7 +23,7 @@ MARKS_JS = """(id) => {
     })),
     rings: gd.data.filter(t => t.name === 'highlighted trial').map(t =>
       Array.from(new Set(Array.from(t.customdata || []).map(c => c && c[0])))),
-    columns: gd.data.filter(t => t.type === 'heatmap' && t.customdata).flatMap(t => Array.from(t.customdata[0]).map(c => c[0])),
+    columns: gd.data.filter(t => t.type === 'heatmap' && t.customdata).flatMap(t => Array.from(t.customdata[0]).map(c => typeof c === 'string' ? c : c[0])),
     veils: (layout.shapes || []).filter(s => s.fillcolor === 'rgba(255,255,255,0.62)').length,
     bold: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext)
       .flatMap(k => layout[k].ticktext.filter(t => String(t).startsWith('<b>'))),
