@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 
 from dash import Dash
 from dash.exceptions import CallbackException, DependencyException
-from flask import Response, request
+from flask import Response, g, has_request_context, request
 
 from auth import SignInLimits, Users
 from config import Settings
@@ -121,6 +121,7 @@ def _basic(users: Users, limits: SignInLimits | None = None) -> Callable[[], Res
                     mimetype="text/plain",
                 )
             if users.verify(user, password):
+                g.signed_in_user = user
                 return None
             limits.failed(client, user)
             log.info("basic auth: wrong credentials for user %r from %s", user, client)
@@ -139,11 +140,19 @@ def _proxy(header: str, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Netw
         if not _peer_in(peer_address(), trusted):
             log.warning("proxy auth: request from untrusted address %s refused", peer_address())
             return Response("Forbidden: requests must come through the authenticating proxy.\n", 403, mimetype="text/plain")
-        if not request.headers.get(header, "").strip():
+        user = request.headers.get(header, "").strip()
+        if not user:
             return Response(f"Forbidden: the proxy sent no {header} header.\n", 403, mimetype="text/plain")
+        g.signed_in_user = user
         return None
 
     return check
+
+
+def signed_in_user() -> str | None:
+    """The user this request's authenticator accepted (Basic or proxy), or None (AUTH_MODE=none,
+    or outside a request)."""
+    return g.get("signed_in_user") if has_request_context() else None
 
 
 FRONT_PEER_HEADER = "X-Peer-IP"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
-from flask import has_request_context, request
+from security import signed_in_user
 
 from components import ids
 from config import Settings
@@ -138,13 +138,10 @@ def upload_store(settings: Settings) -> UploadStore:
 
 
 def session_owner(settings: Settings, ref: object) -> str:
-    """Who owns this request's uploads: the signed-in user (the name ``security`` checked: the
-    Basic credentials, or the proxy's user header), else the browser session id in ``ref``."""
-    if has_request_context() and settings.auth_mode == "basic" and request.authorization:
-        return f"user:{request.authorization.username}"
-    if has_request_context() and settings.auth_mode == "proxy" and request.headers.get(settings.auth_proxy_header):
-        return f"user:{request.headers[settings.auth_proxy_header].strip()}"
-    return f"session:{session_id_of(ref) or ''}"
+    """Who owns this request's uploads: the signed-in user (as `security` accepted them), else
+    the browser session id in ``ref``."""
+    user = signed_in_user()
+    return f"user:{user}" if user else f"session:{session_id_of(ref) or ''}"
 
 
 def session_reader(bundled: CuratedData, settings: Settings) -> Callable[[object], tuple[CuratedData, str]]:

@@ -1047,14 +1047,25 @@ def test_upload_callback_keeps_rows_on_the_server_and_only_ids_in_the_browser(ca
 def test_uploads_belong_to_the_signed_in_user_else_to_the_browser_session(tmp_path):
     from flask import Flask
 
+    from auth import hash_line
     from components.uploads import session_owner
     from config import Settings
+    from security import authenticator
 
     ref = {"session": "s" * 43}
+    users = tmp_path / "users.txt"
+    users.write_text(hash_line("ann", "secret") + "\n")
+    basic_settings = Settings(auth_mode="basic", auth_users_file=users, state_dir=tmp_path)
+    proxy_settings = Settings(auth_mode="proxy", auth_trusted_proxies=("127.0.0.1/32",), state_dir=tmp_path)
     basic = base64.b64encode(b"ann:secret").decode()
     app = Flask(__name__)
+    # The owner is whom the authenticator accepted, never credentials it has not checked.
     with app.test_request_context(headers={"Authorization": f"Basic {basic}"}):
-        assert session_owner(Settings(auth_mode="basic", state_dir=tmp_path), ref) == "user:ann"
+        assert session_owner(basic_settings, ref) == "session:" + "s" * 43  # not yet checked
+        assert authenticator(basic_settings, frozenset())() is None
+        assert session_owner(basic_settings, ref) == "user:ann"
+    with app.test_request_context(headers={"Authorization": f"Basic {basic}"}):
         assert session_owner(Settings(state_dir=tmp_path), ref) == "session:" + "s" * 43  # AUTH_MODE=none
-    with app.test_request_context(headers={"X-Forwarded-User": "bob@example.org"}):
-        assert session_owner(Settings(auth_mode="proxy", state_dir=tmp_path), ref) == "user:bob@example.org"
+    with app.test_request_context(headers={"X-Forwarded-User": "bob@example.org"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        assert authenticator(proxy_settings, frozenset())() is None
+        assert session_owner(proxy_settings, ref) == "user:bob@example.org"
