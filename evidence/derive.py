@@ -23,27 +23,23 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from evidence.stats import counts_from_percent
+
 GRADE_PARTS = ("3", "4")
 BAND = "3-4"
 BAND_KEYS = ["trial_id", "arm_id", "level", "term"]
 
 
 def count_from_percent(pct: float, n: int, decimals: int = 1) -> int:
-    """Patients behind a printed percentage: round(pct × n / 100), which must print as `pct` again.
+    """Patients behind a printed percentage: the one whole k with 100·k/n printing as `pct`
+    (`evidence.stats.counts_from_percent`).
 
-    Raises ValueError when it does not (the percentage is then not k/n for any whole k, or n is
+    Raises ValueError when no k or more than one does (the percentage is not k/n, or n is
     wrong): a derived value must rest on counts, never on a guess.
     """
-    if isinstance(n, bool) or int(n) != n or n <= 0:
-        raise ValueError(f"n must be a positive whole number, got {n!r}")
-    if not (isinstance(pct, (int, float)) and math.isfinite(pct) and 0 <= pct <= 100):
-        raise ValueError(f"pct must be a percentage from 0 to 100, got {pct!r}")
-    count = round(pct * int(n) / 100)
-    if percent_of(count, int(n), decimals) != round(Decimal(str(pct)), decimals):
-        raise ValueError(
-            f"{pct}% of {n} is not a whole number of patients: {count}/{n} prints as "
-            f"{percent_of(count, int(n), decimals)}%"
-        )
+    count = counts_from_percent(pct, n, decimals)
+    if count is None:
+        raise ValueError(f"{pct}% of {n} is not a whole number of patients (no single count prints as it)")
     return count
 
 
