@@ -16,7 +16,6 @@ from evidence.figures.marks import (
     axis_ref,
     ci_whiskers,
     customdata,
-    empty_figure,
     figure,
     floats,
     halo_trace,
@@ -60,9 +59,9 @@ def design_vs_outcome(rows: pd.DataFrame, highlight: str | None = None, recorded
     `recorded` says whether the selection has any design rows at all (the empty message differs).
     """
     if not recorded:
-        return empty_figure("No design assumptions recorded.")
+        return theme.empty_figure_dict("No design assumptions recorded.")
     if rows is None or rows.empty:
-        return empty_figure("No design assumptions that can be compared with results.")
+        return theme.empty_figure_dict("No design assumptions that can be compared with results.")
     panels = [(key, rows[rows["panel"] == key]) for key in DESIGN_PANELS if (rows["panel"] == key).any()]
     heights = [panel["y"].nunique() + 1.6 for _, panel in panels]
     domains = row_domains([h / sum(heights) for h in heights], 0.3 / len(panels))

@@ -16,7 +16,6 @@ from evidence.figures.marks import (
     ci_whiskers,
     column_annotations,
     customdata,
-    empty_figure,
     figure,
     floats,
     halo_trace,
@@ -66,7 +65,7 @@ def hazard_ratio_forest(
     requested, is offered and is not too heterogeneous; otherwise the reason is a footnote.
     """
     if rows is None or rows.empty:
-        return empty_figure(f"No hazard ratios reported for {lower_first(endpoint_label)}.")
+        return theme.empty_figure_dict(f"No hazard ratios reported for {lower_first(endpoint_label)}.")
     rows = rows.reset_index(drop=True)
     n = len(rows)
     ys = [float(n - 1 - i) for i in range(n)]

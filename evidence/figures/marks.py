@@ -24,11 +24,6 @@ def figure(data: list[dict], layout: dict) -> dict:
     return {"data": data, "layout": {"template": theme.TEMPLATE, **layout}}
 
 
-def empty_figure(message: str) -> dict:
-    """A plain message instead of an empty axis (the message is escaped here: pass it unescaped)."""
-    return theme.empty_figure_dict(message)
-
-
 def floats(values: Iterable) -> list[float | None]:
     """Plain floats for a trace array: None where a value is missing or not finite (JSON has no NaN)."""
     out = []

@@ -12,7 +12,6 @@ from evidence.figures.marks import (
     ci_whiskers,
     column_annotations,
     customdata,
-    empty_figure,
     figure,
     floats,
     halo_trace,
@@ -43,7 +42,7 @@ def medians_by_arm(rows: pd.DataFrame, endpoint: str, highlight: str | None = No
     """
     label = endpoint_label(endpoint)
     if rows is None or rows.empty:
-        return empty_figure(f"No published medians for {lower_first(label)}.")
+        return theme.empty_figure_dict(f"No published medians for {lower_first(label)}.")
     ys = _positions(rows["trial_id"])
     rows = rows.assign(_y=ys, _hl=rows["trial_id"].eq(highlight) if highlight else False)
 

@@ -16,7 +16,6 @@ from evidence.figures.marks import (
     ci_whiskers,
     column_domains,
     customdata,
-    empty_figure,
     figure,
     floats,
     halo_trace,
@@ -40,7 +39,7 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
     Filled markers: CI as reported; open diamonds: CI derived; open circles: no CI.
     """
     if rows is None or rows.empty:
-        return empty_figure("No response or landmark rates reported.")
+        return theme.empty_figure_dict("No response or landmark rates reported.")
     endpoints = [e for e in RATE_ENDPOINTS if e in set(rows["endpoint"])]
     endpoints += [e for e in dict.fromkeys(rows["endpoint"]) if e not in endpoints]
     domains = column_domains(len(endpoints), _PANEL_SPACING)
