@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 
 from evidence.problems import Problem
+from evidence.zip_members import read_member
 
 MiB = 1024 * 1024
 SEP = " \u203a "
@@ -161,7 +162,7 @@ def _zip_records(label: str, content: bytes, limits: ImportLimits) -> tuple[list
             if not name.lower().endswith(".json"):
                 problems.append(Problem(member, None, None, "study records as .json files only", f"the file {name.rsplit('/', 1)[-1][:80]!r}"))
                 continue
-            data = _bounded_read(archive, info, limits.max_uncompressed_bytes - used)
+            data = read_member(archive, info, limits.max_uncompressed_bytes - used)
             if data is None:
                 return [], problems + [Problem(member, None, None, f"at most {_size_words(limits.max_uncompressed_bytes)} once uncompressed", "more (reading stopped)")]
             if isinstance(data, Exception):
@@ -180,18 +181,3 @@ def _zip_records(label: str, content: bytes, limits: ImportLimits) -> tuple[list
     if not infos:
         problems.append(Problem(label, None, None, "at least one .json study record in the archive", "no files"))
     return _limited(label, studies, problems, limits, 0)
-
-
-def _bounded_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes | Exception | None:
-    """A member's bytes; None once more than ``budget`` bytes come out; the error if damaged."""
-    chunks, total = [], 0
-    try:
-        with archive.open(info) as handle:
-            while chunk := handle.read(64 * 1024):
-                total += len(chunk)
-                if total > budget:
-                    return None
-                chunks.append(chunk)
-    except Exception as err:  # noqa: BLE001 - bad CRC, unsupported compression, truncated data
-        return err
-    return b"".join(chunks)

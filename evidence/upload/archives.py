@@ -12,6 +12,7 @@ import re
 import zipfile
 
 from evidence.problems import Problem
+from evidence.zip_members import read_member
 from evidence.upload.limits import ParseContext, byte_words, limit_words
 from evidence.upload.names import TEXT_SUFFIXES, member_label, suffix_of
 
@@ -120,24 +121,18 @@ def _refusal(info: zipfile.ZipInfo, workbook: bool) -> tuple[str, str] | None:
 
 
 def _bounded_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, ctx: ParseContext) -> bytes | None:
-    """Read one member, stopping as soon as the uncompressed budget is exceeded."""
+    """Read one member within what is left of the uncompressed budget, or add the problem."""
     limit = ctx.limits.max_uncompressed_bytes
-    budget = limit - ctx.uncompressed
-    chunks, total = [], 0
-    try:
-        with archive.open(info) as handle:
-            while chunk := handle.read(64 * 1024):
-                total += len(chunk)
-                if total > budget:
-                    found = "more (reading stopped: the archive expands far beyond its size)"
-                    ctx.add(Problem(label, None, None, f"at most {limit_words(limit)} once uncompressed", found))
-                    return None
-                chunks.append(chunk)
-    except Exception as err:  # noqa: BLE001 - damaged data, bad CRC, unsupported compression
-        ctx.add(Problem(label, None, None, "a readable file in the archive", f"a damaged entry ({type(err).__name__})"))
+    data = read_member(archive, info, limit - ctx.uncompressed)
+    if data is None:
+        found = "more (reading stopped: the archive expands far beyond its size)"
+        ctx.add(Problem(label, None, None, f"at most {limit_words(limit)} once uncompressed", found))
         return None
-    ctx.uncompressed += total
-    return b"".join(chunks)
+    if isinstance(data, Exception):
+        ctx.add(Problem(label, None, None, "a readable file in the archive", f"a damaged entry ({type(data).__name__})"))
+        return None
+    ctx.uncompressed += len(data)
+    return data
 
 
 def is_workbook(content: bytes) -> bool:
