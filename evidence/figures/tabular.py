@@ -45,7 +45,7 @@ def table_figure(
     )  # fmt: skip
     if trace["columnwidth"] is None:
         del trace["columnwidth"]
-    height = 110 + ROW_HEIGHT * (1 + sum(lines)) + (40 if footnote else 0)
+    height = 110 + ROW_HEIGHT * (1 + rows) + 16 * sum(n - 1 for n in lines) + (40 if footnote else 0)
     layout = dict(title=dict(text=plain_text(title)), height=int(height), margin=dict(l=10, r=10, t=60, b=50 if footnote else 10))
     if footnote:
         layout["annotations"] = [dict(
