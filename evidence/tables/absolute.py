@@ -80,6 +80,17 @@ def number_needed_interval(low: float, high: float) -> str:
     return f"NNT {whole(high)} to ∞ to NNH {whole(low)}"
 
 
+def merged_sources(texts) -> str:
+    """'E2100_NEJM2007: Abstract; Results, Efficacy' from several 'SOURCE_ID: locator' texts: one
+    entry per document, its locators once each; documents apart by ' | '."""
+    found: dict[str, list[str]] = {}
+    for text in texts:
+        source_id, _, locator = str(text).partition(":")
+        bucket = found.setdefault(source_id.strip(), [])
+        bucket += [part.strip() for part in locator.split(";") if part.strip() and part.strip() not in bucket]
+    return " | ".join(f"{source_id}: {'; '.join(locators)}" for source_id, locators in found.items())
+
+
 def simpson(times: np.ndarray, values: np.ndarray) -> float:
     """Area under evenly spaced points by Simpson's rule (an even number of intervals; a trailing
     odd interval by the trapezoid)."""
@@ -152,7 +163,7 @@ def _month_rows(trial_id: str, name: str, endpoint: str, control: dict, experime
             nnt_text=number_needed_interval(e_low - s_c, e_high - s_c) if with_ci else "no CI for the HR",
             published_experimental_pct=own[0] if own is not None else math.nan,
             model_based=True, derived=True, assumption=f"{ASSUMPTION}; S_c(t): {basis}",
-            source=" | ".join(dict.fromkeys(sources)),
+            source=merged_sources(sources),
         ))  # fmt: skip
     return rows
 
@@ -178,7 +189,7 @@ def _rmst_row(efficacy, comparisons, arms, trials, trial_id: str, name: str, end
         experimental_arm=experimental_arm, rmst_control=areas[control["arm_id"]],
         rmst_experimental=areas[experimental_arm], difference_months=areas[experimental_arm] - areas[control["arm_id"]],
         method=f"area under the survival view's model curves ({curves.method}), Simpson's rule",
-        model_based=True, derived=True, source=" | ".join(dict.fromkeys(sources)),
+        model_based=True, derived=True, source=merged_sources(sources),
     )  # fmt: skip
 
 
