@@ -48,14 +48,22 @@ COVERAGE_VIEW_FIELDS: dict[str, tuple[str, ...]] = {
 }
 """The state fields each view here reads, and nothing else (memo key and browser slice)."""
 
+COVERAGE_STYLE_FIELDS: dict[str, tuple[str, ...]] = {
+    view: ("highlight",) for view in ("flow", "exposure", "subgroups", "absolute")
+}
+"""State fields a view draws only as styling (bold ticks of the highlighted trial), as
+views.STYLE_FIELDS: part of the memo key, not of the browser's slice (assets/highlight.js)."""
+
 
 def memoised(name: str):
-    """As views.memoised, keyed on COVERAGE_VIEW_FIELDS[name] (cache "view:<name>")."""
+    """As views.memoised, keyed on COVERAGE_VIEW_FIELDS[name] and COVERAGE_STYLE_FIELDS[name]
+    (cache "view:<name>")."""
     fields = COVERAGE_VIEW_FIELDS[name]
+    key_fields = fields + COVERAGE_STYLE_FIELDS.get(name, ())
 
     def wrap(view):
         def cached(data: CuratedData, state: ViewState):
-            key = (data.version, state_key(state, fields))
+            key = (data.version, state_key(state, key_fields))
             return cache.get_or_compute(f"view:{name}", key, lambda: view(data, state))
 
         cached.__name__, cached.__doc__ = view.__name__, view.__doc__
