@@ -1,0 +1,313 @@
+"""Views of what the documents report beyond efficacy and toxicity rates (issue 16): patient flow,
+exposure and stopping, fatal and treatment-limiting events, baseline characteristics, subgroups
+and model terms, absolute effects, and findings in words.
+
+Each panel is `(data, state) -> views.Panel` (figure dict + caption naming its sources), memoised
+on the state fields it reads (COVERAGE_VIEW_FIELDS, the same contract as views.VIEW_FIELDS), and
+each has an export-rows function `(data, state) -> DataFrame` (curated rows behind it, `derived`
+and `source` last, as evidence.export_views). No Dash here; the UI wiring is registered apart.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evidence import cache
+from evidence.captions import sources_caption
+from evidence.figures.absolute import absolute_effects_figure
+from evidence.figures.baseline import baseline_figure
+from evidence.figures.event_outcomes import event_outcomes_figure
+from evidence.figures.exposure import exposure_figure
+from evidence.figures.findings import findings_figure
+from evidence.figures.flow import flow_figure
+from evidence.figures.subgroups import subgroup_forest
+from evidence.loading import CuratedData
+from evidence.state import ViewState, filter_tables, shown_trial_ids
+from evidence.tables.absolute import ASSUMPTION, absolute_effects
+from evidence.tables.baseline import baseline_table
+from evidence.tables.event_outcomes import event_outcome_table
+from evidence.tables.exposure import exposure_table
+from evidence.tables.findings import findings_table
+from evidence.tables.flow import flow_table, population_label
+from evidence.tables.lookups import endpoint_label, lower_first
+from evidence.tables.subgroups import model_term_table, subgroup_rows, trial_caveats
+from evidence.theme import empty_figure_dict
+from evidence.views import VIEW_FIELDS, Panel, state_key
+
+_SELECTION = VIEW_FIELDS["dosing"]
+"""The selection fields every data view reads (facets, derived on/off, page): as views._SELECTION."""
+
+COVERAGE_VIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "flow": _SELECTION,
+    "exposure": _SELECTION,
+    "fatal_events": _SELECTION,
+    "baseline": _SELECTION,
+    "subgroups": _SELECTION + ("endpoint",),
+    "absolute": _SELECTION + ("endpoint",),
+    "findings": _SELECTION,
+}
+"""The state fields each view here reads, and nothing else (memo key and browser slice)."""
+
+COVERAGE_STYLE_FIELDS: dict[str, tuple[str, ...]] = {
+    view: ("highlight",) for view in ("flow", "exposure", "subgroups", "absolute")
+}
+"""State fields a view draws only as styling (bold ticks of the highlighted trial), as
+views.STYLE_FIELDS: part of the memo key, not of the browser's slice (assets/highlight.js)."""
+
+
+def memoised(name: str):
+    """As views.memoised, keyed on COVERAGE_VIEW_FIELDS[name] and COVERAGE_STYLE_FIELDS[name]
+    (cache "view:<name>")."""
+    fields = COVERAGE_VIEW_FIELDS[name]
+    key_fields = fields + COVERAGE_STYLE_FIELDS.get(name, ())
+
+    def wrap(view):
+        def cached(data: CuratedData, state: ViewState):
+            key = (data.version, state_key(state, key_fields))
+            return cache.get_or_compute(f"view:{name}", key, lambda: view(data, state))
+
+        cached.__name__, cached.__doc__ = view.__name__, view.__doc__
+        cached.uncached, cached.key, cached.fields = view, name, fields
+        return cached
+
+    return wrap
+
+
+def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
+    return filter_tables(data.tables, state)
+
+
+def _empty(frame: pd.DataFrame | None) -> pd.DataFrame:
+    return frame if frame is not None else pd.DataFrame(columns=["trial_id"])
+
+
+# ---------------------------------------------------------------- 1. patient flow
+
+
+def population_labels(data: CuratedData, state: ViewState, analysis: str, trial_ids=None) -> list[str]:
+    """'<trial> efficacy analysis: <population> — n of N randomised (...)' per shown trial (of
+    `trial_ids` when given) that has one: the line efficacy ("efficacy") and safety ("safety")
+    figures carry."""
+    t = _tables(data, state)
+    shown = [trial_id for trial_id in t["trials"].trial_id if trial_ids is None or trial_id in set(trial_ids)]
+    labels = [population_label(_empty(t.get("flow")), trial_id, analysis, t["arms"], t["trials"]) for trial_id in shown]
+    return [label for label in labels if label]
+
+
+@memoised("flow")
+def flow_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    table = flow_table(_empty(t.get("flow")), t["arms"], t["trials"])
+    fig = flow_figure(table, highlight=state.highlight or None)
+    if table.empty:
+        return Panel(fig, "")
+    notes = [*population_labels(data, state, "efficacy"), *population_labels(data, state, "safety")]
+    if table["derived"].any():
+        notes.append("Derived counts (computed from printed ones) are marked in the hover")
+    return Panel(fig, sources_caption([table], data.sources, notes))
+
+
+def flow_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    return _tidy(flow_table(_empty(t.get("flow")), t["arms"], t["trials"]))
+
+
+# ---------------------------------------------------------------- 2. exposure and stopping
+
+
+@memoised("exposure")
+def exposure_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    table = exposure_table(_empty(t.get("exposure")), t["arms"], t["trials"])
+    fig = exposure_figure(table, highlight=state.highlight or None)
+    if table.empty:
+        return Panel(fig, "")
+    notes = ["Percentages as printed; a denominator read from the percentage is said so in the data"]
+    if (table["discrepancy"] != "").any():
+        notes.append("† the document's percentage disagrees with its own count and denominator")
+    return Panel(fig, sources_caption([table], data.sources, notes))
+
+
+def exposure_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    return _tidy(exposure_table(_empty(t.get("exposure")), t["arms"], t["trials"]))
+
+
+# ---------------------------------------------------------------- 3. fatal and treatment-limiting events
+
+
+@memoised("fatal_events")
+def fatal_events_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    table = event_outcome_table(_empty(t.get("event_outcomes")), t["arms"], t["trials"])
+    fig = event_outcomes_figure(table)
+    if table.empty:
+        return Panel(fig, "")
+    notes = population_labels(data, state, "safety", table["trial_id"])
+    return Panel(fig, sources_caption([table], data.sources, notes))
+
+
+def fatal_events_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    return _tidy(event_outcome_table(_empty(t.get("event_outcomes")), t["arms"], t["trials"]))
+
+
+# ---------------------------------------------------------------- 4. baseline
+
+
+@memoised("baseline")
+def baseline_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    table = baseline_table(_empty(t.get("baseline")), t["arms"], t["trials"], t.get("findings"))
+    fig = baseline_figure(table)
+    if table.empty:
+        return Panel(fig, "")
+    tests = t["findings"][t["findings"]["source"].isin(table["p_source"])] if "findings" in t else None
+    notes = ["Between-arm P values only where the document reports a test; none is computed here"]
+    return Panel(fig, sources_caption([table, tests], data.sources, notes))
+
+
+def baseline_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    return _tidy(baseline_table(_empty(t.get("baseline")), t["arms"], t["trials"], t.get("findings")))
+
+
+# ---------------------------------------------------------------- 5. subgroups and model terms
+
+
+@memoised("subgroups")
+def subgroups_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    rows = subgroup_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint)
+    trial_ids = list(dict.fromkeys(rows["trial_id"])) if not rows.empty else []
+    fig = subgroup_forest(rows, state.endpoint, trial_caveats(t["comparisons"], trial_ids, state.endpoint),
+                          highlight=state.highlight or None)  # fmt: skip
+    if rows.empty:
+        return Panel(fig, "")
+    terms = model_term_table(t["comparisons"], t.get("findings"), t["trials"], trial_ids, state.endpoint)
+    notes = ["Every hazard ratio is experimental versus control; a subgroup without a printed CI has no whisker"]
+    findings = t.get("findings")
+    said = findings[findings["trial_id"].isin(trial_ids) & findings["finding"].astype(str).str.startswith(SUBGROUP_FINDING)] \
+        if findings is not None else pd.DataFrame(columns=["finding", "note", "source"])
+    notes += [f"{r.trial_id}: {r.finding[len(SUBGROUP_FINDING):].strip()} ({r.note})" for r in said.itertuples()]
+    if not terms.empty:
+        notes.append("Model terms: " + "; ".join(f"{r.trial_name} {r.term} {r.p_text} ({r.model})" for r in terms.itertuples()))
+    notes += population_labels(data, state, "efficacy", trial_ids)
+    return Panel(fig, sources_caption([rows, terms, said], data.sources, notes))
+
+
+SUBGROUP_FINDING = "Subgroups:"
+"""A findings.csv row about a trial's subgroup analyses as a whole (shown in the subgroup caption)."""
+
+
+def subgroups_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    rows = subgroup_rows(t["comparisons"], t["arms"], t["trials"], state.endpoint)
+    trial_ids = list(dict.fromkeys(rows["trial_id"])) if not rows.empty else []
+    terms = model_term_table(t["comparisons"], t.get("findings"), t["trials"], trial_ids, state.endpoint)
+    return _tidy(_stack({"subgroup": rows.assign(endpoint=state.endpoint, statistic="HR"), "model term": terms}))
+
+
+# ---------------------------------------------------------------- 6. absolute effects
+
+
+def _absolute(data: CuratedData, state: ViewState):
+    t = _tables(data, state)
+    return absolute_effects(t["efficacy"], t["comparisons"], t["arms"], t["trials"], shown_trial_ids(data.trials, state),
+                            state.endpoint)  # fmt: skip
+
+
+DERIVED_OFF = (
+    "Absolute effects are computed here from published numbers; switch on 'Show values computed here' to see them."
+)
+
+
+def _each_source(*frames: pd.DataFrame) -> pd.DataFrame:
+    """One row per 'SOURCE_ID: locators' entry of merged source texts (' | '-separated), for captions."""
+    texts = [part for frame in frames for text in frame["source"] for part in str(text).split(" | ") if part]
+    return pd.DataFrame({"source": texts})
+
+
+@memoised("absolute")
+def absolute_panel(data: CuratedData, state: ViewState) -> Panel:
+    if not state.derived:
+        return Panel(empty_figure_dict(DERIVED_OFF), "")
+    effects = _absolute(data, state)
+    fig = absolute_effects_figure(effects, highlight=state.highlight or None)
+    if effects.rows.empty:
+        return Panel(fig, "")
+    notes = [
+        f"Not patient data; {ASSUMPTION}",
+        "Event-free proportions, differences, NNT/NNH and RMST are derived here from the published medians, rates and hazard ratios",
+        *[reason for _, reason in effects.skipped],
+    ]
+    notes.append(f"Analysis population: {'; '.join(population_labels(data, state, 'efficacy', effects.rows['trial_id']))}")
+    return Panel(fig, sources_caption([_each_source(effects.rows, effects.rmst)], data.sources, notes))
+
+
+def absolute_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    if not state.derived:
+        return _tidy(pd.DataFrame(columns=["table", "trial_id"]))
+    effects = _absolute(data, state)
+    return _tidy(_stack({"event-free at time point": effects.rows, "restricted mean survival time": effects.rmst}))
+
+
+ABSOLUTE_LABEL = (
+    "Model-based: absolute effects from published medians, rates and hazard ratios under proportional hazards "
+    "(Altman & Andersen, BMJ 1999); not patient data."
+)
+"""The label an export of the absolute-effects view carries (as export_views.MODEL_LABEL)."""
+
+
+# ---------------------------------------------------------------- 7. findings
+
+
+@memoised("findings")
+def findings_panel(data: CuratedData, state: ViewState) -> Panel:
+    t = _tables(data, state)
+    table = findings_table(_empty(t.get("findings")), t["arms"], t["trials"])
+    fig = findings_figure(table)
+    if table.empty:
+        return Panel(fig, "")
+    return Panel(fig, sources_caption([table], data.sources, ["As the documents state them"]))
+
+
+def findings_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
+    t = _tables(data, state)
+    return _tidy(findings_table(_empty(t.get("findings")), t["arms"], t["trials"]))
+
+
+PANELS = {
+    "flow": flow_panel, "exposure": exposure_panel, "fatal_events": fatal_events_panel, "baseline": baseline_panel,
+    "subgroups": subgroups_panel, "absolute": absolute_panel, "findings": findings_panel,
+}  # fmt: skip
+ROWS = {
+    "flow": flow_rows, "exposure": exposure_rows, "fatal_events": fatal_events_rows, "baseline": baseline_rows,
+    "subgroups": subgroups_rows, "absolute": absolute_rows, "findings": findings_rows,
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------- export rows: shared shaping
+
+
+def _stack(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows of several tables in one frame, with a leading `table` column (as export_views._stack)."""
+    frames = [frame.assign(table=name) for name, frame in parts.items() if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=["table", "trial_id", "derived", "source"])
+    stacked = pd.concat(frames, ignore_index=True, sort=False)
+    return stacked[["table"] + [c for c in stacked.columns if c != "table"]]
+
+
+_INTERNAL = ("has_ci", "p_label", "is_total", "kind", "shown", "heading")
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop drawing helpers; `derived` (false when absent) and `source` go last (as export_views._tidy)."""
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("_") or c in _INTERNAL]).reset_index(drop=True)
+    if "derived" not in frame.columns:
+        frame["derived"] = False
+    frame["derived"] = frame["derived"].astype(object).map(lambda v: bool(v) if v == v and v is not None else False).astype(bool)
+    if "source" not in frame.columns:
+        frame["source"] = ""
+    return frame[[c for c in frame.columns if c not in ("derived", "source")] + ["derived", "source"]]

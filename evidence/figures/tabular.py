@@ -1,0 +1,60 @@
+"""A plotly table trace as a plain figure dict: for views whose content is text (baseline
+characteristics, fatal events, findings), drawn the same way on screen and in the deck.
+
+Every cell is data and goes through `theme.plain_text` here, once; callers pass raw strings.
+"""
+
+from __future__ import annotations
+
+from evidence import theme
+from evidence.figures.marks import figure
+from evidence.theme import plain_text
+
+ROW_HEIGHT = 28
+HEADER_FILL = "#E8E8E8"
+GROUP_FILL = "#F4F4F4"
+
+
+def table_figure(
+    title: str,
+    header: list[str],
+    columns: list[list[str]],
+    widths: list[float] | None = None,
+    footnote: str = "",
+    row_fill: list[str] | None = None,
+    line_count: list[int] | None = None,
+) -> dict:
+    """A table of `columns` (each a list of cell strings) under `header`; `row_fill` colours rows
+    (e.g. a trial's first row), `line_count` the lines each row wraps to (for the height)."""
+    rows = len(columns[0]) if columns else 0
+    if rows == 0:
+        return theme.empty_figure_dict(title + ": nothing to show for the selected trials.")
+    fill = row_fill or ["white"] * rows
+    lines = line_count or [1] * rows
+    trace = dict(
+        type="table",
+        columnwidth=[float(w) for w in widths] if widths else None,
+        header=dict(
+            values=[f"<b>{plain_text(h)}</b>" for h in header], fill=dict(color=HEADER_FILL), align="left",
+            font=dict(size=13), height=ROW_HEIGHT + 4,
+        ),
+        cells=dict(
+            values=[[plain_text(v) for v in column] for column in columns], align="left", font=dict(size=12),
+            fill=dict(color=[fill] * len(columns)), height=ROW_HEIGHT,
+        ),
+    )  # fmt: skip
+    if trace["columnwidth"] is None:
+        del trace["columnwidth"]
+    height = 110 + ROW_HEIGHT * (1 + rows) + 16 * sum(n - 1 for n in lines) + (40 if footnote else 0)
+    layout = dict(title=dict(text=plain_text(title)), height=int(height), margin=dict(l=10, r=10, t=60, b=50 if footnote else 10))
+    if footnote:
+        layout["annotations"] = [dict(
+            x=0, y=0, xref="paper", yref="paper", yshift=-10, xanchor="left", yanchor="top", align="left",
+            showarrow=False, font=dict(size=12, color="#444"), text=plain_text(footnote),
+        )]  # fmt: skip
+    return figure([trace], layout)
+
+
+def wrapped_lines(cells: list[str], width: int) -> int:
+    """Roughly how many lines the longest of `cells` wraps to at `width` characters."""
+    return max(1, *(-(-len(c) // width) for c in cells)) if cells else 1
