@@ -101,6 +101,8 @@ ALLOW_LIST = (
     Printed("flow", "count", "49", "E2100_NEJM2007", r"Forty-nine enrolled patients",
             "E2100 Results spells the number out: 'Forty-nine enrolled patients (6.8%) did not meet all the "
             "eligibility criteria'"),
+    Printed("findings", "count", "1", "MRCC_CANCER2010", r"One unconfirmed objective partial response",
+            "Renal abstract spells the number out: 'One unconfirmed objective partial response was observed.'"),
     Printed("adverse_events", "count", "0", "PASO_REPORT", r"No grade 4 events were reported in\s+Arm\s+A",
             "PASO Safety results: 'No grade 4 events were reported in Arm A' -> grade 4 count 0",
             locator_contains="Safety results"),

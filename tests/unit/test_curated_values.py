@@ -355,7 +355,7 @@ def test_nct00573755_terminated(data):
 EXPECTED_COUNTS = {
     "sources": 5, "trials": 5, "arms": 9, "efficacy": 28, "comparisons": 33,
     "adverse_events": 251, "dosing": 6, "design": 5, "baseline": 74, "ae_terms": 69,
-    "flow": 48, "exposure": 17, "event_outcomes": 4, "findings": 12,
+    "flow": 48, "exposure": 17, "event_outcomes": 4, "findings": 18,
 }
 EXPECTED_PER_TRIAL = {
     "PASO": {"efficacy": 12, "comparisons": 6, "adverse_events": 107, "dosing": 3, "design": 1, "baseline": 30,
@@ -365,8 +365,10 @@ EXPECTED_PER_TRIAL = {
     "NCT00573755": {"dosing": 1, "findings": 1},
     "E2100": {"efficacy": 14, "comparisons": 27, "adverse_events": 138, "design": 1, "baseline": 44,
               "flow": 40, "exposure": 6, "event_outcomes": 4, "findings": 5},
-    # MRCC: six adverse events named in the abstract without figures (issue 11).
-    "MRCC-SORAFENIB": {"efficacy": 2, "adverse_events": 6, "dosing": 1, "design": 1},
+    # MRCC: six adverse events named in the abstract without figures (issue 11); its qualitative
+    # statements as findings (issue 16 item 8): mild-to-moderate, PPE/mucositis/rash by prior
+    # therapy with their P values, no association with prior response, one unconfirmed response.
+    "MRCC-SORAFENIB": {"efficacy": 2, "adverse_events": 6, "dosing": 1, "design": 1, "findings": 6},
 }
 
 
