@@ -131,6 +131,102 @@ def test_printed_in(table, column, raw, source, text, hit):
     assert printed_in(table, column, raw, source, text) == hit
 
 
+# ---------------------------------------------------------------- exports and hovers carry the passage
+
+PASO_PFS_SENTENCE = "Median PFS was 6.6 months (95% CI: 5.1 to 9.0) in Arm A and 5.6 months (95% CI: 3.8 to 6.5) in Arm B"
+
+
+@pytest.fixture(scope="module")
+def data():
+    from evidence.loading import load_dataset
+
+    return load_dataset(DATA_DIR)
+
+
+def test_export_rows_carry_the_passage_beside_source(data):
+    from evidence import export_views
+    from evidence.state import ViewState
+
+    for key, view in export_views.VIEWS.items():
+        rows = view.rows(data, ViewState())
+        columns = list(rows.columns)
+        assert columns[columns.index("source") + 1] == "passage", key
+    medians = export_views.medians_rows(data, ViewState())
+    paso_a = medians[(medians.trial_id == "PASO") & (medians.arm_id == "A")].iloc[0]
+    assert (paso_a.value, paso_a.source) == (6.6, "PASO_REPORT: Table 2; Results, Efficacy (events)")
+    assert PASO_PFS_SENTENCE in paso_a.passage
+    forest = export_views.forest_rows(data, ViewState())
+    e2100 = forest[(forest.trial_id == "E2100") & (forest.analysis == "primary")].iloc[0]
+    assert "hazard ratio for disease progression, 0.60; P<0.001" in e2100.passage
+    # A grade 3-4 band summed here from Table 2 carries the Table 2 row it is computed from.
+    toxicity = export_views.toxicity_rows(data, ViewState(grade="3-4"))
+    arthralgia = toxicity[(toxicity.trial_id == "E2100") & (toxicity.arm_id == "PB") & (toxicity.term == "Arthralgia")].iloc[0]
+    assert bool(arthralgia.derived) and arthralgia.passage.endswith("Arthralgia 2.7 0.5 1.4 0")
+    dosing = export_views.dosing_rows(data, ViewState())
+    cycle2 = dosing[(dosing.trial_id == "PASO") & (dosing.cycle == 2)].iloc[0]
+    assert "545 mg during cycle and 629 mg during cycle 3" in cycle2.passage
+
+
+def test_csv_and_xlsx_files_hold_the_passage(data):
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from evidence import export_views
+    from evidence.state import ViewState
+
+    text = export_views.build_export(data, ViewState(), "medians-by-arm", "csv", date(2026, 11, 21)).content.decode("utf-8-sig")
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert any(PASO_PFS_SENTENCE in r["passage"] for r in records)
+    book = load_workbook(io.BytesIO(export_views.build_export(data, ViewState(), "forest-plot", "xlsx", date(2026, 11, 21)).content))
+    sheet = book.worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    passages = [row[header.index("passage")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert any(p and "hazard ratio 1.80, 95% CI: 1.02 to 3.20" in p for p in passages)
+
+
+def test_source_hover_shortens_the_passage_and_escapes_it():
+    from evidence.theme import PASSAGE_HOVER_CHARS, source_hover
+
+    passage = "Median PFS was 6.6 months <b>x</b> " + "word " * 60
+    hover = source_hover("PASO_REPORT: Table 2", passage)
+    words = hover.replace("<br>", " ")
+    assert words.startswith("source: PASO_REPORT: Table 2 — “Median PFS was 6.6 months &lt;b&gt;x&lt;/b&gt;")
+    quoted = words[words.index("“") + 1: words.index("”")]
+    assert quoted.endswith("…") and len(quoted.replace("&lt;", "<").replace("&gt;", ">")) <= PASSAGE_HOVER_CHARS
+    assert "<b>" not in hover
+    assert source_hover("PASO_REPORT: Table 2", None) == "source: PASO_REPORT: Table 2"
+    assert source_hover("PASO_REPORT: Table 2", float("nan")) == "source: PASO_REPORT: Table 2"
+
+
+def test_figure_hovers_show_locator_and_passage(data):
+    from evidence import views
+    from evidence.state import ViewState
+
+    def hovers(panel) -> str:
+        figure = panel.figure_json()
+        texts = []
+        for trace in figure["data"]:
+            for key in ("hovertext", "text"):
+                value = trace.get(key)
+                if isinstance(value, list):
+                    texts += [str(v) for v in value]
+                elif isinstance(value, str):
+                    texts.append(value)
+        return "\n".join(t.replace("<br>", " ") for t in texts)
+
+    medians = hovers(views.medians_panel(data, ViewState()))
+    assert "source: PASO_REPORT: Table 2; Results, Efficacy (events) — “data of 60 patients" in medians
+    forest = hovers(views.forest_panel(data, ViewState()))
+    assert "The confirmatory test for the effect of treatment on PFS was statistically significant" in forest
+    toxicity = hovers(views.toxicity_panel(data, ViewState()))
+    assert "source: PASO_REPORT: Table 3 — “Table 3 Adverse events reported in at least 20% of patients" in toxicity
+    dosing = hovers(views.dosing_panel(data, ViewState()))
+    assert "Sorafenib was to be started as 200 mg in the morning" in dosing
+    rates = hovers(views.rates_panel(data, ViewState(endpoint="ORR")))
+    assert "Overall response rate 13 (43.3) (27.4–60.8) 12 (40) (24.6–57.7) 0.793" in rates
+
+
 def test_number_pattern_reads_a_minus_sign_as_no_digit():
     # '−0.5' (minus sign) and '-0.5' hold the digits 0.5; a passage is checked for the digits.
     assert number_pattern("0.5").search("−0.5") and number_pattern("0.5").search("-0.5")
