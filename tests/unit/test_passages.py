@@ -230,3 +230,45 @@ def test_figure_hovers_show_locator_and_passage(data):
 def test_number_pattern_reads_a_minus_sign_as_no_digit():
     # '−0.5' (minus sign) and '-0.5' hold the digits 0.5; a passage is checked for the digits.
     assert number_pattern("0.5").search("−0.5") and number_pattern("0.5").search("-0.5")
+
+
+def test_an_upload_may_leave_the_passage_column_out_or_empty(data):
+    """Contract v2 files (no passage column) still upload; the column is then empty."""
+    from evidence import upload
+
+    files = upload.example_files()
+    without = {}
+    for name, content in files.items():
+        records = list(csv.reader(io.StringIO(content.decode("utf-8"), newline="")))
+        if records and "passage" in records[0]:
+            at = records[0].index("passage")
+            records = [r[:at] + r[at + 1:] for r in records]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(records)
+        without[name] = out.getvalue().encode("utf-8")
+    assert b"passage" not in without["efficacy"]
+    parsed = upload.merge_uploads([upload.parse_upload(f"{k}.csv", v) for k, v in without.items()])
+    assert parsed.problems == []
+    merged, problems = upload.validate_upload(parsed, data)
+    assert problems == [] and merged is not None
+    uploaded = merged.tables["efficacy"][merged.tables["efficacy"].trial_id == "EXAMPLE-TRIAL"]
+    assert len(uploaded) == 4 and uploaded.passage.isna().all()
+    # The example's own files carry passages on some rows: they upload as given.
+    parsed = upload.merge_uploads([upload.parse_upload(f"{k}.csv", v) for k, v in files.items()])
+    merged, problems = upload.validate_upload(parsed, data)
+    example = merged.tables["efficacy"][merged.tables["efficacy"].trial_id == "EXAMPLE-TRIAL"]
+    assert problems == [] and example.passage.str.startswith("Illustrative example: median PFS").sum() == 2
+
+
+def test_a_missing_passage_column_in_the_bundled_data_is_an_error():
+    from evidence.loading import read_directory, validate_files
+
+    files = read_directory(DATA_DIR)
+    records = list(csv.reader(io.StringIO(files["arms"].decode("utf-8"), newline="")))
+    at = records[0].index("passage")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:at] + r[at + 1:] for r in records])
+    data, problems = validate_files({**files, "arms": out.getvalue().encode("utf-8")})
+    assert data is None
+    assert [(p.file, p.line, p.column, p.expected, p.found) for p in problems if p.severity == "error"] == [
+        ("arms.csv", 1, "passage", "this column in the header", "it missing")]
