@@ -1,4 +1,4 @@
-"""Data contract v2: every curated table and column, declared once with its meaning.
+"""Data contract v3: every curated table and column, declared once with its meaning.
 
 The loader, the validator, the data dictionary (`data/README.md`) and the upload template all read
 these declarations, so a column is described in exactly one place.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "2"
+CONTRACT_VERSION = "3"
 
 ENDPOINTS = ("PFS", "OS", "TTP", "TTT", "ORR", "CCR", "TBRR", "OS_12M")
 """Efficacy endpoints. Time-to-event: PFS, OS, TTP (time to progression), TTT (time to next
@@ -88,6 +88,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     source_ref: bool = False  # "SOURCE_ID: locator" text, checked against sources.csv
+    upload_may_omit: bool = False  # an uploaded file may leave the column out of its header
 
     def expected(self) -> str:
         """Plain words for what a cell must hold, used in every validation message."""
@@ -128,6 +129,22 @@ class Table:
 
 def _source(help_text: str = "Document and locator: 'SOURCE_ID: Table 2; Results'.") -> Column:
     return Column("source", "str", help_text, required=True, source_ref=True)
+
+
+PASSAGE_SEPARATOR = " … "
+"""Joins the excerpts of one passage that are not adjacent in the document (a table's header and
+its row; two sentences of one paragraph). The documents never print it themselves."""
+
+_PASSAGE = Column(
+    "passage",
+    "str",
+    "The words the row was read from, copied from the document with whitespace collapsed: a "
+    "sentence, or a flattened table row with its header (at most about 300 characters; the "
+    "documents themselves are not redistributed). Excerpts that are not adjacent are joined by "
+    f"'{PASSAGE_SEPARATOR.strip()}'. A derived row holds the passage of the rows it is computed "
+    "from. Optional in an upload (the column may be left out or empty).",
+    upload_may_omit=True,
+)
 
 
 _DERIVED = Column(
@@ -184,6 +201,7 @@ TABLES: dict[str, Table] = {
                 Column("agent", "str", "Investigational agent.", required=True),
                 Column("source_id", "str", "Main source document (sources.csv).", required=True),
                 _source(),
+                _PASSAGE,
                 Column("notes", "str", "Qualitative findings and caveats, in words."),
             ),
             key=("trial_id",),
@@ -201,6 +219,7 @@ TABLES: dict[str, Table] = {
                 Column("n_efficacy", "int", "Patients in the efficacy analysis set.", minimum=0),
                 Column("n_safety", "int", "Patients in the safety analysis set.", minimum=0),
                 _source(),
+                _PASSAGE,
             ),
             key=("trial_id", "arm_id"),
         ),
@@ -232,6 +251,7 @@ TABLES: dict[str, Table] = {
                 Column("subgroup", "str", "Subgroup; empty for the whole population."),
                 _DERIVED,
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Definition or caveat."),
             ),
             key=("trial_id", "arm_id", "endpoint", "statistic", "analysis", "subgroup"),
@@ -273,6 +293,7 @@ TABLES: dict[str, Table] = {
                 ),
                 _DERIVED,
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Caveat."),
             ),
             key=("trial_id", "endpoint", "statistic", "analysis", "subgroup", "term"),
@@ -317,6 +338,7 @@ TABLES: dict[str, Table] = {
                 Column("ctcae_version", "str", "CTCAE / CTC version used for grading."),
                 _DERIVED,
                 _source(),
+                _PASSAGE,
                 Column(
                     "discrepancy",
                     "str",
@@ -347,6 +369,7 @@ TABLES: dict[str, Table] = {
                 ),
                 Column("schedule", "str", "Schedule as printed.", required=True),
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Caveat."),
             ),
             key=("trial_id", "arm_id", "drug", "cycle"),
@@ -381,6 +404,7 @@ TABLES: dict[str, Table] = {
                 Column("sided", "str", "one or two.", allowed=("one", "two")),
                 Column("power", "float", "Power.", minimum=0, maximum=1),
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Caveat."),
             ),
             key=("trial_id", "endpoint", "scenario"),
@@ -402,6 +426,7 @@ TABLES: dict[str, Table] = {
                 Column("range_high", "float", "Range, upper end."),
                 Column("n", "int", "Denominator (patients in the arm).", minimum=1),
                 _source(),
+                _PASSAGE,
                 Column("discrepancy", "str", "Where the printed numbers disagree, what disagrees."),
             ),
             key=("trial_id", "arm_id", "characteristic", "category"),
@@ -441,6 +466,7 @@ TABLES: dict[str, Table] = {
                 ),
                 _DERIVED,
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Caveat (e.g. what the extraction cannot attribute to an arm)."),
             ),
             key=("trial_id", "arm_id", "stage", "reason"),
@@ -468,6 +494,7 @@ TABLES: dict[str, Table] = {
                 Column("population", "str", "Patients the measure covers (safety set, eligible patients)."),
                 _DERIVED,
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Definition or caveat (e.g. a denominator read from the percentage)."),
                 Column(
                     "discrepancy",
@@ -501,6 +528,7 @@ TABLES: dict[str, Table] = {
                 Column("n_at_risk", "int", "Patients at risk (the arm's safety set).", minimum=1),
                 _DERIVED,
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Caveat."),
             ),
             key=("trial_id", "arm_id", "event_reported", "grade", "outcome"),
@@ -520,6 +548,7 @@ TABLES: dict[str, Table] = {
                 Column("unit", "str", "Unit of value; required with a value."),
                 _DERIVED,
                 _source(),
+                _PASSAGE,
                 Column("note", "str", "Caveat."),
             ),
             key=("trial_id", "arm_id", "topic", "finding", "timepoint"),
@@ -558,8 +587,8 @@ def data_dictionary_markdown() -> str:
         "",
         "CSV files, UTF-8 without byte-order mark, comma-delimited, one header row. An empty cell "
         "means *not reported*. Columns may be added; these may not be renamed. Every value carries "
-        "its source as `SOURCE_ID: locator`; a value computed rather than printed has `derived` "
-        "true.",
+        "its source as `SOURCE_ID: locator` and, in `passage`, the words it was read from; a value "
+        "computed rather than printed has `derived` true.",
         "",
     ]
     for table in TABLES.values():

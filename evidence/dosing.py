@@ -23,7 +23,7 @@ SCHEDULE_COLUMNS = [
     "cycle_days", "cycle_days_assumed", "planned_daily_mg", "planned_derived", "planned_stated",
     "carried_forward", "delivered_mean_daily_mg", "rdi_full_pct", "rdi_planned_pct",
     "cumulative_planned_mg", "cumulative_delivered_mg", "cumulative_full_dose_mg",
-    "schedule", "source", "note",
+    "schedule", "source", "passage", "note",
 ]  # fmt: skip
 
 
@@ -78,11 +78,13 @@ def dose_schedule(
             if source_row is None:
                 # Cycles before the first stated one: nothing is known.
                 planned, planned_derived, days_stated, schedule, source, note = np.nan, False, None, None, None, None
+                passage = None
             else:
                 planned = np.nan if _missing(source_row.planned_daily_mg) else float(source_row.planned_daily_mg)
                 planned_derived = bool(source_row.planned_derived) if not _missing(source_row.planned_derived) else False
                 days_stated = None if _missing(source_row.cycle_days) else int(source_row.cycle_days)
                 schedule, source, note = source_row.schedule, source_row.source, source_row.note
+                passage = getattr(source_row, "passage", None)
             carried = stated is None and source_row is not None and not math.isnan(planned)
             cycle_days = days_stated if days_stated is not None else DEFAULT_CYCLE_DAYS
             delivered = np.nan
@@ -119,6 +121,7 @@ def dose_schedule(
                     cumulative_full_dose_mg=cum_full,
                     schedule=schedule,
                     source=source,
+                    passage=passage,
                     note=note,
                 )
             )

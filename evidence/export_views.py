@@ -71,7 +71,8 @@ def _flags(values) -> pd.Series:
 
 
 def _tidy(frame: pd.DataFrame, derived: pd.Series | None = None, source: str | None = None) -> pd.DataFrame:
-    """Drop drawing helpers; make sure `derived` and `source` exist (they go last)."""
+    """Drop drawing helpers; make sure `derived`, `source` and `passage` (the words the row was
+    read from; empty for rows computed here) exist (they go last)."""
     frame = frame.drop(columns=[c for c in frame.columns if c.startswith("_") or c in _INTERNAL]).reset_index(drop=True)
     if derived is not None:
         frame["derived"] = _flags(derived.reset_index(drop=True))
@@ -80,7 +81,10 @@ def _tidy(frame: pd.DataFrame, derived: pd.Series | None = None, source: str | N
     frame["derived"] = _flags(frame["derived"])
     if "source" not in frame.columns:
         frame["source"] = source or ""
-    ordered = [c for c in frame.columns if c not in ("derived", "source")] + ["derived", "source"]
+    if "passage" not in frame.columns:
+        frame["passage"] = ""
+    last = ["derived", "source", "passage"]
+    ordered = [c for c in frame.columns if c not in last] + last
     return frame[ordered]
 
 
@@ -97,7 +101,7 @@ def _stack(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows of several tables in one frame, with a leading `table` column."""
     frames = [frame.assign(table=name) for name, frame in parts.items() if not frame.empty]
     if not frames:
-        return pd.DataFrame(columns=["table", "trial_id", "derived", "source"])
+        return pd.DataFrame(columns=["table", "trial_id", "derived", "source", "passage"])
     stacked = pd.concat(frames, ignore_index=True, sort=False)
     return stacked[["table"] + [c for c in stacked.columns if c != "table"]]
 
@@ -178,7 +182,14 @@ def toxicity_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
                 matrix.dropna(subset=["source"]).groupby(["trial_id", "term"])["source"]
                 .agg(lambda s: " | ".join(dict.fromkeys(s))).rename("source").reset_index()
             )
-            differences = differences.drop(columns=["source"], errors="ignore").merge(sources, on=["trial_id", "term"], how="left")
+            passages = (
+                matrix.dropna(subset=["passage"]).groupby(["trial_id", "term"])["passage"]
+                .agg(lambda s: " | ".join(dict.fromkeys(s))).rename("passage").reset_index()
+            )
+            differences = (
+                differences.drop(columns=["source", "passage"], errors="ignore")
+                .merge(sources, on=["trial_id", "term"], how="left").merge(passages, on=["trial_id", "term"], how="left")
+            )
             matrix = pd.concat([matrix.assign(table="rate"), differences.assign(table="difference")], ignore_index=True, sort=False)
             matrix = matrix[["table"] + [c for c in matrix.columns if c != "table"]]
     derived = _flags(matrix.get("derived", pd.Series(False, index=matrix.index)))

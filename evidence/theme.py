@@ -6,6 +6,9 @@ Colours are Okabe–Ito (colour-blind safe). Arms are coloured by role, so "expe
 
 from __future__ import annotations
 
+import textwrap
+
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -74,6 +77,35 @@ def plain_text(value: object) -> str:
     a builder adds itself.
     """
     return "" if value is None else str(value).translate(_PLOTLY_MARKUP)
+
+
+PASSAGE_HOVER_CHARS = 160
+"""A passage on hover is cut to about this many characters (with '…'): hovers stay short, and the
+full passage is in the exported rows."""
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` cut at the last space before `limit` characters, with '…' (unchanged when short)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    head = cut.rsplit(" ", 1)[0] if " " in cut[limit // 2:] else cut
+    return head.rstrip(" ,;:.") + "…"
+
+
+def source_hover(source: object, passage: object = None, width: int = 70) -> str:
+    """Hover lines 'source: LOCATOR — “passage”': the row's document and locator and the words it
+    was read from (issue 16 item 8), the passage shortened to PASSAGE_HOVER_CHARS; data escaped once
+    (plain_text), broken at spaces into <br>-separated lines of about `width` characters."""
+    words = "source: " + ("" if _blank(source) else str(source))
+    if not _blank(passage):
+        words += f" — “{shortened(str(passage), PASSAGE_HOVER_CHARS)}”"
+    lines = textwrap.wrap(words, width, break_long_words=False) or [words]
+    return "<br>".join(plain_text(line) for line in lines)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) or not str(value).strip()
 
 
 def format_months(value: float | None) -> str:

@@ -143,7 +143,7 @@ def _planned_hover(style: _ArmStyle, row) -> str:
     parts.append(_days_note(row))
     if _text(row.note):
         parts.append(f"note: {_wrap(_text(row.note))}")
-    parts.append(f"source: {_text(row.source)}")
+    parts.append(theme.source_hover(row.source, getattr(row, "passage", None)))
     return "<br>".join(parts)
 
 
@@ -176,7 +176,7 @@ def _delivered_traces(style: _ArmStyle, rows: list) -> list[dict]:
         f"<b>{style.trial} delivered</b> · {_text(r.arm_label)}<br>cycle {r.cycle} (days {r.day_start}–{r.day_end})"
         f"<br>mean daily dose {_mg(r.delivered_mean_daily_mg)} mg/day (reported)"
         f"<br>{r.rdi_full_pct:.1f}% of {FULL_DOSE_MG:.0f} mg; {r.rdi_planned_pct:.1f}% of planned — derived (delivered ÷ dose)"
-        + _note_line(r) + f"<br>source: {_text(r.source)}"
+        + _note_line(r) + "<br>" + theme.source_hover(r.source, getattr(r, "passage", None))
         for r in delivered
     ]  # fmt: skip
     return [style.trace(

@@ -279,7 +279,8 @@ def _pooled_traces(pooling: Pooling, y: float) -> list[dict]:
 
 
 def _hover(row, basis_name: str) -> str:
-    """Short hover text for one forest row (no long notes; the caption carries sources)."""
+    """Short hover text for one forest row (no long notes; the caption carries the citations): the
+    estimate, and its locator with the passage it was read from, shortened."""
     ci = f"95% CI {row.ci_low:.2f}–{row.ci_high:.2f}" if row.has_ci else "CI not reported"
     counts = []
     if not missing(row.n_patients):
@@ -295,4 +296,5 @@ def _hover(row, basis_name: str) -> str:
         lines.append(", ".join(counts))
     if row.derived:
         lines.append("derived (computed, not printed)")
+    lines.append(theme.source_hover(getattr(row, "source", None), getattr(row, "passage", None)))
     return "<br>".join(lines)

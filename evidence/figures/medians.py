@@ -142,4 +142,5 @@ def _hover(row, label: str) -> str:
     lines.append(", ".join(count_bits) + f" ({analysis})" if count_bits else f"{analysis} analysis")
     if row.derived:
         lines.append("derived (computed, not printed)")
+    lines.append(theme.source_hover(getattr(row, "source", None), getattr(row, "passage", None)))
     return "<br>".join(lines)

@@ -124,4 +124,5 @@ def _hover(row) -> str:
         lines.append("rate derived (computed, not printed)")
     if not missing(row.n_analysed):
         lines.append(f"n analysed {int(row.n_analysed)}")
+    lines.append(theme.source_hover(getattr(row, "source", None), getattr(row, "passage", None)))
     return "<br>".join(lines)

@@ -119,7 +119,7 @@ def _rate_hover(cell) -> str:
         return "<br>".join([
             head + "reported, no figures (named in words only: no count, percentage or grade given)",
             f"term as reported: {_text(cell.term_reported)}",
-            f"source: {_wrap(cell.source, 70)}",
+            theme.source_hover(cell.source, getattr(cell, "passage", None)),
         ])  # fmt: skip
     if not cell.reported:
         reason = (
@@ -142,7 +142,7 @@ def _rate_hover(cell) -> str:
     parts.append(f"term as reported: {_text(cell.term_reported)}")
     if not is_missing(cell.ctcae_version):
         parts.append(f"CTCAE / NCI-CTC version {_text(cell.ctcae_version)}")
-    parts.append(f"source: {_wrap(cell.source, 70)}")
+    parts.append(theme.source_hover(cell.source, getattr(cell, "passage", None)))
     if not is_missing(cell.discrepancy):
         parts.append("source discrepancy: " + _wrap(cell.discrepancy, 70))
     return "<br>".join(parts)

@@ -43,6 +43,7 @@ FOREST_COLUMNS = (
     "origin",
     "from_patient_data",
     "source",
+    "passage",
     "note",
     "caveat",
 )
@@ -138,6 +139,7 @@ def forest_rows(
                 "origin": origin,
                 "from_patient_data": bool(computed),
                 "source": text(row.source),
+                "passage": text(getattr(row, "passage", None)),
                 "note": text(row.note),
                 # The paper's own caveat on its Cox model (e.g. E2100's treatment x time interaction),
                 # on the whole-population rows it qualifies.

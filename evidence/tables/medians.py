@@ -32,6 +32,7 @@ MEDIAN_COLUMNS = (
     "analysis",
     "derived",
     "source",
+    "passage",
 )
 
 
@@ -71,6 +72,8 @@ def median_rows(efficacy: pd.DataFrame | None, arms: pd.DataFrame, trials: pd.Da
     )
     if "source" not in rows.columns:
         rows = rows.assign(source="")
+    if "passage" not in rows.columns:
+        rows = rows.assign(passage="")
     return rows[list(MEDIAN_COLUMNS)].reset_index(drop=True)
 
 

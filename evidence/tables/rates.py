@@ -36,6 +36,7 @@ RATE_COLUMNS = (
     "value_derived",
     "analysis",
     "source",
+    "passage",
 )
 
 _CI_METHOD_NAMES = {"clopper-pearson": "Clopper–Pearson exact", "wilson": "Wilson score"}
@@ -127,6 +128,7 @@ def rate_rows(efficacy: pd.DataFrame, arms: pd.DataFrame, ci_method: str = "clop
                 "value_derived": False if missing(row.derived) else bool(row.derived),
                 "analysis": row.analysis,
                 "source": text(row.source),
+                "passage": text(getattr(row, "passage", None)),
             }
         )
     frame = pd.DataFrame(out, columns=list(RATE_COLUMNS))

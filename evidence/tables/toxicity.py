@@ -26,7 +26,7 @@ _ROLE_ORDER = {"control": 0, "experimental": 1, "single": 2}
 MATRIX_COLUMNS = [
     "term", "soc", "trial_id", "arm_id", "column_label", "arm_label", "role", "grade",
     "pct", "pct_derived", "count", "n_at_risk", "term_reported", "ctcae_version", "source",
-    "derived", "derived_method", "discrepancy", "reported", "hidden_derived",
+    "passage", "derived", "derived_method", "discrepancy", "reported", "hidden_derived",
     "lower_bound", "missing_grade", "bound_grade", "bound_note", "no_figures", "shown",
     "term_order", "column_order",
 ]  # fmt: skip
@@ -111,7 +111,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 BAND_ROW_COLUMNS = [
     "trial_id", "arm_id", "term", "soc", "count", "pct", "n_at_risk", "term_reported", "ctcae_version",
-    "source", "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
+    "source", "passage", "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
 ]  # fmt: skip
 _BAND_KEY = ["trial_id", "arm_id", "term"]
 
@@ -146,6 +146,10 @@ def _summed_grades(g3: pd.DataFrame, g4: pd.DataFrame) -> pd.DataFrame:
     out["derived"] = True
     out["derived_method"] = "grade 3 + grade 4 patient counts, computed here"
     out["source"] = [" | ".join(dict.fromkeys([a, b])) for a, b in zip(g3["source"], g4["source"])]
+    out["passage"] = [
+        " | ".join(dict.fromkeys(str(x) for x in (a, b) if not is_missing(x))) or None
+        for a, b in zip(g3["passage"], g4["passage"])
+    ]
     out["discrepancy"] = [
         None if is_missing(a) and is_missing(b) else "; ".join(str(x) for x in (a, b) if not is_missing(x))
         for a, b in zip(g3["discrepancy"], g4["discrepancy"])
@@ -179,6 +183,8 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
     if grade not in GRADES + REGISTRY_GRADES:
         raise ValueError(f"grade must be one of {', '.join(GRADES + REGISTRY_GRADES)}; got {grade!r}")
     rows = term_rows.copy()
+    if "passage" not in rows.columns:  # frames built before contract v3
+        rows["passage"] = None
     rows["derived"] = rows["derived"].astype("boolean").fillna(False).astype(bool)
     rows["derived_method"] = [_derived_method(s) if d else None for s, d in zip(rows["source"], rows["derived"])]
     words = _words_only(rows)
@@ -308,7 +314,7 @@ def toxicity_matrix(
     grid = terms.merge(columns, how="cross")
     keep = [
         "trial_id", "arm_id", "term", "count", "pct", "n_at_risk", "term_reported", "ctcae_version", "source",
-        "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
+        "passage", "derived", "derived_method", "discrepancy", "bound", "missing_grade", "bound_grade", "no_figures",
     ]  # fmt: skip
     grid = grid.merge(rows[keep], on=["trial_id", "arm_id", "term"], how="left")
     grid["grade"] = grade
@@ -327,7 +333,7 @@ def toxicity_matrix(
     ]
     hidden_keys = set(zip(hidden["trial_id"], hidden["arm_id"], hidden["term"]))
     grid["hidden_derived"] = [(t, a, term) in hidden_keys for t, a, term in zip(grid.trial_id, grid.arm_id, grid.term)]
-    for column in ("term_reported", "ctcae_version", "source", "discrepancy", "missing_grade", "bound_grade"):
+    for column in ("term_reported", "ctcae_version", "source", "passage", "discrepancy", "missing_grade", "bound_grade"):
         grid[column] = grid[column].astype(object).where(grid[column].notna(), None)
     grid["bound_note"] = [bound_note(m) if lb else "" for m, lb in zip(grid["missing_grade"], grid["lower_bound"])]
     grid["shown"] = [_shown(c) for c in grid.itertuples(index=False)]

@@ -6,6 +6,11 @@ from __future__ import annotations
 EXAMPLE_TRIAL = "EXAMPLE-TRIAL"
 EXAMPLE_SOURCE = "EXAMPLE_SOURCE"
 _EX = f"{EXAMPLE_SOURCE}: "
+_PFS_PASSAGE = (
+    "Illustrative example: median PFS was 4.0 months (95% CI 3.1 to 5.2) with placebo and 6.0 months "
+    "(95% CI 4.8 to 7.5) with the example drug (hazard ratio 0.65, 95% CI 0.42 to 0.99; log-rank P = 0.045)."
+)
+"""The example's `passage`: the words a row was read from (optional; some example rows leave it empty)."""
 
 EXAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
     "sources": [
@@ -58,6 +63,7 @@ EXAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
             "trial_id": EXAMPLE_TRIAL, "arm_id": arm, "endpoint": "PFS", "statistic": "median", "value": value,
             "unit": "months", "ci_low": low, "ci_high": high, "count": events, "n_analysed": "50",
             "population": "ITT", "analysis": "primary", "derived": "false", "source": _EX + "Table 2",
+            "passage": _PFS_PASSAGE,
         }
         for arm, value, low, high, events in (("A", "4.0", "3.1", "5.2", "40"), ("B", "6.0", "4.8", "7.5", "35"))
     ]
@@ -74,7 +80,7 @@ EXAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
             "trial_id": EXAMPLE_TRIAL, "endpoint": "PFS", "experimental_arm": "B", "control_arm": "A",
             "statistic": "HR", "value": "0.65", "ci_low": "0.42", "ci_high": "0.99", "p_value": "0.045",
             "p_text": "0.045", "test": "log-rank", "analysis": "primary", "derived": "false",
-            "source": _EX + "Table 2",
+            "source": _EX + "Table 2", "passage": _PFS_PASSAGE,
         }
     ],
     "adverse_events": [
@@ -170,6 +176,7 @@ EXAMPLE_ROWS: dict[str, list[dict[str, str]]] = {
         {
             "trial_id": EXAMPLE_TRIAL, "topic": "quality of life", "finding": "Quality-of-life questionnaire completed",
             "timepoint": "baseline", "count": "95", "derived": "false", "source": _EX + "Results",
+            "passage": "Illustrative example: the questionnaire was completed by 95 patients at baseline.",
         }
     ],
     "survival_ipd": [

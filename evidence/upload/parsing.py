@@ -91,12 +91,14 @@ def build_part(
     numeric: Collection[str],
     ctx: ParseContext,
     rename: Mapping[str, str] | None = None,
+    may_omit: Collection[str] = (),
 ) -> TablePart | None:
     """Check the header against the contract columns and collect the data rows (cells stripped,
-    decimal commas converted in numeric columns). None when the header is unusable."""
+    decimal commas converted in numeric columns). None when the header is unusable. Columns in
+    ``may_omit`` may be missing from the header (they are then empty in every row)."""
     header_line, header_cells = source.records[0]
     names = _header_names(header_cells, columns, rename or {})
-    problems = _header_problems(source.label, header_line, names, columns)
+    problems = _header_problems(source.label, header_line, names, [c for c in columns if c not in may_omit])
     if problems:
         for problem in problems:
             ctx.add(problem)
@@ -196,7 +198,8 @@ def parse_upload(filename: str, content: bytes, limits: UploadLimits = UploadLim
             continue
         table = TABLES[name]
         numeric = {c.name for c in table.columns if c.kind in ("float", "int")}
-        part = build_part(source, [c.name for c in table.columns], numeric, ctx)
+        may_omit = {c.name for c in table.columns if c.upload_may_omit}
+        part = build_part(source, [c.name for c in table.columns], numeric, ctx, may_omit=may_omit)
         if part is not None:
             parts.setdefault(name, []).append(part)
     result = result_of(parts, ctx.finish(label))

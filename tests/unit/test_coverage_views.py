@@ -343,6 +343,6 @@ def test_findings_list(data):
     assert _one(table, trial_id="E2100", count=483)["numbers"] == "88.8 percent of deaths (of 483)"
     assert _one(table, trial_id="NCT00573755")["timepoint"] == "2014-03-26"
     assert table["finding"].str.startswith("Lung, thorax and brain").sum() == 1
-    assert list(dict.fromkeys(table.trial_id)) == ["PASO", "NCT00573755", "E2100"]  # trials.csv order
+    assert list(dict.fromkeys(table.trial_id)) == ["PASO", "NCT00573755", "E2100", "MRCC-SORAFENIB"]  # trials.csv order
     fig = cv.findings_panel(data, ViewState()).figure_json()
     assert "631" in fig["data"][0]["cells"]["values"][4]

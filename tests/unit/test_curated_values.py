@@ -25,6 +25,7 @@ import pytest
 from evidence.loading import load_dataset
 from evidence.stats import invert_ratio
 from evidence.summary import summary_text
+from seed_text import ALLOW_LIST, TRACE_COLUMNS, Printed, number_pattern
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "data"
@@ -354,7 +355,7 @@ def test_nct00573755_terminated(data):
 EXPECTED_COUNTS = {
     "sources": 5, "trials": 5, "arms": 9, "efficacy": 28, "comparisons": 33,
     "adverse_events": 251, "dosing": 6, "design": 5, "baseline": 74, "ae_terms": 69,
-    "flow": 48, "exposure": 17, "event_outcomes": 4, "findings": 24,
+    "flow": 48, "exposure": 17, "event_outcomes": 4, "findings": 30,
 }
 EXPECTED_PER_TRIAL = {
     "PASO": {"efficacy": 12, "comparisons": 6, "adverse_events": 107, "dosing": 3, "design": 1, "baseline": 30,
@@ -364,8 +365,10 @@ EXPECTED_PER_TRIAL = {
     "NCT00573755": {"dosing": 1, "findings": 1},
     "E2100": {"efficacy": 14, "comparisons": 27, "adverse_events": 138, "design": 1, "baseline": 44,
               "flow": 40, "exposure": 6, "event_outcomes": 4, "findings": 17},
-    # MRCC: six adverse events named in the abstract without figures (issue 11).
-    "MRCC-SORAFENIB": {"efficacy": 2, "adverse_events": 6, "dosing": 1, "design": 1},
+    # MRCC: six adverse events named in the abstract without figures (issue 11); its qualitative
+    # statements as findings (issue 16 item 8): mild-to-moderate, PPE/mucositis/rash by prior
+    # therapy with their P values, no association with prior response, one unconfirmed response.
+    "MRCC-SORAFENIB": {"efficacy": 2, "adverse_events": 6, "dosing": 1, "design": 1, "findings": 6},
 }
 
 
@@ -510,86 +513,8 @@ def test_hazard_ratio_direction_agrees_with_the_medians(data):
 
 # ====================================================================== document trace
 
-# Columns whose numbers are traced to the document. Derived rows (derived = true) and derived
-# planned doses (planned_derived = true) are computed, not printed, and are skipped.
-TRACE_COLUMNS = {
-    "efficacy": ("value", "ci_low", "ci_high", "count", "n_analysed"),
-    "comparisons": ("value", "ci_low", "ci_high", "p_text"),
-    "adverse_events": ("count", "pct", "n_at_risk"),
-    "dosing": ("delivered_mean_daily_mg", "planned_daily_mg", "cycle_days"),
-    "design": (
-        "assumed_control_median", "assumed_experimental_median", "target_hr", "decision_hr",
-        "null_rate", "alternative_rate", "planned_events", "planned_n", "alpha", "power",
-    ),
-    "baseline": ("count", "pct", "mean", "sd", "median", "range_low", "range_high", "n"),
-    "arms": ("n_randomized", "n_efficacy", "n_safety"),
-    "trials": ("n_planned", "n_enrolled"),
-    # Issue 16; each of these rows is also traced to its own passage in test_curated_flow_exposure.py.
-    "flow": ("count",),
-    "exposure": ("count", "denominator", "pct", "value"),
-    "event_outcomes": ("count", "n_at_risk"),
-    "findings": ("count", "value"),
-}
-
-
-@dataclass(frozen=True)
-class Printed:
-    """A number the document prints in another form. Every entry is reported to the curator."""
-
-    table: str
-    column: str
-    raw: str  # the CSV text
-    source_id: str
-    printed: str  # regular expression for the form printed in the document
-    why: str
-    locator_contains: str = ""  # restrict to cells whose source locator contains this
-
-
-ALLOW_LIST = (
-    Printed("design", "power", "0.8", "PASO_REPORT", r"80% power",
-            "PASO Methods: '(one-sided test, α = 0.1, 80% power)'"),
-    Printed("design", "power", "0.90", "SOR_REGISTRY", r"false negative error rate of 0\.10",
-            "SOR: 'an observed HR of 0.82 has a false negative error rate of 0.10' -> power = 1 - 0.10"),
-    Printed("design", "power", "0.66", "SOR_REGISTRY", r"power of 66%",
-            "SOR: 'this trial has power of 66% to achieve a one-sided p-value <0.025'"),
-    Printed("design", "power", "0.85", "E2100_NEJM2007", r"85% power",
-            "E2100: 'The design yielded an 85% power to detect a 33% improvement'"),
-    Printed("design", "alpha", "0.027", "E2100_NEJM2007", r"one-sided\s+type I error of 2\.7%",
-            "E2100: 'with a one-sided type I error of 2.7%' (O'Brien-Fleming boundary)"),
-    Printed("trials", "n_enrolled", "48", "MRCC_CANCER2010", r"Forty-eight patients were enrolled",
-            "Renal abstract spells the number out: 'Forty-eight patients were enrolled.'"),
-    Printed("adverse_events", "count", "0", "PASO_REPORT", r"(?m)^-$",
-            "PASO Table 3 prints '-' (no event of that grade) where the CSV has count 0",
-            locator_contains="'-'"),
-    Printed("adverse_events", "pct", "0", "PASO_REPORT", r"(?m)^-$",
-            "PASO Table 3 prints '-' (no event of that grade) where the CSV has pct 0",
-            locator_contains="'-'"),
-    Printed("flow", "count", "49", "E2100_NEJM2007", r"Forty-nine enrolled patients",
-            "E2100 Results spells the number out: 'Forty-nine enrolled patients (6.8%) did not meet all the "
-            "eligibility criteria'"),
-    Printed("adverse_events", "count", "0", "PASO_REPORT", r"No grade 4 events were reported in\s+Arm\s+A",
-            "PASO Safety results: 'No grade 4 events were reported in Arm A' -> grade 4 count 0",
-            locator_contains="Safety results"),
-)
-
-_NUMBER = re.compile(r"(?P<op><=|>=|<|>)?(?P<int>\d*)(?:\.(?P<dec>\d+))?")
-
-
-def number_pattern(raw: str) -> re.Pattern:
-    """Regex for a CSV number as it may be printed: '40.0' also as '40', '0.60' also as '.60',
-    '<0.001' also as '< 0.001' / '<.001'; never inside a longer number ('6.6' not in '66.6')."""
-    m = _NUMBER.fullmatch(raw)
-    assert m and (m["int"] or m["dec"]), f"not a number: {raw!r}"
-    whole, dec = m["int"], m["dec"]
-    forms = {f"{whole}.{dec}" if dec is not None else whole}
-    if dec is not None and whole == "0":
-        forms.add(f".{dec}")
-    if dec is not None and set(dec) == {"0"}:
-        forms.add(whole)
-    body = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    op = re.escape(m["op"]) + r"\s*" if m["op"] else ""
-    return re.compile(op + r"(?<![\d.])(?:" + body + r")(?!\.?\d)")
-
+# The traced columns, the allow-list of other printed forms and number_pattern live in seed_text.py
+# (shared with the passage tests, test_passages.py).
 
 @pytest.mark.parametrize(
     ("raw", "text", "hit"),
