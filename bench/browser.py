@@ -8,8 +8,10 @@ in the same run, interleaved, and every result is given as a ratio to the floor.
 What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before the page's own
 scripts): a MutationObserver on the document notes the time of every mutation inside a
 `.js-plotly-plot`, and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in
-flight, noting when each is sent and when its body has arrived. A page or change has settled
-when no Dash request is pending and nothing has changed for QUIET_MS; its time is that of the
+flight, noting when each is sent and when its body has arrived; while Dash's renderer has
+callbacks queued or running (its redux store, `window.dash_stores`) the page counts as busy too,
+since between one callback's answer and the requests it triggers nothing is in flight. A page
+or change has settled when nothing of that has happened for QUIET_MS; its time is that of the
 last activity (so the quiet window itself is not counted).
 
 * Page load (fresh browser context per load: cold cache): from navigation start until every
@@ -46,7 +48,7 @@ LOAD_TARGET = 1.5  # issue 13: page load at most 1.5x the one-graph app
 INSTRUMENT = """
 (() => {
   const B = window.__bench = {pending: 0, sent: 0, done: 0, updates: 0, mutations: 0, last: 0,
-                              firstUpdate: null, allDrawn: null, graphs: 0};
+                              lastAnswer: 0, outputs: [], firstUpdate: null, allDrawn: null, graphs: 0};
   const touch = () => { B.last = performance.now(); };
   const realFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
@@ -55,7 +57,8 @@ INSTRUMENT = """
     const update = url.includes('_dash-update-component');
     if (update && B.firstUpdate === null) B.firstUpdate = performance.now();
     B.pending++; B.sent++; touch();
-    const finish = () => { B.pending--; B.done++; if (update) B.updates++; touch(); };
+    if (update) { try { B.outputs.push(JSON.parse(init.body).output); } catch (e) { B.outputs.push('?'); } }
+    const finish = () => { B.pending--; B.done++; if (update) B.updates++; touch(); B.lastAnswer = B.last; };
     return realFetch(input, init).then(
       response => { response.clone().arrayBuffer().then(finish, finish); return response; },
       error => { finish(); throw error; });
@@ -93,12 +96,20 @@ INSTRUMENT = """
     if (performance.now() < 60000) requestAnimationFrame(tick);
   })();
 
-  // Resolves once no Dash request is pending, every first-screen graph is drawn, at least
-  // `minUpdates` callback requests have finished, and nothing has changed for `quiet` ms.
+  // Dash's renderer has callbacks queued or running (its redux store, window.dash_stores):
+  // between one callback's answer and the requests it triggers no fetch is in flight
+  const QUEUES = ['requested', 'prioritized', 'blocked', 'executing', 'watched', 'executed', 'stored'];
+  B.busy = () => (window.dash_stores || []).some(store => { const st = store.getState();
+    return st.isLoading || QUEUES.some(q => ((st.callbacks || {})[q] || []).length > 0); });
+
+  // Resolves once no Dash request is pending and no callback is queued, every first-screen graph
+  // is drawn, at least `minUpdates` callback requests have finished, and nothing has changed
+  // (no plot mutation, request or queued callback) for `quiet` ms.
   B.settle = (quiet, timeout, minUpdates) => new Promise(resolve => {
     const started = performance.now();
     (function poll() {
       const now = performance.now();
+      if (B.busy()) B.last = now;
       const screen = B.firstScreen();
       const ready = B.pending === 0 && B.updates >= minUpdates && graphs().length > 0 &&
                     B.mustDraw().every(drawn) && now - B.last >= quiet;
@@ -118,12 +129,14 @@ async ([query, quiet, timeout]) => {
   const B = window.__bench;
   const since = performance.now();
   B.last = since;
-  const sent = B.sent, mutations = B.mutations;
+  const sent = B.sent, mutations = B.mutations, outputs = B.outputs.length;
+  B.lastAnswer = since;
   history.pushState({}, '', location.pathname + query);
   window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
   const out = await B.settle(quiet, timeout, 0);
   return {ms: out.settled - since, timedOut: out.timedOut, requests: B.sent - sent,
-          mutations: B.mutations - mutations, search: location.search};
+          mutations: B.mutations - mutations, search: location.search, answered: B.lastAnswer - since,
+          callbacks: B.outputs.slice(outputs).map(o => o.replace(/^\.\./, '').split('.')[0])};
 }
 """
 
@@ -157,7 +170,8 @@ def change_once(page, query: str) -> dict:
     page.bring_to_front()
     out = page.evaluate(CHANGE_JS, [query, QUIET_MS, CHANGE_TIMEOUT_MS])
     return {"ms": out["ms"], "timed_out": out["timedOut"], "requests": out["requests"],
-            "mutations": out["mutations"], "search": out["search"]}
+            "mutations": out["mutations"], "search": out["search"], "answered_ms": out["answered"],
+            "callbacks": out["callbacks"]}
 
 
 def _open(browser, url: str):
@@ -173,7 +187,9 @@ def _summary(runs: list[dict]) -> dict:
     return {"runs": runs, "median": median(ms), "p95": percentile(ms, 95), "first": runs[0]["ms"] if runs else None,
             "timed_out": sum(r["timed_out"] for r in runs),
             "requests": median([r["requests"] for r in runs]),
-            "mutations": median([r["mutations"] for r in runs]) if runs and "mutations" in runs[0] else None}
+            "mutations": median([r["mutations"] for r in runs]) if runs and "mutations" in runs[0] else None,
+            "answered_ms": median([r["answered_ms"] for r in runs if "answered_ms" in r]),
+            "callbacks": runs[0].get("callbacks", []) if runs else []}
 
 
 def measure(loads: int, reps: int, log=print) -> dict:
@@ -255,7 +271,7 @@ def render(s: dict) -> list[str]:
         "## 8. Browser: page load and URL-driven changes (Chromium, 1366x768)", "",
         "Dashboard and a one-graph Dash app whose figure follows the URL (`bench/url_floor_app.py`), each on its "
         "own gunicorn (project config, 127.0.0.1), in the same browser, interleaved. Settled = no Dash request "
-        f"pending and no mutation inside any `.js-plotly-plot` for {QUIET_MS} ms (the time is that of the last "
+        f"pending or callback queued and no mutation inside any `.js-plotly-plot` for {QUIET_MS} ms (the time is that of the last "
         "activity); a change is `history.pushState` + `popstate` (what back/forward and dcc.Location do), from the "
         "default view, timed until settled. Ratio = dashboard median / floor median (p95 ratio in brackets).", "",
         "| measure | dashboard median ms | p95 | first | one-graph app median ms | p95 | ratio | target | requests (dashboard / floor) |",
@@ -277,6 +293,12 @@ def render(s: dict) -> list[str]:
             f"| {row['about']} ({len(a['runs'])}x) | {_ms(a['median'])} | {_ms(a['p95'])} | {_ms(a['first'])} | "
             f"{_ms(f['median'])} | {_ms(f['p95'])} | **{row['ratio']:.1f}x** ({row['ratio_p95']:.1f}x) | "
             f"{row['target']:.0f}x: {'met' if ok else '**missed**'} | {a['requests']:.0f} / {f['requests']:.0f} |")
+    lines += ["", "Where a dashboard change spends its time (medians): the last Dash answer arrived after / "
+              "settled after; the callbacks it requested:", ""]
+    for change, row in s["changes"].items():
+        a = row["app"]
+        lines.append(f"- {row['about']}: {_ms(a['answered_ms'])} / {_ms(a['median'])} ms; "
+                     f"{', '.join(a['callbacks']) or 'none'}")
     timed_out = sum(x["timed_out"] for x in (s["load"]["app"], s["load"]["floor"])) + sum(
         row[n]["timed_out"] for row in s["changes"].values() for n in ("app", "floor"))
     lines += ["",
