@@ -137,12 +137,11 @@ def machine() -> dict:
         chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         chromium = "not found"
-    commit = ""
-    try:
-        head = (ROOT / ".git" / "HEAD").read_text().strip()
-        commit = (ROOT / ".git" / head[5:]).read_text().strip() if head.startswith("ref: ") else head
-    except OSError:
-        pass
+    try:  # git, not .git/HEAD: in a worktree .git is a file
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
     return {
         "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kib / 1024 / 1024, 1),
         "python": platform.python_version(), "kernel": platform.release(), "chromium": chromium,
