@@ -33,6 +33,23 @@ CHROMIUM_ARGS = [
 ACCESS_FORMAT = "%(U)s %(q)s %(s)s %(B)s %(D)s"
 
 
+def dashboard_wsgi() -> str:
+    """The gunicorn app spec of the dashboard as deployed ("module:attribute"): the `wsgi_app`
+    that gunicorn.conf.py names, else "app:server". The one place the bench looks it up, so a
+    new WSGI module (e.g. `wsgi:server`) is picked up from the config or changed here."""
+    import ast
+
+    try:
+        tree = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    except (OSError, SyntaxError):
+        return "app:server"
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "wsgi_app" for t in node.targets)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            return node.value.value
+    return "app:server"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -120,9 +137,9 @@ def stop_process_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
 class Server:
     """gunicorn -c gunicorn.conf.py MODULE on 127.0.0.1:free port, in its own process group."""
 
-    def __init__(self, module: str = "app:server", data_dir: str | Path | None = None, workers: int = 2,
+    def __init__(self, module: str | None = None, data_dir: str | Path | None = None, workers: int = 2,
                  threads: int = 4, env: dict | None = None, log_dir: Path = RESULTS / "logs", tag: str = "server"):
-        self.module = module
+        self.module = module = module or dashboard_wsgi()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log_dir.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,15 @@
 """Benchmarks of the dashboard: one command, one table.
 
-    .venv/bin/python bench/run.py [--quick] [--only latency,growth,startup,page,export,concurrency,profile]
+    .venv/bin/python bench/run.py [--quick] [--only latency,growth,startup,page,export,concurrency,profile,browser,memory]
 
 Prints a Markdown report and writes it to bench/results/latest.md (raw numbers in latest.json,
 server logs and profiles beside them). Every section compares the app with a floor measured in
 the same run, because the machine is shared and noisy: read the ratios, not the milliseconds.
 Sections: 1 callback latency vs a precomputed-figure Dash floor; 2 growth with synthetic data
 (10x/100x/1000x); 3 start-up vs bare imports; 4 page weight and first render vs a one-graph Dash
-app; 5 PNG export; 6 concurrency; then pyinstrument profiles of the worst ratios.
+app; 5 PNG export; 6 concurrency; 7 pyinstrument profiles of the worst ratios; 8 page load and
+URL-driven changes in Chromium vs a one-graph Dash app (bench/browser.py); 9 worker memory after
+many varied requests (bench/memory.py).
 """
 
 from __future__ import annotations
@@ -33,13 +35,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import browser as browser_section  # noqa: E402
+from bench import memory as memory_section  # noqa: E402
 from bench import scenarios  # noqa: E402
 from bench.common import (  # noqa: E402
     CHROMIUM, CHROMIUM_ARGS, PY, RESULTS, Client, Server, gzip_size, median, percentile, run_quiet,
 )
 
-SECTIONS = ("latency", "growth", "startup", "page", "export", "concurrency", "profile")
-RUN_ORDER = ("latency", "concurrency", "page", "growth", "startup", "export", "profile")  # floor server first
+SECTIONS = ("latency", "growth", "startup", "page", "export", "concurrency", "profile", "browser", "memory")
+# floor server first; the browser section before the heavier ones warm the machine up
+RUN_ORDER = ("latency", "concurrency", "page", "browser", "memory", "growth", "startup", "export", "profile")
 NEEDS_FLOOR = {"latency", "concurrency", "page"}
 FIGURE_CALLBACKS = (
     "design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure",
@@ -75,6 +80,9 @@ class Config:
     profile_growth: bool = True
     profile_startup: bool = True
     profile_picks: int = 3
+    browser_loads: int = 7  # cold page loads per app (page load varies with load on the machine)
+    browser_reps: int = 10  # repetitions of each URL-driven change per app
+    memory_checkpoints: tuple[int, ...] = (100, 500, 1000, 2000)
 
     @classmethod
     def make(cls, quick: bool) -> "Config":
@@ -86,6 +94,7 @@ class Config:
             startup_reps=1, startup_import_app=False, page_reps=1, page_warm=False, export_reps=1,
             export_figures=("forest",), export_module_cold=False, conc_levels=(1, 4), conc_requests=30,
             conc_seconds=5.0, profile_reps=2, profile_growth=False, profile_startup=False, profile_picks=1,
+            browser_loads=3, browser_reps=3, memory_checkpoints=(100, 500),
         )
 
 
@@ -128,12 +137,11 @@ def machine() -> dict:
         chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         chromium = "not found"
-    commit = ""
-    try:
-        head = (ROOT / ".git" / "HEAD").read_text().strip()
-        commit = (ROOT / ".git" / head[5:]).read_text().strip() if head.startswith("ref: ") else head
-    except OSError:
-        pass
+    try:  # git, not .git/HEAD: in a worktree .git is a file
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
     return {
         "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kib / 1024 / 1024, 1),
         "python": platform.python_version(), "kernel": platform.release(), "chromium": chromium,
@@ -288,7 +296,7 @@ def _growth_server(factor: int, fresh: bool, cfg: Config) -> dict:
     if not data["valid"]:
         row["error"] = f"invalid data: {data['last_line']}"
         return row
-    server = Server("app:server", data_dir=data["dir"], tag=f"growth-x{factor}").start()
+    server = Server(data_dir=data["dir"], tag=f"growth-x{factor}").start()
     row["server"] = server
     row["start_s"] = server.wait_ready(timeout=1200)
     row["memory_idle"] = server.memory()
@@ -457,7 +465,7 @@ def startup(cfg: Config) -> dict:
         code, seconds, out = run_quiet(bare, timeout=300)
         assert code == 0, out
         runs["imports"].append(seconds)
-        with Server("app:server", tag="startup") as server:
+        with Server(tag="startup") as server:
             runs["gunicorn_ready"].append(server.wait_ready(timeout=300))
         if cfg.startup_import_app:
             code, seconds, out = run_quiet(import_app, timeout=300)
@@ -575,6 +583,17 @@ def page(cfg: Config) -> dict:
     out["ratio_first"] = out["app"]["first_ms"] / out["minimal"]["first_ms"]
     out["ratio_bytes"] = out["app"]["total"]["transferred"] / out["minimal"]["total"]["transferred"]
     return out
+
+
+# ---------------------------------------------------------------- 8-9. browser, memory
+
+
+def browser(cfg: Config) -> dict:
+    return browser_section.measure(cfg.browser_loads, cfg.browser_reps, log=log)
+
+
+def memory(cfg: Config) -> dict:
+    return memory_section.measure(cfg.memory_checkpoints, log=log)
 
 
 # ---------------------------------------------------------------- 5. export
@@ -883,6 +902,9 @@ def render(results: dict, cfg: Config, elapsed: float) -> str:
     lines += _render_export(results.get("export"))
     lines += _render_concurrency(results.get("concurrency"))
     lines += _render_profile(results.get("profile"))
+    for key, title, draw in (("browser", "8. Browser: page load and URL-driven changes", browser_section.render),
+                             ("memory", "9. Worker memory under varied requests", memory_section.render)):
+        lines += _error(results.get(key), title) or draw(results[key])
     lines += _render_targets(results)
     return "\n".join(lines) + "\n"
 
@@ -1169,6 +1191,10 @@ def _render_targets(results: dict) -> list[str]:
     if "ratio_first" in pg:
         lines.append(f"| page weight / first figure vs one-graph app (no target) | {pg['ratio_bytes']:.2f}x bytes, "
                      f"{pg['ratio_first']:.2f}x time | report |")
+    if "load" in (results.get("browser") or {}):
+        lines += browser_section.target_rows(results["browser"])
+    if "ratio" in (results.get("memory") or {}):
+        lines.append(memory_section.target_row(results["memory"]))
     return lines + [""]
 
 

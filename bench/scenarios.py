@@ -155,6 +155,14 @@ def sync_body(deps: list[dict], scenario: str, state: ViewState | None = None,
     return _body(sync_dep(deps), values, [spec["changed"]], layout)
 
 
+def url_body(deps: list[dict], search: str, layout: dict[str, object] | None = None) -> dict:
+    """sync_state as the page sends it when the URL changes (page load, back/forward, a copied
+    link): the URL's query is the trigger; the controls still hold the default state."""
+    values = default_values()
+    values[f"{ids.URL}.search"] = search
+    return _body(sync_dep(deps), values, [f"{ids.URL}.search"], layout)
+
+
 def store_bodies(deps: list[dict], state: dict, layout: dict[str, object],
                  before: dict | None = None) -> list[tuple[str, dict]]:
     """(callback name, body) for every state-driven callback, its slice of `state` as input

@@ -1,0 +1,329 @@
+"""Browser section: page load and URL-driven changes in Chromium, against a one-graph Dash app.
+
+Debian's Chromium through Playwright, viewport 1366x768. Two servers, both real gunicorn with the
+project's gunicorn.conf.py on 127.0.0.1: the dashboard (`common.dashboard_wsgi()`) and the floor
+(`bench/url_floor_app.py`: one dcc.Location, one callback, one forest-sized graph). Both are timed
+in the same run, interleaved, and every result is given as a ratio to the floor.
+
+What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before the page's own
+scripts): a MutationObserver on the document notes the time of every mutation inside a
+`.js-plotly-plot`, and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in
+flight, noting when each is sent and when its body has arrived; while Dash's renderer has
+callbacks queued or running (its redux store, `window.dash_stores`) the page counts as busy too,
+since between one callback's answer and the requests it triggers nothing is in flight. A page
+or change has settled when nothing of that has happened for QUIET_MS; its time is that of the
+last activity (so the quiet window itself is not counted).
+
+* Page load (fresh browser context per load: cold cache): from navigation start until every
+  graph on the first screen (a `.dash-graph` whose box meets the 1366x768 viewport once the page
+  has settled) is drawn and the page has settled. Also reported: until every graph on the page
+  has drawn a figure with data.
+* URL-driven changes, as a copied link or back/forward makes them: `history.pushState` with the
+  new query and a `popstate` event, which dcc.Location answers by reading the URL; from the
+  pushState until settled. Each repetition changes from the default view to the new one (timed)
+  and back (not timed); the first repetition of a change is the first time the servers see
+  that state, later ones may be answered from the view cache, as in use.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.common import CHROMIUM, CHROMIUM_ARGS, Server, median, percentile
+
+VIEWPORT = {"width": 1366, "height": 768}
+QUIET_MS = 300
+LOAD_TIMEOUT_MS = 60_000
+CHANGE_TIMEOUT_MS = 30_000
+
+# name -> (dashboard query, floor query, what it is, target ratio to the floor's change)
+CHANGES: dict[str, tuple[str, str, str, float]] = {
+    "endpoint": ("?endpoint=OS", "?endpoint=OS", "endpoint PFS -> OS", 3.0),
+    "highlight": ("?highlight=PASO", "?highlight=Trial+A", "highlight a trial (PASO)", 2.0),
+    "grade": ("?grade=all", "?grade=all", "grade band 3-4 -> all grades", 3.0),
+    "facet": ("?disease=breast+cancer", "?disease=breast+cancer", "facet: disease = breast cancer", 3.0),
+}
+LOAD_TARGET = 1.5  # issue 13: page load at most 1.5x the one-graph app
+
+INSTRUMENT = """
+(() => {
+  const B = window.__bench = {pending: 0, sent: 0, done: 0, updates: 0, mutations: 0, last: 0,
+                              lastAnswer: 0, outputs: [], firstUpdate: null, allDrawn: null, graphs: 0};
+  const touch = () => { B.last = performance.now(); };
+  const realFetch = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    const url = typeof input === 'string' ? input : (input && input.url) || String(input);
+    if (!url.includes('/_dash-')) return realFetch(input, init);
+    const update = url.includes('_dash-update-component');
+    if (update && B.firstUpdate === null) B.firstUpdate = performance.now();
+    B.pending++; B.sent++; touch();
+    if (update) { try { B.outputs.push(JSON.parse(init.body).output); } catch (e) { B.outputs.push('?'); } }
+    const finish = () => { B.pending--; B.done++; if (update) B.updates++; touch(); B.lastAnswer = B.last; };
+    return realFetch(input, init).then(
+      response => { response.clone().arrayBuffer().then(finish, finish); return response; },
+      error => { finish(); throw error; });
+  };
+  const inPlot = node => {
+    const el = node && (node.nodeType === 1 ? node : node.parentElement);
+    return !!(el && el.closest && el.closest('.js-plotly-plot'));
+  };
+  new MutationObserver(records => {
+    for (const r of records) {
+      if (inPlot(r.target) || Array.from(r.addedNodes).some(n => n.nodeType === 1 &&
+          (n.matches('.js-plotly-plot') || n.querySelector('.js-plotly-plot')))) {
+        B.mutations++; touch(); return;
+      }
+    }
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+
+  const drawn = el => { const g = el.querySelector('.js-plotly-plot');
+    return !!(g && g._fullData && g.querySelector('.main-svg')); };
+  const withData = el => { const g = el.querySelector('.js-plotly-plot');
+    return drawn(el) && g.data && g.data.length > 0; };
+  const shown = el => el.getClientRects().length > 0;  // not display:none (e.g. a hidden tab)
+  const sized = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const onScreen = el => { const r = el.getBoundingClientRect();
+    return sized(el) && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; };
+  const graphs = () => Array.from(document.querySelectorAll('.dash-graph'));
+  // graphs the first screen shows, and graphs not laid out yet (a lazy dcc.Graph has no size
+  // until its code has loaded): both must be drawn before the page counts as loaded
+  B.firstScreen = () => graphs().filter(onScreen);
+  B.mustDraw = () => graphs().filter(el => shown(el) && (!sized(el) || onScreen(el)));
+  (function tick() {  // every graph on the page showing data (stops once true, or after 60 s)
+    const all = graphs();
+    B.graphs = all.length;
+    if (all.length && all.every(withData)) { B.allDrawn = performance.now(); return; }
+    if (performance.now() < 60000) requestAnimationFrame(tick);
+  })();
+
+  // Dash's renderer has callbacks queued or running (its redux store, window.dash_stores):
+  // between one callback's answer and the requests it triggers no fetch is in flight
+  const QUEUES = ['requested', 'prioritized', 'blocked', 'executing', 'watched', 'executed', 'stored'];
+  B.busy = () => (window.dash_stores || []).some(store => { const st = store.getState();
+    return st.isLoading || QUEUES.some(q => ((st.callbacks || {})[q] || []).length > 0); });
+
+  // Resolves once no Dash request is pending and no callback is queued, every first-screen graph
+  // is drawn, at least `minUpdates` callback requests have finished, and nothing has changed
+  // (no plot mutation, request or queued callback) for `quiet` ms.
+  B.settle = (quiet, timeout, minUpdates) => new Promise(resolve => {
+    const started = performance.now();
+    (function poll() {
+      const now = performance.now();
+      if (B.busy()) B.last = now;
+      const screen = B.firstScreen();
+      const ready = B.pending === 0 && B.updates >= minUpdates && graphs().length > 0 &&
+                    B.mustDraw().every(drawn) && now - B.last >= quiet;
+      if (ready || now - started > timeout) {
+        resolve({settled: B.last, timedOut: !ready, screenGraphs: screen.length,
+                 screenIds: screen.map(el => el.id || (el.querySelector('[id]') || {}).id || '?')});
+        return;
+      }
+      setTimeout(poll, 20);
+    })();
+  });
+})();
+"""
+
+CHANGE_JS = """
+async ([query, quiet, timeout]) => {
+  const B = window.__bench;
+  const since = performance.now();
+  B.last = since;
+  const sent = B.sent, mutations = B.mutations, outputs = B.outputs.length;
+  B.lastAnswer = since;
+  history.pushState({}, '', location.pathname + query);
+  window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
+  const out = await B.settle(quiet, timeout, 0);
+  return {ms: out.settled - since, timedOut: out.timedOut, requests: B.sent - sent,
+          mutations: B.mutations - mutations, search: location.search, answered: B.lastAnswer - since,
+          callbacks: B.outputs.slice(outputs).map(o => o.replace(/^\.\./, '').split('.')[0])};
+}
+"""
+
+
+def _context(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(INSTRUMENT)
+    return context
+
+
+def load_once(browser, url: str) -> dict:
+    """One cold page load (fresh context): first screen drawn and quiet, every graph drawn."""
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+        out = page.evaluate("([q, t]) => window.__bench.settle(q, t, 1)", [QUIET_MS, LOAD_TIMEOUT_MS])
+        marks = page.evaluate(
+            "() => { const B = window.__bench, n = performance.getEntriesByType('navigation')[0]; "
+            "return {all: B.allDrawn, graphs: B.graphs, requests: B.sent, first_update: B.firstUpdate, "
+            "load_event: n.loadEventEnd}; }")
+        return {"ms": out["settled"], "timed_out": out["timedOut"], "screen_graphs": out["screenGraphs"],
+                "screen_ids": out["screenIds"], "all_drawn_ms": marks["all"], "graphs": marks["graphs"],
+                "requests": marks["requests"], "first_update_ms": marks["first_update"],
+                "load_event_ms": marks["load_event"]}
+    finally:
+        context.close()
+
+
+def change_once(page, query: str) -> dict:
+    page.bring_to_front()
+    out = page.evaluate(CHANGE_JS, [query, QUIET_MS, CHANGE_TIMEOUT_MS])
+    return {"ms": out["ms"], "timed_out": out["timedOut"], "requests": out["requests"],
+            "mutations": out["mutations"], "search": out["search"], "answered_ms": out["answered"],
+            "callbacks": out["callbacks"]}
+
+
+def _open(browser, url: str):
+    context = _context(browser)
+    page = context.new_page()
+    page.goto(url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+    page.evaluate("([q, t]) => window.__bench.settle(q, t, 1)", [QUIET_MS, LOAD_TIMEOUT_MS])
+    return context, page
+
+
+def _summary(runs: list[dict]) -> dict:
+    ms = [r["ms"] for r in runs if not r["timed_out"]]
+    return {"runs": runs, "median": median(ms), "p95": percentile(ms, 95), "first": runs[0]["ms"] if runs else None,
+            "timed_out": sum(r["timed_out"] for r in runs),
+            "requests": median([r["requests"] for r in runs]),
+            "mutations": median([r["mutations"] for r in runs]) if runs and "mutations" in runs[0] else None,
+            "answered_ms": median([r["answered_ms"] for r in runs if "answered_ms" in r]),
+            "callbacks": runs[0].get("callbacks", []) if runs else []}
+
+
+def measure(loads: int, reps: int, log=print) -> dict:
+    """Start both servers, time `loads` cold page loads and `reps` of each change per app."""
+    from playwright.sync_api import sync_playwright
+
+    servers = {"app": Server(tag="browser-app"), "floor": Server("bench.url_floor_app:server", tag="browser-floor")}
+    raw: dict = {"load": {"app": [], "floor": []}, "changes": {n: {"app": [], "floor": []} for n in CHANGES}}
+    try:
+        for server in servers.values():
+            server.start()
+        ready = {name: server.wait_ready() for name, server in servers.items()}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                for name in servers:  # warm each server's static files and first callbacks (not timed)
+                    load_once(browser, servers[name].url + "/")
+                for rep in range(loads):
+                    for name in (("app", "floor") if rep % 2 == 0 else ("floor", "app")):
+                        raw["load"][name].append(load_once(browser, servers[name].url + "/"))
+                log(f"browser: {loads} page loads each timed")
+                pages = {name: _open(browser, server.url + "/") for name, server in servers.items()}
+                try:
+                    for rep in range(reps):
+                        for change, (app_query, floor_query, _about, _target) in CHANGES.items():
+                            order = ("app", "floor") if rep % 2 == 0 else ("floor", "app")
+                            for name in order:
+                                page = pages[name][1]
+                                query = app_query if name == "app" else floor_query
+                                raw["changes"][change][name].append(change_once(page, query))
+                                change_once(page, "")  # back to the default view, not timed
+                    log(f"browser: {reps} repetitions of {len(CHANGES)} changes timed")
+                finally:
+                    for context, _page in pages.values():
+                        context.close()
+            finally:
+                browser.close()
+    finally:
+        for server in servers.values():
+            server.stop()
+    return summarise(raw, ready)
+
+
+def summarise(raw: dict, ready: dict) -> dict:
+    out: dict = {"ready_s": ready, "load": {}, "changes": {}}
+    for name, runs in raw["load"].items():
+        s = _summary(runs)
+        for mark in ("all_drawn_ms", "first_update_ms", "load_event_ms"):
+            s[mark] = median([r[mark] for r in runs if r.get(mark) is not None])
+        s["screen_graphs"] = runs[-1]["screen_graphs"] if runs else 0
+        s["screen_ids"] = runs[-1]["screen_ids"] if runs else []
+        s["graphs"] = runs[-1]["graphs"] if runs else 0
+        out["load"][name] = s
+    out["load"]["ratio"] = out["load"]["app"]["median"] / out["load"]["floor"]["median"]
+    out["load"]["ratio_all"] = out["load"]["app"]["all_drawn_ms"] / out["load"]["floor"]["all_drawn_ms"]
+    for change, sides in raw["changes"].items():
+        row = {name: _summary(runs) for name, runs in sides.items()}
+        row["ratio"] = row["app"]["median"] / row["floor"]["median"]
+        row["ratio_p95"] = row["app"]["p95"] / row["floor"]["p95"]
+        row["target"] = CHANGES[change][3]
+        row["about"] = CHANGES[change][2]
+        out["changes"][change] = row
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+
+def _ms(value) -> str:
+    if value is None or value != value:
+        return "–"
+    return f"{value:.0f}"
+
+
+def render(s: dict) -> list[str]:
+    load = s["load"]
+    a, f = load["app"], load["floor"]
+    lines = [
+        "## 8. Browser: page load and URL-driven changes (Chromium, 1366x768)", "",
+        "Dashboard and a one-graph Dash app whose figure follows the URL (`bench/url_floor_app.py`), each on its "
+        "own gunicorn (project config, 127.0.0.1), in the same browser, interleaved. Settled = no Dash request "
+        f"pending or callback queued and no mutation inside any `.js-plotly-plot` for {QUIET_MS} ms (the time is that of the last "
+        "activity); a change is `history.pushState` + `popstate` (what back/forward and dcc.Location do), from the "
+        "default view, timed until settled. Ratio = dashboard median / floor median (p95 ratio in brackets).", "",
+        "| measure | dashboard median ms | p95 | first | one-graph app median ms | p95 | ratio | target | requests (dashboard / floor) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+        f"| page load: first screen drawn and quiet ({len(a['runs'])} cold loads) | {_ms(a['median'])} | {_ms(a['p95'])} | "
+        f"{_ms(a['first'])} | {_ms(f['median'])} | {_ms(f['p95'])} | **{load['ratio']:.2f}x** | "
+        f"{LOAD_TARGET}x: {'met' if load['ratio'] <= LOAD_TARGET else '**missed**'} | {a['requests']:.0f} / {f['requests']:.0f} |",
+        f"| page load: every graph on the page drawn with data | {_ms(a['all_drawn_ms'])} | | | {_ms(f['all_drawn_ms'])} | | "
+        f"{load['ratio_all']:.2f}x | – | |",
+        f"| page load: scripts loaded (load event) | {_ms(a['load_event_ms'])} | | | {_ms(f['load_event_ms'])} | | "
+        f"{a['load_event_ms'] / f['load_event_ms']:.2f}x | – | |",
+        f"| page load: first callback request sent | {_ms(a['first_update_ms'])} | | | {_ms(f['first_update_ms'])} | | "
+        f"{a['first_update_ms'] / f['first_update_ms']:.2f}x | – | |",
+    ]
+    for change, row in s["changes"].items():
+        a, f = row["app"], row["floor"]
+        ok = row["ratio"] <= row["target"]
+        lines.append(
+            f"| {row['about']} ({len(a['runs'])}x) | {_ms(a['median'])} | {_ms(a['p95'])} | {_ms(a['first'])} | "
+            f"{_ms(f['median'])} | {_ms(f['p95'])} | **{row['ratio']:.1f}x** ({row['ratio_p95']:.1f}x) | "
+            f"{row['target']:.0f}x: {'met' if ok else '**missed**'} | {a['requests']:.0f} / {f['requests']:.0f} |")
+    lines += ["", "Where a dashboard change spends its time (medians): the last Dash answer arrived after / "
+              "settled after; the callbacks it requested:", ""]
+    for change, row in s["changes"].items():
+        a = row["app"]
+        lines.append(f"- {row['about']}: {_ms(a['answered_ms'])} / {_ms(a['median'])} ms; "
+                     f"{', '.join(a['callbacks']) or 'none'}")
+    timed_out = sum(x["timed_out"] for x in (s["load"]["app"], s["load"]["floor"])) + sum(
+        row[n]["timed_out"] for row in s["changes"].values() for n in ("app", "floor"))
+    lines += ["",
+              f"First screen of the dashboard: {load['app']['screen_graphs']} of {load['app']['graphs']} graphs "
+              f"({', '.join(load['app']['screen_ids']) or 'none'}). Runs that did not settle within the timeout: "
+              f"{timed_out}. Server start-up to /readyz: dashboard {s['ready_s']['app']:.1f} s, floor "
+              f"{s['ready_s']['floor']:.1f} s.", ""]
+    return lines
+
+
+def target_rows(s: dict) -> list[str]:
+    load = s["load"]
+    rows = [f"| browser page load <= {LOAD_TARGET}x one-graph app | {load['ratio']:.2f}x | "
+            f"{'met' if load['ratio'] <= LOAD_TARGET else '**missed**'} |"]
+    for change, row in s["changes"].items():
+        rows.append(f"| browser {change} change <= {row['target']:.0f}x one-graph app | {row['ratio']:.1f}x | "
+                    f"{'met' if row['ratio'] <= row['target'] else '**missed**'} |")
+    return rows
+
+
+if __name__ == "__main__":  # a quick look: python -m bench.browser [loads] [reps]
+    import json
+    import sys
+
+    started = time.perf_counter()
+    result = measure(int(sys.argv[1]) if len(sys.argv) > 1 else 3, int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    print("\n".join(render(result)))
+    print(json.dumps(result, indent=1, default=str)[:200], f"... {time.perf_counter() - started:.0f} s")
