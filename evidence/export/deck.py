@@ -113,12 +113,12 @@ def _fill_pages(paragraphs: list, width_in: float, height_in: float, size_pt: fl
         return pages
 
     pages = fill(room)
-    if len(pages) > 1:
-        even = fill(max(sum(heights) / len(pages), max(heights)) * 1.02)
-        if len(even) == len(pages):
-            pages = even
-        else:  # the even share cut a paragraph badly: move to the last page what fits there
-            pages = fill(room)
+    if len(pages) > 1:  # the lowest page height that still needs no more boxes: even pages
+        low, high = max(heights), room
+        for _ in range(20):
+            middle = (low + high) / 2
+            low, high = (low, middle) if len(fill(middle)) == len(pages) else (middle, high)
+        pages = fill(high)
     return pages
 
 
