@@ -120,6 +120,17 @@ class Settings:
         "UPLOAD_STORE_MB", 500.0, "All uploaded data kept on this server, in MiB; new uploads are refused beyond.",
         _positive_float,
     )
+    celery_broker_url: str = _setting(
+        "CELERY_BROKER_URL",
+        "",
+        "Redis URL (e.g. redis://redis:6379/0) for deck and all-figure exports as Celery jobs, run by "
+        "`celery -A export_worker worker`; unset: they run in a process beside the web worker (Diskcache "
+        "under STATE_DIR).",
+    )
+    export_jobs_per_user: int = _setting(
+        "EXPORT_JOBS_PER_USER", 2, "Deck and all-figure exports one user (or browser session) may run at once.",
+        _positive_int,
+    )
     auth_mode: str = _setting(
         "AUTH_MODE",
         "none",

@@ -12,10 +12,13 @@ from datetime import date
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from components import ids
-from components.uploads import session_reader
+from components import export_jobs
+from security import client_address
+from components.uploads import session_owner, session_reader, upload_store
 from config import Settings
 from evidence import export, export_views, views
 from evidence.loading import CuratedData
+from evidence.session import session_data
 from evidence.state import ViewState, restrict_to_known
 
 log = logging.getLogger(__name__)
@@ -125,6 +128,16 @@ def export_bar(enabled: bool, chromium_ok: bool) -> html.Section:
                 className="hint",
             ),
             html.P(note, id=ids.EXPORT_NOTE, className="export-note", hidden=not note),
+            html.Div(
+                [
+                    html.Progress(id=ids.EXPORT_PROGRESS, value="0", max="1", className="export-progress",
+                                  **{"aria-labelledby": ids.EXPORT_PROGRESS_TEXT}),
+                    html.Span("Preparing the file…", id=ids.EXPORT_PROGRESS_TEXT, className="export-progress-text"),
+                    html.Button("Cancel", id=ids.EXPORT_CANCEL, n_clicks=0, type="button", className="export-button"),
+                ],
+                id=ids.EXPORT_PROGRESS_BOX, className="export-progress-box", hidden=True,
+            ),
+            dcc.Store(id=ids.EXPORT_JOB),
             html.P(id=ids.EXPORT_STATUS, className="export-status", role="status", **{"aria-live": "polite"}),
             dcc.Download(id=ids.EXPORT_DOWNLOAD),
         ],
@@ -155,8 +168,9 @@ def view_link(app: Dash, state: ViewState, public_url: str = "") -> str:
 
 
 def export_download(data: CuratedData, settings: Settings, fmt: str, view: str | None, state: dict | None,
-                    today: date, link: str = "", render=None) -> tuple:
-    """(dcc.Download data or no_update, status text) for one button press."""
+                    today: date, link: str = "", render=None, progress=None) -> tuple:
+    """(dcc.Download data or no_update, status text) for one button press (or background job:
+    progress(done, total, slide title) as each picture is drawn)."""
     images = images_available(settings.export_enabled, export.chromium_available())
     if fmt in export_views.NEEDS_CHROMIUM and not images:
         return no_update, DISABLED_TEXT if not settings.export_enabled else export.CHROMIUM_MISSING_TEXT
@@ -164,7 +178,7 @@ def export_download(data: CuratedData, settings: Settings, fmt: str, view: str |
     organ = [o["value"] for o in views.filter_options(data)["organ"]]
     view_state = restrict_to_known(ViewState.from_dict(state or {}), data.trials, organ)
     try:
-        result = export_views.build_export(data, view_state, key, fmt, today, link, render=render)
+        result = export_views.build_export(data, view_state, key, fmt, today, link, render=render, progress=progress)
     except export.ExportError as err:
         return no_update, f"Export failed: {err}"
     except Exception:  # noqa: BLE001 - the user gets a sentence, the log the traceback
@@ -173,25 +187,80 @@ def export_download(data: CuratedData, settings: Settings, fmt: str, view: str |
     return dcc.send_bytes(result.content, result.filename, type=result.media_type), result.message
 
 
+def request_export(data: CuratedData, settings: Settings, fmt: str, view: str | None, state: dict | None,
+                   owner: str, link: str, today: date, client: str = "") -> tuple:
+    """(download, status, job ticket) for a button press: a deck or every figure's images go to a
+    background job (a signed ticket, when the owner has a free slot); the rest is made here."""
+    if not export_jobs.runs_in_background(fmt, view, export_views.ALL, export_views.NEEDS_CHROMIUM) or not (
+            images_available(settings.export_enabled, export.chromium_available())):
+        return (*export_download(data, settings, fmt, view, state, today, link), no_update)
+    ticket = export_jobs.make_ticket(settings, fmt, view if view in export_views.VIEWS else export_views.ALL, owner, client)
+    if not export_jobs.Slots.of(settings).take(export_jobs.slot_owner(ticket), ticket["nonce"]):
+        limit = settings.export_jobs_per_user
+        return no_update, (f"You already have {limit} export{'s' if limit != 1 else ''} running; wait for one "
+                           "to finish or cancel it, then ask again."), no_update
+    return no_update, "", ticket
+
+
+def export_job(data: CuratedData, settings: Settings, ticket: object, state: dict | None, store: object,
+               link: str, today: date, set_progress) -> tuple:
+    """(download, status) of a background job: the ticket checked, the owner's data read, the
+    file built with progress naming each slide, the owner's slot freed at the end."""
+    ticket = export_jobs.checked_ticket(settings, ticket)
+    if ticket is None:
+        return no_update, "Export refused: the request was altered in the browser. Press the button again."
+    slots, holder = export_jobs.Slots.of(settings), export_jobs.slot_owner(ticket)
+    slots.started(holder, ticket["nonce"])
+    try:
+        session = session_data(data, store, upload_store(settings), ticket["owner"])[0]
+
+        def progress(done: int, total: int, title: str) -> None:
+            set_progress((str(done), str(total), f"Drawn slide {done} of {total}: {title}"))
+
+        return export_download(session, settings, ticket["fmt"], ticket["view"], state, today, link, progress=progress)
+    finally:
+        slots.release(holder, ticket["nonce"])
+
+
 def register_export_callbacks(app: Dash, data: CuratedData, settings: Settings) -> None:
     images = images_available(settings.export_enabled, export.chromium_available())
     formats = [f for f in export_views.FORMATS if images or f not in export_views.NEEDS_CHROMIUM]
     buttons = [ids.EXPORT_BUTTONS[f] for f in formats]
-    session_data = session_reader(data, settings)
+    busy = [(Output(b, "disabled"), True, False) for b in buttons]
+    session_data_of = session_reader(data, settings)
+    manager = app.export_jobs_manager = export_jobs.background_manager(settings)  # export_worker.py reads it
 
     @app.callback(
         Output(ids.EXPORT_DOWNLOAD, "data"),
         Output(ids.EXPORT_STATUS, "children"),
+        Output(ids.EXPORT_JOB, "data"),
         [Input(b, "n_clicks") for b in buttons],
         State(ids.EXPORT_VIEW, "value"),
         State(ids.STATE, "data"),
         State(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
-        running=[(Output(b, "disabled"), True, False) for b in buttons]
-        + [(Output(ids.EXPORT_BUSY, "children"), "Preparing the file…", "")],
+        running=busy + [(Output(ids.EXPORT_BUSY, "children"), "Preparing the file…", "")],
     )
     def download(*values):
         view, state, store = values[-3:]
-        fmt, session = FORMAT_OF_BUTTON[ctx.triggered_id], session_data(store)[0]
+        fmt, session = FORMAT_OF_BUTTON[ctx.triggered_id], session_data_of(store)[0]
         link = view_link(app, ViewState.from_dict(state or {}), settings.public_url)
-        return export_download(session, settings, fmt, view, state, date.today(), link)
+        owner = session_owner(settings, store)  # the job reads this owner's uploads, like the views
+        return request_export(session, settings, fmt, view, state, owner, link, date.today(), client_address())
+
+    @app.callback(
+        Output(ids.EXPORT_DOWNLOAD, "data", allow_duplicate=True),
+        Output(ids.EXPORT_STATUS, "children", allow_duplicate=True),
+        Input(ids.EXPORT_JOB, "data"),
+        State(ids.STATE, "data"),
+        State(ids.UPLOAD_STORE, "data"),
+        background=True, manager=manager, prevent_initial_call=True,
+        running=busy + [(Output(ids.EXPORT_PROGRESS_BOX, "hidden"), False, True)],
+        progress=[Output(ids.EXPORT_PROGRESS, "value"), Output(ids.EXPORT_PROGRESS, "max"),
+                  Output(ids.EXPORT_PROGRESS_TEXT, "children")],
+        progress_default=["0", "1", "Preparing the file…"],
+        cancel=[Input(ids.EXPORT_CANCEL, "n_clicks")],
+    )
+    def background_export(set_progress, ticket, state, store):
+        link = view_link(app, ViewState.from_dict(state or {}), settings.public_url)
+        return export_job(data, settings, ticket, state, store, link, date.today(), set_progress)

@@ -65,6 +65,11 @@ EXPORT_DOWNLOAD = "export-download"
 EXPORT_STATUS = "export-status"
 EXPORT_NOTE = "export-note"
 EXPORT_BUSY = "export-busy"
+EXPORT_JOB = "export-job"  # dcc.Store: the signed request of a background export (deck, all figures)
+EXPORT_PROGRESS = "export-progress"  # html.Progress of the job
+EXPORT_PROGRESS_TEXT = "export-progress-text"  # the slide being drawn
+EXPORT_PROGRESS_BOX = "export-progress-box"
+EXPORT_CANCEL = "export-cancel"
 
 
 def caption(graph_id: str) -> str:

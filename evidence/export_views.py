@@ -13,6 +13,7 @@ from datetime import date
 from typing import Callable
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from evidence import export, views
 from evidence.answers import trial_answers
@@ -299,8 +300,9 @@ class Rendered:
     @property
     def labels(self) -> list[str]:
         found = list(self.view.labels)
-        if self.view.key == "survival-curves" and "kaplan" in self.panel.caption.lower():
-            found = []  # patient-level Kaplan-Meier curves are not model-based
+        caption = self.panel.caption.lower()
+        if self.view.key == "survival-curves" and ("kaplan" in caption or "no model curve" in caption):
+            found = []  # patient-level Kaplan-Meier curves, or no curve at all: nothing model-based
         if self.derived_count:
             found.insert(0, DERIVED_LABEL)
         return found
@@ -323,7 +325,8 @@ def footnote_text(rendered_caption: str, rows: pd.DataFrame, labels: list[str], 
     parts = [caption]
     derived = int(rows["derived"].sum()) if "derived" in rows.columns else 0
     if derived and HYPOTHETICAL_LABEL not in labels:
-        parts.append(f"Derived values: {derived} of {len(rows)} data rows contain numbers computed here, not printed in the source.")
+        parts.append(f"Computed here, not printed in the sources: {derived} of the {len(rows)} results shown "
+                     "(e.g. confidence intervals from counts, grade sums, dose intensity).")
     keywords = {MODEL_LABEL: "model-based", HYPOTHETICAL_LABEL: "not trial data"}
     parts += [label for label in labels if label != DERIVED_LABEL and keywords.get(label, "\0") not in caption.lower()]
     parts.append(f"Data version {data_version}; exported {today.isoformat()}.")
@@ -334,7 +337,7 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     view = VIEWS[key]
     panel = view.panel(data, state)
     rows = view.rows(data, state)
-    title = export.figure_title(panel.figure_object()) or VIEW_TITLES.get(key, view.label)
+    title = export.figure_title(_figure(panel)) or VIEW_TITLES.get(key, view.label)
     if not panel.caption:
         title = f"{view.label}: nothing to show"
     subtitle = wording.audience_subtitle(key, state, data)
@@ -444,10 +447,38 @@ def _sources(data: CuratedData, rendered: list[Rendered]) -> list[export.SourceL
     return [export.SourceLine(s.source_id, wording.full_citation(s)) for s in data.sources.itertuples() if s.source_id in used]
 
 
+def _figure(panel: views.Panel) -> go.Figure:
+    """The panel's figure as a go.Figure for slides, not validated again: the builders' dicts
+    are checked against plotly's schema by the tests, and validating every slide's copy cost
+    about 70 ms each (a deck of every view: over a second)."""
+    figure = panel.figure
+    return figure if isinstance(figure, go.Figure) else go.Figure(figure, _validate=False)
+
+
+def _said_in_caption(annotation, caption: str) -> bool:
+    """A sentence box drawn in the plot that the caption (the slide's footnote) also says."""
+    text = " ".join(export.plain_text(annotation.text).split())
+    return len(text) > 60 and text in " ".join(caption.split())
+
+
+def _slide_figure(r: Rendered) -> go.Figure:
+    """The view's figure for slides, without text boxes the footnote also carries (E2100's
+    no-curve reason and caveats covered its medians and were said twice)."""
+    figure = _figure(r.panel)
+    kept = [a for a in figure.layout.annotations if not _said_in_caption(a, r.panel.caption)]
+    unnamed = r.view.key == "survival-curves" and not any(t.showlegend is not False for t in figure.data)
+    if len(kept) != len(figure.layout.annotations) or unnamed:
+        figure = go.Figure(figure.to_dict(), _validate=False)  # a copy: the view's figure is shared
+        figure.layout.annotations = kept
+    if unnamed:  # medians without curves: on screen hover names the arms, on a slide the legend does
+        figure.update_traces(showlegend=True, selector=dict(mode="markers"))
+    return figure
+
+
 def _slide_parts(r: Rendered) -> list[tuple]:
     """(figure, slide title) per slide a view needs: dense figures continue on further slides,
     titled 'Toxicity ... (2 of 3)'."""
-    figures = export.split_for_slides(r.view.key, r.panel.figure_object()) if r.visible else [r.panel.figure_object()]
+    figures = export.split_for_slides(r.view.key, _slide_figure(r)) if r.visible else [_figure(r.panel)]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]
@@ -489,8 +520,9 @@ def _union(data: CuratedData, groups) -> tuple[str, ...]:
     return tuple(t for t in data.trials.trial_id if any(t in g for g in groups))
 
 
-def _figure_file(data, state, key, fmt, today, link, render) -> tuple[bytes, str, str, int]:
-    """Images (one, or a ZIP) or a deck, for one view or every view that shows something."""
+def _figure_file(data, state, key, fmt, today, link, render, progress=None) -> tuple[bytes, str, str, int]:
+    """Images (one, or a ZIP) or a deck, for one view or every view that shows something; the
+    pictures are drawn in one batch, progress(done, total, slide title) after each."""
     rendered = [render_view(data, state, k, today) for k in (list(VIEWS) if key == ALL else [key])]
     if key == ALL:
         rendered = [r for r in rendered if r.visible] or rendered[:1]
@@ -505,13 +537,17 @@ def _figure_file(data, state, key, fmt, today, link, render) -> tuple[bytes, str
             slides, APP_TITLE, export.filters_text(state, data), data.version, today,
             sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=order.index),
             notes=f"Reopen this view: {reopen_link(link, state)}", render=render,
-            summary=summary_lines(data, state, shown), audience=export.filters_text(state, data, ("trials", "endpoint", "grade")),
+            # One figure's deck is about that figure: the summary of every trial's answer opens
+            # only the deck of all figures (the title slide stays: date, data version, link).
+            summary=summary_lines(data, state, shown) if key == ALL else None, audience=export.filters_text(state, data, ("trials", "endpoint", "grade")),
+            progress=progress,
         )
         return content, f"{stem}.pptx", export.MEDIA_TYPES["pptx"], len(rendered)
+    jobs = [export.slide_job(figure, fmt, title, r.subtitle, r.footnote) for r, figure, title in parts]
+    images = export.draw_all(jobs, [title for _, _, title in parts], render, progress)
     files = {
-        _part_name(file_name(r.view.key, state, r.trial_ids, total, today, fmt), title, r.title):
-            export.slide_image(figure, fmt, title, r.subtitle, r.footnote, render=render)
-        for r, figure, title in parts
+        _part_name(file_name(r.view.key, state, r.trial_ids, total, today, fmt), title, r.title): image
+        for (r, _, title), image in zip(parts, images)
     }
     if len(files) == 1:
         (name, content), = files.items()
@@ -541,8 +577,9 @@ def _data_file(data, state, key, fmt, today, link) -> tuple[bytes, str, str, int
 
 
 def build_export(data: CuratedData, state: ViewState, key: str, fmt: str, today: date, link: str = "",
-                 render=None) -> ExportFile:
+                 render=None, progress: export.Progress | None = None) -> ExportFile:
     """The file for one view (key) or all views that show something (key 'all') in a format.
+    progress(done, total, slide title) as each picture is drawn (background jobs show it).
 
     Raises export.ExportError (message for the user) when an image cannot be drawn.
     """
@@ -552,7 +589,7 @@ def build_export(data: CuratedData, state: ViewState, key: str, fmt: str, today:
         raise ValueError(f"unknown view {key!r}")
     started = time.monotonic()
     if fmt in NEEDS_CHROMIUM:
-        content, name, media_type, count = _figure_file(data, state, key, fmt, today, link, render or export.figure_image)
+        content, name, media_type, count = _figure_file(data, state, key, fmt, today, link, render, progress)
     else:
         content, name, media_type, count = _data_file(data, state, key, fmt, today, link)
     what = f"all {count} figures that show data" if key == ALL else VIEWS[key].label.lower()

@@ -15,18 +15,18 @@ The names below are re-exported so callers keep writing `export.figure_image(...
 
 from evidence.export.deck import (
     EMU_PER_INCH, FOOTNOTE_PT, MARGIN_IN, PICTURE_PX_WIDTH, SLIDE_IN, SUBTITLE_PT,
-    TITLE_PT, DeckLayout, SlideSpec, SourceLine, deck_pptx, figure_slide_layout, picture_canvas,
+    TITLE_PT, DeckLayout, Progress, SlideSpec, SourceLine, deck_pptx, draw_all, figure_slide_layout, picture_canvas,
 )
 from evidence.export.engine import (
     _ENGINE, CHROMIUM_MISSING_TEXT, IMAGE_FORMATS, RENDER_TIMEOUT_S, START_TIMEOUT_S, ChromiumMissing, ExportError,
-    _Engine, chromium_available, chromium_path, figure_image, stop_engine,
+    _Engine, chromium_available, chromium_path, figure_image, figure_images, stop_engine,
 )
 from evidence.export.files import MEDIA_TYPES, safe_name, zip_files
 from evidence.export.phrases import DEFAULT_TOPICS, GRADE_WORDS, TOX_SORT_WORDS, filter_phrases, filters_text
 from evidence.export.slide_style import (
     BASE_FONT_PX, BODY_PT, CANVASES, FONT_FAMILY, FOOTNOTE_PX, HEADING_PT, INK, MIN_PT, MUTED, PAD_PX, PX_PER_IN, SLIDE_PX,
     SQUEEZE, SUBTITLE_PX, TITLE_PX, figure_notes, slide_text_sizes,
-    figure_title, presentation_figure, presentation_height, slide_canvas, slide_image,
+    figure_title, presentation_figure, presentation_height, slide_canvas, slide_image, slide_job,
 )
 from evidence.export.tables import FORMULA_PREFIXES, neutralise_formulas, table_csv, table_xlsx
 from evidence.export.text_measure import plain_text, text_width, wrap_text

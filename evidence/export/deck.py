@@ -9,7 +9,7 @@ from typing import Callable
 
 import plotly.graph_objects as go
 
-from evidence.export.engine import figure_image
+from evidence.export.engine import figure_image, figure_images
 from evidence.export.slide_style import (
     BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, SLIDE_PX, figure_notes, presentation_figure,
 )
@@ -89,19 +89,71 @@ def slide_footnote(spec: "SlideSpec") -> str:
     return " ".join(filter(None, [*figure_notes(spec.figure), spec.footnote]))
 
 
+def _paragraph_height_in(item, width_in: float, size_pt: float, after_pt: float) -> float:
+    text = "".join(item) if isinstance(item, tuple) else item
+    return len(wrap_text(text, width_in * 72, size_pt)) * size_pt * 1.2 / 72 + after_pt / 72
+
+
 def _fill_pages(paragraphs: list, width_in: float, height_in: float, size_pt: float, after_pt: float) -> list[list]:
-    """Paragraphs grouped into text boxes no taller than height_in (measured wrapping)."""
-    pages: list[list] = [[]]
-    used = 0.0
-    for item in paragraphs:
-        text = "".join(item) if isinstance(item, tuple) else item
-        height = _text_height_in(len(wrap_text(text, width_in * 72, size_pt)), size_pt) + after_pt / 72
-        if pages[-1] and used + height > height_in:
-            pages.append([])
-            used = 0.0
-        pages[-1].append(item)
-        used += height
+    """Paragraphs grouped into text boxes no taller than height_in (measured wrapping; the
+    frame's insets once per box). When they need more than one box the boxes are balanced, so
+    no slide carries a line or two of runover."""
+    heights = [_paragraph_height_in(p, width_in, size_pt, after_pt) for p in paragraphs]
+    room = height_in - 0.1
+
+    def fill(limit: float) -> list[list]:
+        pages: list[list] = [[]]
+        used = 0.0
+        for item, height in zip(paragraphs, heights):
+            if pages[-1] and used + height > limit:
+                pages.append([])
+                used = 0.0
+            pages[-1].append(item)
+            used += height
+        return pages
+
+    pages = fill(room)
+    if len(pages) > 1:  # the lowest page height that still needs no more boxes: even pages
+        low, high = max(heights), room
+        for _ in range(20):
+            middle = (low + high) / 2
+            low, high = (low, middle) if len(fill(middle)) == len(pages) else (middle, high)
+        pages = fill(high)
     return pages
+
+
+def _planned(spec: SlideSpec) -> tuple:
+    """(footnote, layout, styled figure, (width, height, scale)) of one figure slide."""
+    footnote = slide_footnote(spec)
+    layout = figure_slide_layout(spec.title, spec.subtitle, footnote)
+    canvas = picture_canvas(spec.figure, layout.picture_box)
+    styled = presentation_figure(spec.figure, "", width=canvas[0], height=canvas[1], notes=False)
+    return footnote, layout, styled, canvas
+
+
+Progress = Callable[[int, int, str], None]
+"""progress(pictures finished, pictures in all, title of the slide just drawn)."""
+
+
+def draw_all(jobs: list[tuple], titles: list[str], render: Callable[..., bytes] | None = None,
+             progress: Progress | None = None) -> list[bytes]:
+    """Images of (figure, format, width, height, scale) jobs, in order: one batch on the shared
+    Chromium (figure_images), or one render() call each when a caller passes its own renderer
+    (tests record what is drawn). progress() after each picture, naming its slide."""
+    finished = [0]
+
+    def done(index: int) -> None:
+        finished[0] += 1
+        if progress is not None:
+            progress(finished[0], len(jobs), titles[index])
+
+    if render is None or render is figure_image:
+        return figure_images(jobs, done)
+    out = []
+    for index, (figure, fmt, width, height, scale) in enumerate(jobs):
+        out.append(render(figure, fmt, width=width, height=height, scale=scale))
+        done(index)
+    return out
 
 
 def _inches(value: float) -> int:
@@ -166,16 +218,17 @@ def _notes(slide, text: str) -> None:
 def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_version: str, today: date,
               sources: list[SourceLine] | None = None, labels: list[str] | None = None,
               notes: str = "", render: Callable[..., bytes] | None = None,
-              summary: list[tuple[str, str]] | None = None, audience: str = "") -> bytes:
+              summary: list[tuple[str, str]] | None = None, audience: str = "",
+              progress: Progress | None = None) -> bytes:
     """A 16:9 deck: title slide (filters, data version, date), a summary slide (one
     (lead, sentence) paragraph per trial, when given), one slide per figure (title, what it
     shows, picture 3840 px wide, footnote citing sources and labels), then the sources.
-    Filter state and the link back go in every slide's speaker notes."""
+    Filter state and the link back go in every slide's speaker notes. The pictures are drawn in
+    one batch; progress(done, total, slide title) as each is finished."""
     from pptx import Presentation
     from pptx.enum.text import PP_ALIGN
     from pptx.util import Inches
 
-    render = render or figure_image
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(SLIDE_IN[0]), Inches(SLIDE_IN[1])
     deck.core_properties.title = title
@@ -206,16 +259,14 @@ def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_versi
         _notes(slide, "\n".join(filter(None, [f"Filters: {filters_text}", notes,
                                                "Hazard ratios are experimental versus control, as printed in each report."])))
 
-    for spec in slides:
-        footnote = slide_footnote(spec)
-        layout = figure_slide_layout(spec.title, spec.subtitle, footnote)
+    planned = [_planned(spec) for spec in slides]
+    pngs = draw_all([(styled, "png", fw, fh, scale) for _, _, styled, (fw, fh, scale) in planned],
+                    [spec.title for spec in slides], render, progress)
+    for spec, (footnote, layout, _, _), png in zip(slides, planned, pngs):
         slide = deck.slides.add_slide(title_only)
         _title(slide, layout.title, spec.title)
         if layout.subtitle_lines:
             _textbox(slide, layout.subtitle, spec.subtitle, SUBTITLE_PT, (0x44, 0x44, 0x44))
-        fw, fh, scale = picture_canvas(spec.figure, layout.picture_box)
-        styled = presentation_figure(spec.figure, "", width=fw, height=fh, notes=False)
-        png = render(styled, "png", width=fw, height=fh, scale=scale)
         box = layout.picture_box
         picture = slide.shapes.add_picture(io.BytesIO(png), Inches(box[0]), Inches(box[1]), Inches(box[2]), Inches(box[3]))
         picture.name = "Figure"
@@ -226,14 +277,16 @@ def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_versi
         _notes(slide, spec.notes or f"Filters: {spec.subtitle}")
 
     paragraphs: list = [s.text for s in (sources or [])] or ["No source is shown under these filters."]
-    paragraphs += [(f"{label.split(':')[0]}:", label.partition(":")[2]) for label in labels or []] + [stamp]
-    pages = _fill_pages(paragraphs, width - 0.2, SLIDE_IN[1] - 1.6, BODY_TEXT_PT, 8)
+    paragraphs += [(f"{label.split(':')[0]}:", label.partition(":")[2]) for label in labels or []]
+    pages = _fill_pages(paragraphs, width - 0.2, SLIDE_IN[1] - 1.75, BODY_TEXT_PT, 8)
     for number, page in enumerate(pages, start=1):
         closing = deck.slides.add_slide(title_only)
         heading = "Sources" if len(pages) == 1 else f"Sources ({number} of {len(pages)})"
         _title(closing, (MARGIN_IN, 0.3, width, 0.7), heading)
-        body = _textbox(closing, (MARGIN_IN, 1.15, width, SLIDE_IN[1] - 1.45), page, BODY_TEXT_PT, (0x1A, 0x1A, 0x1A), space_after_pt=8)
+        body = _textbox(closing, (MARGIN_IN, 1.15, width, SLIDE_IN[1] - 1.75), page, BODY_TEXT_PT, (0x1A, 0x1A, 0x1A), space_after_pt=8)
         body.name = "Sources"
+        stamp_box = _textbox(closing, (MARGIN_IN, SLIDE_IN[1] - 0.55, width, 0.4), stamp, FOOTNOTE_PT)
+        stamp_box.name = "Stamp"
         _notes(closing, "\n".join(filter(None, [f"Filters: {filters_text}", stamp])))
 
     buffer = io.BytesIO()

@@ -22,6 +22,7 @@ import shutil
 import signal
 import threading
 import time
+from typing import Callable
 
 import plotly.graph_objects as go
 
@@ -33,6 +34,9 @@ START_TIMEOUT_S = 45.0
 """Longest wait for Chromium to start (cold start is about 3-4 s)."""
 RENDER_TIMEOUT_S = 45.0
 """Longest wait for one image (and, separately, for another thread's image to finish first)."""
+TABS = 2
+"""Chromium tabs drawing at once: a batch of pictures (a deck) is drawn two at a time, one per
+core of a small server; a single image uses one."""
 
 
 class ExportError(RuntimeError):
@@ -92,6 +96,14 @@ class _Engine:
     def render(self, figure: dict, opts: dict, timeout: float) -> bytes:
         """Bytes of one image. Waits up to `timeout` s for the engine, then up to `timeout` s
         for the image (plus START_TIMEOUT_S if the browser has to start first)."""
+        return self.render_many([(figure, opts)], timeout)[0]
+
+    def render_many(self, jobs: list[tuple[dict, dict]], timeout: float,
+                    done: Callable[[int], None] | None = None) -> list[bytes]:
+        """Bytes of several images, in order, drawn in one batch on TABS tabs at once (kaleido
+        hands each figure to the next free tab). `done(index)` is called, in this thread, as
+        each image is finished. Waits up to `timeout` s for the engine, then up to `timeout` s
+        per image (the batch's deadline is timeout x images / TABS, at least timeout)."""
         if not self._lock.acquire(timeout=timeout):
             raise ExportError(f"The image engine stayed busy for {timeout:.0f} s with other exports; try again.")
         try:
@@ -100,15 +112,33 @@ class _Engine:
                 raise ChromiumMissing(CHROMIUM_MISSING_TEXT)
             if self._kaleido is None:
                 self._start(path, START_TIMEOUT_S)
-            future = asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(figure, opts=opts), self._loop)
+            futures = [asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(figure, opts=opts), self._loop)
+                       for figure, opts in jobs]
+            deadline = time.monotonic() + timeout * max(1.0, len(jobs) / TABS)
             try:
-                return future.result(timeout=timeout)
+                pending = set(futures)
+                while pending:
+                    finished, pending = concurrent.futures.wait(
+                        pending, timeout=max(0.0, deadline - time.monotonic()),
+                        return_when=concurrent.futures.FIRST_COMPLETED)
+                    if not finished:
+                        raise concurrent.futures.TimeoutError
+                    for future in finished:
+                        future.result()  # raises the drawing's error
+                        if done is not None:
+                            done(futures.index(future))
+                return [future.result() for future in futures]
             except concurrent.futures.TimeoutError:
-                future.cancel()
+                for future in futures:
+                    future.cancel()
                 self.stop()
                 raise ExportError(f"Chromium did not draw the image within {timeout:.0f} s; it has been restarted.") from None
-            except Exception as err:  # a dead or confused browser: start afresh next time
+            except BaseException as err:  # a dead or confused browser, or a cancelled job: start afresh
+                for future in futures:
+                    future.cancel()
                 self.stop()
+                if not isinstance(err, Exception):
+                    raise
                 raise ExportError(f"Chromium could not draw the image ({type(err).__name__}: {err}).") from err
         finally:
             self._lock.release()
@@ -126,7 +156,7 @@ class _Engine:
 
         async def open_browser():
             # mathjax=False: the default fetches MathJax from a CDN, and this server has no network.
-            k = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
+            k = kaleido.Kaleido(n=TABS, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
             await k.open()
             return k
 
@@ -193,6 +223,20 @@ def figure_image(fig: go.Figure | dict, fmt: str, width: int = 1920, height: int
         raise ChromiumMissing(CHROMIUM_MISSING_TEXT)
     figure = fig.to_dict() if isinstance(fig, go.Figure) else fig
     return _ENGINE.render(figure, dict(format=fmt, width=width, height=height, scale=scale), timeout)
+
+
+def figure_images(jobs: list[tuple[dict | go.Figure, str, int, int, float]],
+                  done: Callable[[int], None] | None = None, *, timeout: float = RENDER_TIMEOUT_S) -> list[bytes]:
+    """Several images (figure, format, width, height, scale) in one batch, in order, drawn by
+    the process's shared Chromium TABS at a time; done(index) as each is finished (progress)."""
+    for _, fmt, *_ in jobs:
+        if fmt not in IMAGE_FORMATS:
+            raise ValueError(f"format must be one of {IMAGE_FORMATS}, not {fmt!r}")
+    if not chromium_available():
+        raise ChromiumMissing(CHROMIUM_MISSING_TEXT)
+    prepared = [(fig.to_dict() if isinstance(fig, go.Figure) else fig, dict(format=fmt, width=w, height=h, scale=s))
+                for fig, fmt, w, h, s in jobs]
+    return _ENGINE.render_many(prepared, timeout, done)
 
 
 def stop_engine() -> None:

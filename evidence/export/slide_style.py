@@ -10,7 +10,7 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from evidence.export.engine import figure_image
-from evidence.export.text_measure import _escape, plain_text, wrap_markup, wrap_text
+from evidence.export.text_measure import _escape, plain_text, text_width, wrap_markup, wrap_text
 
 SLIDE_PX = (3840, 2160)
 """Pixel size of every 16:9 PNG export: sharp full-screen on a 4K projector."""
@@ -145,6 +145,10 @@ def slide_text_sizes(spec: dict) -> list[str]:
     _floor(layout, "font", MIN_PX)
     _floor(layout, "legend.font", MIN_PX)
     _floor(layout, "legend.title.font", MIN_PX)
+    if layout["legend"].get("orientation") == "h":
+        # A row of legend entries that flows (not one block per trial and arm, each on its own
+        # lines): at slide sizes grouped blocks took a third of the dose-ramp picture.
+        layout["legend"].update(traceorder="normal", tracegroupgap=0, entrywidth=0, entrywidthmode="pixels")
     if (layout.get("title") or {}).get("subtitle", {}).get("text"):
         _floor(layout, "title.subtitle.font", MIN_PX)
     for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
@@ -217,6 +221,96 @@ def _array(value) -> list:
     return list(value)
 
 
+def _markup_width(markup, size: float) -> float:
+    """Widest line of plotly markup in px at size (bold when the line is bold)."""
+    lines = re.split(r"<br\s*/?>", str(markup or ""), flags=re.I)
+    return max(text_width(plain_text(line), size, bold="<b>" in line) for line in lines)
+
+
+def _paper_px(layout: dict, width: int) -> float:
+    """Estimated plot-area width in px: the canvas less the margins, the left one grown (as
+    plotly's automargin does) to the widest row label and the y axis title."""
+    margin = layout.get("margin") or {}
+    left = margin.get("l", 80)
+    for name in [k for k in layout if k.startswith("yaxis")]:
+        axis = layout[name]
+        if axis.get("visible") is False or axis.get("showticklabels") is False or axis.get("side") == "right":
+            continue
+        size = (axis.get("tickfont") or {}).get("size") or MIN_PX
+        labels = axis.get("ticktext") or []
+        needed = max((_markup_width(t, size) for t in labels), default=3 * size) + 12
+        if (axis.get("title") or {}).get("text"):
+            needed += ((axis["title"].get("font") or {}).get("size") or BODY_PX) * 1.6
+        left = max(left, needed)
+    return max(width - left - margin.get("r", 80), 200.0)
+
+
+def _fit_columns(layout: dict, width: int) -> None:
+    """Text columns right of a dot plot (median [95% CI], events / n; HR [95% CI], p) placed
+    far enough apart for their widest text at slide sizes, the plot narrowed when they would
+    run off the figure: at slide sizes their headers overlapped."""
+    annotations = layout.get("annotations") or []
+    xaxis = layout.get("xaxis") or {}
+    plot_end = (xaxis.get("domain") or [0, 1])[1]
+    columns: dict[float, list[dict]] = {}
+    for a in annotations:
+        if (a.get("xref") == "paper" and str(a.get("yref", "")).startswith("y") and a.get("xanchor") == "left"
+                and a.get("x") is not None and a["x"] >= plot_end):
+            columns.setdefault(float(a["x"]), []).append(a)
+    if len(columns) < 2:
+        return
+    paper = _paper_px(layout, width)
+    gap = 0.6 * MIN_PX / paper
+    xs = sorted(columns)
+    widths = [max(_markup_width(a.get("text"), (a.get("font") or {}).get("size") or MIN_PX) for a in columns[x]) / paper
+              for x in xs]
+    placed = [xs[0]]
+    for x, previous_width in zip(xs[1:], widths):
+        placed.append(max(x, placed[-1] + previous_width + gap))
+    overflow = placed[-1] + widths[-1] - 1  # the right margin is too narrow to lean on (20 px)
+    if overflow > 0:
+        placed = [x - overflow for x in placed]
+        xaxis["domain"] = [(xaxis.get("domain") or [0, 1])[0], min(plot_end, placed[0] - gap)]
+    for x, new in zip(xs, placed):
+        for a in columns[x]:
+            a["x"] = new
+
+
+_SIDE = re.compile(r"(left|right)$")
+
+
+def _fit_side_labels(spec: dict, width: int) -> None:
+    """x ranges widened so value labels written left or right of a marker (response rates:
+    experimental arm left, control right) are not cut off by their panel's edge."""
+    layout = spec["layout"]
+    paper = _paper_px(layout, width)
+    need: dict[str, list[float]] = {}
+    for trace in spec.get("data", []):
+        side = _SIDE.search(str(trace.get("textposition") or ""))
+        texts, xs = trace.get("text"), trace.get("x")
+        if trace.get("type", "scatter") != "scatter" or not side or not isinstance(texts, list) or not isinstance(xs, list):
+            continue
+        name = "xaxis" + str(trace.get("xaxis", "x"))[1:]
+        axis = layout.get(name) or {}
+        if not isinstance(axis.get("range"), list) or axis.get("type") in ("log", "date", "category"):
+            continue
+        size = (trace.get("textfont") or {}).get("size") or MIN_PX
+        marker = (trace.get("marker") or {}).get("size") or MARKER_PX
+        label_px = max((_markup_width(t, size) for t in texts if t), default=0) + marker / 2 + 6
+        low, high = need.setdefault(name, list(axis["range"]))
+        for x in (v for v in xs if isinstance(v, (int, float))):
+            for _ in range(3):  # widening the range shrinks the px per unit: settle in a few steps
+                span_px = paper * (lambda d: d[1] - d[0])(axis.get("domain") or [0, 1])
+                units = label_px * (high - low) / span_px
+                if side.group(1) == "left":
+                    low = min(low, x - units)
+                else:
+                    high = max(high, x + units)
+        need[name] = [low, high]
+    for name, rng in need.items():
+        layout[name]["range"] = rng
+
+
 def figure_notes(fig: go.Figure) -> list[str]:
     """The sentences under a figure's plot that a slide moves into its footnote (plain text)."""
     return [plain_text(a.text) for a in fig.layout.annotations if _is_figure_note(a)]
@@ -233,7 +327,9 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     writes them in its footnote text box)."""
     spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
     moved = slide_text_sizes(spec)
-    out = go.Figure(spec)
+    _fit_columns(spec["layout"], width)
+    _fit_side_labels(spec, width)
+    out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
     if notes:
         footnote = " ".join(filter(None, [*moved, footnote]))
     base_bottom = _margin(out, "b")
@@ -308,10 +404,17 @@ def slide_canvas(needed_height: float) -> tuple[int, int, float]:
     return width, height, SLIDE_PX[0] / width
 
 
-def slide_image(fig: go.Figure, fmt: str, title: str, subtitle: str = "", footnote: str = "",
-                render: Callable[..., bytes] | None = None) -> bytes:
-    """One figure as a finished 16:9 slide image (title, filters, footnote), 3840 x 2160 px."""
+def slide_job(fig: go.Figure, fmt: str, title: str, subtitle: str = "", footnote: str = "") -> tuple:
+    """(styled figure, format, width, height, scale) that draws one figure as a finished 16:9
+    slide image (title, filters, footnote), 3840 x 2160 px."""
     needed = presentation_height(fig, title, subtitle, footnote, CANVASES[0][0])
     width, height, scale = slide_canvas(needed)
     styled = presentation_figure(fig, title, subtitle, footnote, width=width, height=height)
+    return styled, fmt, width, height, scale
+
+
+def slide_image(fig: go.Figure, fmt: str, title: str, subtitle: str = "", footnote: str = "",
+                render: Callable[..., bytes] | None = None) -> bytes:
+    """One figure as a finished 16:9 slide image (title, filters, footnote), 3840 x 2160 px."""
+    styled, fmt, width, height, scale = slide_job(fig, fmt, title, subtitle, footnote)
     return (render or figure_image)(styled, fmt, width=width, height=height, scale=scale)

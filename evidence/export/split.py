@@ -103,7 +103,7 @@ def split_rows(fig: go.Figure, max_rows: int | None = None) -> list[go.Figure]:
             rng = [window[-1] + pad_bottom, window[0] - pad_top]
         else:
             rng = [window[-1] - pad_bottom, window[0] + pad_top]
-        part = go.Figure(fig.to_dict())  # a deep copy: the view's figure is memoised and shared
+        part = go.Figure(fig.to_dict(), _validate=False)  # a deep copy: the view's figure is memoised and shared
         part.layout[name].update(range=rng, autorange=False)
         _keep_headers(part, fig, name, ticks[0], window[0], reversed_axis)
         out.append(part)
@@ -148,7 +148,7 @@ def split_panels(fig: go.Figure) -> list[go.Figure]:
         top = fig.layout[name].domain[1]
         spec = fig.to_dict()  # a deep copy: the view's figure is memoised and shared
         spec["data"] = [t for t in spec["data"] if t.get("yaxis", "y") == ref]
-        part = go.Figure(spec)
+        part = go.Figure(spec, _validate=False)
         for other in names:
             axis = part.layout[other]
             x_name = "xaxis" + (axis.anchor or "x")[1:]

@@ -117,6 +117,30 @@ def cite_for_readers(text: str, sources: pd.DataFrame) -> str:
     return text
 
 
+def cite_source_ids(text: str, sources: pd.DataFrame) -> str:
+    """Source ids inside sentences ('P < 0.001; E2100_NEJM2007: Results, Efficacy') replaced by
+    what a reader looks up: the journal reference, else the document's short name. The locator
+    after the id goes too (the speaker notes keep the full caption)."""
+    for source in sources.itertuples():
+        reader = journal_reference(str(source.citation)) or str(source.citation).split(":")[0]
+        text = re.sub(rf"\b{re.escape(str(source.source_id))}\b(?::[^;)]*)?", reader, text)
+    return text
+
+
+_CAVEAT = re.compile(r"Caveat reported by [^:]+: (?P<term>[^(]+?P\s*[<=>]\s*\d[\d.]*\d|[^(]+?P\s*[<=>]\s*\d)(?P<rest>.*?)\.(?=\s|$)\s*")
+
+
+def drop_repeated_caveats(text: str) -> str:
+    """'Caveat reported by E2100: treatment × time interaction P < 0.001 ...' left out when the
+    same interaction and P value are already said earlier in the text (a slide footnote said
+    them twice: in the no-curve reason and as a caveat)."""
+    def keep(found: re.Match) -> str:
+        earlier = text[: found.start()]
+        return "" if found.group("term").strip() in earlier else found.group(0)
+
+    return _CAVEAT.sub(keep, text).strip()
+
+
 def _skip_parenthesis(text: str, start: int) -> int:
     """Index just past the balanced '( ... )' starting at text[start] (start itself when none)."""
     if text[start:start + 1] != "(":
@@ -144,8 +168,8 @@ def slide_caption(caption: str, sources: pd.DataFrame) -> str:
         found.append((at, short_citation(source)))
         text = text[:at] + "\x00" + text[end:]
     if not text.startswith("Sources: "):
-        return cite_for_readers(caption or "", sources)
+        return drop_repeated_caveats(cite_source_ids(cite_for_readers(caption or "", sources), sources))
     sentence_end = text.find(".", len("Sources: "))
     rest = text[sentence_end + 1:].strip() if sentence_end >= 0 else ""
     cited = "; ".join(c for _, c in sorted(found)) or "none shown"
-    return f"Sources: {cited}." + (f" {rest}" if rest else "")
+    return drop_repeated_caveats(cite_source_ids(f"Sources: {cited}." + (f" {rest}" if rest else ""), sources))

@@ -273,10 +273,11 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
     # 28 derived cells among the default top 25 terms x 5 arms (issue 11: PASO hand-foot skin reaction,
     # a printed lower bound, is among the 25 and pushed out one E2100 derived sum row; the MRCC arm's
     # words-only column adds 25 rows, none derived).
-    assert "Derived values: 28 of 125 data rows" in r["toxicity-heatmap"].footnote
+    assert "Computed here, not printed in the sources: 28 of the 125 results shown" in r["toxicity-heatmap"].footnote
+    assert "data rows" not in r["toxicity-heatmap"].footnote  # audience words, not the export's
     assert "model-based" in r["survival-curves"].footnote.lower()
     assert "not trial data" in r["what-if-ramp"].footnote
-    assert "Derived values" not in r["forest-plot"].footnote  # nothing derived there
+    assert "Computed here" not in r["forest-plot"].footnote  # nothing derived there
 
 
 # ---------------------------------------------------------------- presentation figure (no browser)
@@ -389,12 +390,18 @@ def deck(data, chromium):
     return f, Presentation(io.BytesIO(f.content)), [r for r in rendered if r.visible]
 
 
+def _figure_slides(prs) -> list:
+    """The slides with a figure picture (between the summary and the Sources slides)."""
+    return [s for s in prs.slides if any(shape.shape_type == 13 for shape in s.shapes)]
+
+
 def test_deck_has_title_figure_and_sources_slides(deck, data):
     f, prs, visible = deck
     assert f.filename == "trial-evidence_E2100_2026-11-21.pptx"
     assert len(visible) == 7  # no dose slide for bevacizumab
     parts = [title for r in visible for _, title in export_views._slide_parts(r)]
-    assert len(prs.slides) == 1 + 1 + len(parts) + 1  # title, summary, figure slides, sources
+    sources = sum(s.shapes.title.text_frame.text.startswith("Sources") for s in prs.slides)
+    assert len(prs.slides) == 1 + 1 + len(parts) + sources  # title, summary, figure slides, sources
     assert prs.slide_width * 9 == pytest.approx(prs.slide_height * 16, rel=1e-3)
     title = prs.slides[0]
     text = " ".join(s.text_frame.text for s in title.shapes if s.has_text_frame)
@@ -403,19 +410,21 @@ def test_deck_has_title_figure_and_sources_slides(deck, data):
     assert "highlighted" not in text and "derived values" not in text  # dashboard settings: in the notes
     assert "E2100 highlighted" in title.notes_slide.notes_text_frame.text
     assert f"Data version {data.version}" in text and "2026-11-21" in text and f"{len(parts)} figures" in text
-    assert [s.shapes.title.text_frame.text for s in list(prs.slides)[2:-1]] == parts
+    assert [s.shapes.title.text_frame.text for s in list(prs.slides)[2:2 + len(parts)]] == parts
     summary = " ".join(s.text_frame.text for s in prs.slides[1].shapes if s.has_text_frame)
     assert "E2100 (completed): Progression-free survival: HR 0.60" in summary and "PASO" not in summary
-    sources = list(prs.slides)[-1]
-    body = " ".join(s.text_frame.text for s in sources.shapes if s.has_text_frame)
+    sources = [s for s in prs.slides if s.shapes.title.text_frame.text.startswith("Sources")]
+    assert sources == list(prs.slides)[-len(sources):]
+    body = " ".join(s.text_frame.text for slide in sources for s in slide.shapes if s.has_text_frame)
     assert "N Engl J Med 2007;357:2666" in body and "NCT00028990" in body and "PASO" not in body
     assert "E2100_NEJM2007" not in body and not re.search(r"\d{3}_[0-9a-f]{16}\.txt", body)
-    assert "Derived:" in body and "Model-based:" in body
+    # E2100's survival slide draws no model curve (hazards not proportional): nothing model-based.
+    assert "Derived:" in body and "Model-based:" not in body
 
 
 def test_each_figure_slide_has_a_sharp_undistorted_picture_and_a_sourced_footnote(deck, data):
     f, prs, visible = deck
-    figure_slides = list(prs.slides)[2:-1]
+    figure_slides = _figure_slides(prs)
     expanded = [r for r in visible for _ in export_views._slide_parts(r)]
     for slide, rendered in zip(figure_slides, expanded):
         pictures = [s for s in slide.shapes if s.shape_type == 13]
@@ -447,10 +456,10 @@ def test_speaker_notes_hold_the_filter_state_and_link(deck):
     for slide in prs.slides:
         notes = slide.notes_slide.notes_text_frame.text
         assert notes.startswith("Filters: ")
-    for slide in list(prs.slides)[1:-1]:
+    for slide in list(prs.slides)[1:2] + _figure_slides(prs):
         notes = slide.notes_slide.notes_text_frame.text
         assert "Reopen this view: http://dash.example/?agent=bevacizumab&highlight=E2100" in notes
-    for slide in list(prs.slides)[2:-1]:
+    for slide in _figure_slides(prs):
         assert "Caption: " in slide.notes_slide.notes_text_frame.text
     assert "E2100 highlighted" in list(prs.slides)[2].notes_slide.notes_text_frame.text
 

@@ -298,3 +298,76 @@ def test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide(deck):
         image = Image.open(page)
         assert image.size[0] * 7.5 == pytest.approx(image.size[1] * 13.333, rel=0.01)
         assert ImageStat.Stat(image.convert("L")).stddev[0] > 5, page.name  # not blank
+
+
+# ---------------------------------------------------------------- defects seen on rendered decks
+
+
+def _tiny_png(*args, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 9), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_one_figure_deck_has_no_summary_slide(data):
+    from pptx import Presentation
+
+    state = parse_query("?highlight=PASO")
+    one = export_views.build_export(data, state, "forest-plot", "pptx", TODAY, render=_tiny_png)
+    every = export_views.build_export(data, state, "all", "pptx", TODAY, render=_tiny_png)
+    titles = [s.shapes.title.text_frame.text for s in Presentation(io.BytesIO(one.content)).slides]
+    assert titles[0] == export_views.APP_TITLE and titles[-1] == "Sources" and len(titles) == 3
+    assert not any(t.startswith("Summary") for t in titles)
+    assert [s.shapes.title.text_frame.text for s in Presentation(io.BytesIO(every.content)).slides][1].startswith("Summary")
+
+
+def test_e2100_pfs_slide_cites_the_paper_says_each_caveat_once_and_draws_no_caveat_box(data):
+    state = parse_query("?surv_trial=E2100")
+    r = export_views.render_view(data, state, "survival-curves", TODAY)
+    assert "no model curve" in r.title
+    assert "E2100_NEJM2007" not in r.footnote  # a citation, not the source id
+    assert "(treatment × time interaction P < 0.001; N Engl J Med 2007;357:2666)" in r.footnote
+    assert r.footnote.count("treatment × time interaction P < 0.001") == 1
+    assert "treatment × age interaction P = 0.04" in r.footnote  # E2100 Results (multivariate analysis)
+    assert "Model-based" not in r.footnote and MODEL_LABEL_WORDS not in " ".join(r.labels)
+    (figure, _), = export_views._slide_parts(r)
+    assert not any("Caveat" in (a.text or "") for a in figure.layout.annotations)  # said in the footnote
+    assert [t.name for t in figure.data if t.showlegend] == ["Paclitaxel: published median", "Paclitaxel + bevacizumab: published median"]
+    layout = export.figure_slide_layout(r.title, r.subtitle, " ".join(export.figure_notes(figure) + [r.footnote]))
+    assert layout.picture_box[3] / export.SLIDE_IN[1] > 0.58  # was 54% with the caveats said twice
+
+
+MODEL_LABEL_WORDS = "survival curves fitted to the published medians"
+
+
+def test_footnotes_count_derived_values_in_audience_words(data):
+    r = export_views.render_view(data, parse_query("?grade=all"), "dose-ramp", TODAY)
+    assert "Computed here, not printed in the sources:" in r.footnote
+    assert "data rows" not in r.footnote and "Derived values:" not in r.footnote
+
+
+def test_sources_run_over_onto_balanced_slides_not_a_near_empty_one(data):
+    from pptx import Presentation
+
+    f = export_views.build_export(data, parse_query("?grade=all&highlight=PASO"), "all", "pptx", TODAY, render=_tiny_png)
+    pages = [slide for slide in Presentation(io.BytesIO(f.content)).slides if slide.shapes.title.text_frame.text.startswith("Sources")]
+    counts = [len(next(s for s in slide.shapes if s.name == "Sources").text_frame.paragraphs) for slide in pages]
+    assert sum(counts) == 5 + 3  # five documents; derived, model-based, hypothetical
+    assert max(counts) - min(counts) <= 2, counts  # was 7 and 1
+    for slide in pages:
+        assert next(s for s in slide.shapes if s.name == "Stamp").text_frame.text.startswith("Data version")
+
+
+def test_text_columns_beside_a_dot_plot_leave_room_for_their_widest_text(data):
+    from evidence.export.slide_style import _paper_px
+    from evidence.export.text_measure import plain_text, text_width
+
+    figure = views.medians_panel(data, parse_query("?highlight=PASO")).figure_object()
+    styled = export.presentation_figure(figure, "", width=1203, height=475, notes=False).to_dict()
+    heads = sorted((a for a in styled["layout"]["annotations"] if "Median [95% CI]" in a["text"] or "Events / n" in a["text"]),
+                   key=lambda a: a["x"])
+    paper = _paper_px(styled["layout"], 1203)
+    size = heads[0]["font"]["size"]
+    assert size >= 19  # 14 pt at 96 px per inch
+    assert (heads[1]["x"] - heads[0]["x"]) * paper >= text_width(plain_text(heads[0]["text"]), size, bold=True)
+    assert heads[1]["x"] * paper + text_width("Events / n", size, bold=True) <= paper + 1
