@@ -58,7 +58,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     fixed = tmp_path / "fixed"
     fixed.mkdir()
     upload.set_input_files(_write(fixed, files))
-    status.get_by_text("Loaded for this browser tab only").wait_for(timeout=30000)
+    status.get_by_text("Private to you until you share them").wait_for(timeout=30000)
     bodies = _callback_bodies(page)  # every callback after the upload
     forest = wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" in f["trials"])
     assert {"PASO", "E2100", "EXAMPLE-TRIAL"} <= set(forest["trials"])
@@ -109,7 +109,7 @@ def test_a_registry_record_joins_the_trials_grid_with_its_import_report(page, ba
     wait_for_figures(page)
     page.locator("#upload-tables input[type=file]").set_input_files(str(CTGOV_FIXTURES / "NCT02552212.json"))
     status = page.locator("#upload-status")
-    status.get_by_text("Loaded for this browser tab only: NCT02552212").wait_for(timeout=30000)
+    status.get_by_text("Loaded: NCT02552212").wait_for(timeout=30000)
     # The import report in the card: what was not mapped or assumed, each with its JSON path.
     report = status.locator(".import-report")
     assert "Import report (ClinicalTrials.gov):" in status.inner_text()
