@@ -5,8 +5,8 @@ buttons. The browser holds only the id of its last upload (``{"upload": ...}``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -198,18 +198,40 @@ def received_files(trigger, files: dict, limits) -> list[tuple[str, bytes]]:
     return [(str(name), raw) for name, raw in decoded if raw is not None]
 
 
-def accept_upload(received: upload.TablesUpload, originals, owner: str, bundled: CuratedData, uploads: UploadStore, limits):
-    """(upload id or None, status children): validate an upload with what ``owner`` sees and keep
-    the rows it adds; the database's errors become a message."""
+@dataclass(frozen=True)
+class Kept:
+    """What became of one upload: its id when kept; the validation outcome; or why it could not be
+    kept (quota, store full, database unreachable)."""
+
+    upload_id: str | None
+    update: upload.SessionUpdate | None
+    message: str = ""
+    unavailable: bool = False  # the database could not be reached
+
+
+def keep_upload(received: upload.TablesUpload, originals, owner: str, bundled: CuratedData, uploads: UploadStore, limits) -> Kept:
+    """Validate a parsed upload together with what ``owner`` sees and keep the rows it adds (the
+    upload card and the API both come here)."""
     try:
         current = uploads.payload_for(uploads.visible_key(owner))
         update = upload.apply_upload(received.parsed, current, bundled, limits, uploads.total_bytes)
         if not update.ok:
-            return None, status_children(update.problems, None)
-        upload_id = uploads.put(owner, entries.new_rows(current, update.store), originals, context=update.store)
-    except (QuotaError, StoreUnavailable) as err:
-        return None, status_children([], None, str(err))
-    return upload_id, status_children(update.problems, update.data, report=received.report)
+            return Kept(None, update)
+        return Kept(uploads.put(owner, entries.new_rows(current, update.store), originals, context=update.store), update)
+    except QuotaError as err:
+        return Kept(None, None, str(err))
+    except StoreUnavailable as err:
+        return Kept(None, None, str(err), unavailable=True)
+
+
+def accept_upload(received: upload.TablesUpload, originals, owner: str, bundled: CuratedData, uploads: UploadStore, limits):
+    """(upload id or None, status children) for the card."""
+    kept = keep_upload(received, originals, owner, bundled, uploads, limits)
+    if kept.message:
+        return None, status_children([], None, kept.message)
+    if kept.upload_id is None:
+        return None, status_children(kept.update.problems, None)
+    return kept.upload_id, status_children(kept.update.problems, kept.update.data, report=received.report)
 
 
 def receive_upload(trigger, files: dict, ref: object, bundled: CuratedData, settings: Settings) -> tuple[object, list]:
