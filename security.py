@@ -175,6 +175,13 @@ def install_owner_cookie(server, settings: Settings) -> None:
         SESSION_COOKIE_NAME=OWNER_COOKIE, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=400 * 24 * 3600,
     )  # fmt: skip
+    if settings.auth_mode == "none":
+
+        @server.before_request
+        def owner_on_page_load() -> None:
+            """The page sets the cookie, so the callbacks it fires at once share one owner id."""
+            if request.method == "GET" and request.path == "/":
+                request_owner()
 
 
 def _state_secret(state_dir) -> str:

@@ -334,8 +334,9 @@ class UploadStore:
 
         def work(connection):
             rows = self._visible_rows(connection, owner, columns)
-            if any(r.owner == owner for r in rows):
-                self._touch(connection, owner)
+            stale = self.clock() - TOUCH_EVERY_SECONDS
+            if any(r.owner == owner and r.last_used < stale for r in rows):
+                self._touch(connection, owner)  # a write only when an entry's mark is stale
             return tuple((r.id, r.revision) for r in rows)
 
         return self._run(work)
