@@ -15,11 +15,13 @@ from dash import Dash
 from flask import jsonify
 
 import security
+from api import register_api
 from components import exports
 from components.callbacks import register_callbacks
 from components.layout import page
+from components.uploads import upload_store
 from config import Settings
-from evidence import views
+from evidence import cache, views
 from evidence.loading import CuratedData, load_dataset
 from evidence.problems import DataValidationError
 
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
     settings = settings or Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     data = data if data is not None else load_dataset(settings.data_dir)
+    cache.configure(settings.cache_url, data.version)
     app = DashboardApp(
         __name__,
         title="Trial evidence: sorafenib and anti-VEGF",
@@ -69,19 +72,32 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         max_upload_mb=settings.max_upload_mb,
     )
     register_callbacks(app, data, settings)
-    _health_routes(app, data)
+    register_api(app.server, data, settings)
+    _health_routes(app, data, settings)
     security.install(app, settings, HEALTH_PATHS)  # last: hashes the inline scripts
     return app
 
 
-def _health_routes(app: Dash, data: CuratedData) -> None:
+def _health_routes(app: Dash, data: CuratedData, settings: Settings) -> None:
+    uploads = upload_store(settings)
+
     @app.server.get("/healthz")
     def healthz():
         return jsonify(status="ok")
 
     @app.server.get("/readyz")
     def readyz():
-        return jsonify(status="ready", data_version=data.version, counts=data.counts(), warnings=len(data.warnings))
+        """Curated data loaded (200 while they serve); the database of uploaded trials and the
+        shared cache reachable or not ("degraded": uploads fail with a message, figures are
+        computed instead of shared)."""
+        database, detail = uploads.ping()
+        shared = cache.status()
+        status = "ready" if database and shared != "unavailable" else "degraded"
+        return jsonify(
+            status=status, data_version=data.version, counts=data.counts(), warnings=len(data.warnings),
+            database={"status": "ok" if database else "unavailable", "detail": detail},
+            cache=shared,
+        )  # fmt: skip
 
 
 def _create_app_or_exit() -> Dash:

@@ -59,6 +59,21 @@ def _public_url(text: str) -> str:
     return value
 
 
+def _secret_text(text: str) -> str:
+    return text.strip()
+
+
+def _cache_url(text: str) -> str:
+    value = text.strip()
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"expected redis://host:port/db (or rediss://, unix://), found {value.split('@')[-1]!r}")
+    return value
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -71,7 +86,8 @@ def _optional_path(text: str) -> Path | None:
 
 
 def _setting(env: str, default, help_text: str, parse=str):
-    return field(default=default, metadata={"env": env, "help": help_text, "parse": parse})
+    secret = parse in (_secret_text, _cache_url)  # never in a repr (logs, tracebacks)
+    return field(default=default, repr=not secret, metadata={"env": env, "help": help_text, "parse": parse})
 
 
 @dataclass(frozen=True)
@@ -103,8 +119,8 @@ class Settings:
     state_dir: Path = _setting(
         "STATE_DIR",
         Path(tempfile.gettempdir()) / "trial-evidence-state",
-        "Directory for server-side state (validated uploads); shared by all workers, so replicas that "
-        "share uploads need it on a shared volume.",
+        "Directory for server-side state: the SQLite database of uploaded trials (unless DATABASE_URL) "
+        "and the generated cookie key; shared by all workers.",
         Path,
     )
     upload_idle_hours: float = _setting(
@@ -130,6 +146,30 @@ class Settings:
     export_jobs_per_user: int = _setting(
         "EXPORT_JOBS_PER_USER", 2, "Deck and all-figure exports one user (or browser session) may run at once.",
         _positive_int,
+    )
+    database_url: str = _setting(
+        "DATABASE_URL",
+        "",
+        "Database of uploaded trials: unset, an SQLite file (trials.sqlite3) under STATE_DIR; "
+        "`postgresql://user:password@host/db` for PostgreSQL (replicas share it). Migrations run at start-up.",
+        _secret_text,
+    )
+    cache_url: str = _setting(
+        "CACHE_URL",
+        "",
+        "Shared cache of computed figures: unset, each process keeps its own; `redis://host:6379/0` for Redis "
+        "(replicas share it; if Redis goes away, figures are computed instead).",
+        _cache_url,
+    )
+    secret_key: str = _setting(
+        "SECRET_KEY",
+        "",
+        "Key that signs the anonymous owner cookie (AUTH_MODE=none); unset: a random key kept in "
+        "STATE_DIR/secret_key. Replicas must share it (set it, or share STATE_DIR).",
+        _secret_text,
+    )
+    admin_users: tuple[str, ...] = _setting(
+        "ADMIN_USERS", (), "Comma-separated user names who may remove any shared uploaded trial.", _names
     )
     auth_mode: str = _setting(
         "AUTH_MODE",

@@ -21,12 +21,16 @@ import functools
 import gzip
 import ipaddress
 import logging
+import os
+import secrets
+import time
 import traceback
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from dash import Dash
 from dash.exceptions import CallbackException, DependencyException
-from flask import Response, g, has_request_context, request
+from flask import Response, g, has_request_context, request, session
 
 from auth import SignInLimits, Users
 from config import Settings
@@ -55,6 +59,7 @@ def install(app: Dash, settings: Settings, public_paths: Iterable[str]) -> None:
     """
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = request_limit(settings.max_upload_mb)
+    install_owner_cookie(server, settings)
     guard_routes(app)
     gate = authenticator(settings, frozenset(public_paths))
     if gate is not None:
@@ -153,6 +158,64 @@ def signed_in_user() -> str | None:
     """The user this request's authenticator accepted (Basic or proxy), or None (AUTH_MODE=none,
     or outside a request)."""
     return g.get("signed_in_user") if has_request_context() else None
+
+
+# --------------------------------------------------------------------------- who owns uploads
+
+OWNER_COOKIE = "trial_evidence_owner"
+ANONYMOUS_KEY = "anonymous_owner"
+
+
+def install_owner_cookie(server, settings: Settings) -> None:
+    """Flask's signed session cookie carries the anonymous owner id (AUTH_MODE=none): HttpOnly,
+    SameSite=Lax, 400 days. Signed with SECRET_KEY, else a random key kept in STATE_DIR (made once,
+    mode 0600), so every worker (and replicas sharing STATE_DIR or SECRET_KEY) accepts it."""
+    server.secret_key = settings.secret_key or _state_secret(settings.state_dir)
+    server.config.update(
+        SESSION_COOKIE_NAME=OWNER_COOKIE, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=400 * 24 * 3600,
+    )  # fmt: skip
+    if settings.auth_mode == "none":
+
+        @server.before_request
+        def owner_on_page_load() -> None:
+            """The page sets the cookie, so the callbacks it fires at once share one owner id."""
+            if request.method == "GET" and request.path == "/":
+                request_owner()
+
+
+def _state_secret(state_dir) -> str:
+    path = Path(state_dir) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    for _attempt in range(50):  # another worker may be writing it this instant
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise AuthConfigError(f"{path}: empty secret key file; remove it or set SECRET_KEY")
+
+
+def request_owner() -> str | None:
+    """Who owns this request's uploads: ``user:<name>`` as the authenticator accepted them, else
+    ``anon:<id>`` from the signed cookie (made on first use); None outside a request."""
+    user = signed_in_user()
+    if user:
+        return f"user:{user}"
+    if not has_request_context():
+        return None
+    anonymous = session.get(ANONYMOUS_KEY)
+    if not (isinstance(anonymous, str) and len(anonymous) == 43):
+        anonymous = secrets.token_urlsafe(32)
+        session[ANONYMOUS_KEY] = anonymous
+        session.permanent = True
+    return f"anon:{anonymous}"
 
 
 FRONT_PEER_HEADER = "X-Peer-IP"

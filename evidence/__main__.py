@@ -1,5 +1,6 @@
 """Command line: `python -m evidence validate [DATA_DIR]`, `summary [DATA_DIR]`, `derive [DATA_DIR]`,
-`dictionary`."""
+`dictionary`, `db upgrade|current|downgrade REV` (the uploaded-trials database of DATABASE_URL /
+STATE_DIR)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     derive.add_argument("data_dir", nargs="?", default="data", type=Path)
     derive.add_argument("--check", action="store_true", help="only report rows that differ; exit 1 if any")
     commands.add_parser("dictionary", help="print the data dictionary (Markdown)")
+    database = commands.add_parser("db", help="migrate the uploaded-trials database (DATABASE_URL, else STATE_DIR's SQLite)")
+    database.add_argument("action", choices=("upgrade", "current", "downgrade"))
+    database.add_argument("revision", nargs="?", default="head", help="target revision (default: the newest)")
     args = parser.parse_args(argv)
+
+    if args.command == "db":
+        return _database(args.action, args.revision)
 
     if args.command == "dictionary":
         sys.stdout.write(data_dictionary_markdown())
@@ -49,6 +56,21 @@ def main(argv: list[str] | None = None) -> int:
         print(summary_text(data))
     else:
         print(f"{args.data_dir}: valid ({len(problems)} warning(s)); data version {data.version}")
+    return 0
+
+
+def _database(action: str, revision: str) -> int:
+    """Apply, show or undo migrations of the configured database (settings from the environment)."""
+    from config import Settings
+    from evidence import db
+
+    settings = Settings.from_env()
+    url = db.database_url(settings.database_url, settings.state_dir)
+    if action == "upgrade":
+        db.upgrade(url, revision)
+    elif action == "downgrade":
+        db.downgrade(url, revision)
+    print(f"{db.redacted(url)}: at revision {db.current_revision(url)} (newest: {db.head_revision()})")
     return 0
 
 

@@ -1,8 +1,10 @@
 """The data one browser session sees: the bundled tables plus that session's own uploads.
 
-Validated uploads are kept on the server (``evidence.upload_store``); the browser holds only a
-reference, ``{"session": <id>, "upload": <id>}``. Each process re-validates an upload once and keeps
-the last few results (keyed by bundled data version and upload id: an id's content never changes).
+Validated uploads are kept in the database (``evidence.upload_store``): a viewer sees their own
+uploaded trials and those shared with the team; the browser holds only the id of its last upload.
+Each process re-validates what a viewer sees once and keeps the last few results (keyed by the
+bundled data version and the (entry, revision) pairs seen: an entry's rows change only with its
+revision).
 Uploaded rows are marked wherever they appear (arm labels carry "[uploaded]"). Patient-level
 survival data also yields derived summaries (Kaplan–Meier medians, Cox hazard ratios) that join
 the efficacy and forest views, labelled as computed from patient data.
@@ -19,14 +21,14 @@ from evidence import cache
 from evidence.loading import CuratedData
 from evidence.survival import ArmComparison, compare_two_arms, kaplan_meier
 from evidence.upload import StoreError, from_store
-from evidence.upload_store import UploadStore, is_id
+from evidence.upload_store import StoreUnavailable, UploadStore, is_id
 
 UPLOADED_MARK = "[uploaded] "
 IPD_SOURCE_ID = "UPLOADED_IPD"
 IPD_SOURCE = f"{IPD_SOURCE_ID}: patient-level data uploaded in this browser (computed here)"
 EXPIRED = (
-    "Your uploaded data is no longer kept on the server (unused for too long, or removed in another tab); "
-    "the views show the curated data only. Upload your files again to add them."
+    "Your last upload is no longer kept on the server (unused for too long, or removed in another tab); "
+    "the views show the curated data and the trials still kept. Upload your files again to add them."
 )
 
 
@@ -42,7 +44,8 @@ def upload_id_of(ref: object) -> str | None:
 
 
 def session_id_of(ref: object) -> str | None:
-    """The browser-session id a browser's reference holds (the owner when AUTH_MODE=none)."""
+    """The browser-session id a browser's reference holds (the owner outside a request only:
+    under the app the anonymous owner comes from a signed cookie)."""
     session = ref.get("session") if isinstance(ref, dict) else None
     return session if is_id(session) else None
 
@@ -50,18 +53,30 @@ def session_id_of(ref: object) -> str | None:
 def session_data(
     bundled: CuratedData, ref: object, uploads: UploadStore | None = None, owner: str = ""
 ) -> tuple[CuratedData, str]:
-    """(data for this session, message). ``ref`` is what the browser holds; its upload is read
-    from ``uploads`` for ``owner``. An unknown, expired or another owner's id, or an upload that no
-    longer validates, falls back to the bundled data with a message saying so."""
-    if not isinstance(ref, dict) or not ref.get("upload"):
-        return bundled, ""  # no upload (an older browser's payload is not read either)
+    """(data for this viewer, message): the bundled data plus every uploaded trial ``owner`` may
+    see in ``uploads`` (their own and shared ones). ``ref`` is what the browser holds: an upload
+    id there that is no longer kept (expired, removed elsewhere) gets a message saying so. A
+    database that cannot be reached, or uploads that no longer validate, fall back to the bundled
+    data with a message."""
+    if uploads is None or not owner:
+        return bundled, ""
     upload_id = upload_id_of(ref)
-    if upload_id is None or uploads is None or not uploads.alive(upload_id, owner):
-        return bundled, EXPIRED
+    try:
+        key = uploads.visible_key(owner)
+        asked = isinstance(ref, dict) and bool(ref.get("upload"))
+        gone = asked and (upload_id is None or not uploads.alive(upload_id, owner))
+    except StoreUnavailable as err:
+        return bundled, str(err)
+    message = EXPIRED if gone else ""
+    if not key:
+        return bundled, message
 
     def load() -> CuratedData:
-        payload = uploads.get(upload_id, owner)
-        if payload is None:
+        try:
+            payload = uploads.payload_for(key)
+        except StoreUnavailable as err:
+            raise _Unavailable(str(err)) from None
+        if not payload:
             raise _Unavailable(EXPIRED)
         try:
             merged = from_store(payload, bundled)
@@ -70,8 +85,9 @@ def session_data(
         return merged if merged is bundled else with_patient_level_summaries(mark_uploaded(merged))
 
     try:
-        # Validated session data per (bundled version, upload id): evidence.cache keeps few.
-        return cache.get_or_compute("session", (bundled.version, upload_id), load), ""
+        # Validated data per (bundled version, entries seen): evidence.cache keeps few. An
+        # entry's rows change only with its revision, so the key names the content.
+        return cache.get_or_compute("session", (bundled.version, key), load), message
     except _Unavailable as err:
         return bundled, str(err)
 

@@ -5,7 +5,8 @@
 #   bash scripts/setup.sh --dev      # + test/dev requirements
 #   bash scripts/setup.sh --browser  # + Debian chromium & fonts (browser tests), LibreOffice
 #                                    #   Impress and poppler-utils (the deck rendering test)
-#   bash scripts/setup.sh --hosting  # + Debian nginx (the image's front; for hosting tests)
+#   bash scripts/setup.sh --hosting  # + Debian nginx (the image's front), postgresql and
+#                                    #   redis-server (started by the team hosting tests)
 #
 # Fast when nothing changed: pip is skipped while a stamp file in .venv holds
 # the hash of the requirement files (and of the venv's interpreter config).
@@ -134,5 +135,17 @@ if [ "$HOSTING" -eq 1 ] && [ ! -x "$NGINX" ]; then
   if [ ! -x "$NGINX" ]; then
     log "nginx still missing at $NGINX"
     exit 1
+  fi
+fi
+
+# --- 5. PostgreSQL and Redis servers, started by tests/hosting/test_team.py --------
+# (the tests run initdb/pg_ctl from /usr/lib/postgresql/<version>/bin in a temp dir and
+# redis-server on a free port; the Debian packages' own services are not needed)
+if [ "$HOSTING" -eq 1 ]; then
+  hosting_missing=()
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || hosting_missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || hosting_missing+=(redis-server)
+  if [ "${#hosting_missing[@]}" -gt 0 ]; then
+    apt_install "${hosting_missing[@]}"
   fi
 fi

@@ -38,7 +38,9 @@ from evidence.upload.names import (
 from evidence.upload.parsing import decode_data_url, parse_upload, parse_upload_contents
 from evidence.upload.parts import TablePart, UploadResult, merge_uploads
 from evidence.upload.payload import STORE_FORMAT, STORE_MAX_BYTES, StoreError, from_store, to_store
-from evidence.upload.registry import TablesUpload, is_registry_file, parse_tables_contents, registry_upload
+from evidence.upload.registry import (
+    TablesUpload, is_registry_file, parse_tables_contents, parse_tables_files, registry_upload,
+)
 from evidence.upload.survival import known_arms, parse_survival_upload, survival_as_upload
 from evidence.upload.template import example_files, template_xlsx, template_zip
 from evidence.upload.validation import validate_upload
@@ -49,6 +51,6 @@ __all__ = [
     "StoreError", "TIME_UNITS", "TablePart", "TablesUpload", "UploadError", "UploadLimits", "UploadResult",
     "apply_upload", "bundle_zip", "decode_data_url", "example_files", "from_store", "is_registry_file",
     "known_arms", "merge_uploads", "normalise_text", "parse_survival_upload", "parse_tables_contents",
-    "parse_upload", "parse_upload_contents", "registry_upload", "sniff_delimiter", "survival_as_upload",
+    "parse_tables_files", "parse_upload", "parse_upload_contents", "registry_upload", "sniff_delimiter", "survival_as_upload",
     "table_name_for", "template_xlsx", "template_zip", "to_store", "uploaded_files", "validate_upload",
 ]

@@ -68,16 +68,28 @@ def registry_upload(filename: str, raw: bytes, current: CuratedData, limits: Upl
 def parse_tables_contents(
     filenames: Sequence[str] | str, contents: Sequence[str] | str, current: CuratedData, limits: UploadLimits
 ) -> TablesUpload:
-    """``dcc.Upload``'s files for the tables upload: registry records through ``evidence.ctgov``,
-    everything else through ``parse_upload``; merged, with the registry import report."""
+    """``dcc.Upload``'s files for the tables upload, decoded, then as ``parse_tables_files``."""
     if isinstance(filenames, str) or isinstance(contents, str):
         filenames, contents = [filenames], [contents]
-    results, report = [], []
+    files, results = [], []
     for filename, content in zip(filenames or [], contents or []):
         raw, problems = decode_data_url(filename, content, limits)
         if raw is None:
             results.append(UploadResult({}, problems, "tables"))
-        elif is_registry_file(filename, raw):
+        else:
+            files.append((filename, raw))
+    return parse_tables_files(files, current, limits, results)
+
+
+def parse_tables_files(
+    files: Sequence[tuple[str, bytes]], current: CuratedData, limits: UploadLimits, earlier: Sequence[UploadResult] = ()
+) -> TablesUpload:
+    """Files for the tables upload (the upload card's and the API's): registry records through
+    ``evidence.ctgov``, everything else through ``parse_upload``; merged (with ``earlier``
+    results, e.g. files that could not be decoded), with the registry import report."""
+    results, report = list(earlier), []
+    for filename, raw in files:
+        if is_registry_file(filename, raw):
             imported = registry_upload(filename, raw, current, limits)
             results.append(imported.parsed)
             report += imported.report

@@ -34,7 +34,7 @@ def _upload_agreeing_example(page, tmp_path):
         path.write_bytes(content)
         paths.append(str(path))
     page.locator("#upload-tables input[type=file]").set_input_files(paths)
-    page.locator("#upload-status").get_by_text("Loaded for this browser tab only").wait_for(timeout=30000)
+    page.locator("#upload-status").get_by_text("Private to you until you share them").wait_for(timeout=30000)
 
 
 def test_no_pooled_diamond_until_pooling_is_switched_on(page, base_url, tmp_path):

@@ -58,7 +58,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     fixed = tmp_path / "fixed"
     fixed.mkdir()
     upload.set_input_files(_write(fixed, files))
-    status.get_by_text("Loaded for this browser tab only").wait_for(timeout=30000)
+    status.get_by_text("Private to you until you share them").wait_for(timeout=30000)
     bodies = _callback_bodies(page)  # every callback after the upload
     forest = wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" in f["trials"])
     assert {"PASO", "E2100", "EXAMPLE-TRIAL"} <= set(forest["trials"])
@@ -89,6 +89,42 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     assert sum('"upload-store"' in b for b in bodies) >= 8  # the views did read the store's ids
 
 
+def test_share_then_remove_in_the_card_reaches_another_browser(page, base_url, chromium_browser, tmp_path):
+    """Private until "Share with the team"; then another browser (another anonymous owner) sees the
+    trial marked with who added it, without a Remove button; the owner's Remove takes it away."""
+    page.goto(base_url)
+    wait_for_figures(page)
+    files = {k: v for k, v in example_files().items() if k != "survival_ipd"}
+    page.locator("#upload-tables input[type=file]").set_input_files(_write(tmp_path, files))
+    trials = page.locator("#uploaded-trial-list")
+    trials.get_by_text("EXAMPLE-TRIAL").wait_for(timeout=30000)
+    assert "added by you; private to you" in trials.inner_text()
+    other = chromium_browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        other_page = other.new_page()
+        other_page.goto(base_url)
+        wait_for_figures(other_page)
+        assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
+        assert "EXAMPLE-TRIAL" not in other_page.locator("#uploaded-trial-list").inner_text()
+
+        trials.get_by_role("button", name="Share with the team").click()
+        trials.get_by_text("shared with the team").wait_for(timeout=30000)
+        other_page.reload()
+        wait_for_figure(other_page, "forest-figure", lambda f: "EXAMPLE-TRIAL" in f["trials"])
+        theirs = other_page.locator("#uploaded-trial-list")
+        theirs.get_by_text("added by anonymous; shared with the team").wait_for(timeout=30000)
+        assert theirs.get_by_role("button").count() == 0  # neither share nor remove: not theirs
+
+        trials.get_by_role("button", name="Remove EXAMPLE-TRIAL").click()
+        wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" not in f["trials"])
+        other_page.reload()
+        wait_for_figures(other_page)
+        assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
+    finally:
+        other.close()
+    assert page.console_errors == []
+
+
 def test_an_expired_upload_id_says_so_in_the_uploads_card(page, base_url):
     page.goto(base_url)
     wait_for_figures(page)
@@ -109,7 +145,7 @@ def test_a_registry_record_joins_the_trials_grid_with_its_import_report(page, ba
     wait_for_figures(page)
     page.locator("#upload-tables input[type=file]").set_input_files(str(CTGOV_FIXTURES / "NCT02552212.json"))
     status = page.locator("#upload-status")
-    status.get_by_text("Loaded for this browser tab only: NCT02552212").wait_for(timeout=30000)
+    status.get_by_text("Loaded: NCT02552212").wait_for(timeout=30000)
     # The import report in the card: what was not mapped or assumed, each with its JSON path.
     report = status.locator(".import-report")
     assert "Import report (ClinicalTrials.gov):" in status.inner_text()

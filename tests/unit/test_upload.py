@@ -1023,11 +1023,11 @@ def test_upload_callback_keeps_rows_on_the_server_and_only_ids_in_the_browser(ca
     files = {"tables": [_data_url(bundle, "application/zip")], "table_names": ["example.zip"]}
     ref, status = receive_upload(ids.UPLOAD_TABLES, files, None, BASE, callback_settings)
     assert set(ref) == {"session", "upload"} and is_id(ref["session"]) and is_id(ref["upload"])
-    assert "Loaded for this browser tab only: EXAMPLE-TRIAL" in _text(status)
+    assert "Loaded: EXAMPLE-TRIAL. Private to you until you share them" in _text(status)
     assert len(json.dumps(ref)) < 200  # what travels with every callback: two ids, not the rows
     data, message = session_reader(BASE, callback_settings)(ref)
     assert message == "" and "EXAMPLE-TRIAL" in set(data.trials.trial_id)
-    # A second upload replaces the first entry (the previous id is removed).
+    # A second upload (patient data for the same trial) joins that trial's entry.
     survival = b"trial_id,arm_id,endpoint,time,event\n" + b"".join(
         f"EXAMPLE-TRIAL,{arm},OS,{t},1\n".encode() for arm in "AB" for t in (3, 5, 8)
     )
@@ -1036,15 +1036,19 @@ def test_upload_callback_keeps_rows_on_the_server_and_only_ids_in_the_browser(ca
     assert second["session"] == ref["session"] and second["upload"] != ref["upload"], _text(status)
     store = upload_store(callback_settings)
     owner = f"session:{ref['session']}"
-    assert store.get(ref["upload"], owner) is None and store.get(second["upload"], owner) is not None
-    # Removing clears the entry; the old reference then reads as expired, never an error.
+    (entry,) = store.entries(owner)
+    assert entry.trial_id == "EXAMPLE-TRIAL" and entry.revision == 2 and not entry.shared
+    assert store.files(second["upload"], owner) == [("os.csv", survival)]  # the original file, byte for byte
+    data, _ = session_reader(BASE, callback_settings)(second)
+    assert len(data.tables["survival_ipd"].query("trial_id == 'EXAMPLE-TRIAL' and endpoint == 'OS'")) == 6
+    # Removing clears the private trials; the old reference then reads as expired, never an error.
     cleared, status = receive_upload(ids.UPLOAD_CLEAR, {}, second, BASE, callback_settings)
-    assert cleared == {"session": ref["session"]} and _text(status) == "No uploaded data in this browser tab."
+    assert cleared["session"] == ref["session"] and "upload" not in cleared and _text(status) == "No uploaded trials."
     data, message = session_reader(BASE, callback_settings)(second)
-    assert data is BASE and message.startswith("Your uploaded data is no longer kept on the server")
+    assert data is BASE and message.startswith("Your last upload is no longer kept on the server")
 
 
-def test_uploads_belong_to_the_signed_in_user_else_to_the_browser_session(tmp_path):
+def test_uploads_belong_to_the_signed_in_user_else_to_the_signed_anonymous_cookie(tmp_path):
     from flask import Flask
 
     from auth import hash_line
@@ -1059,13 +1063,16 @@ def test_uploads_belong_to_the_signed_in_user_else_to_the_browser_session(tmp_pa
     proxy_settings = Settings(auth_mode="proxy", auth_trusted_proxies=("127.0.0.1/32",), state_dir=tmp_path)
     basic = base64.b64encode(b"ann:secret").decode()
     app = Flask(__name__)
-    # The owner is whom the authenticator accepted, never credentials it has not checked.
+    app.secret_key = "test key"
+    # The owner is whom the authenticator accepted, never credentials it has not checked; the
+    # browser's store (ref) never names the owner inside a request.
     with app.test_request_context(headers={"Authorization": f"Basic {basic}"}):
-        assert session_owner(basic_settings, ref) == "session:" + "s" * 43  # not yet checked
+        assert session_owner(basic_settings, ref).startswith("anon:")  # not yet checked
         assert authenticator(basic_settings, frozenset())() is None
         assert session_owner(basic_settings, ref) == "user:ann"
     with app.test_request_context(headers={"Authorization": f"Basic {basic}"}):
-        assert session_owner(Settings(state_dir=tmp_path), ref) == "session:" + "s" * 43  # AUTH_MODE=none
+        owner = session_owner(Settings(state_dir=tmp_path), ref)  # AUTH_MODE=none: the signed cookie's id
+        assert owner.startswith("anon:") and len(owner) == 5 + 43 and "s" * 43 not in owner
     with app.test_request_context(headers={"X-Forwarded-User": "bob@example.org"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         assert authenticator(proxy_settings, frozenset())() is None
         assert session_owner(proxy_settings, ref) == "user:bob@example.org"

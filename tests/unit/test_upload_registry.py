@@ -56,7 +56,7 @@ def _record_files(nct: str, content: bytes | None = None) -> dict:
 def test_a_registry_record_dropped_on_the_tables_upload_joins_the_session(callback_settings):
     ref, status = receive_upload(ids.UPLOAD_TABLES, _record_files("NCT00763412"), None, BASE, callback_settings)
     text = _text(status)
-    assert "Loaded for this browser tab only: NCT00763412." in text, text
+    assert "Loaded: NCT00763412." in text, text
     # The import report, short: counts by kind, then the first entries with their JSON path.
     assert "Import report (ClinicalTrials.gov): 4 assumed, 14 not mapped." in text
     assert "not mapped: outcome 'BMI' (MEAN, Kg/m^2) is not an endpoint of the contract" in text

@@ -1,0 +1,202 @@
+"""/api/v1/trials and who sees what: through the API, the views (real callbacks) and exports,
+one user never sees another's private trial; shared trials reach everyone, marked with who added
+them; only the owner or an admin removes; curated data are read-only; malformed requests get 4xx
+JSON, never 500; requests are rate-limited. (The app on Flask's test client, SQLite under a temp
+STATE_DIR; the same through real gunicorn on PostgreSQL + Redis: test_team.py.)"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+
+import pytest
+
+import api
+from components import ids
+from evidence.upload import bundle_zip, example_files
+
+PROXY = ("127.0.0.1/32",)
+EXAMPLE = "EXAMPLE-TRIAL"
+
+
+def as_user(app, user: str | None):
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    if user:
+        client.environ_base["HTTP_X_FORWARDED_USER"] = user
+    return client
+
+
+@pytest.fixture
+def team_app(make_app, tmp_path):
+    return make_app(auth_mode="proxy", auth_trusted_proxies=PROXY, state_dir=tmp_path, admin_users=("root",),
+                    export_enabled=False)  # fmt: skip
+
+
+def post_file(client, content: bytes, name: str = "example.zip"):
+    return client.post("/api/v1/trials", data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+
+def listed(client) -> dict[str, dict]:
+    response = client.get("/api/v1/trials")
+    assert response.status_code == 200, response.data
+    return {(t["trial_id"], t["origin"]): t for t in response.get_json()["trials"]}
+
+
+def test_list_add_share_remove_through_the_api(team_app):
+    alice, bob, root = (as_user(team_app, u) for u in ("alice", "bob", "root"))
+    curated = listed(bob)
+    assert {k[0] for k in curated} == {"PASO", "SOR", "NCT00573755", "E2100", "MRCC-SORAFENIB"}
+    assert all(t["origin"] == "curated" and t["owner"] is None for t in curated.values())
+
+    response = post_file(alice, bundle_zip(example_files()))
+    assert response.status_code == 201, response.data
+    assert response.get_json()["trial_ids"] == [EXAMPLE]
+    mine = listed(alice)[(EXAMPLE, "uploaded")]
+    assert (mine["owner"], mine["shared"], mine["mine"]) == ("alice", False, True) and mine["added"].endswith("Z")
+    assert (EXAMPLE, "uploaded") not in listed(bob)  # private
+    assert bob.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 404  # bob cannot even name it
+
+    assert alice.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 200
+    seen_by_bob = listed(bob)[(EXAMPLE, "uploaded")]
+    assert (seen_by_bob["owner"], seen_by_bob["shared"], seen_by_bob["mine"]) == ("alice", True, False)
+
+    refused = bob.delete(f"/api/v1/trials/{EXAMPLE}")
+    assert refused.status_code == 403 and "alice" in refused.get_json()["error"]
+    assert bob.delete("/api/v1/trials/PASO").status_code == 403  # curated: read-only
+    assert root.delete("/api/v1/trials/PASO").status_code == 403
+    assert root.delete(f"/api/v1/trials/{EXAMPLE}").status_code == 200  # an admin
+    assert (EXAMPLE, "uploaded") not in listed(alice)
+
+
+def test_an_invalid_upload_answers_422_with_the_problem_list(team_app):
+    alice = as_user(team_app, "alice")
+    bad = b"trial_id,acronym\nX-1,\n"
+    response = post_file(alice, bad, "trials.csv")
+    assert response.status_code == 422
+    problems = response.get_json()["problems"]
+    assert problems and set(problems[0]) >= {"file", "row", "column", "expected", "found"}
+    assert problems[0]["file"] == "trials.csv"
+    assert listed(alice).keys() == listed(as_user(team_app, "bob")).keys()  # nothing was loaded
+
+
+@pytest.mark.parametrize(
+    "method, path, kwargs, status",
+    [
+        ("POST", "/api/v1/trials", {}, 400),  # no file
+        ("POST", "/api/v1/trials", {"json": {"file": "x"}}, 400),
+        ("POST", "/api/v1/trials", {"data": b"--x\r\nbroken", "content_type": "multipart/form-data; boundary=x"}, 400),
+        ("POST", "/api/v1/trials", {"data": {"file": (io.BytesIO(b""), "")}, "content_type": "multipart/form-data"}, 422),
+        ("POST", "/api/v1/trials", {"data": {"file": (io.BytesIO(b"\x00\xff" * 100), "x.xlsx")},
+                                    "content_type": "multipart/form-data"}, 422),  # fmt: skip
+        ("POST", "/api/v1/trials", {"data": {"file": (io.BytesIO(b"{not json"), "record.json")},
+                                    "content_type": "multipart/form-data"}, 422),  # fmt: skip
+        ("POST", "/api/v1/trials/NOPE/share", {}, 404),
+        ("POST", "/api/v1/trials/%00%ff/share", {}, 404),
+        ("DELETE", "/api/v1/trials/NOPE", {}, 404),
+        ("PUT", "/api/v1/trials", {}, 405),
+        ("GET", "/api/v1/trials/NOPE/share", {}, 404),  # the app's catch-all: no such page
+        ("GET", "/api/v1/nothing", {}, 404),
+    ],
+)
+def test_malformed_requests_get_4xx_json_never_500(team_app, method, path, kwargs, status):
+    response = as_user(team_app, "alice").open(path, method=method, **kwargs)
+    assert response.status_code == status, response.data[:300]
+    if method != "GET":
+        assert "error" in response.get_json()
+
+
+def test_a_body_over_the_limit_gets_413_json(make_app, tmp_path):
+    app = make_app(auth_mode="proxy", auth_trusted_proxies=PROXY, state_dir=tmp_path, max_upload_mb=0.01)
+    response = post_file(as_user(app, "alice"), b"x" * 400_000, "big.csv")  # over the request limit
+    assert response.status_code == 413 and "error" in response.get_json()
+    response = post_file(as_user(app, "alice"), b"x" * 200_000, "big.csv")  # a request, but over MAX_UPLOAD_MB
+    assert response.status_code == 422 and "at most" in response.get_json()["problems"][0]["expected"]
+
+
+def test_the_api_needs_the_same_authentication_as_the_app(make_app, tmp_path):
+    app = make_app(auth_mode="proxy", auth_trusted_proxies=PROXY, state_dir=tmp_path)
+    assert as_user(app, None).get("/api/v1/trials").status_code == 403  # no user header
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"  # not the proxy
+    assert client.get("/api/v1/trials", headers={"X-Forwarded-User": "alice"}).status_code == 403
+
+
+def test_requests_from_another_sites_page_are_refused(team_app):
+    alice = as_user(team_app, "alice")
+    evil = post_file_with(alice, {"Origin": "https://evil.example"})
+    assert evil.status_code == 403
+    assert post_file_with(alice, {"Sec-Fetch-Site": "cross-site"}).status_code == 403
+
+
+def post_file_with(client, headers):
+    return client.post("/api/v1/trials", data={"file": (io.BytesIO(bundle_zip(example_files())), "e.zip")},
+                       content_type="multipart/form-data", headers=headers)  # fmt: skip
+
+
+def test_requests_are_rate_limited_with_retry_after(make_app, tmp_path, monkeypatch):
+    monkeypatch.setattr(api, "REQUESTS_PER_MINUTE", 5)
+    app = make_app(auth_mode="proxy", auth_trusted_proxies=PROXY, state_dir=tmp_path)
+    client = as_user(app, "alice")
+    codes = [client.get("/api/v1/trials").status_code for _ in range(7)]
+    assert codes == [200] * 5 + [429] * 2
+    limited = client.get("/api/v1/trials")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60 and "try again" in limited.get_json()["error"]
+
+
+# --------------------------------------------------------------------------- views and exports
+
+
+def dependencies(client) -> list[dict]:
+    return client.get("/_dash-dependencies").get_json()
+
+
+def callback(client, deps, output_prefix: str, values: dict, trigger: str | None = None):
+    """POST the callback whose output starts with ``output_prefix`` with ``values`` by input/state id."""
+    dep = next(d for d in deps if d["output"].lstrip(".").startswith(output_prefix) and not d.get("clientside_function"))
+    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in dep["output"].strip(".").split("...")]
+    body = {
+        "output": dep["output"],
+        "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+        "inputs": [{**i, "value": values.get(i["id"])} for i in dep["inputs"]],
+        "state": [{**s, "value": values.get(s["id"])} for s in dep["state"]],
+        "changedPropIds": [trigger] if trigger else [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code in (200, 204), response.data[:300]
+    return response.get_data(as_text=True)
+
+
+def upload_through_the_card(client, deps) -> dict:
+    content = "data:application/zip;base64," + base64.b64encode(bundle_zip(example_files())).decode()
+    answer = json.loads(callback(client, deps, ids.UPLOAD_STORE, {ids.UPLOAD_TABLES: [content]} | {
+        ids.UPLOAD_TABLES + "-names": None}, trigger=f"{ids.UPLOAD_TABLES}.contents"))  # fmt: skip
+    return answer["response"][ids.UPLOAD_STORE]["data"]
+
+
+def test_a_private_trial_never_reaches_another_user_through_views_or_exports(team_app):
+    alice, bob = as_user(team_app, "alice"), as_user(team_app, "bob")
+    deps = dependencies(alice)
+    response = post_file(alice, bundle_zip(example_files()))
+    assert response.status_code == 201
+    ref = {"upload": response.get_json()["upload_id"]}
+    state = {"endpoint": "PFS"}
+    grid = ids.TRIAL_GRID
+
+    def views_of(client, store) -> str:
+        values = {ids.STATE: state, ids.UPLOAD_STORE: store, ids.view_state(ids.FOREST): state}
+        texts = [callback(client, deps, grid, values), callback(client, deps, ids.FOREST, values)]
+        csv_button = ids.EXPORT_BUTTONS["csv"]
+        texts.append(callback(client, deps, ids.EXPORT_DOWNLOAD, {**values, csv_button: 1, ids.EXPORT_VIEW: "all"},
+                              trigger=f"{csv_button}.n_clicks"))  # fmt: skip
+        texts.append(base64.b64decode(json.loads(texts[-1])["response"][ids.EXPORT_DOWNLOAD]["data"]["content"]).decode(
+            "utf-8", "replace"))  # fmt: skip
+        return "\n".join(texts)
+
+    assert EXAMPLE in views_of(alice, ref)
+    for store in (None, ref, {"upload": ref["upload"], "session": "s" * 43}):  # even holding alice's id
+        assert EXAMPLE not in views_of(bob, store)
+    assert alice.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 200
+    assert EXAMPLE in views_of(bob, None)  # shared: everyone signed in sees it
