@@ -1,8 +1,9 @@
-"""The dashboard: `create_app(settings)` builds it; `server` is what gunicorn serves.
+"""The dashboard: `create_app(settings)` builds it; wsgi.py builds it for gunicorn (`wsgi:server`).
 
-Importing this module builds the app once (under gunicorn: in the master, before workers fork).
-Invalid data or settings end the process with a readable report and a non-zero exit code.
-Dash debug mode is only ever switched on by `python app.py` with DASH_DEBUG set.
+Importing this module builds nothing: tests build their own app with test settings.
+`create_app_or_exit()` builds it from the environment, and ends the process with a readable report
+and a non-zero exit code on invalid data or settings. Dash debug mode is only ever switched on by
+`python app.py` with DASH_DEBUG set.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _health_routes(app: Dash, data: CuratedData) -> None:
         return jsonify(status="ready", data_version=data.version, counts=data.counts(), warnings=len(data.warnings))
 
 
-def _create_app_or_exit() -> Dash:
+def create_app_or_exit() -> Dash:
     """create_app() from the environment; a bad setting or invalid data exits with the report."""
     try:
         settings = Settings.from_env()
@@ -103,9 +104,7 @@ def _refuse(report: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-app = _create_app_or_exit()
-server = app.server
-
 if __name__ == "__main__":
+    app = create_app_or_exit()
     settings = Settings.from_env()
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -120,7 +120,7 @@ def stop_process_group(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
 class Server:
     """gunicorn -c gunicorn.conf.py MODULE on 127.0.0.1:free port, in its own process group."""
 
-    def __init__(self, module: str = "app:server", data_dir: str | Path | None = None, workers: int = 2,
+    def __init__(self, module: str = "wsgi:server", data_dir: str | Path | None = None, workers: int = 2,
                  threads: int = 4, env: dict | None = None, log_dir: Path = RESULTS / "logs", tag: str = "server"):
         self.module = module
         self.port = free_port()

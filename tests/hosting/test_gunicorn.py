@@ -42,7 +42,7 @@ def test_gunicorn_settings_come_from_config_settings():
     default = load_config({})
     assert default["bind"] == "0.0.0.0:8050" and default["workers"] == 2 and default["threads"] == 4
     assert default["preload_app"] is True and default["control_socket_disable"] is True
-    assert default["accesslog"] == "-" and default["wsgi_app"] == "app:server"
+    assert default["accesslog"] == "-" and default["wsgi_app"] == "wsgi:server"
     assert 0 < default["graceful_timeout"] < default["timeout"]
     custom = load_config({"BIND": "127.0.0.1", "PORT": "9001", "WEB_CONCURRENCY": "5", "THREADS": "8", "LOG_LEVEL": "warning"})
     assert (custom["bind"], custom["workers"], custom["threads"], custom["loglevel"]) == ("127.0.0.1:9001", 5, 8, "warning")
@@ -50,6 +50,29 @@ def test_gunicorn_settings_come_from_config_settings():
 
 
 # --------------------------------------------------------------------------- start-up
+
+
+IMPORT_APP = """
+import sys
+import dash._get_app
+import app
+assert dash._get_app.APP is None, "a Dash app was constructed"
+assert not hasattr(app, "server") and not hasattr(app, "app")
+print("NOTHING BUILT")
+"""
+
+
+def test_importing_app_builds_nothing_and_wsgi_builds_it(tmp_path):
+    """Tests import app.py for create_app: that import constructs no Dash app and reads no data
+    (a missing DATA_DIR does not matter); wsgi.py, what gunicorn serves, builds it and refuses
+    the missing data."""
+    env = {"DATA_DIR": str(tmp_path / "missing")}
+    done = start_and_wait([sys.executable, "-c", IMPORT_APP], env)
+    assert done.returncode == 0 and "NOTHING BUILT" in done.stdout, done.stderr[-2000:]
+    done = start_and_wait([sys.executable, "-c", "import wsgi"], env)
+    assert done.returncode == 3 and "Not starting: the data failed validation." in done.stderr, done.stderr[-2000:]
+    done = start_and_wait([sys.executable, "-c", "import wsgi; print(type(wsgi.server).__name__, len(wsgi.app.callback_map) > 10)"], {})
+    assert done.returncode == 0 and done.stdout.split() == ["Flask", "True"], done.stderr[-2000:]
 
 
 @pytest.fixture
@@ -73,7 +96,7 @@ def start_and_wait(command: list[str], env: dict) -> subprocess.CompletedProcess
     )
 
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "wsgi:server"]
 PYTHON_APP = [sys.executable, "app.py"]
 
 
