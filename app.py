@@ -16,7 +16,7 @@ from dash import Dash
 from flask import jsonify
 
 import security
-from components import exports
+from components import exports, warm
 from components.callbacks import register_callbacks
 from components.layout import page
 from config import Settings
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         max_upload_mb=settings.max_upload_mb,
     )
     register_callbacks(app, data, settings)
+    warm.install(app.server, data, settings)  # started in each worker after fork (gunicorn.conf.py)
     _health_routes(app, data)
     security.install(app, settings, HEALTH_PATHS)  # last: hashes the inline scripts
     return app

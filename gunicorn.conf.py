@@ -49,3 +49,14 @@ def when_ready(server):
 
     response = Client(server.app.wsgi()).get("/healthz")
     server.log.info("app set up in the master before forking workers: GET /healthz -> %s", response.status_code)
+
+
+def post_fork(server, worker):
+    """Warm this worker's cache in a background thread (components/warm.py): the default view and
+    single-facet changes become cache hits while the worker already serves requests.
+    WARM_CACHE_STATES=0 switches it off."""
+    from components import warm
+
+    thread = warm.after_fork(server.app.wsgi())
+    if thread is not None:
+        server.log.info("worker %s: warming the cache in the background", worker.pid)

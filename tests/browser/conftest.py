@@ -149,7 +149,7 @@ class _Server:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.log_path = ARTIFACTS / f"server-{self.port}.log"
         env = dict(os.environ)
-        env.update(PYTHONUNBUFFERED="1", PORT=str(self.port), HOST="127.0.0.1")
+        env.update(PYTHONUNBUFFERED="1", PORT=str(self.port), HOST="127.0.0.1", WARM_CACHE_STATES="0")  # no warm-up unless asked
         if data_dir is not None:
             env["DATA_DIR"] = str(data_dir)
         if extra_env:

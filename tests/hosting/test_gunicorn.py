@@ -154,6 +154,38 @@ def test_two_instances_answer_a_callback_identically(gunicorn, fetch, callback_b
     assert fetch(first.url + "/_dash-layout")[2] == fetch(second.url + "/_dash-layout")[2]
 
 
+# --------------------------------------------------------------------------- cache warm-up
+
+
+WARM_DONE = "cache warm-up done"
+
+
+def test_a_worker_warms_its_cache_after_fork_and_serves_meanwhile(gunicorn, fetch, callback_body):
+    """post_fork starts the warm-up in a background thread (components/warm.py): the worker
+    answers while it runs, and afterwards the default state's figure callback is a cache hit
+    (evidence.cache logs each lookup at DEBUG: 'hit render:<graph id>')."""
+    server = gunicorn({"WARM_CACHE_STATES": "16", "LOG_LEVEL": "debug"}, workers=1, threads=2)
+    assert WARM_DONE not in server.log_tail(10_000)  # /readyz answered while the warm-up ran
+    assert "warming the cache in the background" in server.log_tail(10_000)
+    deadline = time.monotonic() + 300
+    while WARM_DONE not in server.log_tail(10_000):
+        assert time.monotonic() < deadline, server.log_tail()
+        time.sleep(0.5)
+    assert "cache warm-up done: 16 of 16 states" in server.log_tail(10_000)
+    deps = json.loads(fetch(server.url + "/_dash-dependencies")[2])
+    log = server.log_tail(100_000)
+    hits, misses = log.count("hit render:forest-figure"), log.count("miss render:forest-figure")
+    status, _headers, body = fetch(server.url + "/_dash-update-component", callback_body(deps, ids.FOREST, None))
+    assert status == 200 and b"PASO" in body
+    time.sleep(0.5)  # the log line is written before the response; give the pipe a moment
+    log = server.log_tail(100_000)
+    assert log.count("hit render:forest-figure") == hits + 1 and log.count("miss render:forest-figure") == misses
+    single = callback_body(deps, ids.HEATMAP, {"agent": ["bevacizumab"]})  # a single-facet change, warmed too
+    assert fetch(server.url + "/_dash-update-component", single)[0] == 200
+    time.sleep(0.5)
+    assert server.log_tail(100_000).count("hit render:heatmap-figure") == log.count("hit render:heatmap-figure") + 1
+
+
 # --------------------------------------------------------------------------- fault
 
 
