@@ -1,7 +1,8 @@
 """What each dashboard view shows for a given view state: figure plus caption, no Dash.
 
 Each function filters the curated tables by the state, calls a pure figure builder and names the
-sources of what it shows. Callbacks call these and return the result.
+sources of what it shows. evidence/view_registry.py declares which state fields each reads, runs it
+on a state holding only those, and memoises it; callbacks and exports call the registry's functions.
 """
 
 from __future__ import annotations
