@@ -18,7 +18,7 @@ lint-docker: setup-dev
 	$(VENV)/bin/hadolint Dockerfile
 
 serve: setup
-	$(VENV)/bin/gunicorn --no-control-socket -c gunicorn.conf.py app:server
+	$(VENV)/bin/gunicorn --no-control-socket -c gunicorn.conf.py wsgi:server
 
 setup:
 	bash scripts/setup.sh

@@ -1,8 +1,9 @@
-"""The dashboard: `create_app(settings)` builds it; `server` is what gunicorn serves.
+"""The dashboard: `create_app(settings)` builds it; wsgi.py builds it for gunicorn (`wsgi:server`).
 
-Importing this module builds the app once (under gunicorn: in the master, before workers fork).
-Invalid data or settings end the process with a readable report and a non-zero exit code.
-Dash debug mode is only ever switched on by `python app.py` with DASH_DEBUG set.
+Importing this module builds nothing: tests build their own app with test settings.
+`create_app_or_exit()` builds it from the environment, and ends the process with a readable report
+and a non-zero exit code on invalid data or settings. Dash debug mode is only ever switched on by
+`python app.py` with DASH_DEBUG set.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import jsonify
 
 import security
 from api import register_api
-from components import exports
+from components import exports, warm
 from components.callbacks import register_callbacks
 from components.layout import page
 from components.uploads import upload_store
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
     )
     register_callbacks(app, data, settings)
     register_api(app.server, data, settings)
+    warm.install(app.server, data, settings)  # started in each worker after fork (gunicorn.conf.py)
     _health_routes(app, data, settings)
     security.install(app, settings, HEALTH_PATHS)  # last: hashes the inline scripts
     return app
@@ -100,7 +102,7 @@ def _health_routes(app: Dash, data: CuratedData, settings: Settings) -> None:
         )  # fmt: skip
 
 
-def _create_app_or_exit() -> Dash:
+def create_app_or_exit() -> Dash:
     """create_app() from the environment; a bad setting or invalid data exits with the report."""
     try:
         settings = Settings.from_env()
@@ -119,9 +121,7 @@ def _refuse(report: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
-app = _create_app_or_exit()
-server = app.server
-
 if __name__ == "__main__":
+    app = create_app_or_exit()
     settings = Settings.from_env()
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -40,6 +40,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _whole_number(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"expected a whole number of at least 0, found {text!r}")
+    return value
+
+
 def _networks(text: str) -> tuple[str, ...]:
     """Comma-separated IP addresses or CIDR networks, each checked, normalised (10.0.0.7/8 -> 10.0.0.0/8)."""
     items = [item.strip() for item in text.split(",") if item.strip()]
@@ -114,6 +121,17 @@ class Settings:
         "Address people open the dashboard at (e.g. https://dashboard.example.org), used for the view link in "
         "exports; unset: the link is the path alone (the request's Host header is never used).",
         _public_url,
+    )
+    warm_cache_states: int = _setting(
+        "WARM_CACHE_STATES",
+        16,
+        "View states each gunicorn worker computes in the background after it starts (the default view, then "
+        "each value of each filter alone), so first visitors get cached figures; 0: off. At most the cache's size.",
+        _whole_number,
+    )
+    warm_cache_seconds: float = _setting(
+        "WARM_CACHE_SECONDS", 60.0, "The cache warm-up stops after this many seconds, however many states are done.",
+        _positive_float,
     )
     max_upload_mb: float = _setting("MAX_UPLOAD_MB", 5.0, "Largest accepted upload or request body, in MiB.", float)
     state_dir: Path = _setting(

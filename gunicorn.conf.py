@@ -1,8 +1,8 @@
-"""gunicorn settings: serves app:server with data loaded and validated once, before workers fork.
+"""gunicorn settings: serves wsgi:server with data loaded and validated once, before workers fork.
 
 Everything that varies (address, port, workers, threads, log level) comes from config.Settings,
 where each environment variable is declared once. Run:
-    gunicorn --no-control-socket -c gunicorn.conf.py app:server
+    gunicorn --no-control-socket -c gunicorn.conf.py wsgi:server
 """
 
 import sys
@@ -15,7 +15,7 @@ except ValueError as err:  # a bad setting: one readable line, not a traceback
     print(f"Not starting: {err}", file=sys.stderr, flush=True)
     raise SystemExit(2) from None
 
-wsgi_app = "app:server"
+wsgi_app = "wsgi:server"
 _host = f"[{settings.bind}]" if ":" in settings.bind else settings.bind
 bind = f"{_host}:{settings.port}"
 workers = settings.web_concurrency
@@ -49,3 +49,14 @@ def when_ready(server):
 
     response = Client(server.app.wsgi()).get("/healthz")
     server.log.info("app set up in the master before forking workers: GET /healthz -> %s", response.status_code)
+
+
+def post_fork(server, worker):
+    """Warm this worker's cache in a background thread (components/warm.py): the default view and
+    single-facet changes become cache hits while the worker already serves requests.
+    WARM_CACHE_STATES=0 switches it off."""
+    from components import warm
+
+    thread = warm.after_fork(server.app.wsgi())
+    if thread is not None:
+        server.log.info("worker %s: warming the cache in the background", worker.pid)

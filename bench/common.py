@@ -149,6 +149,7 @@ class Server:
         self.env.update(
             PYTHONUNBUFFERED="1", HOST="127.0.0.1", BIND="127.0.0.1", PORT=str(self.port), WEB_CONCURRENCY=str(workers),
             THREADS=str(threads), LOG_LEVEL="info",  # master events (signals, worker exits) in the log
+            WARM_CACHE_STATES="0",  # timings start from a cold cache with no warm-up competing (env may set it)
         )
         if data_dir is not None:
             self.env["DATA_DIR"] = str(data_dir)

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 from dash import Dash, Input, Output, State, dcc, html, no_update  # noqa: E402
 from flask import request  # noqa: E402
 
-import app as dashboard  # noqa: E402  (builds the real app on DATA_DIR)
+import wsgi as dashboard  # noqa: E402  (builds the real app on DATA_DIR)
 from bench import scenarios  # noqa: E402
 from components import slices  # noqa: E402
 from evidence import cache  # noqa: E402

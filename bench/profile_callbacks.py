@@ -5,7 +5,7 @@
 
 `callbacks`: imports app (on DATA_DIR), builds the bench scenario's request bodies (bench/scenarios.py)
 and answers each chosen one once to warm up, then K times under pyinstrument through the whole
-Flask + Dash stack (test client), so JSON encoding is included. `import`: profiles `import app`
+Flask + Dash stack (test client), so JSON encoding is included. `import`: profiles `import wsgi`
 (imports, data loading + validation, layout). Writes OUT_DIR/profile-NAME.txt (call tree) and
 OUT_DIR/profile-NAME.flat.txt (functions by own time); prints a JSON summary.
 """
@@ -34,7 +34,7 @@ def _write(profiler: Profiler, out_dir: Path, name: str) -> dict:
 
 
 def profile_callbacks(out_dir: Path, label: str, picks: list[str], reps: int) -> list[dict]:
-    import app as dashboard
+    import wsgi as dashboard
     from bench import scenarios
 
     client = dashboard.server.test_client()
@@ -73,10 +73,10 @@ def profile_callbacks(out_dir: Path, label: str, picks: list[str], reps: int) ->
 def profile_import(out_dir: Path) -> list[dict]:
     profiler = Profiler(interval=0.001)
     profiler.start()
-    import app  # noqa: F401
+    import wsgi  # noqa: F401
 
     profiler.stop()
-    return [_write(profiler, out_dir, "startup-import-app")]
+    return [_write(profiler, out_dir, "startup-import-wsgi")]
 
 
 def main(argv: list[str]) -> int:

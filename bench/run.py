@@ -459,7 +459,7 @@ def growth(cfg: Config, fresh: bool = False) -> dict:
 
 def startup(cfg: Config) -> dict:
     bare = [PY, "-c", "import dash, plotly, pandas, lifelines"]
-    import_app = [PY, "-c", "import app"]
+    import_app = [PY, "-c", "import wsgi"]
     runs = {"imports": [], "import_app": [], "gunicorn_ready": []}
     for rep in range(cfg.startup_reps):
         code, seconds, out = run_quiet(bare, timeout=300)
@@ -800,7 +800,7 @@ def concurrency(cfg: Config) -> dict:
 
 def profile(cfg: Config, results: dict) -> dict:
     """pyinstrument on the worst ratios: the three slowest-vs-floor callbacks at the bundled size,
-    the callback with the steepest growth (profiled at 10x), and start-up (import app)."""
+    the callback with the steepest growth (profiled at 10x), and start-up (import wsgi)."""
     import importlib.util
 
     if importlib.util.find_spec("pyinstrument") is None:
@@ -928,7 +928,7 @@ def _render_latency(s) -> list[str]:
         "miss / hit / floor interleaved request by request. **miss** = a state the app has not answered before "
         f"(each request a new cache key with the same meaning, {s.get('bust_orders', '?')} keys in rotation; see "
         "`scenarios.bust`): the work a real change costs. **hit** = the identical request again, answered by the "
-        "per-process view cache (`evidence/views.py memoised`). **floor** = `bench/floor_app.py`, a Dash app on the "
+        "per-process view cache (`evidence/view_memo.py`). **floor** = `bench/floor_app.py`, a Dash app on the "
         "same server whose callback has the same outputs and returns the same answer precomputed. "
         "Target: p95 <= 1.5x floor.",
         "",
@@ -1059,7 +1059,7 @@ def _render_startup(s) -> list[str]:
         f"Median of {len(s['imports']['runs'])} run(s), each measured from process start. Target: ready <= 1.3x imports.", "",
         "| what | seconds | vs imports |", "|---|---:|---:|",
         f"| `python -c 'import dash, plotly, pandas, lifelines'` | {s['imports']['median']:.2f} | 1.0x |",
-        *([f"| `python -c 'import app'` (imports + load/validate data + layout) | {s['import_app']['median']:.2f} | "
+        *([f"| `python -c 'import wsgi'` (imports + load/validate data + layout) | {s['import_app']['median']:.2f} | "
            f"{s['import_app']['median'] / s['imports']['median']:.2f}x |"] if s["import_app"]["runs"] else []),
         f"| gunicorn (2 workers) until `/readyz` answers 200 | {s['gunicorn_ready']['median']:.2f} | **{s['ratio']:.2f}x** |",
         "",

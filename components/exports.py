@@ -20,20 +20,12 @@ from evidence import export, export_views, views
 from evidence.loading import CuratedData
 from evidence.session import session_data
 from evidence.state import ViewState, restrict_to_known
+from evidence.view_registry import exported_views
 
 log = logging.getLogger(__name__)
 
-GRAPH_VIEWS = {
-    ids.DESIGN: "design-vs-outcome",
-    ids.FOREST: "forest-plot",
-    ids.MEDIANS: "medians-by-arm",
-    ids.RATES: "response-rates",
-    ids.HEATMAP: "toxicity-heatmap",
-    ids.DOSE: "dose-ramp",
-    ids.WHAT_IF: "what-if-ramp",
-    ids.SURVIVAL: "survival-curves",
-}
-"""Graph id -> export view key."""
+GRAPH_VIEWS = {view.graph_id: view.export.key for view in exported_views()}
+"""Graph id -> export view key (evidence/view_registry.py)."""
 
 FORMAT_OF_BUTTON = {button: fmt for fmt, button in ids.EXPORT_BUTTONS.items()}
 FORMAT_HINTS = {

@@ -1,7 +1,7 @@
 """Highlighting a trial restyles the figures already drawn; the server draws nothing.
 
-The figure views do not read `highlight` (evidence.views.STYLE_FIELDS), so selecting or clearing
-a trial sends them no request. The highlight travels in its own Store (cut from `view-state` by
+The figure views do not read `highlight` (it is one of their `style_fields`,
+evidence/view_registry.py), so selecting or clearing a trial sends them no request. The highlight travels in its own Store (cut from `view-state` by
 the same clientside slice as every view's fields, so it changes only when the highlight does);
 a clientside function per graph (assets/highlight.js) dims every other trial's marks and rings
 the highlighted one's, on a highlight change and on every figure the server sends.

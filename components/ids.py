@@ -1,4 +1,7 @@
-"""Every component id, in one place."""
+"""Every component id, in one place. The views' own ids (graph or grid, caption, note) are
+declared with the views (evidence/view_registry.py) and named here from there."""
+
+from evidence.view_registry import VIEWS
 
 URL = "url"
 STATE = "view-state"
@@ -32,23 +35,27 @@ FILTERS = {
     "page": "trial-page",
 }
 
-TRIAL_GRID = "trial-grid"
-DESIGN = "design-figure"
-FOREST = "forest-figure"
-MEDIANS = "medians-figure"
-RATES = "rates-figure"
-HEATMAP = "heatmap-figure"
-DOSE = "dose-figure"
-WHAT_IF = "what-if-figure"
-WHAT_IF_NOTE = "what-if-note"
-SURVIVAL = "survival-figure"
+GRAPHS = {key: view.graph_id for key, view in VIEWS.items()}
+"""View key -> the graph (or grid) showing it."""
+TRIAL_GRID = GRAPHS["overview"]
+DESIGN = GRAPHS["design"]
+FOREST = GRAPHS["forest"]
+MEDIANS = GRAPHS["medians"]
+RATES = GRAPHS["rates"]
+HEATMAP = GRAPHS["toxicity"]
+DOSE = GRAPHS["dosing"]
+WHAT_IF = GRAPHS["what_if"]
+WHAT_IF_NOTE = VIEWS["what_if"].note_id
+SURVIVAL = GRAPHS["survival"]
 SOURCES = "sources-list"
 
 # The highlighted trial alone, cut from view-state (components/highlight.py).
 HIGHLIGHT_STATE = "highlight-state"
 
+# Components whose clicks select a trial: id -> the event carrying it.
+CLICKS = {view.graph_id: view.click for view in VIEWS.values() if view.click}
 # Graphs whose clicks select a trial (customdata[0] = trial_id).
-CLICKABLE_GRAPHS = (FOREST, MEDIANS, RATES, HEATMAP, DOSE, DESIGN)
+CLICKABLE_GRAPHS = tuple(graph for graph, event in CLICKS.items() if event == "clickData")
 
 # Export bar (components/exports.py): format -> button id.
 EXPORT_BAR = "card-export"

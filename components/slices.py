@@ -2,7 +2,7 @@
 
 Every view used to read the one `view-state` Store, so any change (a ramp dose, a grade band)
 sent a request per view and redrew every figure. Each view now reads its own Store holding only
-the state fields it uses (`evidence.views.VIEW_FIELDS`). A clientside function (assets/slices.js)
+the state fields it declares (`View.fields`, evidence/view_registry.py). A clientside function (assets/slices.js)
 fills those Stores from `view-state` and leaves a Store untouched when its slice did not change,
 so an unrelated change costs that view no request and no redraw.
 """
@@ -12,20 +12,10 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc
 
 from components import ids
-from evidence.views import VIEW_FIELDS
+from evidence.view_registry import VIEWS
 
-# Graph (or panel) id -> the view whose fields it reads.
-SLICES: dict[str, str] = {
-    ids.DESIGN: "design",
-    ids.FOREST: "forest",
-    ids.MEDIANS: "medians",
-    ids.RATES: "rates",
-    ids.HEATMAP: "toxicity",
-    ids.DOSE: "dosing",
-    ids.SURVIVAL: "survival",
-    ids.WHAT_IF: "what_if",
-    ids.TRIAL_GRID: "overview",
-}
+SLICES: dict[str, str] = {view.graph_id: key for key, view in VIEWS.items()}
+"""Graph (or grid) id -> the view whose fields it reads."""
 
 
 def stores() -> list[dcc.Store]:
@@ -33,7 +23,7 @@ def stores() -> list[dcc.Store]:
     out = []
     for panel_id, view in SLICES.items():
         out.append(dcc.Store(id=ids.view_state(panel_id)))
-        out.append(dcc.Store(id=ids.view_fields(panel_id), data=list(VIEW_FIELDS[view])))
+        out.append(dcc.Store(id=ids.view_fields(panel_id), data=list(VIEWS[view].fields)))
     return out
 
 

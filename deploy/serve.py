@@ -83,7 +83,7 @@ def main() -> int:
 
     children["gunicorn"] = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py",
-         "--bind", f"unix:{socket}", "--access-logformat", ACCESS_LOG_FORMAT, "app:server"],
+         "--bind", f"unix:{socket}", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:server"],
         cwd=ROOT,
     )
     deadline = time.monotonic() + GUNICORN_START_S

@@ -15,6 +15,9 @@ process. The interface stays ``get_or_compute`` / ``clear`` / ``use`` (plus ``co
 
 Two threads missing the same key both compute it (the answer is the same); that is cheaper than
 holding the lock while a figure is built. Treat cached values as read-only.
+
+Hits and misses are counted per namespace (`stats()`) and logged at DEBUG ("hit render:forest-figure"),
+so a test or an operator can see whether a warmed answer was served from the cache.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class ProcessCache:
         self._sizes = dict(sizes or {})
         self._default = default_size
         self._maps: dict[str, LRUCache] = {}
+        self._counts: dict[str, list[int]] = {}  # namespace -> [hits, misses]
         self._lock = threading.Lock()
 
     def _map(self, namespace: str) -> LRUCache:
@@ -59,12 +63,19 @@ class ProcessCache:
     def get_or_compute(self, namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             found = self._map(namespace).get(key, _MISSING)
+            self._counts.setdefault(namespace, [0, 0])[found is _MISSING] += 1
+        log.debug("%s %s", "miss" if found is _MISSING else "hit", namespace)
         if found is not _MISSING:
             return found
         value = compute()  # an exception is not cached
         with self._lock:
             self._map(namespace)[key] = value
         return value
+
+    def stats(self) -> dict[str, tuple[int, int]]:
+        """namespace -> (hits, misses) since this process started."""
+        with self._lock:
+            return {name: (hits, misses) for name, (hits, misses) in self._counts.items()}
 
     def clear(self, namespaces: Iterable[str] | None = None) -> None:
         with self._lock:
@@ -155,6 +166,11 @@ class SharedCache:
 
         return self.local.get_or_compute(namespace, key, shared_compute)
 
+    def stats(self) -> dict[str, tuple[int, int]]:
+        """(hits, misses) per namespace in this process's maps (a Redis hit counts as a miss
+        here: the value was not in this process)."""
+        return self.local.stats()
+
     def clear(self, namespaces: Iterable[str] | None = None) -> None:
         """Empty this process's maps (the shared entries expire on their own, and a new data
         version starts new keys)."""
@@ -174,6 +190,11 @@ _backend: ProcessCache | SharedCache = ProcessCache(SIZES)
 def get_or_compute(namespace: str, key: Hashable, compute: Callable[[], T]) -> T:
     """The value cached under (namespace, key), computing and keeping it on a miss."""
     return _backend.get_or_compute(namespace, key, compute)
+
+
+def stats() -> dict[str, tuple[int, int]]:
+    """namespace -> (hits, misses) in this process."""
+    return _backend.stats()
 
 
 def clear(namespaces: Iterable[str] | None = None) -> None:

@@ -32,10 +32,12 @@ from evidence.tables.flow import flow_table, population_label
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.tables.subgroups import model_term_table, subgroup_rows, trial_caveats
 from evidence.theme import empty_figure_dict
-from evidence.views import VIEW_FIELDS, Panel, state_key
+from evidence.state import FACETS
+from evidence.view_memo import state_key
+from evidence.views import Panel
 
-_SELECTION = VIEW_FIELDS["dosing"]
-"""The selection fields every data view reads (facets, derived on/off, page): as views._SELECTION."""
+_SELECTION = (*FACETS, "derived", "page")
+"""The selection fields every data view reads (facets, derived on/off, page): as view_registry.SELECTION."""
 
 COVERAGE_VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "flow": _SELECTION,

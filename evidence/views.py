@@ -1,12 +1,12 @@
 """What each dashboard view shows for a given view state: figure plus caption, no Dash.
 
 Each function filters the curated tables by the state, calls a pure figure builder and names the
-sources of what it shows. Callbacks call these and return the result.
+sources of what it shows. evidence/view_registry.py declares which state fields each reads, runs it
+on a state holding only those, and memoises it; callbacks and exports call the registry's functions.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -41,6 +41,7 @@ from evidence.tables.lookups import lower_first
 from evidence.tables.medians import median_rows
 from evidence.tables.pooling import Pooling, pooling
 from evidence.tables.rates import hide_derived_intervals, rate_rows
+from evidence.view_memo import state_key
 from evidence.tables.toxicity import empty_selection_message, toxicity_differences, toxicity_matrix
 from evidence.theme import empty_figure_dict
 
@@ -64,58 +65,6 @@ class Panel:
     def figure_object(self) -> go.Figure:
         """The figure as a go.Figure, for exports (validated against plotly's schema)."""
         return self.figure if isinstance(self.figure, go.Figure) else go.Figure(self.figure)
-
-
-# State fields every data view reads (trial selection and its page, derived on/off).
-_SELECTION = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "page")
-
-VIEW_FIELDS: dict[str, tuple[str, ...]] = {
-    "design": _SELECTION,
-    "forest": _SELECTION + ("endpoint", "pool"),
-    "medians": _SELECTION + ("endpoint",),
-    "rates": _SELECTION,
-    "toxicity": _SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
-    "dosing": _SELECTION,
-    "survival": _SELECTION + ("endpoint", "surv_trial"),
-    "what_if": ("ramp_start", "ramp_step", "ramp_cycles"),
-    "overview": _SELECTION + ("highlight",),
-}
-"""The state fields each view reads, and nothing else: its memo key, and the slice of the view
-state the browser sends its callback (components/slices.py), so a change to other fields neither
-reaches nor redraws it. tests/unit/test_views.py checks each view against the whole state."""
-
-STYLE_FIELDS: dict[str, tuple[str, ...]] = {
-    view: ("highlight",) for view in ("design", "forest", "medians", "rates", "toxicity", "dosing")
-}
-"""State fields a view draws only as styling. The browser never sends them: it restyles the
-figure it already has (assets/highlight.js), so the request path draws them at their default.
-Exports pass the whole state and draw them; they are part of the memo key."""
-
-def state_key(state: ViewState, fields: tuple[str, ...]) -> tuple:
-    return tuple(getattr(state, f) for f in fields)
-
-
-def memoised(name: str):
-    """Reuse a view's result while the data version and the state fields it reads
-    (`VIEW_FIELDS[name]` and its `STYLE_FIELDS`) are unchanged (evidence.cache, "view:<name>").
-
-    Results are pure functions of (data, those fields); `data.version` is a content digest of the
-    tables. Treat results as read-only.
-    """
-    key_fields = VIEW_FIELDS[name] + STYLE_FIELDS.get(name, ())
-
-    def wrap(view):
-        @functools.wraps(view)
-        def cached(data: CuratedData, state: ViewState):
-            key = (data.version, state_key(state, key_fields))
-            return cache.get_or_compute(f"view:{name}", key, lambda: view(data, state))
-
-        cached.uncached = view
-        cached.key = name
-        cached.fields = VIEW_FIELDS[name]
-        return cached
-
-    return wrap
 
 
 _TABLE_FIELDS = (*FACETS, "derived", "page")  # what filter_tables reads
@@ -168,7 +117,6 @@ def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
     }
 
 
-@memoised("overview")
 def trials_overview(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
     """The trials grid's rows and the one-line selection summary."""
     return trial_grid_rows(data, state), selection_summary(data, state)
@@ -202,7 +150,6 @@ def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
     return rows
 
 
-@memoised("design")
 def design_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     if t["trials"].empty:
@@ -213,7 +160,6 @@ def design_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, caption)
 
 
-@memoised("forest")
 def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     selected = len(selected_trial_ids(data.trials, state))
     paged = page_count(selected) > 1
@@ -247,12 +193,8 @@ POOL_LABEL = "Pool trials (random effects)"
 
 def pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
     """The 'Pool trials' checklist options and the line under it: disabled with the reason when
-    the selection offers nothing to pool (left usable while switched on, so it can be switched off)."""
-    key = (data.version, state_key(state, VIEW_FIELDS["forest"]))
-    return cache.get_or_compute("pool-control", key, lambda: _pool_control(data, state))
-
-
-def _pool_control(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
+    the selection offers nothing to pool (left usable while switched on, so it can be switched off).
+    Reads the forest's fields (memoised with them: evidence/view_registry.pool_control)."""
     _, pooling = forest_rows_and_pooling(data, state, paged=page_count(len(selected_trial_ids(data.trials, state))) > 1)
     option = {"label": POOL_LABEL, "value": "pool", "disabled": not pooling.offered and not state.pool}
     if pooling.offered:
@@ -281,7 +223,6 @@ def _pooling_notes(pooling: Pooling) -> list[str]:
     return notes
 
 
-@memoised("medians")
 def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     fig = medians_by_arm(median_rows(t["efficacy"], t["arms"], t["trials"], state.endpoint), state.endpoint, _highlight(state))
@@ -289,7 +230,6 @@ def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([shown], data.sources) if not shown.empty else "")
 
 
-@memoised("rates")
 def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     rows = rate_rows(t["efficacy"], t["arms"])
@@ -302,7 +242,6 @@ def rates_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([rows], data.sources, notes) if not rows.empty else "")
 
 
-@memoised("toxicity")
 def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     matrix = toxicity_matrix(
@@ -335,7 +274,6 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([reported], data.sources, notes) if not matrix.empty else "")
 
 
-@memoised("dosing")
 def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
@@ -347,12 +285,8 @@ def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
 
 
-def what_if_panel(state: ViewState) -> Panel:
-    """The hypothetical ramp (no trial data): memoised on the ramp fields."""
-    return cache.get_or_compute("view:what_if", state_key(state, VIEW_FIELDS["what_if"]), lambda: _what_if_panel(state))
-
-
-def _what_if_panel(state: ViewState) -> Panel:
+def what_if_panel(data: CuratedData, state: ViewState) -> Panel:
+    """The hypothetical ramp from the what-if inputs; `data` is not read (no trial data)."""
     try:
         ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
     except ValueError as err:
@@ -375,7 +309,6 @@ def survival_trial(data: CuratedData, state: ViewState) -> str:
     return state.surv_trial if state.surv_trial in options else (options[0] if options else "")
 
 
-@memoised("survival")
 def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     trial_id = survival_trial(data, state)

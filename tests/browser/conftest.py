@@ -8,7 +8,7 @@ chromium_browser (session)
     used. Missing browser: skip locally, fail under CI=true.
 
 live_server (session, factory)
-    ``live_server(app="app:server", data_dir=None, env=None, fresh=False)``
+    ``live_server(app="wsgi:server", data_dir=None, env=None, fresh=False)``
     starts ``<sys.executable> -m gunicorn --no-control-socket -b 127.0.0.1:PORT
     -w 1 --threads 4 <app>`` in the repo root on a free port, waits until
     ``GET /`` answers 200 (60 s timeout) and returns the base URL
@@ -149,7 +149,7 @@ class _Server:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.log_path = ARTIFACTS / f"server-{self.port}.log"
         env = dict(os.environ)
-        env.update(PYTHONUNBUFFERED="1", PORT=str(self.port), HOST="127.0.0.1")
+        env.update(PYTHONUNBUFFERED="1", PORT=str(self.port), HOST="127.0.0.1", WARM_CACHE_STATES="0")  # no warm-up unless asked
         if data_dir is not None:
             env["DATA_DIR"] = str(data_dir)
         if extra_env:
@@ -210,7 +210,7 @@ def live_server():
     servers: list[_Server] = []
     cache: dict[tuple, str] = {}
 
-    def start(app: str = "app:server", data_dir=None, env=None, fresh: bool = False) -> str:
+    def start(app: str = "wsgi:server", data_dir=None, env=None, fresh: bool = False) -> str:
         key = (app, str(data_dir) if data_dir is not None else None,
                tuple(sorted((env or {}).items())))
         if not fresh and key in cache:

@@ -9,8 +9,9 @@ front (function, factory)
     port, gunicorn behind it on a unix socket); skipped when nginx is not installed.
 gunicorn (function, factory)
     ``gunicorn(env=None, workers=1, threads=2)`` starts ``python -m gunicorn --no-control-socket
-    -c gunicorn.conf.py app:server`` (the real config: workers, threads and address come from
+    -c gunicorn.conf.py wsgi:server`` (the real config: workers, threads and address come from
     the environment) on 127.0.0.1 and a free port, waits for /readyz and returns a `Server`.
+    The cache warm-up is off unless env sets WARM_CACHE_STATES.
     Output goes to tests/artifacts/hosting-<port>.log; every server is stopped at teardown.
 fetch (session)
     ``fetch(url, body=None, headers=None)`` -> (status, headers, body) over a fresh connection.
@@ -40,7 +41,7 @@ from config import Settings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 START_TIMEOUT = 60.0
-GUNICORN = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "wsgi:server"]
 FRONT = [sys.executable, "deploy/serve.py"]  # the image's entry point: nginx in front of gunicorn
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 
@@ -77,6 +78,7 @@ class Server:
         full_env.update(
             PYTHONUNBUFFERED="1", BIND="127.0.0.1", PORT=str(self.port),
             WEB_CONCURRENCY=str(workers), THREADS=str(threads),
+            WARM_CACHE_STATES="0",  # no cache warm-up unless a test asks for it
         )
         full_env.update({k: str(v) for k, v in (env or {}).items()})
         self._log = open(self.log_path, "wb")

@@ -50,8 +50,8 @@ def test_image_installs_and_starts_like_the_readme_commands():
     assert "-r requirements.txt" in setup or '-r "$1"' in setup
     assert instructions("CMD")[-1] == '["python", "deploy/serve.py"]'  # nginx in front of gunicorn
     serve = (REPO_ROOT / "deploy" / "serve.py").read_text()
-    assert '"gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py"' in serve and '"app:server"' in serve
-    assert "gunicorn --no-control-socket -c gunicorn.conf.py app:server" in makefile
+    assert '"gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py"' in serve and '"wsgi:server"' in serve
+    assert "gunicorn --no-control-socket -c gunicorn.conf.py wsgi:server" in makefile
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out():

@@ -42,7 +42,7 @@ def test_gunicorn_settings_come_from_config_settings():
     default = load_config({})
     assert default["bind"] == "0.0.0.0:8050" and default["workers"] == 2 and default["threads"] == 4
     assert default["preload_app"] is True and default["control_socket_disable"] is True
-    assert default["accesslog"] == "-" and default["wsgi_app"] == "app:server"
+    assert default["accesslog"] == "-" and default["wsgi_app"] == "wsgi:server"
     assert 0 < default["graceful_timeout"] < default["timeout"]
     custom = load_config({"BIND": "127.0.0.1", "PORT": "9001", "WEB_CONCURRENCY": "5", "THREADS": "8", "LOG_LEVEL": "warning"})
     assert (custom["bind"], custom["workers"], custom["threads"], custom["loglevel"]) == ("127.0.0.1:9001", 5, 8, "warning")
@@ -50,6 +50,29 @@ def test_gunicorn_settings_come_from_config_settings():
 
 
 # --------------------------------------------------------------------------- start-up
+
+
+IMPORT_APP = """
+import sys
+import dash._get_app
+import app
+assert dash._get_app.APP is None, "a Dash app was constructed"
+assert not hasattr(app, "server") and not hasattr(app, "app")
+print("NOTHING BUILT")
+"""
+
+
+def test_importing_app_builds_nothing_and_wsgi_builds_it(tmp_path):
+    """Tests import app.py for create_app: that import constructs no Dash app and reads no data
+    (a missing DATA_DIR does not matter); wsgi.py, what gunicorn serves, builds it and refuses
+    the missing data."""
+    env = {"DATA_DIR": str(tmp_path / "missing")}
+    done = start_and_wait([sys.executable, "-c", IMPORT_APP], env)
+    assert done.returncode == 0 and "NOTHING BUILT" in done.stdout, done.stderr[-2000:]
+    done = start_and_wait([sys.executable, "-c", "import wsgi"], env)
+    assert done.returncode == 3 and "Not starting: the data failed validation." in done.stderr, done.stderr[-2000:]
+    done = start_and_wait([sys.executable, "-c", "import wsgi; print(type(wsgi.server).__name__, len(wsgi.app.callback_map) > 10)"], {})
+    assert done.returncode == 0 and done.stdout.split() == ["Flask", "True"], done.stderr[-2000:]
 
 
 @pytest.fixture
@@ -73,7 +96,7 @@ def start_and_wait(command: list[str], env: dict) -> subprocess.CompletedProcess
     )
 
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "app:server"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c", "gunicorn.conf.py", "wsgi:server"]
 PYTHON_APP = [sys.executable, "app.py"]
 
 
@@ -129,6 +152,38 @@ def test_two_instances_answer_a_callback_identically(gunicorn, fetch, callback_b
     body = callback_body(json.loads(deps_first), ids.FOREST, {"endpoint": "OS"})
     assert fetch(first.url + "/_dash-update-component", body)[2] == fetch(second.url + "/_dash-update-component", body)[2]
     assert fetch(first.url + "/_dash-layout")[2] == fetch(second.url + "/_dash-layout")[2]
+
+
+# --------------------------------------------------------------------------- cache warm-up
+
+
+WARM_DONE = "cache warm-up done"
+
+
+def test_a_worker_warms_its_cache_after_fork_and_serves_meanwhile(gunicorn, fetch, callback_body):
+    """post_fork starts the warm-up in a background thread (components/warm.py): the worker
+    answers while it runs, and afterwards the default state's figure callback is a cache hit
+    (evidence.cache logs each lookup at DEBUG: 'hit render:<graph id>')."""
+    server = gunicorn({"WARM_CACHE_STATES": "16", "LOG_LEVEL": "debug"}, workers=1, threads=2)
+    assert WARM_DONE not in server.log_tail(10_000)  # /readyz answered while the warm-up ran
+    assert "warming the cache in the background" in server.log_tail(10_000)
+    deadline = time.monotonic() + 300
+    while WARM_DONE not in server.log_tail(10_000):
+        assert time.monotonic() < deadline, server.log_tail()
+        time.sleep(0.5)
+    assert "cache warm-up done: 16 of 16 states" in server.log_tail(10_000)
+    deps = json.loads(fetch(server.url + "/_dash-dependencies")[2])
+    log = server.log_tail(100_000)
+    hits, misses = log.count("hit render:forest-figure"), log.count("miss render:forest-figure")
+    status, _headers, body = fetch(server.url + "/_dash-update-component", callback_body(deps, ids.FOREST, None))
+    assert status == 200 and b"PASO" in body
+    time.sleep(0.5)  # the log line is written before the response; give the pipe a moment
+    log = server.log_tail(100_000)
+    assert log.count("hit render:forest-figure") == hits + 1 and log.count("miss render:forest-figure") == misses
+    single = callback_body(deps, ids.HEATMAP, {"agent": ["bevacizumab"]})  # a single-facet change, warmed too
+    assert fetch(server.url + "/_dash-update-component", single)[0] == 200
+    time.sleep(0.5)
+    assert server.log_tail(100_000).count("hit render:heatmap-figure") == log.count("hit render:heatmap-figure") + 1
 
 
 # --------------------------------------------------------------------------- fault

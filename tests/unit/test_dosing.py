@@ -268,7 +268,7 @@ def test_full_dose_intensity_reference_line_is_drawn(schedule):
 def test_paso_cycle_2_delivered_dose_is_marked_inferred(data, schedule):
     # PASO Results: "mean daily dose of 407 mg during cycle 1, 545 mg during cycle and 629 mg during
     # cycle 3": the 545 mg sentence lacks its cycle number, inferred as 2 from its place.
-    from evidence import export_views
+    from evidence import export_rows
     from evidence.state import ViewState
 
     inferred = "Cycle of the delivered dose inferred, not printed"
@@ -282,7 +282,7 @@ def test_paso_cycle_2_delivered_dose_is_marked_inferred(data, schedule):
         hovers = by_name[name].hovertext
         assert "545" in hovers[1] and inferred in hovers[1].replace("<br>", " ") and reason in hovers[1].replace("<br>", " "), name
         assert inferred not in hovers[0].replace("<br>", " ") and inferred not in hovers[2].replace("<br>", " "), name
-    rows = export_views.dosing_rows(data, ViewState())
+    rows = export_rows.dosing_rows(data, ViewState())
     cycle_2 = rows[(rows.trial_id == "PASO") & (rows.cycle == 2)].iloc[0]
     assert cycle_2.delivered_mean_daily_mg == 545 and inferred in cycle_2.note
 

@@ -28,7 +28,7 @@ from PIL import Image, ImageStat
 from components import exports, ids
 from components.layout import GRAPH_CONFIG
 from config import Settings
-from evidence import export, export_views, views
+from evidence import export, export_rows, export_views, views
 from evidence.loading import load_dataset
 from evidence.state import ViewState, parse_query
 
@@ -176,16 +176,16 @@ def test_every_view_exports_its_rows_with_source_and_derived_columns(data, key):
 
 def test_rows_follow_the_filters(data):
     state = parse_query("?agent=bevacizumab")
-    assert set(export_views.forest_rows(data, state).trial_id) == {"E2100"}
-    assert export_views.dosing_rows(data, state).empty
-    assert set(export_views.toxicity_rows(data, state).trial_id) == {"E2100"}
-    hidden = export_views.toxicity_rows(data, ViewState(derived=False))
+    assert set(export_rows.forest_rows(data, state).trial_id) == {"E2100"}
+    assert export_rows.dosing_rows(data, state).empty
+    assert set(export_rows.toxicity_rows(data, state).trial_id) == {"E2100"}
+    hidden = export_rows.toxicity_rows(data, ViewState(derived=False))
     assert not hidden["derived"].any()
 
 
 def test_toxicity_rows_mark_lower_bounds_in_csv_and_xlsx(data):
     # PASO Results: hand-foot syndrome grade 3 in 7% of Arm B, grade 4 not given (issue 11).
-    rows = export_views.toxicity_rows(data, ViewState())
+    rows = export_rows.toxicity_rows(data, ViewState())
     hand_foot = rows[(rows.term == "Hand-foot skin reaction") & (rows.arm_id == "B")].iloc[0]
     assert hand_foot["shown"] == "≥ 7.0, grade 4 not reported" and bool(hand_foot["lower_bound"])
     assert hand_foot["bound_note"] == "grade 4 not reported" and hand_foot["source"] == "PASO_REPORT: Results, Safety results"

@@ -683,10 +683,10 @@ def _strings(value) -> list[str]:
 def test_markup_in_uploaded_labels_is_escaped_in_every_efficacy_figure(marked_up, view, highlight):
     """An uploaded arm label with a link and an acronym in bold are drawn as typed, never as a
     link or bold text; the builders' own <b> and <br> still format."""
-    from evidence import views
     from evidence.state import ViewState
+    from evidence.view_registry import VIEWS
 
-    fig = getattr(views, f"{view}_panel").uncached(marked_up, ViewState(pool=True, highlight=highlight)).figure
+    fig = VIEWS[view].panel.uncached(marked_up, ViewState(pool=True, highlight=highlight)).figure
     plain_figure(fig)
     text = "\n".join(_strings(fig))
     assert "<a " not in text and "<b>X" not in text and 'phish">' not in text
@@ -710,10 +710,10 @@ def test_markup_in_uploaded_labels_is_escaped_in_every_efficacy_figure(marked_up
 def test_data_never_reaches_a_hovertemplate(marked_up):
     """Hover templates are the builders' own ('%{...}' in data would be substituted): data text
     travels in text/hovertext."""
-    from evidence import views
     from evidence.state import ViewState
+    from evidence.view_registry import VIEWS
 
     for view in ("forest", "medians", "rates", "design"):
-        fig = getattr(views, f"{view}_panel").uncached(marked_up, ViewState(pool=True)).figure
+        fig = VIEWS[view].panel.uncached(marked_up, ViewState(pool=True)).figure
         templates = {trace.get("hovertemplate") for trace in fig["data"]} - {None}
         assert templates <= {"%{text}<extra></extra>", "%{hovertext}<extra></extra>"}, (view, templates)

@@ -144,25 +144,25 @@ def data():
 
 
 def test_export_rows_carry_the_passage_beside_source(data):
-    from evidence import export_views
+    from evidence import export_rows, export_views
     from evidence.state import ViewState
 
     for key, view in export_views.VIEWS.items():
         rows = view.rows(data, ViewState())
         columns = list(rows.columns)
         assert columns[columns.index("source") + 1] == "passage", key
-    medians = export_views.medians_rows(data, ViewState())
+    medians = export_rows.medians_rows(data, ViewState())
     paso_a = medians[(medians.trial_id == "PASO") & (medians.arm_id == "A")].iloc[0]
     assert (paso_a.value, paso_a.source) == (6.6, "PASO_REPORT: Table 2; Results, Efficacy (events)")
     assert PASO_PFS_SENTENCE in paso_a.passage
-    forest = export_views.forest_rows(data, ViewState())
+    forest = export_rows.forest_rows(data, ViewState())
     e2100 = forest[(forest.trial_id == "E2100") & (forest.analysis == "primary")].iloc[0]
     assert "hazard ratio for disease progression, 0.60; P<0.001" in e2100.passage
     # A grade 3-4 band summed here from Table 2 carries the Table 2 row it is computed from.
-    toxicity = export_views.toxicity_rows(data, ViewState(grade="3-4"))
+    toxicity = export_rows.toxicity_rows(data, ViewState(grade="3-4"))
     arthralgia = toxicity[(toxicity.trial_id == "E2100") & (toxicity.arm_id == "PB") & (toxicity.term == "Arthralgia")].iloc[0]
     assert bool(arthralgia.derived) and arthralgia.passage.endswith("Arthralgia 2.7 0.5 1.4 0")
-    dosing = export_views.dosing_rows(data, ViewState())
+    dosing = export_rows.dosing_rows(data, ViewState())
     cycle2 = dosing[(dosing.trial_id == "PASO") & (dosing.cycle == 2)].iloc[0]
     assert "545 mg during cycle and 629 mg during cycle 3" in cycle2.passage
 

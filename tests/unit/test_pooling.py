@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from evidence import export, export_views, upload, views
+from evidence import export, export_rows, export_views, upload, views
 from evidence.loading import load_dataset
 from evidence.session import session_data
 from evidence.state import ViewState
@@ -61,7 +61,7 @@ def test_no_pooled_estimate_by_default_even_when_trials_could_be_pooled(agreeing
     assert not _diamonds(panel)
     assert not any("Pooled" in t for t in panel.figure_object().layout.yaxis.ticktext)
     assert "2 trials' primary hazard ratios can be pooled with 'Pool trials'" in panel.caption
-    rows = export_views.forest_rows(agreeing, ViewState())
+    rows = export_rows.forest_rows(agreeing, ViewState())
     assert set(rows.trial_id) == {"PASO", "E2100", "EXAMPLE-TRIAL"} and "k" not in rows.columns
 
 
@@ -84,8 +84,8 @@ def test_requested_pooling_draws_the_diamond_with_k_i2_tau2_and_says_it_mixes_or
 
 
 def test_pooled_export_row_only_when_requested(agreeing):
-    off = export_views.forest_rows(agreeing, ViewState())
-    on = export_views.forest_rows(agreeing, ViewState(pool=True))
+    off = export_rows.forest_rows(agreeing, ViewState())
+    on = export_rows.forest_rows(agreeing, ViewState(pool=True))
     assert len(on) == len(off) + 1
     pooled = on.iloc[-1]
     assert pooled.label.startswith("Pooled, random effects (k = 2") and pooled.derived
@@ -114,7 +114,7 @@ def test_heterogeneous_trials_get_no_pooled_estimate_and_a_plain_reason(example)
     assert f"No pooled estimate: I² = {i2:.0f}% (above 75%)" in panel.caption
     texts = " ".join(a.text for a in panel.figure_object().layout.annotations)
     assert "not meaningful: I² > 75%" in texts
-    pooled = export_views.forest_rows(example, ViewState(pool=True)).iloc[-1]
+    pooled = export_rows.forest_rows(example, ViewState(pool=True)).iloc[-1]
     assert math.isnan(pooled.value) and pooled.i2 == pytest.approx(i2, abs=1e-3)
     assert pooled.label == f"Not pooled: I² {i2:.0f}% > 75%" and pooled.k == 2
     assert pooled.note.startswith("No pooled estimate")

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from evidence import views
+from evidence.view_registry import VIEWS
 from evidence.loading import load_dataset
 from evidence.state import ViewState
 
@@ -80,8 +81,8 @@ def test_hiding_derived_values_removes_derived_toxicity_sums(data):
     assert shown.figure_object().to_json() != hidden.figure_object().to_json()
 
 
-def test_what_if_note_states_the_paso_ramp_deficit():
-    panel = views.what_if_panel(ViewState(ramp_start=400, ramp_step=200, ramp_cycles=3))
+def test_what_if_note_states_the_paso_ramp_deficit(data):
+    panel = views.what_if_panel(data, ViewState(ramp_start=400, ramp_step=200, ramp_cycles=3))
     # (800-400 + 800-600) mg/day x 28 days = 16.8 g short of 6 x 28 x 800 mg = 134.4 g
     assert "134.4 g" in panel.note and "16.8 g" in panel.note and "12.5%" in panel.note
     assert "not trial data" in panel.caption
@@ -113,23 +114,23 @@ STATES = [
     ViewState(pool=True, grade="all"),
     ViewState(pool=True, endpoint="OS", trial=("PASO", "E2100"), derived=False),
 ]
-CACHED_VIEWS = [views.design_panel, views.forest_panel, views.medians_panel, views.rates_panel,
-                views.toxicity_panel, views.dosing_panel, views.survival_panel]
+CACHED_VIEWS = [VIEWS[key] for key in ("design", "forest", "medians", "rates", "toxicity", "dosing", "survival")]
 
 
-@pytest.mark.parametrize("view", CACHED_VIEWS, ids=lambda v: v.__name__)
+@pytest.mark.parametrize("view", CACHED_VIEWS, ids=lambda v: v.key)
 def test_memoised_views_equal_a_fresh_computation(data, view):
     """The cache keys on every state field the view reads: cached == uncached for each state."""
     for state in STATES:
-        cached, fresh = view(data, state), view.uncached(data, state)
+        cached, fresh = view.panel(data, state), view.panel.uncached(data, state)
         assert cached.caption == fresh.caption
         assert cached.figure_object().to_json() == fresh.figure_object().to_json()
 
 
 def test_unrelated_state_change_reuses_the_panel(data):
-    first = views.dosing_panel(data, ViewState(grade="all"))
-    assert views.dosing_panel(data, ViewState(grade="4", endpoint="OS", ramp_step=100)) is first
-    assert views.dosing_panel(data, ViewState(highlight="PASO")) is not first
+    dosing = VIEWS["dosing"].panel
+    first = dosing(data, ViewState(grade="all"))
+    assert dosing(data, ViewState(grade="4", endpoint="OS", ramp_step=100)) is first
+    assert dosing(data, ViewState(highlight="PASO")) is not first
 
 
 def test_filter_options_are_computed_once_per_data_version(data):
@@ -146,17 +147,17 @@ def _sliced(state: ViewState, fields) -> ViewState:
 
 def _unstyled(state: ViewState, view) -> ViewState:
     """The state as the browser's request path draws it: style fields at their default."""
-    return replace(state, **{f: getattr(ViewState(), f) for f in views.STYLE_FIELDS.get(view.key, ())})
+    return replace(state, **{f: getattr(ViewState(), f) for f in view.style_fields})
 
 
-@pytest.mark.parametrize("view", CACHED_VIEWS + [views.trials_overview], ids=lambda v: v.__name__)
+@pytest.mark.parametrize("view", CACHED_VIEWS + [VIEWS["overview"]], ids=lambda v: v.key)
 def test_each_view_needs_only_its_slice_of_the_state(data, view):
-    """The browser sends a view only VIEW_FIELDS of the state (components/slices.py): the view's
+    """The browser sends a view only its declared fields (components/slices.py): the view's
     answer from that slice (every other field at its default) equals its answer from the whole
     (style fields, which the browser restyles, at their default)."""
     for state in STATES:
-        whole = view.uncached(data, _unstyled(state, view))
-        sliced = view.uncached(data, _sliced(state, views.VIEW_FIELDS[view.key]))
+        whole = view.panel.uncached(data, _unstyled(state, view))
+        sliced = view.panel.uncached(data, _sliced(state, view.fields))
         if isinstance(whole, views.Panel):
             assert (whole.caption, whole.note) == (sliced.caption, sliced.note)
             assert whole.figure_object().to_json() == sliced.figure_object().to_json()
@@ -164,19 +165,22 @@ def test_each_view_needs_only_its_slice_of_the_state(data, view):
             assert whole == sliced
 
 
-def test_what_if_needs_only_the_ramp_fields():
+def test_what_if_needs_only_the_ramp_fields(data):
     state = ViewState(grade="all", highlight="PASO", ramp_start=200, ramp_step=100, ramp_cycles=4)
-    sliced = _sliced(state, views.VIEW_FIELDS["what_if"])
-    assert views._what_if_panel(sliced).note == views._what_if_panel(state).note
-    assert views.what_if_panel(state) is views.what_if_panel(sliced)  # one memo entry
+    what_if = VIEWS["what_if"].panel
+    sliced = _sliced(state, VIEWS["what_if"].fields)
+    assert what_if.uncached(data, sliced).note == views.what_if_panel(data, state).note
+    assert what_if(data, state) is what_if(data, sliced)  # one memo entry
 
 
 def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
     """Selecting a trial sends the figure views nothing (assets/highlight.js restyles them);
     exports, given the whole state, still draw the highlighted trial."""
-    for key, style in views.STYLE_FIELDS.items():
-        assert style == ("highlight",) and "highlight" not in views.VIEW_FIELDS[key]
-    assert "highlight" in views.VIEW_FIELDS["overview"]  # the grid marks the row, the summary names it
+    styled = [view for view in VIEWS.values() if view.style_fields]
+    assert {view.key for view in styled} == {"design", "forest", "medians", "rates", "toxicity", "dosing"}
+    for view in styled:
+        assert view.style_fields == ("highlight",) and "highlight" not in view.fields
+    assert "highlight" in VIEWS["overview"].fields  # the grid marks the row, the summary names it
     forest = views.forest_panel(data, ViewState(highlight="E2100")).figure_object()
     assert "highlighted trial" in [t.name for t in forest.data]
     assert "<b>E2100: Paclitaxel + bevacizumab vs Paclitaxel †</b>" in forest.layout.yaxis.ticktext
@@ -191,7 +195,7 @@ def test_survival_shows_its_chosen_trial_not_the_highlight(data):
 
 def test_every_view_field_is_a_state_field():
     known = set(ViewState().as_dict())
-    assert all(set(fields) <= known for fields in views.VIEW_FIELDS.values())
+    assert all(set(view.key_fields) <= known for view in VIEWS.values())
 
 
 def test_views_leave_the_shared_filtered_tables_untouched(data):
@@ -199,8 +203,8 @@ def test_views_leave_the_shared_filtered_tables_untouched(data):
     from evidence.state import filter_tables
 
     for state in STATES:
-        for view in CACHED_VIEWS + [views.trials_overview]:
-            view.uncached(data, state)
+        for view in CACHED_VIEWS + [VIEWS["overview"]]:
+            view.panel.uncached(data, state)
         shared, fresh = views._tables(data, state), filter_tables(data.tables, state)
         assert shared.keys() == fresh.keys()
         for name in fresh:

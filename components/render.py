@@ -1,0 +1,31 @@
+"""A view as the browser receives it: figure JSON, caption, graph config (and note), cached.
+
+The figure callbacks (components/callbacks.py) and the cache warm-up (components/warm.py) both
+ask here, so a warmed state is a cache hit for the callback.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from components.exports import panel_config
+from evidence import cache
+from evidence.loading import CuratedData
+from evidence.state import ViewState
+from evidence.view_memo import state_key
+from evidence.view_registry import View
+
+
+def rendered(view: View, data: CuratedData, state: ViewState) -> tuple:
+    """(figure as plotly JSON, caption, config[, note]) for a figure view, cached like the view
+    itself (evidence.cache, "render:<graph id>", keyed on data version, the view's fields and
+    today: the config's download name carries the date)."""
+    today = date.today()
+
+    def compute() -> tuple:
+        panel = view.panel(data, state)
+        out = (panel.figure_json(), panel.caption, panel_config(view.graph_id, state, panel.figure, data, today))
+        return out + (panel.note,) if view.note_id else out
+
+    key = (data.version, state_key(state, view.key_fields), today)
+    return cache.get_or_compute(f"render:{view.graph_id}", key, compute)

@@ -1,0 +1,88 @@
+"""Warming a gunicorn worker's cache after it forks, in a background thread.
+
+A fresh worker's cache is empty, so its first visitors wait for every figure to be built. After
+fork (gunicorn.conf.py `post_fork`) a daemon thread answers the states a visitor most likely asks
+first: the default view, then each value of each facet alone. It asks through the same function
+as the figure callbacks (components/render.py), so those states are cache hits afterwards. The
+worker serves requests meanwhile. Bounded: at most WARM_CACHE_STATES states (never more than a
+cache namespace holds, or the last would evict the first) and WARM_CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import replace
+
+from components.render import rendered
+from config import Settings
+from evidence import cache, views
+from evidence.loading import CuratedData
+from evidence.state import FACETS, ViewState
+from evidence.view_registry import VIEWS, View
+
+log = logging.getLogger(__name__)
+
+
+def warm_states(data: CuratedData, limit: int) -> list[ViewState]:
+    """The default state, then each value of each facet alone (FACETS order), at most `limit`."""
+    options = views.filter_options(data)
+    single = [replace(ViewState(), **{facet: (o["value"],)}) for facet in FACETS for o in options[facet]]
+    return ([ViewState()] + single)[: max(limit, 0)]
+
+
+def _answer(view: View, data: CuratedData, state: ViewState):
+    """What the view's callback returns for `state` (and keeps in the cache)."""
+    return rendered(view, data, state) if view.is_figure else view.panel(data, state)
+
+
+def warm(data: CuratedData, states: list[ViewState], seconds: float) -> int:
+    """Answer every view for each state in turn until done or `seconds` have passed;
+    the number of states answered."""
+    deadline = time.monotonic() + seconds
+    done = 0
+    for state in states:
+        if time.monotonic() > deadline:
+            break
+        for view in VIEWS.values():
+            _answer(view, data, state)
+        done += 1
+    return done
+
+
+def _run(data: CuratedData, states: list[ViewState], seconds: float) -> None:
+    started = time.monotonic()
+    try:
+        done = warm(data, states, seconds)
+    except Exception:  # noqa: BLE001 - a warm-up failure must not take the worker down
+        log.exception("cache warm-up failed")
+        return
+    log.info("cache warm-up done: %d of %d states in %.1f s", done, len(states), time.monotonic() - started)
+
+
+def start(data: CuratedData, settings: Settings) -> threading.Thread | None:
+    """Start warming in a daemon thread (None when WARM_CACHE_STATES is 0)."""
+    limit = min(settings.warm_cache_states, cache.DEFAULT_SIZE)
+    if limit <= 0:
+        return None
+    thread = threading.Thread(
+        target=_run, args=(data, warm_states(data, limit), settings.warm_cache_seconds), name="cache-warm-up", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+EXTENSION = "evidence.warm_cache"
+"""Where create_app leaves the warm-up on the Flask server, for gunicorn's post_fork."""
+
+
+def install(server, data: CuratedData, settings: Settings) -> None:
+    """Leave `start(data, settings)` on the Flask server (`server.extensions`)."""
+    server.extensions[EXTENSION] = lambda: start(data, settings)
+
+
+def after_fork(server) -> threading.Thread | None:
+    """Start the warm-up the app installed (gunicorn.conf.py post_fork, in the new worker)."""
+    starter = server.extensions.get(EXTENSION)
+    return starter() if starter else None

@@ -1,0 +1,169 @@
+"""Every view of the dashboard, declared once: `VIEWS`, view key -> `View`.
+
+A view is its key, title, the state fields it reads, the function that draws it for a state
+(evidence/views.py), the rows behind it for CSV/XLSX exports (evidence/export_rows.py), how its
+exports are named, and the id of the component that shows it. Everything else is derived from
+here: component ids and clickable graphs (components/ids.py), the per-view state slices
+(components/slices.py), the figure callbacks (components/callbacks.py), the export choices
+(components/exports.py, evidence/export_views.py) and the cache keys. Adding a view means adding
+its record here and writing its own functions; tests/unit/test_view_registry.py checks that every
+derived list follows.
+
+This module attaches the functions: evidence/views.py and evidence/export_rows.py do not import
+it, so there is no import cycle. Each attached function runs on a state holding only the view's
+declared fields (evidence/view_memo.py), so reading an undeclared field raises in tests instead of
+silently drawing its default. No Dash here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from evidence import export_rows, views
+from evidence.export_rows import HYPOTHETICAL_LABEL, MODEL_LABEL
+from evidence.loading import CuratedData
+from evidence.state import FACETS, ViewState
+from evidence.view_memo import declared, memoised
+
+ViewFunction = Callable[[CuratedData, ViewState], Any]
+
+
+def _no_tag(state: ViewState) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class Export:
+    """How a view's exports are named and labelled."""
+
+    key: str
+    """File-name stem and the export bar's choice, e.g. 'forest-plot'."""
+    topics: tuple[str, ...]
+    """Which filter phrases (evidence.export.filter_phrases) the export states."""
+    file_tag: Callable[[ViewState], str] = _no_tag
+    """Extra file-name part, e.g. the endpoint."""
+    labels: tuple[str, ...] = ()
+    """Labels every export of this view carries (model-based, hypothetical)."""
+    per_trial: bool = True
+    """Whether the view shows trials (their ids go in file names)."""
+    slide_title: str = ""
+    """Slide title when the figure has no title of its own."""
+
+
+@dataclass(frozen=True)
+class View:
+    """One view. `panel` and `table` are the declared functions, already restricted to
+    `fields + style_fields`; `panel` is memoised on (data version, those fields)."""
+
+    key: str
+    title: str
+    graph_id: str
+    """The graph (for the trials overview, the grid) showing the view; caption: ids.caption(graph_id)."""
+    fields: tuple[str, ...]
+    """State fields the view reads: its slice of the state in the browser and its cache key."""
+    panel: ViewFunction
+    """(data, state) -> views.Panel; the trials overview gives (grid rows, summary)."""
+    table: ViewFunction | None = None
+    """(data, state) -> DataFrame: the rows behind the view for CSV/XLSX exports."""
+    export: Export | None = None
+    style_fields: tuple[str, ...] = ()
+    """Fields drawn only as styling: the browser never sends them and restyles what is drawn
+    (assets/highlight.js), so the request path draws them at their default; exports draw them."""
+    click: str = ""
+    """The component event whose trial (customdata[0] or row id) becomes the highlight:
+    'clickData' for a graph whose marks carry their trial, 'cellClicked' for the grid."""
+    note_id: str = ""
+    """Component showing the panel's note, if the view has one."""
+    reads_data: bool = True
+    """False for a view of its inputs alone (the what-if ramp): uploads never redraw it."""
+    is_figure: bool = True
+    """A plotly graph (figure, caption, config); False for the trials grid."""
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """Every field the view's answer depends on (its cache key)."""
+        return self.fields + self.style_fields
+
+
+def _view(key: str, title: str, graph_id: str, fields: tuple[str, ...], draw: ViewFunction,
+          rows: ViewFunction | None = None, style_fields: tuple[str, ...] = (), **options) -> View:
+    """A View whose functions read only its declared fields; its panel memoised ("view:<key>")."""
+    allowed = fields + style_fields
+    table = declared(key, allowed, rows) if rows else None
+    panel = memoised(f"view:{key}", key, allowed, draw)
+    return View(key, title, graph_id, fields, panel, table, style_fields=style_fields, **options)
+
+
+def _endpoint_tag(state: ViewState) -> str:
+    return state.endpoint
+
+
+def _forest_tag(state: ViewState) -> str:
+    return state.endpoint + ("-pooled" if state.pool else "")
+
+
+def _grade_tag(state: ViewState) -> str:
+    return f"grade-{state.grade}" + ("_difference" if state.tox_mode == "difference" else "")
+
+
+def _ramp_tag(state: ViewState) -> str:
+    return f"start{state.ramp_start}-step{state.ramp_step}-cycles{state.ramp_cycles}"
+
+
+SELECTION = (*FACETS, "derived", "page")
+"""State fields every data view reads (trial selection and its page, derived on/off)."""
+HIGHLIGHT = ("highlight",)
+
+_DECLARED = (
+    _view("design", "Design assumptions vs observed", "design-figure", SELECTION, views.design_panel,
+          export_rows.design_rows, HIGHLIGHT, click="clickData",
+          export=Export("design-vs-outcome", ("trials", "derived", "highlight"))),
+    _view("forest", "Forest plot (hazard ratios)", "forest-figure", SELECTION + ("endpoint", "pool"),
+          views.forest_panel, export_rows.forest_rows, HIGHLIGHT, click="clickData",
+          export=Export("forest-plot", ("trials", "endpoint", "pooling", "derived", "highlight"), _forest_tag)),
+    _view("medians", "Medians by arm", "medians-figure", SELECTION + ("endpoint",), views.medians_panel,
+          export_rows.medians_rows, HIGHLIGHT, click="clickData",
+          export=Export("medians-by-arm", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag)),
+    _view("rates", "Response and landmark rates", "rates-figure", SELECTION, views.rates_panel,
+          export_rows.rates_rows, HIGHLIGHT, click="clickData",
+          export=Export("response-rates", ("trials", "derived", "highlight"))),
+    _view("toxicity", "Toxicity heatmap", "heatmap-figure",
+          SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
+          views.toxicity_panel, export_rows.toxicity_rows, HIGHLIGHT, click="clickData",
+          export=Export("toxicity-heatmap", ("trials", "grade", "toxicity", "derived", "highlight"), _grade_tag)),
+    _view("dosing", "Sorafenib dose ramp", "dose-figure", SELECTION, views.dosing_panel,
+          export_rows.dosing_rows, HIGHLIGHT, click="clickData",
+          export=Export("dose-ramp", ("trials", "derived", "highlight"),
+                        slide_title="Sorafenib dose ramp: planned vs delivered dose per cycle")),
+    _view("what_if", "What-if ramp", "what-if-figure", ("ramp_start", "ramp_step", "ramp_cycles"),
+          views.what_if_panel, export_rows.what_if_rows, note_id="what-if-note", reads_data=False,
+          export=Export("what-if-ramp", ("ramp",), _ramp_tag, labels=(HYPOTHETICAL_LABEL,), per_trial=False)),
+    _view("survival", "Survival curves", "survival-figure", SELECTION + ("endpoint", "surv_trial"),
+          views.survival_panel, export_rows.survival_rows,
+          export=Export("survival-curves", ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,))),
+    _view("overview", "Trials overview", "trial-grid", SELECTION + HIGHLIGHT, views.trials_overview,
+          click="cellClicked", is_figure=False),
+)
+
+VIEWS: dict[str, View] = {view.key: view for view in _DECLARED}
+"""View key -> View, in the order exports list them."""
+
+pool_control = memoised("pool-control", "forest", VIEWS["forest"].fields, views.pool_control)
+"""The forest's 'Pool trials' control (options, hint), from the forest's fields only."""
+
+
+def figure_views() -> list[View]:
+    """The views drawn as plotly graphs."""
+    return [view for view in VIEWS.values() if view.is_figure]
+
+
+def exported_views() -> list[View]:
+    """The views the export bar offers, in its order."""
+    return [view for view in VIEWS.values() if view.export]
+
+
+def declared_fields() -> dict[str, tuple[str, ...]]:
+    """View key -> the state fields it reads (what the browser sends it)."""
+    return {key: view.fields for key, view in VIEWS.items()}
