@@ -6,7 +6,7 @@ Every view reads the session's data: the bundled tables plus this browser's uplo
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output
 from dash.exceptions import PreventUpdate
 
 from components import ids
@@ -14,42 +14,19 @@ from components.exports import register_export_callbacks
 from components.highlight import register_highlight_callbacks
 from components.slices import register_slice_callbacks
 from components.render import rendered
-from components.sync import link_notice, next_state, state_to_controls
+from components.state_sync import register_state_callbacks
 from components.uploads import register_upload_callbacks, session_reader
 from config import Settings
 from evidence import view_registry, views
 from evidence.loading import CuratedData
-from evidence.state import ViewState, restrict_to_known
+from evidence.state import ViewState
 from evidence.view_registry import VIEWS, View, figure_views
-
-_CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
 
 
 def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> None:
-    click_inputs = [Input(component, event) for component, event in ids.CLICKS.items()]
-    click_ids = list(ids.CLICKS)
     session_data = session_reader(bundled, settings)
 
-    @app.callback(
-        Output(ids.URL, "search"),
-        Output(ids.STATE, "data"),
-        Output(ids.LINK_NOTICE, "children"),
-        [Output(c, p) for c, p in _CONTROLS],
-        Input(ids.URL, "search"),
-        Input(ids.RESET, "n_clicks"),
-        [Input(c, p) for c, p in _CONTROLS],
-        click_inputs,
-        State(ids.UPLOAD_STORE, "data"),
-    )
-    def sync_state(search, _reset, *values):
-        controls, clicks, store = list(values[: len(_CONTROLS)]), values[len(_CONTROLS) : -1], values[-1]
-        data, _ = session_data(store)
-        state, rewrite = next_state(ctx.triggered_id, search, controls, dict(zip(click_ids, clicks)))
-        options = views.filter_options(data)
-        known = restrict_to_known(state, data.trials, _values(options["organ"]), _values(options["grade"]))
-        rewrite, state = rewrite or known != state, known  # e.g. a page past the last one
-        outputs = state_to_controls(state) if rewrite else [no_update] * len(_CONTROLS)
-        return [state.to_query(), state.as_dict(), link_notice(ctx.triggered_id, search), *outputs]
+    register_state_callbacks(app, session_data)
 
     @app.callback(
         [Output(ids.FILTERS[f], "options") for f in ids.OPTION_FIELDS],
@@ -106,7 +83,3 @@ def _figure(app: Dash, view: View, session_data) -> None:
             raise PreventUpdate
         return rendered(view, session_data(store)[0], ViewState.from_dict(sliced))
 
-
-def _values(options: list[dict]) -> list[str]:
-    """The values of a control's options (what a state may hold for it)."""
-    return [o["value"] for o in options]

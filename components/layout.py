@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import exports, highlight, ids, slices
+from components import exports, highlight, ids, slices, state_sync
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
 from evidence.state import TRIALS_PER_PAGE
@@ -325,6 +325,7 @@ def page(
             dcc.Store(id=ids.UPLOAD_STORE, storage_type="session"),
             *slices.stores(),
             *highlight.stores(),
+            *state_sync.stores(),
             header,
             html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.P(id=ids.LINK_NOTICE, className="upload-notice", role="status"),

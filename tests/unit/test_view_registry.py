@@ -82,7 +82,8 @@ def test_the_built_app_registers_one_callback_per_view(built_app):
             assert (view.note_id and f"{view.note_id}.children" in drawn[0]) or not view.note_id
     slice_inputs = {i for i in readers if i.endswith("-view-state")}
     assert slice_inputs == {ids.view_state(v.graph_id) for v in VIEWS.values()}
-    sync = next(c for c in _server_callbacks(built_app) if f"{ids.STATE}.data" in c["output"])
+    # the URL/controls/clicks -> state callback runs in the browser (components/state_sync.py)
+    sync = next(c for c in built_app._callback_list if f"{ids.STATE}.data" in c["output"].split("..."))
     clicks = {(i["id"], i["property"]) for i in sync["inputs"]}
     assert {(v.graph_id, v.click) for v in VIEWS.values() if v.click} <= clicks
 
