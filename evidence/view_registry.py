@@ -143,7 +143,7 @@ _DECLARED = (
     _view("survival", "Survival curves", "survival-figure", SELECTION + ("endpoint", "surv_trial"),
           views.survival_panel, export_rows.survival_rows,
           export=Export("survival-curves", ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,))),
-    _view("overview", "Trials overview", "trial-grid", SELECTION + HIGHLIGHT, views.trials_overview,
+    _view("overview", "Trials overview", "trial-grid", SELECTION, views.trials_overview, style_fields=HIGHLIGHT,
           click="cellClicked", is_figure=False),
 )
 
