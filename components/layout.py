@@ -322,7 +322,7 @@ def page(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
-            dcc.Store(id=ids.UPLOAD_STORE, storage_type="session"),
+            dcc.Store(id=ids.UPLOAD_STORE, storage_type="session", data=None),  # explicit: else the Store sets null on mount, redrawing every view
             *slices.stores(),
             *highlight.stores(),
             *state_sync.stores(),
