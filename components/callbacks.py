@@ -38,16 +38,6 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         options = views.filter_options(data)
         return [options[f] for f in ids.OPTION_FIELDS] + [message]
 
-    @app.callback(
-        Output(ids.FILTERS["pool"], "options"), Output(ids.POOL_HINT, "children"),
-        Input(ids.view_state(VIEWS["forest"].graph_id), "data"), Input(ids.UPLOAD_STORE, "data"),
-        prevent_initial_call=True,
-    )  # fmt: skip
-    def pool_control(sliced, store):
-        if sliced is None:
-            raise PreventUpdate
-        return view_registry.pool_control(session_data(store)[0], ViewState.from_dict(sliced))
-
     register_slice_callbacks(app)
     register_highlight_callbacks(app)
     for view in figure_views():
@@ -70,16 +60,23 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     register_upload_callbacks(app, bundled, settings)
 
 
+# What a view's callback sets besides its own components: view key -> (outputs, (data, state) ->
+# their values). The forest's 'Pool trials' control reads the forest's fields: one request, not two.
+_ALSO = {"forest": ([Output(ids.FILTERS["pool"], "options"), Output(ids.POOL_HINT, "children")], view_registry.pool_control)}
+
+
 def _figure(app: Dash, view: View, session_data) -> None:
-    """One view's figure, caption and config (modebar download named for view and filters), and
-    its note if it has one; it reads only its own slice of the view state (components/slices.py)."""
+    """One view's figure, caption and config (modebar download named for view and filters), its
+    note if it has one, and what `_ALSO` adds; it reads only its own slice of the view state
+    (components/slices.py)."""
+    also_outputs, also = _ALSO.get(view.key, ([], None))
     outputs = [Output(view.graph_id, "figure"), Output(ids.caption(view.graph_id), "children"), Output(view.graph_id, "config")]
-    outputs += [Output(view.note_id, "children")] if view.note_id else []
+    outputs += ([Output(view.note_id, "children")] if view.note_id else []) + also_outputs
     inputs = [Input(ids.view_state(view.graph_id), "data")] + ([Input(ids.UPLOAD_STORE, "data")] if view.reads_data else [])
 
     @app.callback(outputs, inputs, prevent_initial_call=True)
     def redraw(sliced, store=None):
         if sliced is None:
             raise PreventUpdate
-        return rendered(view, session_data(store)[0], ViewState.from_dict(sliced))
-
+        data, state = session_data(store)[0], ViewState.from_dict(sliced)
+        return rendered(view, data, state) + (tuple(also(data, state)) if also else ())
