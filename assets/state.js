@@ -244,11 +244,13 @@ window.dash_clientside.evidence_state = (function () {
       }
     }
     var state = next[0], query = toQuery(state, rules);
+    // only the controls whose value changes are written: each written control re-renders
+    var written = next[1] ? stateToControls(state, rules) : [];
     return [
       query === (search || "") ? no : query,
       current && same(current, state) ? no : state,
       notice,
-    ].concat(next[1] ? stateToControls(state, rules) : Array(nc).fill(no));
+    ].concat(controls.map(function (value, i) { return i < written.length && !same(value, written[i]) ? written[i] : no; }));
   }
 
   function unknown(state, rules, current) {
