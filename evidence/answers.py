@@ -160,6 +160,7 @@ class AnswerCard:
     status: Fact
     headline: str = ""
     hazard_ratio: Fact | None = None
+    medians_heading: str = ""
     medians: tuple[Fact, ...] = ()
     toxicity_heading: str = ""
     toxicity: tuple[Fact, ...] = ()
@@ -345,8 +346,9 @@ def answer_cards(tables: dict[str, pd.DataFrame], sources: pd.DataFrame | None =
                 headline=_verdict(answer),
                 hazard_ratio=Fact(_hr_words(answer), source_text(row.source, citations)
                                   + f"\nHazard ratio {answer.experimental} vs {answer.control}, primary analysis"),
+                medians_heading=f"Median {answer.endpoint}:",
                 medians=_median_facts(answer, medians, citations),
-                toxicity_heading=f"{GRADE_BAND_WORDS} events, more with {_lower(answer.experimental)} than {_lower(answer.control)}:",
+                toxicity_heading=f"{GRADE_BAND_WORDS} events, {_lower(answer.experimental)} vs {_lower(answer.control)} (largest excess):",
                 toxicity=toxicity_facts(tables["adverse_events"], tables["arms"], tables["trials"], trial_id,
                                         citations, include_derived=include_derived),
             ))

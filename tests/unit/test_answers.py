@@ -58,7 +58,7 @@ def test_e2100_reads_better_on_pfs_and_says_no_ci_was_printed(cards):
 
 def test_toxicity_lines_are_the_largest_grade_3_4_excesses_from_the_heatmap_rows(cards):
     paso, e2100 = cards["PASO"], cards["E2100"]
-    assert paso.toxicity_heading == "Grade 3–4 events, more with paclitaxel + sorafenib than paclitaxel:"
+    assert paso.toxicity_heading == "Grade 3–4 events, paclitaxel + sorafenib vs paclitaxel (largest excess):"
     # PASO Table 3 (safety set 28 and 29): leukopenia 25.0% vs 3.4%, diarrhea 10.7% vs 0%, neuropathy 14.3% vs 6.9%
     assert [t.text.split(" (+")[0] for t in paso.toxicity] == [
         "Leukopenia (WBC decreased) 25.0% vs 3.4%", "Diarrhea 10.7% vs 0.0%", "Peripheral sensory neuropathy 14.3% vs 6.9%"]
