@@ -25,7 +25,7 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || !document.body.classList.contains("filters-open")) return;
-    if (document.querySelector(".dash-dropdown-content, [role='listbox']:not([hidden])")) return; // a dropdown closes first
+    if (document.querySelector('.dash-dropdown[aria-expanded="true"]')) return; // an open dropdown closes first
     var toggle = document.getElementById("filters-toggle");
     if (toggle) {
       setOpen(toggle, false);

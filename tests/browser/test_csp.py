@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.test_dashboard import show_tab
+from tests.browser.test_dashboard import wait_for_figures as every_tab_drawn
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ["forest-figure", "heatmap-figure", "dose-figure", "survival-figure", "medians-figure"]
 
 # Records every violation the page reports, before any page script runs.
 RECORD_VIOLATIONS = """
@@ -30,11 +32,8 @@ def watch_csp(page) -> list[str]:
 
 
 def wait_for_figures(page):
-    page.wait_for_function(
-        "(ids) => ids.every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
-        arg=FIGURES,
-        timeout=30000,
-    )
+    """Every figure drawn (each view tab shown in turn: hidden tabs draw nothing)."""
+    every_tab_drawn(page)
     page.wait_for_timeout(1000)
 
 
@@ -49,7 +48,9 @@ def test_the_dashboard_runs_under_the_csp_without_violations(page, live_server):
     page.get_by_role("option", name="sorafenib", exact=True).click()
     page.keyboard.press("Escape")
     page.wait_for_function("() => window.location.search.includes('agent=sorafenib')", timeout=15000)
+    show_tab(page, "trials")
     page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").first.click()
+    show_tab(page, "efficacy")
     page.locator("#tox-mode input[value='difference']").check()
     page.locator("#forest-figure .js-plotly-plot").hover()
     page.wait_for_timeout(1500)
