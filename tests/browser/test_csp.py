@@ -66,7 +66,7 @@ def test_the_policy_is_enforced(page, live_server):
     """Control for the test above: an injected inline script is blocked and reported."""
     messages = watch_csp(page)
     page.goto(live_server())
-    page.wait_for_selector("#trial-grid")
+    page.wait_for_selector("#answer-strip")
     try:
         page.add_script_tag(content="window.__injected = true;")
     except Exception:  # Playwright may report the blocked script as an error
@@ -107,9 +107,11 @@ def test_markup_in_data_is_shown_as_text(page, live_server, hostile_data):
     page.goto(live_server(data_dir=hostile_data))
     wait_for_figures(page)
     row = page.locator("#trial-grid .ag-center-cols-container .ag-row[row-id='PASO']")
+    show_tab(page, "trials")
     design = row.locator("[col-id='design']").inner_text()
     assert design.startswith("<script>window.__pwned = 1</script><img")
     assert row.locator("[col-id='stop_reason']").inner_text().startswith("<script>")
+    show_tab(page, "sources")
     assert "<script>window.__pwned = 1</script>" in page.locator("#sources-list").inner_text()
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("img[src='x-hostile']").count() == 0

@@ -136,7 +136,9 @@ def test_page_loads_every_view_without_console_errors(page, base_url):
     heatmap = figure(page, "heatmap-figure")
     assert any(t.startswith("PASO") for t in heatmap["ticktext"]) and any(t.startswith("E2100") for t in heatmap["ticktext"])
     assert "PASO" in figure(page, "dose-figure")["trials"]
+    show(page, "survival-figure-caption")
     assert "model-based" in page.locator("#survival-figure-caption").inner_text().lower()
+    show_tab(page, "efficacy")
     assert "PASO_REPORT" in page.locator("#forest-figure-caption").inner_text()
     assert page.console_errors == []
 
@@ -153,6 +155,7 @@ def test_changing_a_filter_updates_every_view(page, base_url):
     wait_for_figure(page, "dose-figure", lambda f: f["trials"] == [])
     wait_for_figure(page, "survival-figure", lambda f: "E2100" in (f["title"] or ""))
     assert query(page)["agent"] == ["bevacizumab"]
+    show_tab(page, "trials")
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").first.inner_text().startswith("E2100")
     assert figure(page, "forest-figure")["trials"] == ["E2100"]
     assert figure(page, "medians-figure")["trials"] == ["E2100"]
@@ -181,6 +184,7 @@ def test_clicking_a_trial_on_the_forest_plot_highlights_it_everywhere(page, base
     bold = [t for t in heatmap["ticktext"] if "<b>" in t]
     assert bold and all("E2100" in t for t in bold)
     assert not any("PASO" in t for t in bold)
+    show_tab(page, "trials")
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").inner_text().startswith("E2100")
     assert "highlighted: E2100" in page.locator("#selection-summary").inner_text()
     # Reset clears the highlight and the URL.
@@ -205,6 +209,7 @@ def test_a_copied_url_restores_the_view(page, base_url):
     assert "Overall survival" in figure(page, "forest-figure")["title"]
     assert figure(page, "forest-figure")["trials"] == ["PASO"]
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").count() == 4
+    show_tab(page, "trials")
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").inner_text().startswith("PASO")
     restored = query(page)
     assert restored["endpoint"] == ["OS"] and restored["highlight"] == ["PASO"]

@@ -67,6 +67,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     heatmap = wait_for_figure(page, "heatmap-figure", lambda f: any("EXAMPLE-TRIAL" in t for t in f["ticktext"]))
     assert any("[uploaded]" in t for t in heatmap["ticktext"])
     grid = page.locator("#trial-grid .ag-center-cols-container")
+    show_tab(page, "trials")
     assert "uploaded" in grid.inner_text()
     assert page.console_errors == []
 
