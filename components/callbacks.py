@@ -10,9 +10,11 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from components import ids
+from components.answer_strip import register_answer_callbacks
 from components.exports import register_export_callbacks
 from components.highlight import register_highlight_callbacks
 from components.slices import register_slice_callbacks
+from components.tabs import register_tab_callbacks
 from components.render import rendered
 from components.sync import link_notice, next_state, state_to_controls
 from components.uploads import register_upload_callbacks, session_reader
@@ -73,6 +75,8 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
 
     register_slice_callbacks(app)
     register_highlight_callbacks(app)
+    register_tab_callbacks(app)
+    register_answer_callbacks(app, session_data)
     for view in figure_views():
         _figure(app, view, session_data if view.reads_data else lambda _store: (bundled, ""))
     overview = VIEWS["overview"]

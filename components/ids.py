@@ -33,6 +33,7 @@ FILTERS = {
     "ramp_step": "ramp-step",
     "ramp_cycles": "ramp-cycles",
     "page": "trial-page",
+    "tab": "view-tab",  # the tab strip (components/tabs.py): a control whose value is state.tab
 }
 
 GRAPHS = {key: view.graph_id for key, view in VIEWS.items()}
@@ -106,3 +107,17 @@ def view_state(panel_id: str) -> str:
 
 def view_fields(panel_id: str) -> str:
     return f"{panel_id}-view-fields"
+
+
+# First screen (components/answer_strip.py, components/tabs.py).
+ANSWER_STRIP = "answer-strip"
+ANSWER_CARDS = "answer-cards"
+ANSWER_STATE = "answer-state"
+ANSWER_CARD = "answer-card"  # pattern-matching type: {"type": ANSWER_CARD, "trial": trial_id}
+FILTER_PANEL = "filter-panel"
+FILTERS_TOGGLE = "filters-toggle"
+SKIP_LINKS = "skip-links"
+
+
+def tab_panel(tab: str) -> str:
+    return f"tab-{tab}"

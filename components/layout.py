@@ -1,11 +1,13 @@
-"""Page layout: header, one filter panel, and a card per view."""
+"""Page layout: skip links, header, the filter panel (a drawer on tablets and phones), the answer
+strip, and the views in tabs (efficacy and toxicity side by side on wide screens)."""
 
 from __future__ import annotations
 
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import exports, highlight, ids, slices
+from components import answer_strip, exports, highlight, ids, slices
+from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
 from evidence.state import TRIALS_PER_PAGE
@@ -19,8 +21,16 @@ GRAPH_CONFIG = {
 }
 
 
+def label_id(control_id: str) -> str:
+    return f"{control_id}-label"
+
+
 def _labelled(label: str, control, control_id: str) -> html.Div:
-    return html.Div([html.Label(label, htmlFor=control_id, className="control-label"), control], className="control")
+    """A control under its label; the label's id names a dropdown's button (assets/a11y.js)."""
+    return html.Div(
+        [html.Label(label, htmlFor=control_id, id=label_id(control_id), className="control-label"), control],
+        className="control",
+    )
 
 
 def _multi(field: str, label: str, options: list[dict], placeholder: str = "All") -> html.Div:
@@ -36,7 +46,13 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
     f = ids.FILTERS
     return html.Aside(
         [
-            html.H2("Filters", className="panel-title"),
+            html.Div(
+                [
+                    html.H2("Filters", className="panel-title"),
+                    html.Button("Close", className="filters-close", type="button", **{"aria-label": "Close filters"}),
+                ],
+                className="panel-head",
+            ),
             _multi("disease", "Disease", options["disease"]),
             _multi("agent", "Agent", options["agent"]),
             _multi("trial", "Trial", options["trial"]),
@@ -104,6 +120,8 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
             html.P(id=ids.SELECTION_SUMMARY, className="selection-summary", **{"aria-live": "polite"}),
         ],
         className="filter-panel",
+        id=ids.FILTER_PANEL,
+        tabIndex="-1",
         **{"aria-label": "Filters"},
     )
 
@@ -115,6 +133,7 @@ def _graph(graph_id: str) -> html.Div:
             html.P(id=ids.caption(graph_id), className="caption"),
         ],
         className="figure",
+        **{"data-view": graph_id},  # assets/slices.js: which tab panel holds this figure
     )
 
 
@@ -123,6 +142,7 @@ def _card(title: str, children, card_id: str, wide: bool = False) -> html.Sectio
         [html.H2(title, className="card-title"), *children],
         className="card card-wide" if wide else "card",
         id=card_id,
+        tabIndex="-1",  # a skip link's target
         **{"aria-label": title},
     )
 
@@ -153,14 +173,21 @@ def trials_card() -> html.Section:
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         getRowId="params.data.trial_id",
         rowClassRules={"row-highlighted": "params.data.highlighted"},
-        dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 300},
+        # Tab leaves the grid (one tab stop, not one per cell); arrow keys move inside it, and Enter
+        # on a row highlights its trial (assets/a11y.js).
+        dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 300, "tabToNextCell": {"function": "false"}},
         style={"width": "100%"},
         className="ag-theme-quartz",
     )
     return _card(
         "Trials overview",
         [
-            html.P("Click a trial to highlight it in every view. Sort and filter from the column headers.", className="hint"),
+            html.P(
+                "Click a trial (or press Enter on its row) to highlight it in every view. "
+                "Sort and filter from the column headers.",
+                className="hint",
+            ),
+            html.A("Skip past the trial grid", href=f"#{ids.DESIGN}", className="skip-inline"),
             grid,
             _graph(ids.DESIGN),
         ],
@@ -279,6 +306,32 @@ def sources_card(sources: list[dict]) -> html.Section:
     return _card("Sources", [html.Ul(items, id=ids.SOURCES, className="sources")], "card-sources", wide=True)
 
 
+SKIP_TARGETS = (
+    ("Answers", ids.ANSWER_STRIP),
+    ("Filters", ids.FILTER_PANEL),
+    ("Efficacy", "card-efficacy"),
+    ("Toxicity", "card-toxicity"),
+    ("Trials", "card-trials"),
+    ("Dose ramp", "card-dosing"),
+    ("Survival", "card-survival"),
+    ("Your own trials", ids.tab_panel("uploads")),
+    ("Sources", "card-sources"),
+    ("Export", ids.EXPORT_BAR),
+)
+
+
+def skip_links() -> html.Nav:
+    """Links to each view, shown when focused (the first Tab stops); a view in a hidden tab is
+    shown first (assets/tabs.js)."""
+    return html.Nav(
+        html.Ul([html.Li(html.A(f"Skip to {name.lower() if name != 'Your own trials' else name}", href=f"#{target}"))
+                 for name, target in SKIP_TARGETS]),
+        id=ids.SKIP_LINKS,
+        className="skip-links",
+        **{"aria-label": "Skip to a view"},
+    )
+
+
 def page(
     options: dict[str, list[dict]], sources: list[dict], data_version: str, warnings: int,
     export_flags: tuple[bool, bool] | None = None,
@@ -291,7 +344,8 @@ def page(
                 [
                     html.H1("Sorafenib & anti-VEGF trial evidence"),
                     html.P(
-                        "Curated from five trial documents: breast and renal cancer. Every number links to its source.",
+                        "Curated from five trial documents: breast and renal cancer. Every number links to its source"
+                        " (hover).",
                         className="subtitle",
                     ),
                 ]
@@ -302,21 +356,27 @@ def page(
                 id=ids.DATA_VERSION,
                 className="data-version",
             ),
+            html.Button(
+                "Filters", id=ids.FILTERS_TOGGLE, type="button", className="filters-toggle",
+                **{"aria-expanded": "false", "aria-controls": ids.FILTER_PANEL},
+            ),
         ],
         className="page-header",
     )
     main = html.Main(
         [
+            answer_strip.strip(),
+            tab_strip(),
+            tab_panel("efficacy", [efficacy_card(), toxicity_card()]),
+            tab_panel("trials", [trials_card()]),
+            tab_panel("dosing", [dosing_card()]),
+            tab_panel("survival", [survival_card(options["surv_trial"])]),
+            tab_panel("uploads", [upload_card(max_upload_mb)]),
+            tab_panel("sources", [sources_card(sources)]),
             exports.export_bar(*(export_flags or exports.export_flags())),
-            trials_card(),
-            efficacy_card(),
-            toxicity_card(),
-            dosing_card(),
-            survival_card(options["surv_trial"]),
-            upload_card(max_upload_mb),
-            sources_card(sources),
         ],
         className="views",
+        id="main",
     )
     return html.Div(
         [
@@ -325,6 +385,8 @@ def page(
             dcc.Store(id=ids.UPLOAD_STORE, storage_type="session"),
             *slices.stores(),
             *highlight.stores(),
+            *answer_strip.stores(),
+            skip_links(),
             header,
             html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.P(id=ids.LINK_NOTICE, className="upload-notice", role="status"),

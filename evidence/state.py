@@ -19,6 +19,11 @@ TRIALS_PER_PAGE = 10
 the browser receives and draws stays bounded however large the data grows."""
 
 TOX_MODES = ("rate", "difference")
+
+TABS = ("efficacy", "trials", "dosing", "survival", "uploads", "sources")
+"""The view tabs, in the order the tab strip shows them (the first is the default): efficacy and
+toxicity side by side, the trials and their design, the dose ramp with the what-if, survival,
+your own trials, sources. Which tab is shown is page state, read by no view."""
 TOX_SORTS = ("rate", "difference", "soc")
 
 # Multi-valued facets: state field -> trials.csv column.
@@ -57,6 +62,7 @@ class ViewState:
     ramp_step: int = 200
     ramp_cycles: int = 3
     page: int = 1
+    tab: str = TABS[0]
 
     def to_query(self) -> str:
         """Canonical query string holding only what differs from the defaults."""
@@ -122,6 +128,8 @@ def _within_bounds(state: ViewState) -> ViewState:
         fixes["tox_mode"] = default.tox_mode
     if state.tox_sort not in TOX_SORTS:
         fixes["tox_sort"] = default.tox_sort
+    if state.tab not in TABS:
+        fixes["tab"] = default.tab
     fixes["tox_top"] = min(max(state.tox_top, 5), 200)
     fixes["ramp_start"] = min(max(state.ramp_start, 0), 800)
     fixes["ramp_step"] = min(max(state.ramp_step, 0), 800)

@@ -7,7 +7,7 @@ import pytest
 
 from evidence.upload import example_files
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import query, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import query, show_tab, wait_for_figure, wait_for_figures
 
 DIAMONDS_JS = """() => {
   const gd = document.querySelector('#forest-figure .js-plotly-plot');
@@ -33,6 +33,7 @@ def _upload_agreeing_example(page, tmp_path):
         path = tmp_path / f"{name}.csv"
         path.write_bytes(content)
         paths.append(str(path))
+    show_tab(page, "uploads")
     page.locator("#upload-tables input[type=file]").set_input_files(paths)
     page.locator("#upload-status").get_by_text("Private to you until you share them").wait_for(timeout=30000)
 

@@ -80,3 +80,21 @@ def test_pooling_is_off_by_default_and_travels_in_the_url():
     assert parse_query("?pool=1").pool is True
     assert parse_query("?pool=0").pool is False
     assert parse_query("?pool=yes&pool=<script>").pool is False  # anything but 1 is off
+
+
+def test_the_tab_travels_in_the_url_and_only_known_tabs_are_read():
+    from evidence.state import TABS
+
+    assert ViewState().tab == "efficacy" and "tab" not in ViewState().to_query()
+    assert ViewState(tab="dosing").to_query() == "?tab=dosing"
+    assert parse_query("?tab=survival&agent=sorafenib") == ViewState(tab="survival", agent=("sorafenib",))
+    for hostile in ("?tab=%3Cscript%3E", "?tab=", "?tab=Efficacy", "?tab=dosing%00"):
+        assert parse_query(hostile).tab == "efficacy"
+    assert ViewState.from_dict({"tab": None}).tab == "efficacy"
+    assert all(parse_query(f"?tab={t}").tab == t for t in TABS)
+
+
+def test_no_view_reads_the_tab():
+    from evidence.view_registry import VIEWS
+
+    assert not any("tab" in view.key_fields for view in VIEWS.values())
