@@ -179,7 +179,8 @@ def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
     assert "highlight" in views.VIEW_FIELDS["overview"]  # the grid marks the row, the summary names it
     forest = views.forest_panel(data, ViewState(highlight="E2100")).figure_object()
     assert "highlighted trial" in [t.name for t in forest.data]
-    assert "<b>E2100: Paclitaxel + bevacizumab vs Paclitaxel †</b>" in forest.layout.yaxis.ticktext
+    # The label is wrapped to fit a phone (issue 13); every line of the highlighted row is bold.
+    assert "<b>E2100: Paclitaxel +</b><br><b>bevacizumab vs</b><br><b>Paclitaxel †</b>" in forest.layout.yaxis.ticktext
 
 
 def test_survival_shows_its_chosen_trial_not_the_highlight(data):

@@ -1,0 +1,86 @@
+"""Figures drawn alone at the graph widths the dashboard gives them on a 1366 px screen, a 768 px
+tablet and a 390 px phone: nothing drawn over anything else, nothing past the figure's edges
+(issue 13). Each figure is drawn by the plotly.js the dashboard serves (tests/browser/figure_page.py);
+screenshots land in tests/artifacts/figure-*.png."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evidence import views
+from evidence.figures.forest import hazard_ratio_forest
+from evidence.loading import load_dataset
+from evidence.state import ViewState
+from evidence.tables.pooling import pooling
+from tests.browser.conftest import ARTIFACTS, REPO_ROOT
+from tests.browser.figure_page import boxes, draw, outside, overlapping_pairs
+
+GRAPH_WIDTHS = (1248, 700, 390)  # the graph in a 1366 px window beside the filters; a tablet; a phone
+TEXT = ".ytick text, .y2tick text, .y3tick text, .xtick text, .g-xtitle text, .annotation-text, .gtitle"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(REPO_ROOT / "data")
+
+
+@pytest.fixture
+def figure_page(chromium_browser):
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def _check_text_layout(page, fig, width, name):
+    info = draw(page, fig, width)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#graph").screenshot(path=str(ARTIFACTS / f"figure-{name}-{width}.png"))
+    texts = boxes(page, TEXT)
+    assert texts, "nothing drawn"
+    assert overlapping_pairs(texts) == [], f"{name} at {width} px: text drawn over text"
+    assert outside(texts, info["width"]) == [], f"{name} at {width} px: text past the figure's edge"
+    return info, texts
+
+
+def _cells(texts, *needles):
+    return [next(t for t in texts if t["text"] == needle) for needle in needles]
+
+
+@pytest.mark.parametrize("width", GRAPH_WIDTHS)
+def test_forest_columns_labels_ticks_and_footnotes_fit_at_every_width(figure_page, data, width):
+    fig = views.forest_panel.uncached(data, ViewState()).figure
+    info, texts = _check_text_layout(figure_page, fig, width, "forest-pfs")
+    hr, p = _cells(texts, "1.80 [1.02–3.20]", "0.041")  # PASO's row (the issue's example)
+    assert hr["right"] < p["left"] and abs((hr["top"] + hr["bottom"]) - (p["top"] + p["bottom"])) < 2
+    plot_right = info["size"]["l"] + info["size"]["w"]
+    assert hr["left"] >= plot_right  # the columns sit beside the plot, never over its marks
+    footnotes = [t for t in texts if "E2100: treatment × time interaction" in t["text"]]
+    assert footnotes and footnotes[0]["right"] <= width  # wrapped, not clipped (clipped before at 1248)
+    ticks = boxes(figure_page, ".xtick text")
+    assert len(ticks) >= 3 and overlapping_pairs(ticks) == []
+    row_labels = [t["text"] for t in boxes(figure_page, ".ytick text")]
+    assert "E2100 · subgroup:measurable disease" in row_labels  # subgroup rows name their trial (lines joined)
+
+
+@pytest.mark.parametrize("width", (700, 390))
+def test_forest_with_a_pooled_diamond_fits(figure_page, width):
+    rows = pd.DataFrame(
+        {
+            "trial_id": ["A", "A", "B", "C"],
+            "arm_id": [""] * 4,
+            "label": ["A: sorafenib + paclitaxel vs paclitaxel", "  subgroup: prior taxane-based adjuvant therapy",
+                      "B: sorafenib vs placebo", "C: bevacizumab + paclitaxel vs paclitaxel"],
+            "analysis": ["primary", "subgroup", "primary", "primary"],
+            "value": [0.70, 0.20, 0.85, 0.95],
+            "ci_low": [0.55, 0.10, 0.70, 0.70],
+            "ci_high": [0.90, 0.40, 1.03, 1.29],
+            "has_ci": [True] * 4,
+            "origin": ["curated", "curated", "uploaded", "curated"],
+        }
+    ).assign(p_label="NR", hr_text="0.70 [0.55–0.90]", n_patients=pd.NA, events=pd.NA, derived=False, caveat="")
+    decision = pooling(rows, True)
+    assert decision.drawn and decision.mixes_uploaded
+    fig = hazard_ratio_forest(rows, "Progression-free survival", pooling=decision)
+    _check_text_layout(figure_page, fig, width, "forest-pooled")
