@@ -7,12 +7,12 @@ Draws the rows of `evidence.tables.forest.forest_rows` and the decision of
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
 from evidence import theme
 from evidence.figures.marks import (
+    LABEL_CHARS,
     SECONDARY_INK,
     ci_whiskers,
     customdata,
@@ -20,6 +20,7 @@ from evidence.figures.marks import (
     floats,
     footnote_block,
     halo_trace,
+    label_margin,
     line_count,
     side_columns,
     tick_label,
@@ -31,9 +32,6 @@ from evidence.tables.pooling import HETEROGENEITY_LIMIT, Pooling
 from evidence.theme import plain_text
 
 MAIN_INK = "#1A1A1A"
-LABEL_CHARS = 22
-"""Row labels wrap at this many characters: with the numeric columns they fit a 390 px graph."""
-LABEL_PX_PER_CHAR = 7.4  # 13 px Liberation Sans / Arial, mixed case with capitals and digits
 FOOTNOTE_CHARS = 56  # 12 px text, ~6.4 px a character: 360 px, inside a 390 px graph
 ROW_PX = 38
 _LINE_UNITS = 16.5 / ROW_PX  # one 13 px line of a tick label, in rows
@@ -132,7 +130,7 @@ def hazard_ratio_forest(
     labelled, minor = _log_ticks(10 ** span[0], 10 ** span[1])
     # The left margin is fixed (labels are wrapped to fit it), so the footnotes can start at the
     # figure's left edge at every width.
-    left_px = int(12 + LABEL_PX_PER_CHAR * max(len(line) for label in ticks[1] for line in _plain_lines(label)))
+    left_px = label_margin(ticks[1])
     column_axes, column_traces = side_columns(
         columns["y"], [("HR [95% CI]", columns["hr"]), ("p", columns["p"])], header_y, y_range, bold=columns["bold"]
     )
@@ -162,15 +160,6 @@ def hazard_ratio_forest(
         shapes=_shapes(rows, ys),
     )
     return figure(traces + column_traces, layout)
-
-
-def _plain_lines(label: str) -> list[str]:
-    """The visible lines of a markup-ready label (tags dropped, entities counted as one character)."""
-    text = re.sub(r"<(?!br>)[^>]*>", "", label)
-    text = re.sub(r"&[a-z]+;|&#\d+;", "x", text)
-    return text.split("<br>")
-
-    return figure(traces, layout)
 
 
 def _row_traces(rows: pd.DataFrame, basis_name: str) -> list[dict]:
@@ -217,7 +206,7 @@ def _row_positions(line_counts: list[int]) -> list[float]:
 def _pooled_label(pooling: Pooling) -> str:
     """The pooled row's label (or the heterogeneity statement), wrapped, before styling."""
     if pooling.drawn:
-        return wrapped(plain_text(pooling.label), LABEL_CHARS)
+        return wrapped(pooling.label, LABEL_CHARS, escape=True)
     pooled = pooling.estimate
     return wrapped(f"Not pooled (k = {pooled.k}, τ² {pooled.tau2:.3f})", LABEL_CHARS)
 
@@ -299,10 +288,10 @@ def _row_name(label: str, trial_id: str, caveat: bool) -> str:
     """A row's tick label, wrapped: a sensitivity or subgroup row (indented in the table) names
     its trial ("E2100 · subgroup: measurable disease"), so rows of one trial are told apart and
     each says whose it is; † marks a row the paper's caveats qualify."""
-    text = plain_text(label.strip()) + (" †" if caveat else "")
+    text = label.strip() + (" †" if caveat else "")
     if label != label.lstrip(" "):
-        return "  " + wrapped(f"{plain_text(trial_id)} · {text}", LABEL_CHARS)
-    return wrapped(text, LABEL_CHARS)
+        return "  " + wrapped(f"{trial_id} · {text}", LABEL_CHARS, escape=True)
+    return wrapped(text, LABEL_CHARS, escape=True)
 
 
 def _annotations(footnotes: list[str], left_px: int) -> list[dict]:

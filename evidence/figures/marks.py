@@ -10,6 +10,7 @@ callers pass data through `evidence.theme.plain_text` first.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from typing import Iterable, Sequence
 
@@ -188,14 +189,18 @@ def panel_title(text: str, x: float, y: float) -> dict:
     )  # fmt: skip
 
 
-def wrapped(text: str, width: int) -> str:
-    """Markup-ready text on <br>-separated lines of at most `width` characters (words kept whole
-    where they fit). A character budget, not pixels: the same figure is drawn 390 to 1900 px wide,
-    so text that must fit beside or under the plot is wrapped to fit the narrowest."""
+def wrapped(text: str, width: int, escape: bool = False) -> str:
+    """Text on <br>-separated lines of at most `width` characters (words kept whole where they
+    fit). A character budget, not pixels: the same figure is drawn 390 to 1900 px wide, so text
+    that must fit beside or under the plot is wrapped to fit the narrowest.
+
+    `escape`: `text` is data, and each line goes through `theme.plain_text` after wrapping (so a
+    break never splits an escaped character); otherwise `text` is markup-ready already, and
+    markup in it (tags, entities) must hold no spaces."""
     lines = []
-    for paragraph in str(text).split("<br>"):
-        lines += textwrap.wrap(paragraph, width=width, break_on_hyphens=False) or [""]
-    return "<br>".join(lines)
+    for paragraph in str(text).split("<br>") if not escape else [str(text)]:
+        lines += textwrap.wrap(paragraph, width=width, break_on_hyphens=False, break_long_words=escape) or [""]
+    return "<br>".join(theme.plain_text(line) if escape else line for line in lines)
 
 
 def line_count(text: str) -> int:
@@ -233,12 +238,37 @@ def side_columns(ys: Sequence[float], columns: Sequence[tuple[str, Sequence[str]
     return axes, traces
 
 
+FOOTNOTE_INDENT_PX = 20
+"""Where a footnote starts, right of the figure's left edge. Where a figure is too narrow for its
+margins plotly shrinks them (keeping a 64 px plot), moving the block left by as much; the indent
+keeps it inside the figure when that happens on a phone."""
+
+
 def footnote_block(lines: Sequence[str], left_px: float, gap_px: float = 88, width: int = 56) -> dict:
-    """Markup-ready footnote lines wrapped to `width` characters, as one annotation starting near
-    the figure's left edge under the plot: the plot area starts `left_px` right of that edge (the
-    figure's fixed left margin), so the block's start is the same pixel at every width."""
+    """Markup-ready footnote lines wrapped to `width` characters, as one annotation under the plot
+    starting FOOTNOTE_INDENT_PX from the figure's left edge: the plot area starts `left_px` right
+    of that edge (the figure's fixed left margin), so the start is the same pixel at every width."""
     text = "<br>".join(wrapped(line, width) for line in lines)
     return dict(
         x=0, y=0, xref="paper", yref="paper", text=text, showarrow=False, xanchor="left", yanchor="top",
-        xshift=8 - left_px, yshift=-gap_px, align="left", font=dict(size=12, color="#444"),
+        xshift=FOOTNOTE_INDENT_PX - left_px, yshift=-gap_px, align="left", font=dict(size=12, color="#444"),
     )  # fmt: skip
+
+
+LABEL_CHARS = 22
+"""Row labels wrap at this many characters: with the numeric columns they fit a 390 px graph."""
+LABEL_PX_PER_CHAR = 7.4  # 13-14 px Liberation Sans / Arial, mixed case with capitals and digits
+
+
+def visible_lines(label: str) -> list[str]:
+    """The visible lines of a markup-ready label (tags dropped, an entity counted as one character)."""
+    text = re.sub(r"<(?!br>)[^>]*>", "", label)
+    text = re.sub(r"&[a-z]+;|&#\d+;", "x", text)
+    return text.split("<br>")
+
+
+def label_margin(labels: Iterable[str]) -> int:
+    """A left margin in px that holds row labels wrapped to LABEL_CHARS: fixed by the builder (not
+    plotly's automargin) so a footnote can start at the figure's left edge (`footnote_block`)."""
+    longest = max((len(line) for label in labels for line in visible_lines(label)), default=0)
+    return int(14 + LABEL_PX_PER_CHAR * longest)

@@ -84,3 +84,15 @@ def test_forest_with_a_pooled_diamond_fits(figure_page, width):
     assert decision.drawn and decision.mixes_uploaded
     fig = hazard_ratio_forest(rows, "Progression-free survival", pooling=decision)
     _check_text_layout(figure_page, fig, width, "forest-pooled")
+
+
+@pytest.mark.parametrize("width", GRAPH_WIDTHS)
+def test_medians_columns_and_headers_do_not_overlap(figure_page, data, width):
+    fig = views.medians_panel.uncached(data, ViewState()).figure
+    info, texts = _check_text_layout(figure_page, fig, width, "medians-pfs")
+    median, count = _cells(texts, "5.6 [3.8–6.5]", "27 / 30")  # PASO arm B
+    assert median["right"] < count["left"]
+    headers = [t for t in texts if t["text"] in ("Median[95% CI]", "Events/ n")]  # two-line headers
+    assert len(headers) == 2 and overlapping_pairs(headers) == []
+    legend = boxes(figure_page, ".legendtext")
+    assert overlapping_pairs(legend + boxes(figure_page, ".gtitle")) == [] and outside(legend, info["width"]) == []

@@ -444,10 +444,11 @@ def test_medians_by_arm_pfs(data):
     assert pb[2] == 11.8  # primary analysis, not the 12.8 sensitivity or 12.0 subgroup median
     assert pb[4].marker.symbol == "circle-open" and pb[4].error_x.array is None
     assert len(_points(fig)) == 5
-    assert "PASO · Arm A: paclitaxel" in list(fig.layout.yaxis.ticktext)
-    assert fig.layout.xaxis.title.text == "Median progression-free survival (months)"
-    texts = _annotation_texts(fig)
-    assert "6.6 [5.1–9.0]" in texts and "11.8 [CI NR]" in texts and "23 / 30" in texts
+    assert "PASO · Arm A: paclitaxel" in _row_ticks(fig)
+    assert _shown(fig.layout.xaxis.title.text) == "Median progression-free survival (months)"
+    columns = _columns(fig)  # beside the plot as right-hand y axes, row by row (issue 13)
+    assert columns["Median [95% CI]"] == ["5.6 [3.8–6.5]", "6.6 [5.1–9.0]", "11.8 [CI NR]", "5.9 [CI NR]", "4.4 [3.6–5.9]"]
+    assert columns["Events / n"] == ["27 / 30", "23 / 30", "NR / 347", "NR / 326", "NR / NR"]
     # Trials grouped top to bottom in trials.csv order.
     assert _point(fig, "PASO", "A")[3] > _point(fig, "E2100", "PB")[3] > _point(fig, "MRCC-SORAFENIB")[3]
 
@@ -735,9 +736,13 @@ def test_markup_in_uploaded_labels_is_escaped_in_every_efficacy_figure(marked_up
     assert "<br>" in text and "<b>" in text
     if view == "medians":
         ticks = fig["layout"]["yaxis"]["ticktext"]
-        mine = [t for t in ticks if "Click for results" in t]
+        # Wrapped to fit a phone (issue 13): lines rejoined; each escaped on its own, none split.
+        def unwrapped(t):
+            return re.sub(r"\s|</b><br><b>|<br>", "", t)
+
+        mine = [unwrapped(t) for t in ticks if "Click" in t]
         expected = f"&lt;b&gt;X&lt;/b&gt; · [uploaded] {PHISH_SHOWN}"
-        assert mine == ([f"<b>{expected}</b>"] if highlight else [expected])
+        assert mine == [unwrapped(f"<b>{expected}</b>" if highlight else expected)]
     if view == "forest":
         hover = next(t for trace in fig["data"] for t in trace.get("text") or () if "Click for results" in t)
         assert hover.startswith(
