@@ -128,11 +128,13 @@ def _card(title: str, children, card_id: str, wide: bool = False) -> html.Sectio
 
 
 TRIAL_COLUMNS = [
-    {"field": "trial_id", "headerName": "Trial", "pinned": "left", "width": 150},
+    # Wide enough for the longest curated name ("MRCC-SORAFENIB") beside the sort and filter icons;
+    # a longer uploaded name shows whole on hover.
+    {"field": "trial_id", "headerName": "Trial", "pinned": "left", "width": 200, "tooltipField": "trial_id"},
     {"field": "agent", "headerName": "Agent", "width": 120},
     {"field": "disease", "headerName": "Disease", "width": 260, "tooltipField": "disease"},
     {"field": "setting", "headerName": "Setting", "width": 150},
-    {"field": "phase", "headerName": "Phase", "width": 85},
+    {"field": "phase", "headerName": "Phase", "width": 105},
     {"field": "blinding", "headerName": "Blinding", "width": 150},
     {"field": "status", "headerName": "Status", "width": 130},
     {"field": "stop_reason", "headerName": "Stop reason", "width": 260, "tooltipField": "stop_reason"},
