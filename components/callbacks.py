@@ -14,6 +14,8 @@ from dash.exceptions import PreventUpdate
 from components import ids, slices
 from components.exports import panel_config, register_export_callbacks
 from components.highlight import register_highlight_callbacks
+from components.paging import register_paging_callbacks
+from components.refusals import register_refusal_callbacks
 from components.slices import register_slice_callbacks
 from components.sync import link_notice, next_state, state_to_controls
 from components.uploads import register_upload_callbacks, session_reader
@@ -73,6 +75,8 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
 
     register_slice_callbacks(app)
     register_highlight_callbacks(app)
+    register_paging_callbacks(app, session_data)
+    register_refusal_callbacks(app)
     for graph_id, view in (
         (ids.DESIGN, views.design_panel),
         (ids.FOREST, views.forest_panel),

@@ -28,7 +28,7 @@ FILTERS = {
     "surv_trial": "surv-trial",
     "ramp_start": "ramp-start",
     "ramp_step": "ramp-step",
-    "ramp_cycles": "ramp-cycles",
+    "ramp_horizon": "ramp-horizon",
     "page": "trial-page",
 }
 
@@ -41,6 +41,10 @@ HEATMAP = "heatmap-figure"
 DOSE = "dose-figure"
 WHAT_IF = "what-if-figure"
 WHAT_IF_NOTE = "what-if-note"
+# Number fields refuse a value out of range (the browser keeps it out of the state) and say so.
+WHAT_IF_REFUSAL = "what-if-refusal"
+PAGE_REFUSAL = "trial-page-refusal"
+PAGE_OF = "trial-page-of"  # "page 1 of 1" beside the page field
 SURVIVAL = "survival-figure"
 SOURCES = "sources-list"
 

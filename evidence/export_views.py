@@ -17,7 +17,7 @@ import pandas as pd
 from evidence import export, views
 from evidence.answers import trial_answers
 from evidence.export import wording
-from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.dosing import dose_schedule
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
 from evidence.tables import forest as forest_tables
@@ -199,7 +199,7 @@ def dosing_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 def what_if_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     try:
-        ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
+        ramp = views.what_if_schedule(state)
     except ValueError:
         return _tidy(pd.DataFrame(columns=["cycle"]))
     ramp = ramp.assign(derived=True, source="Computed from the what-if inputs (hypothetical; not trial data)")
@@ -230,7 +230,7 @@ def _grade_tag(state: ViewState) -> str:
 
 
 def _ramp_tag(state: ViewState) -> str:
-    return f"start{state.ramp_start}-step{state.ramp_step}-cycles{state.ramp_cycles}"
+    return f"start{state.ramp_start}-step{state.ramp_step}-{state.ramp_horizon}cycles"
 
 
 def _what_if(data: CuratedData, state: ViewState) -> views.Panel:

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from evidence import cache
 from evidence.captions import sources_caption
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, REGISTRY_GRADES
-from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.dosing import cycles_to_full_dose, dose_schedule, full_dose_words, what_if_ramp
 from evidence.figures import dosing as dosing_figures
 from evidence.figures import survival as survival_figures
 from evidence.figures.design import design_vs_outcome
@@ -77,7 +77,7 @@ VIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "toxicity": _SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
     "dosing": _SELECTION,
     "survival": _SELECTION + ("endpoint", "surv_trial"),
-    "what_if": ("ramp_start", "ramp_step", "ramp_cycles"),
+    "what_if": ("ramp_start", "ramp_step", "ramp_horizon"),
     "overview": _SELECTION + ("highlight",),
 }
 """The state fields each view reads, and nothing else: its memo key, and the slice of the view
@@ -352,15 +352,24 @@ def what_if_panel(state: ViewState) -> Panel:
     return cache.get_or_compute("view:what_if", state_key(state, VIEW_FIELDS["what_if"]), lambda: _what_if_panel(state))
 
 
+def what_if_schedule(state: ViewState) -> pd.DataFrame:
+    """The state's what-if ramp over its horizon. The cycle at which it reaches full dose follows
+    from start and step (never a third, disagreeing input); a ramp that never gets there (step 0)
+    stays below it for the whole horizon."""
+    reached = cycles_to_full_dose(state.ramp_start, state.ramp_step)
+    return what_if_ramp(state.ramp_start, state.ramp_step, reached or state.ramp_horizon + 1, cycles=state.ramp_horizon)
+
+
 def _what_if_panel(state: ViewState) -> Panel:
     try:
-        ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
+        ramp = what_if_schedule(state)
     except ValueError as err:
         return Panel(empty_figure_dict(str(err)), "")
     fig = dosing_figures.what_if_figure(ramp)
     last = ramp.iloc[-1]
     note = (
-        f"After {len(ramp)} cycles of 28 days this ramp delivers {last.cumulative_mg / 1000:.1f} g against "
+        f"This ramp {full_dose_words(state.ramp_start, state.ramp_step)}. "
+        f"After {len(ramp)} cycle{'s' if len(ramp) != 1 else ''} of 28 days it delivers {last.cumulative_mg / 1000:.1f} g against "
         f"{last.cumulative_full_dose_mg / 1000:.1f} g at full dose: a deficit of {last.deficit_mg / 1000:.1f} g "
         f"({last.deficit_pct:.1f}%)."
     )

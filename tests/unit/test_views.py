@@ -81,10 +81,24 @@ def test_hiding_derived_values_removes_derived_toxicity_sums(data):
 
 
 def test_what_if_note_states_the_paso_ramp_deficit():
-    panel = views.what_if_panel(ViewState(ramp_start=400, ramp_step=200, ramp_cycles=3))
+    panel = views.what_if_panel(ViewState(ramp_start=400, ramp_step=200))
     # (800-400 + 800-600) mg/day x 28 days = 16.8 g short of 6 x 28 x 800 mg = 134.4 g
     assert "134.4 g" in panel.note and "16.8 g" in panel.note and "12.5%" in panel.note
+    assert "reaches full dose (800 mg/day) at cycle 3" in panel.note  # 400, 600, 800: from start and step
     assert "not trial data" in panel.caption
+
+
+def test_what_if_horizon_and_cycle_to_full_dose_follow_the_inputs():
+    # 200 + 100 a cycle: 200, 300, ..., 800 at cycle 7; 9 cycles drawn.
+    ramp = views.what_if_schedule(ViewState(ramp_start=200, ramp_step=100, ramp_horizon=9))
+    assert ramp["planned_daily_mg"].tolist() == [200, 300, 400, 500, 600, 700, 800, 800, 800]
+    assert not ramp["jump_to_target"].any()
+    panel = views.what_if_panel(ViewState(ramp_start=200, ramp_step=100, ramp_horizon=9))
+    assert "at cycle 7" in panel.note and "After 9 cycles" in panel.note
+    # Deficit: (600+500+400+300+200+100) mg/day x 28 days = 58.8 g of 9 x 28 x 800 mg = 201.6 g (29.2%).
+    assert "58.8 g" in panel.note and "201.6 g" in panel.note and "29.2%" in panel.note
+    flat = views.what_if_panel(ViewState(ramp_start=400, ramp_step=0, ramp_horizon=2))
+    assert "never reaches full dose" in flat.note and "After 2 cycles" in flat.note
 
 
 def test_survival_panel_picks_a_trial_with_medians(data):
@@ -165,7 +179,7 @@ def test_each_view_needs_only_its_slice_of_the_state(data, view):
 
 
 def test_what_if_needs_only_the_ramp_fields():
-    state = ViewState(grade="all", highlight="PASO", ramp_start=200, ramp_step=100, ramp_cycles=4)
+    state = ViewState(grade="all", highlight="PASO", ramp_start=200, ramp_step=100, ramp_horizon=4)
     sliced = _sliced(state, views.VIEW_FIELDS["what_if"])
     assert views._what_if_panel(sliced).note == views._what_if_panel(state).note
     assert views.what_if_panel(state) is views.what_if_panel(sliced)  # one memo entry
