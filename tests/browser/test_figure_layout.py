@@ -96,3 +96,21 @@ def test_medians_columns_and_headers_do_not_overlap(figure_page, data, width):
     assert len(headers) == 2 and overlapping_pairs(headers) == []
     legend = boxes(figure_page, ".legendtext")
     assert overlapping_pairs(legend + boxes(figure_page, ".gtitle")) == [] and outside(legend, info["width"]) == []
+
+
+@pytest.mark.parametrize("width", (1014, 920))  # the graph at 1366; its CSS min-width on narrower screens (it scrolls)
+@pytest.mark.parametrize("mode", ("rate", "difference"))
+def test_heatmap_headers_and_cell_words_are_whole(figure_page, data, width, mode):
+    fig = views.toxicity_panel.uncached(data, ViewState(tox_mode=mode)).figure
+    info, texts = _check_text_layout(figure_page, fig, width, f"heatmap-{mode}")
+    headers = boxes(figure_page, ".xtick text")
+    assert headers and all(h["top"] >= 0 for h in headers)  # not cut at the top (was "RCC-SORAFENIB")
+    assert mode == "difference" or any(h["text"].startswith("MRCC-SORAFENIB") for h in headers)  # single arm: no difference
+    legend = boxes(figure_page, ".legendtext")
+    assert legend and max(k["bottom"] for k in legend) <= min(h["top"] for h in headers)  # keys above the headers
+    columns = info["size"]["w"] / len(headers)
+    cells = boxes(figure_page, ".heatmaplayer text, .hm text, g.textpoint text")
+    assert cells, "no cell text found"
+    assert max(c["width"] for c in cells) <= columns  # every cell's words inside its column
+    if mode == "rate":
+        assert any(c["text"] == "reported,no figures" for c in cells)
