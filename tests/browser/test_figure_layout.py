@@ -114,3 +114,26 @@ def test_heatmap_headers_and_cell_words_are_whole(figure_page, data, width, mode
     assert max(c["width"] for c in cells) <= columns  # every cell's words inside its column
     if mode == "rate":
         assert any(c["text"] == "reported,no figures" for c in cells)
+
+
+@pytest.mark.parametrize("width", GRAPH_WIDTHS)
+def test_kaplan_meier_risk_table_labels_are_not_cut(figure_page, width):
+    """lifelines' lung data (R's survival::lung) as patient-level data, with trial-length arm labels."""
+    from lifelines.datasets import load_lung
+
+    from evidence.figures.survival import kaplan_meier_figure
+    from evidence.tables.survival import kaplan_meier_table
+
+    lung = load_lung()
+    ipd = pd.DataFrame({"trial_id": "LUNG", "arm_id": lung["sex"].map({1: "M", 2: "F"}), "endpoint": "OS",
+                        "time_months": lung["time"] / 30.4375, "event": lung["status"].astype(int)})  # fmt: skip
+    arms = pd.DataFrame({"trial_id": ["LUNG"] * 2, "arm_id": ["M", "F"], "role": ["control", "experimental"],
+                         "label": ["Arm A: paclitaxel", "Arm B: paclitaxel + sorafenib"]})  # fmt: skip
+    fig = kaplan_meier_figure(kaplan_meier_table(ipd, arms, "LUNG", "OS"))
+    info = draw(figure_page, fig, width)
+    figure_page.locator("#graph").screenshot(path=str(ARTIFACTS / f"figure-km-lung-{width}.png"))
+    risk_table = boxes(figure_page, ".y2tick text, .x2tick text, .textpoint text, .annotation-text")
+    labels = [t for t in risk_table if t["text"].startswith("Arm ")]
+    assert len(labels) == 2 and outside(risk_table, info["width"]) == []  # the labels were cut at the left
+    assert overlapping_pairs(risk_table) == []
+    assert {"138", "90"} <= {t["text"] for t in risk_table}  # R: 138 men, 90 women at risk at 0
