@@ -81,3 +81,17 @@ def test_trial_grid_shows_whole_trial_names(page, base_url):
         )
         assert clipped == [], f"cut short at {width}: {clipped}"
         page.locator("#trial-grid").screenshot(path=str(ARTIFACTS / f"trial-grid-{width}x{height}.png"))
+
+
+@pytest.mark.parametrize("width, height", ((1366, 768), (768, 1024)))
+def test_screenshots_of_the_changed_figures(page, base_url, width, height):
+    """After-screenshots of the figures issue 13 changed, in the dashboard (tests/artifacts/after-*)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url)
+    wait_for_figures(page)
+    wait_for_figure(page, "forest-figure", lambda f: "HR [95% CI]" not in " ".join(f["annotations"]))
+    for graph in ("forest-figure", "medians-figure", "heatmap-figure", "what-if-figure", "survival-figure"):
+        locator = page.locator(f"#{graph}")
+        locator.scroll_into_view_if_needed()
+        locator.screenshot(path=str(ARTIFACTS / f"after-{graph}-{width}x{height}.png"))
+    page.locator("#card-toxicity").screenshot(path=str(ARTIFACTS / f"after-toxicity-card-{width}x{height}.png"))
