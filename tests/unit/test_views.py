@@ -58,13 +58,13 @@ def test_toxicity_panel_lower_bounds_and_empty_state_say_what_they_are(data):
     default = views.toxicity_panel(data, ViewState())
     assert "≥ x (G4 NR)" in default.caption
     hand = views.toxicity_panel(data, ViewState(tox_search="hand"))
-    assert "≥ 7.0 (G4 NR)" in [t for row in hand.figure_object().data[1].text for t in row]
+    assert "≥ 7.0<br>(G4 NR)" in [t for row in hand.figure_object().data[1].text for t in row]  # two lines fit a column
     empty = views.toxicity_panel(data, ViewState(grade="4", tox_search="alopecia"))
     assert empty.figure_object().layout.annotations[0].text == (
         "No adverse events match 'alopecia' in grade 4; 1 match in all grades; 1 match in grade 3–4"
     )
     renal = views.toxicity_panel(data, ViewState(trial=("MRCC-SORAFENIB",)))  # words only: not "none"
-    assert "reported, no figures" in [t for row in renal.figure_object().data[0].text for t in row]
+    assert "reported,<br>no figures" in [t for row in renal.figure_object().data[0].text for t in row]
     assert "MRCC_CANCER2010" in renal.caption and "Reported, no figures" in renal.caption
 
 
