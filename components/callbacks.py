@@ -13,6 +13,8 @@ from components import ids
 from components.answer_strip import register_answer_callbacks
 from components.exports import register_export_callbacks
 from components.highlight import register_highlight_callbacks
+from components.paging import register_paging_callbacks
+from components.refusals import register_refusal_callbacks
 from components.slices import register_slice_callbacks
 from components.tabs import register_tab_callbacks
 from components.render import rendered
@@ -77,6 +79,8 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     register_highlight_callbacks(app)
     register_tab_callbacks(app)
     register_answer_callbacks(app, session_data)
+    register_paging_callbacks(app, session_data)
+    register_refusal_callbacks(app)
     for view in figure_views():
         _figure(app, view, session_data if view.reads_data else lambda _store: (bundled, ""))
     overview = VIEWS["overview"]

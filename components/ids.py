@@ -31,7 +31,7 @@ FILTERS = {
     "surv_trial": "surv-trial",
     "ramp_start": "ramp-start",
     "ramp_step": "ramp-step",
-    "ramp_cycles": "ramp-cycles",
+    "ramp_horizon": "ramp-horizon",
     "page": "trial-page",
     "tab": "view-tab",  # the tab strip (components/tabs.py): a control whose value is state.tab
 }
@@ -48,6 +48,10 @@ DOSE = GRAPHS["dosing"]
 WHAT_IF = GRAPHS["what_if"]
 WHAT_IF_NOTE = VIEWS["what_if"].note_id
 SURVIVAL = GRAPHS["survival"]
+# Number fields refuse a value out of range (the browser keeps it out of the state) and say so.
+WHAT_IF_REFUSAL = "what-if-refusal"
+PAGE_REFUSAL = "trial-page-refusal"
+PAGE_OF = "trial-page-of"  # "page 1 of 1" beside the page field
 SOURCES = "sources-list"
 
 # The highlighted trial alone, cut from view-state (components/highlight.py).

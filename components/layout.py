@@ -10,7 +10,7 @@ from components import answer_strip, exports, highlight, ids, slices
 from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
-from evidence.state import TRIALS_PER_PAGE
+from evidence.state import MAX_PAGE, MAX_RAMP_HORIZON, TRIALS_PER_PAGE
 from evidence.views import POOL_LABEL
 
 # Modebar: slide-sized PNG (16:9) by default.
@@ -61,9 +61,13 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
             _multi("status", "Status", options["status"]),
             _labelled(
                 f"Page of trials ({TRIALS_PER_PAGE} per page)",
-                dcc.Input(id=f["page"], type="number", min=1, step=1, debounce=True, className="page-input"),
+                # max: Dash 4's + button computes min(value + 1, max) and empties a field without a
+                # max; the page count replaces it once the selection is known (components/paging.py).
+                dcc.Input(id=f["page"], type="number", min=1, max=MAX_PAGE, step=1, debounce=True, className="page-input"),
                 f["page"],
             ),
+            html.P(id=ids.PAGE_OF, className="hint", **{"aria-live": "polite"}),
+            html.P(id=ids.PAGE_REFUSAL, className="refusal", role="alert"),
             html.Fieldset(
                 [
                     html.Legend("Endpoint", className="control-label"),
@@ -148,11 +152,13 @@ def _card(title: str, children, card_id: str, wide: bool = False) -> html.Sectio
 
 
 TRIAL_COLUMNS = [
-    {"field": "trial_id", "headerName": "Trial", "pinned": "left", "width": 150},
+    # Wide enough for the longest curated name ("MRCC-SORAFENIB") beside the sort and filter icons;
+    # a longer uploaded name shows whole on hover.
+    {"field": "trial_id", "headerName": "Trial", "pinned": "left", "width": 200, "tooltipField": "trial_id"},
     {"field": "agent", "headerName": "Agent", "width": 120},
     {"field": "disease", "headerName": "Disease", "width": 260, "tooltipField": "disease"},
     {"field": "setting", "headerName": "Setting", "width": 150},
-    {"field": "phase", "headerName": "Phase", "width": 85},
+    {"field": "phase", "headerName": "Phase", "width": 105},
     {"field": "blinding", "headerName": "Blinding", "width": 150},
     {"field": "status", "headerName": "Status", "width": 130},
     {"field": "stop_reason", "headerName": "Stop reason", "width": 260, "tooltipField": "stop_reason"},
@@ -262,7 +268,7 @@ def dosing_card() -> html.Section:
         [
             _labelled("Start dose (mg/day)", dcc.Input(id=f["ramp_start"], type="number", min=0, max=800, step=100, debounce=True), f["ramp_start"]),
             _labelled("Step per cycle (mg/day)", dcc.Input(id=f["ramp_step"], type="number", min=0, max=800, step=100, debounce=True), f["ramp_step"]),
-            _labelled("Cycles to reach 800 mg", dcc.Input(id=f["ramp_cycles"], type="number", min=1, max=12, step=1, debounce=True), f["ramp_cycles"]),
+            _labelled("Cycles drawn", dcc.Input(id=f["ramp_horizon"], type="number", min=1, max=MAX_RAMP_HORIZON, step=1, debounce=True), f["ramp_horizon"]),
         ],
         className="inline-controls",
     )
@@ -272,6 +278,7 @@ def dosing_card() -> html.Section:
             _graph(ids.DOSE),
             html.H3("What-if ramp", className="subhead"),
             what_if_controls,
+            html.P(id=ids.WHAT_IF_REFUSAL, className="refusal", role="alert"),
             html.P(id=ids.WHAT_IF_NOTE, className="what-if-note", **{"aria-live": "polite"}),
             _graph(ids.WHAT_IF),
         ],

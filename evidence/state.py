@@ -24,6 +24,8 @@ TABS = ("efficacy", "trials", "dosing", "survival", "uploads", "sources")
 """The view tabs, in the order the tab strip shows them (the first is the default): efficacy and
 toxicity side by side, the trials and their design, the dose ramp with the what-if, survival,
 your own trials, sources. Which tab is shown is page state, read by no view."""
+MAX_PAGE = 100_000
+MAX_RAMP_HORIZON = 24  # cycles the what-if ramp draws at most (about two years of 28-day cycles)
 TOX_SORTS = ("rate", "difference", "soc")
 
 # Multi-valued facets: state field -> trials.csv column.
@@ -60,7 +62,7 @@ class ViewState:
     surv_trial: str = ""
     ramp_start: int = 400
     ramp_step: int = 200
-    ramp_cycles: int = 3
+    ramp_horizon: int = 6
     page: int = 1
     tab: str = TABS[0]
 
@@ -133,8 +135,8 @@ def _within_bounds(state: ViewState) -> ViewState:
     fixes["tox_top"] = min(max(state.tox_top, 5), 200)
     fixes["ramp_start"] = min(max(state.ramp_start, 0), 800)
     fixes["ramp_step"] = min(max(state.ramp_step, 0), 800)
-    fixes["ramp_cycles"] = min(max(state.ramp_cycles, 1), 12)
-    fixes["page"] = min(max(state.page, 1), 100_000)
+    fixes["ramp_horizon"] = min(max(state.ramp_horizon, 1), MAX_RAMP_HORIZON)
+    fixes["page"] = min(max(state.page, 1), MAX_PAGE)
     return replace(state, **fixes)
 
 
@@ -196,6 +198,12 @@ def selected_trial_ids(trials: pd.DataFrame, state: ViewState) -> list[str]:
 
 def page_count(selected: int) -> int:
     return max(1, -(-selected // TRIALS_PER_PAGE))
+
+
+def page_of(trials: pd.DataFrame, state: ViewState) -> tuple[int, int]:
+    """(the page shown, how many pages the selection fills): "page 1 of 1"."""
+    pages = page_count(len(selected_trial_ids(trials, state)))
+    return min(state.page, pages), pages
 
 
 def page_bounds(selected: int, page: int) -> tuple[int, int]:

@@ -25,7 +25,8 @@ MARKS_JS = """(id) => {
       Array.from(new Set(Array.from(t.customdata || []).map(c => c && c[0])))),
     columns: gd.data.filter(t => t.type === 'heatmap' && t.customdata).flatMap(t => Array.from(t.customdata[0]).map(c => typeof c === 'string' ? c : c[0])),
     veils: (layout.shapes || []).filter(s => s.fillcolor === 'rgba(255,255,255,0.62)').length,
-    bold: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext)
+    // row labels only: the numeric columns (y axes overlaying another, issue 13) have bold headers
+    bold: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext && !layout[k].overlaying)
       .flatMap(k => layout[k].ticktext.filter(t => String(t).startsWith('<b>'))),
   };
 }"""

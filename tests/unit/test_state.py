@@ -21,7 +21,7 @@ def test_query_round_trip_keeps_every_field():
     state = ViewState(
         disease=("breast cancer",), trial=("PASO", "E2100"), endpoint="OS", grade="all", organ=("Gastrointestinal disorders",),
         derived=False, highlight="PASO", tox_mode="difference", tox_sort="soc", tox_top=10, tox_search="neuro pathy",
-        surv_trial="E2100", ramp_start=200, ramp_step=100, ramp_cycles=5,
+        surv_trial="E2100", ramp_start=200, ramp_step=100, ramp_horizon=9,
     )
     query = state.to_query()
     assert query.startswith("?") and "trial=PASO&trial=E2100" in query
@@ -36,7 +36,8 @@ def test_query_round_trip_keeps_every_field():
         ("?tox_top=100000", "tox_top", 200),
         ("?tox_top=abc", "tox_top", 25),
         ("?ramp_start=-50", "ramp_start", 0),
-        ("?ramp_cycles=0", "ramp_cycles", 1),
+        ("?ramp_horizon=0", "ramp_horizon", 1),
+        ("?ramp_horizon=99", "ramp_horizon", 24),
         ("?tox_mode=<script>", "tox_mode", "rate"),
         ("?unknown=1&derived=0", "derived", False),
         ("?tox_search=" + "x" * 500, "tox_search", "x" * 100),
