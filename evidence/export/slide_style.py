@@ -327,6 +327,9 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     writes them in its footnote text box)."""
     spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
     moved = slide_text_sizes(spec)
+    from evidence.export import cell_grid  # it measures with this module's sizes
+
+    grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
     _fit_columns(spec["layout"], width)
     _fit_side_labels(spec, width)
     out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
@@ -335,6 +338,9 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     base_bottom = _margin(out, "b")
     blocks = _blocks(out, title, subtitle, footnote, width)
     top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
+        top = blocks.top_px + grid.header_px
+        out.update_traces(selector=lambda t: t.type == "heatmap" and t.colorbar.orientation == "h", colorbar_y=cell_grid.colour_bar_y(blocks.top_px, height))
     bottom = base_bottom + blocks.bottom_px
     heading = blocks.title or blocks.subtitle
     heading_px = TITLE_PX if blocks.title else SUBTITLE_PX
