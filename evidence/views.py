@@ -265,8 +265,12 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     )
     reported = matrix[matrix["reported"] | matrix["no_figures"]] if not matrix.empty else matrix
     notes = ["Grey NR cells: not reported for that arm and grade (not the same as 0%)"]
-    if not matrix.empty and matrix["lower_bound"].any():
+    missing = set(matrix.loc[matrix["lower_bound"], "missing_grade"]) if not matrix.empty else set()
+    if missing & {"3", "4"}:
         notes.append("≥ x (G4 NR): only one of grades 3 and 4 is reported, so the band is at least x")
+    if "all" in missing:  # slides write "≥ x" alone and say "(all grades NR)" once, in their key
+        notes.append("≥ x (all grades NR): no all-grades figure is reported; x is the highest grade 3, 4 or 3–4 figure, "
+                     "so at least x% had the event")
     if not matrix.empty and matrix["no_figures"].any():
         notes.append("Reported, no figures: the document names the event without a count, percentage or grade")
     if state.tox_mode == "difference":

@@ -149,6 +149,7 @@ def slide_text_sizes(spec: dict) -> list[str]:
         # A row of legend entries that flows (not one block per trial and arm, each on its own
         # lines): at slide sizes grouped blocks took a third of the dose-ramp picture.
         layout["legend"].update(traceorder="normal", tracegroupgap=0, entrywidth=0, entrywidthmode="pixels")
+        _legend_once_per_group(spec.get("data", []))
     if (layout.get("title") or {}).get("subtitle", {}).get("text"):
         _floor(layout, "title.subtitle.font", MIN_PX)
     for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
@@ -208,6 +209,23 @@ def slide_text_sizes(spec: dict) -> list[str]:
                 error["thickness"] = max(error.get("thickness") or 2, LINE_PX)
                 error["width"] = max(error.get("width") or 4, 8)
     return notes
+
+
+def _legend_once_per_group(traces: list[dict]) -> None:
+    """A legend entry that only adds a parenthesis to an earlier entry of its legend group
+    ("PASO planned (carried forward)" after "PASO planned": the same arm's line, dotted) is left
+    out: the figure's note says what the variant means, and plotly's horizontal legend gives
+    every entry the widest entry's width, so eight entries stood in four lines on the dose-ramp
+    slide."""
+    named: dict[str, list[str]] = {}
+    for trace in traces:
+        name, group = trace.get("name"), trace.get("legendgroup")
+        if trace.get("showlegend") is False or not name or not group:
+            continue
+        if any(str(name).startswith(earlier + " (") for earlier in named.get(group, [])):
+            trace["showlegend"] = False
+            continue
+        named.setdefault(group, []).append(str(name))
 
 
 def _array(value) -> list:
@@ -327,6 +345,9 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     writes them in its footnote text box)."""
     spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
     moved = slide_text_sizes(spec)
+    from evidence.export import cell_grid  # it measures with this module's sizes
+
+    grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
     _fit_columns(spec["layout"], width)
     _fit_side_labels(spec, width)
     out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
@@ -335,6 +356,9 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     base_bottom = _margin(out, "b")
     blocks = _blocks(out, title, subtitle, footnote, width)
     top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
+        top = blocks.top_px + grid.header_px
+        out.update_traces(selector=lambda t: t.type == "heatmap" and t.colorbar.orientation == "h", colorbar_y=cell_grid.colour_bar_y(blocks.top_px, height))
     bottom = base_bottom + blocks.bottom_px
     heading = blocks.title or blocks.subtitle
     heading_px = TITLE_PX if blocks.title else SUBTITLE_PX
