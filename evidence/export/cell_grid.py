@@ -174,7 +174,13 @@ def key_rows(names: list[str], width: float, size: float) -> list[list[int]]:
 
 
 def _bound_notes(spec: dict) -> set[str]:
-    return {m.group(2) for t in _heatmaps(spec) for row in t["text"] for s in row if (m := _BOUND.match(str(s or "")))}
+    return {m.group(2) for t in _heatmaps(spec) for row in t["text"] for s in row if (m := _BOUND.match(_one_line(s)))}
+
+
+def _one_line(cell) -> str:
+    """A cell's text as one line: the screen figure breaks long cells with <br> to fit its
+    columns; the slide measures and breaks them again."""
+    return " ".join(str(cell or "").split("<br>"))
 
 
 def _heatmaps(spec: dict) -> list[dict]:
@@ -223,7 +229,7 @@ def _geometry(spec: dict, width: float) -> tuple[GridFit, dict]:
         header_px = max(header_px, MIN_PX * LINE + COLOURBAR_THICKNESS + 16)
     notes = _bound_notes(spec)
     cell_size = max([_font_px(t.get("textfont")) for t in _heatmaps(spec)] or [MIN_PX])
-    cells = {id(t): [[_cell_text(str(s or ""), col - CELL_PAD_PX, cell_size, len(notes) == 1) for s in row] for row in t["text"]]
+    cells = {id(t): [[_cell_text(_one_line(s), col - CELL_PAD_PX, cell_size, len(notes) == 1) for s in row] for row in t["text"]]
              for t in _heatmaps(spec)}
     cell_lines = max((len(lines) for grid in cells.values() for row in grid for lines in row), default=1)
     names = _legend_names(spec, next(iter(notes)) if len(notes) == 1 else None)

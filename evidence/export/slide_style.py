@@ -263,37 +263,6 @@ def _paper_px(layout: dict, width: int) -> float:
     return max(width - left - margin.get("r", 80), 200.0)
 
 
-def _fit_columns(layout: dict, width: int) -> None:
-    """Text columns right of a dot plot (median [95% CI], events / n; HR [95% CI], p) placed
-    far enough apart for their widest text at slide sizes, the plot narrowed when they would
-    run off the figure: at slide sizes their headers overlapped."""
-    annotations = layout.get("annotations") or []
-    xaxis = layout.get("xaxis") or {}
-    plot_end = (xaxis.get("domain") or [0, 1])[1]
-    columns: dict[float, list[dict]] = {}
-    for a in annotations:
-        if (a.get("xref") == "paper" and str(a.get("yref", "")).startswith("y") and a.get("xanchor") == "left"
-                and a.get("x") is not None and a["x"] >= plot_end):
-            columns.setdefault(float(a["x"]), []).append(a)
-    if len(columns) < 2:
-        return
-    paper = _paper_px(layout, width)
-    gap = 0.6 * MIN_PX / paper
-    xs = sorted(columns)
-    widths = [max(_markup_width(a.get("text"), (a.get("font") or {}).get("size") or MIN_PX) for a in columns[x]) / paper
-              for x in xs]
-    placed = [xs[0]]
-    for x, previous_width in zip(xs[1:], widths):
-        placed.append(max(x, placed[-1] + previous_width + gap))
-    overflow = placed[-1] + widths[-1] - 1  # the right margin is too narrow to lean on (20 px)
-    if overflow > 0:
-        placed = [x - overflow for x in placed]
-        xaxis["domain"] = [(xaxis.get("domain") or [0, 1])[0], min(plot_end, placed[0] - gap)]
-    for x, new in zip(xs, placed):
-        for a in columns[x]:
-            a["x"] = new
-
-
 _SIDE = re.compile(r"(left|right)$")
 
 
@@ -348,7 +317,6 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     from evidence.export import cell_grid  # it measures with this module's sizes
 
     grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
-    _fit_columns(spec["layout"], width)
     _fit_side_labels(spec, width)
     out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
     if notes:

@@ -450,16 +450,17 @@ def test_sources_run_over_onto_balanced_slides_not_a_near_empty_one(data):
         assert next(s for s in slide.shapes if s.name == "Stamp").text_frame.text.startswith("Data version")
 
 
-def test_text_columns_beside_a_dot_plot_leave_room_for_their_widest_text(data):
-    from evidence.export.slide_style import _paper_px
-    from evidence.export.text_measure import plain_text, text_width
-
-    figure = views.medians_panel(data, parse_query("?highlight=PASO")).figure_object()
-    styled = export.presentation_figure(figure, "", width=1203, height=475, notes=False).to_dict()
-    heads = sorted((a for a in styled["layout"]["annotations"] if "Median [95% CI]" in a["text"] or "Events / n" in a["text"]),
-                   key=lambda a: a["x"])
-    paper = _paper_px(styled["layout"], 1203)
-    size = heads[0]["font"]["size"]
-    assert size >= 19  # 14 pt at 96 px per inch
-    assert (heads[1]["x"] - heads[0]["x"]) * paper >= text_width(plain_text(heads[0]["text"]), size, bold=True)
-    assert heads[1]["x"] * paper + text_width("Events / n", size, bold=True) <= paper + 1
+def test_text_columns_beside_a_dot_plot_are_axes_plotly_keeps_apart_at_slide_sizes(data):
+    """Median [95% CI] and Events / n (and the forest's HR and p) are the tick labels of y axes
+    on the right (figures/marks.side_columns): plotly shifts each clear of the one before and
+    widens the margin for them, so they cannot overlap at any width (their headers overlapped
+    as annotations at slide sizes). On the slide their text is at least 14 pt."""
+    for panel in (views.medians_panel(data, parse_query("?highlight=PASO")), views.forest_panel(data, parse_query(""))):
+        styled = export.presentation_figure(panel.figure_object(), "", width=1203, height=475, notes=False).to_dict()
+        columns = [v for k, v in styled["layout"].items() if k.startswith("yaxis") and v.get("side") == "right"]
+        assert len(columns) == 2
+        for axis in columns:
+            assert axis["overlaying"] == "y" and axis["automargin"] is True and axis.get("autoshift") is True
+            assert axis["tickfont"]["size"] >= 19  # 14 pt at 96 px per inch
+        heads = [axis["ticktext"][-1] for axis in columns]
+        assert any("Median" in h or "HR" in h for h in heads)
