@@ -5,7 +5,11 @@
  *   their fieldset legend, and let the native inputs speak for themselves.
  * - Dropdown keeps a focusable aria-hidden proxy input that forwards focus to its button:
  *   make the button itself the tab stop and take the proxy out of the tab order.
+ * - Dropdown's button is named by its value alone (aria-labelledby = the value's ids), so every
+ *   dropdown read "All" or "None": name it by its <label for=...> first, then its value.
  * - Upload's hidden file input has no label: name it after its drop zone's text.
+ * - AG Grid: Enter on a row of the trial grid clicks its cell, so it highlights the trial like a
+ *   click does (the grid itself is one tab stop: tabToNextCell returns false, components/layout.py).
  */
 (function () {
   function setAttr(el, name, value) {
@@ -36,7 +40,17 @@
         setAttr(proxy, 'tabindex', '-1');
         setAttr(button, 'tabindex', '0');
       }
+      if (button && button.id) nameByLabel(button);
     });
+  }
+
+  function nameByLabel(button) {
+    var label = document.querySelector('label[for="' + button.id + '"]');
+    if (!label) return;
+    if (!label.id) label.id = button.id + '-label';
+    var current = (button.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
+    var rest = current.filter(function (id) { return id !== label.id; });
+    setAttr(button, 'aria-labelledby', [label.id].concat(rest).join(' '));
   }
 
   function nameFileInputs(root) {
@@ -62,7 +76,15 @@
     subtree: true,
     childList: true,
     attributes: true,
-    attributeFilter: ['role', 'tabindex', 'aria-selected'],
+    attributeFilter: ['role', 'tabindex', 'aria-selected', 'aria-labelledby'],
   });
+
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Enter' || event.defaultPrevented) return;
+    var cell = event.target.closest && event.target.closest('#trial-grid .ag-cell');
+    if (!cell) return;
+    event.preventDefault();
+    cell.click();
+  }, true);
   document.addEventListener('DOMContentLoaded', schedule);
 })();

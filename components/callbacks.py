@@ -9,10 +9,13 @@ from __future__ import annotations
 from dash import Dash, Input, Output
 from dash.exceptions import PreventUpdate
 
-from components import ids
+from components import ids, paging
+from components.answer_strip import register_answer_callbacks
 from components.exports import register_export_callbacks
 from components.highlight import register_highlight_callbacks
+from components.refusals import register_refusal_callbacks
 from components.slices import register_slice_callbacks
+from components.tabs import register_tab_callbacks
 from components.render import rendered
 from components.state_sync import register_state_callbacks
 from components.uploads import register_upload_callbacks, session_reader
@@ -40,6 +43,9 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
 
     register_slice_callbacks(app)
     register_highlight_callbacks(app)
+    register_tab_callbacks(app)
+    register_answer_callbacks(app, session_data)
+    register_refusal_callbacks(app)
     for view in figure_views():
         _figure(app, view, session_data if view.reads_data else lambda _store: (bundled, ""))
     overview = VIEWS["overview"]
@@ -47,6 +53,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     @app.callback(
         Output(overview.graph_id, "rowData"),
         Output(ids.SELECTION_SUMMARY, "children"),
+        paging.OUTPUTS,
         Input(ids.view_state(overview.graph_id), "data"),
         Input(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
@@ -54,7 +61,8 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     def trials_overview(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        return overview.panel(session_data(store)[0], ViewState.from_dict(sliced))
+        data, state = session_data(store)[0], ViewState.from_dict(sliced)
+        return overview.panel(data, state) + paging.page_position(data, state)
 
     register_export_callbacks(app, bundled, settings)
     register_upload_callbacks(app, bundled, settings)

@@ -35,8 +35,9 @@ FILTERS = {
     "surv_trial": "surv-trial",
     "ramp_start": "ramp-start",
     "ramp_step": "ramp-step",
-    "ramp_cycles": "ramp-cycles",
+    "ramp_horizon": "ramp-horizon",
     "page": "trial-page",
+    "tab": "view-tab",  # the tab strip (components/tabs.py): a control whose value is state.tab
 }
 
 GRAPHS = {key: view.graph_id for key, view in VIEWS.items()}
@@ -51,6 +52,10 @@ DOSE = GRAPHS["dosing"]
 WHAT_IF = GRAPHS["what_if"]
 WHAT_IF_NOTE = VIEWS["what_if"].note_id
 SURVIVAL = GRAPHS["survival"]
+# Number fields refuse a value out of range (the browser keeps it out of the state) and say so.
+WHAT_IF_REFUSAL = "what-if-refusal"
+PAGE_REFUSAL = "trial-page-refusal"
+PAGE_OF = "trial-page-of"  # "page 1 of 1" beside the page field
 SOURCES = "sources-list"
 
 # The highlighted trial alone, cut from view-state (components/highlight.py).
@@ -110,3 +115,17 @@ def view_state(panel_id: str) -> str:
 
 def view_fields(panel_id: str) -> str:
     return f"{panel_id}-view-fields"
+
+
+# First screen (components/answer_strip.py, components/tabs.py).
+ANSWER_STRIP = "answer-strip"
+ANSWER_CARDS = "answer-cards"
+ANSWER_STATE = "answer-state"
+ANSWER_CARD = "answer-card"  # pattern-matching type: {"type": ANSWER_CARD, "trial": trial_id}
+FILTER_PANEL = "filter-panel"
+FILTERS_TOGGLE = "filters-toggle"
+SKIP_LINKS = "skip-links"
+
+
+def tab_panel(tab: str) -> str:
+    return f"tab-{tab}"

@@ -1,14 +1,16 @@
-"""Page layout: header, one filter panel, and a card per view."""
+"""Page layout: skip links, header, the filter panel (a drawer on tablets and phones), the answer
+strip, and the views in tabs (efficacy and toxicity side by side on wide screens)."""
 
 from __future__ import annotations
 
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import exports, highlight, ids, slices, state_sync
+from components import answer_strip, exports, highlight, ids, slices, state_sync
+from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
-from evidence.state import TRIALS_PER_PAGE
+from evidence.state import MAX_PAGE, MAX_RAMP_HORIZON, TRIALS_PER_PAGE
 from evidence.views import POOL_LABEL
 
 # Modebar: slide-sized PNG (16:9) by default.
@@ -19,8 +21,16 @@ GRAPH_CONFIG = {
 }
 
 
+def label_id(control_id: str) -> str:
+    return f"{control_id}-label"
+
+
 def _labelled(label: str, control, control_id: str) -> html.Div:
-    return html.Div([html.Label(label, htmlFor=control_id, className="control-label"), control], className="control")
+    """A control under its label; the label's id names a dropdown's button (assets/a11y.js)."""
+    return html.Div(
+        [html.Label(label, htmlFor=control_id, id=label_id(control_id), className="control-label"), control],
+        className="control",
+    )
 
 
 def _multi(field: str, label: str, options: list[dict], placeholder: str = "All") -> html.Div:
@@ -36,7 +46,13 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
     f = ids.FILTERS
     return html.Aside(
         [
-            html.H2("Filters", className="panel-title"),
+            html.Div(
+                [
+                    html.H2("Filters", className="panel-title"),
+                    html.Button("Close", className="filters-close", type="button", **{"aria-label": "Close filters"}),
+                ],
+                className="panel-head",
+            ),
             _multi("disease", "Disease", options["disease"]),
             _multi("agent", "Agent", options["agent"]),
             _multi("trial", "Trial", options["trial"]),
@@ -45,9 +61,13 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
             _multi("status", "Status", options["status"]),
             _labelled(
                 f"Page of trials ({TRIALS_PER_PAGE} per page)",
-                dcc.Input(id=f["page"], type="number", min=1, step=1, debounce=True, className="page-input"),
+                # max: Dash 4's + button computes min(value + 1, max) and empties a field without a
+                # max; the page count replaces it once the selection is known (components/paging.py).
+                dcc.Input(id=f["page"], type="number", min=1, max=MAX_PAGE, step=1, debounce=True, className="page-input"),
                 f["page"],
             ),
+            html.P(id=ids.PAGE_OF, className="hint", **{"aria-live": "polite"}),
+            html.P(id=ids.PAGE_REFUSAL, className="refusal", role="alert"),
             html.Fieldset(
                 [
                     html.Legend("Endpoint", className="control-label"),
@@ -104,6 +124,8 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
             html.P(id=ids.SELECTION_SUMMARY, className="selection-summary", **{"aria-live": "polite"}),
         ],
         className="filter-panel",
+        id=ids.FILTER_PANEL,
+        tabIndex="-1",
         **{"aria-label": "Filters"},
     )
 
@@ -115,6 +137,7 @@ def _graph(graph_id: str) -> html.Div:
             html.P(id=ids.caption(graph_id), className="caption"),
         ],
         className="figure",
+        **{"data-view": graph_id},  # assets/slices.js: which tab panel holds this figure
     )
 
 
@@ -123,16 +146,19 @@ def _card(title: str, children, card_id: str, wide: bool = False) -> html.Sectio
         [html.H2(title, className="card-title"), *children],
         className="card card-wide" if wide else "card",
         id=card_id,
+        tabIndex="-1",  # a skip link's target
         **{"aria-label": title},
     )
 
 
 TRIAL_COLUMNS = [
-    {"field": "trial_id", "headerName": "Trial", "pinned": "left", "width": 150},
+    # Wide enough for the longest curated name ("MRCC-SORAFENIB") beside the sort and filter icons;
+    # a longer uploaded name shows whole on hover.
+    {"field": "trial_id", "headerName": "Trial", "pinned": "left", "width": 200, "tooltipField": "trial_id"},
     {"field": "agent", "headerName": "Agent", "width": 120},
     {"field": "disease", "headerName": "Disease", "width": 260, "tooltipField": "disease"},
     {"field": "setting", "headerName": "Setting", "width": 150},
-    {"field": "phase", "headerName": "Phase", "width": 85},
+    {"field": "phase", "headerName": "Phase", "width": 105},
     {"field": "blinding", "headerName": "Blinding", "width": 150},
     {"field": "status", "headerName": "Status", "width": 130},
     {"field": "stop_reason", "headerName": "Stop reason", "width": 260, "tooltipField": "stop_reason"},
@@ -153,14 +179,21 @@ def trials_card() -> html.Section:
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         getRowId="params.data.trial_id",
         rowClassRules={"row-highlighted": "params.data.highlighted"},
-        dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 300},
+        # Tab leaves the grid (one tab stop, not one per cell); arrow keys move inside it, and Enter
+        # on a row highlights its trial (assets/a11y.js).
+        dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 300, "tabToNextCell": {"function": "false"}},
         style={"width": "100%"},
         className="ag-theme-quartz",
     )
     return _card(
         "Trials overview",
         [
-            html.P("Click a trial to highlight it in every view. Sort and filter from the column headers.", className="hint"),
+            html.P(
+                "Click a trial (or press Enter on its row) to highlight it in every view. "
+                "Sort and filter from the column headers.",
+                className="hint",
+            ),
+            html.A("Skip past the trial grid", href=f"#{ids.DESIGN}", className="skip-inline"),
             grid,
             _graph(ids.DESIGN),
         ],
@@ -235,7 +268,7 @@ def dosing_card() -> html.Section:
         [
             _labelled("Start dose (mg/day)", dcc.Input(id=f["ramp_start"], type="number", min=0, max=800, step=100, debounce=True), f["ramp_start"]),
             _labelled("Step per cycle (mg/day)", dcc.Input(id=f["ramp_step"], type="number", min=0, max=800, step=100, debounce=True), f["ramp_step"]),
-            _labelled("Cycles to reach 800 mg", dcc.Input(id=f["ramp_cycles"], type="number", min=1, max=12, step=1, debounce=True), f["ramp_cycles"]),
+            _labelled("Cycles drawn", dcc.Input(id=f["ramp_horizon"], type="number", min=1, max=MAX_RAMP_HORIZON, step=1, debounce=True), f["ramp_horizon"]),
         ],
         className="inline-controls",
     )
@@ -245,6 +278,7 @@ def dosing_card() -> html.Section:
             _graph(ids.DOSE),
             html.H3("What-if ramp", className="subhead"),
             what_if_controls,
+            html.P(id=ids.WHAT_IF_REFUSAL, className="refusal", role="alert"),
             html.P(id=ids.WHAT_IF_NOTE, className="what-if-note", **{"aria-live": "polite"}),
             _graph(ids.WHAT_IF),
         ],
@@ -279,6 +313,32 @@ def sources_card(sources: list[dict]) -> html.Section:
     return _card("Sources", [html.Ul(items, id=ids.SOURCES, className="sources")], "card-sources", wide=True)
 
 
+SKIP_TARGETS = (
+    ("Answers", ids.ANSWER_STRIP),
+    ("Filters", ids.FILTER_PANEL),
+    ("Efficacy", "card-efficacy"),
+    ("Toxicity", "card-toxicity"),
+    ("Trials", "card-trials"),
+    ("Dose ramp", "card-dosing"),
+    ("Survival", "card-survival"),
+    ("Your own trials", ids.tab_panel("uploads")),
+    ("Sources", "card-sources"),
+    ("Export", ids.EXPORT_BAR),
+)
+
+
+def skip_links() -> html.Nav:
+    """Links to each view, shown when focused (the first Tab stops); a view in a hidden tab is
+    shown first (assets/tabs.js)."""
+    return html.Nav(
+        html.Ul([html.Li(html.A(f"Skip to {name.lower() if name != 'Your own trials' else name}", href=f"#{target}"))
+                 for name, target in SKIP_TARGETS]),
+        id=ids.SKIP_LINKS,
+        className="skip-links",
+        **{"aria-label": "Skip to a view"},
+    )
+
+
 def page(
     options: dict[str, list[dict]], sources: list[dict], data_version: str, warnings: int,
     export_flags: tuple[bool, bool] | None = None,
@@ -291,7 +351,8 @@ def page(
                 [
                     html.H1("Sorafenib & anti-VEGF trial evidence"),
                     html.P(
-                        "Curated from five trial documents: breast and renal cancer. Every number links to its source.",
+                        "Curated from five trial documents: breast and renal cancer. Every number links to its source"
+                        " (hover).",
                         className="subtitle",
                     ),
                 ]
@@ -302,21 +363,27 @@ def page(
                 id=ids.DATA_VERSION,
                 className="data-version",
             ),
+            html.Button(
+                "Filters", id=ids.FILTERS_TOGGLE, type="button", className="filters-toggle",
+                **{"aria-expanded": "false", "aria-controls": ids.FILTER_PANEL},
+            ),
         ],
         className="page-header",
     )
     main = html.Main(
         [
+            answer_strip.strip(),
+            tab_strip(),
+            tab_panel("efficacy", [efficacy_card(), toxicity_card()]),
+            tab_panel("trials", [trials_card()]),
+            tab_panel("dosing", [dosing_card()]),
+            tab_panel("survival", [survival_card(options["surv_trial"])]),
+            tab_panel("uploads", [upload_card(max_upload_mb)]),
+            tab_panel("sources", [sources_card(sources)]),
             exports.export_bar(*(export_flags or exports.export_flags())),
-            trials_card(),
-            efficacy_card(),
-            toxicity_card(),
-            dosing_card(),
-            survival_card(options["surv_trial"]),
-            upload_card(max_upload_mb),
-            sources_card(sources),
         ],
         className="views",
+        id="main",
     )
     return html.Div(
         [
@@ -326,6 +393,8 @@ def page(
             *slices.stores(),
             *highlight.stores(),
             *state_sync.stores(),
+            *answer_strip.stores(),
+            skip_links(),
             header,
             html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.P(id=ids.LINK_NOTICE, className="upload-notice", role="status"),

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evidence import cache
 from evidence.contract import ENDPOINT_LABELS
+from evidence.state import filter_tables
+from evidence.tables.toxicity import toxicity_differences, toxicity_matrix
 
 
 @dataclass(frozen=True)
@@ -119,3 +122,261 @@ def trial_answers(tables: dict[str, pd.DataFrame]) -> list[TrialAnswer]:
             ),
         ))
     return answers
+
+
+# ---------------------------------------------------------------- the first screen's answer strip
+#
+# One card per trial in the selection, in words a clinician reads at a glance: which arm the
+# primary endpoint favours and by how much, the medians by arm, the status, and the largest
+# grade 3–4 differences between arms from the toxicity heatmap's own rows (lower bounds marked
+# "≥"). Every number carries its source (document and locator) for the card's hover text; the
+# component renders these values as text and computes nothing.
+
+TOXICITY_BAND = "3-4"
+"""The toxicity band the cards compare: grades 3 and 4 (the heatmap's default band)."""
+
+TOXICITY_ROWS = 3
+"""How many toxicity differences a card names (the largest excess with the experimental arm)."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A number in words and where it comes from (the card's hover text)."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AnswerCard:
+    """What the answer strip says about one trial.
+
+    kind: "comparison" (a primary hazard ratio), "single-arm" (a primary result without a
+    comparison) or "no-results" (design only or stopped before results): then `note` is the one
+    line the card says."""
+
+    trial_id: str
+    kind: str
+    status: Fact
+    headline: str = ""
+    hazard_ratio: Fact | None = None
+    medians_heading: str = ""
+    medians: tuple[Fact, ...] = ()
+    toxicity_heading: str = ""
+    toxicity: tuple[Fact, ...] = ()
+    note: str = ""
+
+
+def _citations(sources: pd.DataFrame | None) -> dict[str, str]:
+    if sources is None or sources.empty:
+        return {}
+    return {str(s): str(c).split(":")[0] for s, c in zip(sources["source_id"], sources["citation"])}
+
+
+def source_text(source, citations: dict[str, str]) -> str:
+    """'PASO_REPORT: Table 2; Results' -> 'Source: PASO trial report [PASO_REPORT]: Table 2; Results'."""
+    if not _known(source) or not str(source).strip():
+        return "Source not recorded"
+    source_id, _, locator = str(source).partition(":")
+    source_id = source_id.strip()
+    name = citations.get(source_id)
+    where = f"{name} [{source_id}]" if name else source_id
+    return f"Source: {where}: {locator.strip()}" if locator.strip() else f"Source: {where}"
+
+
+def _p_words(p_text: str) -> str:
+    """'0.041' -> 'p 0.041'; '<0.001' -> 'p < 0.001'; '' -> ''."""
+    text = str(p_text or "").strip()
+    if not text:
+        return ""
+    if text[0] in "<>=≤≥":
+        return f"p {text[0]} {text[1:].strip()}"
+    return f"p {text}"
+
+
+def _p_below(p_text: str, level: float = 0.05) -> bool | None:
+    """Whether the printed p is below `level` (None when no p is printed or it cannot be read)."""
+    match = re.fullmatch(r"\s*([<≤=]?)\s*(\d*\.?\d+)\s*", str(p_text or ""))
+    if not match:
+        return None
+    value = float(match.group(2))
+    return value <= level if match.group(1) in ("<", "≤") else value < level
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower(text: str) -> str:
+    """An arm label inside a sentence: 'Paclitaxel + bevacizumab' -> 'paclitaxel + bevacizumab'
+    (drug names are common nouns; an acronym such as 'FOLFOX' keeps its capitals)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _number(value: float) -> str:
+    """One decimal with a true minus sign: -2.9 -> '−2.9'."""
+    return f"{value:.1f}".replace("-", "−")
+
+
+def _verdict(answer: TrialAnswer) -> str:
+    """'Paclitaxel + sorafenib worse than paclitaxel on PFS'. An arm is better or worse when the
+    95% CI excludes 1, or, with no CI printed, when the printed two-sided p is below 0.05 (the
+    same test: a 95% CI excludes 1 exactly when p < 0.05); otherwise no clear difference."""
+    exp, ctl, endpoint = _lower(answer.experimental), _lower(answer.control), answer.endpoint
+    if _known(answer.ci_low) and _known(answer.ci_high):
+        clear = not (answer.ci_low <= 1 <= answer.ci_high)
+    else:
+        clear = _p_below(answer.p_text)
+    if clear is None:
+        lower = exp if answer.hr < 1 else ctl
+        return f"Lower hazard on {endpoint} with {lower} (no CI or p printed)"
+    if not clear or answer.hr == 1:
+        return f"No clear difference on {endpoint}: {exp} vs {ctl}"
+    return f"{_capital(exp)} {'better' if answer.hr < 1 else 'worse'} than {ctl} on {endpoint}"
+
+
+def _hr_words(answer: TrialAnswer) -> str:
+    """'HR 1.80 (95% CI 1.02–3.20), p 0.041' (experimental vs control)."""
+    p = _p_words(answer.p_text)
+    return answer.hr_text + (f", {p}" if p else "")
+
+
+def _status(trial) -> Fact:
+    """'Stopped early: stopped for futility at the pre-planned interim analysis (60 patients)':
+    the status and the stop reason's first clause (the whole reason in the hover text)."""
+    status = str(trial.status) if _known(trial.status) and str(trial.status).strip() else "not reported"
+    status = "status not reported" if status == "not reported" else status
+    reason = str(trial.stop_reason) if _known(trial.stop_reason) and str(trial.stop_reason).strip() else ""
+    clause = reason.split(":")[0].strip()
+    text = f"{_capital(status)}: {clause[:1].lower() + clause[1:]}" if clause else _capital(status)
+    return Fact(text, (f"{reason}. " if reason else "") + "Status from the trials table")
+
+
+def _median_facts(answer: TrialAnswer, rows: pd.DataFrame, citations: dict[str, str]) -> tuple[Fact, ...]:
+    facts = []
+    for median, source in zip(answer.medians, rows["source"]):
+        ci = f" ({median.ci_low:.1f}–{median.ci_high:.1f})" if _known(median.ci_low) and _known(median.ci_high) else ""
+        facts.append(Fact(f"{median.months:.1f} mo{ci} with {_lower(median.arm)}", source_text(source, citations)))
+    return tuple(facts)
+
+
+def _percent(pct, lower_bound: bool) -> str:
+    return f"{'≥ ' if lower_bound else ''}{float(pct):.1f}%"
+
+
+def toxicity_facts(adverse_events: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFrame, trial_id: str,
+                   citations: dict[str, str], include_derived: bool = True, rows: int = TOXICITY_ROWS) -> tuple[Fact, ...]:
+    """The `rows` largest excesses of grade 3–4 events with the experimental arm over control,
+    read from the heatmap's own cells (evidence.tables.toxicity.toxicity_matrix): both arms must
+    report the term. A lower-bound cell ("≥ 7.0%, grade 4 not reported") ranks by its bound and
+    keeps its mark; a difference is then not computed. Differences come with the Newcombe 95% CI."""
+    events = adverse_events[adverse_events.trial_id == trial_id]
+    if events.empty:
+        return ()
+    matrix = toxicity_matrix(events, arms, trials, TOXICITY_BAND, top_n=None, include_derived=include_derived)
+    if matrix.empty:
+        return ()
+    differences = toxicity_differences(matrix)
+    cells = {(c.term, c.arm_id): c for c in matrix.itertuples(index=False)}
+    found = []
+    for d in differences.itertuples(index=False):
+        e, c = cells.get((d.term, d.arm_e)), cells.get((d.term, d.arm_c))
+        if e is None or c is None or not (e.reported and c.reported):
+            continue
+        excess = float(e.pct) - float(c.pct)
+        if excess <= 0:
+            continue
+        words = f"{d.term} {_percent(e.pct, e.lower_bound)} vs {_percent(c.pct, c.lower_bound)}"
+        if include_derived and _known(d.diff) and _known(d.ci_low) and _known(d.ci_high):
+            words += f" (+{_number(d.diff)} points, 95% CI {_number(d.ci_low)} to {_number(d.ci_high)})"
+        hover = [f"{d.arm_e}: {source_text(e.source, citations)}", f"{d.arm_c}: {source_text(c.source, citations)}"]
+        hover += [f"{cell.arm_id}: at least this, {cell.bound_note}" for cell in (e, c) if cell.lower_bound]
+        if include_derived and _known(d.diff):
+            hover.append(f"Difference computed here: {d.method}")
+        elif d.note:
+            hover.append(str(d.note))
+        found.append((excess, d.term, Fact(words, "\n".join(hover))))
+    found.sort(key=lambda item: (-item[0], item[1].casefold()))
+    return tuple(fact for _, _, fact in found[:rows])
+
+
+def _single_arm(trial_id: str, efficacy: pd.DataFrame, citations: dict[str, str]) -> Fact | None:
+    """A single-arm trial's primary result as printed: 'Tumour burden reduction rate 30.0% (95% CI 17.0–45.0)'."""
+    rows = efficacy[(efficacy.trial_id == trial_id) & (efficacy.analysis == "primary") & efficacy.subgroup.fillna("").eq("")]
+    rows = rows[rows["value"].notna()]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    unit = "%" if r.statistic == "rate" else (" mo" if r.statistic == "median" else "")
+    ci = f" (95% CI {r.ci_low:.1f}–{r.ci_high:.1f})" if _known(r.ci_low) and _known(r.ci_high) else ""
+    label = ENDPOINT_LABELS.get(r.endpoint, r.endpoint)
+    return Fact(f"{label} ({r.endpoint}) {float(r.value):.1f}{unit}{ci}", source_text(r.source, citations))
+
+
+def _has_results(trial_id: str, tables: dict[str, pd.DataFrame]) -> bool:
+    return any(
+        name in tables and not tables[name][tables[name].trial_id == trial_id].empty
+        for name in ("efficacy", "comparisons", "adverse_events")
+    )
+
+
+def answer_cards(tables: dict[str, pd.DataFrame], sources: pd.DataFrame | None = None,
+                 include_derived: bool = True) -> list[AnswerCard]:
+    """One card per trial in `tables` (already filtered to the selection): trials with a primary
+    hazard ratio first, then single-arm results, then trials without results; within each, the
+    trials table's order. `sources` (sources.csv) names the documents in the hover texts;
+    `include_derived` False leaves out the differences computed here (as the views do)."""
+    citations = _citations(sources if sources is not None else tables.get("sources"))
+    answers = {a.trial_id: a for a in trial_answers(tables)}
+    comparisons, efficacy = tables["comparisons"], tables["efficacy"]
+    cards = []
+    for trial in tables["trials"].itertuples():
+        trial_id, status = trial.trial_id, _status(trial)
+        answer = answers.get(trial_id)
+        if answer is not None:
+            row = comparisons[(comparisons.trial_id == trial_id) & (comparisons.statistic == "HR")
+                              & (comparisons.analysis == "primary") & comparisons.subgroup.fillna("").eq("")].iloc[0]
+            medians = efficacy[(efficacy.trial_id == trial_id) & (efficacy.endpoint == answer.endpoint)
+                               & (efficacy.statistic == "median") & (efficacy.analysis == "primary")
+                               & efficacy.subgroup.fillna("").eq("") & efficacy["value"].notna()]
+            order = {row.experimental_arm: 0, row.control_arm: 1}
+            medians = medians.assign(_order=medians.arm_id.map(order).fillna(2)).sort_values("_order", kind="stable")
+            cards.append(AnswerCard(
+                trial_id=trial_id, kind="comparison", status=status,
+                headline=_verdict(answer),
+                hazard_ratio=Fact(_hr_words(answer), source_text(row.source, citations)
+                                  + f"\nHazard ratio {answer.experimental} vs {answer.control}, primary analysis"),
+                medians_heading=f"Median {answer.endpoint}:",
+                medians=_median_facts(answer, medians, citations),
+                toxicity_heading=f"{GRADE_BAND_WORDS} events, {_lower(answer.experimental)} vs {_lower(answer.control)} (largest excess):",
+                toxicity=toxicity_facts(tables["adverse_events"], tables["arms"], tables["trials"], trial_id,
+                                        citations, include_derived=include_derived),
+            ))
+            continue
+        single = _single_arm(trial_id, efficacy, citations)
+        if single is not None:
+            cards.append(AnswerCard(trial_id=trial_id, kind="single-arm", status=status,
+                                    headline="Single arm: no comparison between arms", hazard_ratio=single))
+            continue
+        what = "Terminated" if str(trial.status) == "terminated" else (
+            "Stopped early" if str(trial.status) == "stopped early" else "Design only")
+        reason = f" ({trial.stop_reason})" if _known(trial.stop_reason) and str(trial.stop_reason).strip() else ""
+        results = "results not in the curated tables" if _has_results(trial_id, tables) else "no results reported"
+        cards.append(AnswerCard(trial_id=trial_id, kind="no-results", status=status,
+                                note=f"{what}{reason}: {results}."))
+    rank = {"comparison": 0, "single-arm": 1, "no-results": 2}
+    return sorted(cards, key=lambda c: rank[c.kind])
+
+
+GRADE_BAND_WORDS = "Grade 3–4"
+
+STRIP_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "page")
+"""The state fields the answer strip reads: the selection (its page) and derived values on/off."""
+
+
+def answer_strip(data, state) -> list[AnswerCard]:
+    """The cards for the trials a state shows (its page of the selection), memoised per data
+    version and STRIP_FIELDS (evidence.cache, "answers"). `data`: evidence.loading.CuratedData."""
+    key = (data.version, tuple(getattr(state, f) for f in STRIP_FIELDS))
+    return cache.get_or_compute("answers", key, lambda: answer_cards(
+        filter_tables(data.tables, state), sources=data.sources, include_derived=state.derived))

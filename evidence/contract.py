@@ -59,7 +59,10 @@ FLOW_STAGES = (
     "randomised",
     "ineligible",
     "never treated",
+    "completed",
+    "not completed",
     "not analysed",
+    "baseline set",
     "efficacy set",
     "safety set",
     "within efficacy set",
@@ -67,7 +70,11 @@ FLOW_STAGES = (
 )
 """Steps of patient flow (flow.csv), in the order a flow diagram draws them. `within efficacy set`:
 patients the document lists inside an analysed population (never started treatment, received
-non-protocol therapy, refused follow-up); `events`: progression or death counted at the analysis."""
+non-protocol therapy, refused follow-up); `events`: progression or death counted at the analysis.
+`completed` / `not completed` (with the reasons for not completing) and `baseline set` (the
+participants whose baseline characteristics are given) are the steps a ClinicalTrials.gov record
+posts (its first period's COMPLETED and NOT COMPLETED milestones, drop-out reasons, and the
+baseline participants); the curated documents use the others."""
 EVENT_GRADES = ("1", "2", "3", "4", "5", "not stated")
 """CTCAE grade of one described event (event_outcomes.csv); 5 is death from the event."""
 EVENT_OUTCOMES = ("death", "drug discontinued", "treatment interrupted", "dose reduced")

@@ -143,6 +143,25 @@ def _check_number(name: str, value, *, whole: bool = False, minimum: float = 0.0
         raise ValueError(f"{name} must be at least {minimum:g}, got {value!r}")
 
 
+def cycles_to_full_dose(start_mg: float, step_mg: float, target_mg: float = FULL_DOSE_MG) -> int | None:
+    """The cycle (1-based) at which a ramp starting at `start_mg` and rising `step_mg` a cycle first
+    plans the target: 1 + ceil((target − start) ÷ step); None when it never gets there (step 0).
+    PASO's ramp, 400 + 200 a cycle, reaches 800 mg/day at cycle 3."""
+    if start_mg >= target_mg:
+        return 1
+    if step_mg <= 0:
+        return None
+    return 1 + math.ceil((target_mg - start_mg) / step_mg)
+
+
+def full_dose_words(start_mg: float, step_mg: float) -> str:
+    """When a ramp reaches full dose (800 mg/day), in words, for notes and slide captions."""
+    reached = cycles_to_full_dose(start_mg, step_mg)
+    if reached is None:
+        return "never reaches full dose (800 mg/day): the step is 0"
+    return "starts at full dose (800 mg/day)" if reached == 1 else f"reaches full dose (800 mg/day) at cycle {reached}"
+
+
 def what_if_ramp(
     start_mg: float,
     step_mg: float,

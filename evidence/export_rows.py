@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence import views
-from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.dosing import dose_schedule
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables
 from evidence.tables import forest as forest_tables
@@ -179,7 +179,7 @@ def dosing_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 def what_if_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
     try:
-        ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
+        ramp = views.what_if_schedule(state)
     except ValueError:
         return _tidy(pd.DataFrame(columns=["cycle"]))
     ramp = ramp.assign(derived=True, source="Computed from the what-if inputs (hypothetical; not trial data)")

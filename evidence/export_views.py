@@ -263,7 +263,9 @@ def _slide_figure(r: Rendered) -> go.Figure:
 def _slide_parts(r: Rendered) -> list[tuple]:
     """(figure, slide title) per slide a view needs: dense figures continue on further slides,
     titled 'Toxicity ... (2 of 3)'."""
-    figures = export.split_for_slides(r.view.key, _slide_figure(r)) if r.visible else [_figure(r.panel)]
+    figure = _slide_figure(r)
+    room = export.figure_room(figure, r.title, r.subtitle, r.footnote)
+    figures = export.split_for_slides(r.view.key, figure, room) if r.visible else [_figure(r.panel)]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]

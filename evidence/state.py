@@ -19,6 +19,13 @@ TRIALS_PER_PAGE = 10
 the browser receives and draws stays bounded however large the data grows."""
 
 TOX_MODES = ("rate", "difference")
+
+TABS = ("efficacy", "trials", "dosing", "survival", "uploads", "sources")
+"""The view tabs, in the order the tab strip shows them (the first is the default): efficacy and
+toxicity side by side, the trials and their design, the dose ramp with the what-if, survival,
+your own trials, sources. Which tab is shown is page state, read by no view."""
+MAX_PAGE = 100_000
+MAX_RAMP_HORIZON = 24  # cycles the what-if ramp draws at most (about two years of 28-day cycles)
 TOX_SORTS = ("rate", "difference", "soc")
 
 # Multi-valued facets: state field -> trials.csv column.
@@ -55,8 +62,9 @@ class ViewState:
     surv_trial: str = ""
     ramp_start: int = 400
     ramp_step: int = 200
-    ramp_cycles: int = 3
+    ramp_horizon: int = 6
     page: int = 1
+    tab: str = TABS[0]
 
     def to_query(self) -> str:
         """Canonical query string holding only what differs from the defaults."""
@@ -116,6 +124,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "grade": tuple(GRADES) + tuple(REGISTRY_GRADES),
     "tox_mode": TOX_MODES,
     "tox_sort": TOX_SORTS,
+    "tab": TABS,
 }
 """Fields that hold one of a fixed set of values; any other value goes back to the default."""
 
@@ -123,8 +132,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     "tox_top": (5, 200),
     "ramp_start": (0, 800),
     "ramp_step": (0, 800),
-    "ramp_cycles": (1, 12),
-    "page": (1, 100_000),
+    "ramp_horizon": (1, MAX_RAMP_HORIZON),
+    "page": (1, MAX_PAGE),
 }
 """Whole-number fields: (lowest, highest); a value outside is clamped."""
 
@@ -217,6 +226,12 @@ def selected_trial_ids(trials: pd.DataFrame, state: ViewState) -> list[str]:
 
 def page_count(selected: int) -> int:
     return max(1, -(-selected // TRIALS_PER_PAGE))
+
+
+def page_of(trials: pd.DataFrame, state: ViewState) -> tuple[int, int]:
+    """(the page shown, how many pages the selection fills): "page 1 of 1"."""
+    pages = page_count(len(selected_trial_ids(trials, state)))
+    return min(state.page, pages), pages
 
 
 def page_bounds(selected: int, page: int) -> tuple[int, int]:

@@ -109,7 +109,7 @@ def _grade_tag(state: ViewState) -> str:
 
 
 def _ramp_tag(state: ViewState) -> str:
-    return f"start{state.ramp_start}-step{state.ramp_step}-cycles{state.ramp_cycles}"
+    return f"start{state.ramp_start}-step{state.ramp_step}-{state.ramp_horizon}cycles"
 
 
 SELECTION = (*FACETS, "derived", "page")
@@ -137,7 +137,7 @@ _DECLARED = (
           export_rows.dosing_rows, HIGHLIGHT, click="clickData",
           export=Export("dose-ramp", ("trials", "derived", "highlight"),
                         slide_title="Sorafenib dose ramp: planned vs delivered dose per cycle")),
-    _view("what_if", "What-if ramp", "what-if-figure", ("ramp_start", "ramp_step", "ramp_cycles"),
+    _view("what_if", "What-if ramp", "what-if-figure", ("ramp_start", "ramp_step", "ramp_horizon"),
           views.what_if_panel, export_rows.what_if_rows, note_id="what-if-note", reads_data=False,
           export=Export("what-if-ramp", ("ramp",), _ramp_tag, labels=(HYPOTHETICAL_LABEL,), per_trial=False)),
     _view("survival", "Survival curves", "survival-figure", SELECTION + ("endpoint", "surv_trial"),

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from evidence import cache
 from evidence.captions import sources_caption
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, REGISTRY_GRADES
-from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.dosing import cycles_to_full_dose, dose_schedule, full_dose_words, what_if_ramp
 from evidence.figures import dosing as dosing_figures
 from evidence.figures import survival as survival_figures
 from evidence.figures.design import design_vs_outcome
@@ -275,8 +275,12 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     )
     reported = matrix[matrix["reported"] | matrix["no_figures"]] if not matrix.empty else matrix
     notes = ["Grey NR cells: not reported for that arm and grade (not the same as 0%)"]
-    if not matrix.empty and matrix["lower_bound"].any():
+    missing = set(matrix.loc[matrix["lower_bound"], "missing_grade"]) if not matrix.empty else set()
+    if missing & {"3", "4"}:
         notes.append("≥ x (G4 NR): only one of grades 3 and 4 is reported, so the band is at least x")
+    if "all" in missing:  # slides write "≥ x" alone and say "(all grades NR)" once, in their key
+        notes.append("≥ x (all grades NR): no all-grades figure is reported; x is the highest grade 3, 4 or 3–4 figure, "
+                     "so at least x% had the event")
     if not matrix.empty and matrix["no_figures"].any():
         notes.append("Reported, no figures: the document names the event without a count, percentage or grade")
     if state.tox_mode == "difference":
@@ -295,16 +299,25 @@ def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
 
 
+def what_if_schedule(state: ViewState) -> pd.DataFrame:
+    """The state's what-if ramp over its horizon. The cycle at which it reaches full dose follows
+    from start and step (never a third, disagreeing input); a ramp that never gets there (step 0)
+    stays below it for the whole horizon."""
+    reached = cycles_to_full_dose(state.ramp_start, state.ramp_step)
+    return what_if_ramp(state.ramp_start, state.ramp_step, reached or state.ramp_horizon + 1, cycles=state.ramp_horizon)
+
+
 def what_if_panel(data: CuratedData, state: ViewState) -> Panel:
     """The hypothetical ramp from the what-if inputs; `data` is not read (no trial data)."""
     try:
-        ramp = what_if_ramp(state.ramp_start, state.ramp_step, state.ramp_cycles)
+        ramp = what_if_schedule(state)
     except ValueError as err:
         return Panel(empty_figure_dict(str(err)), "")
     fig = dosing_figures.what_if_figure(ramp)
     last = ramp.iloc[-1]
     note = (
-        f"After {len(ramp)} cycles of 28 days this ramp delivers {last.cumulative_mg / 1000:.1f} g against "
+        f"This ramp {full_dose_words(state.ramp_start, state.ramp_step)}. "
+        f"After {len(ramp)} cycle{'s' if len(ramp) != 1 else ''} of 28 days it delivers {last.cumulative_mg / 1000:.1f} g against "
         f"{last.cumulative_full_dose_mg / 1000:.1f} g at full dose: a deficit of {last.deficit_mg / 1000:.1f} g "
         f"({last.deficit_pct:.1f}%)."
     )

@@ -4,7 +4,8 @@ Pure Python, no dash. ``import_records(content, filename)`` takes an uploaded fi
 the registry's bulk JSON, or a .zip of records); ``import_record(record)`` one parsed record.
 Both return an ``ImportResult``: contract tables (text frames), the registry's own tables
 (groups, outcomes, analyses, flow), the import report (``ImportNote``: JSON path and reason for
-everything not placed or assumed) and problems (bad input: nothing loads).
+everything not placed, assumed, or where the record disagrees with itself) and problems (bad
+input: nothing loads).
 
 Every value carries its source as ``CTGOV_NCTxxxxxxxx: <JSON path>`` and the trial its data
 version (the record's last-update date). The upload path validates ``result.as_upload()`` with
@@ -13,8 +14,9 @@ version (the record's last-update date). The upload path validates ``result.as_u
 
 from evidence.ctgov.reading import ImportLimits
 from evidence.ctgov.record import check_against, import_record, import_records
-from evidence.ctgov.result import ASSUMED, NOT_MAPPED, ImportNote, ImportResult
+from evidence.ctgov.result import ASSUMED, NOT_MAPPED, WARNING, ImportNote, ImportResult
 
 __all__ = [
-    "ASSUMED", "NOT_MAPPED", "ImportLimits", "ImportNote", "ImportResult", "check_against", "import_record", "import_records",
+    "ASSUMED", "NOT_MAPPED", "WARNING", "ImportLimits", "ImportNote", "ImportResult", "check_against", "import_record",
+    "import_records",
 ]

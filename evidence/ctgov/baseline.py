@@ -1,12 +1,9 @@
-"""Baseline characteristics -> baseline; participant flow -> the 'flow' table (and n_randomized).
+"""Baseline characteristics -> baseline.
 
 Baseline: counts of participants (with the group's denominator), a mean with its SD or range, a
 median with its range, as posted; the 'Total' column is not an arm and is left out (reported
 once). Other summaries (least-squares means, a standard error, an interquartile range) are
 listed in the report.
-
-Flow: every milestone and every reason for not completing, per period and arm, as posted. The
-first period's STARTED count is taken as n_randomized in a randomised study (reported as assumed).
 """
 
 from __future__ import annotations
@@ -16,11 +13,9 @@ import re
 from evidence.ctgov.context import RecordContext, listed
 from evidence.ctgov.groups import normalised
 from evidence.ctgov.outcomes import denominators
-from evidence.ctgov.result import ASSUMED
 from evidence.ctgov.values import number_text, text_of, whole_text
 
 MODULE = "resultsSection.baselineCharacteristicsModule"
-FLOW = "resultsSection.participantFlowModule"
 _PARTICIPANTS = re.compile(r"^(participants?|patients?|subjects?)\b", re.I)
 
 
@@ -113,37 +108,3 @@ def _row(ctx, path, measure, counts, param, dispersion, cat, meas, n) -> dict | 
                            "has no column in the baseline table; the central value is placed alone")
     row["category"] = category
     return row
-
-
-def map_flow(ctx: RecordContext, randomized: bool) -> list[dict]:
-    module = ctx.module("resultsSection", "participantFlowModule")
-    group_arms = ctx.arms.resolve("participant flow", listed(module.get("groups")), f"{FLOW}.groups", ctx.nct)
-    rows: list[dict] = []
-    for p, period in enumerate(listed(module.get("periods"))):
-        if not isinstance(period, dict):
-            continue
-        period_title = text_of(period.get("title"))
-        for kind, list_key, item_key, label_key in (
-            ("milestone", "milestones", "achievements", "type"),
-            ("not completed", "dropWithdraws", "reasons", "type"),
-        ):
-            for q, item in enumerate(listed(period.get(list_key))):
-                if not isinstance(item, dict):
-                    continue
-                for r, entry in enumerate(listed(item.get(item_key))):
-                    if not isinstance(entry, dict):
-                        continue
-                    path = f"{FLOW}.periods[{p}].{list_key}[{q}].{item_key}[{r}]"
-                    arm_id = group_arms.get(text_of(entry.get("groupId")), "")
-                    count = text_of(entry.get("numSubjects"))
-                    rows.append(dict(trial_id=ctx.nct, arm_id=arm_id, period=period_title, kind=kind,
-                                     label=text_of(item.get(label_key)), count=count,
-                                     comment=text_of(entry.get("comment")), path=path))
-                    if (randomized and p == 0 and kind == "milestone" and text_of(item.get("type")).upper() == "STARTED"
-                            and arm_id and whole_text(count) and int(count) > 0):
-                        arm = ctx.arms.by_id(arm_id)
-                        arm.values.setdefault("n_randomized", whole_text(count))
-                        arm.paths.setdefault("n_randomized", path)
-    if randomized and any("n_randomized" in a.values for a in ctx.arms.arms):
-        ctx.note(f"{FLOW}.periods[0].milestones", "the first period's STARTED count is taken as the number randomised", ASSUMED)
-    return rows

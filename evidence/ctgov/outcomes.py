@@ -63,11 +63,16 @@ def endpoint_of(title: str) -> str | None:
     return None
 
 
+def participant_unit(units: object) -> bool:
+    """A denominator counted in participants (patients, subjects), not eyes or lesions."""
+    return bool(_PARTICIPANT_UNIT.match(text_of(units)))
+
+
 def denominators(denoms: object, path: str) -> dict[str, tuple[str | None, str]]:
     """{group id: (whole-number text or None, units)} from a `denoms` list: the participants
     denominator when several units are posted, else the first."""
     lists = [d for d in listed(denoms) if isinstance(d, dict)]
-    chosen = next((d for d in lists if _PARTICIPANT_UNIT.match(text_of(d.get("units")))), lists[0] if lists else None)
+    chosen = next((d for d in lists if participant_unit(d.get("units"))), lists[0] if lists else None)
     if chosen is None:
         return {}
     return {text_of(c.get("groupId")): (whole_text(c.get("value")), text_of(chosen.get("units")))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from evidence.ctgov import baseline, outcomes, safety, trial
+from evidence.ctgov import baseline, flow, outcomes, safety, trial
 from evidence.ctgov.context import RecordContext, listed
 from evidence.ctgov.reading import RECORD, ImportLimits, clean_label, read_records
-from evidence.ctgov.result import ImportResult, combine, frame
+from evidence.ctgov.result import ImportResult, combine, frame, registry_frame
 from evidence.ctgov.values import text_of
 from evidence.problems import Problem
 
@@ -57,7 +57,7 @@ def _mapped(ctx: RecordContext, label: str) -> ImportResult:
     module = ctx.module
     flow_groups = listed(module("resultsSection", "participantFlowModule").get("groups"))
     baseline_groups = listed(module("resultsSection", "baselineCharacteristicsModule").get("groups"))
-    ctx.arms.resolve("participant flow", flow_groups, f"{baseline.FLOW}.groups", ctx.nct)
+    ctx.arms.resolve("participant flow", flow_groups, f"{flow.FLOW}.groups", ctx.nct)
     ctx.arms.resolve("baseline", baseline_groups, f"{baseline.MODULE}.groups", ctx.nct, exclude=baseline.total_group_ids(baseline_groups))
     for index, measure in enumerate(listed(module("resultsSection", "outcomeMeasuresModule").get("outcomeMeasures"))):
         if isinstance(measure, dict):
@@ -71,7 +71,7 @@ def _mapped(ctx: RecordContext, label: str) -> ImportResult:
     mapped_outcomes = outcomes.map_outcomes(ctx)
     mapped_safety = safety.map_adverse_events(ctx)
     baseline_rows = baseline.map_baseline(ctx)
-    flow_rows = baseline.map_flow(ctx, randomized=trial_row["randomized"] == "yes")
+    flow_rows, registry_flow = flow.map_flow(ctx, randomized=trial_row["randomized"] == "yes")
     rows = {
         "sources": [source_row],
         "trials": [trial_row],
@@ -81,13 +81,14 @@ def _mapped(ctx: RecordContext, label: str) -> ImportResult:
         "adverse_events": mapped_safety["adverse_events"],
         "ae_terms": mapped_safety["ae_terms"],
         "baseline": baseline_rows,
+        "flow": flow_rows,
     }
     tables = {name: frame(name, table_rows, EXTRA_COLUMNS.get(name, ())) for name, table_rows in rows.items()}
     extras = {
-        "groups": frame("groups", ctx.arms.rows),
-        "outcomes": frame("outcomes", mapped_outcomes["outcomes"]),
-        "analyses": frame("analyses", mapped_outcomes["analyses"]),
-        "flow": frame("flow", flow_rows),
+        "groups": registry_frame("groups", ctx.arms.rows),
+        "outcomes": registry_frame("outcomes", mapped_outcomes["outcomes"]),
+        "analyses": registry_frame("analyses", mapped_outcomes["analyses"]),
+        "flow": registry_frame("flow", registry_flow),
     }
     return ImportResult(tables, extras, tuple(ctx.notes), (), label)
 

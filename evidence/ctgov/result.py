@@ -20,6 +20,9 @@ from evidence.problems import Problem
 SEP = " \u203a "
 NOT_MAPPED = "not mapped"
 ASSUMED = "assumed"
+WARNING = "warning"
+"""Report kinds: a value not placed; what the mapping had to assume; where the record disagrees
+with itself (e.g. a participant flow whose completed and not completed do not add up to started)."""
 
 EXTRA_TABLES = {
     "groups": ("trial_id", "module", "group_id", "title", "arm_id", "matched_by", "path"),
@@ -32,18 +35,21 @@ EXTRA_TABLES = {
         "trial_id", "outcome", "title", "group_ids", "arm_ids", "param_type", "estimate", "ci_level", "ci_sides",
         "ci_low", "ci_high", "p_text", "p_value", "p_relation", "p_bound", "method", "description", "placed_in", "path",
     ),
-    "flow": ("trial_id", "arm_id", "period", "kind", "label", "count", "comment", "path"),
+    "flow": ("trial_id", "arm_id", "period", "kind", "label", "count", "comment", "placed_in", "path"),
 }
 """Registry tables kept beside the contract: every results group and the arm it joined, every
 outcome measurement and statistical analysis as posted (placed or not), and the participant flow
-as posted. This `flow` is the registry's (periods, milestones, drop-out reasons), not the contract's
-flow.csv (contract v2), which the importer does not fill yet."""
+as posted. This `flow` is the registry's (every period, milestone and drop-out reason), with
+`placed_in` naming the contract flow.csv stage a value went to ('' when it was not placed: a
+later period, a milestone type flow.csv has no stage for, a count that is not a number)."""
 
 
 @dataclass(frozen=True)
 class ImportNote:
     """One entry of the import report: where in the record (file, JSON path), and why the value
-    was not placed (``kind`` 'not mapped') or what the mapping had to assume ('assumed')."""
+    was not placed (``kind`` 'not mapped'), what the mapping had to assume ('assumed'), or where
+    the record disagrees with itself ('warning': the values are kept as posted, or left out where
+    the contract's rules would refuse them, and the reason says which)."""
 
     file: str
     path: str
@@ -105,11 +111,19 @@ class ImportResult:
 
 
 def frame(table: str, rows: Sequence[Mapping[str, str]], extra: Sequence[str] = ()) -> pd.DataFrame:
-    """A text frame of an EXTRA_TABLES table, or else of a contract table: its columns in declared
-    order, then ``extra`` columns; a missing cell is ''. The registry's own tables come first: its
-    `flow` shares a name with the contract's flow.csv but not its columns."""
-    columns = list(EXTRA_TABLES[table]) if table in EXTRA_TABLES else [c.name for c in TABLES[table].columns]
-    columns += [c for c in extra if c not in columns]
+    """A text frame of a contract table: its columns in declared order, then ``extra`` columns; a
+    missing cell is ''."""
+    return _text_frame(table, [c.name for c in TABLES[table].columns], rows, extra)
+
+
+def registry_frame(table: str, rows: Sequence[Mapping[str, str]]) -> pd.DataFrame:
+    """A text frame of one of the registry's own tables (EXTRA_TABLES). Its `flow` shares a name
+    with the contract's flow.csv, not its columns."""
+    return _text_frame(table, list(EXTRA_TABLES[table]), rows)
+
+
+def _text_frame(table: str, columns: list[str], rows: Sequence[Mapping[str, str]], extra: Sequence[str] = ()) -> pd.DataFrame:
+    columns = columns + [c for c in extra if c not in columns]
     unknown = {key for row in rows for key in row} - set(columns)
     if unknown:
         raise RuntimeError(f"{table}: columns {sorted(unknown)} are not declared")  # a bug here, not bad input

@@ -57,7 +57,7 @@ def map_adverse_events(ctx: RecordContext) -> dict[str, list[dict]]:
             if row is not None:
                 add(dict(trial_id=ctx.nct, arm_id=arm_id, level="any", soc=ANY_SOC, term_reported=reported, term=ANY_TERM,
                          grade=grade, derived="false", source=ctx.source(f"{path}.{affected_key}", f"{path}.{risk_key}"), **row),
-                    path)
+                    f"{path}.{risk_key}")
         if group.get("deathsNumAffected") is not None:
             ctx.note(f"{path}.deathsNumAffected", f"deaths {text_of(group.get('deathsNumAffected'))} of "
                      f"{text_of(group.get('deathsNumAtRisk')) or '?'} in arm {arm_id}: the contract has no place for all-cause mortality")

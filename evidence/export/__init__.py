@@ -30,4 +30,4 @@ from evidence.export.slide_style import (
 )
 from evidence.export.tables import FORMULA_PREFIXES, neutralise_formulas, table_csv, table_xlsx
 from evidence.export.text_measure import plain_text, text_width, wrap_text
-from evidence.export.split import split_for_slides, split_panels, split_rows
+from evidence.export.split import figure_room, split_for_slides, split_panels, split_rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS
+from evidence.dosing import full_dose_words
 from evidence.loading import CuratedData
 from evidence.state import FACETS, TRIALS_PER_PAGE, ViewState, page_bounds, page_count, selected_trial_ids
 
@@ -40,7 +41,7 @@ def filter_phrases(state: ViewState, data: CuratedData) -> dict[str, str]:
         phrases["survival"] = f"survival curves for {state.surv_trial}"
     phrases["ramp"] = (
         f"what-if ramp: start {state.ramp_start} mg/day, +{state.ramp_step} mg/day per cycle, "
-        f"800 mg/day by cycle {state.ramp_cycles}"
+        f"{full_dose_words(state.ramp_start, state.ramp_step)}, {state.ramp_horizon} cycles drawn"
     )
     return phrases
 

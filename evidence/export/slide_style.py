@@ -149,6 +149,7 @@ def slide_text_sizes(spec: dict) -> list[str]:
         # A row of legend entries that flows (not one block per trial and arm, each on its own
         # lines): at slide sizes grouped blocks took a third of the dose-ramp picture.
         layout["legend"].update(traceorder="normal", tracegroupgap=0, entrywidth=0, entrywidthmode="pixels")
+        _legend_once_per_group(spec.get("data", []))
     if (layout.get("title") or {}).get("subtitle", {}).get("text"):
         _floor(layout, "title.subtitle.font", MIN_PX)
     for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
@@ -210,6 +211,23 @@ def slide_text_sizes(spec: dict) -> list[str]:
     return notes
 
 
+def _legend_once_per_group(traces: list[dict]) -> None:
+    """A legend entry that only adds a parenthesis to an earlier entry of its legend group
+    ("PASO planned (carried forward)" after "PASO planned": the same arm's line, dotted) is left
+    out: the figure's note says what the variant means, and plotly's horizontal legend gives
+    every entry the widest entry's width, so eight entries stood in four lines on the dose-ramp
+    slide."""
+    named: dict[str, list[str]] = {}
+    for trace in traces:
+        name, group = trace.get("name"), trace.get("legendgroup")
+        if trace.get("showlegend") is False or not name or not group:
+            continue
+        if any(str(name).startswith(earlier + " (") for earlier in named.get(group, [])):
+            trace["showlegend"] = False
+            continue
+        named.setdefault(group, []).append(str(name))
+
+
 def _array(value) -> list:
     """A list from a plotly array, also plotly 7's base64 form {'dtype', 'bdata'}."""
     if isinstance(value, dict) and "bdata" in value:
@@ -243,37 +261,6 @@ def _paper_px(layout: dict, width: int) -> float:
             needed += ((axis["title"].get("font") or {}).get("size") or BODY_PX) * 1.6
         left = max(left, needed)
     return max(width - left - margin.get("r", 80), 200.0)
-
-
-def _fit_columns(layout: dict, width: int) -> None:
-    """Text columns right of a dot plot (median [95% CI], events / n; HR [95% CI], p) placed
-    far enough apart for their widest text at slide sizes, the plot narrowed when they would
-    run off the figure: at slide sizes their headers overlapped."""
-    annotations = layout.get("annotations") or []
-    xaxis = layout.get("xaxis") or {}
-    plot_end = (xaxis.get("domain") or [0, 1])[1]
-    columns: dict[float, list[dict]] = {}
-    for a in annotations:
-        if (a.get("xref") == "paper" and str(a.get("yref", "")).startswith("y") and a.get("xanchor") == "left"
-                and a.get("x") is not None and a["x"] >= plot_end):
-            columns.setdefault(float(a["x"]), []).append(a)
-    if len(columns) < 2:
-        return
-    paper = _paper_px(layout, width)
-    gap = 0.6 * MIN_PX / paper
-    xs = sorted(columns)
-    widths = [max(_markup_width(a.get("text"), (a.get("font") or {}).get("size") or MIN_PX) for a in columns[x]) / paper
-              for x in xs]
-    placed = [xs[0]]
-    for x, previous_width in zip(xs[1:], widths):
-        placed.append(max(x, placed[-1] + previous_width + gap))
-    overflow = placed[-1] + widths[-1] - 1  # the right margin is too narrow to lean on (20 px)
-    if overflow > 0:
-        placed = [x - overflow for x in placed]
-        xaxis["domain"] = [(xaxis.get("domain") or [0, 1])[0], min(plot_end, placed[0] - gap)]
-    for x, new in zip(xs, placed):
-        for a in columns[x]:
-            a["x"] = new
 
 
 _SIDE = re.compile(r"(left|right)$")
@@ -327,7 +314,9 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     writes them in its footnote text box)."""
     spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
     moved = slide_text_sizes(spec)
-    _fit_columns(spec["layout"], width)
+    from evidence.export import cell_grid  # it measures with this module's sizes
+
+    grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
     _fit_side_labels(spec, width)
     out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
     if notes:
@@ -335,6 +324,9 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     base_bottom = _margin(out, "b")
     blocks = _blocks(out, title, subtitle, footnote, width)
     top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
+        top = blocks.top_px + grid.header_px
+        out.update_traces(selector=lambda t: t.type == "heatmap" and t.colorbar.orientation == "h", colorbar_y=cell_grid.colour_bar_y(blocks.top_px, height))
     bottom = base_bottom + blocks.bottom_px
     heading = blocks.title or blocks.subtitle
     heading_px = TITLE_PX if blocks.title else SUBTITLE_PX

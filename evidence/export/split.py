@@ -17,7 +17,9 @@ import math
 
 import plotly.graph_objects as go
 
-from evidence.export.slide_style import BODY_PT, PX_PER_PT
+from evidence.export import cell_grid
+from evidence.export.deck import figure_slide_layout
+from evidence.export.slide_style import BODY_PT, CANVASES, PX_PER_IN, PX_PER_PT, _blocks, figure_notes, slide_text_sizes
 
 FIGURE_HEIGHT_IN = 5.0
 """Height a figure gets on a slide between the title bands and the footnote."""
@@ -56,12 +58,35 @@ def _row_axis(fig: go.Figure) -> str | None:
     return names[0]
 
 
-def split_rows(fig: go.Figure, max_rows: int | None = None) -> list[go.Figure]:
+DEFAULT_ROOM = (1203.0, 440.0)
+"""Layout px a figure gets on a deck slide with a one-line title and subtitle and a five-line
+footnote (12.53 x 4.72 in, less the picture's top pad): used when the slide's texts are not given."""
+
+
+def figure_room(fig: go.Figure, title: str, subtitle: str = "", footnote: str = "") -> tuple[float, float]:
+    """(width, height) layout px the figure itself gets on the tighter of its two slide forms: the
+    deck picture (title, subtitle and footnote are slide text beside it) and the 1280 x 720
+    image (they are bands inside it). The title is taken with a "(10 of 10)" suffix."""
+    title = f"{title} (10 of 10)"
+    notes = " ".join(filter(None, [*figure_notes(fig), footnote]))
+    box = figure_slide_layout(title, subtitle, notes).picture_box
+    deck_w, deck_h = box[2] * PX_PER_IN, box[3] * PX_PER_IN - _blocks(fig, "", "", "", int(box[2] * PX_PER_IN)).top_px
+    width, height = CANVASES[0]
+    bands = _blocks(fig, title, subtitle, notes, width)
+    return min(deck_w, width), min(deck_h, height - bands.top_px - bands.bottom_px)
+
+
+def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, float] | None = None) -> list[go.Figure]:
     """Copies of a one-row-axis figure showing at most max_rows rows each (balanced, in the
-    order the figure shows them); [fig] when it fits or has no row axis."""
+    order the figure shows them); [fig] when it fits or has no row axis. A cell grid (the
+    toxicity heatmap) takes as many rows a slide as fit in `room` (figure_room; DEFAULT_ROOM)
+    once its headers, legend and organ classes are laid out for the slide (cell_grid.py)."""
     name = _row_axis(fig)
     if name is None:
         return [fig]
+    grid_rows = _grid_rows(fig, room or DEFAULT_ROOM)
+    if grid_rows is not None:
+        max_rows = min(max_rows or grid_rows, grid_rows)
     axis = fig.layout[name]
     low, high = axis.range
     reversed_axis = low > high  # heatmap rows: first row at the top
@@ -69,7 +94,7 @@ def split_rows(fig: go.Figure, max_rows: int | None = None) -> list[go.Figure]:
     top_pad, bottom_pad = abs(high - ticks[0]), abs(low - ticks[-1])  # range runs bottom -> top
     gap = min((abs(a - b) for a, b in zip(ticks, ticks[1:])), default=1.0) or 1.0
     # Axis units a slide can show: the closest two rows must be ROW_PT apart.
-    span = _plot_pt(fig) * gap / ROW_PT
+    span = _plot_pt(fig) * gap / ROW_PT if grid_rows is None else math.inf  # a grid counts rows (above)
     limit = max_rows or len(ticks)
     if len(ticks) <= limit and abs(ticks[0] - ticks[-1]) + top_pad + bottom_pad <= span:
         return [fig]
@@ -91,9 +116,10 @@ def split_rows(fig: go.Figure, max_rows: int | None = None) -> list[go.Figure]:
         windows[-1].extend(group)
     if len(windows) == 1:  # too tall but one row: nothing to split
         return [fig]
-    if not uneven:  # evenly spaced rows: the same number on every slide
-        size = math.ceil(len(ticks) / len(windows))
-        windows = [ticks[i:i + size] for i in range(0, len(ticks), size)]
+    if not uneven:  # evenly spaced rows: as many on every slide as can be (25 on 7: 4 4 4 4 3 3 3, not ... 4 1)
+        size, extra = divmod(len(ticks), len(windows))
+        starts = [k * size + min(k, extra) for k in range(len(windows) + 1)]
+        windows = [ticks[a:b] for a, b in zip(starts, starts[1:])]
     between = 0.5 * gap  # below a window's last row: half a row (the last window keeps the figure's own pad)
     out = []
     for number, window in enumerate(windows):
@@ -106,8 +132,36 @@ def split_rows(fig: go.Figure, max_rows: int | None = None) -> list[go.Figure]:
         part = go.Figure(fig.to_dict(), _validate=False)  # a deep copy: the view's figure is memoised and shared
         part.layout[name].update(range=rng, autorange=False)
         _keep_headers(part, fig, name, ticks[0], window[0], reversed_axis)
+        _keep_run_labels(part, name, window)
         out.append(part)
     return out
+
+
+def _grid_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
+    """Rows a slide holds of a cell grid (None for other figures), measured on its slide styling."""
+    spec = fig.to_dict()
+    if not cell_grid.is_cell_grid(spec):
+        return None
+    slide_text_sizes(spec)
+    return cell_grid.rows_fitting(spec, *room)
+
+
+def _keep_run_labels(part: go.Figure, name: str, window: list[float]) -> None:
+    """A label beside a run of rows (an organ class, with its bracket) that the window cuts
+    moves to the middle of the run's rows on this slide; centred on the whole run it could sit
+    off the slide, leaving a bare bracket."""
+    ref = _ref(name)
+    first, last = min(window), max(window)
+    brackets = [s for s in part.layout.shapes if s.yref == ref and s.xsizemode == "pixel"]
+    for annotation in part.layout.annotations:
+        if annotation.yref != ref or annotation.xref != "paper" or (annotation.x or 0) < 1:
+            continue
+        run = next((s for s in brackets if min(s.y0, s.y1) < annotation.y < max(s.y0, s.y1)), None)
+        if run is None:
+            continue
+        low, high = max(min(run.y0, run.y1), first - 0.5), min(max(run.y0, run.y1), last + 0.5)
+        if low < high:
+            annotation.y = (low + high) / 2
 
 
 def _keep_headers(part: go.Figure, original: go.Figure, name: str, first: float, top: float, reversed_axis: bool) -> None:
@@ -175,8 +229,9 @@ PANEL_VIEWS = ("design-vs-outcome", "dose-ramp", "what-if-ramp")
 """Views whose panels go on separate slides."""
 
 
-def split_for_slides(key: str, fig: go.Figure) -> list[go.Figure]:
-    """The slides a view's figure needs: panels apart for PANEL_VIEWS, then row windows."""
+def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None = None) -> list[go.Figure]:
+    """The slides a view's figure needs: panels apart for PANEL_VIEWS, then row windows (room:
+    the figure's px on its slide, figure_room)."""
     parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
-    return [piece for part in parts for piece in split_rows(part)]
+    return [piece for part in parts for piece in split_rows(part, room=room)]
 

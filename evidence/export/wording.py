@@ -14,6 +14,7 @@ import re
 import pandas as pd
 
 from evidence.contract import ENDPOINT_LABELS
+from evidence.dosing import full_dose_words
 from evidence.export.phrases import GRADE_WORDS, TOX_SORT_WORDS
 from evidence.loading import CuratedData
 from evidence.state import FACETS, TRIALS_PER_PAGE, ViewState, page_bounds, page_count, selected_trial_ids
@@ -42,7 +43,7 @@ def _what(key: str, state: ViewState) -> str:
         "dose-ramp": "Sorafenib daily dose per cycle: planned vs delivered, cumulative dose and relative dose intensity",
         "what-if-ramp": (
             f"A hypothetical ramp: start at {state.ramp_start} mg/day, add {state.ramp_step} mg/day per cycle, "
-            f"full dose (800 mg/day) by cycle {state.ramp_cycles}; not trial data"
+            f"{full_dose_words(state.ramp_start, state.ramp_step)}; {state.ramp_horizon} cycles drawn; not trial data"
         ),
         "survival-curves": f"{ENDPOINT_LABELS.get(state.endpoint, state.endpoint)} by arm",
     }.get(key, "")

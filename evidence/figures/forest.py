@@ -12,15 +12,19 @@ import pandas as pd
 
 from evidence import theme
 from evidence.figures.marks import (
+    LABEL_CHARS,
     SECONDARY_INK,
     ci_whiskers,
-    column_annotations,
     customdata,
     figure,
     floats,
+    footnote_block,
     halo_trace,
-    header,
+    label_margin,
+    line_count,
+    side_columns,
     tick_label,
+    wrapped,
 )
 from evidence.model_caveats import CAVEAT_SEPARATOR
 from evidence.tables.lookups import MAIN_ANALYSES, finite, lower_first, missing
@@ -28,17 +32,44 @@ from evidence.tables.pooling import HETEROGENEITY_LIMIT, Pooling
 from evidence.theme import plain_text
 
 MAIN_INK = "#1A1A1A"
-_POOLED_Y, _INTERVAL_Y = -1.3, -2.1
-_COLUMN_HR, _COLUMN_P = 0.70, 0.92
+FOOTNOTE_CHARS = 56  # 12 px text, ~6.4 px a character: 360 px, inside a 390 px graph
+ROW_PX = 38
+_LINE_UNITS = 16.5 / ROW_PX  # one 13 px line of a tick label, in rows
+
+_TICK_CANDIDATES = (  # in order of preference: round ratios first
+    1, 0.1, 10, 0.01, 100, 0.5, 2, 0.2, 5, 0.05, 20, 0.02, 50, 0.25, 4, 0.75, 1.5, 3, 0.3, 0.8, 1.25, 0.9, 1.1,
+)
+_MINOR_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20, 50, 100)
+TICK_FONT_PX = 12
+_MIN_PLOT_PX = 64  # plotly's layout.minreducedwidth: the narrowest the plot area is drawn
 
 
-def _log_ticks(low: float, high: float) -> list[float]:
-    """Readable ratio ticks between low and high on a log axis."""
-    candidates = [0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20]
-    inside = [c for c in candidates if low <= c <= high]
-    if len(inside) > 9:
-        inside = [c for c in inside if c in (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20)]
-    return inside
+def _tick_px(value: float) -> float:
+    """Drawn width of a tick label at TICK_FONT_PX (digits ~0.56 em, the point ~0.28 em)."""
+    text = f"{value:g}"
+    return TICK_FONT_PX * (0.56 * sum(c.isdigit() for c in text) + 0.28 * text.count("."))
+
+
+def _log_ticks(low: float, high: float) -> tuple[list[float], list[float]]:
+    """(labelled, grid-only) ratio ticks between low and high on a log axis.
+
+    Labelled ticks are chosen roundest first (1, 0.1, 10, then 0.5, 2, ...), each only where its
+    label keeps a gap from every label already chosen even when the plot area is its narrowest
+    (_MIN_PLOT_PX for the whole range): they never overlap at any width. The other readable
+    steps are grid lines only."""
+    decades = math.log10(high) - math.log10(low)
+    px_per_decade = _MIN_PLOT_PX / decades
+
+    def apart(a: float, b: float) -> bool:
+        return abs(math.log10(a) - math.log10(b)) * px_per_decade >= (_tick_px(a) + _tick_px(b)) / 2 + 4
+
+    labelled: list[float] = []
+    for c in _TICK_CANDIDATES:
+        if low <= c <= high and all(apart(c, other) for other in labelled):
+            labelled.append(c)
+    labelled.sort()
+    minor = [c for c in _MINOR_TICKS if low <= c <= high and c not in labelled]
+    return labelled, minor
 
 
 def _marker_sizes(rows: pd.DataFrame) -> tuple[list[float], str]:
@@ -68,20 +99,22 @@ def hazard_ratio_forest(
         return theme.empty_figure_dict(f"No hazard ratios reported for {lower_first(endpoint_label)}.")
     rows = rows.reset_index(drop=True)
     n = len(rows)
-    ys = [float(n - 1 - i) for i in range(n)]
+    caveats = rows["caveat"].fillna("") if "caveat" in rows.columns else pd.Series("", index=rows.index)
+    names = [_row_name(label, trial, bool(c)) for label, trial, c in zip(rows["label"], rows["trial_id"], caveats)]
+    ys = _row_positions([line_count(name) for name in names])
+    below = _pooled_positions(line_count(names[-1]), pooling)
     requested = pooling is not None and pooling.requested
     pooled = pooling.estimate if requested else None
     drawn = requested and pooling.drawn
     sizes, basis_name = _marker_sizes(rows)
-    rows = rows.assign(_y=ys, _size=sizes, _hl=rows["trial_id"].eq(highlight) if highlight else False)
+    rows = rows.assign(_y=ys, _name=names, _size=sizes, _hl=rows["trial_id"].eq(highlight) if highlight else False)
     rows["_main"] = rows["analysis"].isin(MAIN_ANALYSES)
 
     traces = _row_traces(rows, basis_name)
     if drawn:
-        traces += _pooled_traces(pooling, _POOLED_Y)
-    ticks, columns = _row_labels(rows, ys, pooling if requested else None)
+        traces += _pooled_traces(pooling, below[0])
+    ticks, columns = _row_labels(rows, ys, below, pooling if requested else None)
     footnotes = _footnotes(rows, basis_name, pooling if requested else None)
-    annotations = _annotations(columns, n, footnotes)
 
     # Axis range: every value and CI bound, the line of no effect and the pooled estimate.
     bounds = [1.0, *rows["value"], *rows["ci_low"].dropna(), *rows["ci_high"].dropna()]
@@ -91,27 +124,42 @@ def hazard_ratio_forest(
             bounds += [pooled.pi_low, pooled.pi_high]
     span = (math.log10(min(bounds)) - 0.12, math.log10(max(bounds)) + 0.12)
     extra_rows = 2 if drawn else (1 if requested and pooled is not None else 0)
-    bottom = {2: _INTERVAL_Y - 0.7, 1: _POOLED_Y - 0.7}.get(extra_rows, -0.7)
+    bottom = below[extra_rows - 1] - 0.7 if extra_rows else -0.7
+    header_y = ys[0] + 0.3 + _LINE_UNITS * (line_count(names[0]) + 1) / 2
+    y_range = [bottom, header_y + 0.45]
+    labelled, minor = _log_ticks(10 ** span[0], 10 ** span[1])
+    # The left margin is fixed (labels are wrapped to fit it), so the footnotes can start at the
+    # figure's left edge at every width.
+    left_px = label_margin(ticks[1])
+    column_axes, column_traces = side_columns(
+        columns["y"], [("HR [95% CI]", columns["hr"]), ("p", columns["p"])], header_y, y_range, bold=columns["bold"]
+    )
+    footnote_lines = sum(line_count(wrapped(f, FOOTNOTE_CHARS)) for f in footnotes)
     layout = dict(
         title=dict(text=f"Hazard ratios: {plain_text(endpoint_label)}"),
-        height=int(190 + 38 * (n + 0.9 * extra_rows + (0.6 if extra_rows else 0)) + 18 * len(footnotes)),
-        margin=dict(l=20, r=20, t=70, b=110 + 18 * len(footnotes)),
+        height=int(230 + ROW_PX * (y_range[1] - y_range[0]) + 17 * footnote_lines),
+        margin=dict(l=left_px, r=16, t=70, b=122 + 17 * footnote_lines),
         showlegend=False,
         xaxis=dict(
             type="log",
-            domain=[0.0, 0.66],
+            domain=[0.0, 1.0],
             range=list(span),
-            tickvals=_log_ticks(10 ** span[0], 10 ** span[1]),
-            title=dict(text="Hazard ratio, experimental vs control (ratio, log scale)", standoff=34),
+            tickvals=labelled,
+            tickangle=0,
+            tickfont=dict(size=TICK_FONT_PX),
+            minor=dict(tickvals=minor, showgrid=True, gridcolor="#F0F0F0", ticks=""),
+            title=dict(text="Hazard ratio, experimental vs control<br>(log scale)", standoff=34),
             zeroline=False,
         ),
         yaxis=dict(
-            range=[bottom, n - 1 + 0.9], tickvals=ticks[0], ticktext=ticks[1], showgrid=False, automargin=True, ticks=""
+            range=y_range, tickvals=ticks[0], ticktext=ticks[1], showgrid=False, automargin=True, ticks="",
+            fixedrange=True,
         ),
-        annotations=annotations,
+        **column_axes,
+        annotations=_annotations(footnotes, left_px),
         shapes=_shapes(rows, ys),
     )
-    return figure(traces, layout)
+    return figure(traces + column_traces, layout)
 
 
 def _row_traces(rows: pd.DataFrame, basis_name: str) -> list[dict]:
@@ -146,19 +194,46 @@ def _row_traces(rows: pd.DataFrame, basis_name: str) -> list[dict]:
     return traces
 
 
-def _row_labels(rows: pd.DataFrame, ys: list[float], pooling: Pooling | None) -> tuple[tuple, dict]:
+def _row_positions(line_counts: list[int]) -> list[float]:
+    """y of each row, top to bottom, the last at 0: one unit (ROW_PX) apart, more where wrapped
+    labels of more lines need it (a line is _LINE_UNITS), so labels never run into each other."""
+    ys = [0.0]
+    for below, above in zip(line_counts[:0:-1], line_counts[-2::-1]):
+        ys.append(ys[-1] + max(1.0, _LINE_UNITS * (below + above) / 2 + 0.25))
+    return ys[::-1]
+
+
+def _pooled_label(pooling: Pooling) -> str:
+    """The pooled row's label (or the heterogeneity statement), wrapped, before styling."""
+    if pooling.drawn:
+        return wrapped(pooling.label, LABEL_CHARS, escape=True)
+    pooled = pooling.estimate
+    return wrapped(f"Not pooled (k = {pooled.k}, τ² {pooled.tau2:.3f})", LABEL_CHARS)
+
+
+def _pooled_positions(last_lines: int, pooling: Pooling | None) -> tuple[float, float]:
+    """y of the pooled row and of its prediction interval, under the last trial's row, far enough
+    apart for their wrapped labels."""
+    lines = line_count(_pooled_label(pooling)) if pooling is not None and pooling.estimate is not None else 1
+    pooled = -max(1.3, _LINE_UNITS * (last_lines + lines) / 2 + 0.5)
+    return pooled, pooled - max(0.8, _LINE_UNITS * (lines + 1) / 2 + 0.25)
+
+
+def _row_labels(rows: pd.DataFrame, ys: list[float], below: tuple[float, float], pooling: Pooling | None) -> tuple[tuple, dict]:
     """(tick positions, tick texts) of every row, and the HR and p columns beside them, with the
     pooled rows (or the heterogeneity statement) under the trials."""
-    caveats = rows["caveat"].fillna("") if "caveat" in rows.columns else pd.Series("", index=rows.index)
     tick_y = list(ys)
-    tick_text = [tick_label(plain_text(t) + (" †" if c else ""), h) for t, h, c in zip(rows["label"], rows["_hl"], caveats)]
+    tick_text = [tick_label(name, h) for name, h in zip(rows["_name"], rows["_hl"])]
     hr_texts = [plain_text(t) for t in rows["hr_text"]]
     p_texts = [plain_text(t) for t in rows["p_label"]]
     col_y, col_bold = list(ys), [bool(h) for h in rows["_hl"]]
     pooled = pooling.estimate if pooling is not None else None
     if pooling is not None and pooling.drawn:
-        tick_y += [_POOLED_Y, _INTERVAL_Y]
-        tick_text += [f"<b>{plain_text(pooling.label)}</b>", tick_label("  95% prediction interval", False)]
+        tick_y += list(below)
+        tick_text += [
+            tick_label(_pooled_label(pooling), True),
+            tick_label("  " + wrapped("95% prediction interval", LABEL_CHARS), False),
+        ]
         hr_texts += [
             f"{theme.format_ratio(pooled.estimate)} [{theme.format_ratio(pooled.ci_low)}–"
             f"{theme.format_ratio(pooled.ci_high)}]",
@@ -167,15 +242,15 @@ def _row_labels(rows: pd.DataFrame, ys: list[float], pooling: Pooling | None) ->
             else "not defined (k < 3)",
         ]
         p_texts += [f"I² {pooled.i2:.0f}%", f"τ² {pooled.tau2:.3f}"]
-        col_y += [_POOLED_Y, _INTERVAL_Y]
+        col_y += list(below)
         col_bold += [True, False]
     elif pooled is not None:
         # Heterogeneity guard: the statistics, and no estimate.
-        tick_y.append(_POOLED_Y)
-        tick_text.append(f"<b>Not pooled (k = {pooled.k}, τ² {pooled.tau2:.3f})</b>")
-        hr_texts.append(f"not meaningful: I² > {HETEROGENEITY_LIMIT:.0f}%")
+        tick_y.append(below[0])
+        tick_text.append(tick_label(_pooled_label(pooling), True))
+        hr_texts.append(f"not meaningful:<br>I² > {HETEROGENEITY_LIMIT:.0f}%")
         p_texts.append(f"I² {pooled.i2:.0f}%")
-        col_y.append(_POOLED_Y)
+        col_y.append(below[0])
         col_bold.append(True)
     return (tick_y, tick_text), dict(y=col_y, hr=hr_texts, p=p_texts, bold=col_bold)
 
@@ -209,12 +284,19 @@ def _footnotes(rows: pd.DataFrame, basis_name: str, pooling: Pooling | None) -> 
     return footnotes
 
 
-def _annotations(columns: dict, n: int, footnotes: list[str]) -> list[dict]:
-    """The HR and p columns with their headers, the direction labels and the footnote block."""
-    annotations = column_annotations(columns["y"], columns["hr"], _COLUMN_HR, bold=columns["bold"])
-    annotations += column_annotations(columns["y"], columns["p"], _COLUMN_P, bold=columns["bold"])
-    top_y = n - 1 + 0.55
-    annotations += [header("HR [95% CI]", _COLUMN_HR, top_y), header("p", _COLUMN_P, top_y)]
+def _row_name(label: str, trial_id: str, caveat: bool) -> str:
+    """A row's tick label, wrapped: a sensitivity or subgroup row (indented in the table) names
+    its trial ("E2100 · subgroup: measurable disease"), so rows of one trial are told apart and
+    each says whose it is; † marks a row the paper's caveats qualify."""
+    text = label.strip() + (" †" if caveat else "")
+    if label != label.lstrip(" "):
+        return "  " + wrapped(f"{trial_id} · {text}", LABEL_CHARS, escape=True)
+    return wrapped(text, LABEL_CHARS, escape=True)
+
+
+def _annotations(footnotes: list[str], left_px: int) -> list[dict]:
+    """The direction labels either side of HR = 1, and the footnote block."""
+    annotations = []
     # Direction labels just under the tick labels, either side of HR = 1 (log axis: x in log10 units).
     for text, anchor, shift in (("← favours experimental", "right", -8), ("favours control →", "left", 8)):
         annotations.append(
@@ -223,12 +305,7 @@ def _annotations(columns: dict, n: int, footnotes: list[str]) -> list[dict]:
                 yanchor="top", xshift=shift, yshift=-30, font=dict(size=12, color="#444"),
             )
         )
-    annotations.append(
-        dict(
-            x=0, y=0, xref="paper", yref="paper", text="<br>".join(footnotes), showarrow=False,
-            xanchor="left", yanchor="top", yshift=-88, align="left", font=dict(size=12, color="#444"),
-        )
-    )
+    annotations.append(footnote_block(footnotes, left_px, gap_px=104, width=FOOTNOTE_CHARS))
     return annotations
 
 
@@ -236,10 +313,10 @@ def _shapes(rows: pd.DataFrame, ys: list[float]) -> list[dict]:
     """The line of no effect at HR = 1 and thin rules between trials."""
     rules = [
         dict(
-            type="line", x0=0, x1=1, xref="paper", y0=y + 0.5, y1=y + 0.5, yref="y",
+            type="line", x0=0, x1=1, xref="paper", y0=(upper + lower) / 2, y1=(upper + lower) / 2, yref="y",
             line=dict(color="#DDDDDD", width=1),
         )
-        for y, before, after in zip(ys[1:], rows["trial_id"][:-1], rows["trial_id"][1:])
+        for upper, lower, before, after in zip(ys[:-1], ys[1:], rows["trial_id"][:-1], rows["trial_id"][1:])
         if before != after
     ]
     no_effect = dict(type="line", x0=1, x1=1, xref="x", y0=0, y1=1, yref="paper", line=dict(color="#333", width=1.2))

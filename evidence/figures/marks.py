@@ -10,6 +10,8 @@ callers pass data through `evidence.theme.plain_text` first.
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -132,13 +134,16 @@ def header(text: str, x: float, y: float, yref: str = "y") -> dict:
 def tick_label(text: str, highlighted: bool) -> str:
     """Bold the highlighted trial; indented (sensitivity/subgroup) rows in grey italics.
 
-    Tick labels are right-aligned, so indentation alone would not show. `text` is markup-ready.
+    Tick labels are right-aligned, so indentation alone would not show. `text` is markup-ready
+    and may hold <br> line breaks (each line is styled on its own: plotly's styles end at a break).
     """
     stripped = text.lstrip(" ")
-    shown = stripped
+    lines = stripped.split("<br>")
     if stripped != text:
-        shown = f"<span style='color:{SECONDARY_INK}'><i>{stripped}</i></span>"
-    return f"<b>{shown}</b>" if highlighted else shown
+        lines = [f"<span style='color:{SECONDARY_INK}'><i>{line}</i></span>" for line in lines]
+    if highlighted:
+        lines = [f"<b>{line}</b>" for line in lines]
+    return "<br>".join(lines)
 
 
 def _clamped(value: float) -> float:
@@ -182,3 +187,88 @@ def panel_title(text: str, x: float, y: float) -> dict:
         y=y, xref="paper", x=x, yref="paper", text=text, showarrow=False, font=dict(size=16),
         xanchor="center", yanchor="bottom",
     )  # fmt: skip
+
+
+def wrapped(text: str, width: int, escape: bool = False) -> str:
+    """Text on <br>-separated lines of at most `width` characters (words kept whole where they
+    fit). A character budget, not pixels: the same figure is drawn 390 to 1900 px wide, so text
+    that must fit beside or under the plot is wrapped to fit the narrowest.
+
+    `escape`: `text` is data, and each line goes through `theme.plain_text` after wrapping (so a
+    break never splits an escaped character); otherwise `text` is markup-ready already, and
+    markup in it (tags, entities) must hold no spaces."""
+    lines = []
+    for paragraph in str(text).split("<br>") if not escape else [str(text)]:
+        lines += textwrap.wrap(paragraph, width=width, break_on_hyphens=False, break_long_words=escape) or [""]
+    return "<br>".join(theme.plain_text(line) if escape else line for line in lines)
+
+
+def line_count(text: str) -> int:
+    return str(text).count("<br>") + 1
+
+
+COLUMN_GAP_PX = 12
+
+
+def side_columns(ys: Sequence[float], columns: Sequence[tuple[str, Sequence[str]]], header_y: float,
+                 y_range: Sequence[float], bold: Iterable[bool] | None = None, size: int = 12) -> tuple[dict, list[dict]]:
+    """Numeric columns right of a dot plot as the tick labels of y axes overlaying `y` on the
+    right, one axis per (header, texts) column, the header as the top tick.
+
+    plotly shifts each axis clear of the one before (`autoshift`) and widens the right margin
+    to hold them (`automargin`), so the columns never overlap one another or the plot, at any
+    width; annotations at paper x would (their positions scale with the width, their text does
+    not). Returns (layout axes, the invisible traces that make plotly draw those axes).
+    """
+    bold = list(bold) if bold is not None else [False] * len(ys)
+    axes, traces = {}, []
+    for index, (title, texts) in enumerate(columns, start=2):
+        shown = [f"<b>{t}</b>" if b else t for t, b in zip(texts, bold)]
+        axes[axis_name("yaxis", index)] = dict(
+            overlaying="y", side="right", anchor="free", position=1.0, autoshift=True, automargin=True,
+            ticklabelstandoff=COLUMN_GAP_PX if index > 2 else 6,
+            tickvals=[*map(float, ys), float(header_y)], ticktext=[*shown, f"<b>{title}</b>"],
+            range=list(y_range), fixedrange=True, showgrid=False, zeroline=False, showline=False, ticks="",
+            tickfont=dict(size=size),
+        )  # fmt: skip
+        traces.append(
+            dict(type="scatter", x=[None], y=[None], yaxis=axis_ref("y", index), mode="markers",
+                 hoverinfo="skip", showlegend=False, name=f"column: {title}")
+        )  # fmt: skip
+    return axes, traces
+
+
+FOOTNOTE_INDENT_PX = 20
+"""Where a footnote starts, right of the figure's left edge. Where a figure is too narrow for its
+margins plotly shrinks them (keeping a 64 px plot), moving the block left by as much; the indent
+keeps it inside the figure when that happens on a phone."""
+
+
+def footnote_block(lines: Sequence[str], left_px: float, gap_px: float = 88, width: int = 56) -> dict:
+    """Markup-ready footnote lines wrapped to `width` characters, as one annotation under the plot
+    starting FOOTNOTE_INDENT_PX from the figure's left edge: the plot area starts `left_px` right
+    of that edge (the figure's fixed left margin), so the start is the same pixel at every width."""
+    text = "<br>".join(wrapped(line, width) for line in lines)
+    return dict(
+        x=0, y=0, xref="paper", yref="paper", text=text, showarrow=False, xanchor="left", yanchor="top",
+        xshift=FOOTNOTE_INDENT_PX - left_px, yshift=-gap_px, align="left", font=dict(size=12, color="#444"),
+    )  # fmt: skip
+
+
+LABEL_CHARS = 22
+"""Row labels wrap at this many characters: with the numeric columns they fit a 390 px graph."""
+LABEL_PX_PER_CHAR = 7.4  # 13-14 px Liberation Sans / Arial, mixed case with capitals and digits
+
+
+def visible_lines(label: str) -> list[str]:
+    """The visible lines of a markup-ready label (tags dropped, an entity counted as one character)."""
+    text = re.sub(r"<(?!br>)[^>]*>", "", label)
+    text = re.sub(r"&[a-z]+;|&#\d+;", "x", text)
+    return text.split("<br>")
+
+
+def label_margin(labels: Iterable[str]) -> int:
+    """A left margin in px that holds row labels wrapped to LABEL_CHARS: fixed by the builder (not
+    plotly's automargin) so a footnote can start at the figure's left edge (`footnote_block`)."""
+    longest = max((len(line) for label in labels for line in visible_lines(label)), default=0)
+    return int(14 + LABEL_PX_PER_CHAR * longest)

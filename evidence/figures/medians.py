@@ -9,29 +9,35 @@ import pandas as pd
 
 from evidence import theme
 from evidence.figures.marks import (
+    LABEL_CHARS,
     ci_whiskers,
-    column_annotations,
     customdata,
     figure,
     floats,
+    footnote_block,
     halo_trace,
-    header,
+    label_margin,
+    line_count,
+    side_columns,
     tick_label,
+    wrapped,
 )
 from evidence.tables.lookups import ROLE_RANK, endpoint_label, lower_first, missing, range_text
 from evidence.theme import plain_text
 
-_COLUMN_MEDIAN, _COLUMN_COUNTS = 0.70, 0.88
+FOOTNOTE_CHARS = 56  # 12 px text: fits a 390 px graph
+_LINE_UNITS = 0.42  # one 13 px line of a tick label, in rows (40 px)
 
 
-def _positions(trial_ids) -> list[float]:
-    """y positions top to bottom: one step between arms, a wider gap between trials."""
-    ys, y, previous = [], 0.0, None
-    for trial_id in trial_ids:
+def _positions(trial_ids, line_counts) -> list[float]:
+    """y positions top to bottom: one step between arms, a wider gap between trials, more where
+    wrapped labels of more lines need it."""
+    ys, y, previous, lines_before = [], 0.0, None, 1
+    for trial_id, lines in zip(trial_ids, line_counts):
         if previous is not None:
-            y -= 1.0 if trial_id == previous else 1.7
+            y -= max(1.0 if trial_id == previous else 1.7, _LINE_UNITS * (lines + lines_before) / 2 + 0.3)
         ys.append(y)
-        previous = trial_id
+        previous, lines_before = trial_id, lines
     return ys
 
 
@@ -43,7 +49,8 @@ def medians_by_arm(rows: pd.DataFrame, endpoint: str, highlight: str | None = No
     label = endpoint_label(endpoint)
     if rows is None or rows.empty:
         return theme.empty_figure_dict(f"No published medians for {lower_first(label)}.")
-    ys = _positions(rows["trial_id"])
+    names = [wrapped(f"{name} · {arm}", LABEL_CHARS, escape=True) for name, arm in zip(rows["trial_name"], rows["arm_label"])]
+    ys = _positions(rows["trial_id"], [line_count(n) for n in names])
     rows = rows.assign(_y=ys, _hl=rows["trial_id"].eq(highlight) if highlight else False)
 
     traces = []
@@ -74,32 +81,40 @@ def medians_by_arm(rows: pd.DataFrame, endpoint: str, highlight: str | None = No
         traces.append(trace)
 
     x_high = max(v for v in [*floats(rows["value"]), *floats(rows["ci_high"])] if v is not None)
-    tick_text = [
-        tick_label(f"{plain_text(name)} · {plain_text(arm)}", hl)
-        for name, arm, hl in zip(rows["trial_name"], rows["arm_label"], rows["_hl"])
-    ]
+    tick_text = [tick_label(name, hl) for name, hl in zip(names, rows["_hl"])]
+    left_px = label_margin(tick_text)
+    header_y = max(ys) + 0.3 + _LINE_UNITS * (line_count(names[0]) + 1) / 2
+    y_range = [min(ys) - 0.8, header_y + 0.45]
+    column_axes, column_traces = side_columns(ys, _columns(rows), header_y, y_range, bold=[bool(h) for h in rows["_hl"]])
+    footnotes = _footnotes(rows, left_px)
+    footnote_lines = line_count(footnotes["text"])
+    height = int(250 + 40 * (y_range[1] - y_range[0]) + 17 * footnote_lines)
     layout = dict(
-        title=dict(text=f"Median {plain_text(lower_first(label))} by arm"),
-        height=int(200 + 40 * len(rows) + 25 * rows["trial_id"].nunique()),
-        margin=dict(l=20, r=20, t=90, b=110),
+        title=dict(text=f"Median {plain_text(lower_first(label))} by arm", y=1.0, yref="container", yanchor="top", pad=dict(t=14)),
+        height=height,
+        margin=dict(l=left_px, r=16, t=118, b=118 + 17 * footnote_lines),
         xaxis=dict(
-            domain=[0.0, 0.66],
+            domain=[0.0, 1.0],
             range=[0, x_high * 1.08],
-            title=dict(text=f"Median {plain_text(lower_first(label))} (months)"),
+            title=dict(text=wrapped(f"Median {lower_first(label)} (months)", 30, escape=True)),
             rangemode="tozero",
         ),
         yaxis=dict(
-            tickvals=ys, ticktext=tick_text, range=[min(ys) - 0.8, max(ys) + 1.0], showgrid=False, automargin=True,
-            ticks="",
+            tickvals=ys, ticktext=tick_text, range=y_range, showgrid=False, automargin=True, ticks="", fixedrange=True,
         ),  # fmt: skip
-        legend=dict(title=dict(text="Arm role: ")),
-        annotations=_annotations(rows, ys),
+        **column_axes,
+        # Under the title from the figure's left edge (a fixed pixel offset: the height is fixed), so
+        # the keys fit one row on a phone and, wrapped, grow down into the margin kept for them.
+        legend=dict(title=dict(text="Arm role: "), xref="container", x=0.0, yref="container", y=1 - 46 / height,
+                    yanchor="top", orientation="h"),
+        annotations=[footnotes],
     )
+    traces += column_traces
     return figure(traces, layout)
 
 
-def _annotations(rows: pd.DataFrame, ys: list[float]) -> list[dict]:
-    """The median [CI] and events / n columns with their headers, and the footnote."""
+def _columns(rows: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """The median [95% CI] and events / n columns beside the plot."""
     medians = [
         f"{theme.format_months(v)} [{range_text(lo, hi)}]" if c else f"{theme.format_months(v)} [CI NR]"
         for v, lo, hi, c in zip(rows["value"], rows["ci_low"], rows["ci_high"], rows["has_ci"])
@@ -108,23 +123,17 @@ def _annotations(rows: pd.DataFrame, ys: list[float]) -> list[dict]:
         f"{'NR' if missing(c) else int(c)} / {'NR' if missing(n) else int(n)}"
         for c, n in zip(rows["count"], rows["n_analysed"])
     ]
-    bold = [bool(h) for h in rows["_hl"]]
-    top = max(ys) + 0.6
-    annotations = column_annotations(ys, medians, _COLUMN_MEDIAN, bold=bold)
-    annotations += column_annotations(ys, counts, _COLUMN_COUNTS, bold=bold)
-    annotations += [header("Median [95% CI]", _COLUMN_MEDIAN, top), header("Events / n", _COLUMN_COUNTS, top)]
+    return [("Median<br>[95% CI]", medians), ("Events<br>/ n", counts)]
+
+
+def _footnotes(rows: pd.DataFrame, left_px: int) -> dict:
+    """The footnote under the plot, wrapped to fit a phone."""
     footnotes = ["Whole-population analyses. Months to one decimal; NR = not reported."]
     if not rows["has_ci"].all():
         footnotes.append("Open circles: 95% CI not reported (no whisker).")
     if rows["derived"].any():
         footnotes.append("Open diamonds: derived (computed) value.")
-    annotations.append(
-        dict(
-            x=0, y=0, xref="paper", yref="paper", text=" ".join(footnotes), showarrow=False,
-            xanchor="left", yanchor="top", yshift=-82, align="left", font=dict(size=12, color="#444"),
-        )
-    )
-    return annotations
+    return footnote_block([" ".join(footnotes)], left_px, gap_px=100, width=FOOTNOTE_CHARS)
 
 
 def _hover(row, label: str) -> str:

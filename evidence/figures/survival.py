@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evidence import theme
+from evidence.figures.marks import LABEL_CHARS, label_margin, wrapped
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.survival import CURVE_EXPONENTIAL_PER_ARM, CURVE_WEIBULL_PH
 from evidence.tables.survival import MODEL_NOTE, KaplanMeierTable, ModelCurves, months_text
@@ -219,7 +220,7 @@ def _km_arm_traces(table: KaplanMeierTable, arm, index: int) -> list[dict]:
              name=f"{label} censored", showlegend=False, customdata=[click] * len(censored),
              hovertemplate="censored at %{x:.1f} months<extra></extra>"),
         dict(type="scatter", xaxis="x2", yaxis="y2", x=at_risk["time"].tolist(), y=[index] * len(at_risk), mode="text",
-             text=[str(n) for n in at_risk["n"]], textfont=dict(color=colour, size=13), showlegend=False,
+             text=[str(n) for n in at_risk["n"]], textfont=dict(color=colour, size=13), showlegend=False, cliponaxis=False,
              name=f"{label} at risk", customdata=[click] * len(at_risk), meta=[label],
              hovertemplate="%{meta[0]}: %{text} at risk at %{x:.0f} months<extra></extra>"),
     ]  # fmt: skip
@@ -240,6 +241,9 @@ def _km_layout(table: KaplanMeierTable) -> dict:
     n_arms = len(table.arms)
     times = table.at_risk_times
     x_range = [-0.02 * times[-1] - 0.5, table.max_time * 1.02]
+    # The risk table's row labels are the arm labels, wrapped, in a left margin made to hold them
+    # (they were cut at the figure's edge); counts at the ends may reach into the margins.
+    arm_labels = [wrapped(label, LABEL_CHARS, escape=True) for label in table.arms["label"]]
     return dict(
         template=theme.TEMPLATE,
         title=dict(
@@ -247,16 +251,18 @@ def _km_layout(table: KaplanMeierTable) -> dict:
             subtitle=dict(text=_km_subtitle(table), font=_SUBTITLE_FONT),
         ),
         height=600 + 22 * n_arms,
-        margin=dict(l=70, r=30, t=120, b=60),
+        margin=dict(l=max(70, label_margin(arm_labels) + 16), r=36, t=120, b=60),
         legend=_LEGEND_BOX,
         xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False, range=x_range, tickvals=times),
         xaxis2=dict(anchor="y2", domain=[0.0, 1.0], range=x_range, tickvals=times, title=dict(text="Time (months)")),
         yaxis=dict(anchor="x", domain=[0.272, 1.0], title=dict(text="Survival probability"), range=[0, 1.02], dtick=0.25),
         yaxis2=dict(
             anchor="x2", domain=[0.0, 0.182], tickvals=list(range(n_arms)),
-            ticktext=[theme.plain_text(label) for label in table.arms["label"]], range=[n_arms - 0.5, -0.5],
-            showgrid=False, zeroline=False, ticks="", title=dict(text="At risk (n)"),
+            ticktext=arm_labels, range=[n_arms - 0.5, -0.5], showgrid=False, zeroline=False, ticks="", automargin=True,
+            ticklabelstandoff=16,  # clear of the first count, drawn at time 0 on the axis
         ),
+        annotations=[dict(text="Number at risk", x=0, xref="paper", xanchor="left", y=1, yref="y2 domain", yanchor="bottom",
+                          yshift=4, showarrow=False, font=dict(size=13, color="#444"))],
         shapes=[dict(type="line", x0=0, x1=1, xref="x domain", y0=0.5, y1=0.5, yref="y", line=_HALF_LINE, layer="below")],
     )  # fmt: skip
 

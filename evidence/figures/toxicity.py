@@ -26,7 +26,9 @@ from evidence.contract import GRADE_LABELS
 from evidence.tables.toxicity import LOWER_BOUND_METHOD, NEWCOMBE, is_missing, toxicity_differences
 
 MODES = ("rate", "difference")
-ROW_PX = 28
+ROW_PX = 34  # two 12 px lines of cell text ("reported,<br>no figures")
+HEADER_CHARS = 13  # column headers wrap at this many characters, unrotated: rotated ones were clipped
+HEADER_LINES = 4  # the trial id and up to three lines of arm label
 MIN_PLOT_PX = 190  # a short selection still leaves room for the colour bar
 NO_DIFFERENCES = "No trial reports this grade band for both an experimental and a control arm."
 
@@ -71,7 +73,7 @@ def _value_layer(x, y, z, text, hover, custom, name: str, colorbar: dict, **scal
         type="heatmap", x=x, y=y, z=_plain_grid(z), text=text, texttemplate="%{text}", hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
         xgap=2, ygap=2, hoverongaps=False, textfont=dict(size=12), name=name,
-        colorbar=dict(x=1.0, xref="container", xanchor="right", y=1.0, yanchor="top", thickness=16, lenmode="pixels", **colorbar),
+        colorbar=dict(x=1.0, xref="container", xanchor="right", y=1.0, yref="paper", yanchor="top", thickness=16, lenmode="pixels", **colorbar),
         **scale,
     )  # fmt: skip
 
@@ -186,7 +188,7 @@ def _tick(trial_id: str, second_line: str, highlight: str | None) -> str:
     trial = _text(trial_id)
     if highlight is not None and trial_id == highlight:
         trial = f"<b>{trial} ★</b>"
-    return f"{trial}<br>{_wrap(second_line, 22, max_lines=2)}"
+    return f"{trial}<br>{_wrap(second_line, HEADER_CHARS, max_lines=HEADER_LINES - 1)}"
 
 
 def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
@@ -200,7 +202,7 @@ def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
             run = i - start
             annotations.append(
                 dict(
-                    text=_wrap(row_socs[start], 30, max_lines=max(1, 2 * run)),
+                    text=_wrap(row_socs[start], 22, max_lines=max(1, 2 * run)),
                     x=1.0, xref="paper", xanchor="left", xshift=10,
                     y=(start + i - 1) / 2.0, yref="y", yanchor="middle",
                     showarrow=False, align="left", font=dict(size=11, color="#444"),
@@ -227,7 +229,7 @@ def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
 def _bound_text(pct: float, missing_grade) -> str:
     """Cell text of a lower bound: "≥ 7.0 (G4 NR)" = at least 7.0%, grade 4 not reported."""
     missing = "all grades" if missing_grade == "all" else f"G{missing_grade}"
-    return f"≥ {pct:.1f} ({missing} NR)"
+    return f"≥ {pct:.1f}<br>({missing} NR)"
 
 
 def _legend_swatch(name: str, colour: str, line_colour: str) -> dict:
@@ -273,7 +275,7 @@ def _rate_grid(matrix: pd.DataFrame, term_index: dict, highlight: str | None) ->
             if cell.derived or cell.pct_derived:
                 derived_pts.append((i, j, cell))
         elif cell.no_figures:
-            z_nr[i, j], text[i][j] = 1.0, "reported, no figures"
+            z_nr[i, j], text[i][j] = 1.0, "reported,<br>no figures"
         else:
             z_nr[i, j], text[i][j] = 0.0, "NR"
     zmax = max(10.0, math.ceil(np.nanmax(z_rep) / 10.0) * 10.0) if np.isfinite(z_rep).any() else 10.0
@@ -316,11 +318,11 @@ def _difference_grid(matrix: pd.DataFrame, diffs: pd.DataFrame, terms: pd.DataFr
         hover[i][j] = _difference_hover(row, labels[(row.trial_id, row.arm_e, row.arm_c)])
         if is_missing(row.diff):
             if row.method == LOWER_BOUND_METHOD:
-                text[i][j] = "≥ only: no difference"
+                text[i][j] = "≥ only:<br>no difference"
             continue
         z_nr[i, j], z[i, j] = np.nan, row.diff
         ci = "(no CI)" if is_missing(row.ci_low) else f"[{row.ci_low:.1f}, {row.ci_high:.1f}]"
-        text[i][j] = f"{row.diff:+.1f} {ci}"
+        text[i][j] = f"{row.diff:+.1f}<br>{ci}"
         if row.derived:
             derived_pts.append((i, j, row))
     bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 10.0
@@ -354,7 +356,12 @@ def _layout(terms: pd.DataFrame, grid: _Grid) -> dict:
     """Title, size, axes (columns on top, terms down the left), organ-class labels and the
     highlighted trial's frame."""
     n_rows, n_cols = len(terms), len(grid.ticks)
-    top, bottom = 125, 70
+    # Top margin, top down: the title, the legend (NR, ◇, ≥, sand: a row each when it wraps on a
+    # narrow graph), then the unrotated column headers; all stay together above the first row.
+    keys = sum(1 for t in grid.traces if t.get("hoverinfo") == "skip" and t.get("x") == [None])
+    header_px = 16 * max(t.count("<br>") + 1 for t in grid.ticks) + 12
+    top, bottom = 44 + 21 * keys + header_px, 24
+    height = _plot_px(n_rows) + top + bottom
     annotations, shapes = _soc_annotations(list(terms["soc"]))
     if grid.highlighted:
         shapes.append(dict(
@@ -364,13 +371,14 @@ def _layout(terms: pd.DataFrame, grid: _Grid) -> dict:
     return dict(
         template=theme.TEMPLATE,
         title=dict(text=grid.title, y=1.0, yref="container", yanchor="top", x=0, xanchor="left", pad=dict(t=12, l=12)),
-        height=_plot_px(n_rows) + top + bottom,
-        margin=dict(l=230, r=330, t=top, b=bottom),
-        legend=dict(orientation="h", x=0.0, xanchor="left", y=0.0, yref="container", yanchor="bottom"),
+        height=height,
+        margin=dict(l=230, r=250, t=top, b=bottom),  # organ classes (22 characters a line), then the colour bar
+        legend=dict(orientation="h", x=0.0, xref="container", xanchor="left", y=1 - 40 / height, yref="container", yanchor="top"),
         plot_bgcolor="white",
         clickmode="event",
         xaxis=dict(
-            tickvals=list(range(n_cols)), ticktext=grid.ticks, side="top", showgrid=False, ticks="",
+            tickvals=list(range(n_cols)), ticktext=grid.ticks, side="top", showgrid=False, ticks="", tickangle=0,
+            tickfont=dict(size=11),
             range=[-0.5, n_cols - 0.5], zeroline=False, fixedrange=True,
         ),
         yaxis=dict(

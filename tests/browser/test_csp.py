@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.test_dashboard import show_tab
+from tests.browser.test_dashboard import wait_for_figures as every_tab_drawn
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ["forest-figure", "heatmap-figure", "dose-figure", "survival-figure", "medians-figure"]
 
 # Records every violation the page reports, before any page script runs.
 RECORD_VIOLATIONS = """
@@ -30,11 +32,8 @@ def watch_csp(page) -> list[str]:
 
 
 def wait_for_figures(page):
-    page.wait_for_function(
-        "(ids) => ids.every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
-        arg=FIGURES,
-        timeout=30000,
-    )
+    """Every figure drawn (each view tab shown in turn: hidden tabs draw nothing)."""
+    every_tab_drawn(page)
     page.wait_for_timeout(1000)
 
 
@@ -49,7 +48,9 @@ def test_the_dashboard_runs_under_the_csp_without_violations(page, live_server):
     page.get_by_role("option", name="sorafenib", exact=True).click()
     page.keyboard.press("Escape")
     page.wait_for_function("() => window.location.search.includes('agent=sorafenib')", timeout=15000)
+    show_tab(page, "trials")
     page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").first.click()
+    show_tab(page, "efficacy")
     page.locator("#tox-mode input[value='difference']").check()
     page.locator("#forest-figure .js-plotly-plot").hover()
     page.wait_for_timeout(1500)
@@ -65,7 +66,7 @@ def test_the_policy_is_enforced(page, live_server):
     """Control for the test above: an injected inline script is blocked and reported."""
     messages = watch_csp(page)
     page.goto(live_server())
-    page.wait_for_selector("#trial-grid")
+    page.wait_for_selector("#answer-strip")
     try:
         page.add_script_tag(content="window.__injected = true;")
     except Exception:  # Playwright may report the blocked script as an error
@@ -106,9 +107,11 @@ def test_markup_in_data_is_shown_as_text(page, live_server, hostile_data):
     page.goto(live_server(data_dir=hostile_data))
     wait_for_figures(page)
     row = page.locator("#trial-grid .ag-center-cols-container .ag-row[row-id='PASO']")
+    show_tab(page, "trials")
     design = row.locator("[col-id='design']").inner_text()
     assert design.startswith("<script>window.__pwned = 1</script><img")
     assert row.locator("[col-id='stop_reason']").inner_text().startswith("<script>")
+    show_tab(page, "sources")
     assert "<script>window.__pwned = 1</script>" in page.locator("#sources-list").inner_text()
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("img[src='x-hostile']").count() == 0

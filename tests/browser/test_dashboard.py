@@ -47,12 +47,49 @@ def figure(page, graph_id):
     return page.evaluate(FIGURE_JS, graph_id)
 
 
-def wait_for_figures(page):
+TAB_OF_JS = """(id) => { const el = document.getElementById(id); const p = el && el.closest('[data-tab]');
+  return p ? p.getAttribute('data-tab') : null; }"""
+
+# Figures drawn once their tab is shown (the views are in tabs; hidden figures draw nothing).
+TAB_FIGURES = {
+    "efficacy": ["forest-figure", "medians-figure", "rates-figure", "heatmap-figure"],
+    "trials": ["design-figure"],
+    "dosing": ["dose-figure", "what-if-figure"],
+    "survival": ["survival-figure"],
+}
+
+
+def show_tab(page, tab):
+    """Choose a view tab (a click on its label, as a user does) and wait until its panel shows."""
+    page.wait_for_selector(f"#tab-{tab}", state="attached", timeout=30000)
+    if page.evaluate("(t) => !document.getElementById('tab-' + t).hidden", tab):
+        return
+    page.locator(f"#view-tab label:has(input[value='{tab}'])").click()
+    page.wait_for_function("(t) => !document.getElementById('tab-' + t).hidden", arg=tab, timeout=15000)
+
+
+def show(page, element_id):
+    """Show the tab holding an element (no-op outside the tabs)."""
+    tab = page.evaluate(TAB_OF_JS, element_id)
+    if tab:
+        show_tab(page, tab)
+
+
+def wait_for_drawn(page, graph_ids, timeout=30000):
     page.wait_for_function(
-        "() => ['forest-figure','heatmap-figure','dose-figure','survival-figure','medians-figure']"
-        ".every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
-        timeout=30000,
+        "(ids) => ids.every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
+        arg=list(graph_ids),
+        timeout=timeout,
     )
+
+
+def wait_for_figures(page):
+    """Every figure drawn: each tab shown in turn, back to the first (the default, not in the URL)."""
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    for tab in ("trials", "dosing", "survival"):
+        show_tab(page, tab)
+        wait_for_drawn(page, TAB_FIGURES[tab])
+    show_tab(page, "efficacy")
     page.wait_for_function(
         "() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length > 0", timeout=30000
     )
@@ -61,6 +98,7 @@ def wait_for_figures(page):
 
 def wait_for_figure(page, graph_id, condition, timeout_s=30.0):
     """Poll the figure summary until `condition(summary)` holds (the page's CSP forbids eval)."""
+    show(page, graph_id)
     deadline = time.monotonic() + timeout_s
     summary = None
     while time.monotonic() < deadline:
@@ -98,7 +136,9 @@ def test_page_loads_every_view_without_console_errors(page, base_url):
     heatmap = figure(page, "heatmap-figure")
     assert any(t.startswith("PASO") for t in heatmap["ticktext"]) and any(t.startswith("E2100") for t in heatmap["ticktext"])
     assert "PASO" in figure(page, "dose-figure")["trials"]
+    show(page, "survival-figure-caption")
     assert "model-based" in page.locator("#survival-figure-caption").inner_text().lower()
+    show_tab(page, "efficacy")
     assert "PASO_REPORT" in page.locator("#forest-figure-caption").inner_text()
     assert page.console_errors == []
 
@@ -115,6 +155,7 @@ def test_changing_a_filter_updates_every_view(page, base_url):
     wait_for_figure(page, "dose-figure", lambda f: f["trials"] == [])
     wait_for_figure(page, "survival-figure", lambda f: "E2100" in (f["title"] or ""))
     assert query(page)["agent"] == ["bevacizumab"]
+    show_tab(page, "trials")
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").first.inner_text().startswith("E2100")
     assert figure(page, "forest-figure")["trials"] == ["E2100"]
     assert figure(page, "medians-figure")["trials"] == ["E2100"]
@@ -143,6 +184,7 @@ def test_clicking_a_trial_on_the_forest_plot_highlights_it_everywhere(page, base
     bold = [t for t in heatmap["ticktext"] if "<b>" in t]
     assert bold and all("E2100" in t for t in bold)
     assert not any("PASO" in t for t in bold)
+    show_tab(page, "trials")
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").inner_text().startswith("E2100")
     assert "highlighted: E2100" in page.locator("#selection-summary").inner_text()
     # Reset clears the highlight and the URL.
@@ -167,6 +209,7 @@ def test_a_copied_url_restores_the_view(page, base_url):
     assert "Overall survival" in figure(page, "forest-figure")["title"]
     assert figure(page, "forest-figure")["trials"] == ["PASO"]
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").count() == 4
+    show_tab(page, "trials")
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").inner_text().startswith("PASO")
     restored = query(page)
     assert restored["endpoint"] == ["OS"] and restored["highlight"] == ["PASO"]
@@ -239,6 +282,7 @@ def test_a_change_redraws_only_the_views_that_read_it(page, base_url):
         page.locator("#ramp-start").fill("200")
         page.locator("#ramp-start").press("Enter")
 
+    show(page, "ramp-start")
     outputs = _view_requests(page, ramp)
     touched = _ids_in(outputs)
     # the URL and the state are written in the browser (assets/state.js): the view's is the only request
@@ -247,6 +291,7 @@ def test_a_change_redraws_only_the_views_that_read_it(page, base_url):
     assert not touched & {"forest-figure", "heatmap-figure", "dose-figure", "design-figure", "trial-grid"}
     assert "200" in page.locator("#what-if-note").inner_text() or "deficit" in page.locator("#what-if-note").inner_text()
 
+    show_tab(page, "efficacy")
     outputs = _view_requests(page, lambda: page.get_by_label("All grades").check())
     touched = _ids_in(outputs)
     assert "heatmap-figure" in touched

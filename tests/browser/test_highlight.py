@@ -1,4 +1,5 @@
-"""Highlighting a trial restyles the figures already drawn and marks the grid row (assets/highlight.js):
+"""Highlighting a trial restyles the figures already drawn and marks the grid row and the answer card
+(assets/highlight.js, assets/answers.js):
 no callback request at all (the state is parsed in the browser too, assets/state.js), other trials' marks are dimmed, the trial's are ringed; clearing restores
 the figure as the server sent it; a figure the server redraws while a trial is highlighted arrives
 restyled."""
@@ -25,7 +26,8 @@ MARKS_JS = """(id) => {
       Array.from(new Set(Array.from(t.customdata || []).map(c => c && c[0])))),
     columns: gd.data.filter(t => t.type === 'heatmap' && t.customdata).flatMap(t => Array.from(t.customdata[0]).map(c => typeof c === 'string' ? c : c[0])),
     veils: (layout.shapes || []).filter(s => s.fillcolor === 'rgba(255,255,255,0.62)').length,
-    bold: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext)
+    // row labels only: the numeric columns (y axes overlaying another, issue 13) have bold headers
+    bold: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext && !layout[k].overlaying)
       .flatMap(k => layout[k].ticktext.filter(t => String(t).startsWith('<b>'))),
   };
 }"""
@@ -51,10 +53,15 @@ def base_url(live_server):
 
 
 def grid_highlight(page) -> tuple[list[str], str]:
-    """(trial ids of the grid rows marked highlighted, the summary's "highlighted: ..." part)."""
-    rows = page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").all_inner_texts()
+    """(trial ids of the grid rows marked highlighted, the summary's "highlighted: ..." part); the
+    answer strip's cards are checked to mark the same trial (class, pressed title button). The grid
+    sits in a hidden tab: its rows are read by their row-id (a hidden panel renders no text)."""
+    rows = page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").evaluate_all(
+        "rows => rows.map(r => r.getAttribute('row-id'))")
+    cards = page.locator("#answer-cards .answer-card.answer-highlighted .answer-trial[aria-pressed='true']").all_inner_texts()
+    assert cards == rows and page.locator("#answer-cards .answer-trial[aria-pressed='true']").count() == len(rows)
     summary = page.locator("#selection-summary").inner_text()
-    return [r.strip() for r in rows], summary[summary.index("highlighted:"):] if "highlighted:" in summary else ""
+    return rows, summary[summary.index("highlighted:"):] if "highlighted:" in summary else ""
 
 
 def marks(page, graph_id):

@@ -3,11 +3,13 @@ on, and the switch is offered only when two trials' hazard ratios of one kind ca
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evidence.upload import example_files
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import query, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import query, show_tab, wait_for_figure, wait_for_figures
 
 DIAMONDS_JS = """() => {
   const gd = document.querySelector('#forest-figure .js-plotly-plot');
@@ -33,6 +35,7 @@ def _upload_agreeing_example(page, tmp_path):
         path = tmp_path / f"{name}.csv"
         path.write_bytes(content)
         paths.append(str(path))
+    show_tab(page, "uploads")
     page.locator("#upload-tables input[type=file]").set_input_files(paths)
     page.locator("#upload-status").get_by_text("Private to you until you share them").wait_for(timeout=30000)
 
@@ -60,8 +63,10 @@ def test_no_pooled_diamond_until_pooling_is_switched_on(page, base_url, tmp_path
     page.wait_for_function(f"() => ({DIAMONDS_JS})() === 1", timeout=30000)
     assert query(page)["pool"] == ["1"]
     forest = wait_for_figure(page, "forest-figure", lambda f: any("Pooled" in t for t in f["yticktext"]))
-    assert any("Pooled, random effects (k = 2, primary analyses; mixes curated and uploaded trials)" in t for t in forest["yticktext"])
-    assert any("not defined (k < 3)" in t for t in forest["annotations"])
+    rows = [re.sub(r"<[^>]+>", "", t.replace("<br>", " ")) for t in forest["yticktext"]]  # wrapped, styled per line
+    assert "Pooled, random effects (k = 2, primary analyses; mixes curated and uploaded trials)" in rows
+    hr_column = page.evaluate("() => Array.from(document.querySelector('#forest-figure .js-plotly-plot')._fullLayout.yaxis2.ticktext)")
+    assert any(t.startswith("not defined (k") for t in hr_column)
     assert "I² 0%" in page.locator("#forest-figure-caption").inner_text()
     control.screenshot(path=str(ARTIFACTS / "pooling-control-on.png"))
     page.locator("#forest-figure").screenshot(path=str(ARTIFACTS / "pooling-forest-on.png"))

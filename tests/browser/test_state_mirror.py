@@ -20,7 +20,7 @@ JUNK = "&".join(f"junk{i}=1" for i in range(199))
 
 QUERIES = [
     "", None, "?", "??endpoint=OS", "?endpoint=OS&highlight=PASO", "?endpoint=DROP+TABLE", "?grade=5", "?grade=all",
-    "?tox_top=100000", "?tox_top=abc", "?ramp_start=-50", "?ramp_cycles=0", "?tox_mode=<script>", "?tox_mode=difference",
+    "?tox_top=100000", "?tox_top=abc", "?ramp_start=-50", "?ramp_horizon=0", "?tox_mode=<script>", "?tox_mode=difference",
     "?unknown=1&derived=0", "?tox_search=" + "x" * 500, "?trial=PASO&trial=E2100&trial=PASO", "?disease=breast+cancer",
     "?disease=breast%20cancer&agent=sorafenib&phase=3&setting=first-line&status=completed&organ=Made+up",
     "?highlight=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&endpoint=%3Cscript%3E&trial=NOPE",
@@ -34,6 +34,9 @@ QUERIES = [
     "?tox_top=_10", "?tox_top=.9e2", "?tox_top=9.", "?tox_top=inf", "?tox_top=-Infinity", "?tox_top=nan",
     "?tox_top=1e400", "?tox_top=0x10", "?ramp_start=-0.5", "?tox_top=%EF%BC%93%EF%BC%90", "?tox_top=30.99",
     "?tox_top=%C2%A030", "?page=0", "?page=99999999999", "?page=3", "?ramp_step=1e1_0",
+    "?ramp_horizon=24", "?ramp_horizon=25", "?ramp_horizon=12.7", "?ramp_cycles=5",
+    # the shown tab: one of TABS, else the first
+    "?tab=dosing", "?tab=sources&tab=survival", "?tab=Dosing", "?tab=nope", "?tab=",
     # booleans and repeated fields (the last of a single-valued field wins)
     "?derived=true", "?derived=True", "?derived=1", "?derived=yes", "?pool=1", "?pool=true&pool=0", "?endpoint=OS&endpoint=TTP",
     # malformed fields
@@ -74,7 +77,7 @@ def test_queries_parse_to_the_same_state_and_canonical_query(js):
         ViewState(trial=("PASO", "E2100"), derived=False, highlight="E2100", grade="all", tox_top=40, pool=True),
         ViewState(disease=("breast cancer",), organ=("Gastrointestinal disorders",), tox_mode="difference",
                   tox_sort="soc", tox_search="neuro pathy & <b>'é'</b>", surv_trial="E2100", ramp_start=200,
-                  ramp_step=100, ramp_cycles=5, page=2, endpoint="OS"),
+                  ramp_step=100, ramp_horizon=24, page=2, endpoint="OS", tab="survival"),
     ],
 )
 def test_states_write_the_same_query_and_controls(js, state):
@@ -102,6 +105,7 @@ CLICKS = [
         (ids.FILTERS["agent"], "", ViewState(agent=("sorafenib",), page=2), {}),
         (ids.FILTERS["endpoint"], "", ViewState(endpoint="OS", page=2), {}),
         (ids.FILTERS["pool"], "", ViewState(pool=True), {}),
+        (ids.FILTERS["tab"], "", ViewState(tab="dosing", page=3), {}),
         (ids.FOREST, "", ViewState(), {ids.FOREST: FOREST_CLICK}),
         (ids.FOREST, "", ViewState(highlight="E2100"), {ids.FOREST: FOREST_CLICK}),
         *[(ids.TRIAL_GRID, "", ViewState(), {ids.TRIAL_GRID: click}) for click in CLICKS],

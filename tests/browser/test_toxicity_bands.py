@@ -27,7 +27,7 @@ CELL_JS = """([term, trial, arm]) => {
   if (j < 0) return null;
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
   return {
-    text: values.text[i][j], hover: values.hovertext[i][j],
+    text: values.text[i][j].replace(/<br>/g, ' '), hover: values.hovertext[i][j],  // two-line cells read as one
     x: box.left + xa._offset + xa.l2p(j), y: box.top + ya._offset + ya.l2p(i),
   };
 }"""

@@ -10,7 +10,7 @@ import pytest
 
 from evidence.upload import example_files
 from tests.browser.conftest import ARTIFACTS, REPO_ROOT
-from tests.browser.test_dashboard import figure, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import figure, show_tab, wait_for_figure, wait_for_figures
 
 CTGOV_FIXTURES = Path(os.environ.get("FIXTURES_DIR", REPO_ROOT / ".." / "shared" / "fixtures")) / "ctgov"
 
@@ -47,6 +47,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     wait_for_figures(page)
     files = {k: v for k, v in example_files().items() if k != "survival_ipd"}
     upload = page.locator("#upload-tables input[type=file]")
+    show_tab(page, "uploads")
 
     upload.set_input_files(_write(tmp_path, files, break_it=True))
     status = page.locator("#upload-status")
@@ -58,6 +59,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     fixed = tmp_path / "fixed"
     fixed.mkdir()
     upload.set_input_files(_write(fixed, files))
+    show_tab(page, "uploads")
     status.get_by_text("Private to you until you share them").wait_for(timeout=30000)
     bodies = _callback_bodies(page)  # every callback after the upload
     forest = wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" in f["trials"])
@@ -65,6 +67,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     heatmap = wait_for_figure(page, "heatmap-figure", lambda f: any("EXAMPLE-TRIAL" in t for t in f["ticktext"]))
     assert any("[uploaded]" in t for t in heatmap["ticktext"])
     grid = page.locator("#trial-grid .ag-center-cols-container")
+    show_tab(page, "trials")
     assert "uploaded" in grid.inner_text()
     assert page.console_errors == []
 
@@ -79,6 +82,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
         other.close()
 
     # Removing the upload returns this browser to the curated data.
+    show_tab(page, "uploads")
     page.locator("#upload-clear").click()
     wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" not in f["trials"])
 
@@ -95,6 +99,7 @@ def test_share_then_remove_in_the_card_reaches_another_browser(page, base_url, c
     page.goto(base_url)
     wait_for_figures(page)
     files = {k: v for k, v in example_files().items() if k != "survival_ipd"}
+    show_tab(page, "uploads")
     page.locator("#upload-tables input[type=file]").set_input_files(_write(tmp_path, files))
     trials = page.locator("#uploaded-trial-list")
     trials.get_by_text("EXAMPLE-TRIAL").wait_for(timeout=30000)
@@ -104,21 +109,27 @@ def test_share_then_remove_in_the_card_reaches_another_browser(page, base_url, c
         other_page = other.new_page()
         other_page.goto(base_url)
         wait_for_figures(other_page)
+        show_tab(other_page, "efficacy")
         assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
+        show_tab(other_page, "uploads")
         assert "EXAMPLE-TRIAL" not in other_page.locator("#uploaded-trial-list").inner_text()
 
         trials.get_by_role("button", name="Share with the team").click()
         trials.get_by_text("shared with the team").wait_for(timeout=30000)
         other_page.reload()
+        show_tab(other_page, "efficacy")
         wait_for_figure(other_page, "forest-figure", lambda f: "EXAMPLE-TRIAL" in f["trials"])
+        show_tab(other_page, "uploads")
         theirs = other_page.locator("#uploaded-trial-list")
         theirs.get_by_text("added by anonymous; shared with the team").wait_for(timeout=30000)
         assert theirs.get_by_role("button").count() == 0  # neither share nor remove: not theirs
 
         trials.get_by_role("button", name="Remove EXAMPLE-TRIAL").click()
+        show_tab(page, "efficacy")
         wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" not in f["trials"])
         other_page.reload()
         wait_for_figures(other_page)
+        show_tab(other_page, "efficacy")
         assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
     finally:
         other.close()
@@ -131,6 +142,7 @@ def test_an_expired_upload_id_says_so_in_the_uploads_card(page, base_url):
     unknown = {"session": "s" * 43, "upload": "u" * 43}
     page.evaluate("ref => sessionStorage.setItem('upload-store', JSON.stringify(ref))", unknown)
     page.reload()
+    show_tab(page, "uploads")
     status = page.locator("#upload-status")
     status.get_by_text("no longer kept on the server").wait_for(timeout=30000)
     forest = wait_for_figure(page, "forest-figure", lambda f: "PASO" in f["trials"])  # the curated data
@@ -143,6 +155,7 @@ def test_a_registry_record_joins_the_trials_grid_with_its_import_report(page, ba
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(base_url)
     wait_for_figures(page)
+    show_tab(page, "uploads")
     page.locator("#upload-tables input[type=file]").set_input_files(str(CTGOV_FIXTURES / "NCT02552212.json"))
     status = page.locator("#upload-status")
     status.get_by_text("Loaded: NCT02552212").wait_for(timeout=30000)
@@ -150,11 +163,13 @@ def test_a_registry_record_joins_the_trials_grid_with_its_import_report(page, ba
     report = status.locator(".import-report")
     assert "Import report (ClinicalTrials.gov):" in status.inner_text()
     assert "resultsSection.outcomeMeasuresModule.outcomeMeasures[0]" in report.inner_text()
+    show_tab(page, "trials")
     page.locator("#trial-grid").get_by_text("NCT02552212").first.wait_for(timeout=30000)
     # The registry's grade bands join the toxicity filter; 'serious' draws the serious events.
     page.get_by_label("Serious (registry)", exact=True).check()
     heatmap = wait_for_figure(page, "heatmap-figure", lambda f: "Glaucoma" in f["yticktext"])
     assert "serious (registry)" in (heatmap["title"] or "").lower()
+    show_tab(page, "uploads")
     status.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#card-uploads").screenshot(path=str(ARTIFACTS / "registry-record-upload-card.png"))

@@ -21,6 +21,7 @@ from evidence import views
 from evidence.ctgov import ASSUMED, NOT_MAPPED, ImportLimits, check_against, import_record, import_records
 from evidence.loading import load_dataset
 from evidence.state import ViewState
+from evidence.tables.flow import population_label
 from evidence.upload import validate_upload
 
 REPO = Path(__file__).resolve().parents[2]
@@ -213,6 +214,9 @@ def test_single_group_record_flow_and_other_event():
     assert _row(flow, kind="milestone", label="STARTED")["count"] == "20"
     assert _row(flow, kind="milestone", label="COMPLETED")["count"] == "17"
     assert _row(flow, kind="not completed", label="COVID-19 Pandemic")["count"] == "2"
+    # ... and each went to the contract's flow.csv (tests/unit/test_ctgov_flow.py follows them to the panel).
+    assert _row(flow, kind="milestone", label="STARTED").placed_in == "flow.csv: enrolled"
+    assert _row(result.tables["flow"], arm_id="A", stage="not completed", reason="COVID-19 Pandemic")["count"] == "2"
     # otherEvents[0] 'Digestive complaints': 1 of 18.
     event = _row(result.tables["adverse_events"], term="Digestive complaints")
     assert (event["count"], event.n_at_risk, event.grade) == ("1", "18", "non-serious")
@@ -427,6 +431,13 @@ def test_constructed_record_reaches_the_views(oncology, bundled):
     assert "CTGOV_NCT09990001" in medians.caption
     grid = views.trial_grid_rows(data, state)
     assert [(r["trial_id"], r["origin"]) for r in grid] == [("NCT09990001", "uploaded")]
+    # Flow: STARTED 60 and 60, the primary outcome (PFS) analysed 60 and 60 ('Intention-to-treat
+    # population.'), 59 and 58 at risk for adverse events: the line the efficacy and safety figures carry.
+    assert population_label(data.flow, "NCT09990001", "efficacy", data.arms, data.trials) == (
+        "NCT09990001 efficacy analysis: Intention-to-treat population. — 120 of 120 randomised "
+        "(Sorafenib + Paclitaxel 60, Placebo + Paclitaxel 60)")
+    assert population_label(data.flow, "NCT09990001", "safety", data.arms, data.trials).endswith(
+        "117 of 120 randomised (Sorafenib + Paclitaxel 59, Placebo + Paclitaxel 58)")
 
 
 # ---------------------------------------------------------------- several records, bad input

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 import pytest
 
 from evidence import theme
-from evidence.dosing import dose_schedule, what_if_ramp
+from evidence.dosing import cycles_to_full_dose, dose_schedule, what_if_ramp
 from evidence.figures import dosing as dosing_figures
 from evidence.loading import load_dataset
 from evidence.tables.dosing import dose_ramp_table
@@ -310,3 +310,16 @@ def test_markup_in_uploaded_dose_rows_is_drawn_as_text(data):
     texts = [a["text"] for a in fig["layout"]["annotations"]]
     assert any("&lt;b&gt;SOR&lt;/b&gt;<br>" in t and t.endswith("planned 800 mg/day") for t in texts)  # the end label
     assert any("assumed for &lt;b&gt;SOR&lt;/b&gt;, MRCC-SORAFENIB" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    "start, step, cycle",
+    [(400, 200, 3), (200, 100, 7), (0, 300, 4), (700, 300, 2), (800, 0, 1), (800, 200, 1), (400, 0, None)],
+)
+def test_cycle_of_full_dose_follows_start_and_step(start, step, cycle):
+    """1 + ceil((800 − start) / step): PASO's 400 + 200 reaches 800 at cycle 3; 0 + 300 plans
+    0, 300, 600, then 800 (capped) at cycle 4; a step of 0 below 800 never gets there."""
+    assert cycles_to_full_dose(start, step) == cycle
+    if cycle is not None:
+        planned = what_if_ramp(start, step, cycle, cycles=cycle)["planned_daily_mg"].tolist()
+        assert planned[-1] == 800 and all(p < 800 for p in planned[:-1])

@@ -229,7 +229,7 @@ def test_file_names_carry_view_trials_endpoint_and_date(data):
     # MRCC-SORAFENIB has a column since its abstract's adverse events are shown ("reported, no figures").
     assert names["toxicity-heatmap"] == "toxicity-heatmap_PASO-E2100-MRCC-SORAFENIB_grade-3-4_2026-11-21.png"
     assert names["survival-curves"] == "survival-curves_PASO_PFS_2026-11-21.png"
-    assert names["what-if-ramp"] == "what-if-ramp_start400-step200-cycles3_2026-11-21.png"
+    assert names["what-if-ramp"] == "what-if-ramp_start400-step200-6cycles_2026-11-21.png"
     assert names["design-vs-outcome"] == "design-vs-outcome_4-trials_2026-11-21.png"
     for name in names.values():
         assert re.fullmatch(r"[A-Za-z0-9._-]+", name)

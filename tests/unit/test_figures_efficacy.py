@@ -2,7 +2,9 @@
 rates, design): real values on each builder's figure dict, read through go.Figure(fig), which
 also validates it against plotly's schema; no browser."""
 
+import html
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +110,32 @@ def _point(fig, trial_id, arm_id=None, name=None):
 
 def _annotation_texts(fig):
     return [a.text for a in fig.layout.annotations]
+
+
+def _shown(text):
+    """What a label reads as: markup tags dropped, wrapped lines joined by a space."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text.replace("<br>", " ")))
+
+
+def _row_ticks(fig):
+    return [_shown(t) for t in fig.layout.yaxis.ticktext]
+
+
+def _columns(fig):
+    """{header: [cells top to bottom]} of the numeric columns drawn as right-hand y axes."""
+    out = {}
+    for name in ("yaxis2", "yaxis3"):
+        axis = fig.layout[name]
+        if axis.ticktext:
+            *cells, header = [_shown(t) for t in axis.ticktext]
+            out[header] = cells
+    return out
+
+
+def _figure_text(fig):
+    """Every annotation, row label and column cell as one string (wrapped lines rejoined)."""
+    parts = [_shown(a.text) for a in fig.layout.annotations] + _row_ticks(fig)
+    return " ".join(parts + [c for cells in _columns(fig).values() for c in cells])
 
 
 def _assert_house_style(fig):
@@ -222,7 +250,7 @@ def test_pooling_is_off_unless_requested():
     assert off.offered and off.estimate is None and not off.drawn
     fig = hazard_ratio_forest(_drawable(rows), "Progression-free survival", pooling=off)
     assert not any(t.fill == "toself" for t in fig.data)
-    assert not any("Pooled" in t for t in fig.layout.yaxis.ticktext)
+    assert not any("Pooled" in t for t in _row_ticks(fig))
     assert hazard_ratio_forest(_drawable(rows), "Progression-free survival").to_json() == fig.to_json()
 
 
@@ -244,7 +272,7 @@ def test_mixing_curated_and_uploaded_trials_is_said_on_the_pooled_row():
     assert decision.mixes_uploaded
     assert decision.label == "Pooled, random effects (k = 2, primary analyses; mixes curated and uploaded trials)"
     fig = hazard_ratio_forest(_drawable(rows), "Progression-free survival", pooling=decision)
-    assert any("mixes curated and uploaded trials" in t for t in fig.layout.yaxis.ticktext)
+    assert any("mixes curated and uploaded trials" in t for t in _row_ticks(fig))
 
 
 def test_heterogeneity_above_75_percent_draws_no_pooled_estimate():
@@ -260,9 +288,10 @@ def test_heterogeneity_above_75_percent_draws_no_pooled_estimate():
     assert "not meaningful" not in decision.message and "too much for one average" in decision.message
     fig = hazard_ratio_forest(_drawable(rows), "Progression-free survival", pooling=decision)
     assert not any(t.fill == "toself" for t in fig.data)
-    texts = " ".join(_annotation_texts(fig))
+    texts = _figure_text(fig)
     assert "not meaningful: I² > 75%" in texts and f"I² {decision.estimate.i2:.0f}%" in texts
-    assert any(t.startswith(f"<b>Not pooled (k = 2, τ² {tau2:.3f})") for t in fig.layout.yaxis.ticktext)
+    assert any(t.startswith(f"Not pooled (k = 2, τ² {tau2:.3f})") for t in _row_ticks(fig))
+    assert fig.layout.yaxis.ticktext[-1].startswith("<b>")
 
 
 def _drawable(rows):
@@ -280,12 +309,12 @@ def test_forest_with_pooled_diamond_prediction_interval_and_caveat():
     assert pooled.estimate in diamond.x
     interval = next(t for t in fig.data if t.name == "95% prediction interval")
     assert tuple(interval.x) == pytest.approx((pooled.pi_low, pooled.pi_high))
-    texts = " ".join(_annotation_texts(fig))
+    texts = _figure_text(fig)
     assert "random effects (DerSimonian–Laird) over the primary HRs of A, B, C." in texts
     assert "Few trials: interpret the pooled estimate with caution." in texts
     assert f"I² {pooled.i2:.0f}%" in texts and f"τ² {pooled.tau2:.3f}" in texts
     assert f"{pooled.pi_low:.2f}–{pooled.pi_high:.2f}" in texts and "t, k − 2 df" in texts
-    ticks = " ".join(fig.layout.yaxis.ticktext)
+    ticks = " ".join(_row_ticks(fig))
     assert "Pooled, random effects (k = 3, primary analyses)" in ticks and "95% prediction interval" in ticks
 
 
@@ -293,7 +322,7 @@ def test_two_trials_pooled_say_the_prediction_interval_is_undefined():
     decision = pooling(_synthetic_rows(), True)
     assert decision.drawn and decision.estimate.k == 2 and not decision.estimate.has_prediction_interval
     fig = hazard_ratio_forest(_drawable(_synthetic_rows()), "Progression-free survival", pooling=decision)
-    texts = " ".join(_annotation_texts(fig))
+    texts = _figure_text(fig)
     assert "not defined (k < 3)" in texts and "not defined for fewer than 3 trials" in texts
     assert not any(t.name == "95% prediction interval" for t in fig.data)
     assert "95% prediction interval not defined" in decision.statistics_text
@@ -347,16 +376,26 @@ def test_forest_figure_pfs(pfs_rows):
     assert "CI not reported" in main[4].text[main[5]]
     assert y_paso > main[3]  # rows top to bottom
 
+    columns = _columns(fig)  # the numeric columns, row by row, beside the plot (issue 13)
+    assert columns["HR [95% CI]"] == ["1.80 [1.02–3.20]", "0.60 [CI NR]", "0.61 [CI NR]", "0.46 [CI NR]", "0.55 [CI NR]", "0.68 [CI NR]"]
+    assert columns["p"] == ["0.041", "<0.001", "<0.001", "<0.001", "NR", "NR"]
+    assert list(fig.layout.yaxis2.tickvals[:-1]) == list(fig.layout.yaxis.tickvals)  # same rows
     texts = _annotation_texts(fig)
-    assert "1.80 [1.02–3.20]" in texts and "0.60 [CI NR]" in texts and "0.041" in texts
-    assert "<b>HR [95% CI]</b>" in texts and "<b>p</b>" in texts
     assert "← favours experimental" in texts and "favours control →" in texts
     left = next(a for a in fig.layout.annotations if a.text == "← favours experimental")
     assert left.x == 0 and left.xanchor == "right"  # log axis: x = log10(1)
     assert fig.layout.template.layout.font.family == theme.FONT_FAMILY
-    ticks = list(fig.layout.yaxis.ticktext)
+    ticks = _row_ticks(fig)
     assert ticks[0] == "PASO: paclitaxel + sorafenib vs paclitaxel"
-    assert "sensitivity" in ticks[2] and "<i>" in ticks[2]
+    # Rows of one trial are told apart and name their trial (issue 13).
+    assert ticks[2:] == [
+        "E2100 · sensitivity †",
+        "E2100 · subgroup: prior taxane-based adjuvant therapy",
+        "E2100 · subgroup: measurable disease",
+        "E2100 · subgroup: nonmeasurable disease",
+    ]
+    assert "<i>" in fig.layout.yaxis.ticktext[2]
+    assert all(len(_shown(line)) <= forest_figure.LABEL_CHARS for t in fig.layout.yaxis.ticktext for line in t.split("<br>"))
 
 
 def test_forest_marker_size_and_height(data, pfs_rows):
@@ -405,10 +444,11 @@ def test_medians_by_arm_pfs(data):
     assert pb[2] == 11.8  # primary analysis, not the 12.8 sensitivity or 12.0 subgroup median
     assert pb[4].marker.symbol == "circle-open" and pb[4].error_x.array is None
     assert len(_points(fig)) == 5
-    assert "PASO · Arm A: paclitaxel" in list(fig.layout.yaxis.ticktext)
-    assert fig.layout.xaxis.title.text == "Median progression-free survival (months)"
-    texts = _annotation_texts(fig)
-    assert "6.6 [5.1–9.0]" in texts and "11.8 [CI NR]" in texts and "23 / 30" in texts
+    assert "PASO · Arm A: paclitaxel" in _row_ticks(fig)
+    assert _shown(fig.layout.xaxis.title.text) == "Median progression-free survival (months)"
+    columns = _columns(fig)  # beside the plot as right-hand y axes, row by row (issue 13)
+    assert columns["Median [95% CI]"] == ["5.6 [3.8–6.5]", "6.6 [5.1–9.0]", "11.8 [CI NR]", "5.9 [CI NR]", "4.4 [3.6–5.9]"]
+    assert columns["Events / n"] == ["27 / 30", "23 / 30", "NR / 347", "NR / 326", "NR / NR"]
     # Trials grouped top to bottom in trials.csv order.
     assert _point(fig, "PASO", "A")[3] > _point(fig, "E2100", "PB")[3] > _point(fig, "MRCC-SORAFENIB")[3]
 
@@ -696,9 +736,13 @@ def test_markup_in_uploaded_labels_is_escaped_in_every_efficacy_figure(marked_up
     assert "<br>" in text and "<b>" in text
     if view == "medians":
         ticks = fig["layout"]["yaxis"]["ticktext"]
-        mine = [t for t in ticks if "Click for results" in t]
+        # Wrapped to fit a phone (issue 13): lines rejoined; each escaped on its own, none split.
+        def unwrapped(t):
+            return re.sub(r"\s|</b><br><b>|<br>", "", t)
+
+        mine = [unwrapped(t) for t in ticks if "Click" in t]
         expected = f"&lt;b&gt;X&lt;/b&gt; · [uploaded] {PHISH_SHOWN}"
-        assert mine == ([f"<b>{expected}</b>"] if highlight else [expected])
+        assert mine == [unwrapped(f"<b>{expected}</b>" if highlight else expected)]
     if view == "forest":
         hover = next(t for trace in fig["data"] for t in trace.get("text") or () if "Click for results" in t)
         assert hover.startswith(

@@ -342,7 +342,7 @@ def test_heatmap_difference_mode(data):
     i, j = grid_position(fig, "Diarrhea", "PASO")
     diff, low, high = risk_difference_ci(16, 28, 12, 29)
     assert values.z[i][j] == diff
-    assert values.text[i][j] == f"{diff:+.1f} [{low:.1f}, {high:.1f}]" == "+15.8 [-9.7, 38.5]"
+    assert values.text[i][j] == f"{diff:+.1f}<br>[{low:.1f}, {high:.1f}]" == "+15.8<br>[-9.7, 38.5]"  # two lines: fits a column
     assert "Newcombe hybrid score" in values.hovertext[i][j] and "16/28" in values.hovertext[i][j]
     assert values.customdata[i][j] == "PASO"
     i, j = grid_position(fig, "Diarrhea", "E2100")
@@ -355,7 +355,7 @@ def test_heatmap_difference_mode(data):
 def test_heatmap_highlight_height_and_empty(data):
     small = toxicity_heatmap(matrix(data, "3-4", top_n=10), highlight="PASO")
     large = toxicity_heatmap(matrix(data, "3-4", top_n=30), highlight="PASO")
-    assert large.layout.height - small.layout.height == 20 * 28
+    assert large.layout.height - small.layout.height == 20 * toxicity_figures.ROW_PX
     assert small.layout.xaxis.ticktext[0].startswith("<b>PASO")
     assert not small.layout.xaxis.ticktext[2].startswith("<b>")
     assert any(s.type == "rect" and s.line.color == theme.HIGHLIGHT_COLOUR for s in small.layout.shapes)
@@ -370,7 +370,7 @@ def test_data_text_is_escaped_in_labels(data):
     arms.loc[(arms.trial_id == "PASO") & (arms.arm_id == "B"), "label"] = "Arm B: <i>x</i> & y"
     m = toxicity_matrix(data.adverse_events, arms, data.trials, "all", top_n=3)
     fig = toxicity_heatmap(m)
-    assert "&lt;i&gt;x&lt;/i&gt; &amp; y" in fig.layout.xaxis.ticktext[1]
+    assert "&lt;i&gt;x&lt;/i&gt; &amp; y" in fig.layout.xaxis.ticktext[1].replace("<br>", " ")  # wrapped header
     assert "<i>" not in fig.layout.xaxis.ticktext[1]
 
 
@@ -392,7 +392,7 @@ def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
         "<b>Fatigue</b><br>PASO: B: paclitaxel + sorafenib minus A: paclitaxel<br>not reported in both arms"
     )
     i, j = grid_position(fig, "Diarrhea", "PASO")
-    assert values.text[i][j] == "+15.8 [-9.7, 38.5]" and missing(not_reported.z[i][j])
+    assert values.text[i][j] == "+15.8<br>[-9.7, 38.5]" and missing(not_reported.z[i][j])
 
 
 # ---------------------------------------------------------------- grade bands: no reported event dropped
@@ -511,7 +511,7 @@ def test_paso_hand_foot_and_thrombocytopenia_in_the_default_grade_3_4_band(data)
     fig = toxicity_heatmap(m)
     _, values = heat_traces(fig)
     i, j = grid_position(fig, "Hand-foot skin reaction", "PASO", "B")
-    assert values.z[i][j] == 7.0 and values.text[i][j] == "≥ 7.0 (G4 NR)"
+    assert values.z[i][j] == 7.0 and values.text[i][j] == "≥ 7.0<br>(G4 NR)"
     assert "≥ 7.0% (lower bound, grade 4 not reported)" in values.hovertext[i][j]
     assert "Grade 3 reported: 7.0% of 28 (count not printed)" in values.hovertext[i][j]
     assert any(t.name.startswith("≥ = lower bound") for t in fig.data)
@@ -534,7 +534,7 @@ def test_difference_mode_never_presents_a_lower_bound_as_exact():
     fig = toxicity_heatmap(m, mode="difference", differences=diffs)
     _, values = heat_traces(fig)
     i, j = grid_position(fig, "Only3", "T")
-    assert values.text[i][j] == "≥ only: no difference" and missing(values.z[i][j])
+    assert values.text[i][j] == "≥ only:<br>no difference" and missing(values.z[i][j])
     assert "an arm's figure is only a lower bound" in values.hovertext[i][j]
 
 
@@ -583,7 +583,7 @@ def test_renal_abstract_events_are_reported_without_figures(data):
     fig = toxicity_heatmap(only_renal)
     not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Fatigue", "MRCC-SORAFENIB", "SOR")
-    assert values.text[i][j] == "reported, no figures" and not_reported.z[i][j] == 1.0 and missing(values.z[i][j])
+    assert values.text[i][j] == "reported,<br>no figures" and not_reported.z[i][j] == 1.0 and missing(values.z[i][j])
     assert "reported, no figures (named in words only" in values.hovertext[i][j]
     assert "term as reported: fatigue" in values.hovertext[i][j]
     assert any(t.name == "reported, no figures (named in words only)" for t in fig.data)

@@ -77,7 +77,8 @@ def test_requested_pooling_draws_the_diamond_with_k_i2_tau2_and_says_it_mixes_or
     assert q < 1  # the two agree: tau² = 0, so the pooled HR is the fixed-effect one
     assert math.exp(fixed) in [pytest.approx(x) for x in diamond.x]
     assert min(diamond.x) == pytest.approx(math.exp(fixed - Z95 * math.sqrt(1 / sum(w))))
-    ticks = " ".join(panel.figure_object().layout.yaxis.ticktext)
+    # The row label is wrapped to fit a phone, each line bold (issue 13): read as one text.
+    ticks = " ".join(t.replace("</b><br><b>", " ") for t in panel.figure_object().layout.yaxis.ticktext)
     assert "Pooled, random effects (k = 2, primary analyses; mixes curated and uploaded trials)" in ticks
     assert "k = 2, I² 0%, τ² 0.000, 95% prediction interval not defined for fewer than 3 trials" in panel.caption
     assert "mixes curated and uploaded trials" in panel.caption
@@ -112,8 +113,8 @@ def test_heterogeneous_trials_get_no_pooled_estimate_and_a_plain_reason(example)
     panel = views.forest_panel(example, ViewState(pool=True))
     assert not _diamonds(panel)
     assert f"No pooled estimate: I² = {i2:.0f}% (above 75%)" in panel.caption
-    texts = " ".join(a.text for a in panel.figure_object().layout.annotations)
-    assert "not meaningful: I² > 75%" in texts
+    hr_column = panel.figure_object().layout.yaxis2.ticktext  # the HR column beside the plot (issue 13)
+    assert "<b>not meaningful:<br>I² > 75%</b>" in hr_column
     pooled = export_rows.forest_rows(example, ViewState(pool=True)).iloc[-1]
     assert math.isnan(pooled.value) and pooled.i2 == pytest.approx(i2, abs=1e-3)
     assert pooled.label == f"Not pooled: I² {i2:.0f}% > 75%" and pooled.k == 2

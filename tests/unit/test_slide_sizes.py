@@ -134,22 +134,114 @@ def test_every_exported_svg_has_no_text_below_14_pt_and_titles_of_28_pt(data, ch
 
 
 def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
+    from evidence.export import cell_grid, slide_text_sizes
+
     state = parse_query(MANY_ROWS)
     rendered = export_views.render_view(data, state, "toxicity-heatmap", TODAY)
-    full = rendered.panel.figure_object().layout.yaxis
+    figure = rendered.panel.figure_object()
+    full = figure.layout.yaxis
     parts = export_views._slide_parts(rendered)
-    assert len(full.tickvals) == 33 and len(parts) == 5
-    assert [title for _, title in parts] == [f"{rendered.title} ({k} of 5)" for k in range(1, 6)]
-    shown = []
-    for figure, _ in parts:
-        bottom, top = figure.layout.yaxis.range  # reversed: first row at the top
-        shown += [v for v in full.tickvals if top < v < bottom]
+    # rows a slide holds, measured on the slide styling (headers, key line, organ classes)
+    spec = figure.to_dict()
+    slide_text_sizes(spec)
+    room = export.figure_room(figure, rendered.title, rendered.subtitle, rendered.footnote)
+    fit = cell_grid.rows_fitting(spec, *room)
+    assert len(full.tickvals) == 33 and 3 <= fit <= 7
+    assert len(parts) == -(-33 // fit)
+    assert [title for _, title in parts] == [f"{rendered.title} ({k} of {len(parts)})" for k in range(1, len(parts) + 1)]
+    shown, counts = [], []
+    for part, _ in parts:
+        bottom, top = part.layout.yaxis.range  # reversed: first row at the top
+        rows = [v for v in full.tickvals if top < v < bottom]
+        shown += rows
+        counts.append(len(rows))
     assert sorted(shown) == sorted(full.tickvals)  # every row once, none twice
-    assert max(len([v for v in full.tickvals if f.layout.yaxis.range[1] < v < f.layout.yaxis.range[0]])
-               for f, _ in parts) <= 7  # rows that fit at 18 pt in 5 in
-    # the top-N choice still applies: 5 terms fit on one slide
-    few = export_views.render_view(data, parse_query(MANY_ROWS.replace("tox_top=100", "tox_top=5")), "toxicity-heatmap", TODAY)
+    assert max(counts) <= fit and max(counts) - min(counts) <= 1  # balanced: no slide of one row
+    # the top-N choice still applies: 3 terms fit on one slide
+    few = export_views.render_view(data, parse_query(MANY_ROWS.replace("tox_top=100", "tox_top=3")), "toxicity-heatmap", TODAY)
     assert len(export_views._slide_parts(few)) == 1
+
+
+def _plot_area(root) -> tuple[float, float, float, float]:
+    """(left, top, width, height) of the plot area of a plotly SVG: the xy subplot's clip rect
+    and the translate of the group it clips."""
+    clip = next(c for c in root.iter(f"{SVG}clipPath") if c.get("id", "").endswith("xyplot"))
+    rect = clip.find(f"{SVG}rect")
+    group = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path", "").endswith(f"#{clip.get('id')})"))
+    left, top = map(float, re.search(r"translate\(([\d.]+),\s*([\d.]+)\)", group.get("transform")).groups())
+    return left, top, float(rect.get("width")), float(rect.get("height"))
+
+
+def _lines_of(text_element) -> list[str]:
+    lines = [("".join(t.itertext())).strip() for t in text_element.iter(f"{SVG}tspan") if "line" in (t.get("class") or "")]
+    return lines or ["".join(text_element.itertext()).strip()]
+
+
+def _font_px(element) -> float:
+    return float(re.search(r"font-size:\s*([\d.]+)px", element.get("style", "")).group(1))
+
+
+def _toxicity_slide_svgs(data, query):
+    """(name, SVG, placed width in pt, styled figure) of every toxicity heatmap picture as the
+    deck draws it and as the 1280 x 720 image export draws it."""
+    from evidence.export.deck import SlideSpec, _planned
+
+    r = export_views.render_view(data, parse_query(query), "toxicity-heatmap", TODAY)
+    for k, (figure, title) in enumerate(export_views._slide_parts(r), start=1):
+        _, layout, styled, (width, height, _) = _planned(SlideSpec(title, r.subtitle, figure, r.footnote))
+        svg = export.figure_image(styled, "svg", width=width, height=height, scale=1)
+        yield f"deck {query} part {k}", svg, layout.picture_box[2] * 72, styled
+        styled, _, width, height, _ = export.slide_job(figure, "svg", title, r.subtitle, r.footnote)
+        svg = export.figure_image(styled, "svg", width=width, height=height, scale=1)
+        yield f"image {query} part {k}", svg, SLIDE_WIDTH_PT, styled
+
+
+@pytest.mark.parametrize("query", ["?grade=3-4&highlight=PASO", "?grade=all&highlight=PASO", MANY_ROWS])
+def test_toxicity_slides_give_every_row_its_height_and_every_cell_text_its_cell(data, chromium, query):
+    """Measured in the drawn SVG: the plot area (clip rect) over the rows and columns the axes
+    show gives each row and cell; every cell text (in Liberation Sans, text_measure) fits its
+    cell, rows are at least the 18 pt label budget (split.ROW_PT), headers lie flat and fit their
+    column and the header band, the key line fits under the plot, nothing is below 14 pt."""
+    from evidence.export.split import ROW_PT
+    from evidence.export.text_measure import text_width
+
+    report = []
+    for name, svg, placed_pt, styled in _toxicity_slide_svgs(data, query):
+        root = ElementTree.fromstring(svg)
+        svg_width, svg_height = float(root.get("width")), float(root.get("height"))
+        pt_per_px = placed_pt / svg_width
+        _assert_slide_sizes(svg_text_sizes(svg, placed_pt), name, titled=name.startswith("image"))
+        left, top, width, height = _plot_area(root)
+        x_low, x_high = styled.layout.xaxis.range
+        y_high, y_low = styled.layout.yaxis.range  # reversed
+        cell_px, row_px = width / abs(x_high - x_low), height / abs(y_high - y_low)
+        assert row_px * pt_per_px >= ROW_PT - 0.05, f"{name}: rows {row_px * pt_per_px:.1f} pt"
+        cells = [t for g in root.iter(f"{SVG}g") if g.get("class") == "heatmap-label" for t in g.iter(f"{SVG}text")]
+        assert cells, name
+        for cell in cells:
+            size = _font_px(cell)
+            lines = _lines_of(cell)
+            assert size * pt_per_px >= 14 - 0.01
+            for line in lines:
+                assert text_width(line, size) <= cell_px - 6, f"{name}: {line!r} {text_width(line, size):.0f} px in a {cell_px:.0f} px cell"
+            assert len(lines) * size * 1.3 <= row_px, f"{name}: {lines} taller than the row"
+            assert not re.search(r"\(all grades NR\)", " ".join(lines)), "said once in the key line"
+        ticks = [t for g in root.iter(f"{SVG}g") if g.get("class") == "xtick" for t in g.iter(f"{SVG}text")]
+        for tick in ticks:
+            assert "rotate" not in (tick.get("transform") or ""), f"{name}: header {_lines_of(tick)} is turned"
+            size = _font_px(tick)
+            for line in _lines_of(tick):
+                bold = tick.find(f".//{SVG}tspan[@style]") is not None and line.startswith(("PASO", "E2100"))
+                assert text_width(line, size, bold) <= cell_px - 4, f"{name}: header line {line!r}"
+            assert len(_lines_of(tick)) * size * 1.3 <= top, f"{name}: header {_lines_of(tick)} above the picture"
+        key = [t for t in root.iter(f"{SVG}text") if "NR = not reported" in "".join(t.itertext())]
+        assert key and all(len(_lines_of(t)) <= 2 for t in key), name
+        key_lines = max(len(_lines_of(t)) for t in key)
+        assert top + height + key_lines * _font_px(key[0]) * 1.3 <= svg_height, f"{name}: the key line runs off the picture"
+        report.append(f"{name}\trows {row_px * pt_per_px:.1f} pt\tcells {cell_px:.0f} px\tkey {key_lines} line(s)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    tag = re.sub(r"\W+", "-", query).strip("-")
+    (ARTIFACTS / f"toxicity-slide-geometry-{tag}.txt").write_text("\n".join(report) + "\n")
 
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
@@ -358,16 +450,17 @@ def test_sources_run_over_onto_balanced_slides_not_a_near_empty_one(data):
         assert next(s for s in slide.shapes if s.name == "Stamp").text_frame.text.startswith("Data version")
 
 
-def test_text_columns_beside_a_dot_plot_leave_room_for_their_widest_text(data):
-    from evidence.export.slide_style import _paper_px
-    from evidence.export.text_measure import plain_text, text_width
-
-    figure = views.medians_panel(data, parse_query("?highlight=PASO")).figure_object()
-    styled = export.presentation_figure(figure, "", width=1203, height=475, notes=False).to_dict()
-    heads = sorted((a for a in styled["layout"]["annotations"] if "Median [95% CI]" in a["text"] or "Events / n" in a["text"]),
-                   key=lambda a: a["x"])
-    paper = _paper_px(styled["layout"], 1203)
-    size = heads[0]["font"]["size"]
-    assert size >= 19  # 14 pt at 96 px per inch
-    assert (heads[1]["x"] - heads[0]["x"]) * paper >= text_width(plain_text(heads[0]["text"]), size, bold=True)
-    assert heads[1]["x"] * paper + text_width("Events / n", size, bold=True) <= paper + 1
+def test_text_columns_beside_a_dot_plot_are_axes_plotly_keeps_apart_at_slide_sizes(data):
+    """Median [95% CI] and Events / n (and the forest's HR and p) are the tick labels of y axes
+    on the right (figures/marks.side_columns): plotly shifts each clear of the one before and
+    widens the margin for them, so they cannot overlap at any width (their headers overlapped
+    as annotations at slide sizes). On the slide their text is at least 14 pt."""
+    for panel in (views.medians_panel(data, parse_query("?highlight=PASO")), views.forest_panel(data, parse_query(""))):
+        styled = export.presentation_figure(panel.figure_object(), "", width=1203, height=475, notes=False).to_dict()
+        columns = [v for k, v in styled["layout"].items() if k.startswith("yaxis") and v.get("side") == "right"]
+        assert len(columns) == 2
+        for axis in columns:
+            assert axis["overlaying"] == "y" and axis["automargin"] is True and axis.get("autoshift") is True
+            assert axis["tickfont"]["size"] >= 19  # 14 pt at 96 px per inch
+        heads = [axis["ticktext"][-1] for axis in columns]
+        assert any("Median" in h or "HR" in h for h in heads)

@@ -21,7 +21,7 @@ def test_query_round_trip_keeps_every_field():
     state = ViewState(
         disease=("breast cancer",), trial=("PASO", "E2100"), endpoint="OS", grade="all", organ=("Gastrointestinal disorders",),
         derived=False, highlight="PASO", tox_mode="difference", tox_sort="soc", tox_top=10, tox_search="neuro pathy",
-        surv_trial="E2100", ramp_start=200, ramp_step=100, ramp_cycles=5,
+        surv_trial="E2100", ramp_start=200, ramp_step=100, ramp_horizon=9,
     )
     query = state.to_query()
     assert query.startswith("?") and "trial=PASO&trial=E2100" in query
@@ -36,7 +36,8 @@ def test_query_round_trip_keeps_every_field():
         ("?tox_top=100000", "tox_top", 200),
         ("?tox_top=abc", "tox_top", 25),
         ("?ramp_start=-50", "ramp_start", 0),
-        ("?ramp_cycles=0", "ramp_cycles", 1),
+        ("?ramp_horizon=0", "ramp_horizon", 1),
+        ("?ramp_horizon=99", "ramp_horizon", 24),
         ("?tox_mode=<script>", "tox_mode", "rate"),
         ("?unknown=1&derived=0", "derived", False),
         ("?tox_search=" + "x" * 500, "tox_search", "x" * 100),
@@ -80,3 +81,21 @@ def test_pooling_is_off_by_default_and_travels_in_the_url():
     assert parse_query("?pool=1").pool is True
     assert parse_query("?pool=0").pool is False
     assert parse_query("?pool=yes&pool=<script>").pool is False  # anything but 1 is off
+
+
+def test_the_tab_travels_in_the_url_and_only_known_tabs_are_read():
+    from evidence.state import TABS
+
+    assert ViewState().tab == "efficacy" and "tab" not in ViewState().to_query()
+    assert ViewState(tab="dosing").to_query() == "?tab=dosing"
+    assert parse_query("?tab=survival&agent=sorafenib") == ViewState(tab="survival", agent=("sorafenib",))
+    for hostile in ("?tab=%3Cscript%3E", "?tab=", "?tab=Efficacy", "?tab=dosing%00"):
+        assert parse_query(hostile).tab == "efficacy"
+    assert ViewState.from_dict({"tab": None}).tab == "efficacy"
+    assert all(parse_query(f"?tab={t}").tab == t for t in TABS)
+
+
+def test_no_view_reads_the_tab():
+    from evidence.view_registry import VIEWS
+
+    assert not any("tab" in view.key_fields for view in VIEWS.values())

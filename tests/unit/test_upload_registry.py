@@ -15,7 +15,9 @@ from dash import no_update
 
 from components import ids
 from components.uploads import receive_upload, session_reader
+from evidence import coverage_views as cv
 from evidence import views
+from evidence.state import ViewState
 from evidence.tables.toxicity import toxicity_matrix
 from evidence.loading import load_dataset
 
@@ -58,9 +60,11 @@ def test_a_registry_record_dropped_on_the_tables_upload_joins_the_session(callba
     text = _text(status)
     assert "Loaded: NCT00763412." in text, text
     # The import report, short: counts by kind, then the first entries with their JSON path.
-    assert "Import report (ClinicalTrials.gov): 4 assumed, 14 not mapped." in text
+    # 5 assumed: two baseline groups matched by title words, the disease group, STARTED as randomised,
+    # the primary outcome's participants as the efficacy set.
+    assert "Import report (ClinicalTrials.gov): 5 assumed, 14 not mapped." in text
     assert "not mapped: outcome 'BMI' (MEAN, Kg/m^2) is not an endpoint of the contract" in text
-    assert "(resultsSection.outcomeMeasuresModule.outcomeMeasures[0])" in text and "… and 6 more." in text
+    assert "(resultsSection.outcomeMeasuresModule.outcomeMeasures[0])" in text and "… and 7 more." in text
     data, message = session_reader(BASE, callback_settings)(ref)
     assert message == ""
     arms = data.arms[data.arms.trial_id == "NCT00763412"].set_index("arm_id")
@@ -72,6 +76,14 @@ def test_a_registry_record_dropped_on_the_tables_upload_joins_the_session(callba
     serious = events[(events.arm_id == "A") & (events.grade == "serious")].iloc[0]
     assert (serious["count"], serious["n_at_risk"]) == (0, 8)
     assert serious.source.startswith("CTGOV_NCT00763412: resultsSection.adverseEventsModule.eventGroups[0].seriousNumAffected")
+    # The participant flow reaches the session's flow.csv and the flow panel: enrollmentInfo 31 ACTUAL;
+    # periods[0] STARTED 8 / 8, COMPLETED 4 / 4, NOT COMPLETED 4 / 4.
+    flow = data.flow[data.flow.trial_id == "NCT00763412"]
+    assert flow[(flow.stage == "enrolled") & flow.arm_id.isna()]["count"].tolist() == [31]
+    assert flow[flow.stage == "completed"].sort_values("arm_id")["count"].tolist() == [4, 4]
+    panel = cv.flow_panel(data, ViewState(trial=("NCT00763412",)))
+    control = next(t for t in panel.figure_json()["data"] if t["name"] == "control")
+    assert control["x"][:3] == [8, 4, 4]  # randomised, completed, not completed
     # The same study again is refused once, by its NCT number; nothing changes.
     again, status = receive_upload(ids.UPLOAD_TABLES, _record_files("NCT00763412"), ref, BASE, callback_settings)
     assert again is no_update

@@ -154,9 +154,9 @@ STATES = [
     ViewState(trial=("E2100",), derived=False, surv_trial="E2100", endpoint="TTP"),
     ViewState(organ=("Gastrointestinal disorders",), tox_search="diarr", ramp_start=200, ramp_step=0),
     ViewState(agent=("sorafenib",), endpoint="TTT", highlight="MRCC-SORAFENIB", page=2),
-    ViewState(trial=("SOR",), grade="4", ramp_cycles=12),  # empty views
+    ViewState(trial=("SOR",), grade="4", ramp_horizon=12),  # empty views
     ViewState(pool=True, endpoint="OS", trial=("PASO", "E2100"), derived=False, grade="3"),
-    ViewState(ramp_start=900, ramp_step=0, ramp_cycles=1),  # what-if error path
+    ViewState(ramp_start=900, ramp_step=0, ramp_horizon=1),  # what-if error path
 ]
 UPLOAD_STATES = [  # the example upload: patient-level PFS (Kaplan-Meier), its own arms and doses
     ViewState(),

@@ -59,13 +59,13 @@ def test_toxicity_panel_lower_bounds_and_empty_state_say_what_they_are(data):
     default = views.toxicity_panel(data, ViewState())
     assert "≥ x (G4 NR)" in default.caption
     hand = views.toxicity_panel(data, ViewState(tox_search="hand"))
-    assert "≥ 7.0 (G4 NR)" in [t for row in hand.figure_object().data[1].text for t in row]
+    assert "≥ 7.0<br>(G4 NR)" in [t for row in hand.figure_object().data[1].text for t in row]  # two lines fit a column
     empty = views.toxicity_panel(data, ViewState(grade="4", tox_search="alopecia"))
     assert empty.figure_object().layout.annotations[0].text == (
         "No adverse events match 'alopecia' in grade 4; 1 match in all grades; 1 match in grade 3–4"
     )
     renal = views.toxicity_panel(data, ViewState(trial=("MRCC-SORAFENIB",)))  # words only: not "none"
-    assert "reported, no figures" in [t for row in renal.figure_object().data[0].text for t in row]
+    assert "reported,<br>no figures" in [t for row in renal.figure_object().data[0].text for t in row]
     assert "MRCC_CANCER2010" in renal.caption and "Reported, no figures" in renal.caption
 
 
@@ -82,10 +82,24 @@ def test_hiding_derived_values_removes_derived_toxicity_sums(data):
 
 
 def test_what_if_note_states_the_paso_ramp_deficit(data):
-    panel = views.what_if_panel(data, ViewState(ramp_start=400, ramp_step=200, ramp_cycles=3))
+    panel = views.what_if_panel(data, ViewState(ramp_start=400, ramp_step=200))
     # (800-400 + 800-600) mg/day x 28 days = 16.8 g short of 6 x 28 x 800 mg = 134.4 g
     assert "134.4 g" in panel.note and "16.8 g" in panel.note and "12.5%" in panel.note
+    assert "reaches full dose (800 mg/day) at cycle 3" in panel.note  # 400, 600, 800: from start and step
     assert "not trial data" in panel.caption
+
+
+def test_what_if_horizon_and_cycle_to_full_dose_follow_the_inputs():
+    # 200 + 100 a cycle: 200, 300, ..., 800 at cycle 7; 9 cycles drawn.
+    ramp = views.what_if_schedule(ViewState(ramp_start=200, ramp_step=100, ramp_horizon=9))
+    assert ramp["planned_daily_mg"].tolist() == [200, 300, 400, 500, 600, 700, 800, 800, 800]
+    assert not ramp["jump_to_target"].any()
+    panel = views.what_if_panel(None, ViewState(ramp_start=200, ramp_step=100, ramp_horizon=9))
+    assert "at cycle 7" in panel.note and "After 9 cycles" in panel.note
+    # Deficit: (600+500+400+300+200+100) mg/day x 28 days = 58.8 g of 9 x 28 x 800 mg = 201.6 g (29.2%).
+    assert "58.8 g" in panel.note and "201.6 g" in panel.note and "29.2%" in panel.note
+    flat = views.what_if_panel(None, ViewState(ramp_start=400, ramp_step=0, ramp_horizon=2))
+    assert "never reaches full dose" in flat.note and "After 2 cycles" in flat.note
 
 
 def test_survival_panel_picks_a_trial_with_medians(data):
@@ -166,7 +180,7 @@ def test_each_view_needs_only_its_slice_of_the_state(data, view):
 
 
 def test_what_if_needs_only_the_ramp_fields(data):
-    state = ViewState(grade="all", highlight="PASO", ramp_start=200, ramp_step=100, ramp_cycles=4)
+    state = ViewState(grade="all", highlight="PASO", ramp_start=200, ramp_step=100, ramp_horizon=4)
     what_if = VIEWS["what_if"].panel
     sliced = _sliced(state, VIEWS["what_if"].fields)
     assert what_if.uncached(data, sliced).note == views.what_if_panel(data, state).note
@@ -186,7 +200,8 @@ def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
     assert not any(row["highlighted"] for row in rows) and "highlighted" not in summary
     forest = views.forest_panel(data, ViewState(highlight="E2100")).figure_object()
     assert "highlighted trial" in [t.name for t in forest.data]
-    assert "<b>E2100: Paclitaxel + bevacizumab vs Paclitaxel †</b>" in forest.layout.yaxis.ticktext
+    # The label is wrapped to fit a phone (issue 13); every line of the highlighted row is bold.
+    assert "<b>E2100: Paclitaxel +</b><br><b>bevacizumab vs</b><br><b>Paclitaxel †</b>" in forest.layout.yaxis.ticktext
 
 
 def test_survival_shows_its_chosen_trial_not_the_highlight(data):

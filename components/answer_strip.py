@@ -1,0 +1,122 @@
+"""The answer strip: one card per trial in the selection, above the tabs.
+
+The cards' words and numbers come from the pure core (evidence.answers.answer_strip); this
+module only renders them, as text (Dash escapes children and attributes: data is never markup),
+with each number's source in its title (hover). A click on a card highlights its trial (a second
+click clears it), through the same `highlight` state field as every view: the card sets the
+"Highlight trial" control, which the URL/state sync reads (assets/answers.js). The card's title
+button is the keyboard way to the same click.
+
+The server draws the cards without the highlight (it does not read `highlight`, so a highlight
+sends it no request, as for every view: components/highlight.py); `answerHighlight` marks the
+highlighted trial's card in the browser (its class, its button's aria-pressed and title).
+"""
+
+from __future__ import annotations
+
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from components import ids
+from evidence.answers import STRIP_FIELDS, AnswerCard, Fact, answer_strip
+from evidence.state import ViewState
+
+FIELDS = list(STRIP_FIELDS)
+EMPTY = "No trial matches the filters. Widen them, or press Reset."
+
+
+def strip() -> html.Section:
+    return html.Section(
+        [
+            html.H2("Answers per trial", className="visually-hidden"),
+            html.Div(id=ids.ANSWER_CARDS, className="answer-cards", **{"aria-live": "polite"}),
+        ],
+        id=ids.ANSWER_STRIP,
+        className="answer-strip",
+        tabIndex="-1",
+        **{"aria-label": "Answers per trial"},
+    )
+
+
+def stores() -> list[dcc.Store]:
+    return [dcc.Store(id=ids.ANSWER_STATE), dcc.Store(id=ids.view_fields(ids.ANSWER_STATE), data=FIELDS)]
+
+
+def _fact(fact: Fact, class_name: str) -> html.Span:
+    return html.Span(fact.text, title=fact.source, className=class_name)
+
+
+def card(answer: AnswerCard, highlighted: bool) -> html.Article:
+    """One trial's card; `highlighted` marks the highlighted trial (aria-pressed on its button)."""
+    title = html.H3(
+        html.Button(
+            answer.trial_id,
+            className="answer-trial",
+            title=f"{'Clear the highlight of' if highlighted else 'Highlight'} {answer.trial_id} in every view",
+            **{"aria-pressed": "true" if highlighted else "false"},
+        ),
+        className="answer-title",
+    )
+    status = html.P(_fact(answer.status, "answer-status-text"), className="answer-status")
+    body: list = []
+    if answer.kind == "no-results":
+        body.append(html.P(answer.note, className="answer-note"))
+    else:
+        body.append(html.P([html.Strong(answer.headline), html.Br(), _fact(answer.hazard_ratio, "answer-hr")],
+                           className="answer-headline"))
+    if answer.medians:
+        parts: list = [answer.medians_heading, " "]
+        for k, median in enumerate(answer.medians):
+            parts += ([" vs "] if k else []) + [_fact(median, "answer-median")]
+        body.append(html.P(parts, className="answer-medians"))
+    if answer.toxicity:
+        body.append(html.P(answer.toxicity_heading, className="answer-tox-heading"))
+        body.append(html.Ul([html.Li(_fact(t, "answer-tox-item")) for t in answer.toxicity], className="answer-tox"))
+    return html.Article(
+        [title, status, *body],
+        id={"type": ids.ANSWER_CARD, "trial": answer.trial_id},
+        n_clicks=0,
+        className=f"answer-card answer-{answer.kind}" + (" answer-highlighted" if highlighted else ""),
+    )
+
+
+def cards(answers: list[AnswerCard], highlight: str) -> list:
+    if not answers:
+        return [html.P(EMPTY, className="answer-empty")]
+    return [card(a, a.trial_id == highlight) for a in answers]
+
+
+def register_answer_callbacks(app: Dash, session_data) -> None:
+    """session_data: store -> (CuratedData, message), as components.uploads.session_reader returns."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="slice"),
+        Output(ids.ANSWER_STATE, "data"),
+        Input(ids.STATE, "data"),
+        State(ids.view_fields(ids.ANSWER_STATE), "data"),
+        State(ids.ANSWER_STATE, "data"),
+    )
+
+    @app.callback(
+        Output(ids.ANSWER_CARDS, "children"),
+        Input(ids.ANSWER_STATE, "data"), Input(ids.UPLOAD_STORE, "data"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def answer_cards(sliced, store):
+        if sliced is None:
+            raise PreventUpdate
+        return cards(answer_strip(session_data(store)[0], ViewState.from_dict(sliced)), "")
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="answerHighlight"),
+        Output(ids.ANSWER_CARDS, "children", allow_duplicate=True),
+        Input(ids.HIGHLIGHT_STATE, "data"), Input(ids.ANSWER_CARDS, "children"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="answerClick"),
+        Output(ids.FILTERS["highlight"], "value", allow_duplicate=True),
+        Input({"type": ids.ANSWER_CARD, "trial": ALL}, "n_clicks"),
+        State(ids.FILTERS["highlight"], "value"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,64 @@
+"""Views in tabs: a tab strip (its value is `state.tab`, so the shown tab is in the URL) and one
+panel per tab, hidden unless its tab is chosen.
+
+The strip is a radio group (`dcc.RadioItems` styled as tabs): native radios are keyboard operable
+(arrow keys move between tabs, as in the WAI-ARIA tabs pattern) and it joins the URL/state sync
+as one more control (ids.FILTERS["tab"]). Hidden panels draw nothing: assets/slices.js leaves a
+graph's slice of the state untouched while its panel's tab is not the state's tab, so a hidden
+figure sends no request until its tab is shown.
+"""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+
+from components import ids
+from evidence.state import TABS
+
+TAB_LABELS = {
+    "efficacy": "Efficacy & toxicity",
+    "trials": "Trials & design",
+    "dosing": "Dose ramp & what-if",
+    "survival": "Survival",
+    "uploads": "Your own trials",
+    "sources": "Sources",
+}
+assert set(TAB_LABELS) == set(TABS)
+
+
+def tab_strip() -> html.Fieldset:
+    """The tab strip: one radio per tab, named 'Views' by its legend."""
+    return html.Fieldset(
+        [
+            html.Legend("Views", className="visually-hidden"),
+            dcc.RadioItems(
+                id=ids.FILTERS["tab"],
+                options=[{"label": TAB_LABELS[t], "value": t} for t in TABS],
+                value=TABS[0],
+                inline=True,
+                className="tab-strip",
+            ),
+        ],
+        className="tab-strip-box",
+    )
+
+
+def tab_panel(tab: str, children: list) -> html.Div:
+    """A tab's panel; `data-tab` tells assets/slices.js (and the skip links) which tab shows it."""
+    return html.Div(
+        children,
+        id=ids.tab_panel(tab),
+        className=f"tab-panel tab-panel-{tab}",
+        hidden=tab != TABS[0],
+        role="region",
+        **{"data-tab": tab, "aria-label": TAB_LABELS[tab]},
+    )
+
+
+def register_tab_callbacks(app: Dash) -> None:
+    """Show the chosen tab's panel, hide the others (in the browser: assets/tabs.js)."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="tabPanels"),
+        [Output(ids.tab_panel(t), "hidden") for t in TABS],
+        Input(ids.FILTERS["tab"], "value"),
+    )

@@ -1,0 +1,285 @@
+"""Issue 13, the first screen: the answer strip, views in tabs (only the shown tab draws), the
+filters drawer on tablets and phones, and keyboard/screen-reader use (dropdown names, skip links,
+the grid as one tab stop, Enter on a grid row). Screenshots at 1920×1080, 1366×768, 768×1024 and
+390×844 land in tests/artifacts/first-screen-*.png."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_dashboard import TAB_FIGURES, query, show, show_tab, wait_for_drawn
+
+CARDS = "#answer-cards .answer-card"
+GRID_ROWS = "#trial-grid .ag-pinned-left-cols-container .ag-row"
+HIDDEN_FIGURES = {"design-figure", "dose-figure", "what-if-figure", "survival-figure"}
+DROPDOWN_LABELS = {
+    "filter-disease": "Disease", "filter-agent": "Agent", "filter-trial": "Trial", "filter-phase": "Phase",
+    "filter-setting": "Setting (line)", "filter-status": "Status", "filter-organ": "Organ class",
+    "filter-highlight": "Highlight trial", "tox-sort": "Sort by", "surv-trial": "Trial", "export-view": "Figure",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def base_url(live_server):
+    return live_server()
+
+
+def figure_requests(page):
+    """Record the figure callbacks the page asks the server to compute (a request whose view
+    slice holds a state; a request without one draws nothing)."""
+    drawn: list[str] = []
+
+    def on_request(request):
+        if not urlparse(request.url).path.endswith("/_dash-update-component"):
+            return
+        body = request.post_data_json
+        sliced = [i for i in body.get("inputs", []) if str(i.get("id", "")).endswith("-view-state")]
+        if ".figure" in body["output"] and sliced and sliced[0].get("value") is not None:
+            drawn.append(sliced[0]["id"].removesuffix("-view-state"))
+
+    page.on("request", on_request)
+    return drawn
+
+
+def wait_for_cards(page, count=5):
+    page.wait_for_function(f"() => document.querySelectorAll('{CARDS}').length === {count}", timeout=30000)
+
+
+def in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] + box["width"] <= size["width"]
+
+
+def accessible_name(page, selector) -> str:
+    """The name Chromium's accessibility tree gives an element (what a screen reader announces)."""
+    client = page.context.new_cdp_session(page)
+    client.send("DOM.enable")
+    client.send("Accessibility.enable")
+    root = client.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = client.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    tree = client.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})["nodes"]
+    client.detach()
+    return next(n["name"]["value"] for n in tree if not n.get("ignored") and "name" in n)
+
+
+def test_at_1366_the_first_screen_answers_without_scrolling(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    drawn = figure_requests(page)
+    page.goto(base_url)
+    wait_for_cards(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    page.wait_for_timeout(1500)
+    # PASO report: PFS HR 1.80 (95% CI 1.02 to 3.20), P = 0.041; E2100 (NEJM 2007): HR 0.60, P<0.001, no CI printed
+    paso = page.locator(CARDS, has_text="PASO").first
+    e2100 = page.locator(CARDS, has_text="E2100").first
+    paso_hr = paso.locator(".answer-hr")
+    e2100_hr = e2100.locator(".answer-hr")
+    assert paso_hr.inner_text() == "HR 1.80 (95% CI 1.02–3.20), p 0.041"
+    assert e2100_hr.inner_text() == "HR 0.60 (95% CI not reported), p < 0.001"
+    assert paso.locator(".answer-headline strong").inner_text() == "Paclitaxel + sorafenib worse than paclitaxel on PFS"
+    assert e2100.locator(".answer-headline strong").inner_text() == "Paclitaxel + bevacizumab better than paclitaxel on PFS"
+    assert in_viewport(page, paso_hr) and in_viewport(page, e2100_hr)
+    assert page.evaluate("() => window.scrollY") == 0
+    # every number names its source on hover
+    assert paso_hr.get_attribute("title").startswith("Source: PASO trial report [PASO_REPORT]: Table 2")
+    assert "Newcombe" in paso.locator(".answer-tox-item").first.get_attribute("title")
+    assert page.locator(CARDS, has_text="SOR").locator(".answer-note").inner_text() == "Design only: no results reported."
+    # efficacy and toxicity side by side, both starting on the first screen
+    efficacy, toxicity = page.locator("#card-efficacy").bounding_box(), page.locator("#card-toxicity").bounding_box()
+    assert efficacy["y"] < 768 - 150 and toxicity["y"] < 768 - 150
+    assert abs(efficacy["y"] - toxicity["y"]) < 2 and toxicity["x"] > efficacy["x"] + efficacy["width"] - 1
+    # only the shown tab drew: no hidden figure was computed
+    assert not HIDDEN_FIGURES & set(drawn), drawn
+    page.screenshot(path=str(ARTIFACTS / "first-screen-1366x768.png"))
+    assert page.console_errors == []
+
+
+def test_a_hidden_tab_draws_when_shown_and_the_tab_is_in_the_url(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    drawn = figure_requests(page)
+    page.goto(base_url)
+    wait_for_cards(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    page.wait_for_timeout(1000)
+    assert not HIDDEN_FIGURES & set(drawn)
+    show_tab(page, "dosing")
+    wait_for_drawn(page, TAB_FIGURES["dosing"])
+    assert query(page)["tab"] == ["dosing"]
+    assert {"dose-figure", "what-if-figure"} <= set(drawn) and "survival-figure" not in drawn
+    assert page.locator("#tab-efficacy").is_hidden() and page.locator("#card-dosing").is_visible()
+    # a filter changed on another tab redraws the efficacy views only when they are shown again
+    before = len(drawn)
+    page.locator("#filter-endpoint input[value='OS']").check()
+    page.wait_for_function("() => window.location.search.includes('endpoint=OS')", timeout=15000)
+    page.wait_for_timeout(1500)
+    assert drawn[before:] == []  # forest, medians and survival read the endpoint; none is shown
+    show_tab(page, "efficacy")
+    page.wait_for_function("() => !window.location.search.includes('tab=')", timeout=15000)
+    page.wait_for_timeout(2000)
+    assert {"forest-figure", "medians-figure"} <= set(drawn[before:]) and "survival-figure" not in drawn[before:]
+    # back: the URL brings the dosing tab back
+    page.go_back()
+    page.wait_for_function("() => !document.getElementById('tab-dosing').hidden", timeout=15000)
+    # a link opens on its tab; an unknown tab falls back to the first
+    page.goto(base_url + "/?tab=survival")
+    wait_for_drawn(page, TAB_FIGURES["survival"])
+    assert page.locator("#tab-survival").is_visible() and page.locator("#tab-efficacy").is_hidden()
+    page.goto(base_url + "/?tab=%3Cscript%3E")
+    page.wait_for_function("() => window.location.search === ''", timeout=15000)
+    assert page.locator("#tab-efficacy").is_visible()
+    assert page.console_errors == []
+
+
+def test_tabs_work_by_keyboard(page, base_url):
+    page.goto(base_url)
+    wait_for_cards(page)
+    page.locator("#view-tab input[value='efficacy']").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => !document.getElementById('tab-trials').hidden", timeout=15000)
+    assert query(page)["tab"] == ["trials"]
+    assert accessible_name(page, "#view-tab") == "Views"
+    assert page.console_errors == []
+
+
+def test_a_click_on_a_card_highlights_its_trial_and_a_second_click_clears_it(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_cards(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    page.locator(CARDS, has_text="E2100").first.locator(".answer-medians").click()
+    page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=15000)
+    card = page.locator("#answer-cards .answer-highlighted")
+    card.wait_for(timeout=15000)
+    assert card.locator(".answer-trial").inner_text() == "E2100"
+    assert card.locator(".answer-trial").get_attribute("aria-pressed") == "true"
+    page.wait_for_function(
+        "() => { const g = document.querySelector('#forest-figure .js-plotly-plot');"
+        " return g && g.data.some(t => t.name === 'highlighted trial'); }", timeout=15000)
+    assert "highlighted: E2100" in page.locator("#selection-summary").inner_text()
+    # keyboard: the card's title button is the same click; on the highlighted trial it clears it
+    page.locator(CARDS, has_text="E2100").first.locator(".answer-trial").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !window.location.search.includes('highlight')", timeout=15000)
+    page.wait_for_function("() => !document.querySelector('#answer-cards .answer-highlighted')", timeout=15000)
+    assert page.console_errors == []
+
+
+def test_every_dropdown_is_named_by_its_label(page, base_url):
+    page.goto(base_url)
+    wait_for_cards(page)
+    page.wait_for_timeout(500)
+    for control_id, label in DROPDOWN_LABELS.items():
+        show(page, control_id)  # a control in a hidden tab is not announced at all
+        name = accessible_name(page, f"button#{control_id}")
+        assert name.startswith(label), (control_id, name)
+    # the value follows the label: "Agent All", then "Agent sorafenib"
+    show_tab(page, "efficacy")
+    assert accessible_name(page, "button#filter-agent") == "Agent All"
+    page.locator("#filter-agent").click()
+    page.get_by_role("option", name="sorafenib", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => window.location.search.includes('agent=sorafenib')", timeout=15000)
+    page.wait_for_timeout(300)
+    assert accessible_name(page, "button#filter-agent").startswith("Agent")
+    assert "sorafenib" in accessible_name(page, "button#filter-agent")
+    assert page.console_errors == []
+
+
+def test_the_grid_is_one_tab_stop_and_enter_on_a_row_highlights_its_trial(page, base_url):
+    page.goto(base_url + "/?tab=trials")
+    page.wait_for_function(f"() => document.querySelectorAll('{GRID_ROWS}').length === 5", timeout=30000)
+    wait_for_drawn(page, TAB_FIGURES["trials"])
+    page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row[row-id='PASO'] .ag-cell").first.click()
+    page.wait_for_function("() => window.location.search.includes('highlight=PASO')", timeout=15000)
+    page.keyboard.press("ArrowDown")  # to the next row (SOR), then Enter highlights it
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('highlight=SOR')", timeout=15000)
+    page.wait_for_function(f"() => document.querySelector('{GRID_ROWS}.row-highlighted[row-id=\"SOR\"]')", timeout=15000)
+    # Tab leaves the grid at once (not one stop per cell)
+    stops = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("() => !!(document.activeElement && document.activeElement.closest('#trial-grid'))"))
+    assert stops.count(True) <= 1, stops
+    assert page.console_errors == []
+
+
+def test_skip_links_reach_every_view_and_show_its_tab(page, base_url):
+    page.goto(base_url)
+    wait_for_cards(page)
+    page.keyboard.press("Tab")
+    first = page.evaluate("() => document.activeElement.textContent")
+    assert first == "Skip to answers"
+    assert page.locator("#skip-links a").evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
+        "#answer-strip", "#filter-panel", "#card-efficacy", "#card-toxicity", "#card-trials", "#card-dosing",
+        "#card-survival", "#tab-uploads", "#card-sources", "#card-export"]
+    page.locator("#skip-links a[href='#card-survival']").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'card-survival'", timeout=15000)
+    assert page.locator("#tab-survival").is_visible()
+    assert query(page)["tab"] == ["survival"]
+    # the grid's own skip link goes past it, to the design figure
+    show_tab(page, "trials")
+    assert page.locator("#card-trials .skip-inline").get_attribute("href") == "#design-figure"
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("width,height", [(768, 1024), (390, 844)])
+def test_filters_collapse_into_a_drawer_on_tablets_and_phones(page, base_url, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url)
+    wait_for_cards(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    toggle = page.locator("#filters-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert page.locator("#filter-panel").is_hidden()
+    page.screenshot(path=str(ARTIFACTS / f"first-screen-{width}x{height}.png"))
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true" and page.locator("#filter-panel").is_visible()
+    page.locator("#filter-endpoint input[value='OS']").check()
+    page.wait_for_function("() => window.location.search.includes('endpoint=OS')", timeout=15000)
+    page.screenshot(path=str(ARTIFACTS / f"first-screen-{width}x{height}-filters-open.png"))
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false" and page.locator("#filter-panel").is_hidden()
+    assert page.evaluate("() => document.activeElement.id") == "filters-toggle"
+    # the page is no wider than the screen
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page.console_errors == []
+
+
+def test_at_1920_everything_on_one_row(page, base_url):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(base_url)
+    wait_for_cards(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    page.wait_for_timeout(1000)
+    tops = page.locator(CARDS).evaluate_all("cards => cards.map(c => Math.round(c.getBoundingClientRect().top))")
+    assert len(set(tops)) == 1, tops  # five cards side by side
+    assert page.locator("#filters-toggle").is_hidden() and page.locator("#filter-panel").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "first-screen-1920x1080.png"))
+    assert page.console_errors == []
+
+
+def test_axe_finds_no_serious_violations_on_each_tab_and_in_the_drawer(page, base_url):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_cards(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    found = []
+    for tab in ("efficacy", "trials", "dosing", "survival", "uploads", "sources"):
+        show_tab(page, tab)
+        page.wait_for_timeout(800)
+        found += [(tab, v["id"], v["nodes"][0]["target"]) for v in Axe().run(page).response["violations"]
+                  if v["impact"] in ("serious", "critical")]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#filters-toggle").click()
+    found += [("drawer", v["id"], v["nodes"][0]["target"]) for v in Axe().run(page).response["violations"]
+              if v["impact"] in ("serious", "critical")]
+    assert found == []
