@@ -24,6 +24,7 @@ def _hover(r) -> str:
         lines.append(f"Document disagrees with itself: {plain_text(r.discrepancy)}")
         if r.pct_from_counts is not None:
             lines.append(f"From the counts: {r.pct_from_counts:.1f}% (derived)")
+    lines.append(theme.source_hover(r.source, getattr(r, "passage", None)))
     return "<br>".join(lines)
 
 

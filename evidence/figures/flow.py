@@ -39,6 +39,7 @@ def _hover(trial_name: str, arm_label: str, stage: str, reason: str, count, reas
     lines += [f"  {plain_text(r)}" for r in reasons]
     if row.derived:
         lines.append("derived (computed from printed counts)")
+    lines.append(theme.source_hover(row.source, getattr(row, "passage", None)))
     return "<br>".join(lines)
 
 
