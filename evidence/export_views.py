@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from evidence import export, views
 from evidence.answers import trial_answers
+from evidence.coverage_views import ABSOLUTE_LABEL
 from evidence.export import wording
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
@@ -207,7 +208,8 @@ def _about(data: CuratedData, state: ViewState, today: date, link: str) -> pd.Da
     rows = [("dashboard", APP_TITLE), ("data version", data.version), ("exported", today.isoformat())]
     rows += [(f"filter: {k}", v) for k, v in phrases.items()]
     rows += [("view link", reopen_link(link, state))]
-    rows += [("label: derived", DERIVED_LABEL), ("label: model-based", MODEL_LABEL), ("label: hypothetical", HYPOTHETICAL_LABEL)]
+    rows += [("label: derived", DERIVED_LABEL), ("label: model-based", MODEL_LABEL), ("label: hypothetical", HYPOTHETICAL_LABEL),
+             ("label: absolute effects", ABSOLUTE_LABEL)]
     rows += [(f"source {s.source_id}", s.citation) for s in data.sources.itertuples()]
     return pd.DataFrame(rows, columns=["field", "value"])
 
@@ -320,7 +322,7 @@ def _figure_file(data, state, key, fmt, today, link, render, progress=None) -> t
         order = [DERIVED_LABEL, MODEL_LABEL, HYPOTHETICAL_LABEL]
         content = export.deck_pptx(
             slides, APP_TITLE, export.filters_text(state, data), data.version, today,
-            sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=order.index),
+            sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=lambda x: (order.index(x) if x in order else len(order), x)),
             notes=f"Reopen this view: {reopen_link(link, state)}", render=render,
             # One figure's deck is about that figure: the summary of every trial's answer opens
             # only the deck of all figures (the title slide stays: date, data version, link).
