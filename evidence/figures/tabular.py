@@ -23,9 +23,11 @@ def table_figure(
     footnote: str = "",
     row_fill: list[str] | None = None,
     line_count: list[int] | None = None,
+    header_lines: int = 1,
 ) -> dict:
     """A table of `columns` (each a list of cell strings) under `header`; `row_fill` colours rows
-    (e.g. a trial's first row), `line_count` the lines each row wraps to (for the height)."""
+    (e.g. a trial's first row), `line_count` the lines each row wraps to and `header_lines` the
+    lines the header wraps to (for the height: a table taller than its figure scrolls inside it)."""
     rows = len(columns[0]) if columns else 0
     if rows == 0:
         return theme.empty_figure_dict(title + ": nothing to show for the selected trials.")
@@ -45,7 +47,7 @@ def table_figure(
     )  # fmt: skip
     if trace["columnwidth"] is None:
         del trace["columnwidth"]
-    height = 110 + ROW_HEIGHT * (1 + rows) + 16 * sum(n - 1 for n in lines) + (40 if footnote else 0)
+    height = 110 + ROW_HEIGHT * (1 + rows) + 16 * (sum(n - 1 for n in lines) + header_lines - 1) + (40 if footnote else 0)
     layout = dict(title=dict(text=plain_text(title)), height=int(height), margin=dict(l=10, r=10, t=60, b=50 if footnote else 10))
     if footnote:
         layout["annotations"] = [dict(
