@@ -48,6 +48,13 @@ DOSE = GRAPHS["dosing"]
 WHAT_IF = GRAPHS["what_if"]
 WHAT_IF_NOTE = VIEWS["what_if"].note_id
 SURVIVAL = GRAPHS["survival"]
+FLOW = GRAPHS["flow"]
+BASELINE = GRAPHS["baseline"]
+SUBGROUPS = GRAPHS["subgroups"]
+FATAL_EVENTS = GRAPHS["fatal_events"]
+EXPOSURE = GRAPHS["exposure"]
+ABSOLUTE = GRAPHS["absolute"]
+FINDINGS = GRAPHS["findings"]
 SOURCES = "sources-list"
 
 # The highlighted trial alone, cut from view-state (components/highlight.py).
