@@ -28,7 +28,7 @@ from evidence.tables.baseline import baseline_table
 from evidence.tables.event_outcomes import event_outcome_table
 from evidence.tables.exposure import exposure_table
 from evidence.tables.findings import findings_table
-from evidence.tables.flow import flow_table, population_label, population_note
+from evidence.tables.flow import flow_table, population_note
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.tables.subgroups import model_term_table, subgroup_rows, trial_caveats
 from evidence.theme import empty_figure_dict
@@ -46,16 +46,6 @@ def _empty(frame: pd.DataFrame | None) -> pd.DataFrame:
 # ---------------------------------------------------------------- 1. patient flow
 
 
-def population_labels(data: CuratedData, state: ViewState, analysis: str, trial_ids=None) -> list[str]:
-    """'<trial> efficacy analysis: <population> — n of N randomised (...)' per shown trial (of
-    `trial_ids` when given) that has one: the line efficacy ("efficacy") and safety ("safety")
-    figures carry."""
-    t = _tables(data, state)
-    shown = [trial_id for trial_id in t["trials"].trial_id if trial_ids is None or trial_id in set(trial_ids)]
-    labels = [population_label(_empty(t.get("flow")), trial_id, analysis, t["arms"], t["trials"]) for trial_id in shown]
-    return [label for label in labels if label]
-
-
 def population(data: CuratedData, state: ViewState, trial_ids, analysis: str) -> list[str]:
     """[the caption line naming the efficacy or safety population of `trial_ids`] (tables.flow.population_note), or []."""
     t = _tables(data, state)
@@ -69,7 +59,7 @@ def flow_panel(data: CuratedData, state: ViewState) -> Panel:
     fig = flow_figure(table, highlight=state.highlight or None)
     if table.empty:
         return Panel(fig, "")
-    notes = [*population_labels(data, state, "efficacy"), *population_labels(data, state, "safety")]
+    notes = population(data, state, table["trial_id"], "efficacy") + population(data, state, table["trial_id"], "safety")
     if table["derived"].any():
         notes.append("Derived counts (computed from printed ones) are marked in the hover")
     return Panel(fig, sources_caption([table], data.sources, notes))
@@ -150,13 +140,15 @@ def subgroups_panel(data: CuratedData, state: ViewState) -> Panel:
     if rows.empty:
         return Panel(fig, "")
     terms = model_term_table(t["comparisons"], t.get("findings"), t["trials"], trial_ids, state.endpoint)
-    notes = ["Every hazard ratio is experimental versus control; a subgroup without a printed CI has no whisker"]
+    notes = ["Every hazard ratio is experimental versus control"]  # no whisker without a printed CI: the figure's note
     findings = t.get("findings")
     said = findings[findings["trial_id"].isin(trial_ids) & findings["finding"].astype(str).str.startswith(SUBGROUP_FINDING)] \
         if findings is not None else pd.DataFrame(columns=["finding", "note", "source"])
-    notes += [f"{r.trial_id}: {r.finding[len(SUBGROUP_FINDING):].strip()} ({r.note})" for r in said.itertuples()]
-    if not terms.empty:
-        notes.append("Model terms: " + "; ".join(f"{r.trial_name} {r.term} {r.p_text} ({r.model})" for r in terms.itertuples()))
+    notes += [f"{r.trial_id}: {r.finding[len(SUBGROUP_FINDING):].strip()}" for r in said.itertuples()]  # its curation note stays in the data
+    # covariates only: the interactions are the figure's own caveat lines (a slide's footnote said them twice)
+    covariates = terms[terms["kind"] == "covariate"]
+    for (trial_name, model), group in covariates.groupby(["trial_name", "model"], sort=False):
+        notes.append(f"{trial_name} model terms ({model}): " + "; ".join(f"{r.term} {r.p_text}" for r in group.itertuples()))
     notes += population(data, state, trial_ids, "efficacy")
     return Panel(fig, sources_caption([rows, terms, said], data.sources, notes))
 

@@ -9,6 +9,8 @@ original assignment).
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from evidence.contract import FLOW_STAGES
@@ -115,8 +117,9 @@ def population_label(flow: pd.DataFrame, trial_id: str, analysis: str = "efficac
 
 POPULATION_HEADS = {"efficacy": "Analysis population", "safety": "Safety population"}
 _SHORT_WORDS = 40
-"""A population's words longer than this lose their parenthesis ('(called the intention-to-treat
-population in Figure 1)') in a figure's caption; the flow view keeps them whole."""
+"""A population's words longer than this keep only their first clause in a figure's caption
+('all eligible patients, by randomised assignment (called …)' -> 'all eligible patients'); the
+flow view's hovers keep them whole."""
 
 
 def _short_words(populations: list[str]) -> str:
@@ -124,7 +127,7 @@ def _short_words(populations: list[str]) -> str:
     if not populations:
         return "population not named"
     words = min(populations, key=len).split(":")[0].strip()
-    return words.split(" (")[0].strip() if len(words) > _SHORT_WORDS else words
+    return re.split(r" \(|, ", words)[0].strip() if len(words) > _SHORT_WORDS else words
 
 
 def population_short(flow: pd.DataFrame, trial_id: str, analysis: str = "efficacy", arms: pd.DataFrame | None = None,

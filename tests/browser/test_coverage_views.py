@@ -83,7 +83,7 @@ def test_each_new_view_shows_the_documents_numbers_in_its_tab(page, base_url):
     deaths = [(arm, n) for arm, grade, n in zip(arms, grades, patients) if grade == "grade 5"]
     assert sum(1 for arm, _ in deaths if arm == "Paclitaxel + bevacizumab") == 2  # E2100: 2 vs 1
     assert sum(1 for arm, _ in deaths if arm == "Paclitaxel") == 1
-    assert "Safety population: E2100: all treated patients" in caption(page, "fatal-events-figure")
+    assert "Safety population: E2100: all treated patients, 711 of 722 randomised" in caption(page, "fatal-events-figure")
     for graph in ("forest-figure", "medians-figure", "rates-figure"):
         assert "Analysis population: PASO: full analysis set (ITT set), 60 of 61 randomised" in caption(page, graph), graph
     assert "Safety population: PASO: safety set, 57 of 61 randomised" in caption(page, "heatmap-figure")

@@ -351,3 +351,53 @@ def test_findings_list(data):
     assert list(dict.fromkeys(table.trial_id)) == ["PASO", "NCT00573755", "E2100", "MRCC-SORAFENIB"]  # trials.csv order
     fig = VIEWS["findings"].panel(data, ViewState()).figure_json()
     assert "631" in fig["data"][0]["cells"]["values"][4]
+
+
+# ---------------------------------------------------------------- the population on efficacy and safety figures
+
+
+def test_every_efficacy_and_safety_caption_names_its_analysis_population(data):
+    """PASO Results: ITT set 60 of 61 randomised, safety set 57; E2100 Figure 1: 673 eligible and
+    711 treated of 722 randomised."""
+    paso = "Analysis population: PASO: full analysis set (ITT set), 60 of 61 randomised"
+    for key in ("forest", "medians", "rates", "survival", "absolute"):
+        assert paso in VIEWS[key].panel(data, ViewState()).caption, key
+    assert "E2100: all eligible patients, 673 of 722 randomised" in VIEWS["forest"].panel(data, ViewState()).caption
+    safety = "Safety population: PASO: safety set, 57 of 61 randomised; E2100: all treated patients, 711 of 722 randomised"
+    for key in ("toxicity", "exposure"):
+        assert safety in VIEWS[key].panel(data, ViewState()).caption, key
+    assert "Safety population: PASO: safety set, 57 of 61 randomised" in VIEWS["dosing"].panel(data, ViewState()).caption
+    assert "population" not in VIEWS["medians"].panel(data, ViewState(trial=("MRCC-SORAFENIB",))).caption  # none curated
+
+
+def test_export_rows_carry_each_rows_passage(data):
+    """The PASO flow's first row was read from 'Between August 2010 and November 2012, 61 patients
+    were randomly assigned to treatment.' (PASO report, Results)."""
+    rows = VIEWS["flow"].table(data, ViewState())
+    first = rows[(rows.trial_id == "PASO") & (rows.stage == "randomised")].iloc[0]
+    assert first["passage"] == "Between August 2010 and November 2012, 61 patients were randomly assigned to treatment."
+    for key in ("exposure", "fatal_events", "baseline", "findings"):
+        assert (VIEWS[key].table(data, ViewState())["passage"] != "").all(), key
+
+
+# ---------------------------------------------------------------- the Evidence box
+
+
+def test_a_clicked_point_gives_its_locator_and_full_passage_as_text(data):
+    """The forest's PASO row: 'hazard ratio 1.80, 95% CI: 1.02 to 3.20; log-rank test P = 0.041'
+    (PASO report, Results); the hover cuts passages at 160 characters, the box does not."""
+    from evidence.clicked_passage import HINT, NO_PASSAGE, evidence_text
+
+    forest = VIEWS["forest"].panel(data, ViewState()).figure_json()
+    paso = next(t for t in forest["data"] if t.get("customdata") == [["PASO", ""]])
+    text = evidence_text(data, {"points": [{"text": paso["text"][0], "customdata": ["PASO", ""]}]})
+    assert text == ("Evidence — PASO_REPORT: Table 2; Results, Efficacy — “The confirmatory test for the effect of "
+                    "treatment on PFS was statistically significant (hazard ratio 1.80, 95% CI: 1.02 to 3.20; "
+                    "log-rank test P = 0.041).”")
+    medians = VIEWS["medians"].panel(data, ViewState()).figure_json()["data"][0]
+    long = evidence_text(data, {"points": [{"text": medians["text"][0], "customdata": medians["customdata"][0]}]})
+    assert "Median PFS was 6.6 months (95% CI: 5.1 to 9.0) in Arm A and 5.6 months" in long and "…”" not in long
+    assert evidence_text(data, None) == HINT
+    assert evidence_text(data, {"points": [{"hovertext": "<b>PASO</b><br>computed", "customdata": ["PASO", ""]}]}) == NO_PASSAGE
+    marked = {"hovertext": "source: X: Table 1 — “&lt;a href=x&gt;link&lt;/a&gt;”", "customdata": "PASO"}
+    assert evidence_text(data, {"points": [marked]}) == "Evidence — X: Table 1 — “<a href=x>link</a>”"  # text, shown as text
