@@ -56,9 +56,16 @@ def caption(page, graph_id) -> str:
 
 
 def open_tab(page, tab):
+    """Show a tab and wait until its new views hold the server's figures (a graph is drawn empty
+    before its first answer)."""
     show_tab(page, tab)
     wait_for_drawn(page, TAB_FIGURES[tab])
-    page.wait_for_timeout(600)
+    page.wait_for_function(
+        "(ids) => ids.every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot');"
+        " return g && g.data && g.data.length > 0; })",
+        arg=[graph for _, graph in NEW_VIEWS[tab]], timeout=30000,
+    )
+    page.wait_for_timeout(300)
 
 
 def shoot(page, tab):
