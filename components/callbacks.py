@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.answer_strip import register_answer_callbacks
+from components.evidence_box import register_evidence_callbacks
 from components.exports import register_export_callbacks
 from components.highlight import register_highlight_callbacks
 from components.paging import register_paging_callbacks
@@ -81,6 +82,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     register_answer_callbacks(app, session_data)
     register_paging_callbacks(app, session_data)
     register_refusal_callbacks(app)
+    register_evidence_callbacks(app, session_data)
     for view in figure_views():
         _figure(app, view, session_data if view.reads_data else lambda _store: (bundled, ""))
     overview = VIEWS["overview"]

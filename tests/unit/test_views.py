@@ -191,7 +191,8 @@ def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
     """Selecting a trial sends the figure views nothing (assets/highlight.js restyles them);
     exports, given the whole state, still draw the highlighted trial."""
     styled = [view for view in VIEWS.values() if view.style_fields]
-    assert {view.key for view in styled} == {"design", "forest", "medians", "rates", "toxicity", "dosing"}
+    assert {view.key for view in styled} == {
+        "design", "forest", "medians", "rates", "toxicity", "dosing", "flow", "exposure", "subgroups", "absolute"}
     for view in styled:
         assert view.style_fields == ("highlight",) and "highlight" not in view.fields
     assert "highlight" in VIEWS["overview"].fields  # the grid marks the row, the summary names it
