@@ -14,6 +14,7 @@ import pandas as pd
 
 from evidence import views
 from evidence.captions import sources_caption
+from evidence.export_rows import _stack
 from evidence.figures.absolute import absolute_effects_figure
 from evidence.figures.baseline import baseline_figure
 from evidence.figures.event_outcomes import event_outcomes_figure
@@ -233,15 +234,6 @@ def findings_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- export rows: shared shaping
-
-
-def _stack(parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Rows of several tables in one frame, with a leading `table` column (as export_views._stack)."""
-    frames = [frame.assign(table=name) for name, frame in parts.items() if not frame.empty]
-    if not frames:
-        return pd.DataFrame(columns=["table", "trial_id", "derived", "source", "passage"])
-    stacked = pd.concat(frames, ignore_index=True, sort=False)
-    return stacked[["table"] + [c for c in stacked.columns if c != "table"]]
 
 
 _INTERNAL = ("has_ci", "p_label", "is_total", "kind", "shown", "heading")
