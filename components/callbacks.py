@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from components import ids, paging
 from components.answer_strip import register_answer_callbacks
+from components.evidence_box import register_evidence_callbacks
 from components.exports import register_export_callbacks
 from components.highlight import register_highlight_callbacks
 from components.refusals import register_refusal_callbacks
@@ -46,6 +47,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     register_tab_callbacks(app)
     register_answer_callbacks(app, session_data)
     register_refusal_callbacks(app)
+    register_evidence_callbacks(app, session_data)
     for view in figure_views():
         _figure(app, view, session_data if view.reads_data else lambda _store: (bundled, ""))
     overview = VIEWS["overview"]

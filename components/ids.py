@@ -52,6 +52,13 @@ DOSE = GRAPHS["dosing"]
 WHAT_IF = GRAPHS["what_if"]
 WHAT_IF_NOTE = VIEWS["what_if"].note_id
 SURVIVAL = GRAPHS["survival"]
+FLOW = GRAPHS["flow"]
+BASELINE = GRAPHS["baseline"]
+SUBGROUPS = GRAPHS["subgroups"]
+FATAL_EVENTS = GRAPHS["fatal_events"]
+EXPOSURE = GRAPHS["exposure"]
+ABSOLUTE = GRAPHS["absolute"]
+FINDINGS = GRAPHS["findings"]
 # Number fields refuse a value out of range (the browser keeps it out of the state) and say so.
 WHAT_IF_REFUSAL = "what-if-refusal"
 PAGE_REFUSAL = "trial-page-refusal"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import answer_strip, exports, highlight, ids, slices, state_sync
+from components import answer_strip, evidence_box, exports, highlight, ids, slices, state_sync
 from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
@@ -131,10 +131,13 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
 
 
 def _graph(graph_id: str) -> html.Div:
+    """A figure, its caption (sources) and, where a click can name a passage, its Evidence box."""
+    evidence = [evidence_box.box(graph_id)] if graph_id in evidence_box.GRAPHS else []
     return html.Div(
         [
             dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG), type="dot", delay_show=300),
             html.P(id=ids.caption(graph_id), className="caption"),
+            *evidence,
         ],
         className="figure",
         **{"data-view": graph_id},  # assets/slices.js: which tab panel holds this figure
@@ -147,6 +150,17 @@ def _card(title: str, children, card_id: str, wide: bool = False) -> html.Sectio
         className="card card-wide" if wide else "card",
         id=card_id,
         tabIndex="-1",  # a skip link's target
+        **{"aria-label": title},
+    )
+
+
+def _section(title: str, graph_id: str, section_id: str) -> html.Section:
+    """A view inside a card, under its own heading (a skip link's target)."""
+    return html.Section(
+        [html.H3(title, className="subhead"), _graph(graph_id)],
+        id=section_id,
+        className="subsection",
+        tabIndex="-1",
         **{"aria-label": title},
     )
 
@@ -276,6 +290,7 @@ def dosing_card() -> html.Section:
         "Sorafenib dose ramp",
         [
             _graph(ids.DOSE),
+            _section("Exposure and stopping: the treatment delivered", ids.EXPOSURE, "section-exposure"),
             html.H3("What-if ramp", className="subhead"),
             what_if_controls,
             html.P(id=ids.WHAT_IF_REFUSAL, className="refusal", role="alert"),
@@ -304,6 +319,33 @@ def survival_card(options: list[dict]) -> html.Section:
     )
 
 
+def spanning_card(title: str, graph_id: str, card_id: str) -> html.Section:
+    """A card under both columns of the side-by-side efficacy tab (assets/views.css .card-span):
+    the subgroup forest and the fatal-events table need the width (their text columns overlap,
+    their rows wrap, in half of a 1366 px screen)."""
+    card = _card(title, [_graph(graph_id)], card_id, wide=True)
+    card.className += " card-span"
+    return card
+
+
+def flow_card() -> html.Section:
+    return _card("Patient flow and analysis populations", [_graph(ids.FLOW)], "card-flow", wide=True)
+
+
+def baseline_card() -> html.Section:
+    return _card("Baseline characteristics by arm", [_graph(ids.BASELINE)], "card-baseline", wide=True)
+
+
+def absolute_card() -> html.Section:
+    """Absolute effects beside the survival curves: the same model (S_e(t) = S_c(t)^HR, and the
+    RMST up to the curves' horizon), for every shown trial."""
+    return _card("Absolute effects (model-based)", [_graph(ids.ABSOLUTE)], "card-absolute", wide=True)
+
+
+def findings_card() -> html.Section:
+    return _card("Findings in words", [_graph(ids.FINDINGS)], "card-findings", wide=True)
+
+
 def sources_card(sources: list[dict]) -> html.Section:
     items = [
         html.Li([html.Strong(s["source_id"]), f" — {s['citation']} ({s['kind']}; document {s['document']}"
@@ -318,10 +360,17 @@ SKIP_TARGETS = (
     ("Filters", ids.FILTER_PANEL),
     ("Efficacy", "card-efficacy"),
     ("Toxicity", "card-toxicity"),
+    ("Subgroups", "card-subgroups"),
+    ("Fatal events", "card-fatal-events"),
     ("Trials", "card-trials"),
+    ("Patient flow", "card-flow"),
+    ("Baseline", "card-baseline"),
     ("Dose ramp", "card-dosing"),
+    ("Exposure", "section-exposure"),
     ("Survival", "card-survival"),
+    ("Absolute effects", "card-absolute"),
     ("Your own trials", ids.tab_panel("uploads")),
+    ("Findings", "card-findings"),
     ("Sources", "card-sources"),
     ("Export", ids.EXPORT_BAR),
 )
@@ -374,12 +423,16 @@ def page(
         [
             answer_strip.strip(),
             tab_strip(),
-            tab_panel("efficacy", [efficacy_card(), toxicity_card()]),
-            tab_panel("trials", [trials_card()]),
+            tab_panel("efficacy", [
+                efficacy_card(), toxicity_card(),
+                spanning_card("Subgroups and model terms", ids.SUBGROUPS, "card-subgroups"),
+                spanning_card("Fatal and treatment-limiting events", ids.FATAL_EVENTS, "card-fatal-events"),
+            ]),
+            tab_panel("trials", [trials_card(), flow_card(), baseline_card()]),
             tab_panel("dosing", [dosing_card()]),
-            tab_panel("survival", [survival_card(options["surv_trial"])]),
+            tab_panel("survival", [survival_card(options["surv_trial"]), absolute_card()]),
             tab_panel("uploads", [upload_card(max_upload_mb)]),
-            tab_panel("sources", [sources_card(sources)]),
+            tab_panel("sources", [findings_card(), sources_card(sources)]),
             exports.export_bar(*(export_flags or exports.export_flags())),
         ],
         className="views",

@@ -17,7 +17,9 @@ import plotly.graph_objects as go
 
 from evidence import export, views
 from evidence.answers import trial_answers
+from evidence.coverage_views import ABSOLUTE_LABEL
 from evidence.export import wording
+from evidence.figures.tabular import is_table, table_pages
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
@@ -207,7 +209,8 @@ def _about(data: CuratedData, state: ViewState, today: date, link: str) -> pd.Da
     rows = [("dashboard", APP_TITLE), ("data version", data.version), ("exported", today.isoformat())]
     rows += [(f"filter: {k}", v) for k, v in phrases.items()]
     rows += [("view link", reopen_link(link, state))]
-    rows += [("label: derived", DERIVED_LABEL), ("label: model-based", MODEL_LABEL), ("label: hypothetical", HYPOTHETICAL_LABEL)]
+    rows += [("label: derived", DERIVED_LABEL), ("label: model-based", MODEL_LABEL), ("label: hypothetical", HYPOTHETICAL_LABEL),
+             ("label: absolute effects", ABSOLUTE_LABEL)]
     rows += [(f"source {s.source_id}", s.citation) for s in data.sources.itertuples()]
     return pd.DataFrame(rows, columns=["field", "value"])
 
@@ -266,6 +269,8 @@ def _slide_parts(r: Rendered) -> list[tuple]:
     figure = _slide_figure(r)
     room = export.figure_room(figure, r.title, r.subtitle, r.footnote)
     figures = export.split_for_slides(r.view.key, figure, room) if r.visible else [_figure(r.panel)]
+    if r.visible and is_table(r.panel.figure_json()):  # text tables go over slides by rows (evidence/figures/tabular.py)
+        figures = [go.Figure(page, _validate=False) for page in table_pages(figure.to_dict())]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]
@@ -322,7 +327,7 @@ def _figure_file(data, state, key, fmt, today, link, render, progress=None) -> t
         order = [DERIVED_LABEL, MODEL_LABEL, HYPOTHETICAL_LABEL]
         content = export.deck_pptx(
             slides, APP_TITLE, export.filters_text(state, data), data.version, today,
-            sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=order.index),
+            sources=_sources(data, rendered), labels=sorted({x for r in rendered for x in r.labels}, key=lambda x: (order.index(x) if x in order else len(order), x)),
             notes=f"Reopen this view: {reopen_link(link, state)}", render=render,
             # One figure's deck is about that figure: the summary of every trial's answer opens
             # only the deck of all figures (the title slide stays: date, data version, link).

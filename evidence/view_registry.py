@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from evidence import coverage_views as coverage
 from evidence import export_rows, views
 from evidence.export_rows import HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
@@ -120,6 +121,11 @@ _DECLARED = (
     _view("design", "Design assumptions vs observed", "design-figure", SELECTION, views.design_panel,
           export_rows.design_rows, HIGHLIGHT, click="clickData",
           export=Export("design-vs-outcome", ("trials", "derived", "highlight"))),
+    _view("flow", "Patient flow", "flow-figure", SELECTION, coverage.flow_panel, coverage.flow_rows, HIGHLIGHT,
+          click="clickData", export=Export("patient-flow", ("trials", "derived", "highlight"),
+                                           slide_title="Patient flow: randomised, excluded and analysed")),
+    _view("baseline", "Baseline characteristics", "baseline-figure", SELECTION, coverage.baseline_panel,
+          coverage.baseline_rows, export=Export("baseline", ("trials",), slide_title="Baseline characteristics by arm")),
     _view("forest", "Forest plot (hazard ratios)", "forest-figure", SELECTION + ("endpoint", "pool"),
           views.forest_panel, export_rows.forest_rows, HIGHLIGHT, click="clickData",
           export=Export("forest-plot", ("trials", "endpoint", "pooling", "derived", "highlight"), _forest_tag)),
@@ -129,20 +135,36 @@ _DECLARED = (
     _view("rates", "Response and landmark rates", "rates-figure", SELECTION, views.rates_panel,
           export_rows.rates_rows, HIGHLIGHT, click="clickData",
           export=Export("response-rates", ("trials", "derived", "highlight"))),
+    _view("subgroups", "Subgroups and model terms", "subgroups-figure", SELECTION + ("endpoint",),
+          coverage.subgroups_panel, coverage.subgroups_rows, HIGHLIGHT, click="clickData",
+          export=Export("subgroups", ("trials", "endpoint", "highlight"), _endpoint_tag)),
     _view("toxicity", "Toxicity heatmap", "heatmap-figure",
           SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
           views.toxicity_panel, export_rows.toxicity_rows, HIGHLIGHT, click="clickData",
           export=Export("toxicity-heatmap", ("trials", "grade", "toxicity", "derived", "highlight"), _grade_tag)),
+    _view("fatal_events", "Fatal and treatment-limiting events", "fatal-events-figure", SELECTION,
+          coverage.fatal_events_panel, coverage.fatal_events_rows,
+          export=Export("fatal-events", ("trials",), slide_title="Fatal and treatment-limiting adverse events")),
     _view("dosing", "Sorafenib dose ramp", "dose-figure", SELECTION, views.dosing_panel,
           export_rows.dosing_rows, HIGHLIGHT, click="clickData",
           export=Export("dose-ramp", ("trials", "derived", "highlight"),
                         slide_title="Sorafenib dose ramp: planned vs delivered dose per cycle")),
+    _view("exposure", "Exposure and stopping", "exposure-figure", SELECTION, coverage.exposure_panel,
+          coverage.exposure_rows, HIGHLIGHT, click="clickData",
+          export=Export("exposure-stopping", ("trials", "derived", "highlight"),
+                        slide_title="Treatment delivered: exposure and stopping")),
     _view("what_if", "What-if ramp", "what-if-figure", ("ramp_start", "ramp_step", "ramp_horizon"),
           views.what_if_panel, export_rows.what_if_rows, note_id="what-if-note", reads_data=False,
           export=Export("what-if-ramp", ("ramp",), _ramp_tag, labels=(HYPOTHETICAL_LABEL,), per_trial=False)),
     _view("survival", "Survival curves", "survival-figure", SELECTION + ("endpoint", "surv_trial"),
           views.survival_panel, export_rows.survival_rows,
           export=Export("survival-curves", ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,))),
+    _view("absolute", "Absolute effects (model-based)", "absolute-figure", SELECTION + ("endpoint",),
+          coverage.absolute_panel, coverage.absolute_rows, HIGHLIGHT, click="clickData",
+          export=Export("absolute-effects", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag,
+                        (coverage.ABSOLUTE_LABEL,))),
+    _view("findings", "Findings in words", "findings-figure", SELECTION, coverage.findings_panel,
+          coverage.findings_rows, export=Export("findings", ("trials",), slide_title="What the documents say in words")),
     _view("overview", "Trials overview", "trial-grid", SELECTION, views.trials_overview, style_fields=HIGHLIGHT,
           click="cellClicked", is_figure=False),
 )

@@ -37,6 +37,7 @@ from evidence.state import (
     shown_trial_ids,
 )
 from evidence.tables.design import design_rows
+from evidence.tables.flow import population_note
 from evidence.tables.forest import forest_rows
 from evidence.tables.lookups import lower_first
 from evidence.tables.medians import median_rows
@@ -81,6 +82,13 @@ def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
 
 def _highlight(state: ViewState) -> str | None:
     return state.highlight or None
+
+
+def _population(t: dict[str, pd.DataFrame], trial_ids, analysis: str) -> list[str]:
+    """[the caption line naming whom the figure's numbers are about] ('efficacy' or 'safety'
+    population of the trials it shows; evidence.tables.flow.population_note), or []."""
+    note = population_note(t.get("flow"), t["arms"], t["trials"], trial_ids, analysis)
+    return [note] if note else []
 
 
 
@@ -186,6 +194,7 @@ def forest_panel(data: CuratedData, state: ViewState) -> Panel:
     if rows.empty:
         return Panel(empty_figure_dict(f"No hazard ratio for {label} in the selected trials."), "")
     fig = hazard_ratio_forest(rows, label, highlight=_highlight(state), pooling=decision)
+    notes += _population(_tables(data, state), rows["trial_id"], "efficacy")
     return Panel(fig, sources_caption([cited if decision.drawn else rows], data.sources, notes))
 
 
@@ -237,7 +246,8 @@ def medians_panel(data: CuratedData, state: ViewState) -> Panel:
     t = _tables(data, state)
     fig = medians_by_arm(median_rows(t["efficacy"], t["arms"], t["trials"], state.endpoint), state.endpoint, _highlight(state))
     shown = t["efficacy"][(t["efficacy"].endpoint == state.endpoint) & (t["efficacy"].statistic == "median")]
-    return Panel(fig, sources_caption([shown], data.sources) if not shown.empty else "")
+    notes = _population(t, shown["trial_id"], "efficacy")
+    return Panel(fig, sources_caption([shown], data.sources, notes) if not shown.empty else "")
 
 
 def rates_panel(data: CuratedData, state: ViewState) -> Panel:
@@ -249,6 +259,7 @@ def rates_panel(data: CuratedData, state: ViewState) -> Panel:
         rows = hide_derived_intervals(rows)
         notes = ["CIs computed here are hidden (derived values off); open circles have no printed CI"]
     fig = rates_by_arm(rows, highlight=_highlight(state))
+    notes += _population(t, rows["trial_id"] if not rows.empty else [], "efficacy")
     return Panel(fig, sources_caption([rows], data.sources, notes) if not rows.empty else "")
 
 
@@ -285,6 +296,7 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
         notes.append("Reported, no figures: the document names the event without a count, percentage or grade")
     if state.tox_mode == "difference":
         notes.append("Difference = experimental minus control, 95% CI by the Newcombe hybrid score method")
+    notes += _population(t, matrix["trial_id"] if not matrix.empty else [], "safety")
     return Panel(fig, sources_caption([reported], data.sources, notes) if not matrix.empty else "")
 
 
@@ -295,6 +307,7 @@ def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
     notes = [
         "Relative dose intensity and cumulative doses are derived from the reported mean daily doses",
         "A 28-day cycle is assumed where the source states none",
+        *_population(t, t["dosing"]["trial_id"], "safety"),
     ]
     return Panel(fig, sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
 
@@ -347,7 +360,7 @@ def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     caption = sources_caption(
         [shown, t["comparisons"][t["comparisons"].trial_id == trial_id]],
         data.sources,
-        ([] if curves.points.empty else [MODEL_CURVES_NOTE]) + list(notes),
+        ([] if curves.points.empty else [MODEL_CURVES_NOTE]) + list(notes) + _population(t, [trial_id], "efficacy"),
     )
     return Panel(fig, caption)
 

@@ -9,6 +9,7 @@ model-based (dashed line, open markers); a published experimental landmark is a 
 from __future__ import annotations
 
 import math
+import textwrap
 
 from evidence import theme
 from evidence.figures.marks import column_annotations, figure, floats, header, tick_label
@@ -17,6 +18,8 @@ from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.theme import plain_text
 
 _COLUMN_DIFFERENCE, _COLUMN_NNT = 0.66, 0.82
+_NOTE_CHARS = 120
+"""The notes under the plot wrap at about this many characters (a 1000 px figure at 12 px)."""
 
 
 def _difference_text(r) -> str:
@@ -88,6 +91,8 @@ def absolute_effects_figure(effects: AbsoluteEffects, highlight: str | None = No
         for r in effects.rmst.itertuples()
     ]
     notes += [plain_text(reason) for _, reason in effects.skipped]
+    # one line per note in a wide figure was cut at the right edge in half a screen: wrap them
+    notes = [line for note in notes for line in textwrap.wrap(note, _NOTE_CHARS, break_long_words=False)]
     annotations.append(dict(
         x=0, y=0, xref="paper", yref="paper", yshift=-74, xanchor="left", yanchor="top", align="left", showarrow=False,
         font=dict(size=12, color="#444"), text="<br>".join(notes),

@@ -24,6 +24,7 @@ def _hover(r) -> str:
         lines.append(f"Document disagrees with itself: {plain_text(r.discrepancy)}")
         if r.pct_from_counts is not None:
             lines.append(f"From the counts: {r.pct_from_counts:.1f}% (derived)")
+    lines.append(theme.source_hover(r.source, getattr(r, "passage", None)))
     return "<br>".join(lines)
 
 
@@ -51,26 +52,25 @@ def exposure_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
             )
         )  # fmt: skip
     summaries = table[table["kind"] == SUMMARY]
-    if not summaries.empty:
-        grouped = list(summaries.groupby(["trial_id", "_label"], sort=False))
-        traces.append(
-            dict(
-                type="scatter", mode="text", name="median (text)", showlegend=False, x=[1.0] * len(grouped),
-                y=[y_of[key] for key, _ in grouped], text=[plain_text(arm_summary(rows)) for _, rows in grouped],
-                textposition="middle right", hoverinfo="skip", textfont=dict(size=12, color="#333"),
-            )
-        )  # fmt: skip
+    grouped = list(summaries.groupby(["trial_id", "_label"], sort=False)) if not summaries.empty else []
+    # medians are text rows: annotations at the row, one arm a line, not a text trace (a slide
+    # widened the x axis to 1200% to fit a trace's text inside the plot)
+    medians = [
+        dict(x=1.0, y=y_of[key], xref="x", yref="y", xanchor="left", showarrow=False, align="left",
+             font=dict(size=12, color="#333"), text=plain_text(arm_summary(rows)).replace(" · ", "<br>"))
+        for key, rows in grouped
+    ]  # fmt: skip
     tick_text = [tick_label(plain_text(f"{names[t]} · {label}"), t == highlight) for t, label in keys]
     layout = dict(
         title=dict(text="Treatment delivered and stopped, per arm"),
         barmode="group",
         height=int(180 + 44 * len(keys)),
         margin=dict(l=20, r=60, t=80, b=100),
-        xaxis=dict(title=dict(text="Percent of patients (or of planned applications), as printed"), range=[0, 105]),
+        xaxis=dict(title=dict(text="% of patients (or of planned doses), as printed"), range=[0, 105]),
         yaxis=dict(tickvals=list(y_of.values()), ticktext=tick_text, automargin=True, ticks="",
                    range=[-len(keys) + 0.4, 0.6]),
         legend=dict(title=dict(text="Arm: "), orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom"),
-        annotations=[dict(
+        annotations=medians + [dict(
             x=0, y=0, xref="paper", yref="paper", yshift=-72, xanchor="left", yanchor="top", align="left",
             showarrow=False, font=dict(size=12, color="#444"),
             text="Bars: percent as printed, with count/denominator; † the printed percentage disagrees with the counts "

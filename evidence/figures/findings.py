@@ -19,8 +19,9 @@ def findings_figure(table: pd.DataFrame, title: str = "Findings stated in words"
         list(table["trial_name"]), list(table["topic"]), list(table["finding"]), list(table["timepoint"]),
         list(table["numbers"]), sources,
     ]  # fmt: skip
-    lines = [max(wrapped_lines([f], 80), wrapped_lines([s], 30)) for f, s in zip(table["finding"], sources)]
+    # characters per line at about half of a 1366 px screen's table (5.0 and 2.0 of 11.6 width units)
+    lines = [max(wrapped_lines([f], 62), wrapped_lines([s], 24)) for f, s in zip(table["finding"], sources)]
     return table_figure(
-        title, HEADER, columns, widths=[1.1, 1.2, 5.0, 0.9, 1.4, 2.0], line_count=lines,
+        title, HEADER, columns, widths=[1.5, 1.2, 5.0, 0.9, 1.4, 2.0], line_count=lines,
         footnote="As the documents state them; numbers as printed (P as printed: < for a bound).",
     )  # fmt: skip

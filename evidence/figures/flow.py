@@ -39,6 +39,7 @@ def _hover(trial_name: str, arm_label: str, stage: str, reason: str, count, reas
     lines += [f"  {plain_text(r)}" for r in reasons]
     if row.derived:
         lines.append("derived (computed from printed counts)")
+    lines.append(theme.source_hover(row.source, getattr(row, "passage", None)))
     return "<br>".join(lines)
 
 
@@ -76,6 +77,9 @@ def flow_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
                 type="bar", orientation="h", x=xs, y=ys, name=plain_text(role), text=texts, textposition="outside",
                 hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
                 marker=dict(color=_ROLE_COLOURS.get(role, theme.MODEL_COLOUR)), cliponaxis=False,
+                # counts keep their size (plotly shrinks text to a thin bar's width by default:
+                # on a slide that drew them under 14 pt)
+                constraintext="none", textfont=dict(size=11),
             )
         )  # fmt: skip
     tick_text = [
@@ -87,8 +91,8 @@ def flow_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
     layout = dict(
         title=dict(text="Patient flow: randomised, excluded and analysed, per arm"),
         barmode="group",
-        height=int(180 + 34 * len(rows)),
-        margin=dict(l=20, r=40, t=80, b=60),
+        height=int(180 + 44 * len(rows)),
+        margin=dict(l=20, r=40, t=80, b=90),  # room for the axis title above a slide's footnote
         xaxis=dict(title=dict(text="Patients"), range=[0, x_high * 1.12], rangemode="tozero"),
         yaxis=dict(tickvals=[float(y_of[r]) for r in rows], ticktext=tick_text, automargin=True, ticks="",
                    range=[-len(rows) + 0.4, 0.6]),

@@ -28,6 +28,7 @@ def _hover(r) -> str:
         lines.append(f"Interaction {plain_text(r.interaction_p)}")
     if not r.has_ci:
         lines.append("No confidence interval in the document")
+    lines.append(theme.source_hover(getattr(r, "source", None), getattr(r, "passage", None)))
     return "<br>".join(lines)
 
 

@@ -2,6 +2,11 @@
 characteristics, fatal events, findings), drawn the same way on screen and in the deck.
 
 Every cell is data and goes through `theme.plain_text` here, once; callers pass raw strings.
+
+Slides: the cells set no font size of their own, so they take the layout's font, which the slide
+styling raises to 14 pt (evidence/export/slide_style.slide_text_sizes); a table too long for one
+slide at that size goes over several (`table_pages`, by the rows' wrapped lines kept in
+`layout.meta`), never shrunk.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from evidence import theme
 from evidence.figures.marks import figure
 from evidence.theme import plain_text
 
-ROW_HEIGHT = 28
+ROW_HEIGHT = 30
+SLIDE_LINES = 14
+"""Wrapped lines (as estimated for the screen) of body rows one slide holds at 14 pt."""
 HEADER_FILL = "#E8E8E8"
 GROUP_FILL = "#F4F4F4"
 
@@ -23,9 +30,11 @@ def table_figure(
     footnote: str = "",
     row_fill: list[str] | None = None,
     line_count: list[int] | None = None,
+    header_lines: int = 1,
 ) -> dict:
     """A table of `columns` (each a list of cell strings) under `header`; `row_fill` colours rows
-    (e.g. a trial's first row), `line_count` the lines each row wraps to (for the height)."""
+    (e.g. a trial's first row), `line_count` the lines each row wraps to and `header_lines` the
+    lines the header wraps to (for the height: a table taller than its figure scrolls inside it)."""
     rows = len(columns[0]) if columns else 0
     if rows == 0:
         return theme.empty_figure_dict(title + ": nothing to show for the selected trials.")
@@ -36,23 +45,55 @@ def table_figure(
         columnwidth=[float(w) for w in widths] if widths else None,
         header=dict(
             values=[f"<b>{plain_text(h)}</b>" for h in header], fill=dict(color=HEADER_FILL), align="left",
-            font=dict(size=13), height=ROW_HEIGHT + 4,
+            height=ROW_HEIGHT + 4,
         ),
         cells=dict(
-            values=[[plain_text(v) for v in column] for column in columns], align="left", font=dict(size=12),
+            values=[[plain_text(v) for v in column] for column in columns], align="left",
             fill=dict(color=[fill] * len(columns)), height=ROW_HEIGHT,
         ),
     )  # fmt: skip
     if trace["columnwidth"] is None:
         del trace["columnwidth"]
-    height = 110 + ROW_HEIGHT * (1 + rows) + 16 * sum(n - 1 for n in lines) + (40 if footnote else 0)
-    layout = dict(title=dict(text=plain_text(title)), height=int(height), margin=dict(l=10, r=10, t=60, b=50 if footnote else 10))
+    height = 110 + ROW_HEIGHT * (1 + rows) + 16 * (sum(n - 1 for n in lines) + header_lines - 1) + (60 if footnote else 0)
+    layout = dict(title=dict(text=plain_text(title)), height=int(height), margin=dict(l=10, r=10, t=60, b=70 if footnote else 10),
+                  meta=dict(table_row_lines=[int(n) for n in lines]))
     if footnote:
         layout["annotations"] = [dict(
-            x=0, y=0, xref="paper", yref="paper", yshift=-10, xanchor="left", yanchor="top", align="left",
+            # below the table by 40 px or more: a slide moves it into its footnote, where it wraps
+            x=0, y=0, xref="paper", yref="paper", yshift=-40, xanchor="left", yanchor="top", align="left",
             showarrow=False, font=dict(size=12, color="#444"), text=plain_text(footnote),
         )]  # fmt: skip
     return figure([trace], layout)
+
+
+def is_table(fig: dict) -> bool:
+    return bool(fig.get("data")) and fig["data"][0].get("type") == "table"
+
+
+def table_pages(fig: dict, line_budget: int = SLIDE_LINES) -> list[dict]:
+    """Copies of a `table_figure` dict holding consecutive rows whose wrapped lines add up to at
+    most `line_budget` (at least one row each): one per slide."""
+    trace = fig["data"][0]
+    values = trace["cells"]["values"]
+    rows = len(values[0]) if values else 0
+    lines = ((fig.get("layout") or {}).get("meta") or {}).get("table_row_lines") or [1] * rows
+    pages, start, used = [], 0, 0
+    for i in range(rows):
+        if i > start and used + lines[i] > line_budget:
+            pages.append((start, i))
+            start, used = i, 0
+        used += lines[i]
+    pages.append((start, rows))
+    if len(pages) == 1:
+        return [fig]
+    out = []
+    for first, last in pages:
+        cells = dict(trace["cells"], values=[column[first:last] for column in values])
+        fill = (trace["cells"].get("fill") or {}).get("color")
+        if fill:
+            cells["fill"] = dict(color=[column[first:last] for column in fill])
+        out.append(dict(fig, data=[dict(trace, cells=cells), *fig["data"][1:]]))
+    return out
 
 
 def wrapped_lines(cells: list[str], width: int) -> int:

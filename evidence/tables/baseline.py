@@ -22,7 +22,7 @@ P_UNITS = {"P": "P = {:g}", "P (upper bound)": "P < {:g}"}
 
 COLUMNS = [
     "trial_id", "trial_name", "arm_id", "arm_label", "role", "characteristic", "category", "shown", "count", "pct",
-    "mean", "sd", "median", "range_low", "range_high", "n", "p_text", "p_source", "source", "discrepancy",
+    "mean", "sd", "median", "range_low", "range_high", "n", "p_text", "p_source", "source", "passage", "discrepancy",
 ]  # fmt: skip
 
 
@@ -77,6 +77,7 @@ def baseline_table(baseline: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFr
                 category=r.category, shown=_shown(r), count=integer(r.count), pct=number(r.pct), mean=number(r.mean),
                 sd=number(r.sd), median=number(r.median), range_low=number(r.range_low),
                 range_high=number(r.range_high), n=integer(r.n), p_text=p_text, p_source=p_source, source=r.source,
+                passage=text(getattr(r, "passage", None)),
                 discrepancy=text(r.discrepancy),
                 _order=(order[r.trial_id], ROLE_RANK.get(arm.get("role"), 9), position),
             )

@@ -14,7 +14,7 @@ from evidence.tables.lookups import ROLE_RANK, arm_lookup, integer, text, trial_
 OUTCOME_RANK = {outcome: rank for rank, outcome in enumerate(EVENT_OUTCOMES)}
 COLUMNS = [
     "trial_id", "trial_name", "arm_id", "arm_label", "role", "event_reported", "term", "grade", "outcome", "drug",
-    "attribution", "count", "n_at_risk", "patients", "derived", "source", "note",
+    "attribution", "count", "n_at_risk", "patients", "derived", "source", "passage", "note",
 ]  # fmt: skip
 
 
@@ -37,7 +37,7 @@ def event_outcome_table(events: pd.DataFrame, arms: pd.DataFrame, trials: pd.Dat
                 term=text(r.term), grade=str(r.grade), outcome=r.outcome, drug=text(r.drug),
                 attribution=r.attribution, count=count, n_at_risk=n,
                 patients=f"{count} of {n}" if n is not None else str(count), derived=bool(r.derived),
-                source=r.source, note=text(r.note),
+                source=r.source, passage=text(getattr(r, "passage", None)), note=text(r.note),
                 _order=(order[r.trial_id], OUTCOME_RANK.get(r.outcome, 9), ROLE_RANK.get(arm.get("role"), 9), position),
             )
         )  # fmt: skip

@@ -14,7 +14,7 @@ from evidence.tables.lookups import ROLE_RANK, arm_lookup, integer, number, shor
 
 COLUMNS = [
     "trial_id", "trial_name", "arm_id", "arm_label", "role", "drug", "measure", "kind", "count", "count_of",
-    "denominator", "pct", "pct_from_counts", "value", "unit", "shown", "population", "derived", "source", "note",
+    "denominator", "pct", "pct_from_counts", "value", "unit", "shown", "population", "derived", "source", "passage", "note",
     "discrepancy",
 ]  # fmt: skip
 PERCENT, SUMMARY = "percent", "summary"
@@ -55,7 +55,8 @@ def exposure_table(exposure: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFr
                 count_of=text(r.count_of), denominator=denominator, pct=pct,
                 pct_from_counts=round(from_counts, 1) if from_counts is not None else None,
                 value=value, unit=text(r.unit), shown=_shown(count, denominator, pct, value, text(r.unit)),
-                population=text(r.population), derived=bool(r.derived), source=r.source, note=text(r.note),
+                population=text(r.population), derived=bool(r.derived), source=r.source,
+                passage=text(getattr(r, "passage", None)), note=text(r.note),
                 discrepancy=text(r.discrepancy),
                 _order=(order[r.trial_id], position),
             )

@@ -12,7 +12,7 @@ from evidence.tables.lookups import arm_lookup, integer, number, text, trial_nam
 TOPIC_RANK = {topic: rank for rank, topic in enumerate(FINDING_TOPICS)}
 COLUMNS = [
     "trial_id", "trial_name", "arm_id", "arm_label", "topic", "finding", "timepoint", "count", "value", "unit",
-    "numbers", "derived", "source", "note",
+    "numbers", "derived", "source", "passage", "note",
 ]  # fmt: skip
 
 
@@ -45,7 +45,8 @@ def findings_table(findings: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFr
                 trial_id=r.trial_id, trial_name=names.get(r.trial_id, r.trial_id), arm_id=arm_id,
                 arm_label=info.get((r.trial_id, arm_id), {}).get("label", arm_id) if arm_id else "",
                 topic=r.topic, finding=r.finding, timepoint=text(r.timepoint), count=count, value=value, unit=unit,
-                numbers=numbers_text(count, value, unit), derived=bool(r.derived), source=r.source, note=text(r.note),
+                numbers=numbers_text(count, value, unit), derived=bool(r.derived), source=r.source,
+                passage=text(getattr(r, "passage", None)), note=text(r.note),
                 _order=(order[r.trial_id], TOPIC_RANK.get(r.topic, 99), position),
             )
         )  # fmt: skip

@@ -9,6 +9,8 @@ original assignment).
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from evidence.contract import FLOW_STAGES
@@ -24,7 +26,7 @@ ANALYSIS_STAGES = {"efficacy": "efficacy set", "safety": "safety set"}
 
 COLUMNS = [
     "trial_id", "trial_name", "arm_id", "arm_label", "role", "stage", "reason", "count", "is_total",
-    "population", "derived", "source", "note",
+    "population", "derived", "source", "passage", "note",
 ]  # fmt: skip
 
 
@@ -55,6 +57,7 @@ def flow_table(flow: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFrame) -> 
                 population=text(r.population),
                 derived=bool(r.derived),
                 source=r.source,
+                passage=text(getattr(r, "passage", None)),
                 note=text(r.note),
                 _order=(
                     order[r.trial_id],
@@ -110,3 +113,45 @@ def population_label(flow: pd.DataFrame, trial_id: str, analysis: str = "efficac
     if len(per_arm) > 1:
         counts += " (" + ", ".join(f"{label} {n}" for label, n in per_arm) + ")"
     return f"{name} {analysis} analysis: {words} — {counts}"
+
+
+POPULATION_HEADS = {"efficacy": "Analysis population", "safety": "Safety population"}
+_SHORT_WORDS = 40
+"""A population's words longer than this keep only their first clause in a figure's caption
+('all eligible patients, by randomised assignment (called …)' -> 'all eligible patients'); the
+flow view's hovers keep them whole."""
+
+
+def _short_words(populations: list[str]) -> str:
+    """The shortest wording of a set, its first clause ('safety set: patients who …' -> 'safety set')."""
+    if not populations:
+        return "population not named"
+    words = min(populations, key=len).split(":")[0].strip()
+    return re.split(r" \(|, ", words)[0].strip() if len(words) > _SHORT_WORDS else words
+
+
+def population_short(flow: pd.DataFrame, trial_id: str, analysis: str = "efficacy", arms: pd.DataFrame | None = None,
+                     trials: pd.DataFrame | None = None) -> str:
+    """'PASO: full analysis set (ITT set), 60 of 61 randomised' — one trial's analysis population
+    as an efficacy or safety figure's caption names it ('' when flow.csv holds no such set)."""
+    if flow is None or flow.empty:
+        return ""
+    table = flow_table(flow[flow["trial_id"] == trial_id], arms if arms is not None else pd.DataFrame(), trials)
+    sets = table[(table["stage"] == ANALYSIS_STAGES[analysis]) & table["is_total"]]
+    if sets.empty:
+        return ""
+    analysed, _ = _stage_total(table, ANALYSIS_STAGES[analysis])
+    randomised, _ = _stage_total(table, "randomised")
+    counts = "number not reported" if analysed is None else f"{analysed}" + (
+        f" of {randomised} randomised" if randomised is not None else " analysed")
+    words = _short_words([p for p in dict.fromkeys(sets["population"]) if p])
+    return f"{table['trial_name'].iat[0]}: {words}, {counts}"
+
+
+def population_note(flow: pd.DataFrame | None, arms: pd.DataFrame, trials: pd.DataFrame, trial_ids, analysis: str) -> str:
+    """'Analysis population: PASO: full analysis set (ITT set), 60 of 61 randomised; E2100: …' for
+    the trials a figure shows (CONSORT 2010 item 16), '' when none has a curated population."""
+    shown = list(dict.fromkeys(str(t) for t in trial_ids))
+    labels = [population_short(flow, t, analysis, arms, trials) for t in shown]
+    labels = [label for label in labels if label]
+    return f"{POPULATION_HEADS[analysis]}: {'; '.join(labels)}" if labels else ""

@@ -21,7 +21,7 @@ from evidence.tables.lookups import MAIN_ANALYSES, text, trial_names
 MODEL_TERM_PREFIX = "Final multivariate model term: "
 """How a findings.csv row names a covariate of a trial's final multivariable model."""
 
-TERM_COLUMNS = ["trial_id", "trial_name", "term", "kind", "model", "p_text", "source", "note"]
+TERM_COLUMNS = ["trial_id", "trial_name", "term", "kind", "model", "p_text", "source", "passage", "note"]
 
 
 def interaction_term(subgroup: str) -> str:
@@ -65,7 +65,7 @@ def model_term_table(comparisons: pd.DataFrame, findings: pd.DataFrame | None, t
             rows.append(dict(
                 trial_id=trial_id, trial_name=names.get(trial_id, trial_id), term=r.term, kind="interaction",
                 model=f"{r.analysis}: {text(r.test)}".rstrip(": "), p_text=printed_p(pd.Series(r._asdict())),
-                source=r.source, note=text(r.note),
+                source=r.source, passage=text(getattr(r, "passage", None)), note=text(r.note),
             ))  # fmt: skip
     if findings is not None and not findings.empty:
         covariates = findings[
@@ -76,6 +76,7 @@ def model_term_table(comparisons: pd.DataFrame, findings: pd.DataFrame | None, t
             rows.append(dict(
                 trial_id=r.trial_id, trial_name=names.get(r.trial_id, r.trial_id),
                 term=str(r.finding)[len(MODEL_TERM_PREFIX):], kind="covariate", model="sensitivity: final multivariate model",
-                p_text=P_UNITS[r.unit].format(float(r.value)), source=r.source, note=text(r.note),
+                p_text=P_UNITS[r.unit].format(float(r.value)), source=r.source,
+                passage=text(getattr(r, "passage", None)), note=text(r.note),
             ))  # fmt: skip
     return pd.DataFrame(rows, columns=TERM_COLUMNS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import query, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import query, show, show_tab, wait_for_figure, wait_for_figures
 
 WHAT_IF_JS = """() => { const gd = document.querySelector('#what-if-figure .js-plotly-plot');
   return gd && gd._fullData ? {title: gd._fullLayout.title.text, cycles: gd._fullData.map(t => t.x ? t.x.length : 0)} : null; }"""
@@ -44,6 +44,7 @@ def test_what_if_refuses_out_of_range_and_follows_start_step_and_horizon(page, b
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url)
     wait_for_figures(page)
+    show_tab(page, "dosing")
     note = page.locator("#what-if-note")
     note.get_by_text("reaches full dose (800 mg/day) at cycle 3").wait_for()
     _enter(page, "ramp-start", 1000)  # the issue's example: shown in red, the chart silently at 400
@@ -63,6 +64,7 @@ def test_what_if_refuses_out_of_range_and_follows_start_step_and_horizon(page, b
     page.wait_for_function(f"() => ({WHAT_IF_JS})() && ({WHAT_IF_JS})().title.includes('after 9 cycles')")
     page.locator("#card-dosing").screenshot(path=str(ARTIFACTS / "what-if-horizon-1366x768.png"))
     page.reload()  # the horizon travels in the URL
+    show_tab(page, "dosing")
     note.get_by_text("After 9 cycles").wait_for()
     assert page.locator("#ramp-horizon").input_value() == "9"
 
@@ -72,6 +74,7 @@ def test_trial_grid_shows_whole_trial_names(page, base_url):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(base_url)
         wait_for_figures(page)
+        show_tab(page, "trials")
         cells = page.locator("#trial-grid .ag-pinned-left-cols-container .ag-cell")
         names = cells.all_inner_texts()
         assert "MRCC-SORAFENIB" in names and "NCT00573755" in names
@@ -91,7 +94,9 @@ def test_screenshots_of_the_changed_figures(page, base_url, width, height):
     wait_for_figures(page)
     wait_for_figure(page, "forest-figure", lambda f: "HR [95% CI]" not in " ".join(f["annotations"]))
     for graph in ("forest-figure", "medians-figure", "heatmap-figure", "what-if-figure", "survival-figure"):
+        show(page, graph)
         locator = page.locator(f"#{graph}")
         locator.scroll_into_view_if_needed()
         locator.screenshot(path=str(ARTIFACTS / f"after-{graph}-{width}x{height}.png"))
+    show(page, "card-toxicity")
     page.locator("#card-toxicity").screenshot(path=str(ARTIFACTS / f"after-toxicity-card-{width}x{height}.png"))

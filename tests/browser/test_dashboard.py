@@ -52,10 +52,12 @@ TAB_OF_JS = """(id) => { const el = document.getElementById(id); const p = el &&
 
 # Figures drawn once their tab is shown (the views are in tabs; hidden figures draw nothing).
 TAB_FIGURES = {
-    "efficacy": ["forest-figure", "medians-figure", "rates-figure", "heatmap-figure"],
-    "trials": ["design-figure"],
-    "dosing": ["dose-figure", "what-if-figure"],
-    "survival": ["survival-figure"],
+    "efficacy": ["forest-figure", "medians-figure", "rates-figure", "subgroups-figure", "heatmap-figure",
+                 "fatal-events-figure"],
+    "trials": ["design-figure", "flow-figure", "baseline-figure"],
+    "dosing": ["dose-figure", "exposure-figure", "what-if-figure"],
+    "survival": ["survival-figure", "absolute-figure"],
+    "sources": ["findings-figure"],
 }
 
 

@@ -50,7 +50,7 @@ def _cells(texts, *needles):
 
 @pytest.mark.parametrize("width", GRAPH_WIDTHS)
 def test_forest_columns_labels_ticks_and_footnotes_fit_at_every_width(figure_page, data, width):
-    fig = views.forest_panel.uncached(data, ViewState()).figure
+    fig = views.forest_panel(data, ViewState()).figure
     info, texts = _check_text_layout(figure_page, fig, width, "forest-pfs")
     hr, p = _cells(texts, "1.80 [1.02–3.20]", "0.041")  # PASO's row (the example)
     assert hr["right"] < p["left"] and abs((hr["top"] + hr["bottom"]) - (p["top"] + p["bottom"])) < 2
@@ -88,7 +88,7 @@ def test_forest_with_a_pooled_diamond_fits(figure_page, width):
 
 @pytest.mark.parametrize("width", GRAPH_WIDTHS)
 def test_medians_columns_and_headers_do_not_overlap(figure_page, data, width):
-    fig = views.medians_panel.uncached(data, ViewState()).figure
+    fig = views.medians_panel(data, ViewState()).figure
     info, texts = _check_text_layout(figure_page, fig, width, "medians-pfs")
     median, count = _cells(texts, "5.6 [3.8–6.5]", "27 / 30")  # PASO arm B
     assert median["right"] < count["left"]
@@ -101,7 +101,7 @@ def test_medians_columns_and_headers_do_not_overlap(figure_page, data, width):
 @pytest.mark.parametrize("width", (1014, 920))  # the graph at 1366; its CSS min-width on narrower screens (it scrolls)
 @pytest.mark.parametrize("mode", ("rate", "difference"))
 def test_heatmap_headers_and_cell_words_are_whole(figure_page, data, width, mode):
-    fig = views.toxicity_panel.uncached(data, ViewState(tox_mode=mode)).figure
+    fig = views.toxicity_panel(data, ViewState(tox_mode=mode)).figure
     info, texts = _check_text_layout(figure_page, fig, width, f"heatmap-{mode}")
     headers = boxes(figure_page, ".xtick text")
     assert headers and all(h["top"] >= 0 for h in headers)  # not cut at the top (was "RCC-SORAFENIB")

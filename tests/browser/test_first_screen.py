@@ -14,7 +14,10 @@ from tests.browser.test_dashboard import TAB_FIGURES, query, show, show_tab, wai
 
 CARDS = "#answer-cards .answer-card"
 GRID_ROWS = "#trial-grid .ag-pinned-left-cols-container .ag-row"
-HIDDEN_FIGURES = {"design-figure", "dose-figure", "what-if-figure", "survival-figure"}
+HIDDEN_FIGURES = {
+    "design-figure", "flow-figure", "baseline-figure", "dose-figure", "exposure-figure", "what-if-figure",
+    "survival-figure", "absolute-figure", "findings-figure",
+}
 DROPDOWN_LABELS = {
     "filter-disease": "Disease", "filter-agent": "Agent", "filter-trial": "Trial", "filter-phase": "Phase",
     "filter-setting": "Setting (line)", "filter-status": "Status", "filter-organ": "Organ class",
@@ -215,8 +218,9 @@ def test_skip_links_reach_every_view_and_show_its_tab(page, base_url):
     first = page.evaluate("() => document.activeElement.textContent")
     assert first == "Skip to answers"
     assert page.locator("#skip-links a").evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
-        "#answer-strip", "#filter-panel", "#card-efficacy", "#card-toxicity", "#card-trials", "#card-dosing",
-        "#card-survival", "#tab-uploads", "#card-sources", "#card-export"]
+        "#answer-strip", "#filter-panel", "#card-efficacy", "#card-toxicity", "#card-subgroups",
+        "#card-fatal-events", "#card-trials", "#card-flow", "#card-baseline", "#card-dosing", "#section-exposure",
+        "#card-survival", "#card-absolute", "#tab-uploads", "#card-findings", "#card-sources", "#card-export"]
     page.locator("#skip-links a[href='#card-survival']").focus()
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.activeElement && document.activeElement.id === 'card-survival'", timeout=15000)

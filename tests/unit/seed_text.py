@@ -172,3 +172,13 @@ def row_numbers_missing(table: str, row: dict[str, str], passage: str) -> list[t
         if not printed_in(table, column, raw, row["source"], text):
             missing.append((column, raw))
     return missing
+
+
+def csv_rows(table: str) -> list[tuple[int, dict[str, str]]]:
+    """(line, record) of a bundled CSV, read independently of the data layer."""
+    reader = csv.DictReader(io.StringIO((DATA_DIR / f"{table}.csv").read_text(encoding="utf-8"), newline=""))
+    rows, line = [], 2
+    for record in reader:
+        rows.append((line, record))
+        line = reader.line_num + 1
+    return rows

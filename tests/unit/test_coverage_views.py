@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy.integrate import quad
 
-from evidence import coverage_views as cv
+from evidence.view_registry import VIEWS
 from evidence.loading import CuratedData, load_dataset
 from evidence.state import ViewState
 from evidence.tables.absolute import (
@@ -53,13 +53,17 @@ STATES = [ViewState(), ViewState(endpoint="OS"), ViewState(derived=False), ViewS
           ViewState(trial=("E2100",), highlight="E2100")]  # fmt: skip
 
 
+COVERAGE = ("flow", "exposure", "fatal_events", "baseline", "subgroups", "absolute", "findings")
+"""The issue 16 views, as the registry (evidence/view_registry.py) declares them."""
+
+
 @pytest.mark.parametrize("state", STATES)
 def test_every_panel_is_a_valid_plain_figure_with_rows_that_end_in_derived_and_source(data, state):
-    for name, panel in cv.PANELS.items():
-        result = panel(data, state)
+    for name in COVERAGE:
+        result = VIEWS[name].panel(data, state)
         validated(result.figure_json())
-        rows = cv.ROWS[name](data, state)
-        assert list(rows.columns[-2:]) == ["derived", "source"], name
+        rows = VIEWS[name].table(data, state)
+        assert list(rows.columns[-3:]) == ["derived", "source", "passage"], name
         if not rows.empty:
             assert result.caption.startswith("Sources: "), name
 
@@ -69,10 +73,11 @@ def test_each_view_reads_only_its_declared_fields(data):
     the declared fields, so a wrong declaration would serve a stale figure)."""
     base = ViewState(endpoint="OS")
     others = dict(grade="all", tox_mode="difference", tox_top=5, ramp_start=200, surv_trial="PASO", pool=True, organ=("x",))
-    for name, panel in cv.PANELS.items():
+    for name in COVERAGE:
+        panel = VIEWS[name].panel
         before = panel.uncached(data, base)
         for field, value in others.items():
-            assert field not in cv.COVERAGE_VIEW_FIELDS[name]
+            assert field not in VIEWS[name].fields
             after = panel.uncached(data, replace(base, **{field: value}))
             assert after.caption == before.caption and after.figure_json() == before.figure_json(), (name, field)
 
@@ -83,9 +88,9 @@ def test_markup_in_data_is_drawn_as_text_in_every_panel(data):
     tables["trials"] = tables["trials"].assign(acronym=[f"{PHISH} {a}" if isinstance(a, str) else a for a in tables["trials"]["acronym"]])
     tables["findings"] = tables["findings"].assign(finding=[f"{PHISH} {f}" for f in tables["findings"]["finding"]])
     marked = CuratedData(tables=tables, version="markup-" + data.version)
-    for name, panel in cv.PANELS.items():
+    for name in COVERAGE:
         for state in (ViewState(), ViewState(endpoint="OS")):
-            fig = panel(marked, state).figure_json()
+            fig = VIEWS[name].panel(marked, state).figure_json()
             texts = list(strings(fig))
             assert not [p for p, t in texts if "<a " in t], name
             assert not [p for p, t in texts if p.endswith("hovertemplate") and "evil.example" in t], name
@@ -124,7 +129,7 @@ def test_e2100_flow_ineligible_21_vs_28_never_treated_3_vs_8_with_reasons(data):
     assert "711 of 722" in population_label(data.flow, "E2100", "safety", data.arms, data.trials)
     assert population_label(data.flow, "SOR", "efficacy", data.arms, data.trials) == ""
 
-    fig = cv.flow_panel(data, ViewState(trial=("E2100",))).figure_json()
+    fig = VIEWS["flow"].panel(data, ViewState(trial=("E2100",))).figure_json()
     experimental = next(t for t in fig["data"] if t["name"] == "experimental")
     ticks = fig["layout"]["yaxis"]["ticktext"]
     y_ineligible = fig["layout"]["yaxis"]["tickvals"][ticks.index("E2100 · ineligible")]
@@ -163,7 +168,7 @@ def test_the_paso_2_percent_keeps_its_print_and_shows_the_count_based_4_percent(
     table = exposure_table(data.exposure, data.arms, data.trials)
     row = _one(table, trial_id="PASO", arm_id="A", measure="planned applications not administered")
     assert row["pct"] == 2 and row["pct_from_counts"] == 4.0 and row["discrepancy"]
-    fig = cv.exposure_panel(data, ViewState(trial=("PASO",))).figure_json()
+    fig = VIEWS["exposure"].panel(data, ViewState(trial=("PASO",))).figure_json()
     texts = [t for trace in fig["data"] if trace["type"] == "bar" for t in trace["text"]]
     assert "22/550 (2%) †" in texts and "55/399 (13.8%)" in texts
 
@@ -181,7 +186,7 @@ def test_e2100_grade_5_events_two_versus_one_all_unrelated_and_hypertension_stop
     assert set(table.loc[table.grade == "5", "attribution"]) == {"unrelated"}
     stop = _one(table, event_reported="grade 4 hypertension")
     assert (stop["outcome"], stop["drug"], stop["patients"]) == ("drug discontinued", "bevacizumab", "1 of 365")
-    fig = cv.fatal_events_panel(data, ViewState()).figure_json()
+    fig = VIEWS["fatal_events"].panel(data, ViewState()).figure_json()
     cells = fig["data"][0]["cells"]["values"]
     assert cells[2][:3] == ["ruptured diverticulum", "erosion in an area of bowel-wall involvement", "left ventricular dysfunction"]
 
@@ -218,7 +223,7 @@ def test_e2100_subgroup_forest_draws_the_printed_hrs_without_invented_intervals(
     assert not rows["has_ci"].any() and rows["ci_low"].isna().all()
     caveats = trial_caveats(data.comparisons, ["E2100"], "PFS")["E2100"]
     assert any(line.startswith("treatment × age interaction P = 0.04 (sensitivity: P = 0.02)") for line in caveats)
-    fig = cv.subgroups_panel(data, ViewState()).figure_json()
+    fig = VIEWS["subgroups"].panel(data, ViewState()).figure_json()
     assert all("error_x" not in trace for trace in fig["data"])
     assert fig["data"][0]["marker"]["symbol"] == "circle-open"
 
@@ -238,9 +243,9 @@ def test_e2100_model_terms(data):
         ("treatment × age interaction", "P = 0.02"), ("treatment × age interaction", "P = 0.04"),
         ("treatment × time interaction", "P < 0.001"), ("treatment × time interaction", "P < 0.001"),
     ]  # fmt: skip
-    caption = cv.subgroups_panel(data, ViewState()).caption
+    caption = VIEWS["subgroups"].panel(data, ViewState()).caption
     assert "measurable disease P = 0.03" in caption and "smaller subgroups" in caption
-    assert cv.subgroups_panel(data, ViewState(trial=("PASO",))).caption == ""
+    assert VIEWS["subgroups"].panel(data, ViewState(trial=("PASO",))).caption == ""
 
 
 # ---------------------------------------------------------------- 6. absolute effects
@@ -286,7 +291,7 @@ def test_nothing_where_the_paper_reports_non_proportional_hazards(data):
     assert effects.rows.empty and effects.rmst.empty
     (trial_id, reason), = effects.skipped
     assert trial_id == "E2100" and "treatment × time interaction P < 0.001" in reason
-    fig = cv.absolute_panel(data, ViewState(trial=("E2100",))).figure_json()
+    fig = VIEWS["absolute"].panel(data, ViewState(trial=("E2100",))).figure_json()
     assert not fig["data"] and "not proportional" in fig["layout"]["annotations"][0]["text"]
 
 
@@ -326,8 +331,8 @@ def test_number_needed_direction():
 
 
 def test_absolute_effects_are_hidden_with_derived_values(data):
-    panel = cv.absolute_panel(data, ViewState(derived=False))
-    assert not panel.figure_json()["data"] and cv.absolute_rows(data, ViewState(derived=False)).empty
+    panel = VIEWS["absolute"].panel(data, ViewState(derived=False))
+    assert not panel.figure_json()["data"] and VIEWS["absolute"].table(data, ViewState(derived=False)).empty
 
 
 # ---------------------------------------------------------------- 7. findings
@@ -344,5 +349,55 @@ def test_findings_list(data):
     assert _one(table, trial_id="NCT00573755")["timepoint"] == "2014-03-26"
     assert table["finding"].str.startswith("Lung, thorax and brain").sum() == 1
     assert list(dict.fromkeys(table.trial_id)) == ["PASO", "NCT00573755", "E2100", "MRCC-SORAFENIB"]  # trials.csv order
-    fig = cv.findings_panel(data, ViewState()).figure_json()
+    fig = VIEWS["findings"].panel(data, ViewState()).figure_json()
     assert "631" in fig["data"][0]["cells"]["values"][4]
+
+
+# ---------------------------------------------------------------- the population on efficacy and safety figures
+
+
+def test_every_efficacy_and_safety_caption_names_its_analysis_population(data):
+    """PASO Results: ITT set 60 of 61 randomised, safety set 57; E2100 Figure 1: 673 eligible and
+    711 treated of 722 randomised."""
+    paso = "Analysis population: PASO: full analysis set (ITT set), 60 of 61 randomised"
+    for key in ("forest", "medians", "rates", "survival", "absolute"):
+        assert paso in VIEWS[key].panel(data, ViewState()).caption, key
+    assert "E2100: all eligible patients, 673 of 722 randomised" in VIEWS["forest"].panel(data, ViewState()).caption
+    safety = "Safety population: PASO: safety set, 57 of 61 randomised; E2100: all treated patients, 711 of 722 randomised"
+    for key in ("toxicity", "exposure"):
+        assert safety in VIEWS[key].panel(data, ViewState()).caption, key
+    assert "Safety population: PASO: safety set, 57 of 61 randomised" in VIEWS["dosing"].panel(data, ViewState()).caption
+    assert "population" not in VIEWS["medians"].panel(data, ViewState(trial=("MRCC-SORAFENIB",))).caption  # none curated
+
+
+def test_export_rows_carry_each_rows_passage(data):
+    """The PASO flow's first row was read from 'Between August 2010 and November 2012, 61 patients
+    were randomly assigned to treatment.' (PASO report, Results)."""
+    rows = VIEWS["flow"].table(data, ViewState())
+    first = rows[(rows.trial_id == "PASO") & (rows.stage == "randomised")].iloc[0]
+    assert first["passage"] == "Between August 2010 and November 2012, 61 patients were randomly assigned to treatment."
+    for key in ("exposure", "fatal_events", "baseline", "findings"):
+        assert (VIEWS[key].table(data, ViewState())["passage"] != "").all(), key
+
+
+# ---------------------------------------------------------------- the Evidence box
+
+
+def test_a_clicked_point_gives_its_locator_and_full_passage_as_text(data):
+    """The forest's PASO row: 'hazard ratio 1.80, 95% CI: 1.02 to 3.20; log-rank test P = 0.041'
+    (PASO report, Results); the hover cuts passages at 160 characters, the box does not."""
+    from evidence.clicked_passage import HINT, NO_PASSAGE, evidence_text
+
+    forest = VIEWS["forest"].panel(data, ViewState()).figure_json()
+    paso = next(t for t in forest["data"] if t.get("customdata") == [["PASO", ""]])
+    text = evidence_text(data, {"points": [{"text": paso["text"][0], "customdata": ["PASO", ""]}]})
+    assert text == ("Evidence — PASO_REPORT: Table 2; Results, Efficacy — “The confirmatory test for the effect of "
+                    "treatment on PFS was statistically significant (hazard ratio 1.80, 95% CI: 1.02 to 3.20; "
+                    "log-rank test P = 0.041).”")
+    medians = VIEWS["medians"].panel(data, ViewState()).figure_json()["data"][0]
+    long = evidence_text(data, {"points": [{"text": medians["text"][0], "customdata": medians["customdata"][0]}]})
+    assert "Median PFS was 6.6 months (95% CI: 5.1 to 9.0) in Arm A and 5.6 months" in long and "…”" not in long
+    assert evidence_text(data, None) == HINT
+    assert evidence_text(data, {"points": [{"hovertext": "<b>PASO</b><br>computed", "customdata": ["PASO", ""]}]}) == NO_PASSAGE
+    marked = {"hovertext": "source: X: Table 1 — “&lt;a href=x&gt;link&lt;/a&gt;”", "customdata": "PASO"}
+    assert evidence_text(data, {"points": [marked]}) == "Evidence — X: Table 1 — “<a href=x>link</a>”"  # text, shown as text

@@ -28,7 +28,7 @@ from evidence.problems import Problem
 from evidence.relations import percent_tolerance
 from evidence.upload import parse_upload, validate_upload
 from seed_text import documents as seed_documents
-from seed_text import normalise, printed_in
+from seed_text import csv_rows, normalise, printed_in
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "data"
@@ -47,15 +47,6 @@ def data():
 def documents() -> dict[str, str]:
     return {source_id: normalise(text) for source_id, text in seed_documents().items()}
 
-
-def csv_rows(table: str) -> list[tuple[int, dict[str, str]]]:
-    """(line, record) of a bundled CSV, read independently of the data layer."""
-    reader = csv.DictReader(io.StringIO((DATA_DIR / f"{table}.csv").read_text(encoding="utf-8"), newline=""))
-    rows, line = [], 2
-    for record in reader:
-        rows.append((line, record))
-        line = reader.line_num + 1
-    return rows
 
 
 # ====================================================================== 1. passages

@@ -25,7 +25,7 @@ import pytest
 from evidence.loading import load_dataset
 from evidence.stats import invert_ratio
 from evidence.summary import summary_text
-from seed_text import ALLOW_LIST, TRACE_COLUMNS, Printed, number_pattern
+from seed_text import ALLOW_LIST, TRACE_COLUMNS, Printed, number_pattern, rule_for
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "data"
@@ -574,16 +574,6 @@ def _traced_cells():
                 yield table, line, column, raw, source_id.strip(), locator.strip()
 
 
-def _rule_for(table, column, raw, source_id, locator) -> Printed | None:
-    hits = [
-        p for p in ALLOW_LIST
-        if (p.table, p.column, p.raw, p.source_id) == (table, column, raw, source_id)
-        and p.locator_contains in locator
-    ]
-    assert len(hits) <= 1
-    return hits[0] if hits else None
-
-
 @needs_seeds
 def test_every_number_occurs_in_its_cited_document():
     documents = _documents()
@@ -593,7 +583,7 @@ def test_every_number_occurs_in_its_cited_document():
     for table, line, column, raw, source_id, locator in cells:
         assert source_id in documents, (table, line, source_id)
         text = documents[source_id]
-        rule = _rule_for(table, column, raw, source_id, locator)
+        rule = rule_for(table, column, raw, source_id, locator)
         if rule is not None:
             used.add(rule)
             ok = re.search(rule.printed, text) is not None

@@ -398,7 +398,9 @@ def _figure_slides(prs) -> list:
 def test_deck_has_title_figure_and_sources_slides(deck, data):
     f, prs, visible = deck
     assert f.filename == "trial-evidence_E2100_2026-11-21.pptx"
-    assert len(visible) == 7  # no dose slide for bevacizumab
+    # no dose slide for bevacizumab; issue 16: flow, baseline, subgroups, fatal events, exposure, findings
+    # (no absolute effects: E2100 reports non-proportional PFS hazards)
+    assert len(visible) == 13
     parts = [title for r in visible for _, title in export_views._slide_parts(r)]
     sources = sum(s.shapes.title.text_frame.text.startswith("Sources") for s in prs.slides)
     assert len(prs.slides) == 1 + 1 + len(parts) + sources  # title, summary, figure slides, sources

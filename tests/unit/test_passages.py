@@ -22,6 +22,7 @@ import pytest
 
 from evidence.contract import PASSAGE_SEPARATOR, TABLES
 from seed_text import (
+    csv_rows,
     DATA_DIR,
     SEEDS_DIR,
     TRACE_COLUMNS,
@@ -47,15 +48,6 @@ DERIVED_EXEMPT = {
 }
 """Derived rows per table, whose numbers need not be printed in their passage."""
 
-
-def csv_rows(table: str) -> list[tuple[int, dict[str, str]]]:
-    """(line, record) of a bundled CSV, read independently of the data layer."""
-    reader = csv.DictReader(io.StringIO((DATA_DIR / f"{table}.csv").read_text(encoding="utf-8"), newline=""))
-    rows, line = [], 2
-    for record in reader:
-        rows.append((line, record))
-        line = reader.line_num + 1
-    return rows
 
 
 def test_every_table_with_a_source_has_an_optional_passage_column_beside_it():

@@ -426,7 +426,8 @@ def test_e2100_pfs_slide_cites_the_paper_says_each_caveat_once_and_draws_no_cave
     assert not any("Caveat" in (a.text or "") for a in figure.layout.annotations)  # said in the footnote
     assert [t.name for t in figure.data if t.showlegend] == ["Paclitaxel: published median", "Paclitaxel + bevacizumab: published median"]
     layout = export.figure_slide_layout(r.title, r.subtitle, " ".join(export.figure_notes(figure) + [r.footnote]))
-    assert layout.picture_box[3] / export.SLIDE_IN[1] > 0.58  # was 54% with the caveats said twice
+    # was 54% with the caveats said twice; the analysis population line (issue 16) takes about 1%
+    assert layout.picture_box[3] / export.SLIDE_IN[1] > 0.56
 
 
 MODEL_LABEL_WORDS = "survival curves fitted to the published medians"
@@ -444,7 +445,7 @@ def test_sources_run_over_onto_balanced_slides_not_a_near_empty_one(data):
     f = export_views.build_export(data, parse_query("?grade=all&highlight=PASO"), "all", "pptx", TODAY, render=_tiny_png)
     pages = [slide for slide in Presentation(io.BytesIO(f.content)).slides if slide.shapes.title.text_frame.text.startswith("Sources")]
     counts = [len(next(s for s in slide.shapes if s.name == "Sources").text_frame.paragraphs) for slide in pages]
-    assert sum(counts) == 5 + 3  # five documents; derived, model-based, hypothetical
+    assert sum(counts) == 5 + 4  # five documents; derived, model-based, hypothetical, absolute effects
     assert max(counts) - min(counts) <= 2, counts  # was 7 and 1
     for slide in pages:
         assert next(s for s in slide.shapes if s.name == "Stamp").text_frame.text.startswith("Data version")
