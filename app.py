@@ -20,6 +20,7 @@ from api import register_api
 from components import exports, warm
 from components.callbacks import register_callbacks
 from components.layout import page
+from components.stable_props import sort_wildcard_props
 from components.uploads import upload_store
 from config import Settings
 from evidence import cache, views
@@ -64,14 +65,14 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         index_string=INDEX_TEMPLATE,
         serve_locally=True,
     )
-    app.layout = page(
+    app.layout = sort_wildcard_props(page(
         views.filter_options(data),
         views.sources_rows(data),
         data.version,
         len(data.warnings),
         export_flags=exports.export_flags(settings),
         max_upload_mb=settings.max_upload_mb,
-    )
+    ))
     register_callbacks(app, data, settings)
     register_api(app.server, data, settings)
     warm.install(app.server, data, settings)  # started in each worker after fork (gunicorn.conf.py)

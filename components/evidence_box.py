@@ -31,7 +31,7 @@ def box(graph_id: str) -> html.P:
         className="evidence-box",
         tabIndex="0",
         role="status",
-        **{"aria-live": "polite", "aria-label": "Evidence for the clicked point"},
+        **{"aria-label": "Evidence for the clicked point"},  # role="status" is polite by default
     )
 
 

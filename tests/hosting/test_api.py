@@ -71,6 +71,25 @@ def test_list_add_share_remove_through_the_api(team_app):
     assert (EXAMPLE, "uploaded") not in listed(alice)
 
 
+def test_a_registry_record_posted_to_the_api_joins_like_the_upload_card(team_app):
+    """A ClinicalTrials.gov record (real fixture) through POST /api/v1/trials: 201 with its id and
+    the import report; its values as posted in the record (issue 18)."""
+    from pathlib import Path
+
+    record = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "ctgov" / "NCT02552212.json"
+    if not record.exists():
+        pytest.skip("shared fixtures not present")
+    alice = as_user(team_app, "alice")
+    response = post_file(alice, record.read_bytes(), record.name)
+    assert response.status_code == 201, response.data
+    body = response.get_json()
+    assert body["trial_ids"] == ["NCT02552212"]
+    assert body["report"]  # what was not mapped or assumed, each with its JSON path
+    mine = listed(alice)[("NCT02552212", "uploaded")]
+    assert (mine["owner"], mine["shared"]) == ("alice", False)
+    assert ("NCT02552212", "uploaded") not in listed(as_user(team_app, "bob"))
+
+
 def test_an_invalid_upload_answers_422_with_the_problem_list(team_app):
     alice = as_user(team_app, "alice")
     bad = b"trial_id,acronym\nX-1,\n"

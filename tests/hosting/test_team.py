@@ -75,7 +75,7 @@ def forest(fetch, url: str, user: str, endpoint: str = "PFS") -> tuple[int, str]
     """(status, text) of the forest figure callback for ``user`` at ``endpoint``."""
     status, _h, deps = fetch(url + "/_dash-dependencies", headers=headers(user))
     assert status == 200
-    dep = next(d for d in json.loads(deps) if d["output"].lstrip(".").startswith(ids.FOREST) and not d.get("clientside_function"))
+    dep = next(d for d in json.loads(deps) if d["output"].lstrip(".").startswith(ids.FOREST + ".") and not d.get("clientside_function"))
     outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in dep["output"].strip(".").split("...")]
     state = {"endpoint": endpoint}
     values = {ids.view_state(ids.FOREST): state, ids.STATE: state}

@@ -24,6 +24,6 @@ def test_worker_rss_after_600_varied_requests_within_1_2x_of_after_100(gunicorn)
     assert out["complete"], f"only {out['requests']} requests in {out['seconds']:.0f} s"
     assert out["errors"] == 0
     assert out["same_worker"], "the worker was replaced during the run"
-    assert out["states"] >= 50  # varied: about ten figure requests per state
+    assert out["states"] >= 30  # varied: one figure request per view (about 18) per state
     rss = out["rss_kib"]
     assert rss[600] / rss[100] <= memory.TARGET, f"RSS grew from {rss[100]} KiB to {rss[600]} KiB"
