@@ -146,7 +146,7 @@ def test_a_click_on_a_point_shows_its_passage_as_text(page, base_url):
     open_tab(page, "efficacy")
     box = page.locator("#forest-figure-evidence")
     assert box.inner_text().startswith("Click a point")
-    assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-live") == "polite"
+    assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "status"  # role status: polite live region
     page.locator("#forest-figure").scroll_into_view_if_needed()
     point = page.evaluate(POINT_JS, ["forest-figure", "PASO"])
     assert point, "no PASO point in the forest plot"
