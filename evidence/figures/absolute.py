@@ -11,13 +11,21 @@ from __future__ import annotations
 import math
 
 from evidence import theme
-from evidence.figures.marks import figure, floats, footnote_block, line_count, side_columns, tick_label, wrapped
+from evidence.figures.marks import (
+    FOOTNOTE_CHARS,
+    figure,
+    floats,
+    footnote_block,
+    label_margin,
+    line_count,
+    side_columns,
+    tick_label,
+    wrapped,
+)
 from evidence.tables.absolute import AbsoluteEffects
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.theme import plain_text
 
-_NOTE_CHARS = 120
-"""The notes under the plot wrap at about this many characters (a 1000 px figure at 12 px)."""
 
 
 def _difference_text(r) -> str:
@@ -92,15 +100,16 @@ def absolute_effects_figure(effects: AbsoluteEffects, highlight: str | None = No
     ]
     notes += [plain_text(reason) for _, reason in effects.skipped]
     # one line per note in a wide figure was cut at the right edge in half a screen: wrap them
-    note_lines = sum(line_count(wrapped(note, _NOTE_CHARS)) for note in notes)
+    note_lines = sum(line_count(wrapped(note, FOOTNOTE_CHARS)) for note in notes)
+    left_px = label_margin(ticks)  # fixed, so the notes start at the figure's left edge at every width
     layout = dict(
         title=dict(text=f"Absolute effect on {plain_text(label)} at 6, 12 and 24 months (model-based)"),
-        height=int(220 + 34 * len(rows) + 18 * note_lines),
-        margin=dict(l=20, r=20, t=90, b=90 + 18 * note_lines),
+        height=int(248 + 34 * len(rows) + 18 * note_lines),
+        margin=dict(l=left_px, r=20, t=118, b=90 + 18 * note_lines),  # room for a two-line legend under the title on a tablet
         xaxis=dict(domain=[0.0, 1.0], range=[0, 100], title=dict(text="Event-free at the time point (%)")),
         yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=True, ticks=""),
         **column_axes,
         legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom"),
-        annotations=[footnote_block(notes, 20, gap_px=74, width=_NOTE_CHARS)],
+        annotations=[footnote_block(notes, left_px, gap_px=74)],
     )  # fmt: skip
     return figure(traces + column_traces, layout)

@@ -12,11 +12,21 @@ import math
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.marks import ci_whiskers, figure, floats, footnote_block, line_count, side_columns, tick_label, wrapped
+from evidence.figures.marks import (
+    FOOTNOTE_CHARS,
+    ci_whiskers,
+    figure,
+    floats,
+    footnote_block,
+    label_margin,
+    line_count,
+    side_columns,
+    tick_label,
+    wrapped,
+)
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.theme import plain_text
 
-_NOTE_CHARS = 120  # the card spans the page: notes wrap at about 1000 px of 12 px text
 _COLOUR = theme.ROLE_COLOURS.get("experimental", "#333")
 
 
@@ -65,16 +75,17 @@ def subgroup_forest(rows: pd.DataFrame, endpoint: str, caveats: dict[str, list[s
     notes = ["HR < 1 favours the experimental arm. Open circles: no CI in the document (no whisker); — no interaction test given."]
     for trial_id, lines in (caveats or {}).items():
         notes += [f"{plain_text(trial_id)}: {plain_text(line)}" for line in lines]
-    note_lines = sum(line_count(wrapped(note, _NOTE_CHARS)) for note in notes)
+    note_lines = sum(line_count(wrapped(note, FOOTNOTE_CHARS)) for note in notes)
+    left_px = label_margin(ticks)  # fixed, so the notes start at the figure's left edge at every width
     layout = dict(
         title=dict(text=f"Subgroups: hazard ratio for {plain_text(label)}"),
         height=int(220 + 40 * len(rows) + 18 * note_lines),
-        margin=dict(l=20, r=20, t=90, b=80 + 18 * note_lines),
+        margin=dict(l=left_px, r=20, t=90, b=80 + 18 * note_lines),
         xaxis=dict(type="log", domain=[0.0, 1.0], range=x_range, title=dict(text="Hazard ratio (log scale)")),
         yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=True, ticks=""),
         **column_axes,
         shapes=[dict(type="line", x0=1, x1=1, xref="x", y0=0, y1=1, yref="paper", line=dict(color="#888", dash="dot"))],
         legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom"),
-        annotations=[footnote_block(notes, 20, gap_px=72, width=_NOTE_CHARS)],
+        annotations=[footnote_block(notes, left_px, gap_px=72)],
     )  # fmt: skip
     return figure(traces + column_traces, layout)
