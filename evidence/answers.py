@@ -15,7 +15,7 @@ import pandas as pd
 
 from evidence import cache
 from evidence.contract import ENDPOINT_LABELS
-from evidence.state import filter_tables
+from evidence.state import SELECTION_FIELDS, filter_tables
 from evidence.tables.toxicity import toxicity_differences, toxicity_matrix
 
 
@@ -370,7 +370,7 @@ def answer_cards(tables: dict[str, pd.DataFrame], sources: pd.DataFrame | None =
 
 GRADE_BAND_WORDS = "Grade 3–4"
 
-STRIP_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "derived", "page")
+STRIP_FIELDS = SELECTION_FIELDS
 """The state fields the answer strip reads: the selection (its page) and derived values on/off."""
 
 

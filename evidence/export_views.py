@@ -19,7 +19,6 @@ from evidence import export, views
 from evidence.answers import trial_answers
 from evidence.coverage_views import ABSOLUTE_LABEL
 from evidence.export import wording
-from evidence.figures.tabular import is_table, table_pages
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
 from evidence.state import ViewState, filter_tables, shown_trial_ids
@@ -269,8 +268,6 @@ def _slide_parts(r: Rendered) -> list[tuple]:
     figure = _slide_figure(r)
     room = export.figure_room(figure, r.title, r.subtitle, r.footnote)
     figures = export.split_for_slides(r.view.key, figure, room) if r.visible else [_figure(r.panel)]
-    if r.visible and is_table(r.panel.figure_json()):  # text tables go over slides by rows (evidence/figures/tabular.py)
-        figures = [go.Figure(page, _validate=False) for page in table_pages(figure.to_dict())]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]

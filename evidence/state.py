@@ -38,6 +38,10 @@ FACETS = {
     "status": "status",
 }
 
+SELECTION_FIELDS = (*FACETS, "derived", "page")
+"""The fields that pick the trials and rows a view shows (what filter_tables reads): every data
+view, the answer strip and the shared filtered tables are keyed on them."""
+
 
 @dataclass(frozen=True)
 class ViewState:

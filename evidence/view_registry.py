@@ -25,7 +25,7 @@ from evidence import coverage_views as coverage
 from evidence import export_rows, views
 from evidence.export_rows import HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
-from evidence.state import FACETS, ViewState
+from evidence.state import SELECTION_FIELDS, ViewState
 from evidence.view_memo import declared, memoised
 
 ViewFunction = Callable[[CuratedData, ViewState], Any]
@@ -113,7 +113,7 @@ def _ramp_tag(state: ViewState) -> str:
     return f"start{state.ramp_start}-step{state.ramp_step}-{state.ramp_horizon}cycles"
 
 
-SELECTION = (*FACETS, "derived", "page")
+SELECTION = SELECTION_FIELDS
 """State fields every data view reads (trial selection and its page, derived on/off)."""
 HIGHLIGHT = ("highlight",)
 

@@ -27,7 +27,7 @@ from evidence.tables import dosing as dosing_tables
 from evidence.tables import survival as survival_tables
 from evidence.loading import CuratedData
 from evidence.state import (
-    FACETS,
+    SELECTION_FIELDS,
     ViewState,
     filter_tables,
     page_bounds,
@@ -69,14 +69,11 @@ class Panel:
         return self.figure if isinstance(self.figure, go.Figure) else go.Figure(self.figure)
 
 
-_TABLE_FIELDS = (*FACETS, "derived", "page")  # what filter_tables reads
-
-
 def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
     """The curated tables filtered by the state, shared by every view that asks for the same
     selection (filtering all tables is a few ms, and a filter change asks once per view).
     The frames are shared: read them, never modify them in place."""
-    key = (data.version, state_key(state, _TABLE_FIELDS))
+    key = (data.version, state_key(state, SELECTION_FIELDS))
     return dict(cache.get_or_compute("filtered-tables", key, lambda: filter_tables(data.tables, state)))
 
 

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from evidence.export import cell_grid
 from evidence.export.deck import figure_slide_layout
+from evidence.figures.tabular import table_pages
 from evidence.export.slide_style import BODY_PT, CANVASES, PX_PER_IN, PX_PER_PT, _blocks, figure_notes, slide_text_sizes
 
 FIGURE_HEIGHT_IN = 5.0
@@ -231,7 +232,10 @@ PANEL_VIEWS = ("design-vs-outcome", "dose-ramp", "what-if-ramp")
 
 def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None = None) -> list[go.Figure]:
     """The slides a view's figure needs: panels apart for PANEL_VIEWS, then row windows (room:
-    the figure's px on its slide, figure_room)."""
+    the figure's px on its slide, figure_room). A text table (figures/tabular.py) goes over
+    slides by rows of text instead."""
+    if fig.data and fig.data[0].type == "table":
+        return [go.Figure(page, _validate=False) for page in table_pages(fig.to_dict())]
     parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
     return [piece for part in parts for piece in split_rows(part, room=room)]
 

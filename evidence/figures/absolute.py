@@ -9,17 +9,23 @@ model-based (dashed line, open markers); a published experimental landmark is a 
 from __future__ import annotations
 
 import math
-import textwrap
 
 from evidence import theme
-from evidence.figures.marks import column_annotations, figure, floats, header, tick_label
+from evidence.figures.marks import (
+    FOOTNOTE_CHARS,
+    figure,
+    floats,
+    footnote_block,
+    label_margin,
+    line_count,
+    side_columns,
+    tick_label,
+    wrapped,
+)
 from evidence.tables.absolute import AbsoluteEffects
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.theme import plain_text
 
-_COLUMN_DIFFERENCE, _COLUMN_NNT = 0.66, 0.82
-_NOTE_CHARS = 120
-"""The notes under the plot wrap at about this many characters (a 1000 px figure at 12 px)."""
 
 
 def _difference_text(r) -> str:
@@ -77,9 +83,11 @@ def absolute_effects_figure(effects: AbsoluteEffects, highlight: str | None = No
         ))  # fmt: skip
     ticks = [tick_label(plain_text(f"{n} · {m:g} months"), t == highlight) for n, m, t in zip(rows["trial_name"], rows["month"], rows["trial_id"])]
     top = max(ys) + 0.6
-    annotations = column_annotations(ys, [_difference_text(r) for r in rows.itertuples()], _COLUMN_DIFFERENCE, size=12)
-    annotations += column_annotations(ys, [_nnt_text(r) for r in rows.itertuples()], _COLUMN_NNT, size=12)
-    annotations += [header("Difference [95% CI]", _COLUMN_DIFFERENCE, top), header("NNT / NNH", _COLUMN_NNT, top)]
+    y_range = [min(ys) - 0.8, top + 0.6]
+    column_axes, column_traces = side_columns(ys, [
+        ("Difference [95% CI]", [_difference_text(r) for r in rows.itertuples()]),
+        ("NNT / NNH", [_nnt_text(r) for r in rows.itertuples()]),
+    ], top, y_range)  # fmt: skip
     notes = [
         "Model-based, not patient data: S_e(t) = S_c(t)^HR (Altman & Andersen, BMJ 1999), S_c(t) from the control "
         "median (exponential) or a published rate; CI from the HR's CI.",
@@ -92,18 +100,16 @@ def absolute_effects_figure(effects: AbsoluteEffects, highlight: str | None = No
     ]
     notes += [plain_text(reason) for _, reason in effects.skipped]
     # one line per note in a wide figure was cut at the right edge in half a screen: wrap them
-    notes = [line for note in notes for line in textwrap.wrap(note, _NOTE_CHARS, break_long_words=False)]
-    annotations.append(dict(
-        x=0, y=0, xref="paper", yref="paper", yshift=-74, xanchor="left", yanchor="top", align="left", showarrow=False,
-        font=dict(size=12, color="#444"), text="<br>".join(notes),
-    ))  # fmt: skip
+    note_lines = sum(line_count(wrapped(note, FOOTNOTE_CHARS)) for note in notes)
+    left_px = label_margin(ticks)  # fixed, so the notes start at the figure's left edge at every width
     layout = dict(
         title=dict(text=f"Absolute effect on {plain_text(label)} at 6, 12 and 24 months (model-based)"),
-        height=int(220 + 34 * len(rows) + 18 * len(notes)),
-        margin=dict(l=20, r=20, t=90, b=90 + 18 * len(notes)),
-        xaxis=dict(domain=[0.0, 0.62], range=[0, 100], title=dict(text="Event-free at the time point (%)")),
-        yaxis=dict(tickvals=ys, ticktext=ticks, range=[min(ys) - 0.8, top + 0.6], showgrid=False, automargin=True, ticks=""),
+        height=int(248 + 34 * len(rows) + 18 * note_lines),
+        margin=dict(l=left_px, r=20, t=118, b=90 + 18 * note_lines),  # room for a two-line legend under the title on a tablet
+        xaxis=dict(domain=[0.0, 1.0], range=[0, 100], title=dict(text="Event-free at the time point (%)")),
+        yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=True, ticks=""),
+        **column_axes,
         legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom"),
-        annotations=annotations,
+        annotations=[footnote_block(notes, left_px, gap_px=74)],
     )  # fmt: skip
-    return figure(traces, layout)
+    return figure(traces + column_traces, layout)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from evidence import theme
 from evidence.figures.marks import (
+    FOOTNOTE_CHARS,
     LABEL_CHARS,
     SECONDARY_INK,
     ci_whiskers,
@@ -32,7 +33,6 @@ from evidence.tables.pooling import HETEROGENEITY_LIMIT, Pooling
 from evidence.theme import plain_text
 
 MAIN_INK = "#1A1A1A"
-FOOTNOTE_CHARS = 56  # 12 px text, ~6.4 px a character: 360 px, inside a 390 px graph
 ROW_PX = 38
 _LINE_UNITS = 16.5 / ROW_PX  # one 13 px line of a tick label, in rows
 

@@ -101,36 +101,6 @@ def halo_trace(
     return trace
 
 
-def column_annotations(
-    ys: Iterable[float],
-    texts: Iterable[str],
-    x: float,
-    yref: str = "y",
-    bold: Iterable[bool] | None = None,
-    size: int = 13,
-) -> list[dict]:
-    """One text annotation per row at paper x: the numeric columns right of a dot plot."""
-    bold = list(bold) if bold is not None else None
-    notes = []
-    for i, (y, text) in enumerate(zip(ys, texts)):
-        shown = f"<b>{text}</b>" if bold and bold[i] else text
-        notes.append(
-            dict(
-                x=x, y=float(y), xref="paper", yref=yref, text=shown, showarrow=False,
-                xanchor="left", yanchor="middle", font=dict(size=size),
-            )
-        )
-    return notes
-
-
-def header(text: str, x: float, y: float, yref: str = "y") -> dict:
-    """A bold column heading above `column_annotations`."""
-    return dict(
-        x=x, y=y, xref="paper", yref=yref, text=f"<b>{text}</b>", showarrow=False,
-        xanchor="left", yanchor="bottom", font=dict(size=13),
-    )
-
-
 def tick_label(text: str, highlighted: bool) -> str:
     """Bold the highlighted trial; indented (sensitivity/subgroup) rows in grey italics.
 
@@ -244,7 +214,11 @@ margins plotly shrinks them (keeping a 64 px plot), moving the block left by as 
 keeps it inside the figure when that happens on a phone."""
 
 
-def footnote_block(lines: Sequence[str], left_px: float, gap_px: float = 88, width: int = 56) -> dict:
+FOOTNOTE_CHARS = 56
+"""Footnotes wrap at this many characters: 12 px text, about 6.4 px a character, fits a 390 px graph."""
+
+
+def footnote_block(lines: Sequence[str], left_px: float, gap_px: float = 88, width: int = FOOTNOTE_CHARS) -> dict:
     """Markup-ready footnote lines wrapped to `width` characters, as one annotation under the plot
     starting FOOTNOTE_INDENT_PX from the figure's left edge: the plot area starts `left_px` right
     of that edge (the figure's fixed left margin), so the start is the same pixel at every width."""

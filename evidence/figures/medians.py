@@ -9,6 +9,7 @@ import pandas as pd
 
 from evidence import theme
 from evidence.figures.marks import (
+    FOOTNOTE_CHARS,
     LABEL_CHARS,
     ci_whiskers,
     customdata,
@@ -25,7 +26,6 @@ from evidence.figures.marks import (
 from evidence.tables.lookups import ROLE_RANK, endpoint_label, lower_first, missing, range_text
 from evidence.theme import plain_text
 
-FOOTNOTE_CHARS = 56  # 12 px text: fits a 390 px graph
 _LINE_UNITS = 0.42  # one 13 px line of a tick label, in rows (40 px)
 
 

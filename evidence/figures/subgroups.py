@@ -12,11 +12,21 @@ import math
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.marks import ci_whiskers, column_annotations, figure, floats, header, tick_label
+from evidence.figures.marks import (
+    FOOTNOTE_CHARS,
+    ci_whiskers,
+    figure,
+    floats,
+    footnote_block,
+    label_margin,
+    line_count,
+    side_columns,
+    tick_label,
+    wrapped,
+)
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.theme import plain_text
 
-_COLUMN_HR, _COLUMN_P, _COLUMN_INTERACTION = 0.64, 0.80, 0.90
 _COLOUR = theme.ROLE_COLOURS.get("experimental", "#333")
 
 
@@ -56,26 +66,26 @@ def subgroup_forest(rows: pd.DataFrame, endpoint: str, caveats: dict[str, list[s
     ticks = [tick_label(plain_text(("  " if a == "subgroup" else "") + lab), t == highlight)
              for lab, a, t in zip(rows["label"], rows["analysis"], rows["trial_id"])]  # fmt: skip
     top = 0.6
-    annotations = column_annotations(ys, [plain_text(h) for h in rows["hr_text"]], _COLUMN_HR)
-    annotations += column_annotations(ys, [plain_text(p) for p in rows["p_label"]], _COLUMN_P)
-    annotations += column_annotations(ys, [plain_text(p) or "—" for p in rows["interaction_p"]], _COLUMN_INTERACTION)
-    annotations += [header("HR [95% CI]", _COLUMN_HR, top), header("P", _COLUMN_P, top),
-                    header("Interaction P", _COLUMN_INTERACTION, top)]  # fmt: skip
+    y_range = [min(ys) - 0.8, 1.0]
+    column_axes, column_traces = side_columns(ys, [
+        ("HR [95% CI]", [plain_text(h) for h in rows["hr_text"]]),
+        ("P", [plain_text(p) for p in rows["p_label"]]),
+        ("Interaction P", [plain_text(p) or "—" for p in rows["interaction_p"]]),
+    ], top, y_range)  # fmt: skip
     notes = ["HR < 1 favours the experimental arm. Open circles: no CI in the document (no whisker); — no interaction test given."]
     for trial_id, lines in (caveats or {}).items():
         notes += [f"{plain_text(trial_id)}: {plain_text(line)}" for line in lines]
-    annotations.append(dict(
-        x=0, y=0, xref="paper", yref="paper", yshift=-72, xanchor="left", yanchor="top", align="left", showarrow=False,
-        font=dict(size=12, color="#444"), text="<br>".join(notes),
-    ))  # fmt: skip
+    note_lines = sum(line_count(wrapped(note, FOOTNOTE_CHARS)) for note in notes)
+    left_px = label_margin(ticks)  # fixed, so the notes start at the figure's left edge at every width
     layout = dict(
         title=dict(text=f"Subgroups: hazard ratio for {plain_text(label)}"),
-        height=int(220 + 40 * len(rows) + 18 * len(notes)),
-        margin=dict(l=20, r=20, t=90, b=80 + 18 * len(notes)),
-        xaxis=dict(type="log", domain=[0.0, 0.60], range=x_range, title=dict(text="Hazard ratio (log scale)")),
-        yaxis=dict(tickvals=ys, ticktext=ticks, range=[min(ys) - 0.8, 1.0], showgrid=False, automargin=True, ticks=""),
+        height=int(220 + 40 * len(rows) + 18 * note_lines),
+        margin=dict(l=left_px, r=20, t=90, b=80 + 18 * note_lines),
+        xaxis=dict(type="log", domain=[0.0, 1.0], range=x_range, title=dict(text="Hazard ratio (log scale)")),
+        yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=True, ticks=""),
+        **column_axes,
         shapes=[dict(type="line", x0=1, x1=1, xref="x", y0=0, y1=1, yref="paper", line=dict(color="#888", dash="dot"))],
         legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom"),
-        annotations=annotations,
+        annotations=[footnote_block(notes, left_px, gap_px=72)],
     )  # fmt: skip
-    return figure(traces, layout)
+    return figure(traces + column_traces, layout)

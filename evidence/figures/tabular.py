@@ -66,10 +66,6 @@ def table_figure(
     return figure([trace], layout)
 
 
-def is_table(fig: dict) -> bool:
-    return bool(fig.get("data")) and fig["data"][0].get("type") == "table"
-
-
 def table_pages(fig: dict, line_budget: int = SLIDE_LINES) -> list[dict]:
     """Copies of a `table_figure` dict holding consecutive rows whose wrapped lines add up to at
     most `line_budget` (at least one row each): one per slide."""

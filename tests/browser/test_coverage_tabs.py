@@ -26,6 +26,8 @@ TRACES_JS = """(id) => {
       cells: t.cells ? Array.from(t.cells.values).map(plain) : null})),
     yticks: gd.layout.yaxis && gd.layout.yaxis.ticktext ? Array.from(gd.layout.yaxis.ticktext) : [],
     annotations: (gd.layout.annotations || []).map(a => a.text),
+    columns: Object.keys(gd.layout).filter(k => k.startsWith('yaxis') && gd.layout[k].side === 'right')
+      .flatMap(k => Array.from(gd.layout[k].ticktext || [])),  // numeric columns right of the plot
   };
 }"""
 
@@ -128,7 +130,7 @@ def test_each_new_view_shows_the_documents_numbers_in_its_tab(page, base_url):
     assert absolute["yticks"][0] == "PASO · 6 months"
     assert round(trace(absolute, "control (model-based)")["x"][0], 1) == 53.3
     assert round(trace(absolute, "experimental (model-based)")["x"][0], 1) == 32.2
-    assert "NNH 5 (NNH 3 to 150)" in absolute["annotations"]
+    assert "NNH 5 (NNH 3 to 150)" in absolute["columns"]
     assert "Analysis population: PASO: full analysis set (ITT set), 60 of 61 randomised" in caption(page, "absolute-figure")
     shoot(page, "survival")
 
@@ -146,7 +148,7 @@ def test_a_click_on_a_point_shows_its_passage_as_text(page, base_url):
     open_tab(page, "efficacy")
     box = page.locator("#forest-figure-evidence")
     assert box.inner_text().startswith("Click a point")
-    assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-live") == "polite"
+    assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "status"  # role status: polite live region
     page.locator("#forest-figure").scroll_into_view_if_needed()
     point = page.evaluate(POINT_JS, ["forest-figure", "PASO"])
     assert point, "no PASO point in the forest plot"

@@ -170,7 +170,7 @@ def test_certolizumab_flow_reaches_the_flow_panel(certolizumab, bundled):
     whole = next(t for t in fig["data"] if t["name"] == "whole trial")
     assert whole["x"] == [317]
     assert "CTGOV_NCT02552212" in panel.caption
-    assert "317 of 317 randomised (CZP 200 mg Q2W 159, Placebo 158)" in panel.caption
+    assert "participants at risk for adverse events, 317 of 317 randomised" in panel.caption
     # The efficacy and safety figures' population line.
     label = population_label(data.flow, "NCT02552212", "efficacy", data.arms, data.trials)
     assert label.startswith("C-AXSPAND efficacy analysis: The FAS consisted of") and label.endswith("317 of 317 randomised (CZP 200 mg Q2W 159, Placebo 158)")
