@@ -242,4 +242,25 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       return trial ? restyle(plain, trial) : plain;
     };
   })(),
+  gridHighlight: (function () {
+    // The trials grid and the selection summary (components/highlight.py): the row of the
+    // highlighted trial flagged (rowClassRules: row-highlighted), "; highlighted: <trial>" after
+    // the summary the server wrote (which never names the highlight itself).
+    var MARK = "; highlighted: ";
+    return function (sliced, rows, summary) {
+      var no = window.dash_clientside.no_update;
+      var trial = (sliced && sliced.highlight) || "";
+      var outRows = no, outSummary = no;
+      var stale = function (row) { return Boolean(row.highlighted) !== (row.trial_id === trial); };
+      if (Array.isArray(rows) && rows.some(stale)) {
+        outRows = rows.map(function (row) { return Object.assign({}, row, { highlighted: row.trial_id === trial }); });
+      }
+      if (typeof summary === "string") {
+        var at = summary.indexOf(MARK), base = at < 0 ? summary : summary.slice(0, at);
+        var text = trial ? base + MARK + trial : base;
+        if (text !== summary) outSummary = text;
+      }
+      return [outRows, outSummary];
+    };
+  })(),
 });

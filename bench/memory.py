@@ -3,15 +3,15 @@
 Issue 12's target: after 2,000 varied figure-callback requests a worker's RSS is within 1.2x of
 its RSS after 100. One gunicorn worker (the project's config, 4 threads) serves the dashboard;
 a client replays what browsers send when links with varied view states are opened: for each
-state, `sync_state` with the URL's query (as on page load or back/forward), then every callback
-driven by a view's state slice (the figures, the trial grid, the what-if ramp) with the state
-`sync_state` answered. States vary facets (disease, agent, trial, phase, setting, status, organ
+state, every callback driven by a view's state slice (the figures, the trial grid, the what-if
+ramp) with the state the browser parses from the URL's query (assets/state.js, as
+evidence.state.parse_query; no request of its own). States vary facets (disease, agent, trial, phase, setting, status, organ
 class), endpoint, grade band, highlight, page, the toxicity view's mode, sort and row count, and
 the what-if ramp, from a seeded random generator: most are states the worker has not seen, so
 each view computes and caches a new answer, which is what could make memory grow.
 
 RSS is VmRSS from /proc/<worker pid>/status (PSS from smaps_rollup beside it), read when the
-count of figure-callback requests (sync_state not counted) reaches each checkpoint. The worker
+count of figure-callback requests reaches each checkpoint. The worker
 pid must stay the same through the run (a replaced worker would start small again).
 """
 
@@ -79,12 +79,8 @@ def drive(port: int, worker_pid: Callable[[], int], checkpoints: tuple[int, ...]
     readings[0] = memory_kib(pid)
     try:
         while pending and time.perf_counter() - started < budget_s:
-            status, data, _ = client.post_json(path, scenarios.url_body(deps, varied_query(rng, opts), layout))
-            if status != 200:
-                errors += 1
-                continue
-            states += 1
-            for _name, body in scenarios.store_bodies(deps, scenarios.new_state(data), layout):
+            states += 1  # the browser parses the URL itself (assets/state.js): no request
+            for _name, body in scenarios.store_bodies(deps, scenarios.url_state(varied_query(rng, opts)), layout):
                 status, _data, _ = client.request("POST", path, json.dumps(body).encode())
                 errors += status not in (200, 204)
                 count += 1
@@ -128,7 +124,7 @@ def render(s: dict) -> list[str]:
         "## 9. Worker memory under varied requests", "",
         f"One gunicorn worker (project config, 4 threads); {s['states']} varied view states opened by URL "
         f"(`bench/memory.py`: facets, endpoint, grade band, highlight, page, toxicity mode/sort/rows, what-if ramp), "
-        f"each `sync_state` and then every figure callback (sync_state not counted); {s['requests']} figure-callback "
+        f"each parsed in the browser and then every figure callback; {s['requests']} figure-callback "
         f"requests in {s['seconds']:.0f} s, {s['errors']} errors; same worker pid throughout: "
         f"{'yes' if s['same_worker'] else '**no**'}.", "",
         "| figure-callback requests | " + " | ".join(str(n) for n in cps) + " |",

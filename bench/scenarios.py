@@ -2,10 +2,11 @@
 
 Bodies have the exact shape the Dash 4 renderer sends (checked once against a Playwright capture:
 output, outputs, inputs, changedPropIds, parsedChangedPropsIds; inputs without a value carry no
-"value" key). An interaction is the `sync_state` callback, triggered by one control or click,
-followed by the view callbacks whose slice of the state changed: each view reads its own Store
-holding the state fields it uses, which a clientside function (assets/slices.js, mirrored here
-by `slice_of`) fills from the `view-state` Store only when that slice changed.
+"value" key). An interaction is a control change or click that the browser turns into the new
+view state itself (assets/state.js, whose Python original is components/sync.next_state: no
+request), followed by the view callbacks whose slice of the state changed: each view reads its
+own Store holding the state fields it uses, which a clientside function (assets/slices.js,
+mirrored here by `slice_of`) fills from the `view-state` Store only when that slice changed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from collections.abc import Callable
 
 from components import ids
 from components.slices import slice_state
-from components.sync import state_to_controls
-from evidence.state import ViewState
+from components.sync import next_state, state_to_controls
+from evidence.state import ViewState, parse_query
 
 UPDATE = "_dash-update-component"
 
@@ -111,10 +112,6 @@ def _body(dep: dict, values: dict[str, object], changed: list[str], layout: dict
     return body
 
 
-def sync_dep(deps: list[dict]) -> dict:
-    return next(d for d in deps if callback_name(d) == "sync_state")
-
-
 SLICE_SUFFIX = ids.view_state("")
 
 
@@ -135,7 +132,7 @@ def slice_of(dep: dict, state: dict, layout: dict[str, object]) -> dict:
 
 
 def default_values(state: ViewState | None = None) -> dict[str, object]:
-    """Input values of sync_state as the page holds them for a state (URL, reset, controls)."""
+    """Control values as the page holds them for a state (URL, reset, controls)."""
     state = state or ViewState()
     values: dict[str, object] = {f"{ids.URL}.search": state.to_query(), f"{ids.RESET}.n_clicks": 0}
     for component, value in zip(ids.FILTERS.values(), state_to_controls(state)):
@@ -143,24 +140,19 @@ def default_values(state: ViewState | None = None) -> dict[str, object]:
     return values
 
 
-def sync_body(deps: list[dict], scenario: str, state: ViewState | None = None,
-              layout: dict[str, object] | None = None) -> dict:
+def scenario_state(scenario: str, state: ViewState | None = None) -> dict:
+    """The view state the browser writes for a scenario's control change or click (assets/state.js
+    computes what components/sync.next_state does)."""
     spec = SCENARIOS[scenario]
-    values = default_values(state)
-    for component, value in spec.get("controls", {}).items():
-        values[f"{component}.value"] = value
-    for component, click in spec.get("click", {}).items():
-        prop = "cellClicked" if component == ids.TRIAL_GRID else "clickData"
-        values[f"{component}.{prop}"] = click
-    return _body(sync_dep(deps), values, [spec["changed"]], layout)
+    controls = {**dict(zip(ids.FILTERS.values(), state_to_controls(state or ViewState()))), **spec.get("controls", {})}
+    trigger = spec["changed"].rsplit(".", 1)[0]
+    return next_state(trigger, "", list(controls.values()), spec.get("click", {}))[0].as_dict()
 
 
-def url_body(deps: list[dict], search: str, layout: dict[str, object] | None = None) -> dict:
-    """sync_state as the page sends it when the URL changes (page load, back/forward, a copied
-    link): the URL's query is the trigger; the controls still hold the default state."""
-    values = default_values()
-    values[f"{ids.URL}.search"] = search
-    return _body(sync_dep(deps), values, [f"{ids.URL}.search"], layout)
+def url_state(search: str) -> dict:
+    """The view state the browser writes when the URL changes (page load, back/forward, a copied
+    link): assets/state.js parses it as evidence.state.parse_query does."""
+    return parse_query(search).as_dict()
 
 
 def store_bodies(deps: list[dict], state: dict, layout: dict[str, object],
@@ -178,20 +170,14 @@ def store_bodies(deps: list[dict], state: dict, layout: dict[str, object],
     return out
 
 
-def new_state(sync_response: bytes | dict) -> dict:
-    payload = json.loads(sync_response) if isinstance(sync_response, (bytes, str)) else sync_response
-    return payload["response"][ids.STATE]["data"]
-
-
-def interaction(deps: list[dict], scenario: str, post: Callable[[dict], bytes],
+def interaction(deps: list[dict], scenario: str, post: Callable[[dict], bytes] | None = None,
                 state: ViewState | None = None, layout: dict[str, object] | None = None) -> list[tuple[str, dict]]:
-    """[(callback name, body)] for one interaction: sync_state, then each Store callback with the
-    state sync_state returned (post(body) -> response bytes is called once, for sync_state).
-    `layout`: layout_values() of /_dash-layout, for inputs and states the interaction leaves alone."""
-    first = sync_body(deps, scenario, state, layout)
-    state_dict = new_state(post(first))
+    """[(callback name, body)] for one interaction: each Store callback whose slice the new state
+    (computed in the browser, `scenario_state`) changed. `post` is not called any more (the state
+    used to come from a server callback). `layout`: layout_values() of /_dash-layout, for inputs
+    and states the interaction leaves alone."""
     before = (state or ViewState()).as_dict()
-    return [("sync_state", first)] + store_bodies(deps, state_dict, layout or {}, before)
+    return store_bodies(deps, scenario_state(scenario, state), layout or {}, before)
 
 
 def body_key(body: dict) -> str:

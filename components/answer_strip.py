@@ -6,6 +6,10 @@ with each number's source in its title (hover). A click on a card highlights its
 click clears it), through the same `highlight` state field as every view: the card sets the
 "Highlight trial" control, which the URL/state sync reads (assets/answers.js). The card's title
 button is the keyboard way to the same click.
+
+The server draws the cards without the highlight (it does not read `highlight`, so a highlight
+sends it no request, as for every view: components/highlight.py); `answerHighlight` marks the
+highlighted trial's card in the browser (its class, its button's aria-pressed and title).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from components import ids
 from evidence.answers import STRIP_FIELDS, AnswerCard, Fact, answer_strip
 from evidence.state import ViewState
 
-FIELDS = [*STRIP_FIELDS, "highlight"]
+FIELDS = list(STRIP_FIELDS)
 EMPTY = "No trial matches the filters. Widen them, or press Reset."
 
 
@@ -100,8 +104,14 @@ def register_answer_callbacks(app: Dash, session_data) -> None:
     def answer_cards(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        state = ViewState.from_dict(sliced)
-        return cards(answer_strip(session_data(store)[0], state), state.highlight)
+        return cards(answer_strip(session_data(store)[0], ViewState.from_dict(sliced)), "")
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="answerHighlight"),
+        Output(ids.ANSWER_CARDS, "children", allow_duplicate=True),
+        Input(ids.HIGHLIGHT_STATE, "data"), Input(ids.ANSWER_CARDS, "children"),
+        prevent_initial_call=True,
+    )  # fmt: skip
 
     app.clientside_callback(
         ClientsideFunction(namespace="evidence", function_name="answerClick"),

@@ -4,7 +4,10 @@ The figure views do not read `highlight` (it is one of their `style_fields`,
 evidence/view_registry.py), so selecting or clearing a trial sends them no request. The highlight travels in its own Store (cut from `view-state` by
 the same clientside slice as every view's fields, so it changes only when the highlight does);
 a clientside function per graph (assets/highlight.js) dims every other trial's marks and rings
-the highlighted one's, on a highlight change and on every figure the server sends.
+the highlighted one's, on a highlight change and on every figure the server sends. The trials
+grid is marked the same way: the server sends its rows and the selection summary without the
+highlight, and `gridHighlight` flags the highlighted row (its `row-highlighted` class) and adds
+"; highlighted: <trial>" to the summary, so a highlight sends no request at all.
 """
 
 from __future__ import annotations
@@ -39,3 +42,10 @@ def register_highlight_callbacks(app: Dash) -> None:
             Input(graph_id, "figure"),
             prevent_initial_call=True,
         )
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="gridHighlight"),
+        Output(ids.TRIAL_GRID, "rowData", allow_duplicate=True),
+        Output(ids.SELECTION_SUMMARY, "children", allow_duplicate=True),
+        Input(ids.HIGHLIGHT_STATE, "data"), Input(ids.TRIAL_GRID, "rowData"), Input(ids.SELECTION_SUMMARY, "children"),
+        prevent_initial_call=True,
+    )  # fmt: skip

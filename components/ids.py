@@ -5,6 +5,10 @@ from evidence.view_registry import VIEWS
 
 URL = "url"
 STATE = "view-state"
+# Keeping URL, controls and state in step in the browser (components/state_sync.py).
+STATE_RULES = "view-state-rules"  # the parsing rules (evidence.state.query_rules) and control ids
+STATE_UNKNOWN = "view-state-unknown"  # what the server must check against the data
+STATE_FIX = "view-state-fix"  # the server's correction of a state
 RESET = "reset"
 SELECTION_SUMMARY = "selection-summary"
 DATA_VERSION = "data-version"

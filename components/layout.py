@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import answer_strip, evidence_box, exports, highlight, ids, slices
+from components import answer_strip, evidence_box, exports, highlight, ids, slices, state_sync
 from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
@@ -442,9 +442,10 @@ def page(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
-            dcc.Store(id=ids.UPLOAD_STORE, storage_type="session"),
+            dcc.Store(id=ids.UPLOAD_STORE, storage_type="session", data=None),  # explicit: else the Store sets null on mount, redrawing every view
             *slices.stores(),
             *highlight.stores(),
+            *state_sync.stores(),
             *answer_strip.stores(),
             skip_links(),
             header,

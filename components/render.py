@@ -28,4 +28,5 @@ def rendered(view: View, data: CuratedData, state: ViewState) -> tuple:
         return out + (panel.note,) if view.note_id else out
 
     key = (data.version, state_key(state, view.key_fields), today)
-    return cache.get_or_compute(f"render:{view.graph_id}", key, compute)
+    # a tuple again: a shared cache (Redis) stores JSON and hands back a list
+    return tuple(cache.get_or_compute(f"render:{view.graph_id}", key, compute))

@@ -114,7 +114,7 @@ def _coerce(values: dict) -> ViewState:
             elif isinstance(base, bool):
                 clean[f.name] = raw in (True, "1", "true", 1, ["1"], [True])
             elif isinstance(base, int):
-                clean[f.name] = int(float(raw))
+                clean[f.name] = _whole_number(raw)
             else:
                 clean[f.name] = "" if raw is None else str(raw)[:_MAX_TEXT]
         except (TypeError, ValueError, OverflowError):
@@ -123,25 +123,53 @@ def _coerce(values: dict) -> ViewState:
     return _within_bounds(state)
 
 
+CHOICES: dict[str, tuple[str, ...]] = {
+    "endpoint": tuple(TIME_TO_EVENT_ENDPOINTS),
+    "grade": tuple(GRADES) + tuple(REGISTRY_GRADES),
+    "tox_mode": TOX_MODES,
+    "tox_sort": TOX_SORTS,
+    "tab": TABS,
+}
+"""Fields that hold one of a fixed set of values; any other value goes back to the default."""
+
+LIMITS: dict[str, tuple[int, int]] = {
+    "tox_top": (5, 200),
+    "ramp_start": (0, 800),
+    "ramp_step": (0, 800),
+    "ramp_horizon": (1, MAX_RAMP_HORIZON),
+    "page": (1, MAX_PAGE),
+}
+"""Whole-number fields: (lowest, highest); a value outside is clamped."""
+
+
+def _whole_number(raw) -> int:
+    """int(float(raw)) of ASCII text only: float() also reads other scripts' digits and spaces,
+    which the browser's copy of these rules (assets/state.js) does not."""
+    if isinstance(raw, str) and not raw.isascii():
+        raise ValueError(raw)
+    return int(float(raw))
+
+
 def _within_bounds(state: ViewState) -> ViewState:
     default = ViewState()
-    fixes = {}
-    if state.endpoint not in TIME_TO_EVENT_ENDPOINTS:
-        fixes["endpoint"] = default.endpoint
-    if state.grade not in GRADES + REGISTRY_GRADES:
-        fixes["grade"] = default.grade
-    if state.tox_mode not in TOX_MODES:
-        fixes["tox_mode"] = default.tox_mode
-    if state.tox_sort not in TOX_SORTS:
-        fixes["tox_sort"] = default.tox_sort
-    if state.tab not in TABS:
-        fixes["tab"] = default.tab
-    fixes["tox_top"] = min(max(state.tox_top, 5), 200)
-    fixes["ramp_start"] = min(max(state.ramp_start, 0), 800)
-    fixes["ramp_step"] = min(max(state.ramp_step, 0), 800)
-    fixes["ramp_horizon"] = min(max(state.ramp_horizon, 1), MAX_RAMP_HORIZON)
-    fixes["page"] = min(max(state.page, 1), MAX_PAGE)
+    fixes = {name: getattr(default, name) for name, allowed in CHOICES.items() if getattr(state, name) not in allowed}
+    fixes |= {name: min(max(getattr(state, name), low), high) for name, (low, high) in LIMITS.items()}
     return replace(state, **fixes)
+
+
+def query_rules() -> dict:
+    """The parsing rules above as plain data, for the browser's copy of `parse_query` and
+    `to_query` (assets/state.js): each field's kind, default, allowed values or limits, in
+    canonical order; the query field limit and the text length limit."""
+    default = ViewState().as_dict()
+    kinds = {tuple: "list", bool: "bool", int: "int", str: "str"}
+    rules = []
+    for f in fields(ViewState):
+        rule = {"name": f.name, "kind": kinds[type(getattr(ViewState(), f.name))], "default": default[f.name]}
+        rule |= {"choices": list(CHOICES[f.name])} if f.name in CHOICES else {}
+        rule |= {"limits": list(LIMITS[f.name])} if f.name in LIMITS else {}
+        rules.append(rule)
+    return {"fields": rules, "max_fields": MAX_QUERY_FIELDS, "max_text": _MAX_TEXT}
 
 
 MAX_QUERY_FIELDS = 200

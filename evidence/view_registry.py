@@ -165,7 +165,7 @@ _DECLARED = (
                         (coverage.ABSOLUTE_LABEL,))),
     _view("findings", "Findings in words", "findings-figure", SELECTION, coverage.findings_panel,
           coverage.findings_rows, export=Export("findings", ("trials",), slide_title="What the documents say in words")),
-    _view("overview", "Trials overview", "trial-grid", SELECTION + HIGHLIGHT, views.trials_overview,
+    _view("overview", "Trials overview", "trial-grid", SELECTION, views.trials_overview, style_fields=HIGHLIGHT,
           click="cellClicked", is_figure=False),
 )
 

@@ -32,6 +32,7 @@ from evidence.state import (
     filter_tables,
     page_bounds,
     page_count,
+    restrict_to_known,
     selected_trial_ids,
     shown_trial_ids,
 )
@@ -95,6 +96,15 @@ def filter_options(data: CuratedData) -> dict[str, list[dict]]:
     and shared; treat the result as read-only.
     """
     return cache.get_or_compute("filter-options", data.version, lambda: _filter_options(data))
+
+
+def known_state(data: CuratedData, state: ViewState) -> ViewState:
+    """The state restricted to what the data hold: facet values, organ classes, grade bands and
+    trials it offers, the page within the page count (state.restrict_to_known). The browser
+    parses links itself (assets/state.js); this is the server's check of what needs the data."""
+    options = filter_options(data)
+    organs, grades = ([o["value"] for o in options[name]] for name in ("organ", "grade"))
+    return restrict_to_known(state, data.trials, organs, grades)
 
 
 def _filter_options(data: CuratedData) -> dict[str, list[dict]]:

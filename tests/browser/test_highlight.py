@@ -1,5 +1,6 @@
-"""Highlighting a trial restyles the figures already drawn (assets/highlight.js): no figure is
-recomputed on the server, other trials' marks are dimmed, the trial's are ringed; clearing restores
+"""Highlighting a trial restyles the figures already drawn and marks the grid row and the answer card
+(assets/highlight.js, assets/answers.js):
+no callback request at all (the state is parsed in the browser too, assets/state.js), other trials' marks are dimmed, the trial's are ringed; clearing restores
 the figure as the server sent it; a figure the server redraws while a trial is highlighted arrives
 restyled."""
 
@@ -9,8 +10,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+from components.evidence_box import evidence_id
 from tests.browser.test_dashboard import POINT_JS, choose, wait_for_figures
 
+EVIDENCE = f"{evidence_id('forest-figure')}.children"
 RESTYLED = ("design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure")
 
 MARKS_JS = """(id) => {
@@ -40,18 +43,36 @@ TIMERS_JS = """() => {
 }"""
 
 
+POPSTATE_JS = """(query) => {
+  history.pushState({}, '', location.pathname + query);
+  window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
+}"""
+
+
 @pytest.fixture(scope="module")
 def base_url(live_server):
     return live_server()
+
+
+def grid_highlight(page) -> tuple[list[str], str]:
+    """(trial ids of the grid rows marked highlighted, the summary's "highlighted: ..." part); the
+    answer strip's cards are checked to mark the same trial (class, pressed title button). The grid
+    sits in a hidden tab: its rows are read by their row-id (a hidden panel renders no text)."""
+    rows = page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted").evaluate_all(
+        "rows => rows.map(r => r.getAttribute('row-id'))")
+    cards = page.locator("#answer-cards .answer-card.answer-highlighted .answer-trial[aria-pressed='true']").all_inner_texts()
+    assert cards == rows and page.locator("#answer-cards .answer-trial[aria-pressed='true']").count() == len(rows)
+    summary = page.locator("#selection-summary").inner_text()
+    return rows, summary[summary.index("highlighted:"):] if "highlighted:" in summary else ""
 
 
 def marks(page, graph_id):
     return page.evaluate(MARKS_JS, graph_id)
 
 
-def figure_requests(page, action) -> list[str]:
-    """Outputs of every callback request sent while `action` runs and the page settles that
-    include a figure."""
+def callback_requests(page, action) -> list[str]:
+    """Outputs of every callback request (/_dash-update-component) sent while `action` runs and
+    the page settles."""
     sent: list[str] = []
 
     def on_request(request):
@@ -62,7 +83,7 @@ def figure_requests(page, action) -> list[str]:
     action()
     settle(page)
     page.remove_listener("request", on_request)
-    return [o for o in sent if ".figure" in o]
+    return sent
 
 
 def settle(page, quiet_ms: int = 1500) -> float:
@@ -108,7 +129,7 @@ def click_trial(page, trial):
     page.mouse.click(x, y)
 
 
-def test_highlighting_restyles_without_recomputing_a_figure(page, base_url):
+def test_highlighting_restyles_without_a_single_request(page, base_url):
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url)
     wait_for_figures(page)
@@ -119,24 +140,45 @@ def test_highlighting_restyles_without_recomputing_a_figure(page, base_url):
         click_trial(page, "E2100")
         page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=30000)
 
-    assert figure_requests(page, select) == []
+    # the click's only request is the forest's Evidence box (the clicked passage, read from the
+    # data: components/evidence_box.py); the highlight itself sends none
+    assert callback_requests(page, select) == [EVIDENCE]
     print(f"\nclick to every figure quiet, select: {settle(page, 100):.0f} ms")
     assert_highlighted(page, "E2100")
-    page.wait_for_function("() => document.querySelector('#trial-grid .ag-row.row-highlighted')", timeout=30000)
-    assert "highlighted: E2100" in page.locator("#selection-summary").inner_text()
+    assert grid_highlight(page) == (["E2100"], "highlighted: E2100")
 
     # The highlight dropdown moves it to PASO, restyling from the figure as the server sent it.
-    assert figure_requests(page, lambda: choose(page, "filter-highlight", "PASO")) == []
+    assert callback_requests(page, lambda: choose(page, "filter-highlight", "PASO")) == []
     assert_highlighted(page, "PASO")
+    assert grid_highlight(page) == (["PASO"], "highlighted: PASO")
 
     # A second click on the highlighted trial clears it: every figure as the server sent it.
     def clear():
         click_trial(page, "PASO")
         page.wait_for_function("() => !window.location.search.includes('highlight')", timeout=30000)
 
-    assert figure_requests(page, clear) == []
+    assert callback_requests(page, clear) == [EVIDENCE]
     print(f"click to every figure quiet, clear: {settle(page, 100):.0f} ms")
     assert_plain(page)
+    assert grid_highlight(page) == ([], "")
+    assert page.console_errors == []
+
+
+def test_a_highlight_by_link_or_back_button_sends_no_request(page, base_url):
+    """As a copied link or back/forward changes the URL (pushState + popstate, what dcc.Location
+    reads): the highlight moves with no request, and back to no highlight with none either."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_figures(page)
+    page.evaluate(TIMERS_JS)
+    for query, trial in (("?highlight=PASO", "PASO"), ("?highlight=E2100&highlight=PASO", "PASO"), ("", "")):
+        assert callback_requests(page, lambda: page.evaluate(POPSTATE_JS, query)) == [], query
+        assert page.evaluate("() => window.location.search") == (f"?highlight={trial}" if trial else "")
+        if trial:
+            assert_highlighted(page, trial)
+        else:
+            assert_plain(page)
+        assert grid_highlight(page) == (([trial], f"highlighted: {trial}") if trial else ([], ""))
     assert page.console_errors == []
 
 

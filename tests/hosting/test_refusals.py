@@ -24,8 +24,10 @@ def _parse_output(text: str) -> list[dict]:
 
 
 def callback_request(deps: list[dict], output_id: str, values: dict | None = None, changed: list[str] | None = None) -> dict:
-    """The body the page sends for the callback writing `output_id`, with chosen input values."""
-    dep = next(d for d in deps if any(o["id"] == output_id for o in _parse_output(d["output"])))
+    """The body the page sends for the server callback writing `output_id`, with chosen input
+    values (a clientside callback writing it too, e.g. the grid's highlight, sends no request)."""
+    server = [d for d in deps if not d.get("clientside_function")]
+    dep = next(d for d in server if any(o["id"] == output_id for o in _parse_output(d["output"])))
     outputs = _parse_output(dep["output"])
     values = values or {}
 

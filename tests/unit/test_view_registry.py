@@ -68,7 +68,7 @@ def _server_callbacks(app) -> list[dict]:
 
 def test_the_built_app_registers_one_callback_per_view(built_app):
     """Every view's slice Store feeds exactly one server callback that draws it (the forest's
-    also feeds the pool control); every figure view's callback writes figure, caption, config."""
+    also sets the pool control); every figure view's callback writes figure, caption, config."""
     readers: dict[str, list[str]] = {}
     for callback in _server_callbacks(built_app):
         for item in callback["inputs"]:
@@ -80,9 +80,11 @@ def test_the_built_app_registers_one_callback_per_view(built_app):
             for part in (f"{view.graph_id}.figure", f"{ids.caption(view.graph_id)}.children", f"{view.graph_id}.config"):
                 assert part in drawn[0], (view.key, part)
             assert (view.note_id and f"{view.note_id}.children" in drawn[0]) or not view.note_id
+    assert all(len(readers[ids.view_state(v.graph_id)]) == 1 for v in VIEWS.values()), "one request per view and change"
     slice_inputs = {i for i in readers if i.endswith("-view-state")}
     assert slice_inputs == {ids.view_state(v.graph_id) for v in VIEWS.values()}
-    sync = next(c for c in _server_callbacks(built_app) if f"{ids.STATE}.data" in c["output"])
+    # the URL/controls/clicks -> state callback runs in the browser (components/state_sync.py)
+    sync = next(c for c in built_app._callback_list if f"{ids.STATE}.data" in c["output"].split("..."))
     clicks = {(i["id"], i["property"]) for i in sync["inputs"]}
     assert {(v.graph_id, v.click) for v in VIEWS.values() if v.click} <= clicks
 

@@ -188,14 +188,17 @@ def test_what_if_needs_only_the_ramp_fields(data):
 
 
 def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
-    """Selecting a trial sends the figure views nothing (assets/highlight.js restyles them);
-    exports, given the whole state, still draw the highlighted trial."""
+    """Selecting a trial sends the views nothing (assets/highlight.js restyles the figures, marks
+    the grid row and names it in the summary); exports, given the whole state, still draw it."""
     styled = [view for view in VIEWS.values() if view.style_fields]
     assert {view.key for view in styled} == {
-        "design", "forest", "medians", "rates", "toxicity", "dosing", "flow", "exposure", "subgroups", "absolute"}
+        "design", "forest", "medians", "rates", "toxicity", "dosing", "flow", "exposure", "subgroups", "absolute", "overview"}
     for view in styled:
         assert view.style_fields == ("highlight",) and "highlight" not in view.fields
-    assert "highlight" in VIEWS["overview"].fields  # the grid marks the row, the summary names it
+    sent = {f: getattr(ViewState(highlight="E2100"), f) for f in VIEWS["overview"].fields}  # what the browser sends
+    rows, summary = VIEWS["overview"].panel(data, ViewState.from_dict(sent))
+    assert [row["trial_id"] for row in rows] == ["PASO", "SOR", "NCT00573755", "E2100", "MRCC-SORAFENIB"]
+    assert not any(row["highlighted"] for row in rows) and "highlighted" not in summary
     forest = views.forest_panel(data, ViewState(highlight="E2100")).figure_object()
     assert "highlighted trial" in [t.name for t in forest.data]
     # The label is wrapped to fit a phone (issue 13); every line of the highlighted row is bold.

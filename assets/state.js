@@ -1,0 +1,280 @@
+/*
+ * URL, filter controls and view state kept in step in the browser (components/state_sync.py).
+ *
+ * A copy of evidence/state.py's `parse_query`, `to_query` and `ViewState.from_dict`, and of
+ * components/sync.py's `next_state`, `link_notice` and the control conversions, so a change made
+ * through the URL (a copied link, back/forward), a control or a click reaches the view-state Store
+ * with no server round trip: the figure callbacks are the first and only requests. The rules
+ * (fields, kinds, defaults, allowed values, limits, the 200-field limit) are not written here: they
+ * come from the server in the view-state-rules Store (evidence.state.query_rules), so the two copies
+ * cannot drift apart field by field; tests/browser/test_state_mirror.py compares them on a set of
+ * queries. What needs the data (facet values, trials and organs the data hold, the page count) the
+ * server checks in the background (`unknown` below cuts what it must check; its answer, a corrected
+ * state, comes back through the view-state-fix Store).
+ *
+ * Python's parsing is followed to the letter: fields split on "&" only, a field without "=" or
+ * with an empty value skipped, "+" read as a space, %XX decoded as UTF-8 with invalid bytes
+ * replaced (U+FFFD), text cut to 100 code points, whole numbers read as int(float(text)) (ASCII
+ * text only, on both sides), unknown names and values dropped.
+ */
+window.dash_clientside = Object.assign({}, window.dash_clientside);
+window.dash_clientside.evidence_state = (function () {
+  var SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g; // what Python's float() strips (ASCII)
+  var DIGITS = "\\d(?:_?\\d)*";
+  var FLOAT = new RegExp("^[+-]?(?:" + DIGITS + "(?:\\.(?:" + DIGITS + ")?)?|\\.(?:" + DIGITS + "))(?:[eE][+-]?" + DIGITS + ")?$");
+  var SPECIAL = /^[+-]?(?:inf|infinity|nan)$/i;
+
+  function pyStr(v) {
+    // Python's str() of a JSON value, where it differs from String()
+    return v === null || v === undefined ? "None" : v === true ? "True" : v === false ? "False" : String(v);
+  }
+
+  function cut(text, max) {
+    // text[:max] in code points, as Python slices
+    var points = Array.from(text);
+    return points.length > max ? points.slice(0, max).join("") : text;
+  }
+
+  function unquote(text) {
+    // urllib.parse.unquote: ASCII runs are percent-decoded to bytes and read as UTF-8 (invalid
+    // bytes -> U+FFFD); other characters pass through
+    if (text.indexOf("%") < 0) return text;
+    return text.replace(/[\x00-\x7f]+/g, function (run) {
+      var bytes = [];
+      for (var i = 0; i < run.length; i++) {
+        var hex = run.slice(i + 1, i + 3);
+        if (run[i] === "%" && /^[0-9a-fA-F]{2}$/.test(hex)) {
+          bytes.push(parseInt(hex, 16));
+          i += 2;
+        } else {
+          bytes.push(run.charCodeAt(i));
+        }
+      }
+      return new TextDecoder("utf-8").decode(new Uint8Array(bytes));
+    });
+  }
+
+  function quotePlus(text) {
+    // urllib.parse.quote_plus: everything but letters, digits and _.-~ percent-encoded, space as +
+    return encodeURIComponent(text)
+      .replace(/[!'()*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); })
+      .replace(/%20/g, "+");
+  }
+
+  function wholeNumber(raw) {
+    // int(float(raw)); null when Python raises (TypeError, ValueError, OverflowError)
+    var value;
+    if (typeof raw === "number") value = raw;
+    else if (typeof raw === "boolean") value = raw ? 1 : 0;
+    else if (typeof raw === "string") {
+      if (/[^\x00-\x7f]/.test(raw)) return null;
+      var t = raw.replace(SPACE, "");
+      if (SPECIAL.test(t)) return null;
+      if (!FLOAT.test(t)) return null;
+      value = Number(t.replace(/_/g, ""));
+    } else return null;
+    return isFinite(value) ? Math.trunc(value) + 0 : null;
+  }
+
+  function defaults(rules) {
+    var state = {};
+    rules.fields.forEach(function (f) { state[f.name] = Array.isArray(f.default) ? f.default.slice() : f.default; });
+    return state;
+  }
+
+  function coerce(values, rules) {
+    // ViewState.from_dict: every field from `values` it can read, the rest at their defaults;
+    // then enumerations and limits (_within_bounds)
+    var state = defaults(rules);
+    rules.fields.forEach(function (f) {
+      if (!Object.prototype.hasOwnProperty.call(values, f.name)) return;
+      var raw = values[f.name];
+      if (f.kind === "list") {
+        var items = Array.isArray(raw) ? raw : raw === null || raw === undefined || raw === "" ? [] : [raw];
+        var seen = [];
+        items.forEach(function (v) {
+          if (v === null || v === undefined || v === "") return;
+          var text = cut(pyStr(v), rules.max_text);
+          if (seen.indexOf(text) < 0) seen.push(text);
+        });
+        state[f.name] = seen;
+      } else if (f.kind === "bool") {
+        state[f.name] = raw === true || raw === "1" || raw === "true" || raw === 1 ||
+          (Array.isArray(raw) && raw.length === 1 && (raw[0] === "1" || raw[0] === true || raw[0] === 1));
+      } else if (f.kind === "int") {
+        var n = wholeNumber(raw);
+        if (n !== null) state[f.name] = n;
+      } else {
+        state[f.name] = raw === null || raw === undefined ? "" : cut(pyStr(raw), rules.max_text);
+      }
+      if (f.choices && f.choices.indexOf(state[f.name]) < 0) state[f.name] = f.default;
+    });
+    rules.fields.forEach(function (f) {
+      if (f.limits) state[f.name] = Math.min(Math.max(state[f.name], f.limits[0]), f.limits[1]);
+    });
+    return state;
+  }
+
+  function pieces(search) {
+    return String(search || "").replace(/^\?+/, "").split("&").filter(Boolean);
+  }
+
+  function parseQuery(search, rules) {
+    // parse_query: the first max_fields fields; unknown names, empty values dropped
+    var values = {}, kinds = {};
+    rules.fields.forEach(function (f) { kinds[f.name] = f.kind; });
+    pieces(search).slice(0, rules.max_fields).forEach(function (piece) {
+      var at = piece.indexOf("=");
+      if (at < 0 || at === piece.length - 1) return;
+      var name = unquote(piece.slice(0, at).replace(/\+/g, " "));
+      var value = unquote(piece.slice(at + 1).replace(/\+/g, " "));
+      if (!Object.prototype.hasOwnProperty.call(kinds, name)) return;
+      if (kinds[name] === "list") (values[name] = values[name] || []).push(value);
+      else values[name] = value;
+    });
+    return coerce(values, rules);
+  }
+
+  function same(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  function toQuery(state, rules) {
+    // ViewState.to_query: the fields that differ from their defaults, in canonical order
+    var pairs = [];
+    rules.fields.forEach(function (f) {
+      var value = state[f.name];
+      if (value === undefined || same(value, f.default)) return;
+      if (Array.isArray(value)) value.forEach(function (v) { pairs.push([f.name, v]); });
+      else if (typeof value === "boolean") pairs.push([f.name, value ? "1" : "0"]);
+      else pairs.push([f.name, pyStr(value)]);
+    });
+    return pairs.length ? "?" + pairs.map(function (p) { return quotePlus(p[0]) + "=" + quotePlus(String(p[1])); }).join("&") : "";
+  }
+
+  function dropped(search, rules) {
+    return Math.max(pieces(search).length - rules.max_fields, 0);
+  }
+
+  function thousands(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  function linkNotice(trigger, search, rules) {
+    // components/sync.py link_notice
+    if (trigger !== null && trigger !== undefined && trigger !== rules.url) return "";
+    var n = dropped(search, rules);
+    if (!n) return "";
+    return "This link has " + thousands(rules.max_fields + n) + " query fields; only the first " + rules.max_fields +
+      " were read and the other " + thousands(n) + " were ignored.";
+  }
+
+  function has(list, value) {
+    return Array.isArray(list) ? list.indexOf(value) >= 0 : typeof list === "string" && list.indexOf(value) >= 0;
+  }
+
+  function controlsToState(values, rules) {
+    // components/sync.py controls_to_state
+    var raw = {};
+    rules.controls.forEach(function (field, i) { raw[field] = values[i]; });
+    raw.derived = has(raw.derived || [], "show");
+    raw.pool = has(raw.pool || [], "pool");
+    raw.highlight = raw.highlight || "";
+    raw.surv_trial = raw.surv_trial || "";
+    return coerce(raw, rules);
+  }
+
+  function stateToControls(state, rules) {
+    // components/sync.py state_to_controls
+    var values = Object.assign({}, state, {
+      derived: state.derived ? ["show"] : [], pool: state.pool ? ["pool"] : [],
+      highlight: state.highlight || null, surv_trial: state.surv_trial || null,
+    });
+    return rules.controls.map(function (field) { return values[field]; });
+  }
+
+  function clickedTrial(click) {
+    // components/sync.py clicked_trial
+    if (!click || (typeof click === "object" && !Object.keys(click).length)) return "";
+    if ("points" in click) {
+      var points = click.points && click.points.length ? click.points : [{}];
+      var custom = (points[0] || {}).customdata;
+      if (Array.isArray(custom) && custom.length) return pyStr(custom[0]);
+      return typeof custom === "string" ? custom : "";
+    }
+    return click.rowId ? pyStr(click.rowId) : "";
+  }
+
+  function nextState(trigger, search, controls, clicks, rules) {
+    // components/sync.py next_state: [state, whether the controls must be rewritten]
+    if (trigger === null || trigger === undefined || trigger === rules.url) return [parseQuery(search, rules), true];
+    if (trigger === rules.reset) return [defaults(rules), true];
+    var current = controlsToState(controls, rules);
+    if (rules.facet_controls.indexOf(trigger) >= 0 && current.page !== 1) return [Object.assign(current, { page: 1 }), true];
+    if (Object.prototype.hasOwnProperty.call(clicks, trigger)) {
+      var trial = clickedTrial(clicks[trigger]);
+      if (!trial) return [current, false];
+      return [Object.assign(current, { highlight: trial === current.highlight ? "" : trial }), true];
+    }
+    return [current, false];
+  }
+
+  function sync() {
+    // The callback: (search, reset, *controls, *clicks, fix | state, rules) ->
+    // [search, state, link notice, *controls]
+    var a = Array.prototype.slice.call(arguments);
+    var rules = a[a.length - 1], current = a[a.length - 2];
+    var nc = rules.controls.length, nk = rules.clicks.length;
+    var search = a[0], controls = a.slice(2, 2 + nc), fix = a[2 + nc + nk];
+    var no = window.dash_clientside.no_update;
+    var trigger = (window.dash_clientside.callback_context || {}).triggered_id;
+    var next, notice = no;
+    if (trigger === rules.fix) {
+      // the server's correction of a state; dropped if the state has moved on since
+      if (!fix || !current || toQuery(fix.from, rules) !== toQuery(current, rules)) return Array(3 + nc).fill(no);
+      next = [fix.state, true];
+    } else {
+      var clicks = {};
+      rules.clicks.forEach(function (id, i) { clicks[id] = a[2 + nc + i]; });
+      next = nextState(trigger, search, controls, clicks, rules);
+      // the notice about the link opened stays until another link or Reset: a control change
+      // may be a dropdown dropping a value its options lack (Dash 4 does that on its own)
+      if (trigger === null || trigger === undefined || trigger === rules.url || trigger === rules.reset) {
+        notice = linkNotice(trigger, search, rules);
+      }
+    }
+    var state = next[0], query = toQuery(state, rules);
+    // only the controls whose value changes are written: each written control re-renders
+    var written = next[1] ? stateToControls(state, rules) : [];
+    return [
+      query === (search || "") ? no : query,
+      current && same(current, state) ? no : state,
+      notice,
+    ].concat(controls.map(function (value, i) { return i < written.length && !same(value, written[i]) ? written[i] : no; }));
+  }
+
+  function unknown(state, rules, current) {
+    // What the server must check against the data (components/state_sync.py): per option field,
+    // the values its control does not offer (the options follow `current` in the arguments, in
+    // rules.option_fields order); the page when past the first. Unchanged: no request.
+    var no = window.dash_clientside.no_update;
+    if (!state || !rules) return no;
+    var lists = Array.prototype.slice.call(arguments, 3), next = {}, any = false;
+    rules.option_fields.forEach(function (field, i) {
+      var offered = (lists[i] || []).map(function (o) { return o && typeof o === "object" ? o.value : o; });
+      var values = Array.isArray(state[field]) ? state[field] : state[field] ? [state[field]] : [];
+      next[field] = values.filter(function (v) { return offered.indexOf(v) < 0; });
+      any = any || next[field].length > 0;
+    });
+    next.page = state.page > 1 ? state.page : 1;
+    any = any || next.page > 1;
+    if (current ? same(current, next) : !any) return no;
+    return next;
+  }
+
+  return {
+    sync: sync, unknown: unknown, parseQuery: parseQuery, toQuery: toQuery, coerce: coerce,
+    nextState: nextState, linkNotice: linkNotice, controlsToState: controlsToState,
+    stateToControls: stateToControls, clickedTrial: clickedTrial, unquote: unquote,
+  };
+})();

@@ -1,0 +1,73 @@
+"""URL, filter controls and view state kept in step in the browser; the server checks in the background.
+
+A change used to be two server round trips in a row: a callback turned the URL (or a control,
+or a click) into the view state, and only its answer sent the figure requests. Now a clientside
+callback (assets/state.js `sync`, a copy of evidence/state.py's parsing and components/sync.py's
+`next_state` driven by `browser_rules()`) writes the view state at once, so the figure requests
+are the first and only ones.
+
+What needs the data (facet values and trials the data hold, organ classes, grade bands, the page
+count) the server still decides: `unknown` (clientside) cuts from the state the values no control
+offers and the page past the first; when that changes, `check_state` restricts the state to the
+data (evidence.views.known_state) and, if anything was dropped, answers with the corrected state,
+which `sync` applies unless the state has moved on. A change among offered values sends no check.
+"""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc
+from dash.exceptions import PreventUpdate
+
+from components import ids
+from evidence import views
+from evidence.state import FACETS, ViewState, query_rules
+
+_CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
+
+
+def browser_rules() -> dict:
+    """What assets/state.js needs: the query rules, the state fields of the controls (in the
+    callback's order), the controls whose change returns to page 1, and the trigger ids."""
+    return {
+        **query_rules(),
+        "controls": list(ids.FILTERS),
+        "facet_controls": [ids.FILTERS[name] for name in FACETS],
+        "clicks": list(ids.CLICKS),
+        "option_fields": list(ids.OPTION_FIELDS),
+        "url": ids.URL,
+        "reset": ids.RESET,
+        "fix": ids.STATE_FIX,
+    }
+
+
+def stores() -> list[dcc.Store]:
+    return [dcc.Store(id=ids.STATE_RULES, data=browser_rules()), dcc.Store(id=ids.STATE_UNKNOWN), dcc.Store(id=ids.STATE_FIX)]
+
+
+def register_state_callbacks(app: Dash, session_data) -> None:
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence_state", function_name="sync"),
+        Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.LINK_NOTICE, "children"),
+        [Output(c, p) for c, p in _CONTROLS],
+        Input(ids.URL, "search"), Input(ids.RESET, "n_clicks"), [Input(c, p) for c, p in _CONTROLS],
+        [Input(component, event) for component, event in ids.CLICKS.items()], Input(ids.STATE_FIX, "data"),
+        State(ids.STATE, "data"), State(ids.STATE_RULES, "data"),
+    )  # fmt: skip
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence_state", function_name="unknown"),
+        Output(ids.STATE_UNKNOWN, "data"),
+        Input(ids.STATE, "data"), State(ids.STATE_RULES, "data"), State(ids.STATE_UNKNOWN, "data"),
+        [State(ids.FILTERS[field], "options") for field in ids.OPTION_FIELDS],
+    )  # fmt: skip
+
+    @app.callback(
+        Output(ids.STATE_FIX, "data"),
+        Input(ids.STATE_UNKNOWN, "data"), State(ids.STATE, "data"), State(ids.UPLOAD_STORE, "data"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    def check_state(_unknown, current, store):
+        state = ViewState.from_dict(current or {})
+        known = views.known_state(session_data(store)[0], state)
+        if known == state:
+            raise PreventUpdate
+        return {"from": current, "state": known.as_dict()}
