@@ -92,3 +92,25 @@ def test_heatmap_header_follows_a_new_figure(page, base_url):
     assert len(at["headers"]) == len(at["columns"]) == 2  # PASO B minus A, E2100 PB minus P
     for header, column in zip(at["headers"], at["columns"]):
         assert _centre(header) == pytest.approx(column, abs=2)
+
+
+def test_on_a_phone_the_forest_and_medians_plots_keep_a_readable_width_and_scroll_sideways(page, base_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url)
+    wait_for_drawn(page, ["forest-figure", "medians-figure"])
+    for graph in ("forest-figure", "medians-figure"):
+        plot_width = page.evaluate("(id) => document.querySelector('#' + id + ' .js-plotly-plot')._fullLayout._size.w", graph)
+        assert plot_width >= 250, (graph, plot_width)  # was 64 px
+        wrapper = page.locator(f'.figure[data-view="{graph}"]')
+        assert wrapper.evaluate("(e) => e.scrollWidth > e.clientWidth + 100")  # the figure scrolls in its card
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # the page itself does not
+    # PASO's row: its label in view at first, its HR text after a sideways scroll
+    wrapper = page.locator('.figure[data-view="forest-figure"]')
+    wrapper.scroll_into_view_if_needed()
+    label = page.locator("#forest-figure .ytick text", has_text="PASO").first
+    hr = page.locator("#forest-figure text", has_text="1.80 [1.02–3.20]").first
+    assert 0 <= label.bounding_box()["x"] and hr.bounding_box()["x"] > 390
+    wrapper.evaluate("(e) => { e.scrollLeft = e.scrollWidth; }")
+    box = hr.bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+    page.screenshot(path=str(ARTIFACTS / "responsive-forest-scrolled-390x844.png"))
