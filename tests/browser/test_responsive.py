@@ -114,3 +114,29 @@ def test_on_a_phone_the_forest_and_medians_plots_keep_a_readable_width_and_scrol
     box = hr.bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= 390
     page.screenshot(path=str(ARTIFACTS / "responsive-forest-scrolled-390x844.png"))
+
+
+def test_on_a_phone_the_answer_strip_is_short_and_its_details_open_without_highlighting(page, base_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url)
+    page.wait_for_function("() => document.querySelectorAll('#answer-cards .answer-card').length === 5", timeout=30000)
+    paso = page.locator("#answer-cards .answer-card", has_text="PASO").first
+    assert paso.locator(".answer-hr").is_visible() and not paso.locator(".answer-medians").is_visible()
+    tabs = page.locator("#view-tab").bounding_box()
+    assert tabs["y"] + tabs["height"] <= 844  # the tabs on the first screen (were below four screens of cards)
+    paso.locator("summary").click()
+    medians = paso.locator(".answer-medians")
+    medians.wait_for(state="visible")
+    assert medians.inner_text().startswith("Median PFS: 5.6 mo (3.8–6.5) with paclitaxel + sorafenib")  # PASO Table 2
+    page.wait_for_timeout(500)
+    assert "highlight" not in page.url and "answer-highlighted" not in (paso.get_attribute("class") or "")
+    page.screenshot(path=str(ARTIFACTS / "responsive-answers-390x844.png"))
+
+
+def test_on_a_wide_screen_the_answer_details_show_without_a_disclosure(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    page.wait_for_function("() => document.querySelectorAll('#answer-cards .answer-card').length === 5", timeout=30000)
+    paso = page.locator("#answer-cards .answer-card", has_text="PASO").first
+    assert paso.locator(".answer-medians").is_visible() and paso.locator(".answer-tox-item").first.is_visible()
+    assert not paso.locator("summary").is_visible()
