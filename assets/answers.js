@@ -51,3 +51,9 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
     };
   })(),
 });
+
+// A click on an answer card's "Medians and grade 3–4 events" disclosure opens it and nothing else:
+// stopped before Dash sees it, so it does not count as a click on the card (a highlight).
+document.addEventListener("click", function (event) {
+  if (event.target instanceof Element && event.target.closest(".answer-card summary")) event.stopPropagation();
+}, true);

@@ -64,14 +64,20 @@ def card(answer: AnswerCard, highlighted: bool) -> html.Article:
     else:
         body.append(html.P([html.Strong(answer.headline), html.Br(), _fact(answer.hazard_ratio, "answer-hr")],
                            className="answer-headline"))
+    details: list = []
     if answer.medians:
         parts: list = [answer.medians_heading, " "]
         for k, median in enumerate(answer.medians):
             parts += ([" vs "] if k else []) + [_fact(median, "answer-median")]
-        body.append(html.P(parts, className="answer-medians"))
+        details.append(html.P(parts, className="answer-medians"))
     if answer.toxicity:
-        body.append(html.P(answer.toxicity_heading, className="answer-tox-heading"))
-        body.append(html.Ul([html.Li(_fact(t, "answer-tox-item")) for t in answer.toxicity], className="answer-tox"))
+        details.append(html.P(answer.toxicity_heading, className="answer-tox-heading"))
+        details.append(html.Ul([html.Li(_fact(t, "answer-tox-item")) for t in answer.toxicity], className="answer-tox"))
+    if details:
+        # Always shown on wide screens; behind a disclosure on phones, so the strip is short before
+        # the tabs (assets/views.css; assets/answers.js keeps its click from highlighting the trial).
+        summary = "Medians and grade 3–4 events" if answer.medians and answer.toxicity else "Medians" if answer.medians else "Grade 3–4 events"
+        body.append(html.Details([html.Summary(summary, className="answer-more"), *details], className="answer-details"))
     return html.Article(
         [title, status, *body],
         id={"type": ids.ANSWER_CARD, "trial": answer.trial_id},

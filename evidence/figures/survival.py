@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.marks import LABEL_CHARS, label_margin, wrapped
+from evidence.figures.marks import LABEL_CHARS, label_margin, line_count, wrapped
 from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.survival import CURVE_EXPONENTIAL_PER_ARM, CURVE_WEIBULL_PH
 from evidence.tables.survival import MODEL_NOTE, KaplanMeierTable, ModelCurves, months_text
@@ -23,8 +23,49 @@ _LEGEND = {
     CURVE_WEIBULL_PH: "Weibull PH, shared shape",
     CURVE_EXPONENTIAL_PER_ARM: "exponential from its own median",
 }
-_LEGEND_BOX = dict(y=1.0, yanchor="top", x=0.99, xanchor="right", orientation="v", bgcolor="rgba(255,255,255,0.8)")
 _SUBTITLE_FONT = dict(size=13, color="#444")
+# Title, subtitle and legend are wrapped to character budgets that fit a 390 px graph (plotly does
+# not wrap) and sit in margins sized from their line counts, above and below the plot: the legend
+# drawn inside the plot covered the curves on a tablet, the subtitle ran past the edge on a phone.
+_TITLE_CHARS, _SUBTITLE_CHARS, _LEGEND_CHARS = 34, 50, 40
+_TITLE_TOP_PX, _TITLE_LINE_PX, _SUBTITLE_LINE_PX, _LEGEND_LINE_PX, _LEGEND_ITEM_GAP_PX = 14, 22, 17, 16, 6
+_X_TITLE_PX = 60  # tick labels and the axis title under the plot
+
+
+def _titles(title: str, subtitle: str, height: int) -> tuple[dict, int]:
+    """Markup-ready title and subtitle, wrapped, at the top left of a figure whose plot and bottom
+    margin take `height` px; with the top margin that holds them."""
+    title, subtitle = wrapped(title, _TITLE_CHARS), wrapped(subtitle, _SUBTITLE_CHARS)
+    top = _TITLE_TOP_PX + _TITLE_LINE_PX * line_count(title) + 10 + _SUBTITLE_LINE_PX * line_count(subtitle) + 14
+    # plotly sets a title of several lines 13 px higher than one line with the same y (measured in
+    # Chromium, plotly.js 3): lowered by as much, its first line starts _TITLE_TOP_PX down either way
+    down = _TITLE_TOP_PX + (13 if line_count(title) > 1 else 0)
+    spec = dict(
+        text=title, y=1 - down / (height + top), yref="container", yanchor="top", pad=dict(t=0),
+        subtitle=dict(text=subtitle, font=_SUBTITLE_FONT),
+    )  # fmt: skip
+    return spec, top
+
+
+def _legend(names: list[str]) -> tuple[dict, int]:
+    """Entries side by side at the bottom left, under the axis title, flowing onto more rows where
+    the graph is narrow; with the bottom margin that holds them one a row (a phone; the names are
+    wrapped already, `_legend_name`). Horizontal, so a slide's larger text flows in a row too."""
+    rows = sum(line_count(name) for name in names)
+    height = _LEGEND_LINE_PX * rows + _LEGEND_ITEM_GAP_PX * len(names) + 12
+    # x on the paper: a legend placed on the container pushes the left margin by its own width
+    spec = dict(orientation="h", x=0.0, xref="paper", xanchor="left", y=0.0, yref="container", yanchor="bottom",
+                font=dict(size=12))  # fmt: skip
+    return spec, _X_TITLE_PX + height
+
+
+def _legend_names(traces: list[dict]) -> list[str]:
+    return [t["name"] for t in traces if t.get("showlegend", True)]
+
+
+def _legend_name(text: str) -> str:
+    """A legend entry's markup-ready name, wrapped to fit a phone."""
+    return wrapped(text, _LEGEND_CHARS)
 _HALF_LINE = dict(color="#999", width=1, dash="dot")
 
 
@@ -66,7 +107,7 @@ def _model_curve_trace(curves: ModelCurves, arm, points: pd.DataFrame) -> dict:
     return dict(
         type="scatter", x=points["time"].tolist(), y=points["survival"].tolist(), mode="lines",
         line=dict(color=_colour(arm.role), dash="dash", width=2.5),
-        name=f"{label} ({MODEL_NOTE}; {_LEGEND[arm.curve]})", legendgroup=arm.arm_id,
+        name=_legend_name(f"{label} ({MODEL_NOTE}; {_LEGEND[arm.curve]})"), legendgroup=arm.arm_id,
         customdata=[[curves.trial_id, arm.arm_id]] * len(points), meta=[label],
         hovertemplate=f"<b>%{{meta[0]}}</b><br>{MODEL_NOTE} ({curves.method})<br>%{{x:.1f}} months: S = %{{y:.2f}}<extra></extra>",
     )  # fmt: skip
@@ -121,7 +162,9 @@ def _model_traces(curves: ModelCurves) -> list[dict]:
     return traces
 
 
-def _model_layout(curves: ModelCurves) -> dict:
+def _model_layout(curves: ModelCurves, legend_names: list[str]) -> dict:
+    """Title and subtitle above the plot, the legend (`legend_names`) under it, guide lines at
+    S = 0.5 and the landmark months, and the paper's caveats in a box inside the plot."""
     label = theme.plain_text(lower_first(endpoint_label(curves.endpoint)))
     name = theme.plain_text(curves.trial_name)
     months = sorted(set(curves.landmarks["month"]))
@@ -135,14 +178,16 @@ def _model_layout(curves: ModelCurves) -> dict:
     shapes += [
         dict(type="line", x0=m, x1=m, xref="x", y0=0, y1=1, yref="paper", line=_HALF_LINE, layer="below") for m in months
     ]
+    legend, bottom = _legend(legend_names)
+    title_spec, top = _titles(title, subtitle, 340 + bottom)
     layout = dict(
         template=theme.TEMPLATE,
-        title=dict(text=title, subtitle=dict(text=subtitle, font=_SUBTITLE_FONT)),
-        height=520,
-        margin=dict(l=70, r=30, t=120, b=60),
+        title=title_spec,
+        height=340 + top + bottom,  # a 340 px plot
+        margin=dict(l=70, r=30, t=top, b=bottom),
         xaxis=dict(title=dict(text="Time (months)"), range=[0, curves.horizon], dtick=6 if curves.horizon <= 72 else 12),
         yaxis=dict(title=dict(text="Survival probability"), range=[0, 1.02], dtick=0.25),
-        legend=_LEGEND_BOX,
+        legend=legend,
         shapes=shapes,
     )
     boxed = ([nothing_drawn] if nothing_drawn else []) + list(curves.caveats)
@@ -162,7 +207,8 @@ def model_based_figure(curves: ModelCurves) -> dict:
     rates set against the model, for one trial and endpoint (`evidence.tables.survival.model_curves`)."""
     if curves.message:
         return theme.empty_figure_dict(curves.message)
-    return {"data": _model_traces(curves), "layout": _model_layout(curves)}
+    traces = _model_traces(curves)
+    return {"data": traces, "layout": _model_layout(curves, _legend_names(traces))}
 
 
 # ---------------------------------------------------------------- Kaplan–Meier from patient data
@@ -213,7 +259,7 @@ def _km_arm_traces(table: KaplanMeierTable, arm, index: int) -> list[dict]:
         dict(top, x=times, y=_band_steps(curve["ci_low"]), mode="lines", line=dict(width=0, shape="hv"),
              fill="tonexty", fillcolor=_rgba(colour, 0.15), hoverinfo="skip", showlegend=False, name=f"{label} 95% CI"),
         dict(top, x=times, y=curve["survival"].tolist(), mode="lines", line=dict(color=colour, width=2.5, shape="hv"),
-             name=f"{label} (n = {arm.n}, {arm.events} events; {median})", customdata=[click] * len(times), meta=[label],
+             name=_legend_name(f"{label} (n = {arm.n}, {arm.events} events; {median})"), customdata=[click] * len(times), meta=[label],
              hovertemplate="<b>%{meta[0]}</b><br>%{x:.1f} months: S = %{y:.2f}<extra>Kaplan–Meier</extra>"),
         dict(top, x=censored["time"].tolist(), y=censored["survival"].tolist(), mode="markers",
              marker=dict(symbol="line-ns-open", size=9, color=colour, line=dict(width=1.5, color=colour)),
@@ -235,24 +281,28 @@ def _km_subtitle(table: KaplanMeierTable) -> str:
     return subtitle
 
 
-def _km_layout(table: KaplanMeierTable) -> dict:
+def _km_layout(table: KaplanMeierTable, legend_names: list[str]) -> dict:
     """Two panels sharing the time axis: curves (top 80%) and the number-at-risk table (bottom 20%),
-    with the domains make_subplots(rows=2, row_heights=[0.8, 0.2], vertical_spacing=0.09) gives."""
+    with the domains make_subplots(rows=2, row_heights=[0.8, 0.2], vertical_spacing=0.09) gives;
+    `legend_names` are the names of the traces shown in the legend."""
     n_arms = len(table.arms)
     times = table.at_risk_times
     x_range = [-0.02 * times[-1] - 0.5, table.max_time * 1.02]
     # The risk table's row labels are the arm labels, wrapped, in a left margin made to hold them
     # (they were cut at the figure's edge); counts at the ends may reach into the margins.
     arm_labels = [wrapped(label, LABEL_CHARS, escape=True) for label in table.arms["label"]]
+    legend, bottom = _legend(legend_names)
+    title, top = _titles(
+        theme.plain_text(f"Kaplan–Meier {lower_first(endpoint_label(table.endpoint))} — {table.trial_id}"),
+        _km_subtitle(table),
+        420 + 22 * n_arms + bottom,
+    )
     return dict(
         template=theme.TEMPLATE,
-        title=dict(
-            text=theme.plain_text(f"Kaplan–Meier {lower_first(endpoint_label(table.endpoint))} — {table.trial_id}"),
-            subtitle=dict(text=_km_subtitle(table), font=_SUBTITLE_FONT),
-        ),
-        height=600 + 22 * n_arms,
-        margin=dict(l=max(70, label_margin(arm_labels) + 16), r=36, t=120, b=60),
-        legend=_LEGEND_BOX,
+        title=title,
+        height=420 + 22 * n_arms + top + bottom,  # curves and risk table 420 px + 22 px an arm
+        margin=dict(l=max(70, label_margin(arm_labels) + 16), r=36, t=top, b=bottom),
+        legend=legend,
         xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False, range=x_range, tickvals=times),
         xaxis2=dict(anchor="y2", domain=[0.0, 1.0], range=x_range, tickvals=times, title=dict(text="Time (months)")),
         yaxis=dict(anchor="x", domain=[0.272, 1.0], title=dict(text="Survival probability"), range=[0, 1.02], dtick=0.25),
@@ -274,4 +324,4 @@ def kaplan_meier_figure(table: KaplanMeierTable) -> dict:
     if table.message:
         return theme.empty_figure_dict(table.message)
     traces = [t for index, arm in enumerate(table.arms.itertuples(index=False)) for t in _km_arm_traces(table, arm, index)]
-    return {"data": traces, "layout": _km_layout(table)}
+    return {"data": traces, "layout": _km_layout(table, _legend_names(traces))}

@@ -15,7 +15,7 @@ from evidence.loading import load_dataset
 from evidence.state import ViewState
 from evidence.tables.pooling import pooling
 from tests.browser.conftest import ARTIFACTS, REPO_ROOT
-from tests.browser.figure_page import boxes, draw, outside, overlapping_pairs
+from tests.browser.figure_page import boxes, draw, outside, overlapping_pairs, overlaps
 
 GRAPH_WIDTHS = (1248, 700, 390)  # the graph in a 1366 px window beside the filters; a tablet; a phone
 TEXT = ".ytick text, .y2tick text, .y3tick text, .xtick text, .g-xtitle text, .annotation-text, .gtitle"
@@ -137,3 +137,49 @@ def test_kaplan_meier_risk_table_labels_are_not_cut(figure_page, width):
     assert len(labels) == 2 and outside(risk_table, info["width"]) == []  # the labels were cut at the left
     assert overlapping_pairs(risk_table) == []
     assert {"138", "90"} <= {t["text"] for t in risk_table}  # R: 138 men, 90 women at risk at 0
+
+
+SURVIVAL_TEXT = ".gtitle, .gtitle-subtitle, .legendtext, .xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .annotation-text"
+
+
+def _clear_of_the_plot(info, items):
+    """Items drawn over the plot area (plotly's _size: l, t, w, h)."""
+    s = info["size"]
+    plot = {"left": s["l"], "right": s["l"] + s["w"], "top": s["t"], "bottom": s["t"] + s["h"], "text": "plot"}
+    return [i["text"] for i in items if overlaps(i, plot)]
+
+
+@pytest.mark.parametrize("width", GRAPH_WIDTHS)
+def test_survival_title_subtitle_and_legend_wrap_and_sit_clear_of_the_curves(figure_page, data, width):
+    """The bundled default (PASO, model-based curves): title, subtitle and legend inside the figure,
+    apart, and off the curves (the legend was over them at 700 px, the subtitle past the edge at 390)."""
+    fig = views.survival_panel(data, ViewState()).figure
+    info = draw(figure_page, fig, width)
+    figure_page.locator("#graph").screenshot(path=str(ARTIFACTS / f"figure-survival-model-{width}.png"))
+    texts = boxes(figure_page, SURVIVAL_TEXT)
+    legend, titles = boxes(figure_page, ".legendtext"), boxes(figure_page, ".gtitle, .gtitle-subtitle")
+    assert len(legend) == 2 and any("Arm B" in t["text"] for t in legend)
+    assert any("model-based" in t["text"] for t in titles)
+    assert overlapping_pairs(texts) == [] and outside(texts, info["width"], info["height"]) == []
+    assert _clear_of_the_plot(info, legend + titles) == []
+
+
+@pytest.mark.parametrize("width", GRAPH_WIDTHS)
+def test_kaplan_meier_title_and_legend_sit_clear_of_the_curves(figure_page, width):
+    from lifelines.datasets import load_lung
+
+    from evidence.figures.survival import kaplan_meier_figure
+    from evidence.tables.survival import kaplan_meier_table
+
+    lung = load_lung()
+    ipd = pd.DataFrame({"trial_id": "LUNG", "arm_id": lung["sex"].map({1: "M", 2: "F"}), "endpoint": "OS",
+                        "time_months": lung["time"] / 30.4375, "event": lung["status"].astype(int)})  # fmt: skip
+    arms = pd.DataFrame({"trial_id": ["LUNG"] * 2, "arm_id": ["M", "F"], "role": ["control", "experimental"],
+                         "label": ["Arm A: paclitaxel", "Arm B: paclitaxel + sorafenib"]})  # fmt: skip
+    info = draw(figure_page, kaplan_meier_figure(kaplan_meier_table(ipd, arms, "LUNG", "OS")), width)
+    figure_page.locator("#graph").screenshot(path=str(ARTIFACTS / f"figure-km-legend-{width}.png"))
+    texts = boxes(figure_page, SURVIVAL_TEXT + ", .y2tick text, .x2tick text")
+    legend, titles = boxes(figure_page, ".legendtext"), boxes(figure_page, ".gtitle, .gtitle-subtitle")
+    assert len(legend) == 2 and any("Log-rank p" in t["text"] for t in titles)
+    assert overlapping_pairs(texts) == [] and outside(texts, info["width"], info["height"]) == []
+    assert _clear_of_the_plot(info, legend + titles) == []

@@ -28,19 +28,32 @@ def data():
     return load_dataset(REPO_ROOT / "data")
 
 
+def _joined(fig: dict) -> dict:
+    """The figure with the line breaks its builder adds to fit a phone (title, subtitle, legend
+    names) read as spaces, so its text reads as a sentence."""
+    join = lambda text: text.replace("<br>", " ") if isinstance(text, str) else text  # noqa: E731
+    title = fig["layout"].get("title")
+    if isinstance(title, dict):
+        title = {**title, "text": join(title.get("text"))}
+        if "subtitle" in title:
+            title["subtitle"] = {**title["subtitle"], "text": join(title["subtitle"].get("text"))}
+    layout = {**fig["layout"], **({"title": title} if title is not None else {})}
+    return {"data": [{**t, "name": join(t.get("name"))} if "name" in t else t for t in fig["data"]], "layout": layout}
+
+
 def _model(data, trial_id, endpoint, comparisons=None, **options):
     """(figure, notes): the model-based table drawn, the dict validated and read as a go.Figure."""
     curves = model_curves(
         data.efficacy, data.comparisons if comparisons is None else comparisons, data.arms, data.trials,
         trial_id, endpoint, **options,
     )
-    return validated(model_based_figure(curves)), list(curves.notes)
+    return validated(_joined(model_based_figure(curves))), list(curves.notes)
 
 
 def _km(ipd, arms, trial_id, endpoint):
     """(figure, stats): the Kaplan–Meier table drawn, the dict validated and read as a go.Figure."""
     table = kaplan_meier_table(ipd, arms, trial_id, endpoint)
-    return validated(kaplan_meier_figure(table)), table.stats
+    return validated(_joined(kaplan_meier_figure(table))), table.stats
 
 
 def _curve(fig, arm_id):
@@ -411,7 +424,7 @@ def test_markup_in_an_uploaded_arm_label_is_drawn_as_text(data, lung_ipd, lung_a
     model = model_based_figure(curves)
     assert_data_markup_escaped(model)
     validated(model)
-    curve = next(t for t in model["data"] if t["customdata"][0][1] == "P" and "model-based" in t["name"])
+    curve = next(t for t in _joined(model)["data"] if t["customdata"][0][1] == "P" and "model-based" in t["name"])
     assert curve["name"].startswith(PHISH_ESCAPED) and curve["meta"] == [PHISH_ESCAPED]
     assert curve["hovertemplate"].startswith("<b>%{meta[0]}</b><br>")
     landmark = next(t for t in model["data"] if t["customdata"][0][1] == "P" and "12-month rate" in t["name"])
@@ -427,7 +440,7 @@ def test_markup_in_an_uploaded_arm_label_is_drawn_as_text(data, lung_ipd, lung_a
 def test_markup_in_a_trial_name_and_caveat_is_escaped_in_titles_and_boxes(data):
     trials = data.trials.assign(acronym=data.trials.acronym.where(data.trials.trial_id != "E2100", "<b>E</b>2100 & co"))
     fig = model_based_figure(model_curves(data.efficacy, data.comparisons, data.arms, trials, "E2100", "PFS"))
-    assert fig["layout"]["title"]["text"].endswith("— &lt;b&gt;E&lt;/b&gt;2100 &amp; co (no model curve)")
+    assert _joined(fig)["layout"]["title"]["text"].endswith("— &lt;b&gt;E&lt;/b&gt;2100 &amp; co (no model curve)")
     assert "<b>" not in fig["layout"]["annotations"][0]["text"] and "P &lt; 0.001" in fig["layout"]["annotations"][0]["text"]
     empty = model_based_figure(model_curves(data.efficacy, data.comparisons, data.arms, trials, "E2100", "TTT"))
     assert empty["layout"]["annotations"][0]["text"].startswith("&lt;b&gt;E&lt;/b&gt;2100 &amp; co publishes no median")

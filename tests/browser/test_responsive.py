@@ -1,0 +1,142 @@
+"""Issue 13's layout gaps, in the real page: the heatmap's column headers and key stay in view while
+its rows scroll; on a phone the efficacy plots keep a readable width and the answer strip is short
+before the tabs. Screenshots land in tests/artifacts/responsive-*.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_dashboard import wait_for_drawn
+
+HEAD = ".sticky-figure-head"
+
+HEADER_POSITIONS_JS = """() => {
+  const box = document.querySelector('#card-toxicity .scroll-box');
+  const head = box.querySelector('.sticky-figure-head');
+  const gd = document.querySelector('#heatmap-figure .js-plotly-plot');
+  const rect = (e) => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, text: e.textContent}; };
+  // the centre of each column's cells, from the drawn figure's own axis
+  const xa = gd._fullLayout.xaxis, plot = gd.querySelector('.main-svg').getBoundingClientRect();
+  const columns = xa.tickvals.map(v => plot.left + gd._fullLayout._size.l + xa.l2p(v));
+  const rows = Array.from(gd.querySelectorAll('.ytick text')).map(rect);
+  return {box: rect(box), head: rect(head), headers: Array.from(head.querySelectorAll('.xtick text')).map(rect),
+          keys: Array.from(head.querySelectorAll('.legendtext')).map(rect), columns: columns, rows: rows,
+          scrollTop: box.scrollTop};
+}"""
+
+
+@pytest.fixture(scope="module")
+def base_url(live_server):
+    return live_server()
+
+
+def _centre(box):
+    return (box["left"] + box["right"]) / 2
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
+def test_heatmap_headers_and_key_stay_in_view_while_its_rows_scroll(page, base_url, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url)
+    wait_for_drawn(page, ["heatmap-figure"])
+    page.wait_for_selector(f"#card-toxicity {HEAD} .xtick text", state="attached", timeout=15000)
+    box = page.locator("#card-toxicity .scroll-box")
+    box.scroll_into_view_if_needed()
+    page.evaluate("() => { const b = document.querySelector('#card-toxicity .scroll-box'); b.scrollTop = (b.scrollHeight - b.clientHeight) / 2; }")
+    page.wait_for_timeout(300)
+    at = page.evaluate(HEADER_POSITIONS_JS)
+    assert at["scrollTop"] > 200  # the rows did scroll
+    # middle rows show in the box, the first ones have scrolled out of it
+    shown = [r for r in at["rows"] if at["head"]["bottom"] <= r["top"] and r["bottom"] <= at["box"]["bottom"]]
+    assert shown and at["rows"][0]["bottom"] < at["box"]["top"]
+    # headers and key: inside the box and the window, at the box's top
+    viewport = page.viewport_size
+    assert at["head"]["top"] == pytest.approx(at["box"]["top"], abs=1)
+    headers, keys = at["headers"], at["keys"]
+    assert [h["text"] for h in headers][:2] == ["PASOA: paclitaxel", "PASOB: paclitaxel+ sorafenib"]
+    assert any(k["text"].startswith("NR = not reported") for k in keys)
+    assert any("derived value" in k["text"] for k in keys)  # the ◇ mark's key
+    for item in headers + keys:
+        assert at["box"]["top"] <= item["top"] and item["bottom"] <= at["head"]["bottom"] + 0.5
+        assert 0 <= item["top"] and item["bottom"] <= viewport["height"]
+    # each header over its own column of cells (the box also scrolls sideways on a phone)
+    assert len(headers) == len(at["columns"])
+    for header, column in zip(headers, at["columns"]):
+        assert _centre(header) == pytest.approx(column, abs=2)
+    page.evaluate("() => { document.querySelector('#card-toxicity .scroll-box').scrollLeft = 300; }")
+    page.wait_for_timeout(200)
+    moved = page.evaluate(HEADER_POSITIONS_JS)
+    if moved["box"]["right"] - moved["box"]["left"] < 920:  # narrower than the heatmap: it scrolled sideways
+        assert moved["columns"][0] < at["columns"][0] - 100
+    for header, column in zip(moved["headers"], moved["columns"]):
+        assert _centre(header) == pytest.approx(column, abs=2)
+    # the copy is hidden from screen readers; the figure itself is still read
+    assert page.locator(f"#card-toxicity {HEAD}").get_attribute("aria-hidden") == "true"
+    page.screenshot(path=str(ARTIFACTS / f"responsive-heatmap-scrolled-{width}x{height}.png"))
+    assert page.console_errors == []
+
+
+def test_heatmap_header_follows_a_new_figure(page, base_url):
+    """A new drawing (difference mode, other columns) replaces the copy: its headers are the new ones."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_drawn(page, ["heatmap-figure"])
+    page.locator("#tox-mode input[value='difference']").check()
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#card-toxicity .sticky-figure-head .xtick text'))"
+        ".some(t => t.textContent.includes('minus'))",
+        timeout=30000,
+    )
+    at = page.evaluate(HEADER_POSITIONS_JS)
+    assert len(at["headers"]) == len(at["columns"]) == 2  # PASO B minus A, E2100 PB minus P
+    for header, column in zip(at["headers"], at["columns"]):
+        assert _centre(header) == pytest.approx(column, abs=2)
+
+
+def test_on_a_phone_the_forest_and_medians_plots_keep_a_readable_width_and_scroll_sideways(page, base_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url)
+    wait_for_drawn(page, ["forest-figure", "medians-figure"])
+    for graph in ("forest-figure", "medians-figure"):
+        plot_width = page.evaluate("(id) => document.querySelector('#' + id + ' .js-plotly-plot')._fullLayout._size.w", graph)
+        assert plot_width >= 250, (graph, plot_width)  # was 64 px
+        wrapper = page.locator(f'.figure[data-view="{graph}"]')
+        assert wrapper.evaluate("(e) => e.scrollWidth > e.clientWidth + 100")  # the figure scrolls in its card
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # the page itself does not
+    # PASO's row: its label in view at first, its HR text after a sideways scroll
+    wrapper = page.locator('.figure[data-view="forest-figure"]')
+    wrapper.scroll_into_view_if_needed()
+    label = page.locator("#forest-figure .ytick text", has_text="PASO").first
+    hr = page.locator("#forest-figure text", has_text="1.80 [1.02–3.20]").first
+    assert 0 <= label.bounding_box()["x"] and hr.bounding_box()["x"] > 390
+    wrapper.evaluate("(e) => { e.scrollLeft = e.scrollWidth; }")
+    box = hr.bounding_box()
+    assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+    page.screenshot(path=str(ARTIFACTS / "responsive-forest-scrolled-390x844.png"))
+
+
+def test_on_a_phone_the_answer_strip_is_short_and_its_details_open_without_highlighting(page, base_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url)
+    page.wait_for_function("() => document.querySelectorAll('#answer-cards .answer-card').length === 5", timeout=30000)
+    paso = page.locator("#answer-cards .answer-card", has_text="PASO").first
+    assert paso.locator(".answer-hr").is_visible() and not paso.locator(".answer-medians").is_visible()
+    tabs = page.locator("#view-tab").bounding_box()
+    assert tabs["y"] + tabs["height"] <= 844  # the tabs on the first screen (were below four screens of cards)
+    paso.locator("summary").click()
+    medians = paso.locator(".answer-medians")
+    medians.wait_for(state="visible")
+    assert medians.inner_text().startswith("Median PFS: 5.6 mo (3.8–6.5) with paclitaxel + sorafenib")  # PASO Table 2
+    page.wait_for_timeout(500)
+    assert "highlight" not in page.url and "answer-highlighted" not in (paso.get_attribute("class") or "")
+    page.screenshot(path=str(ARTIFACTS / "responsive-answers-390x844.png"))
+
+
+def test_on_a_wide_screen_the_answer_details_show_without_a_disclosure(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    page.wait_for_function("() => document.querySelectorAll('#answer-cards .answer-card').length === 5", timeout=30000)
+    paso = page.locator("#answer-cards .answer-card", has_text="PASO").first
+    assert paso.locator(".answer-medians").is_visible() and paso.locator(".answer-tox-item").first.is_visible()
+    assert not paso.locator("summary").is_visible()
