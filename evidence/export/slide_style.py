@@ -61,7 +61,10 @@ def figure_title(fig: go.Figure) -> str:
     return plain_text(fig.layout.title.text)
 
 
-def _figure_subtitle(fig: go.Figure) -> str:
+def _figure_subtitle(fig: go.Figure | dict) -> str:
+    if isinstance(fig, dict):
+        subtitle = ((fig.get("layout") or {}).get("title") or {}).get("subtitle") or {}
+        return str(subtitle.get("text") or "")
     subtitle = fig.layout.title.subtitle
     return str(subtitle.text) if subtitle is not None and subtitle.text else ""
 
@@ -314,16 +317,22 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     writes them in its footnote text box)."""
     spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
     moved = slide_text_sizes(spec)
-    from evidence.export import cell_grid  # it measures with this module's sizes
+    from evidence.export import cell_grid, panel_slide  # they measure with this module's sizes
 
-    grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
-    _fit_side_labels(spec, width)
-    out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
     if notes:
         footnote = " ".join(filter(None, [*moved, footnote]))
-    base_bottom = _margin(out, "b")
-    blocks = _blocks(out, title, subtitle, footnote, width)
+    blocks = _blocks(spec, title, subtitle, footnote, width)
+    grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
+    panel = None
+    if panel_slide.is_panel_slide(spec):  # a dose-ramp panel: every margin measured (panel_slide.py)
+        band = blocks.top_px if (blocks.title or blocks.subtitle) else 8
+        panel = panel_slide.fit_panel(spec, width, height, band, blocks.bottom_px)
+    _fit_side_labels(spec, width)
+    out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
+    base_bottom = panel.bottom_px if panel else _margin(out, "b")
     top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    if panel is not None:
+        top = panel.top_px
     if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
         top = blocks.top_px + grid.header_px
         out.update_traces(selector=lambda t: t.type == "heatmap" and t.colorbar.orientation == "h", colorbar_y=cell_grid.colour_bar_y(blocks.top_px, height))
@@ -339,7 +348,8 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
         paper_bgcolor="white",
         plot_bgcolor="white",
         font=dict(family=FONT_FAMILY, size=max(BASE_FONT_PX, (out.layout.font.size or 0)), color=INK),
-        margin=dict(t=top, b=bottom, l=max(_margin(out, "l"), PAD_PX - 10), r=max(_margin(out, "r"), PAD_PX - 10)),
+        margin=dict(t=top, b=bottom, l=panel.left_px if panel else max(_margin(out, "l"), PAD_PX - 10),
+                    r=panel.right_px if panel else max(_margin(out, "r"), PAD_PX - 10)),
         title=dict(
             text=heading,
             x=0, xref="container", xanchor="left",

@@ -17,7 +17,7 @@ import math
 
 import plotly.graph_objects as go
 
-from evidence.export import cell_grid
+from evidence.export import cell_grid, panel_slide
 from evidence.export.deck import figure_slide_layout
 from evidence.figures.tabular import table_pages
 from evidence.export.slide_style import BODY_PT, CANVASES, PX_PER_IN, PX_PER_PT, _blocks, figure_notes, slide_text_sizes
@@ -228,6 +228,8 @@ def split_panels(fig: go.Figure) -> list[go.Figure]:
 
 PANEL_VIEWS = ("design-vs-outcome", "dose-ramp", "what-if-ramp")
 """Views whose panels go on separate slides."""
+LINE_PANEL_VIEWS = ("dose-ramp", "what-if-ramp")
+"""Of those, the ones whose panels are laid out by measurement (panel_slide.py)."""
 
 
 def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None = None) -> list[go.Figure]:
@@ -237,5 +239,7 @@ def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None 
     if fig.data and fig.data[0].type == "table":
         return [go.Figure(page, _validate=False) for page in table_pages(fig.to_dict())]
     parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
+    if key in LINE_PANEL_VIEWS:
+        parts = [go.Figure(panel_slide.prepare(part.to_dict()), _validate=False) for part in parts]
     return [piece for part in parts for piece in split_rows(part, room=room)]
 
