@@ -3,6 +3,7 @@ footnote, and drawn as one finished slide image."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -49,6 +50,12 @@ LINE_PX = 3
 """Thinnest data line on a slide (2.25 pt): visible on a projector."""
 MARKER_PX = 13
 """Smallest marker diameter on a slide."""
+SLIDE_BARGAP = 0.1
+"""Gap between the rows of grouped horizontal bars on a slide (share of a row): thicker bars."""
+COUNT_BAR_PX = math.ceil(MIN_PX * 1.1) + 3
+"""Least thickness of a bar whose count is written beside it: the count's text box (Chromium
+measures a Liberation Sans line 1.1 em tall: 21 px at 19 px) and a gap, so the counts of
+neighbouring bars never touch."""
 
 def _margin(fig: go.Figure, side: str) -> int:
     value = getattr(fig.layout.margin, side)
@@ -164,6 +171,8 @@ def slide_text_sizes(spec: dict) -> list[str]:
             axis["title"] = title = {"text": title}
         _floor(title, "font", BODY_PX)
         axis["automargin"] = True
+    if layout.get("barmode") == "group" and any(t.get("type") == "bar" and t.get("orientation") == "h" for t in spec.get("data", [])):
+        layout["bargap"] = SLIDE_BARGAP  # split.py gives each row room for one count a bar
     notes, kept = [], []
     for annotation in layout.get("annotations", []):
         if _is_figure_note(annotation):
@@ -301,6 +310,22 @@ def _fit_side_labels(spec: dict, width: int) -> None:
         layout[name]["range"] = rng
 
 
+def _fit_axis_titles(spec: dict, width: int) -> None:
+    """An x axis title wider than the plot (long row labels leave a narrow one) wrapped onto
+    lines as wide as the plot: plotly centres it on the plot, and it ran off the picture."""
+    layout = spec["layout"]
+    paper = _paper_px(layout, width)
+    for name in [k for k in layout if k.startswith("xaxis")]:
+        title = layout[name].get("title") or {}
+        text = title.get("text") if isinstance(title, dict) else None
+        if not text or "<br" in str(text):
+            continue
+        size = (title.get("font") or {}).get("size") or BODY_PX
+        span = paper * (lambda d: d[1] - d[0])(layout[name].get("domain") or [0, 1])
+        if text_width(plain_text(text), size) > span:
+            title["text"] = "<br>".join(_escape(line) for line in wrap_text(plain_text(text), span, size))
+
+
 def figure_notes(fig: go.Figure) -> list[str]:
     """The sentences under a figure's plot that a slide moves into its footnote (plain text)."""
     return [plain_text(a.text) for a in fig.layout.annotations if _is_figure_note(a)]
@@ -328,6 +353,7 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
         band = blocks.top_px if (blocks.title or blocks.subtitle) else 8
         panel = panel_slide.fit_panel(spec, width, height, band, blocks.bottom_px)
     _fit_side_labels(spec, width)
+    _fit_axis_titles(spec, width)
     out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
     base_bottom = panel.bottom_px if panel else _margin(out, "b")
     top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px

@@ -20,7 +20,9 @@ import plotly.graph_objects as go
 from evidence.export import cell_grid, panel_slide
 from evidence.export.deck import figure_slide_layout
 from evidence.figures.tabular import table_pages
-from evidence.export.slide_style import BODY_PT, CANVASES, PX_PER_IN, PX_PER_PT, _blocks, figure_notes, slide_text_sizes
+from evidence.export.slide_style import (
+    BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _title_room, figure_notes, slide_text_sizes,
+)
 
 FIGURE_HEIGHT_IN = 5.0
 """Height a figure gets on a slide between the title bands and the footnote."""
@@ -86,6 +88,8 @@ def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, f
     if name is None:
         return [fig]
     grid_rows = _grid_rows(fig, room or DEFAULT_ROOM)
+    if grid_rows is None:
+        grid_rows = _bar_rows(fig, room or DEFAULT_ROOM)
     if grid_rows is not None:
         max_rows = min(max_rows or grid_rows, grid_rows)
     axis = fig.layout[name]
@@ -125,6 +129,8 @@ def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, f
     out = []
     for number, window in enumerate(windows):
         pad_top = top_pad  # every window keeps the room above its first row (column headers move there)
+        if counted_bar_slots(fig) and number:  # no sliver of the previous row's bars above the first
+            pad_top = min(top_pad, between)
         pad_bottom = bottom_pad if number == len(windows) - 1 else between
         if reversed_axis:
             rng = [window[-1] + pad_bottom, window[0] - pad_top]
@@ -145,6 +151,27 @@ def _grid_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
         return None
     slide_text_sizes(spec)
     return cell_grid.rows_fitting(spec, *room)
+
+
+def counted_bar_slots(fig: go.Figure) -> int:
+    """Bars a row of a grouped horizontal bar chart holds when each writes its count beside it
+    (plotly gives every bar trace a slot in every row); 0 for other figures."""
+    bars = [t for t in fig.data if t.type == "bar" and t.orientation == "h" and t.text is not None]
+    return len(bars) if fig.layout.barmode == "group" and len(bars) > 1 else 0
+
+
+def _bar_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
+    """Rows a slide holds of grouped bars with their counts beside them (None for other figures):
+    each bar at least one count's text box tall plus a gap (slide_style.COUNT_BAR_PX), so the
+    counts of neighbouring bars never touch; measured in the plot height the room leaves."""
+    slots = counted_bar_slots(fig)
+    if not slots:
+        return None
+    margin = fig.layout.margin
+    top = (margin.t if margin.t is not None else 60) - _title_room(fig)  # the slide's title replaces the figure's
+    plot_px = room[1] - top - (margin.b if margin.b is not None else 60)
+    row_px = max(ROW_PT * PX_PER_PT, slots * COUNT_BAR_PX / (1 - SLIDE_BARGAP))
+    return max(1, int(plot_px // row_px))
 
 
 def _keep_run_labels(part: go.Figure, name: str, window: list[float]) -> None:
