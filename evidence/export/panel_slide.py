@@ -238,14 +238,15 @@ def fit_panel(spec: dict, width: float, height: float, top_band: float, bottom_b
         heading_px = max(heading_px, len(lines) * size * LINE)
     entries, rows, key_px = _key(spec, usable)
     layout["showlegend"] = False
-    top = top_band + (heading_px + GAP_PX if heading_px else 0) + (key_px + GAP_PX if entries else 0) + GAP_PX
+    y_size = (y_axis.get("tickfont") or {}).get("size") or MIN_PX
+    # the top tick label stands half a line above the plot: room for it under the key
+    top = top_band + (heading_px + GAP_PX if heading_px else 0) + (key_px + GAP_PX if entries else 0) + GAP_PX + 0.6 * y_size
 
     tick_size = (x_axis.get("tickfont") or {}).get("size") or MIN_PX
     tick_lines = max((len(_lines(t)) for t in x_axis.get("ticktext") or [""]), default=1)
     x_title = (x_axis.get("title") or {}).get("text")
     bottom = tick_lines * tick_size * LINE + 10 + (_size(x_axis.get("title"), BODY_PX) * LINE + 10 if x_title else 0) + 6
 
-    y_size = (y_axis.get("tickfont") or {}).get("size") or MIN_PX
     y_range = y_axis.get("range") or [0, 100]
     widest_tick = max(text_width(f"{v:,.0f}", y_size) for v in y_range)
     y_title = (y_axis.get("title") or {}).get("text")
@@ -275,15 +276,16 @@ def fit_panel(spec: dict, width: float, height: float, top_band: float, bottom_b
                           yref="paper", y=1 - (box_top - top) / plot_h, yanchor="top", yshift=0, align="left")
 
     plot_w = width - left - right
+    lift = GAP_PX + 0.6 * y_size  # the key's (or heading's) bottom above the plot's top edge
     if entries:
         layout.setdefault("annotations", []).append(dict(
             text="<br>".join("\u2003 ".join(entries[k] for k in row) for row in rows),
-            xref="paper", x=-(left - PAD_PX) / plot_w, xanchor="left", yref="paper", y=1, yanchor="bottom", yshift=GAP_PX,
+            xref="paper", x=-(left - PAD_PX) / plot_w, xanchor="left", yref="paper", y=1, yanchor="bottom", yshift=lift,
             align="left", showarrow=False, font=dict(size=_size(layout.get("legend")), color="#1A1A1A"),
         ))
     for heading in headings:
         heading.update(x=-(left - PAD_PX) / plot_w, xanchor="left", y=1, yanchor="bottom", align="left",
-                       yshift=GAP_PX + (key_px + GAP_PX if entries else 0))
+                       yshift=lift + (key_px + GAP_PX if entries else 0))
     for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
         layout[name]["automargin"] = False  # the margins are measured; plotly must not move the plot
     return PanelFit(top, bottom, left, right, (plot_w, plot_h))

@@ -28,6 +28,7 @@ from evidence.answers import trial_answers
 from evidence.export import wording
 from evidence.loading import load_dataset
 from evidence.state import ViewState, filter_tables, parse_query
+from svg_boxes import SvgMeasurer, crowded, cut
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = REPO_ROOT.parent / "shared" / "seeds"
@@ -63,10 +64,29 @@ def chromium():
 # ---------------------------------------------------------------- reading sizes
 
 
+_TRANSFORM = re.compile(r"(matrix|scale|translate|rotate|skewX|skewY)\(([^)]*)\)")
+
+
+def transform_scale(transform: str | None) -> float:
+    """How much an SVG transform attribute enlarges lengths (the square root of its determinant):
+    plotly's shrink-to-fit writes scale(k) on a text's group, rotations and translations keep 1."""
+    factor = 1.0
+    for kind, args in _TRANSFORM.findall(transform or ""):
+        values = [float(v) for v in re.split(r"[\s,]+", args.strip()) if v]
+        if kind == "scale":
+            factor *= abs(values[0] * (values[1] if len(values) > 1 else values[0])) ** 0.5
+        elif kind == "matrix":
+            a, b, c, d = values[:4]
+            factor *= abs(a * d - b * c) ** 0.5
+    return factor
+
+
 def svg_text_sizes(content: bytes, slide_width_pt: float = SLIDE_WIDTH_PT) -> list[tuple[float, str, str]]:
-    """(points on the slide, role, text) of every drawn text in an SVG: its font size in the
-    SVG's user units times slide width / SVG width. role is the plotly class of the text or
-    its group (gtitle, xtitle, ytick, annotation-text, legendtext, ...)."""
+    """(points on the slide, role, text) of every drawn text in an SVG: its effective font size
+    (the font-size of the text, or of a tspan that sets its own, times the scale of every
+    enclosing transform: plotly shrinks text to fit with a scale transform) in the SVG's user
+    units, times slide width / SVG width. role is the plotly class of the text or its group
+    (gtitle, xtitle, ytick, annotation-text, legendtext, ...)."""
     root = ElementTree.fromstring(content)
     view_box = root.get("viewBox")
     width = float(view_box.split()[2]) if view_box else float(re.sub(r"[^\d.]", "", root.get("width")))
@@ -80,11 +100,14 @@ def svg_text_sizes(content: bytes, slide_width_pt: float = SLIDE_WIDTH_PT) -> li
         style = element.get("style", "")
         match = re.search(r"font-size:\s*([\d.]+)px", style) or re.search(r"([\d.]+)", element.get("font-size", ""))
         assert match, f"no font size on text {text!r}"
-        role, node = element.get("class", ""), element
-        while not role and node in parents:
+        sizes = [float(match.group(1))] + [float(m.group(1)) for t in element.iter(f"{SVG}tspan")
+                                           if (m := re.search(r"font-size:\s*([\d.]+)px", t.get("style", "")))]
+        role, node, factor = element.get("class", ""), element, transform_scale(element.get("transform"))
+        while node in parents:
             node = parents[node]
-            role = node.get("class", "")
-        found.append((float(match.group(1)) * scale, role, text))
+            role = role or node.get("class", "")
+            factor *= transform_scale(node.get("transform"))
+        found.append((min(sizes) * factor * scale, role, text))
     return found
 
 
@@ -106,6 +129,40 @@ def _assert_slide_sizes(sizes: list[tuple[float, str, str]], where: str, titled:
         if role == "gtitle":
             assert points >= (28 if titled else 18) - 0.01, f"{where}: title {text!r} is {points:.1f} pt < 28 pt"
     return smallest[0]
+
+
+@pytest.fixture(scope="module")
+def measurer(chromium):
+    """A Chromium page that measures where each text of an SVG is drawn (svg_boxes.py)."""
+    with SvgMeasurer() as m:
+        yield m
+
+
+# ---------------------------------------------------------------- reading sizes through transforms
+
+
+def test_a_label_plotly_shrinks_to_fit_is_measured_at_its_drawn_size(chromium):
+    """plotly draws text too long for its bar smaller with a scale transform on the text, and
+    keeps the font-size attribute: reading the attribute alone said 14 pt for text drawn at 7."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[3, 4], text=["a label far too long for its bar", "another label far too long for it"],
+                           textposition="inside", textfont=dict(size=19)))
+    fig.update_layout(width=400, height=300, font=dict(size=19), margin=dict(l=40, r=10, t=10, b=40))
+    svg = export.figure_image(fig, "svg", width=400, height=300, scale=1)
+    shrunk = [(points, text) for points, role, text in svg_text_sizes(svg, slide_width_pt=300) if "label" in text]
+    assert len(shrunk) == 2
+    assert b"font-size: 19px" in svg or b"font-size:19px" in svg  # the attribute still says 19 px = 14.25 pt
+    assert all(points < 14 for points, _ in shrunk), shrunk
+    with pytest.raises(AssertionError, match="< 14 pt"):
+        _assert_slide_sizes(svg_text_sizes(svg, slide_width_pt=300), "shrunk bar labels")
+
+
+def test_transform_scale_reads_plotly_transforms():
+    assert transform_scale("translate(10,20)") == 1
+    assert transform_scale("translate(80, 40) scale(0.5)") == pytest.approx(0.5)
+    assert transform_scale("rotate(-90,12,30) scale(0.6,0.6)") == pytest.approx(0.6)
+    assert transform_scale("matrix(0.5 0 0 0.5 3 4)") == pytest.approx(0.5)
 
 
 # ---------------------------------------------------------------- SVG slide images
@@ -162,10 +219,10 @@ def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
     assert len(export_views._slide_parts(few)) == 1
 
 
-def _plot_area(root) -> tuple[float, float, float, float]:
-    """(left, top, width, height) of the plot area of a plotly SVG: the xy subplot's clip rect
+def _plot_area(root, subplot: str = "xy") -> tuple[float, float, float, float]:
+    """(left, top, width, height) of the plot area of a plotly SVG: the subplot's clip rect
     and the translate of the group it clips."""
-    clip = next(c for c in root.iter(f"{SVG}clipPath") if c.get("id", "").endswith("xyplot"))
+    clip = next(c for c in root.iter(f"{SVG}clipPath") if c.get("id", "").endswith(f"{subplot}plot"))
     rect = clip.find(f"{SVG}rect")
     group = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path", "").endswith(f"#{clip.get('id')})"))
     left, top = map(float, re.search(r"translate\(([\d.]+),\s*([\d.]+)\)", group.get("transform")).groups())
@@ -242,6 +299,57 @@ def test_toxicity_slides_give_every_row_its_height_and_every_cell_text_its_cell(
     ARTIFACTS.mkdir(exist_ok=True)
     tag = re.sub(r"\W+", "-", query).strip("-")
     (ARTIFACTS / f"toxicity-slide-geometry-{tag}.txt").write_text("\n".join(report) + "\n")
+
+
+def _panel_slide_svgs(data, key, query):
+    """(name, SVG, styled figure) of every slide picture of a panel view, as the deck draws it
+    and as the 1280 x 720 image export draws it."""
+    from evidence.export.deck import SlideSpec, _planned
+
+    r = export_views.render_view(data, parse_query(query), key, TODAY)
+    jobs, names = [], []
+    for k, (figure, title) in enumerate(export_views._slide_parts(r), start=1):
+        _, _, styled, (width, height, _) = _planned(SlideSpec(title, r.subtitle, figure, r.footnote))
+        jobs.append((styled, "svg", width, height, 1))
+        names.append(f"{key} deck part {k}")
+        styled, _, width, height, _ = export.slide_job(figure, "svg", title, r.subtitle, r.footnote)
+        jobs.append((styled, "svg", width, height, 1))
+        names.append(f"{key} image part {k}")
+    return list(zip(names, export.figure_images(jobs), [job[0] for job in jobs]))
+
+
+PLOT_SHARE = {"deck": (0.45, 0.57), "image": (0.25, 0.33)}
+"""Least share of the picture's height the plot area takes (a panel with a key line, without):
+measured 47-56% / 60-63% on the deck pictures (432-470 px) and 27-34% / 35-39% on the
+1280 x 720 images (whose own title, subtitle and six-line footnote take about 300 px). Before
+the measured layout the deck's dose-ramp plots took 27% of their pictures (118 of 432 px)."""
+
+
+@pytest.mark.parametrize("key", ["dose-ramp", "what-if-ramp"])
+def test_dose_ramp_slides_use_the_slide_and_no_label_touches_another_or_is_cut(data, chromium, measurer, key):
+    """Measured in the drawn SVG (Chromium's boxes): no two texts touch or overlap, none runs off
+    the picture or out of its plot area or ends in "…", the end labels stand right of the plot,
+    and the plot area takes most of the picture's height."""
+    report = []
+    for name, svg, styled in _panel_slide_svgs(data, key, "?grade=all&highlight=PASO"):
+        drawn = measurer.measure(svg)
+        assert not crowded(drawn), f"{name}: " + "; ".join(crowded(drawn))
+        assert not cut(drawn), f"{name}: " + "; ".join(cut(drawn))
+        _assert_slide_sizes(svg_text_sizes(svg, SLIDE_WIDTH_PT * drawn.width / 1280), name, titled=False)
+        layout = styled.layout
+        y_name = next(k for k in layout if k.startswith("yaxis") and layout[k].visible is not False)
+        subplot = (layout[y_name].anchor or "x") + "y" + y_name[5:]
+        left, top, width, height = _plot_area(ElementTree.fromstring(svg), subplot)
+        share = height / drawn.height
+        keyed = any("——" in t.text or "●" in t.text for t in drawn.texts)
+        least = PLOT_SHARE["deck" if " deck " in name else "image"][0 if keyed else 1]
+        assert share >= least, f"{name}: plot area {share:.0%} of the picture's height < {least:.0%}"
+        ends = [t for t in drawn.texts if t.role == "annotation-text" and t.left >= left + width]
+        if key == "dose-ramp" and "image" not in name:
+            assert ends, f"{name}: the lines' end labels are right of the plot"
+        report.append(f"{name}\tplot {height:.0f} of {drawn.height:.0f} px ({share:.0%})\t{len(drawn.texts)} texts, none touching")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"{key}-slide-geometry.txt").write_text("\n".join(report) + "\n")
 
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
