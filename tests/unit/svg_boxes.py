@@ -125,7 +125,13 @@ def crowded(drawn: Drawn, gap: float = GAP_PX) -> list[str]:
     """Pairs of texts closer than `gap` px (touching or overlapping), one line each."""
     boxes = drawn.texts
     return [f"{a} and {b}: gap {a.gap(b):.1f} px"
-            for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.gap(b) < gap]
+            for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.gap(b) < gap and not _same(a, b)]
+
+
+def _same(a: TextBox, b: TextBox) -> bool:
+    """The same text drawn twice on the same spot (a heatmap's cell values under its highlight
+    overlay): one label to the eye."""
+    return a.text == b.text and max(abs(a.left - b.left), abs(a.top - b.top)) < 0.5
 
 
 def cut(drawn: Drawn, tolerance: float = 0.5) -> list[str]:

@@ -452,7 +452,52 @@ def deck(data, chromium):
     return f, drawn
 
 
-def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck):
+@pytest.fixture(scope="module")
+def deck_svgs(deck):
+    """Every figure picture of the deck drawn again as SVG (one batch), in slide order."""
+    _, drawn = deck
+    return export.figure_images([(fig, "svg", size["width"], size["height"], 1) for fig, size in drawn])
+
+
+KNOWN_CROWDED = {
+    "design-vs-outcome": "value labels cut by the plot's edge and touching the 'not reported' notes",
+    "baseline": "table rows below the page's height are cut; long cells run into the next column",
+    "forest-plot": "row labels of three lines at 18 pt overlap the next row's",
+    "medians-by-arm": "two-line row labels overlap; the column header touches the first value",
+    "response-rates": "the legend overlaps the panel headings; two rate labels overlap",
+    "toxicity-heatmap": "an organ class cut with '…' beside too few rows",
+    "absolute-effects": "three rows in a 279 px picture: row labels and columns overlap",
+    "findings": "table rows below the page's height are cut; long cells run into the next column",
+}
+"""Views whose deck pictures still have touching, overlapping or cut text (issue 15, left open):
+the test fails when one of them comes clean too, so this list only shrinks."""
+
+
+def test_no_text_on_any_deck_picture_touches_another_or_is_cut(data, deck, deck_svgs, measurer):
+    """Every figure picture of the deck of every view, measured in Chromium (svg_boxes.py): no
+    two texts closer than 2 px, none beyond the picture's edge or its plot area, none ending in
+    "…". The dose ramp (its end labels) and the flow (counts of neighbouring bars) are held here."""
+    from pptx import Presentation
+
+    f, _ = deck
+    state = parse_query("?grade=all&highlight=PASO")
+    titles = {export_views.render_view(data, state, k, TODAY).title: k for k in export_views.VIEWS}
+    pictures = [s for slide in Presentation(io.BytesIO(f.content)).slides for s in slide.shapes if s.shape_type == 13]
+    found: dict[str, list[str]] = {}
+    for picture, svg in zip(pictures, deck_svgs):
+        title = re.sub(r" \(\d+ of \d+\)$", "", picture._element.nvPicPr.cNvPr.get("descr").split(". ")[0])
+        key = next(k for t, k in titles.items() if title.startswith(t) or t.startswith(title))
+        drawn = measurer.measure(svg)
+        found.setdefault(key, []).extend(crowded(drawn) + cut(drawn))
+    (ARTIFACTS / "deck-crowded-text.txt").write_text(
+        "".join(f"{key}\t{problem}\n" for key, problems in found.items() for problem in problems))
+    bad = {key for key, problems in found.items() if problems}
+    assert "dose-ramp" in found and "patient-flow" in found
+    assert not bad - set(KNOWN_CROWDED), "; ".join(p for k in bad - set(KNOWN_CROWDED) for p in found[k][:5])
+    assert not set(KNOWN_CROWDED) - bad, f"now clean, take them off KNOWN_CROWDED: {set(KNOWN_CROWDED) - bad}"
+
+
+def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck, deck_svgs):
     from pptx import Presentation
 
     f, drawn = deck
@@ -468,9 +513,8 @@ def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck):
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
     assert len(pictures) == len(drawn)
     report = []
-    for picture, (fig, size) in zip(pictures, drawn):
+    for picture, svg in zip(pictures, deck_svgs):
         placed_pt = picture.width / 914400 * 72
-        svg = export.figure_image(fig, "svg", width=size["width"], height=size["height"], scale=1)
         found = svg_text_sizes(svg, slide_width_pt=placed_pt)
         report.append(f"{picture._element.nvPicPr.cNvPr.get('descr')[:60]}\t{min(found)[0]:.1f} pt")
         _assert_slide_sizes(found, picture._element.nvPicPr.cNvPr.get("descr")[:60], titled=False)
