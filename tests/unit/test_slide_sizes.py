@@ -527,16 +527,18 @@ def test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide(deck):
     from pptx import Presentation
 
     f, _ = deck
-    out = ARTIFACTS / "deck"
+    out = ARTIFACTS / "deck"  # the PowerPoint and its PDF; the pages go to tests/artifacts/deck-NN.png
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    for old in ARTIFACTS.glob("deck-[0-9]*.png"):
+        old.unlink()
     (out / "deck.pptx").write_bytes(f.content)
     subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{out / 'profile'}",
                     "--convert-to", "pdf", "--outdir", str(out), str(out / "deck.pptx")],
                    check=True, capture_output=True, timeout=300)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", str(out / "deck.pdf"), str(out / "slide")], check=True, timeout=300)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", str(out / "deck.pdf"), str(ARTIFACTS / "deck")], check=True, timeout=300)
     shutil.rmtree(out / "profile", ignore_errors=True)
-    pages = sorted(out.glob("slide-*.png"))
+    pages = sorted(ARTIFACTS.glob("deck-[0-9]*.png"))
     assert len(pages) == len(Presentation(io.BytesIO(f.content)).slides)
     for page in pages:
         image = Image.open(page)
