@@ -13,6 +13,7 @@ finished figure so the view's own choices (top-N terms, page of trials, sort) st
 
 from __future__ import annotations
 
+import copy
 import math
 
 import plotly.graph_objects as go
@@ -125,6 +126,9 @@ def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, f
         size, extra = divmod(len(ticks), len(windows))
         starts = [k * size + min(k, extra) for k in range(len(windows) + 1)]
         windows = [ticks[a:b] for a, b in zip(starts, starts[1:])]
+    # The windows are made on the plain dict: reading shapes and annotations through go.Figure's
+    # properties (each access validated) took over a third of a deck's time without drawing.
+    whole = fig.to_dict()
     between = 0.5 * gap  # below a window's last row: half a row (the last window keeps the figure's own pad)
     out = []
     for number, window in enumerate(windows):
@@ -136,11 +140,11 @@ def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, f
             rng = [window[-1] + pad_bottom, window[0] - pad_top]
         else:
             rng = [window[-1] - pad_bottom, window[0] + pad_top]
-        part = go.Figure(fig.to_dict(), _validate=False)  # a deep copy: the view's figure is memoised and shared
-        part.layout[name].update(range=rng, autorange=False)
-        _keep_headers(part, fig, name, ticks[0], window[0], reversed_axis)
-        _keep_run_labels(part, name, window)
-        out.append(part)
+        spec = copy.deepcopy(whole)  # the view's figure is memoised and shared
+        spec["layout"][name].update(range=rng, autorange=False)
+        _keep_headers(spec["layout"], name, ticks[0], window[0], reversed_axis)
+        _keep_run_labels(spec["layout"], name, window)
+        out.append(go.Figure(spec, _validate=False))
     return out
 
 
@@ -174,36 +178,37 @@ def _bar_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
     return max(1, int(plot_px // row_px))
 
 
-def _keep_run_labels(part: go.Figure, name: str, window: list[float]) -> None:
+def _keep_run_labels(layout: dict, name: str, window: list[float]) -> None:
     """A label beside a run of rows (an organ class, with its bracket) that the window cuts
     moves to the middle of the run's rows on this slide; centred on the whole run it could sit
-    off the slide, leaving a bare bracket."""
+    off the slide, leaving a bare bracket. Works on the part's layout dict, in place."""
     ref = _ref(name)
     first, last = min(window), max(window)
-    brackets = [s for s in part.layout.shapes if s.yref == ref and s.xsizemode == "pixel"]
-    for annotation in part.layout.annotations:
-        if annotation.yref != ref or annotation.xref != "paper" or (annotation.x or 0) < 1:
+    brackets = [(min(s["y0"], s["y1"]), max(s["y0"], s["y1"])) for s in layout.get("shapes") or []
+                if s.get("yref") == ref and s.get("xsizemode") == "pixel"]
+    for annotation in layout.get("annotations") or []:
+        if annotation.get("yref") != ref or annotation.get("xref") != "paper" or (annotation.get("x") or 0) < 1:
             continue
-        run = next((s for s in brackets if min(s.y0, s.y1) < annotation.y < max(s.y0, s.y1)), None)
+        y = annotation.get("y")
+        run = next((b for b in brackets if y is not None and b[0] < y < b[1]), None)
         if run is None:
             continue
-        low, high = max(min(run.y0, run.y1), first - 0.5), min(max(run.y0, run.y1), last + 0.5)
+        low, high = max(run[0], first - 0.5), min(run[1], last + 0.5)
         if low < high:
-            annotation.y = (low + high) / 2
+            annotation["y"] = (low + high) / 2
 
 
-def _keep_headers(part: go.Figure, original: go.Figure, name: str, first: float, top: float, reversed_axis: bool) -> None:
-    """Column headers placed above the first row move along to the top of every window."""
+def _keep_headers(layout: dict, name: str, first: float, top: float, reversed_axis: bool) -> None:
+    """Column headers placed above the first row move along to the top of every window (the
+    part's layout dict, in place)."""
     ref = _ref(name)
     shift = top - first
-    annotations = []
-    for annotation in original.layout.annotations:
-        above = annotation.yref == ref and annotation.y is not None and (
-            annotation.y < first if reversed_axis else annotation.y > first)
-        if above and shift:
-            annotation = go.layout.Annotation(annotation).update(y=annotation.y + shift)
-        annotations.append(annotation)
-    part.layout.annotations = annotations
+    if not shift:
+        return
+    for annotation in layout.get("annotations") or []:
+        y = annotation.get("y")
+        if annotation.get("yref") == ref and y is not None and (y < first if reversed_axis else y > first):
+            annotation["y"] = y + shift
 
 
 def _label_axis(axis, bottom) -> None:
