@@ -5,6 +5,8 @@ Pure Python (no Dash). One module per concern:
 - engine.py        kaleido in one headless Chromium per process (figure_image)
 - text_measure.py  text widths and wrapping in the figures' font
 - slide_style.py   figures restyled as 16:9 slides (presentation_figure, slide_image)
+- cell_grid.py     heatmap slides laid out by measurement
+- panel_slide.py   dose-ramp / what-if panel slides laid out by measurement (margins, key line, end labels)
 - phrases.py       the view state in words (filter_phrases, filters_text)
 - files.py         file names, media types, ZIP archives
 - tables.py        CSV and XLSX with formula neutralising

@@ -3,6 +3,7 @@ footnote, and drawn as one finished slide image."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -49,6 +50,12 @@ LINE_PX = 3
 """Thinnest data line on a slide (2.25 pt): visible on a projector."""
 MARKER_PX = 13
 """Smallest marker diameter on a slide."""
+SLIDE_BARGAP = 0.1
+"""Gap between the rows of grouped horizontal bars on a slide (share of a row): thicker bars."""
+COUNT_BAR_PX = math.ceil(MIN_PX * 1.1) + 3
+"""Least thickness of a bar whose count is written beside it: the count's text box (Chromium
+measures a Liberation Sans line 1.1 em tall: 21 px at 19 px) and a gap, so the counts of
+neighbouring bars never touch."""
 
 def _margin(fig: go.Figure, side: str) -> int:
     value = getattr(fig.layout.margin, side)
@@ -61,7 +68,10 @@ def figure_title(fig: go.Figure) -> str:
     return plain_text(fig.layout.title.text)
 
 
-def _figure_subtitle(fig: go.Figure) -> str:
+def _figure_subtitle(fig: go.Figure | dict) -> str:
+    if isinstance(fig, dict):
+        subtitle = ((fig.get("layout") or {}).get("title") or {}).get("subtitle") or {}
+        return str(subtitle.get("text") or "")
     subtitle = fig.layout.title.subtitle
     return str(subtitle.text) if subtitle is not None and subtitle.text else ""
 
@@ -161,6 +171,8 @@ def slide_text_sizes(spec: dict) -> list[str]:
             axis["title"] = title = {"text": title}
         _floor(title, "font", BODY_PX)
         axis["automargin"] = True
+    if layout.get("barmode") == "group" and any(t.get("type") == "bar" and t.get("orientation") == "h" for t in spec.get("data", [])):
+        layout["bargap"] = SLIDE_BARGAP  # split.py gives each row room for one count a bar
     notes, kept = [], []
     for annotation in layout.get("annotations", []):
         if _is_figure_note(annotation):
@@ -298,6 +310,22 @@ def _fit_side_labels(spec: dict, width: int) -> None:
         layout[name]["range"] = rng
 
 
+def _fit_axis_titles(spec: dict, width: int) -> None:
+    """An x axis title wider than the plot (long row labels leave a narrow one) wrapped onto
+    lines as wide as the plot: plotly centres it on the plot, and it ran off the picture."""
+    layout = spec["layout"]
+    paper = _paper_px(layout, width)
+    for name in [k for k in layout if k.startswith("xaxis")]:
+        title = layout[name].get("title") or {}
+        text = title.get("text") if isinstance(title, dict) else None
+        if not text or "<br" in str(text):
+            continue
+        size = (title.get("font") or {}).get("size") or BODY_PX
+        span = paper * (lambda d: d[1] - d[0])(layout[name].get("domain") or [0, 1])
+        if text_width(plain_text(text), size) > span:
+            title["text"] = "<br>".join(_escape(line) for line in wrap_text(plain_text(text), span, size))
+
+
 def figure_notes(fig: go.Figure) -> list[str]:
     """The sentences under a figure's plot that a slide moves into its footnote (plain text)."""
     return [plain_text(a.text) for a in fig.layout.annotations if _is_figure_note(a)]
@@ -314,16 +342,23 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     writes them in its footnote text box)."""
     spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
     moved = slide_text_sizes(spec)
-    from evidence.export import cell_grid  # it measures with this module's sizes
+    from evidence.export import cell_grid, panel_slide  # they measure with this module's sizes
 
-    grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
-    _fit_side_labels(spec, width)
-    out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
     if notes:
         footnote = " ".join(filter(None, [*moved, footnote]))
-    base_bottom = _margin(out, "b")
-    blocks = _blocks(out, title, subtitle, footnote, width)
+    blocks = _blocks(spec, title, subtitle, footnote, width)
+    grid = cell_grid.fit_cell_grid(spec, width) if cell_grid.is_cell_grid(spec) else None
+    panel = None
+    if panel_slide.is_panel_slide(spec):  # a dose-ramp panel: every margin measured (panel_slide.py)
+        band = blocks.top_px if (blocks.title or blocks.subtitle) else 8
+        panel = panel_slide.fit_panel(spec, width, height, band, blocks.bottom_px)
+    _fit_side_labels(spec, width)
+    _fit_axis_titles(spec, width)
+    out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
+    base_bottom = panel.bottom_px if panel else _margin(out, "b")
     top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    if panel is not None:
+        top = panel.top_px
     if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
         top = blocks.top_px + grid.header_px
         out.update_traces(selector=lambda t: t.type == "heatmap" and t.colorbar.orientation == "h", colorbar_y=cell_grid.colour_bar_y(blocks.top_px, height))
@@ -339,7 +374,8 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
         paper_bgcolor="white",
         plot_bgcolor="white",
         font=dict(family=FONT_FAMILY, size=max(BASE_FONT_PX, (out.layout.font.size or 0)), color=INK),
-        margin=dict(t=top, b=bottom, l=max(_margin(out, "l"), PAD_PX - 10), r=max(_margin(out, "r"), PAD_PX - 10)),
+        margin=dict(t=top, b=bottom, l=panel.left_px if panel else max(_margin(out, "l"), PAD_PX - 10),
+                    r=panel.right_px if panel else max(_margin(out, "r"), PAD_PX - 10)),
         title=dict(
             text=heading,
             x=0, xref="container", xanchor="left",

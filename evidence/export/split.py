@@ -13,14 +13,17 @@ finished figure so the view's own choices (top-N terms, page of trials, sort) st
 
 from __future__ import annotations
 
+import copy
 import math
 
 import plotly.graph_objects as go
 
-from evidence.export import cell_grid
+from evidence.export import cell_grid, panel_slide
 from evidence.export.deck import figure_slide_layout
 from evidence.figures.tabular import table_pages
-from evidence.export.slide_style import BODY_PT, CANVASES, PX_PER_IN, PX_PER_PT, _blocks, figure_notes, slide_text_sizes
+from evidence.export.slide_style import (
+    BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _title_room, figure_notes, slide_text_sizes,
+)
 
 FIGURE_HEIGHT_IN = 5.0
 """Height a figure gets on a slide between the title bands and the footnote."""
@@ -86,6 +89,8 @@ def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, f
     if name is None:
         return [fig]
     grid_rows = _grid_rows(fig, room or DEFAULT_ROOM)
+    if grid_rows is None:
+        grid_rows = _bar_rows(fig, room or DEFAULT_ROOM)
     if grid_rows is not None:
         max_rows = min(max_rows or grid_rows, grid_rows)
     axis = fig.layout[name]
@@ -121,20 +126,25 @@ def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, f
         size, extra = divmod(len(ticks), len(windows))
         starts = [k * size + min(k, extra) for k in range(len(windows) + 1)]
         windows = [ticks[a:b] for a, b in zip(starts, starts[1:])]
+    # The windows are made on the plain dict: reading shapes and annotations through go.Figure's
+    # properties (each access validated) took over a third of a deck's time without drawing.
+    whole = fig.to_dict()
     between = 0.5 * gap  # below a window's last row: half a row (the last window keeps the figure's own pad)
     out = []
     for number, window in enumerate(windows):
         pad_top = top_pad  # every window keeps the room above its first row (column headers move there)
+        if counted_bar_slots(fig) and number:  # no sliver of the previous row's bars above the first
+            pad_top = min(top_pad, between)
         pad_bottom = bottom_pad if number == len(windows) - 1 else between
         if reversed_axis:
             rng = [window[-1] + pad_bottom, window[0] - pad_top]
         else:
             rng = [window[-1] - pad_bottom, window[0] + pad_top]
-        part = go.Figure(fig.to_dict(), _validate=False)  # a deep copy: the view's figure is memoised and shared
-        part.layout[name].update(range=rng, autorange=False)
-        _keep_headers(part, fig, name, ticks[0], window[0], reversed_axis)
-        _keep_run_labels(part, name, window)
-        out.append(part)
+        spec = copy.deepcopy(whole)  # the view's figure is memoised and shared
+        spec["layout"][name].update(range=rng, autorange=False)
+        _keep_headers(spec["layout"], name, ticks[0], window[0], reversed_axis)
+        _keep_run_labels(spec["layout"], name, window)
+        out.append(go.Figure(spec, _validate=False))
     return out
 
 
@@ -147,36 +157,58 @@ def _grid_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
     return cell_grid.rows_fitting(spec, *room)
 
 
-def _keep_run_labels(part: go.Figure, name: str, window: list[float]) -> None:
+def counted_bar_slots(fig: go.Figure) -> int:
+    """Bars a row of a grouped horizontal bar chart holds when each writes its count beside it
+    (plotly gives every bar trace a slot in every row); 0 for other figures."""
+    bars = [t for t in fig.data if t.type == "bar" and t.orientation == "h" and t.text is not None]
+    return len(bars) if fig.layout.barmode == "group" and len(bars) > 1 else 0
+
+
+def _bar_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
+    """Rows a slide holds of grouped bars with their counts beside them (None for other figures):
+    each bar at least one count's text box tall plus a gap (slide_style.COUNT_BAR_PX), so the
+    counts of neighbouring bars never touch; measured in the plot height the room leaves."""
+    slots = counted_bar_slots(fig)
+    if not slots:
+        return None
+    margin = fig.layout.margin
+    top = (margin.t if margin.t is not None else 60) - _title_room(fig)  # the slide's title replaces the figure's
+    plot_px = room[1] - top - (margin.b if margin.b is not None else 60)
+    row_px = max(ROW_PT * PX_PER_PT, slots * COUNT_BAR_PX / (1 - SLIDE_BARGAP))
+    return max(1, int(plot_px // row_px))
+
+
+def _keep_run_labels(layout: dict, name: str, window: list[float]) -> None:
     """A label beside a run of rows (an organ class, with its bracket) that the window cuts
     moves to the middle of the run's rows on this slide; centred on the whole run it could sit
-    off the slide, leaving a bare bracket."""
+    off the slide, leaving a bare bracket. Works on the part's layout dict, in place."""
     ref = _ref(name)
     first, last = min(window), max(window)
-    brackets = [s for s in part.layout.shapes if s.yref == ref and s.xsizemode == "pixel"]
-    for annotation in part.layout.annotations:
-        if annotation.yref != ref or annotation.xref != "paper" or (annotation.x or 0) < 1:
+    brackets = [(min(s["y0"], s["y1"]), max(s["y0"], s["y1"])) for s in layout.get("shapes") or []
+                if s.get("yref") == ref and s.get("xsizemode") == "pixel"]
+    for annotation in layout.get("annotations") or []:
+        if annotation.get("yref") != ref or annotation.get("xref") != "paper" or (annotation.get("x") or 0) < 1:
             continue
-        run = next((s for s in brackets if min(s.y0, s.y1) < annotation.y < max(s.y0, s.y1)), None)
+        y = annotation.get("y")
+        run = next((b for b in brackets if y is not None and b[0] < y < b[1]), None)
         if run is None:
             continue
-        low, high = max(min(run.y0, run.y1), first - 0.5), min(max(run.y0, run.y1), last + 0.5)
+        low, high = max(run[0], first - 0.5), min(run[1], last + 0.5)
         if low < high:
-            annotation.y = (low + high) / 2
+            annotation["y"] = (low + high) / 2
 
 
-def _keep_headers(part: go.Figure, original: go.Figure, name: str, first: float, top: float, reversed_axis: bool) -> None:
-    """Column headers placed above the first row move along to the top of every window."""
+def _keep_headers(layout: dict, name: str, first: float, top: float, reversed_axis: bool) -> None:
+    """Column headers placed above the first row move along to the top of every window (the
+    part's layout dict, in place)."""
     ref = _ref(name)
     shift = top - first
-    annotations = []
-    for annotation in original.layout.annotations:
-        above = annotation.yref == ref and annotation.y is not None and (
-            annotation.y < first if reversed_axis else annotation.y > first)
-        if above and shift:
-            annotation = go.layout.Annotation(annotation).update(y=annotation.y + shift)
-        annotations.append(annotation)
-    part.layout.annotations = annotations
+    if not shift:
+        return
+    for annotation in layout.get("annotations") or []:
+        y = annotation.get("y")
+        if annotation.get("yref") == ref and y is not None and (y < first if reversed_axis else y > first):
+            annotation["y"] = y + shift
 
 
 def _label_axis(axis, bottom) -> None:
@@ -228,6 +260,8 @@ def split_panels(fig: go.Figure) -> list[go.Figure]:
 
 PANEL_VIEWS = ("design-vs-outcome", "dose-ramp", "what-if-ramp")
 """Views whose panels go on separate slides."""
+LINE_PANEL_VIEWS = ("dose-ramp", "what-if-ramp")
+"""Of those, the ones whose panels are laid out by measurement (panel_slide.py)."""
 
 
 def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None = None) -> list[go.Figure]:
@@ -237,5 +271,7 @@ def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None 
     if fig.data and fig.data[0].type == "table":
         return [go.Figure(page, _validate=False) for page in table_pages(fig.to_dict())]
     parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
+    if key in LINE_PANEL_VIEWS:
+        parts = [go.Figure(panel_slide.prepare(part.to_dict()), _validate=False) for part in parts]
     return [piece for part in parts for piece in split_rows(part, room=room)]
 

@@ -28,6 +28,7 @@ from evidence.answers import trial_answers
 from evidence.export import wording
 from evidence.loading import load_dataset
 from evidence.state import ViewState, filter_tables, parse_query
+from svg_boxes import SvgMeasurer, crowded, cut
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = REPO_ROOT.parent / "shared" / "seeds"
@@ -63,10 +64,29 @@ def chromium():
 # ---------------------------------------------------------------- reading sizes
 
 
+_TRANSFORM = re.compile(r"(matrix|scale|translate|rotate|skewX|skewY)\(([^)]*)\)")
+
+
+def transform_scale(transform: str | None) -> float:
+    """How much an SVG transform attribute enlarges lengths (the square root of its determinant):
+    plotly's shrink-to-fit writes scale(k) on a text's group, rotations and translations keep 1."""
+    factor = 1.0
+    for kind, args in _TRANSFORM.findall(transform or ""):
+        values = [float(v) for v in re.split(r"[\s,]+", args.strip()) if v]
+        if kind == "scale":
+            factor *= abs(values[0] * (values[1] if len(values) > 1 else values[0])) ** 0.5
+        elif kind == "matrix":
+            a, b, c, d = values[:4]
+            factor *= abs(a * d - b * c) ** 0.5
+    return factor
+
+
 def svg_text_sizes(content: bytes, slide_width_pt: float = SLIDE_WIDTH_PT) -> list[tuple[float, str, str]]:
-    """(points on the slide, role, text) of every drawn text in an SVG: its font size in the
-    SVG's user units times slide width / SVG width. role is the plotly class of the text or
-    its group (gtitle, xtitle, ytick, annotation-text, legendtext, ...)."""
+    """(points on the slide, role, text) of every drawn text in an SVG: its effective font size
+    (the font-size of the text, or of a tspan that sets its own, times the scale of every
+    enclosing transform: plotly shrinks text to fit with a scale transform) in the SVG's user
+    units, times slide width / SVG width. role is the plotly class of the text or its group
+    (gtitle, xtitle, ytick, annotation-text, legendtext, ...)."""
     root = ElementTree.fromstring(content)
     view_box = root.get("viewBox")
     width = float(view_box.split()[2]) if view_box else float(re.sub(r"[^\d.]", "", root.get("width")))
@@ -80,11 +100,14 @@ def svg_text_sizes(content: bytes, slide_width_pt: float = SLIDE_WIDTH_PT) -> li
         style = element.get("style", "")
         match = re.search(r"font-size:\s*([\d.]+)px", style) or re.search(r"([\d.]+)", element.get("font-size", ""))
         assert match, f"no font size on text {text!r}"
-        role, node = element.get("class", ""), element
-        while not role and node in parents:
+        sizes = [float(match.group(1))] + [float(m.group(1)) for t in element.iter(f"{SVG}tspan")
+                                           if (m := re.search(r"font-size:\s*([\d.]+)px", t.get("style", "")))]
+        role, node, factor = element.get("class", ""), element, transform_scale(element.get("transform"))
+        while node in parents:
             node = parents[node]
-            role = node.get("class", "")
-        found.append((float(match.group(1)) * scale, role, text))
+            role = role or node.get("class", "")
+            factor *= transform_scale(node.get("transform"))
+        found.append((min(sizes) * factor * scale, role, text))
     return found
 
 
@@ -106,6 +129,40 @@ def _assert_slide_sizes(sizes: list[tuple[float, str, str]], where: str, titled:
         if role == "gtitle":
             assert points >= (28 if titled else 18) - 0.01, f"{where}: title {text!r} is {points:.1f} pt < 28 pt"
     return smallest[0]
+
+
+@pytest.fixture(scope="module")
+def measurer(chromium):
+    """A Chromium page that measures where each text of an SVG is drawn (svg_boxes.py)."""
+    with SvgMeasurer() as m:
+        yield m
+
+
+# ---------------------------------------------------------------- reading sizes through transforms
+
+
+def test_a_label_plotly_shrinks_to_fit_is_measured_at_its_drawn_size(chromium):
+    """plotly draws text too long for its bar smaller with a scale transform on the text, and
+    keeps the font-size attribute: reading the attribute alone said 14 pt for text drawn at 7."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[3, 4], text=["a label far too long for its bar", "another label far too long for it"],
+                           textposition="inside", textfont=dict(size=19)))
+    fig.update_layout(width=400, height=300, font=dict(size=19), margin=dict(l=40, r=10, t=10, b=40))
+    svg = export.figure_image(fig, "svg", width=400, height=300, scale=1)
+    shrunk = [(points, text) for points, role, text in svg_text_sizes(svg, slide_width_pt=300) if "label" in text]
+    assert len(shrunk) == 2
+    assert b"font-size: 19px" in svg or b"font-size:19px" in svg  # the attribute still says 19 px = 14.25 pt
+    assert all(points < 14 for points, _ in shrunk), shrunk
+    with pytest.raises(AssertionError, match="< 14 pt"):
+        _assert_slide_sizes(svg_text_sizes(svg, slide_width_pt=300), "shrunk bar labels")
+
+
+def test_transform_scale_reads_plotly_transforms():
+    assert transform_scale("translate(10,20)") == 1
+    assert transform_scale("translate(80, 40) scale(0.5)") == pytest.approx(0.5)
+    assert transform_scale("rotate(-90,12,30) scale(0.6,0.6)") == pytest.approx(0.6)
+    assert transform_scale("matrix(0.5 0 0 0.5 3 4)") == pytest.approx(0.5)
 
 
 # ---------------------------------------------------------------- SVG slide images
@@ -162,10 +219,30 @@ def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
     assert len(export_views._slide_parts(few)) == 1
 
 
-def _plot_area(root) -> tuple[float, float, float, float]:
-    """(left, top, width, height) of the plot area of a plotly SVG: the xy subplot's clip rect
+def test_a_split_reads_the_figure_as_a_dict_not_through_plotly_properties(data, monkeypatch):
+    """Reading each window's shapes and annotations through go.Figure properties (validated on
+    every access) took 12 of a deck's 33 s without drawing (cProfile, load 13); the windows are
+    made on the plain dict. Counted: no shape's y0 is read through plotly while splitting."""
+    import plotly.graph_objects as go
+
+    rendered = export_views.render_view(data, parse_query(MANY_ROWS), "toxicity-heatmap", TODAY)
+    figure = rendered.panel.figure_object()
+    reads = []
+    original = go.layout.Shape.y0
+    monkeypatch.setattr(go.layout.Shape, "y0", property(lambda self: reads.append(1) or original.fget(self), original.fset))
+    parts = export.split_rows(figure)
+    assert len(parts) > 1 and not reads
+    # the organ-class labels still move into each window (the run's middle on that slide)
+    for part in parts:
+        bottom, top = part.layout.yaxis.range
+        labels = [a for a in part.layout.annotations if a.xref == "paper" and a.yref == "y" and (a.x or 0) >= 1]
+        assert any(top < a.y < bottom for a in labels)
+
+
+def _plot_area(root, subplot: str = "xy") -> tuple[float, float, float, float]:
+    """(left, top, width, height) of the plot area of a plotly SVG: the subplot's clip rect
     and the translate of the group it clips."""
-    clip = next(c for c in root.iter(f"{SVG}clipPath") if c.get("id", "").endswith("xyplot"))
+    clip = next(c for c in root.iter(f"{SVG}clipPath") if c.get("id", "").endswith(f"{subplot}plot"))
     rect = clip.find(f"{SVG}rect")
     group = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path", "").endswith(f"#{clip.get('id')})"))
     left, top = map(float, re.search(r"translate\(([\d.]+),\s*([\d.]+)\)", group.get("transform")).groups())
@@ -242,6 +319,57 @@ def test_toxicity_slides_give_every_row_its_height_and_every_cell_text_its_cell(
     ARTIFACTS.mkdir(exist_ok=True)
     tag = re.sub(r"\W+", "-", query).strip("-")
     (ARTIFACTS / f"toxicity-slide-geometry-{tag}.txt").write_text("\n".join(report) + "\n")
+
+
+def _panel_slide_svgs(data, key, query):
+    """(name, SVG, styled figure) of every slide picture of a panel view, as the deck draws it
+    and as the 1280 x 720 image export draws it."""
+    from evidence.export.deck import SlideSpec, _planned
+
+    r = export_views.render_view(data, parse_query(query), key, TODAY)
+    jobs, names = [], []
+    for k, (figure, title) in enumerate(export_views._slide_parts(r), start=1):
+        _, _, styled, (width, height, _) = _planned(SlideSpec(title, r.subtitle, figure, r.footnote))
+        jobs.append((styled, "svg", width, height, 1))
+        names.append(f"{key} deck part {k}")
+        styled, _, width, height, _ = export.slide_job(figure, "svg", title, r.subtitle, r.footnote)
+        jobs.append((styled, "svg", width, height, 1))
+        names.append(f"{key} image part {k}")
+    return list(zip(names, export.figure_images(jobs), [job[0] for job in jobs]))
+
+
+PLOT_SHARE = {"deck": (0.45, 0.57), "image": (0.25, 0.33)}
+"""Least share of the picture's height the plot area takes (a panel with a key line, without):
+measured 47-56% / 60-63% on the deck pictures (432-470 px) and 27-34% / 35-39% on the
+1280 x 720 images (whose own title, subtitle and six-line footnote take about 300 px). Before
+the measured layout the deck's dose-ramp plots took 27% of their pictures (118 of 432 px)."""
+
+
+@pytest.mark.parametrize("key", ["dose-ramp", "what-if-ramp"])
+def test_dose_ramp_slides_use_the_slide_and_no_label_touches_another_or_is_cut(data, chromium, measurer, key):
+    """Measured in the drawn SVG (Chromium's boxes): no two texts touch or overlap, none runs off
+    the picture or out of its plot area or ends in "…", the end labels stand right of the plot,
+    and the plot area takes most of the picture's height."""
+    report = []
+    for name, svg, styled in _panel_slide_svgs(data, key, "?grade=all&highlight=PASO"):
+        drawn = measurer.measure(svg)
+        assert not crowded(drawn), f"{name}: " + "; ".join(crowded(drawn))
+        assert not cut(drawn), f"{name}: " + "; ".join(cut(drawn))
+        _assert_slide_sizes(svg_text_sizes(svg, SLIDE_WIDTH_PT * drawn.width / 1280), name, titled=False)
+        layout = styled.layout
+        y_name = next(k for k in layout if k.startswith("yaxis") and layout[k].visible is not False)
+        subplot = (layout[y_name].anchor or "x") + "y" + y_name[5:]
+        left, top, width, height = _plot_area(ElementTree.fromstring(svg), subplot)
+        share = height / drawn.height
+        keyed = any("——" in t.text or "●" in t.text for t in drawn.texts)
+        least = PLOT_SHARE["deck" if " deck " in name else "image"][0 if keyed else 1]
+        assert share >= least, f"{name}: plot area {share:.0%} of the picture's height < {least:.0%}"
+        ends = [t for t in drawn.texts if t.role == "annotation-text" and t.left >= left + width]
+        if key == "dose-ramp" and "image" not in name:
+            assert ends, f"{name}: the lines' end labels are right of the plot"
+        report.append(f"{name}\tplot {height:.0f} of {drawn.height:.0f} px ({share:.0%})\t{len(drawn.texts)} texts, none touching")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"{key}-slide-geometry.txt").write_text("\n".join(report) + "\n")
 
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
@@ -344,7 +472,52 @@ def deck(data, chromium):
     return f, drawn
 
 
-def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck):
+@pytest.fixture(scope="module")
+def deck_svgs(deck):
+    """Every figure picture of the deck drawn again as SVG (one batch), in slide order."""
+    _, drawn = deck
+    return export.figure_images([(fig, "svg", size["width"], size["height"], 1) for fig, size in drawn])
+
+
+KNOWN_CROWDED = {
+    "design-vs-outcome": "value labels cut by the plot's edge and touching the 'not reported' notes",
+    "baseline": "table rows below the page's height are cut; long cells run into the next column",
+    "forest-plot": "row labels of three lines at 18 pt overlap the next row's",
+    "medians-by-arm": "two-line row labels overlap; the column header touches the first value",
+    "response-rates": "the legend overlaps the panel headings; two rate labels overlap",
+    "toxicity-heatmap": "an organ class cut with '…' beside too few rows",
+    "absolute-effects": "three rows in a 279 px picture: row labels and columns overlap",
+    "findings": "table rows below the page's height are cut; long cells run into the next column",
+}
+"""Views whose deck pictures still have touching, overlapping or cut text (issue 15, left open):
+the test fails when one of them comes clean too, so this list only shrinks."""
+
+
+def test_no_text_on_any_deck_picture_touches_another_or_is_cut(data, deck, deck_svgs, measurer):
+    """Every figure picture of the deck of every view, measured in Chromium (svg_boxes.py): no
+    two texts closer than 2 px, none beyond the picture's edge or its plot area, none ending in
+    "…". The dose ramp (its end labels) and the flow (counts of neighbouring bars) are held here."""
+    from pptx import Presentation
+
+    f, _ = deck
+    state = parse_query("?grade=all&highlight=PASO")
+    titles = {export_views.render_view(data, state, k, TODAY).title: k for k in export_views.VIEWS}
+    pictures = [s for slide in Presentation(io.BytesIO(f.content)).slides for s in slide.shapes if s.shape_type == 13]
+    found: dict[str, list[str]] = {}
+    for picture, svg in zip(pictures, deck_svgs):
+        title = re.sub(r" \(\d+ of \d+\)$", "", picture._element.nvPicPr.cNvPr.get("descr").split(". ")[0])
+        key = next(k for t, k in titles.items() if title.startswith(t) or t.startswith(title))
+        drawn = measurer.measure(svg)
+        found.setdefault(key, []).extend(crowded(drawn) + cut(drawn))
+    (ARTIFACTS / "deck-crowded-text.txt").write_text(
+        "".join(f"{key}\t{problem}\n" for key, problems in found.items() for problem in problems))
+    bad = {key for key, problems in found.items() if problems}
+    assert "dose-ramp" in found and "patient-flow" in found
+    assert not bad - set(KNOWN_CROWDED), "; ".join(p for k in bad - set(KNOWN_CROWDED) for p in found[k][:5])
+    assert not set(KNOWN_CROWDED) - bad, f"now clean, take them off KNOWN_CROWDED: {set(KNOWN_CROWDED) - bad}"
+
+
+def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck, deck_svgs):
     from pptx import Presentation
 
     f, drawn = deck
@@ -360,9 +533,8 @@ def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck):
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
     assert len(pictures) == len(drawn)
     report = []
-    for picture, (fig, size) in zip(pictures, drawn):
+    for picture, svg in zip(pictures, deck_svgs):
         placed_pt = picture.width / 914400 * 72
-        svg = export.figure_image(fig, "svg", width=size["width"], height=size["height"], scale=1)
         found = svg_text_sizes(svg, slide_width_pt=placed_pt)
         report.append(f"{picture._element.nvPicPr.cNvPr.get('descr')[:60]}\t{min(found)[0]:.1f} pt")
         _assert_slide_sizes(found, picture._element.nvPicPr.cNvPr.get("descr")[:60], titled=False)
@@ -375,16 +547,18 @@ def test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide(deck):
     from pptx import Presentation
 
     f, _ = deck
-    out = ARTIFACTS / "deck"
+    out = ARTIFACTS / "deck"  # the PowerPoint and its PDF; the pages go to tests/artifacts/deck-NN.png
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    for old in ARTIFACTS.glob("deck-[0-9]*.png"):
+        old.unlink()
     (out / "deck.pptx").write_bytes(f.content)
     subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{out / 'profile'}",
                     "--convert-to", "pdf", "--outdir", str(out), str(out / "deck.pptx")],
                    check=True, capture_output=True, timeout=300)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", str(out / "deck.pdf"), str(out / "slide")], check=True, timeout=300)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", str(out / "deck.pdf"), str(ARTIFACTS / "deck")], check=True, timeout=300)
     shutil.rmtree(out / "profile", ignore_errors=True)
-    pages = sorted(out.glob("slide-*.png"))
+    pages = sorted(ARTIFACTS.glob("deck-[0-9]*.png"))
     assert len(pages) == len(Presentation(io.BytesIO(f.content)).slides)
     for page in pages:
         image = Image.open(page)
