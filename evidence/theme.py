@@ -100,7 +100,8 @@ def source_hover(source: object, passage: object = None, width: int = 70) -> str
     words = "source: " + ("" if _blank(source) else str(source))
     if not _blank(passage):
         words += f" — “{shortened(str(passage), PASSAGE_HOVER_CHARS)}”"
-    lines = textwrap.wrap(words, width, break_long_words=False) or [words]
+    # never at a hyphen: the Evidence box reads the passage back from the hover (<br> as a space)
+    lines = textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False) or [words]
     return "<br>".join(plain_text(line) for line in lines)
 
 
