@@ -401,3 +401,43 @@ def test_a_clicked_point_gives_its_locator_and_full_passage_as_text(data):
     assert evidence_text(data, {"points": [{"hovertext": "<b>PASO</b><br>computed", "customdata": ["PASO", ""]}]}) == NO_PASSAGE
     marked = {"hovertext": "source: X: Table 1 — “&lt;a href=x&gt;link&lt;/a&gt;”", "customdata": "PASO"}
     assert evidence_text(data, {"points": [marked]}) == "Evidence — X: Table 1 — “<a href=x>link</a>”"  # text, shown as text
+
+
+def _cell_click(fig: dict, row: int, column: int) -> dict:
+    """The clickData assets/keyboard_points.js sends for a table cell: the cell's evidence entry
+    (layout.meta.evidence[customdata[row][column]]) as customdata [trial] and hovertext."""
+    trial, hover = fig["layout"]["meta"]["evidence"][fig["data"][0]["customdata"][row][column]]
+    return {"points": [{"curveNumber": 0, "pointNumber": row, "customdata": [trial], "hovertext": hover}]}
+
+
+def test_a_clicked_table_row_gives_the_passage_it_was_read_from(data):
+    """Tables have no plotly points: each cell names its curated row. E2100 Table 2 footnote (grade 5
+    erosion in an area of bowel-wall involvement); Table 1 (viscera 276 (79.5) vs 284 (87.1), with
+    footnote † P = 0.009); the FACT-B returns (631) in findings."""
+    from evidence.clicked_passage import evidence_text
+
+    fatal = VIEWS["fatal_events"].panel(data, ViewState()).figure_json()
+    validated(fatal)
+    cells = fatal["data"][0]["cells"]["values"]
+    row = cells[2].index("erosion in an area of bowel-wall involvement")
+    assert len(set(fatal["data"][0]["customdata"][row])) == 1  # the whole row names one curated row
+    said = evidence_text(data, _cell_click(fatal, row, 0))
+    # the full passage, found again although the hover wraps it (never at 'paclitaxel-plus-bevacizumab')
+    assert said.startswith("Evidence — E2100_NEJM2007: Table 2, footnote — “Paclitaxel plus Bevacizumab (N = 365)")
+    assert "one in the paclitaxel-plus-bevacizumab group with erosion in an area of bowel-wall involvement" in said
+    assert said.endswith("to be unrelated to therapy.”")
+
+    baseline = VIEWS["baseline"].panel(data, ViewState()).figure_json()
+    values = baseline["data"][0]["cells"]["values"]
+    viscera = values[1].index("Viscera")
+    assert values[4][viscera] == "276 (79.5%)" and values[6][viscera] == "P = 0.009"
+    arm = evidence_text(data, _cell_click(baseline, viscera, 4))
+    assert arm.startswith("Evidence — E2100_NEJM2007: Table 1 — “") and "Viscera† 276 (79.5) 284 (87.1)" in arm
+    test = evidence_text(data, _cell_click(baseline, viscera, 6))
+    assert test.startswith("Evidence — E2100_NEJM2007: Table 1, footnote †") and "visceral involvement" in test
+    assert values[2][viscera] == "" and evidence_text(data, _cell_click(baseline, viscera, 0)) == arm  # a label cell: the row's first curated cell (PASO reports no viscera)
+
+    findings = VIEWS["findings"].panel(data, ViewState()).figure_json()
+    numbers = findings["data"][0]["cells"]["values"][4]
+    fact_b = numbers.index("631")
+    assert evidence_text(data, _cell_click(findings, fact_b, 2)).count("631") >= 1
