@@ -8,6 +8,7 @@ S_e(t) = S_c(t)^HR, NNT = 1 / (S_e - S_c)); never against the code's own output.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import replace
 
@@ -293,6 +294,23 @@ def test_nothing_where_the_paper_reports_non_proportional_hazards(data):
     assert trial_id == "E2100" and "treatment × time interaction P < 0.001" in reason
     fig = VIEWS["absolute"].panel(data, ViewState(trial=("E2100",))).figure_json()
     assert not fig["data"] and "not proportional" in fig["layout"]["annotations"][0]["text"]
+
+
+def test_the_reason_for_drawing_nothing_cites_the_paper_as_readers_do(data):
+    """On screen the reason names the journal (E2100: N Engl J Med 2007;357:2666), never a source id
+    or the model's symbols; the default view (PASO drawn, E2100 not) says it in its notes too."""
+    fig = VIEWS["absolute"].panel(data, ViewState(trial=("E2100",))).figure_json()
+    said = html.unescape(fig["layout"]["annotations"][0]["text"].replace("<br>", " "))
+    assert said == (
+        "Not computed for E2100: E2100 reports that hazards were not proportional (treatment × time interaction "
+        "P < 0.001; N Engl J Med 2007;357:2666), so no single hazard ratio turns the control arm's survival into "
+        "the experimental arm's"
+    )
+    panel = VIEWS["absolute"].panel(data, ViewState())
+    shown = " ".join(" ".join(t.replace("<br>", " ") for _, t in strings(panel.figure_json())).split()) + " " + panel.caption
+    assert "N Engl J Med 2007;357:2666), so no single hazard ratio" in html.unescape(shown)
+    assert "N Engl J Med 2007;357:2666), so no single hazard ratio" in panel.caption
+    assert "E2100_NEJM2007" not in shown.split("Sources:")[0] and "S_c into S_e" not in shown
 
 
 def test_rmst_under_the_survival_views_curves_against_closed_forms(data):
