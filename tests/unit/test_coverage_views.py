@@ -293,14 +293,16 @@ def test_nothing_where_the_paper_reports_non_proportional_hazards(data):
     (trial_id, reason), = effects.skipped
     assert trial_id == "E2100" and "treatment × time interaction P < 0.001" in reason
     fig = VIEWS["absolute"].panel(data, ViewState(trial=("E2100",))).figure_json()
-    assert not fig["data"] and "not proportional" in fig["layout"]["annotations"][0]["text"]
+    assert not fig["data"] and "not proportional" in fig["layout"]["annotations"][0]["text"].replace("<br>", " ")
 
 
 def test_the_reason_for_drawing_nothing_cites_the_paper_as_readers_do(data):
     """On screen the reason names the journal (E2100: N Engl J Med 2007;357:2666), never a source id
     or the model's symbols; the default view (PASO drawn, E2100 not) says it in its notes too."""
     fig = VIEWS["absolute"].panel(data, ViewState(trial=("E2100",))).figure_json()
-    said = html.unescape(fig["layout"]["annotations"][0]["text"].replace("<br>", " "))
+    lines = fig["layout"]["annotations"][0]["text"].split("<br>")
+    assert len(lines) > 3 and max(len(html.unescape(line)) for line in lines) <= 40  # wrapped: fits a phone
+    said = html.unescape(" ".join(lines))
     assert said == (
         "Not computed for E2100: E2100 reports that hazards were not proportional (treatment × time interaction "
         "P < 0.001; N Engl J Med 2007;357:2666), so no single hazard ratio turns the control arm's survival into "
