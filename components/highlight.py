@@ -15,11 +15,13 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc
 
 from components import ids
+from evidence.view_registry import VIEWS
 
 FIELDS = ["highlight"]
 
-# Graphs whose marks carry their trial (customdata[0]) and so can be restyled.
-RESTYLED = ids.CLICKABLE_GRAPHS
+# Graphs whose marks carry their trial (customdata[0]) and so can be restyled; the text tables
+# (baseline, fatal events, findings) are clickable but draw no highlight.
+RESTYLED = tuple(view.graph_id for view in VIEWS.values() if view.click == "clickData" and "highlight" in view.style_fields)
 
 
 def stores() -> list[dcc.Store]:

@@ -133,6 +133,8 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
 def _graph(graph_id: str) -> html.Div:
     """A figure, its caption (sources) and, where a click can name a passage, its Evidence box."""
     evidence = [evidence_box.box(graph_id)] if graph_id in evidence_box.GRAPHS else []
+    # assets/keyboard_points.js: a clickable graph's points (or table cells) chosen with the keyboard
+    keyboard = {"data-points": "keyboard"} if graph_id in ids.CLICKABLE_GRAPHS else {}
     return html.Div(
         [
             dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG), type="dot", delay_show=300),
@@ -141,6 +143,7 @@ def _graph(graph_id: str) -> html.Div:
         ],
         className="figure",
         **{"data-view": graph_id},  # assets/slices.js: which tab panel holds this figure
+        **keyboard,
     )
 
 

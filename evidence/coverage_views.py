@@ -10,9 +10,12 @@ view (the state fields it reads, its graph, its exports) and memoises it. No Das
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from evidence import views
+from evidence.citations import cite_source_ids
 from evidence.captions import sources_caption
 from evidence.export_rows import _stack
 from evidence.figures.absolute import absolute_effects_figure
@@ -170,9 +173,13 @@ def subgroups_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 
 def _absolute(data: CuratedData, state: ViewState):
+    """The absolute effects, each reason for computing nothing citing its document as a reader
+    looks it up ('N Engl J Med 2007;357:2666', not 'E2100_NEJM2007: Results, Efficacy')."""
     t = _tables(data, state)
-    return absolute_effects(t["efficacy"], t["comparisons"], t["arms"], t["trials"], shown_trial_ids(data.trials, state),
-                            state.endpoint)  # fmt: skip
+    effects = absolute_effects(t["efficacy"], t["comparisons"], t["arms"], t["trials"],
+                               shown_trial_ids(data.trials, state), state.endpoint)  # fmt: skip
+    skipped = tuple((trial_id, cite_source_ids(reason, data.sources)) for trial_id, reason in effects.skipped)
+    return replace(effects, skipped=skipped)
 
 
 DERIVED_OFF = (

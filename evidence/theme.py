@@ -100,7 +100,8 @@ def source_hover(source: object, passage: object = None, width: int = 70) -> str
     words = "source: " + ("" if _blank(source) else str(source))
     if not _blank(passage):
         words += f" — “{shortened(str(passage), PASSAGE_HOVER_CHARS)}”"
-    lines = textwrap.wrap(words, width, break_long_words=False) or [words]
+    # never at a hyphen: the Evidence box reads the passage back from the hover (<br> as a space)
+    lines = textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False) or [words]
     return "<br>".join(plain_text(line) for line in lines)
 
 
@@ -122,17 +123,21 @@ def format_percent(value: float | None) -> str:
     return "NR" if value is None or value != value else f"{value:.1f}%"
 
 
-def empty_figure_dict(message: str) -> dict:
-    """A plain message instead of an empty axis, as a plotly figure dict (the message is escaped)."""
+def empty_figure_dict(message: str, width: int | None = None) -> dict:
+    """A plain message instead of an empty axis, as a plotly figure dict (the message is escaped).
+    `width`: a long message broken at spaces into lines of about that many characters (plotly never
+    wraps an annotation, so a long one ran past both edges on a tablet), the figure as tall as they need."""
+    lines = textwrap.wrap(message, width, break_long_words=False, break_on_hyphens=False) if width else []
+    text = "<br>".join(plain_text(line) for line in lines) if lines else plain_text(message)
     return {
         "data": [],
         "layout": {
             "template": TEMPLATE,
             "xaxis": {"visible": False},
             "yaxis": {"visible": False},
-            "height": 220,
+            "height": max(220, 120 + 22 * len(lines)),
             "annotations": [
-                {"text": plain_text(message), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
+                {"text": text, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
                  "font": {"size": 16, "color": "#555"}}
             ],
         },

@@ -13,13 +13,13 @@ import re
 
 import pandas as pd
 
+from evidence.citations import JOURNAL as _JOURNAL, cite_source_ids, journal_reference
 from evidence.contract import ENDPOINT_LABELS
 from evidence.dosing import full_dose_words
 from evidence.export.phrases import GRADE_WORDS, TOX_SORT_WORDS
 from evidence.loading import CuratedData
 from evidence.state import FACETS, TRIALS_PER_PAGE, ViewState, page_bounds, page_count, selected_trial_ids
 
-_JOURNAL = re.compile(r"(N Engl J Med \d{4};\d+)(?:\(\d+\))?(:\d+)|(Cancer \d{4})")
 
 
 def _endpoint(state: ViewState) -> str:
@@ -68,14 +68,6 @@ def audience_subtitle(key: str, state: ViewState, data: CuratedData) -> str:
 # ---------------------------------------------------------------- citations
 
 
-def journal_reference(citation: str) -> str:
-    """'N Engl J Med 2007;357:2666' or 'Cancer 2010' from a citation ('' when none)."""
-    found = _JOURNAL.search(citation or "")
-    if not found:
-        return ""
-    return found.group(3) or f"{found.group(1)}{found.group(2)}"
-
-
 def _ids(source) -> list[str]:
     return [part.strip() for part in str(source.registry_ids or "").split(";") if part.strip()]
 
@@ -115,16 +107,6 @@ def cite_for_readers(text: str, sources: pd.DataFrame) -> str:
         short = str(source.citation).split(":")[0]
         text = text.replace(f"{short} [{source.source_id}]", short_citation(source))
         text = text.replace(f"[{source.source_id}]", f"({short_citation(source)})")
-    return text
-
-
-def cite_source_ids(text: str, sources: pd.DataFrame) -> str:
-    """Source ids inside sentences ('P < 0.001; E2100_NEJM2007: Results, Efficacy') replaced by
-    what a reader looks up: the journal reference, else the document's short name. The locator
-    after the id goes too (the speaker notes keep the full caption)."""
-    for source in sources.itertuples():
-        reader = journal_reference(str(source.citation)) or str(source.citation).split(":")[0]
-        text = re.sub(rf"\b{re.escape(str(source.source_id))}\b(?::[^;)]*)?", reader, text)
     return text
 
 

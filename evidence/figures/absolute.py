@@ -57,7 +57,8 @@ def absolute_effects_figure(effects: AbsoluteEffects, highlight: str | None = No
     rows = effects.rows
     if rows.empty:
         why = " ".join(reason for _, reason in effects.skipped)
-        return theme.empty_figure_dict(why or f"No trial with a control median and a hazard ratio for {label}.")
+        # 40 characters a line: about 340 px at 16 px, within a phone's graph
+        return theme.empty_figure_dict(why or f"No trial with a control median and a hazard ratio for {label}.", width=40)
     ys = [-float(i) - 0.6 * list(dict.fromkeys(rows["trial_id"])).index(t) for i, t in enumerate(rows["trial_id"])]
     traces = [dict(
         type="scatter", mode="lines", x=[v for r in rows.itertuples() for v in (r.control_pct, r.experimental_pct, None)],

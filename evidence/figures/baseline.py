@@ -7,7 +7,7 @@ import pandas as pd
 
 from evidence import theme
 from evidence.figures.tabular import GROUP_FILL, table_figure, wrapped_lines
-from evidence.tables.baseline import baseline_wide
+from evidence.tables.baseline import baseline_cell_rows, baseline_wide
 
 
 def baseline_figure(table: pd.DataFrame) -> dict:
@@ -29,4 +29,16 @@ def baseline_figure(table: pd.DataFrame) -> dict:
         footnote=footnote,
         row_fill=fill,
         header_lines=wrapped_lines(columns, 18),  # 'E2100 · Paclitaxel + bevacizumab (N = 347)' wraps to 3
+        evidence=_cell_evidence(table, grid, columns),
     )
+
+
+def _cell_evidence(table: pd.DataFrame, grid: pd.DataFrame, columns: list[str]) -> list[list]:
+    """Per grid row: the two label cells name the row's first curated cell; each arm or P cell its own
+    row of baseline.csv or findings.csv (trial, source, passage)."""
+    cells = baseline_cell_rows(table, grid, columns)
+    out = []
+    for row in cells:
+        first = next((c for c in row if c is not None), None)
+        out.append([first, first, *row])
+    return out

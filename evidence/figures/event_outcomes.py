@@ -25,4 +25,5 @@ def event_outcomes_figure(table: pd.DataFrame) -> dict:
         "Fatal and treatment-limiting adverse events",
         HEADER, columns, widths=[1.0, 1.8, 2.8, 0.8, 2.0, 1.8, 1.0], row_fill=fill, line_count=lines,
         footnote="Grade 5 = death from the event (shaded). 'Judged': relation to treatment as the investigators judged it.",
+        evidence=list(zip(table["trial_id"], table["source"], table["passage"])),
     )  # fmt: skip

@@ -24,4 +24,5 @@ def findings_figure(table: pd.DataFrame, title: str = "Findings stated in words"
     return table_figure(
         title, HEADER, columns, widths=[1.5, 1.2, 5.0, 0.9, 1.4, 2.0], line_count=lines,
         footnote="As the documents state them; numbers as printed (P as printed: < for a bound).",
+        evidence=list(zip(table["trial_id"], table["source"], table["passage"])),
     )  # fmt: skip

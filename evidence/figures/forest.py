@@ -50,7 +50,7 @@ def _tick_px(value: float) -> float:
     return TICK_FONT_PX * (0.56 * sum(c.isdigit() for c in text) + 0.28 * text.count("."))
 
 
-def _log_ticks(low: float, high: float) -> tuple[list[float], list[float]]:
+def log_ticks(low: float, high: float) -> tuple[list[float], list[float]]:
     """(labelled, grid-only) ratio ticks between low and high on a log axis.
 
     Labelled ticks are chosen roundest first (1, 0.1, 10, then 0.5, 2, ...), each only where its
@@ -127,7 +127,7 @@ def hazard_ratio_forest(
     bottom = below[extra_rows - 1] - 0.7 if extra_rows else -0.7
     header_y = ys[0] + 0.3 + _LINE_UNITS * (line_count(names[0]) + 1) / 2
     y_range = [bottom, header_y + 0.45]
-    labelled, minor = _log_ticks(10 ** span[0], 10 ** span[1])
+    labelled, minor = log_ticks(10 ** span[0], 10 ** span[1])
     # The left margin is fixed (labels are wrapped to fit it), so the footnotes can start at the
     # figure's left edge at every width.
     left_px = label_margin(ticks[1])

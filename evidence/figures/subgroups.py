@@ -12,8 +12,10 @@ import math
 import pandas as pd
 
 from evidence import theme
+from evidence.figures.forest import TICK_FONT_PX, log_ticks
 from evidence.figures.marks import (
     FOOTNOTE_CHARS,
+    LABEL_CHARS,
     ci_whiskers,
     figure,
     floats,
@@ -63,7 +65,9 @@ def subgroup_forest(rows: pd.DataFrame, endpoint: str, caveats: dict[str, list[s
     values = [v for v in [*floats(rows["value"]), *floats(rows["ci_low"]), *floats(rows["ci_high"])] if v]
     low, high = min(values + [1.0]), max(values + [1.0])
     x_range = [math.log10(low) - 0.15, math.log10(high) + 0.15]
-    ticks = [tick_label(plain_text(("  " if a == "subgroup" else "") + lab), t == highlight)
+    labelled, minor = log_ticks(10 ** x_range[0], 10 ** x_range[1])
+    # labels wrapped to the forest's LABEL_CHARS, so the fixed margin leaves the plot room on a phone
+    ticks = [tick_label(("  " if a == "subgroup" else "") + wrapped(lab, LABEL_CHARS, escape=True), t == highlight)
              for lab, a, t in zip(rows["label"], rows["analysis"], rows["trial_id"])]  # fmt: skip
     top = 0.6
     y_range = [min(ys) - 0.8, 1.0]
@@ -76,12 +80,16 @@ def subgroup_forest(rows: pd.DataFrame, endpoint: str, caveats: dict[str, list[s
     for trial_id, lines in (caveats or {}).items():
         notes += [f"{plain_text(trial_id)}: {plain_text(line)}" for line in lines]
     note_lines = sum(line_count(wrapped(note, FOOTNOTE_CHARS)) for note in notes)
+    row_px = max(40, 17 * max(line_count(t) for t in ticks) + 6)  # a wrapped label never meets the next
     left_px = label_margin(ticks)  # fixed, so the notes start at the figure's left edge at every width
     layout = dict(
         title=dict(text=f"Subgroups: hazard ratio for {plain_text(label)}"),
-        height=int(220 + 40 * len(rows) + 18 * note_lines),
+        height=int(220 + row_px * len(rows) + 18 * note_lines),
         margin=dict(l=left_px, r=20, t=90, b=80 + 18 * note_lines),
-        xaxis=dict(type="log", domain=[0.0, 1.0], range=x_range, title=dict(text="Hazard ratio (log scale)")),
+        # the forest's ticks: labels kept apart at the narrowest plot, always horizontal (never rotated on a tablet)
+        xaxis=dict(type="log", domain=[0.0, 1.0], range=x_range, tickvals=labelled, tickangle=0,
+                   tickfont=dict(size=TICK_FONT_PX), minor=dict(tickvals=minor, showgrid=True, gridcolor="#F0F0F0", ticks=""),
+                   title=dict(text="Hazard ratio (log scale)")),
         yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=True, ticks=""),
         **column_axes,
         shapes=[dict(type="line", x0=1, x1=1, xref="x", y0=0, y1=1, yref="paper", line=dict(color="#888", dash="dot"))],

@@ -7,19 +7,52 @@ Slides: the cells set no font size of their own, so they take the layout's font,
 styling raises to 14 pt (evidence/export/slide_style.slide_text_sizes); a table too long for one
 slide at that size goes over several (`table_pages`, by the rows' wrapped lines kept in
 `layout.meta`), never shrunk.
+
+Evidence behind a row (issue 16 item 8): a table trace has no points plotly can click, so each cell
+names the curated row it shows through `customdata` (per row, per column: an index into
+`layout.meta.evidence`, a list of [trial_id, 'source: LOCATOR — “passage”'] written by
+`theme.source_hover`, or None). assets/keyboard_points.js turns a click or Enter on a cell into
+the graph's clickData (customdata [trial_id], hovertext the source line), so the Evidence box and
+the highlight read it as they read any point's.
 """
 
 from __future__ import annotations
 
 from evidence import theme
 from evidence.figures.marks import figure
-from evidence.theme import plain_text
+from evidence.theme import plain_text, source_hover
 
 ROW_HEIGHT = 30
 SLIDE_LINES = 14
 """Wrapped lines (as estimated for the screen) of body rows one slide holds at 14 pt."""
 HEADER_FILL = "#E8E8E8"
 GROUP_FILL = "#F4F4F4"
+
+CellEvidence = tuple[str, object, object]
+"""(trial_id, source, passage) of the curated row a cell shows."""
+
+
+def evidence_cells(evidence: list, columns: int) -> tuple[list[list[int | None]], list[list[str]]]:
+    """(customdata, entries): per row and column the index of its evidence in `entries`
+    ([trial_id, source hover line], each once). A row of `evidence` is one CellEvidence for all
+    its cells, a list of one per column (None: the cell shows nothing curated), or None."""
+    entries: list[list[str]] = []
+    index: dict[tuple[str, str], int] = {}
+
+    def position(item: CellEvidence | None) -> int | None:
+        if item is None or not item[0] or item[1] is None or not str(item[1]).strip():
+            return None
+        key = (str(item[0]), source_hover(item[1], item[2]))
+        if key not in index:
+            index[key] = len(entries)
+            entries.append(list(key))
+        return index[key]
+
+    customdata = []
+    for row in evidence:
+        cells = row if isinstance(row, list) else [row] * columns
+        customdata.append([position(item) for item in cells])
+    return customdata, entries
 
 
 def table_figure(
@@ -31,10 +64,12 @@ def table_figure(
     row_fill: list[str] | None = None,
     line_count: list[int] | None = None,
     header_lines: int = 1,
+    evidence: list | None = None,
 ) -> dict:
     """A table of `columns` (each a list of cell strings) under `header`; `row_fill` colours rows
     (e.g. a trial's first row), `line_count` the lines each row wraps to and `header_lines` the
-    lines the header wraps to (for the height: a table taller than its figure scrolls inside it)."""
+    lines the header wraps to (for the height: a table taller than its figure scrolls inside it);
+    `evidence` per row the curated row(s) it shows (see `evidence_cells`), so a click shows its passage."""
     rows = len(columns[0]) if columns else 0
     if rows == 0:
         return theme.empty_figure_dict(title + ": nothing to show for the selected trials.")
@@ -57,6 +92,8 @@ def table_figure(
     height = 110 + ROW_HEIGHT * (1 + rows) + 16 * (sum(n - 1 for n in lines) + header_lines - 1) + (60 if footnote else 0)
     layout = dict(title=dict(text=plain_text(title)), height=int(height), margin=dict(l=10, r=10, t=60, b=70 if footnote else 10),
                   meta=dict(table_row_lines=[int(n) for n in lines]))
+    if evidence is not None:
+        trace["customdata"], layout["meta"]["evidence"] = evidence_cells(evidence, len(columns))
     if footnote:
         layout["annotations"] = [dict(
             # below the table by 40 px or more: a slide moves it into its footnote, where it wraps
@@ -88,7 +125,10 @@ def table_pages(fig: dict, line_budget: int = SLIDE_LINES) -> list[dict]:
         fill = (trace["cells"].get("fill") or {}).get("color")
         if fill:
             cells["fill"] = dict(color=[column[first:last] for column in fill])
-        out.append(dict(fig, data=[dict(trace, cells=cells), *fig["data"][1:]]))
+        page = dict(trace, cells=cells)
+        if "customdata" in trace:
+            page["customdata"] = trace["customdata"][first:last]
+        out.append(dict(fig, data=[page, *fig["data"][1:]]))
     return out
 
 

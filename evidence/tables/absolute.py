@@ -214,7 +214,7 @@ def absolute_effects(
             continue  # the trial reports nothing on this endpoint: nothing to say
         reason = nonproportional_hazards(comparisons, trial_id, endpoint)
         if reason:
-            skipped.append((trial_id, f"Not computed for {name}: {reason}; no single HR turns S_c into S_e"))
+            skipped.append((trial_id, f"Not computed for {name}: {reason}, so no single hazard ratio turns the control arm's survival into the experimental arm's"))
             continue
         control, experimental_arm = _control_and_experimental(medians, arms, trial_id)
         hr_row = _main_hazard_ratio(comparisons, trial_id, endpoint)

@@ -22,7 +22,7 @@ P_UNITS = {"P": "P = {:g}", "P (upper bound)": "P < {:g}"}
 
 COLUMNS = [
     "trial_id", "trial_name", "arm_id", "arm_label", "role", "characteristic", "category", "shown", "count", "pct",
-    "mean", "sd", "median", "range_low", "range_high", "n", "p_text", "p_source", "source", "passage", "discrepancy",
+    "mean", "sd", "median", "range_low", "range_high", "n", "p_text", "p_source", "p_passage", "source", "passage", "discrepancy",
 ]  # fmt: skip
 
 
@@ -43,16 +43,17 @@ def _shown(r) -> str:
     return f"{_number(pct)}%" if pct is not None else "NR"
 
 
-def imbalance_tests(findings: pd.DataFrame | None) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """(trial_id, characteristic, category) -> (printed P, source) from findings.csv (see module)."""
-    found: dict[tuple[str, str, str], tuple[str, str]] = {}
+def imbalance_tests(findings: pd.DataFrame | None) -> dict[tuple[str, str, str], tuple[str, str, str]]:
+    """(trial_id, characteristic, category) -> (printed P, source, passage) from findings.csv (see module)."""
+    found: dict[tuple[str, str, str], tuple[str, str, str]] = {}
     if findings is None or findings.empty:
         return found
     rows = findings[(findings["topic"] == "population") & findings["unit"].isin(list(P_UNITS)) & findings["value"].notna()]
     for r in rows.itertuples(index=False):
         match = re.match(r"^(.+?) \(([^)]*)\):", str(r.finding))
         if match:
-            found[(r.trial_id, match.group(1), match.group(2))] = (P_UNITS[r.unit].format(float(r.value)), r.source)
+            passage = text(getattr(r, "passage", None))
+            found[(r.trial_id, match.group(1), match.group(2))] = (P_UNITS[r.unit].format(float(r.value)), r.source, passage)
     return found
 
 
@@ -69,14 +70,14 @@ def baseline_table(baseline: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFr
     rows = []
     for position, r in enumerate(baseline.itertuples(index=False)):
         arm = info.get((r.trial_id, r.arm_id), {})
-        p_text, p_source = tests.get((r.trial_id, r.characteristic, r.category), ("", ""))
+        p_text, p_source, p_passage = tests.get((r.trial_id, r.characteristic, r.category), ("", "", ""))
         rows.append(
             dict(
                 trial_id=r.trial_id, trial_name=names.get(r.trial_id, r.trial_id), arm_id=r.arm_id,
                 arm_label=arm.get("label", r.arm_id), role=arm.get("role", "other"), characteristic=r.characteristic,
                 category=r.category, shown=_shown(r), count=integer(r.count), pct=number(r.pct), mean=number(r.mean),
                 sd=number(r.sd), median=number(r.median), range_low=number(r.range_low),
-                range_high=number(r.range_high), n=integer(r.n), p_text=p_text, p_source=p_source, source=r.source,
+                range_high=number(r.range_high), n=integer(r.n), p_text=p_text, p_source=p_source, p_passage=p_passage, source=r.source,
                 passage=text(getattr(r, "passage", None)),
                 discrepancy=text(r.discrepancy),
                 _order=(order[r.trial_id], ROLE_RANK.get(arm.get("role"), 9), position),
@@ -120,3 +121,18 @@ def baseline_wide(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         if r.p_text and p_column in grid.columns:
             grid.at[i, p_column] = r.p_text
     return grid, columns
+
+
+def baseline_cell_rows(table: pd.DataFrame, grid: pd.DataFrame, columns: list[str]) -> list[list[tuple | None]]:
+    """Per row of `baseline_wide`'s grid, per column in `columns`: (trial_id, source, passage) of the
+    baseline.csv row an arm cell shows, or of the findings.csv row a P cell shows; None when empty."""
+    index = {key: i for i, key in enumerate(zip(grid["characteristic"], grid["category"]))}
+    position = {column: j for j, column in enumerate(columns)}
+    cells: list[list[tuple | None]] = [[None] * len(columns) for _ in index]
+    for r in table.itertuples(index=False):
+        i = index[(r.characteristic, r.category)]
+        cells[i][position[arm_heading(r)]] = (r.trial_id, r.source, r.passage)
+        p_column = f"{r.trial_name} · P (as reported)"
+        if r.p_text and p_column in position:
+            cells[i][position[p_column]] = (r.trial_id, r.p_source, r.p_passage)
+    return cells

@@ -183,3 +183,20 @@ def test_kaplan_meier_title_and_legend_sit_clear_of_the_curves(figure_page, widt
     assert len(legend) == 2 and any("Log-rank p" in t["text"] for t in titles)
     assert overlapping_pairs(texts) == [] and outside(texts, info["width"], info["height"]) == []
     assert _clear_of_the_plot(info, legend + titles) == []
+
+
+@pytest.mark.parametrize("width", GRAPH_WIDTHS[:2])
+def test_subgroup_ticks_stay_horizontal_and_apart(figure_page, data, width):
+    """E2100's subgroup forest (HRs 0.46–0.68, as printed in the NEJM report's Figure 3 text): the
+    hazard-ratio tick labels never rotate (they did in the 700 px of a 768 px tablet) nor overlap.
+    Not yet at 390 px: on a phone the figure (title, side columns) is wider than the screen."""
+    from evidence.view_registry import VIEWS
+
+    fig = VIEWS["subgroups"].panel(data, ViewState()).figure
+    _check_text_layout(figure_page, fig, width, "subgroups-pfs")
+    ticks = boxes(figure_page, ".xtick text")
+    assert len(ticks) >= 2 and overlapping_pairs(ticks) == []
+    rotated = figure_page.evaluate(
+        "() => Array.from(document.querySelectorAll('.xtick text')).filter(t => /rotate/.test(t.getAttribute('transform') || '')).length"
+    )
+    assert rotated == 0

@@ -8,6 +8,7 @@ S_e(t) = S_c(t)^HR, NNT = 1 / (S_e - S_c)); never against the code's own output.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import replace
 
@@ -292,7 +293,26 @@ def test_nothing_where_the_paper_reports_non_proportional_hazards(data):
     (trial_id, reason), = effects.skipped
     assert trial_id == "E2100" and "treatment × time interaction P < 0.001" in reason
     fig = VIEWS["absolute"].panel(data, ViewState(trial=("E2100",))).figure_json()
-    assert not fig["data"] and "not proportional" in fig["layout"]["annotations"][0]["text"]
+    assert not fig["data"] and "not proportional" in fig["layout"]["annotations"][0]["text"].replace("<br>", " ")
+
+
+def test_the_reason_for_drawing_nothing_cites_the_paper_as_readers_do(data):
+    """On screen the reason names the journal (E2100: N Engl J Med 2007;357:2666), never a source id
+    or the model's symbols; the default view (PASO drawn, E2100 not) says it in its notes too."""
+    fig = VIEWS["absolute"].panel(data, ViewState(trial=("E2100",))).figure_json()
+    lines = fig["layout"]["annotations"][0]["text"].split("<br>")
+    assert len(lines) > 3 and max(len(html.unescape(line)) for line in lines) <= 40  # wrapped: fits a phone
+    said = html.unescape(" ".join(lines))
+    assert said == (
+        "Not computed for E2100: E2100 reports that hazards were not proportional (treatment × time interaction "
+        "P < 0.001; N Engl J Med 2007;357:2666), so no single hazard ratio turns the control arm's survival into "
+        "the experimental arm's"
+    )
+    panel = VIEWS["absolute"].panel(data, ViewState())
+    shown = " ".join(" ".join(t.replace("<br>", " ") for _, t in strings(panel.figure_json())).split()) + " " + panel.caption
+    assert "N Engl J Med 2007;357:2666), so no single hazard ratio" in html.unescape(shown)
+    assert "N Engl J Med 2007;357:2666), so no single hazard ratio" in panel.caption
+    assert "E2100_NEJM2007" not in shown.split("Sources:")[0] and "S_c into S_e" not in shown
 
 
 def test_rmst_under_the_survival_views_curves_against_closed_forms(data):
@@ -401,3 +421,43 @@ def test_a_clicked_point_gives_its_locator_and_full_passage_as_text(data):
     assert evidence_text(data, {"points": [{"hovertext": "<b>PASO</b><br>computed", "customdata": ["PASO", ""]}]}) == NO_PASSAGE
     marked = {"hovertext": "source: X: Table 1 — “&lt;a href=x&gt;link&lt;/a&gt;”", "customdata": "PASO"}
     assert evidence_text(data, {"points": [marked]}) == "Evidence — X: Table 1 — “<a href=x>link</a>”"  # text, shown as text
+
+
+def _cell_click(fig: dict, row: int, column: int) -> dict:
+    """The clickData assets/keyboard_points.js sends for a table cell: the cell's evidence entry
+    (layout.meta.evidence[customdata[row][column]]) as customdata [trial] and hovertext."""
+    trial, hover = fig["layout"]["meta"]["evidence"][fig["data"][0]["customdata"][row][column]]
+    return {"points": [{"curveNumber": 0, "pointNumber": row, "customdata": [trial], "hovertext": hover}]}
+
+
+def test_a_clicked_table_row_gives_the_passage_it_was_read_from(data):
+    """Tables have no plotly points: each cell names its curated row. E2100 Table 2 footnote (grade 5
+    erosion in an area of bowel-wall involvement); Table 1 (viscera 276 (79.5) vs 284 (87.1), with
+    footnote † P = 0.009); the FACT-B returns (631) in findings."""
+    from evidence.clicked_passage import evidence_text
+
+    fatal = VIEWS["fatal_events"].panel(data, ViewState()).figure_json()
+    validated(fatal)
+    cells = fatal["data"][0]["cells"]["values"]
+    row = cells[2].index("erosion in an area of bowel-wall involvement")
+    assert len(set(fatal["data"][0]["customdata"][row])) == 1  # the whole row names one curated row
+    said = evidence_text(data, _cell_click(fatal, row, 0))
+    # the full passage, found again although the hover wraps it (never at 'paclitaxel-plus-bevacizumab')
+    assert said.startswith("Evidence — E2100_NEJM2007: Table 2, footnote — “Paclitaxel plus Bevacizumab (N = 365)")
+    assert "one in the paclitaxel-plus-bevacizumab group with erosion in an area of bowel-wall involvement" in said
+    assert said.endswith("to be unrelated to therapy.”")
+
+    baseline = VIEWS["baseline"].panel(data, ViewState()).figure_json()
+    values = baseline["data"][0]["cells"]["values"]
+    viscera = values[1].index("Viscera")
+    assert values[4][viscera] == "276 (79.5%)" and values[6][viscera] == "P = 0.009"
+    arm = evidence_text(data, _cell_click(baseline, viscera, 4))
+    assert arm.startswith("Evidence — E2100_NEJM2007: Table 1 — “") and "Viscera† 276 (79.5) 284 (87.1)" in arm
+    test = evidence_text(data, _cell_click(baseline, viscera, 6))
+    assert test.startswith("Evidence — E2100_NEJM2007: Table 1, footnote †") and "visceral involvement" in test
+    assert values[2][viscera] == "" and evidence_text(data, _cell_click(baseline, viscera, 0)) == arm  # a label cell: the row's first curated cell (PASO reports no viscera)
+
+    findings = VIEWS["findings"].panel(data, ViewState()).figure_json()
+    numbers = findings["data"][0]["cells"]["values"][4]
+    fact_b = numbers.index("631")
+    assert evidence_text(data, _cell_click(findings, fact_b, 2)).count("631") >= 1
