@@ -258,3 +258,22 @@ def test_two_users_citing_one_source_id_with_different_text_each_keep_their_sour
     assert (problem["file"], problem["row"], problem["column"]) == ("third.zip › sources.csv", 2, "source_id")
     assert problem["expected"] == "a unique key (source_id)"
     assert problem["found"] == "('EXAMPLE_SOURCE',) already on example.zip › sources.csv line 2"  # Alice's file
+
+
+def test_a_users_own_trial_that_hides_a_shared_one_says_so_in_the_list_and_the_card(team_app, tmp_path):
+    """Bob uploaded EXAMPLE-TRIAL privately; Alice then shared hers. His own stands in for hers
+    (his views show his); the API list and the upload card tell him whose shared entry his hides."""
+    from components.uploads import trial_list_children
+    from evidence.upload_store import UploadStore
+
+    alice, bob = as_user(team_app, "alice"), as_user(team_app, "bob")
+    assert post_file(bob, bundle_zip(example_files())).status_code == 201  # private: Alice's was not there yet
+    assert post_file(alice, bundle_zip(example_files())).status_code == 201
+    assert alice.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 200
+    mine = listed(bob)[(EXAMPLE, "uploaded")]
+    assert (mine["owner"], mine["mine"], mine["hides"]) == ("bob", True, ["alice"])
+    assert listed(as_user(team_app, "carol"))[(EXAMPLE, "uploaded")]["hides"] == []
+
+    entries = UploadStore(tmp_path).entries("user:bob")  # team_app's STATE_DIR
+    card = str(trial_list_children(entries, entries[0].owner, admin=False))
+    assert "yours hides the shared EXAMPLE-TRIAL added by alice" in card
