@@ -172,6 +172,7 @@ def celery_worker(env: dict, log: Path, cwd: Path, concurrency: int = 1) -> Prog
     started once it says it is ready."""
     import sys
 
+    Path(log).unlink(missing_ok=True)  # a log of an earlier run under the same name would be read as this one's
     worker = Program(
         [sys.executable, "-m", "celery", "-A", "export_worker", "worker", "--loglevel=info",
          f"--concurrency={concurrency}", "-n", f"exports-{free_port()}@%h", "--without-mingle", "--without-gossip"],
