@@ -13,7 +13,7 @@ cookie between requests. The trials listed, added, shared and removed are those 
 - ``POST /api/v1/trials/<trial_id>/share`` and ``DELETE /api/v1/trials/<trial_id>``.
 
 Limits: requests per client address and writes per user in a sliding minute (429 with
-Retry-After), like failed sign-ins; a request from another site's page (``Origin`` /
+Retry-After), like failed sign-ins, counted in Redis when CACHE_URL is set; a request from another site's page (``Origin`` /
 ``Sec-Fetch-Site``) is refused, so a browser's stored credentials cannot be used by a page
 elsewhere. Malformed requests get 4xx JSON, never 500.
 """
@@ -26,7 +26,7 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from auth import FailureWindow
+from auth import failure_window
 from components.uploads import keep_upload, upload_store
 from config import Settings
 from evidence import upload
@@ -57,8 +57,9 @@ def error(status: int, message: str, **extra):
 def register_api(server: Flask, bundled: CuratedData, settings: Settings) -> None:
     uploads = upload_store(settings)
     limits = upload.UploadLimits.from_megabytes(settings.max_upload_mb)
-    per_client = FailureWindow(REQUESTS_PER_MINUTE, 60.0)
-    per_writer = FailureWindow(WRITES_PER_MINUTE, 60.0)
+    # counted in Redis (CACHE_URL) across workers and replicas, else in this process
+    per_client = failure_window("api-client", REQUESTS_PER_MINUTE, 60.0, settings.cache_url)
+    per_writer = failure_window("api-writer", WRITES_PER_MINUTE, 60.0, settings.cache_url)
 
     def curated() -> list[dict]:
         trials = bundled.tables["trials"]

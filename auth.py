@@ -15,6 +15,7 @@ import functools
 import getpass
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import sys
@@ -24,6 +25,8 @@ from collections import deque
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+log = logging.getLogger(__name__)
 
 @functools.cache
 def _dummy_hash() -> str:
@@ -109,7 +112,7 @@ class FailureWindow:
 
     A key with `limit` failures inside the window is refused until the oldest of them leaves it,
     so refused attempts cost no scrypt and do not extend the wait. The state is per process
-    (each gunicorn worker counts its own; the README says so); at most `max_keys` keys are kept,
+    (each gunicorn worker counts its own; SharedFailureWindow counts in Redis); at most `max_keys` keys are kept,
     the stalest dropped first, so random user names cannot grow it without bound.
     """
 
@@ -150,6 +153,77 @@ class FailureWindow:
         del self._failures[stalest]
 
 
+SHARED_KEY_PREFIX = "trial-evidence:limits"
+SHARED_RETRY_AFTER_S = 5.0  # Redis is skipped this long after a failed call
+
+# A sliding window in one sorted set per key (members: events, scores: Redis's own clock, so
+# replicas on different hosts agree): drop events older than the window, count, and when full,
+# the wait until the oldest leaves it. Atomic, one round trip.
+_RETRY_AFTER_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then return 0 end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+"""
+_FAILED_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) * 1000))
+return 0
+"""
+
+
+class SharedFailureWindow:
+    """A FailureWindow counted in Redis, so every worker and replica on that Redis shares one count
+    (README, Hosting). Redis going away never refuses or fails a request: the counts fall back to
+    this process's own window (one warning; Redis is tried again after SHARED_RETRY_AFTER_S).
+    Keys are ``trial-evidence:limits:<name>:<SHA-256 of the key>`` and expire with the window."""
+
+    def __init__(self, name: str, limit: int, window_s: float, url: str = "", client=None):
+        import redis
+
+        self.name, self.limit, self.window_s = name, limit, window_s
+        self.local = FailureWindow(limit, window_s)
+        self.client = client or redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._retry_after = self.client.register_script(_RETRY_AFTER_LUA)
+        self._failed = self.client.register_script(_FAILED_LUA)
+        self._errors = (redis.RedisError, OSError)
+        self._down_until = 0.0
+
+    def _key(self, key: str) -> str:
+        return f"{SHARED_KEY_PREFIX}:{self.name}:{hashlib.sha256(key.encode('utf-8', 'replace')).hexdigest()}"
+
+    def _shared(self, script, key: str, *args):
+        """The script's answer, or None when Redis is down (then the local window counts)."""
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            return script(keys=[self._key(key)], args=[self.window_s, self.limit, *args])
+        except self._errors as err:
+            log.warning("rate limit %s: Redis unavailable (%s: %s); counting in this process for %.0f s",
+                        self.name, type(err).__name__, str(err)[:200], SHARED_RETRY_AFTER_S)  # fmt: skip
+            self._down_until = time.monotonic() + SHARED_RETRY_AFTER_S
+            return None
+
+    def retry_after(self, key: str) -> int:
+        wait = self._shared(self._retry_after, key)
+        return self.local.retry_after(key) if wait is None else int(wait)
+
+    def failed(self, key: str) -> None:
+        if self._shared(self._failed, key, secrets.token_hex(8)) is None:
+            self.local.failed(key)
+
+
+def failure_window(name: str, limit: int, window_s: float, redis_url: str = "") -> FailureWindow | SharedFailureWindow:
+    """A window shared through Redis when `redis_url` is set (CACHE_URL), else this process's own."""
+    return SharedFailureWindow(name, limit, window_s, redis_url) if redis_url else FailureWindow(limit, window_s)
+
+
 CLIENT_FAILURES = 10  # failed sign-ins one client address may send per window
 USER_FAILURES = 20  # failed sign-ins for one user name, from any address, per window
 FAILURE_WINDOW_S = 60.0
@@ -165,9 +239,13 @@ class SignInLimits:
     """
 
     def __init__(self, client_limit: int = CLIENT_FAILURES, user_limit: int = USER_FAILURES,
-                 window_s: float = FAILURE_WINDOW_S, clock=time.monotonic):
-        self.clients = FailureWindow(client_limit, window_s, clock=clock)
-        self.users = FailureWindow(user_limit, window_s, clock=clock)
+                 window_s: float = FAILURE_WINDOW_S, clock=time.monotonic, redis_url: str = ""):
+        if redis_url:  # counted in Redis, shared by every worker and replica
+            self.clients = failure_window("sign-in-client", client_limit, window_s, redis_url)
+            self.users = failure_window("sign-in-user", user_limit, window_s, redis_url)
+        else:
+            self.clients = FailureWindow(client_limit, window_s, clock=clock)
+            self.users = FailureWindow(user_limit, window_s, clock=clock)
 
     def retry_after(self, users: Users, client: str, user: str, password: str) -> int:
         """Seconds to wait before these credentials are checked (0: check them now)."""

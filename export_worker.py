@@ -11,9 +11,9 @@ is needed.
 
 from __future__ import annotations
 
-import app as dashboard  # builds the app; the module is not named `app` here (Celery would take it)
+import wsgi  # builds the app from the environment, as gunicorn does (app.py alone builds nothing)
 
-celery = getattr(dashboard.app.export_jobs_manager, "handle", None)
+celery = getattr(wsgi.app.export_jobs_manager, "handle", None)
 """The Celery application `celery -A export_worker worker` finds (as `export_worker.celery`)."""
 if celery is None or not hasattr(celery, "worker_main"):
     raise SystemExit("export_worker: set CELERY_BROKER_URL (a Redis URL); without it exports run under Diskcache.")

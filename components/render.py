@@ -27,6 +27,6 @@ def rendered(view: View, data: CuratedData, state: ViewState) -> tuple:
         out = (panel.figure_json(), panel.caption, panel_config(view.graph_id, state, panel.figure, data, today))
         return out + (panel.note,) if view.note_id else out
 
-    key = (data.version, state_key(state, view.key_fields), today)
+    key = (data.content_key, state_key(state, view.key_fields), today)
     # a tuple again: a shared cache (Redis) stores JSON and hands back a list
     return tuple(cache.get_or_compute(f"render:{view.graph_id}", key, compute))

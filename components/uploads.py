@@ -132,6 +132,8 @@ def trial_list_children(trials: list[TrialEntry], owner: str, admin: bool) -> li
         mine = entry.owner == owner
         state = "shared with the team" if entry.shared else "private to you"
         words = f"{entry.trial_id}{' - ' + entry.title if entry.title else ''} (added by {'you' if mine else entry.added_by}; {state})"
+        if mine and entry.hides:
+            words += f": {entry.hides_text()}."
         buttons = []
         if mine and not entry.shared:
             buttons.append(html.Button("Share with the team", id={"type": SHARE, "trial": entry.trial_id}, n_clicks=0,

@@ -377,6 +377,6 @@ STRIP_FIELDS = SELECTION_FIELDS
 def answer_strip(data, state) -> list[AnswerCard]:
     """The cards for the trials a state shows (its page of the selection), memoised per data
     version and STRIP_FIELDS (evidence.cache, "answers"). `data`: evidence.loading.CuratedData."""
-    key = (data.version, tuple(getattr(state, f) for f in STRIP_FIELDS))
+    key = (data.content_key, tuple(getattr(state, f) for f in STRIP_FIELDS))
     return cache.get_or_compute("answers", key, lambda: answer_cards(
         filter_tables(data.tables, state), sources=data.sources, include_derived=state.derived))

@@ -34,6 +34,15 @@ class CuratedData:
     warnings: tuple[Problem, ...] = ()
     version: str = ""
     raw: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    digest: str = ""
+    """SHA-256 of the files (hex, 256 bits); ``version`` is its first 12 digits, for people."""
+
+    @property
+    def content_key(self) -> str:
+        """What cache keys hold for these data: the full digest. Views of uploaded data are shared
+        between users through the cache by this key, so a 48-bit ``version`` that two different
+        data sets shared would show one user the other's figures."""
+        return self.digest or self.version
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -265,7 +274,8 @@ def validate_files(files: dict[str, bytes | None]) -> tuple[CuratedData | None, 
     for name in sorted(files):
         if files[name] is not None:
             digest.update(name.encode() + b"\0" + files[name])
-    data = CuratedData(tables=typed_tables, warnings=warnings, version=digest.hexdigest()[:12], raw=raw_tables)
+    full = digest.hexdigest()
+    data = CuratedData(tables=typed_tables, warnings=warnings, version=full[:12], raw=raw_tables, digest=full)
     return data, problems
 
 

@@ -87,7 +87,7 @@ def session_data(
     try:
         # Validated data per (bundled version, entries seen): evidence.cache keeps few. An
         # entry's rows change only with its revision, so the key names the content.
-        return cache.get_or_compute("session", (bundled.version, key), load), message
+        return cache.get_or_compute("session", (bundled.content_key, key), load), message
     except _Unavailable as err:
         return bundled, str(err)
 

@@ -119,16 +119,25 @@ class TrialEntry:
     title: str
     revision: int
     last_used: float
+    hides: tuple[str, ...] = ()
+    """Who added the shared entries of this trial id that this (the viewer's own) entry hides."""
 
     @property
     def added_by(self) -> str:
         return display_owner(self.owner)
 
+    def hides_text(self) -> str:
+        """'' or what the owner should know: their entry stands in for the team's shared one."""
+        if not self.hides:
+            return ""
+        return (f"yours hides the shared {self.trial_id} added by {', '.join(self.hides)}; "
+                "rename yours (trial_id) or remove it to see theirs")  # fmt: skip
+
     def as_json(self, viewer: str) -> dict:
         return {
             "trial_id": self.trial_id, "origin": "uploaded", "owner": self.added_by, "shared": self.shared,
             "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.added)), "title": self.title,
-            "mine": self.owner == viewer,
+            "mine": self.owner == viewer, "hides": list(self.hides),
         }  # fmt: skip
 
 
@@ -297,7 +306,9 @@ class UploadStore:
 
     # ------------------------------------------------------------------ reading
 
-    def _visible_rows(self, connection, owner: str, columns) -> list:
+    def _visible_rows(self, connection, owner: str, columns, hidden: dict | None = None) -> list:
+        """The entries ``owner`` sees; a shared entry of a trial id the owner defines is hidden
+        (listed in ``hidden``, {trial id: [who added it]}, when given: the owner is told)."""
         rows = connection.execute(
             select(*columns).where((uploaded_trials.c.owner == owner) | uploaded_trials.c.shared.is_(True))
             .order_by(uploaded_trials.c.added, uploaded_trials.c.trial_id)
@@ -305,6 +316,9 @@ class UploadStore:
         cutoff = self.clock() - self.max_idle_seconds
         rows = [r for r in rows if r.shared or r.last_used >= cutoff]  # idle private entries are gone
         own_defined = {r.trial_id for r in rows if r.owner == owner and r.title}
+        for r in rows if hidden is not None else ():
+            if r.owner != owner and r.trial_id in own_defined:
+                hidden.setdefault(r.trial_id, []).append(display_owner(r.owner))
         return [r for r in rows if r.owner == owner or r.trial_id not in own_defined]
 
     def _touch(self, connection, owner: str) -> None:
@@ -320,10 +334,14 @@ class UploadStore:
         """The uploaded trials ``owner`` may see (their own, and shared ones), oldest first."""
         owner = owner_key(owner)
         columns = [c for c in uploaded_trials.c if c.name != "payload"]
-        return self._run(lambda connection: [
-            TrialEntry(r.id, r.trial_id, r.owner, bool(r.shared), r.added, r.title, r.revision, r.last_used)
-            for r in self._visible_rows(connection, owner, columns)
-        ])  # fmt: skip
+
+        def work(connection):
+            hidden: dict[str, list[str]] = {}
+            rows = self._visible_rows(connection, owner, columns, hidden)
+            return [TrialEntry(r.id, r.trial_id, r.owner, bool(r.shared), r.added, r.title, r.revision, r.last_used,
+                               tuple(hidden.get(r.trial_id, ())) if r.owner == owner else ()) for r in rows]  # fmt: skip
+
+        return self._run(work)
 
     def visible_key(self, owner: str) -> tuple:
         """What ``owner`` sees, as ((entry id, revision), ...): an entry's rows change only with its

@@ -77,13 +77,13 @@ def declared(view: str, fields: tuple[str, ...], compute: Callable[[CuratedData,
 
 def memoised(namespace: str, view: str, fields: tuple[str, ...], compute: Callable[[CuratedData, ViewState], T]) -> Callable[[CuratedData, ViewState], T]:
     """`compute` on a DeclaredState of `fields`, kept in evidence.cache under `namespace` and the
-    key (data version, the values of `fields`). `data.version` is a content digest of the tables.
+    key (the data's content_key: a SHA-256 of its files, the values of `fields`).
     Treat results as read-only."""
     run = declared(view, fields, compute)
 
     @functools.wraps(compute)
     def cached(data: CuratedData, state: ViewState) -> T:
-        key = (data.version, state_key(state, fields))
+        key = (data.content_key, state_key(state, fields))
         return cache.get_or_compute(namespace, key, lambda: run(data, state))
 
     cached.uncached = run

@@ -73,7 +73,7 @@ def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
     """The curated tables filtered by the state, shared by every view that asks for the same
     selection (filtering all tables is a few ms, and a filter change asks once per view).
     The frames are shared: read them, never modify them in place."""
-    key = (data.version, state_key(state, SELECTION_FIELDS))
+    key = (data.content_key, state_key(state, SELECTION_FIELDS))
     return dict(cache.get_or_compute("filtered-tables", key, lambda: filter_tables(data.tables, state)))
 
 
@@ -95,7 +95,7 @@ def filter_options(data: CuratedData) -> dict[str, list[dict]]:
     Called on every interaction (URL/selection sync), so it is computed once per data version
     and shared; treat the result as read-only.
     """
-    return cache.get_or_compute("filter-options", data.version, lambda: _filter_options(data))
+    return cache.get_or_compute("filter-options", data.content_key, lambda: _filter_options(data))
 
 
 def known_state(data: CuratedData, state: ViewState) -> ViewState:

@@ -131,3 +131,52 @@ class PostgresServer:
         """Stop, and delete the data directory."""
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Program:
+    """Any long-running program (a Celery worker, nginx, the image's entry point) in its own process
+    group, output to ``log``; ``wait_for_log(text)`` waits for a line, ``stop()`` ends the group."""
+
+    def __init__(self, command: list[str], log: Path, env: dict | None = None, cwd: Path | None = None):
+        self.command, self.log_path = command, Path(log)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            command, cwd=cwd, env={**os.environ, **{k: str(v) for k, v in (env or {}).items()}},
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log_text():
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.command[:4]} exited with {self.proc.returncode}:\n{self.log_text()[-3000:]}")
+            time.sleep(0.2)
+        raise TimeoutError(f"{text!r} not in {self.log_path} after {timeout:.0f} s:\n{self.log_text()[-3000:]}")
+
+    def stop(self, grace_s: float = 20.0) -> None:
+        from bench.common import stop_process_group
+
+        stop_process_group(self.proc, grace_s=grace_s)
+        self._log.close()
+
+
+def celery_worker(env: dict, log: Path, cwd: Path, concurrency: int = 1) -> Program:
+    """`celery -A export_worker worker` (the compose worker's command) with `concurrency` prefork
+    processes (prefork, as in compose: Cancel terminates a job's process, which a solo pool cannot),
+    started once it says it is ready."""
+    import sys
+
+    Path(log).unlink(missing_ok=True)  # a log of an earlier run under the same name would be read as this one's
+    worker = Program(
+        [sys.executable, "-m", "celery", "-A", "export_worker", "worker", "--loglevel=info",
+         f"--concurrency={concurrency}", "-n", f"exports-{free_port()}@%h", "--without-mingle", "--without-gossip"],
+        log, env, cwd,
+    )  # fmt: skip
+    worker.wait_for_log(" ready.")
+    return worker

@@ -117,18 +117,58 @@ def split_by_trial(new: dict, context: dict | None = None) -> dict[str, dict]:
 
 
 def merge(payloads: Iterable[dict]) -> dict:
-    """One payload of several entries' rows; a ``sources`` row whose id came already is left out
-    (entries carry copies of the sources they cite)."""
-    records, source_ids = [], set()
+    """One payload of several entries' rows; a ``sources`` row whose id came already with the same
+    cells is left out (entries carry copies of the sources they cite).
+
+    Two entries may cite one source id with different text (two users uploaded privately, then
+    shared; or a viewer's own entry and another's shared one): keeping the first would put the
+    later entry's numbers under a document they were not read from. So the later entry's source
+    is namespaced by its trial (``namespaced_source_id``) and its rows cite that id: every number
+    keeps its own source, and the sources table shows both, visibly apart."""
+    records, sources = [], {}  # source id -> the identity of the row kept under it
     for payload in payloads:
-        for name, row, origin in _records(payload):
+        rows = list(_records(payload))
+        renamed = _clashing_sources(rows, sources, trial_ids(payload))
+        for name, row, origin in rows:
+            row = _cite_renamed(row, renamed) if renamed else row
             if name == "sources":
-                if row.get("source_id") in source_ids:
+                key = _row_key(name, row)
+                if sources.get(row.get("source_id")) == key:
                     continue
-                source_ids.add(row.get("source_id"))
+                sources[row.get("source_id")] = key
             records.append((name, row, origin))
     merged = _build(sorted(records, key=lambda r: r[0] != "sources"))  # sources first, stable otherwise
     return merged if merged["tables"] else {}
+
+
+def namespaced_source_id(source_id: str, trial: str) -> str:
+    """The id an entry's source takes when another entry already uses ``source_id`` for a different
+    document: ``SOURCE_ID [TRIAL]`` (no ':', which ends a source id in a ``source`` cell)."""
+    return f"{source_id} [{trial.replace(':', '')}]"
+
+
+def _clashing_sources(rows: list, kept: dict, trials: list[str]) -> dict[str, str]:
+    """{source id: new id} for this entry's sources whose id is kept already with other cells."""
+    renamed = {}
+    for name, row, _origin in rows:
+        sid = row.get("source_id")
+        if name == "sources" and sid in kept and kept[sid] != _row_key(name, row):
+            new, n = namespaced_source_id(sid, trials[0] if trials else "upload"), 2
+            while new in kept or new in renamed.values():
+                new, n = f"{namespaced_source_id(sid, trials[0] if trials else 'upload')[:-1]} {n}]", n + 1
+            renamed[sid] = new
+    return renamed
+
+
+def _cite_renamed(row: dict, renamed: dict[str, str]) -> dict:
+    """``row`` with its ``source_id`` cell and ``source`` citations pointing at the renamed ids."""
+    row = dict(row)
+    if row.get("source_id") in renamed:
+        row["source_id"] = renamed[row["source_id"]]
+    cited, colon, locator = str(row.get("source", "")).partition(":")
+    if colon and cited.strip() in renamed:
+        row["source"] = f"{renamed[cited.strip()]}:{locator}"
+    return row
 
 
 def without_trial(payload: dict, trial: str) -> dict:

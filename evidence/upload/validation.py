@@ -144,4 +144,4 @@ def _with_origins(data: CuratedData, origins: Mapping, base: CuratedData, relabe
         raw["_upload_line"] = [m[1] for m in meta]
         tables[name], raw_tables[name] = typed, raw
     warnings_ = tuple(base.warnings) + tuple(p for p in relabelled if p.severity == "warning")
-    return CuratedData(tables=tables, warnings=warnings_, version=data.version, raw=raw_tables)
+    return CuratedData(tables=tables, warnings=warnings_, version=data.version, raw=raw_tables, digest=data.digest)

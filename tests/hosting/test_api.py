@@ -219,3 +219,61 @@ def test_a_private_trial_never_reaches_another_user_through_views_or_exports(tea
         assert EXAMPLE not in views_of(bob, store)
     assert alice.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 200
     assert EXAMPLE in views_of(bob, None)  # shared: everyone signed in sees it
+
+
+def test_two_users_citing_one_source_id_with_different_text_each_keep_their_source(team_app, curated_data, tmp_path):
+    """Alice and Bob each upload privately a trial citing EXAMPLE_SOURCE, with different documents
+    behind the id, then both share: Carol sees both trials, and each trial's rows cite its own
+    uploader's document (Bob's, the later entry, under `EXAMPLE_SOURCE [OTHER-TRIAL]`), never the
+    other's. (Uploading a clashing source while the other is visible is refused: 422 below.)"""
+    from evidence.session import IPD_SOURCE, session_data
+    from evidence.upload_store import UploadStore
+
+    alice, bob = as_user(team_app, "alice"), as_user(team_app, "bob")
+    files = example_files()
+    other = {k: v.replace(b"EXAMPLE-TRIAL", b"OTHER-TRIAL") for k, v in files.items()}
+    other["sources"] = other["sources"].replace(b"Illustrative example, not real data", b"A different document")
+    assert post_file(alice, bundle_zip(files)).status_code == 201
+    assert post_file(bob, bundle_zip(other)).status_code == 201  # Alice's is private: no clash for Bob yet
+    assert alice.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 200
+    assert bob.post("/api/v1/trials/OTHER-TRIAL/share").status_code == 200
+
+    data, _message = session_data(curated_data, None, UploadStore(tmp_path), "user:carol")
+    citation = dict(zip(data.tables["sources"]["source_id"], data.tables["sources"]["citation"]))
+    assert citation["EXAMPLE_SOURCE"] == "Illustrative example, not real data"
+    assert citation["EXAMPLE_SOURCE [OTHER-TRIAL]"] == "A different document"
+    arms = data.tables["arms"]
+    for trial, cited in ((EXAMPLE, "EXAMPLE_SOURCE"), ("OTHER-TRIAL", "EXAMPLE_SOURCE [OTHER-TRIAL]")):
+        assert set(arms.loc[arms["trial_id"] == trial, "source"].str.partition(":")[0]) == {cited}
+    efficacy = data.tables["efficacy"]
+    read = set(efficacy.loc[efficacy["trial_id"] == "OTHER-TRIAL", "source"]) - {IPD_SOURCE}  # computed from its IPD
+    assert read == {"EXAMPLE_SOURCE [OTHER-TRIAL]: Table 2"}
+
+    # with Alice's source visible, a third upload under that id with other text is refused, and says where
+    third = {k: v.replace(b"EXAMPLE-TRIAL", b"THIRD-TRIAL") for k, v in files.items()}
+    third["sources"] = third["sources"].replace(b"Illustrative example, not real data", b"A third document")
+    refused = post_file(as_user(team_app, "dave"), bundle_zip(third), "third.zip")
+    assert refused.status_code == 422
+    (problem,) = refused.get_json()["problems"]
+    assert (problem["file"], problem["row"], problem["column"]) == ("third.zip › sources.csv", 2, "source_id")
+    assert problem["expected"] == "a unique key (source_id)"
+    assert problem["found"] == "('EXAMPLE_SOURCE',) already on example.zip › sources.csv line 2"  # Alice's file
+
+
+def test_a_users_own_trial_that_hides_a_shared_one_says_so_in_the_list_and_the_card(team_app, tmp_path):
+    """Bob uploaded EXAMPLE-TRIAL privately; Alice then shared hers. His own stands in for hers
+    (his views show his); the API list and the upload card tell him whose shared entry his hides."""
+    from components.uploads import trial_list_children
+    from evidence.upload_store import UploadStore
+
+    alice, bob = as_user(team_app, "alice"), as_user(team_app, "bob")
+    assert post_file(bob, bundle_zip(example_files())).status_code == 201  # private: Alice's was not there yet
+    assert post_file(alice, bundle_zip(example_files())).status_code == 201
+    assert alice.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 200
+    mine = listed(bob)[(EXAMPLE, "uploaded")]
+    assert (mine["owner"], mine["mine"], mine["hides"]) == ("bob", True, ["alice"])
+    assert listed(as_user(team_app, "carol"))[(EXAMPLE, "uploaded")]["hides"] == []
+
+    entries = UploadStore(tmp_path).entries("user:bob")  # team_app's STATE_DIR
+    card = str(trial_list_children(entries, entries[0].owner, admin=False))
+    assert "yours hides the shared EXAMPLE-TRIAL added by alice" in card

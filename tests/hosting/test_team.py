@@ -31,8 +31,9 @@ PROXY_ENV = {"AUTH_MODE": "proxy", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32", "SECR
              "EXPORT_ENABLED": "false"}  # fmt: skip
 
 
-def headers(user: str) -> dict:
-    return {"X-Forwarded-User": user}
+def headers(user: str | dict) -> dict:
+    """A signed-in user's proxy header, or (a dict) the headers themselves (e.g. an owner cookie)."""
+    return user if isinstance(user, dict) else {"X-Forwarded-User": user}
 
 
 def post_file(fetch, url: str, user: str, content: bytes, name: str = "example.zip"):

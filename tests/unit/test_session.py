@@ -171,3 +171,18 @@ def test_uploaded_data_without_events_gives_no_p_value_and_says_why(base, exampl
     assert "log-rank test not computable: no events in either arm" in row.note
     medians = data.efficacy[(data.efficacy.trial_id == "EXAMPLE-TRIAL") & (data.efficacy.endpoint == "OS")]
     assert medians.value.isna().all()  # not reached: left empty, not inf
+
+
+def test_cache_keys_hold_the_full_sha256_of_the_data(base, uploads, example_ref):
+    """Views of uploaded data are shared between users through the cache by the data's content,
+    so the key is the whole SHA-256 of the files (256 bits), not the 12-digit version people see."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for path in sorted(Path("data").glob("*.csv")):
+        digest.update(path.stem.encode() + b"\0" + path.read_bytes())
+    assert base.content_key == base.digest == digest.hexdigest() and base.version == digest.hexdigest()[:12]
+    data, _ = session_data(base, example_ref, uploads, OWNER)
+    assert len(data.content_key) == 64 and data.content_key != base.content_key
+    assert data.version == data.content_key[:12]

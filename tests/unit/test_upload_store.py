@@ -72,7 +72,7 @@ def test_private_until_shared_then_seen_by_everyone_marked_with_who_added_it(tmp
     entry = {e.trial_id: e for e in store.entries("user:bob")}["ANN-1"]
     assert entry.as_json("user:bob") | {"added": "-"} == {
         "trial_id": "ANN-1", "origin": "uploaded", "owner": "ann", "shared": True, "added": "-",
-        "title": "A trial ANN-1", "mine": False,
+        "title": "A trial ANN-1", "mine": False, "hides": [],
     }  # fmt: skip
     assert trial_ids(store.payload_for(store.visible_key("user:bob"))) == ["ANN-1", "BOB-1"]  # never ANN-2
     with pytest.raises(NotFound):
@@ -105,7 +105,11 @@ def test_sharing_a_second_definition_of_a_shared_trial_id_is_refused(tmp_path):
     store.put("user:ann", payload("SAME"))
     store.put("user:bob", payload("SAME", title="Bob's"))
     store.share("SAME", "user:ann")
-    assert [e.title for e in store.entries("user:bob")] == ["Bob's SAME"]  # his own hides ann's
+    (own,) = store.entries("user:bob")
+    assert own.title == "Bob's SAME" and own.hides == ("ann",)  # his own hides ann's, and he is told
+    assert own.as_json("user:bob")["hides"] == ["ann"]
+    assert own.hides_text() == "yours hides the shared SAME added by ann; rename yours (trial_id) or remove it to see theirs"
+    assert [e.hides for e in store.entries("user:carol")] == [()]  # carol sees ann's; nothing hidden
     with pytest.raises(Conflict, match="ann already shares"):
         store.share("SAME", "user:bob")
 
