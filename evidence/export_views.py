@@ -21,6 +21,7 @@ from evidence.coverage_views import ABSOLUTE_LABEL
 from evidence.export import wording
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
+from evidence.tables.survival import MODEL_NOTE
 from evidence.state import ViewState, filter_tables, shown_trial_ids
 from evidence.view_registry import View, exported_views
 
@@ -259,7 +260,38 @@ def _slide_figure(r: Rendered) -> go.Figure:
         figure.layout.annotations = kept
     if unnamed:  # medians without curves: on screen hover names the arms, on a slide the legend does
         figure.update_traces(showlegend=True, selector=dict(mode="markers"))
+    if r.view.key == "survival-curves":
+        figure = go.Figure(_survival_for_slide(figure.to_dict()), _validate=False)
     return figure
+
+
+_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+def _survival_for_slide(spec: dict) -> dict:
+    """The survival figure's text for a slide (issue 15): lines wrapped for a phone joined again
+    (the slide re-wraps them to its width; phone-width lines gave a subtitle of three lines and a
+    legend of six, and left the plot 100 px), and each legend entry the arm's name alone: the
+    subtitle says once that dashed curves are model-based, not patient data (with the method),
+    the entries said it again each."""
+    layout = spec.setdefault("layout", {})
+    subtitle = ((layout.get("title") or {}).get("subtitle") or {})
+    if subtitle.get("text"):
+        subtitle["text"] = _BREAK.sub(" ", subtitle["text"])
+    for trace in spec.get("data", []):
+        if trace.get("name"):
+            name = _BREAK.sub(" ", trace["name"])
+            trace["name"] = name.split(f" ({MODEL_NOTE}", 1)[0]
+    # margins for the slide's text, not the phone's: the top keeps ~25 px once the slide's own
+    # title band replaces the figure's (slide_style._title_room); the bottom holds 14 pt ticks,
+    # the 18 pt axis title and a legend of one row
+    margin = layout.setdefault("margin", {})
+    margin.update(t=80, b=SURVIVAL_BOTTOM_PX)
+    return spec
+
+
+SURVIVAL_BOTTOM_PX = 120
+"""Bottom margin of a survival slide: tick labels, axis title and a one-row legend at slide sizes."""
 
 
 def _slide_parts(r: Rendered) -> list[tuple]:

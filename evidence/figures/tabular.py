@@ -5,8 +5,8 @@ Every cell is data and goes through `theme.plain_text` here, once; callers pass 
 
 Slides: the cells set no font size of their own, so they take the layout's font, which the slide
 styling raises to 14 pt (evidence/export/slide_style.slide_text_sizes); a table too long for one
-slide at that size goes over several (`table_pages`, by the rows' wrapped lines kept in
-`layout.meta`), never shrunk.
+slide at that size goes over several (evidence/export/table_slide.py, by measured row heights),
+never shrunk.
 
 Evidence behind a row (issue 16 item 8): a table trace has no points plotly can click, so each cell
 names the curated row it shows through `customdata` (per row, per column: an index into
@@ -23,8 +23,6 @@ from evidence.figures.marks import figure
 from evidence.theme import plain_text, source_hover
 
 ROW_HEIGHT = 30
-SLIDE_LINES = 14
-"""Wrapped lines (as estimated for the screen) of body rows one slide holds at 14 pt."""
 HEADER_FILL = "#E8E8E8"
 GROUP_FILL = "#F4F4F4"
 
@@ -101,35 +99,6 @@ def table_figure(
             showarrow=False, font=dict(size=12, color="#444"), text=plain_text(footnote),
         )]  # fmt: skip
     return figure([trace], layout)
-
-
-def table_pages(fig: dict, line_budget: int = SLIDE_LINES) -> list[dict]:
-    """Copies of a `table_figure` dict holding consecutive rows whose wrapped lines add up to at
-    most `line_budget` (at least one row each): one per slide."""
-    trace = fig["data"][0]
-    values = trace["cells"]["values"]
-    rows = len(values[0]) if values else 0
-    lines = ((fig.get("layout") or {}).get("meta") or {}).get("table_row_lines") or [1] * rows
-    pages, start, used = [], 0, 0
-    for i in range(rows):
-        if i > start and used + lines[i] > line_budget:
-            pages.append((start, i))
-            start, used = i, 0
-        used += lines[i]
-    pages.append((start, rows))
-    if len(pages) == 1:
-        return [fig]
-    out = []
-    for first, last in pages:
-        cells = dict(trace["cells"], values=[column[first:last] for column in values])
-        fill = (trace["cells"].get("fill") or {}).get("color")
-        if fill:
-            cells["fill"] = dict(color=[column[first:last] for column in fill])
-        page = dict(trace, cells=cells)
-        if "customdata" in trace:
-            page["customdata"] = trace["customdata"][first:last]
-        out.append(dict(fig, data=[page, *fig["data"][1:]]))
-    return out
 
 
 def wrapped_lines(cells: list[str], width: int) -> int:
