@@ -90,7 +90,7 @@ INSTRUMENT = """
   const graphs = () => Array.from(document.querySelectorAll('.dash-graph'));
   // graphs the first screen shows, and graphs not laid out yet (a lazy dcc.Graph has no size
   // until its code has loaded): both must be drawn before the page counts as loaded
-  B.firstScreen = () => graphs().filter(onScreen);
+  B.firstScreen = () => graphs().filter(el => shown(el) && onScreen(el));
   B.mustDraw = () => graphs().filter(el => shown(el) && (!sized(el) || onScreen(el)));
   (function tick() {  // every graph of the shown tab showing data (stops once true, or after 60 s)
     const all = graphs().filter(shown);
