@@ -67,7 +67,7 @@ def show_tab(page, tab):
     if page.evaluate("(t) => !document.getElementById('tab-' + t).hidden", tab):
         return
     page.locator(f"#view-tab label:has(input[value='{tab}'])").click()
-    page.wait_for_function("(t) => !document.getElementById('tab-' + t).hidden", arg=tab, timeout=15000)
+    page.wait_for_function("(t) => !document.getElementById('tab-' + t).hidden", arg=tab, timeout=30000)
 
 
 def show(page, element_id):
