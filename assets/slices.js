@@ -33,6 +33,8 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       var text = JSON.stringify(next);
       var storeId = outputId();
       var figure = storeId && document.querySelector('.figure[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
+      // a view whose controls and note sit above its figure is seen when any of them is
+      if (figure) figure = figure.closest("[data-view-group]") || figure;
       if (current && JSON.stringify(current) === text) {
         delivered[storeId] = text;
         if (figure) seen.forget(figure, "slice");
