@@ -11,6 +11,7 @@
  * What the restyle replaced is kept in figure._evidenceHighlight (beside data and layout, so plotly
  * never sees it), so clearing restores the figure
  * exactly as the server sent it; a new figure from the server arrives unstyled and is restyled.
+ * Only graphs on screen are restyled at once; the others when they are seen (assets/seen.js).
  */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
@@ -232,14 +233,45 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       return out;
     }
 
-    return function (sliced, figure) {
-      var no = window.dash_clientside.no_update;
-      if (!figure || !Array.isArray(figure.data)) return no;
-      var trial = (sliced && sliced.highlight) || "";
+    function restyled(figure, trial) {
+      // the figure to draw for `trial` ("" = none), or null when what is drawn is right already
+      if (!figure || !Array.isArray(figure.data)) return null;
       var kept = figure[KEY];
-      if ((kept ? kept.trial : "") === trial) return no;
+      if ((kept ? kept.trial : "") === trial) return null;
+      if (!kept && !figure.data.some(function (trace) { return shows(trace, trial); })) return null; // not in it
       var plain = restore(figure);
       return trial ? restyle(plain, trial) : plain;
+    }
+
+    // A graph off screen (below the fold, or in a hidden tab) is not restyled: each restyle is a
+    // full Plotly redraw (halo traces, split traces). Its last figure and the highlight wait, and
+    // the restyle is drawn once the graph is seen (assets/seen.js).
+    var latest = {}; // graph id -> {figure, trial}
+
+    return function (sliced, figure) {
+      var no = window.dash_clientside.no_update;
+      var trial = (sliced && sliced.highlight) || "";
+      var ctx = window.dash_clientside.callback_context;
+      var out = ctx && ctx.outputs_list;
+      var graphId = out && (Array.isArray(out) ? out[0] : out).id;
+      var graph = typeof graphId === "string" ? document.getElementById(graphId) : null;
+      var box = graph && (graph.closest(".figure") || graph);
+      var seen = window.evidenceSeen;
+      if (!box || !seen || seen.visible(box)) {
+        if (box && seen) seen.forget(box, "highlight");
+        return restyled(figure, trial) || no;
+      }
+      latest[graphId] = { figure: figure, trial: trial };
+      if (restyled(figure, trial)) {
+        seen.whenSeen(box, "highlight", function () {
+          var last = latest[graphId];
+          var next = last && restyled(last.figure, last.trial);
+          if (next) window.dash_clientside.set_props(graphId, { figure: next });
+        });
+      } else {
+        seen.forget(box, "highlight");
+      }
+      return no;
     };
   })(),
   gridHighlight: (function () {

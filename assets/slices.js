@@ -3,39 +3,58 @@
  * the `view-state` Store into that view's Store; when they are unchanged, leave the Store alone
  * (no_update), so the view sends no request and does not redraw.
  *
- * Only what is visible is drawn: a figure in a tab panel (components/tabs.py, `data-tab`) that
- * is not the state's tab keeps its Store as it is until its tab is shown, so a hidden figure
- * sends no request. (The Store's id is the figure's id + "-view-state"; the figure's wrapper,
- * rendered before the graph itself, carries `data-view` = the figure's id.)
+ * Only what is visible is drawn: a figure off screen (below the fold, or in a tab panel that is
+ * not the state's tab) keeps its Store as it is; its new slice waits (assets/seen.js) and is set
+ * once the figure is scrolled to or its tab is shown, so an unseen figure sends no request and
+ * draws nothing. (The Store's id is the figure's id + "-view-state"; the figure's wrapper,
+ * rendered before the graph itself, carries `data-view` = the figure's id.) Views without such a
+ * wrapper (the trials grid, the highlight, the answer strip) are always sliced at once.
  */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
-  slice: function (state, fields, current) {
-    if (!state || !fields) {
-      return window.dash_clientside.no_update;
+  slice: (function () {
+    var delivered = {}; // Store id -> JSON of the slice last given to it
+
+    function deliver(storeId, text) {
+      if (delivered[storeId] === text) return;
+      delivered[storeId] = text;
+      window.dash_clientside.set_props(storeId, { data: JSON.parse(text) });
     }
-    if (inHiddenTab(state)) {
-      return window.dash_clientside.no_update;
-    }
-    var next = {};
-    fields.forEach(function (field) {
-      next[field] = field in state ? state[field] : null;
-    });
-    if (current && JSON.stringify(current) === JSON.stringify(next)) {
-      return window.dash_clientside.no_update;
-    }
-    return next;
-  },
+
+    return function (state, fields, current) {
+      var no = window.dash_clientside.no_update;
+      if (!state || !fields) return no;
+      var seen = window.evidenceSeen;
+      if (state.tab) seen.setTab(state.tab);
+      var next = {};
+      fields.forEach(function (field) {
+        next[field] = field in state ? state[field] : null;
+      });
+      var text = JSON.stringify(next);
+      var storeId = outputId();
+      var figure = storeId && document.querySelector('.figure[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
+      // a view whose controls and note sit above its figure is seen when any of them is
+      if (figure) figure = figure.closest("[data-view-group]") || figure;
+      if (current && JSON.stringify(current) === text) {
+        delivered[storeId] = text;
+        if (figure) seen.forget(figure, "slice");
+        return no;
+      }
+      if (figure && !seen.visible(figure)) {
+        seen.whenSeen(figure, "slice", function () { deliver(storeId, text); });
+        return no;
+      }
+      if (figure) seen.forget(figure, "slice");
+      delivered[storeId] = text;
+      return next;
+    };
+  })(),
 });
 
-function inHiddenTab(state) {
-  // the figure this slice feeds, when it sits in a tab panel other than the state's tab
+function outputId() {
+  // the Store this slice callback writes
   var ctx = window.dash_clientside.callback_context;
   var out = ctx && ctx.outputs_list;
   out = Array.isArray(out) ? out[0] : out;
-  if (!out || typeof out.id !== "string" || !state.tab) return false;
-  var view = out.id.replace(/-view-state$/, "");
-  var figure = document.querySelector('.figure[data-view="' + view + '"]');
-  var panel = figure && figure.closest("[data-tab]");
-  return Boolean(panel) && panel.getAttribute("data-tab") !== state.tab;
+  return out && typeof out.id === "string" ? out.id : null;
 }

@@ -38,6 +38,8 @@ if str(ROOT) not in sys.path:
 from bench import browser as browser_section  # noqa: E402
 from bench import memory as memory_section  # noqa: E402
 from bench import scenarios  # noqa: E402
+from components.ids import ANSWER_CARDS  # noqa: E402
+from evidence.view_registry import VIEWS  # noqa: E402
 from bench.common import (  # noqa: E402
     CHROMIUM, CHROMIUM_ARGS, PY, RESULTS, Client, Server, gzip_size, median, percentile, run_quiet,
 )
@@ -46,10 +48,10 @@ SECTIONS = ("latency", "growth", "startup", "page", "export", "concurrency", "pr
 # floor server first; the browser section before the heavier ones warm the machine up
 RUN_ORDER = ("latency", "concurrency", "page", "browser", "memory", "growth", "startup", "export", "profile")
 NEEDS_FLOOR = {"latency", "concurrency", "page"}
-FIGURE_CALLBACKS = (
-    "design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure",
-    "survival-figure", "trial-grid", "what-if-figure",
-)
+# Every server callback a view-state change can send (assets/state.js turns the URL, a control or
+# a click into the state in the browser; there is no sync_state request any more): one per view
+# of the registry, in its order, and the answer strip.
+FIGURE_CALLBACKS = (*(view.graph_id for view in VIEWS.values()), ANSWER_CARDS)
 # The callback each interaction is about, timed 100 times (None = every callback whose answer the
 # interaction changes); other callbacks 25 times.
 FOCUS = {"filter": None, "select": "forest-figure", "grade": "heatmap-figure", "ramp": "what-if-figure"}
@@ -179,11 +181,11 @@ def latency(cfg: Config) -> dict:
         items = []
         for name in scenarios.SCENARIOS:
             for callback, body in scenarios.interaction(deps, name, post, layout=layout):
-                changed = callback == "sync_state" or json.loads(post(body)) != before.get(callback)
-                primary = changed and (FOCUS[name] is None or callback in ("sync_state", FOCUS[name]))
+                changed = json.loads(post(body)) != before.get(callback)
+                primary = changed and (FOCUS[name] is None or callback == FOCUS[name])
                 # a view whose slice has no facet to vary (the what-if ramp) is timed cold instead:
                 # its worker empties the view caches first (bench/floor_app.py, X-Bench-Cold)
-                cold = callback != "sync_state" and scenarios.bust(body, 1, facets) == body
+                cold = scenarios.bust(body, 1, facets) == body
                 items.append({"scenario": name, "callback": callback, "body": body, "primary": primary,
                               "changed": changed, "cold": cold,
                               "target_n": cfg.latency_n if primary else cfg.latency_other_n})
@@ -307,7 +309,7 @@ def _growth_server(factor: int, fresh: bool, cfg: Config) -> dict:
 
     def post(body):
         status, answer, _ = client.post_json("/" + scenarios.UPDATE, body)
-        assert status == 200, f"{factor}x sync_state: HTTP {status}"
+        assert status == 200, f"{factor}x {body['output'][:40]}: HTTP {status}"
         return answer
 
     row["bodies"] = dict(scenarios.interaction(deps, "filter", post, layout=layout))
@@ -765,7 +767,7 @@ def _load(port: int, path: str, bodies: list[bytes], clients: int, total: int, s
 
 
 def concurrency(cfg: Config) -> dict:
-    """The filter-change mix (sync_state + 9 Store callbacks, round-robin) from 1, 4, 8 clients
+    """The filter-change mix (every view callback whose slice the filter changes, round-robin) from 1, 4, 8 clients
     against gunicorn's 2 workers x 4 threads; the floor with the same mix for comparison."""
     with floor_server() as server:  # gunicorn.conf.py defaults: 2 workers x 4 threads
         client = Client(server.port)
@@ -809,7 +811,7 @@ def profile(cfg: Config, results: dict) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     picks, notes = [], []
     rows = (results.get("latency") or {}).get("rows") or []
-    worst = sorted((r for r in rows if r["callback"] != "sync_state"), key=lambda r: -r["ratio_p50"])
+    worst = sorted(rows, key=lambda r: -r["ratio_p50"])
     seen = set()
     for r in worst:
         if r["callback"] in seen:
@@ -938,7 +940,7 @@ def _render_latency(s) -> list[str]:
     for name in scenarios.SCENARIOS:
         rows = [r for r in s["rows"] if r["scenario"] == name]
         for r in rows:
-            focus = (" ←" if r["primary"] else " *") if r["changed"] and r["callback"] != "sync_state" else ""
+            focus = (" ←" if r["primary"] else " *") if r["changed"] else ""
             focus += " °" if r.get("cold") else ""
             lines.append(
                 f"| {name} | {r['callback']}{focus} | {r['miss']['n']} | {_ms(r['miss']['p50'])} | {_ms(r['miss']['p95'])} | "
@@ -999,7 +1001,7 @@ def _render_growth(s) -> list[str]:
     head = "| callback | " + " | ".join(f"{z['factor']}x p95 ms (n)" for z in sizes) + " | " + " | ".join(
         f"{z['factor']}x KiB (sent gzip)" for z in sizes) + " |"
     lines += ["", head, "|---|" + "---:|" * (2 * len(sizes))]
-    for callback in ["sync_state", *FIGURE_CALLBACKS]:
+    for callback in FIGURE_CALLBACKS:
         cells, bytes_cells = [], []
         for z in sizes:
             r = z["callbacks"].get(callback)
@@ -1034,7 +1036,7 @@ def _render_growth(s) -> list[str]:
               "| callback | " + " | ".join(f"{z['factor']}x" for z in sizes[1:]) + " |",
               "|---|" + "---:|" * len(sizes[1:])]
     base = sizes[0]["callbacks"]
-    for callback in ["sync_state", *FIGURE_CALLBACKS]:
+    for callback in FIGURE_CALLBACKS:
         cells = []
         for z in sizes[1:]:
             r = z["callbacks"].get(callback)

@@ -57,8 +57,8 @@ def split_output(output: str) -> list[dict]:
 
 
 def callback_name(dep: dict) -> str:
-    first = split_output(dep["output"])[0]["id"]
-    return "sync_state" if first == ids.URL else first
+    """A callback by its first output's component (a figure callback: the graph's id)."""
+    return split_output(dep["output"])[0]["id"]
 
 
 def layout_values(layout) -> dict[str, object]:

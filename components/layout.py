@@ -294,11 +294,18 @@ def dosing_card() -> html.Section:
         [
             _graph(ids.DOSE),
             _section("Exposure and stopping: the treatment delivered", ids.EXPOSURE, "section-exposure"),
-            html.H3("What-if ramp", className="subhead"),
-            what_if_controls,
-            html.P(id=ids.WHAT_IF_REFUSAL, className="refusal", role="alert"),
-            html.P(id=ids.WHAT_IF_NOTE, className="what-if-note", **{"aria-live": "polite"}),
-            _graph(ids.WHAT_IF),
+            html.Div(
+                [
+                    html.H3("What-if ramp", className="subhead"),
+                    what_if_controls,
+                    html.P(id=ids.WHAT_IF_REFUSAL, className="refusal", role="alert"),
+                    html.P(id=ids.WHAT_IF_NOTE, className="what-if-note", **{"aria-live": "polite"}),
+                    _graph(ids.WHAT_IF),
+                ],
+                # assets/slices.js: the what-if answers as soon as its controls or note are on
+                # screen, not only once its figure is (its note sits beside the controls)
+                **{"data-view-group": ids.WHAT_IF},
+            ),
         ],
         "card-dosing",
         wide=True,

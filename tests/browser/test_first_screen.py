@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import TAB_FIGURES, query, show, show_tab, wait_for_drawn
+from tests.browser.test_dashboard import TAB_FIGURES, query, scroll_to, show, show_tab, wait_for_drawn
 
 CARDS = "#answer-cards .answer-card"
 GRID_ROWS = "#trial-grid .ag-pinned-left-cols-container .ag-row"
@@ -74,7 +74,8 @@ def test_at_1366_the_first_screen_answers_without_scrolling(page, base_url):
     drawn = figure_requests(page)
     page.goto(base_url)
     wait_for_cards(page)
-    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])  # scrolls to each
+    page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(1500)
     # PASO report: PFS HR 1.80 (95% CI 1.02 to 3.20), P = 0.041; E2100 (NEJM 2007): HR 0.60, P<0.001, no CI printed
     paso = page.locator(CARDS, has_text="PASO").first
@@ -101,6 +102,44 @@ def test_at_1366_the_first_screen_answers_without_scrolling(page, base_url):
     assert page.console_errors == []
 
 
+BELOW_THE_FOLD = ("medians-figure", "rates-figure", "subgroups-figure", "fatal-events-figure")
+
+
+def test_a_figure_below_the_fold_is_computed_when_scrolled_to(page, base_url):
+    """At 1366x768 the first screen shows the forest plot and the heatmap's top: the efficacy
+    tab's other figures send no request until the reader scrolls to them (assets/seen.js)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    drawn = figure_requests(page)
+    page.goto(base_url)
+    wait_for_cards(page)
+    page.wait_for_function("() => ['forest-figure', 'heatmap-figure'].every(id => {"
+                           " const g = document.querySelector('#' + id + ' .js-plotly-plot');"
+                           " return g && g.data && g.data.length > 0; })", timeout=30000)
+    page.wait_for_timeout(1500)
+    assert {"forest-figure", "heatmap-figure"} <= set(drawn)
+    assert not set(BELOW_THE_FOLD) & set(drawn), drawn
+    for graph_id in BELOW_THE_FOLD:
+        scroll_to(page, graph_id)
+        page.wait_for_function(
+            "(id) => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g.data && g.data.length > 0; }",
+            arg=graph_id, timeout=30000)
+        assert graph_id in drawn
+    # a change reaches a figure already drawn but scrolled away only when it is seen again
+    page.evaluate("() => window.scrollTo(0, 0)")
+    before = len(drawn)
+    page.locator("#filter-endpoint input[value='OS']").check()
+    page.wait_for_function("() => window.location.search.includes('endpoint=OS')", timeout=15000)
+    page.wait_for_timeout(1500)
+    assert "forest-figure" in drawn[before:] and "medians-figure" not in drawn[before:], drawn[before:]
+    scroll_to(page, "medians-figure")
+    for _ in range(100):
+        if "medians-figure" in drawn[before:]:
+            break
+        page.wait_for_timeout(100)
+    assert "medians-figure" in drawn[before:]
+    assert page.console_errors == []
+
+
 def test_a_hidden_tab_draws_when_shown_and_the_tab_is_in_the_url(page, base_url):
     page.set_viewport_size({"width": 1366, "height": 768})
     drawn = figure_requests(page)
@@ -122,6 +161,7 @@ def test_a_hidden_tab_draws_when_shown_and_the_tab_is_in_the_url(page, base_url)
     assert drawn[before:] == []  # forest, medians and survival read the endpoint; none is shown
     show_tab(page, "efficacy")
     page.wait_for_function("() => !window.location.search.includes('tab=')", timeout=15000)
+    wait_for_drawn(page, ["forest-figure", "medians-figure"])  # scrolled to: a figure off screen waits
     page.wait_for_timeout(2000)
     assert {"forest-figure", "medians-figure"} <= set(drawn[before:]) and "survival-figure" not in drawn[before:]
     # back: the URL brings the dosing tab back

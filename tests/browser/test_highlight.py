@@ -6,12 +6,13 @@ restyled."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlparse
 
 import pytest
 
 from components.evidence_box import evidence_id
-from tests.browser.test_dashboard import POINT_JS, choose, wait_for_figures
+from tests.browser.test_dashboard import POINT_JS, choose, show, show_tab, wait_for_figures
 
 EVIDENCE = f"{evidence_id('forest-figure')}.children"
 RESTYLED = ("design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure")
@@ -95,35 +96,55 @@ def settle(page, quiet_ms: int = 1500) -> float:
             return page.evaluate("() => window.__draws.length ? Math.max(...window.__draws) - window.__t0 : 0")
 
 
-def assert_highlighted(page, trial, graphs=RESTYLED):
+def highlighted_problem(drawn, graph_id, trial):
+    """What is wrong with a drawn figure for `trial` highlighted, or None."""
+    present = [m for m in drawn["marks"] if trial in m["trials"]] or trial in drawn["columns"]
+    if not present:
+        # not in this figure: as drawn
+        return None if all(m["opacity"] == 1 for m in drawn["marks"]) else f"{graph_id} dimmed without {trial}"
+    for m in drawn["marks"]:
+        if trial in m["trials"] and not (m["trials"] == [trial] and m["opacity"] == 1):
+            return f"{graph_id}: {m}"
+        if trial not in m["trials"] and m["trials"] and m["opacity"] > 0.3:  # marks naming no trial stay
+            return f"{graph_id} not dimmed: {m}"
+    if graph_id == "heatmap-figure" and not drawn["veils"]:
+        return "heatmap without veils"
+    if not all(ring == [trial] for ring in drawn["rings"]) or not (drawn["rings"] or graph_id == "heatmap-figure"):
+        return f"{graph_id} rings {drawn['rings']}"  # a heatmap column has no marker
+    if not all(b.startswith(f"<b>{trial} ★</b>") for b in drawn["bold"]) or not (drawn["bold"] or graph_id == "dose-figure"):
+        return f"{graph_id} bold {drawn['bold']}"  # the dose figure has no trial ticks
+    return None
+
+
+def plain_problem(drawn, graph_id, _trial=None):
+    if not all(m["opacity"] == 1 for m in drawn["marks"]):
+        return f"{graph_id} dimmed"
+    if drawn["rings"] or drawn["veils"] or [b for b in drawn["bold"] if "★" in b]:
+        return f"{graph_id} still marked"
+    return None
+
+
+def assert_seen_as(page, problem, trial=None, graphs=RESTYLED, timeout_s=15.0):
+    """Each graph brought on screen (its tab shown, scrolled to: a graph off screen is restyled
+    once seen, assets/seen.js) and drawn as `problem` accepts."""
     for graph_id in graphs:
-        drawn = marks(page, graph_id)
-        present = [m for m in drawn["marks"] if trial in m["trials"]] or trial in drawn["columns"]
-        if not present:
-            assert all(m["opacity"] == 1 for m in drawn["marks"]), graph_id  # not in this figure: as drawn
-            continue
-        for m in drawn["marks"]:
-            if trial in m["trials"]:
-                assert m["trials"] == [trial] and m["opacity"] == 1, (graph_id, m)
-            elif m["trials"]:  # marks naming no trial (reference lines) stay as drawn
-                assert m["opacity"] <= 0.3, (graph_id, m)
-        if graph_id == "heatmap-figure":
-            assert drawn["veils"] > 0
-        assert all(ring == [trial] for ring in drawn["rings"]), graph_id
-        assert drawn["rings"] or graph_id == "heatmap-figure", graph_id  # a heatmap column has no marker
-        assert all(b.startswith(f"<b>{trial} ★</b>") for b in drawn["bold"]), (graph_id, drawn["bold"])
-        assert drawn["bold"] or graph_id == "dose-figure", graph_id  # the dose figure has no trial ticks
+        show(page, graph_id)
+        deadline = time.monotonic() + timeout_s
+        while (found := problem(marks(page, graph_id), graph_id, trial)) and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert found is None, found
 
 
-def assert_plain(page):
-    for graph_id in RESTYLED:
-        drawn = marks(page, graph_id)
-        assert all(m["opacity"] == 1 for m in drawn["marks"]), graph_id
-        assert not drawn["rings"] and not drawn["veils"] and not [b for b in drawn["bold"] if "★" in b], graph_id
+def assert_highlighted(page, trial, graphs=RESTYLED):
+    assert_seen_as(page, highlighted_problem, trial, graphs)
+
+
+def assert_plain(page, graphs=RESTYLED):
+    assert_seen_as(page, plain_problem, None, graphs)
 
 
 def click_trial(page, trial):
-    page.locator("#forest-figure").scroll_into_view_if_needed()
+    show(page, "forest-figure")
     page.wait_for_timeout(300)
     x, y = page.evaluate(POINT_JS, ["forest-figure", trial])
     page.mouse.click(x, y)
@@ -193,4 +214,22 @@ def test_a_figure_redrawn_while_a_trial_is_highlighted_arrives_restyled(page, ba
     page.wait_for_function("() => window.location.search.includes('endpoint=OS')", timeout=30000)
     settle(page)
     assert_highlighted(page, "E2100")
+    assert page.console_errors == []
+
+
+def test_a_graph_off_screen_is_restyled_only_when_seen(page, base_url):
+    """A highlight restyles the graphs on screen at once; a graph in a hidden tab (the design
+    figure) or below the fold (medians) keeps its figure until it is shown, then is restyled
+    (assets/highlight.js + assets/seen.js); no request either way."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_figures(page)  # every figure drawn once (each tab shown, each graph scrolled to)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)
+    page.evaluate(TIMERS_JS)
+    assert callback_requests(page, lambda: page.evaluate(POPSTATE_JS, "?highlight=PASO")) == []
+    assert highlighted_problem(marks(page, "forest-figure"), "forest-figure", "PASO") is None
+    for graph_id in ("design-figure", "medians-figure"):  # hidden tab; below the fold
+        assert plain_problem(marks(page, graph_id), graph_id) is None, graph_id
+    assert_highlighted(page, "PASO", ("medians-figure", "design-figure"))  # scrolled to; tab shown
     assert page.console_errors == []
