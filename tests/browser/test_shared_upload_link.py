@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from evidence.upload import example_files
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_dashboard import figure, query, show_tab, wait_for_figure
 
 SLOW_OPTIONS_JS = """(() => { const original = window.fetch;
@@ -85,6 +86,8 @@ def test_a_link_to_a_trial_this_user_cannot_see_says_so_and_the_curated_views_dr
         assert "EXAMPLE-TRIAL" not in forest["trials"]
         theirs.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 5", timeout=30000)
         assert "EXAMPLE-TRIAL" not in theirs.locator("#filter-trial").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        theirs.screenshot(path=str(ARTIFACTS / "link-to-unavailable-trial-1366x768.png"))
     finally:
         other.close()
 
