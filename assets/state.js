@@ -10,7 +10,8 @@
  * cannot drift apart field by field; tests/browser/test_state_mirror.py compares them on a set of
  * queries. What needs the data (facet values, trials and organs the data hold, the page count) the
  * server checks in the background (`unknown` below cuts what it must check; its answer, a corrected
- * state, comes back through the view-state-fix Store).
+ * state, comes back through the view-state-fix Store to `applyFix`). Until then the state keeps
+ * what the link gave, even when a dropdown drops a value its options lack (`droppedUnoffered`).
  *
  * Python's parsing is followed to the letter: fields split on "&" only, a field without "=" or
  * with an empty value skipped, "+" read as a space, %XX decoded as UTF-8 with invalid bytes
@@ -219,38 +220,83 @@ window.dash_clientside.evidence_state = (function () {
     return [current, false];
   }
 
+  function offeredValues(options) {
+    return (options || []).map(function (o) { return o && typeof o === "object" ? o.value : o; });
+  }
+
+  function droppedUnoffered(trigger, controls, options, current, rules) {
+    // Whether a control change only takes out of the state values its options lack: Dash 4's
+    // dropdown does that on its own (a link naming a trial whose options have not arrived, or
+    // that this user cannot see). The state keeps them: the server's check decides (check_state).
+    var field = rules.controls[rules.control_ids.indexOf(trigger)];
+    var at = rules.option_fields.indexOf(field);
+    if (at < 0 || !current) return false;
+    var before = [].concat(current[field] || []), after = [].concat(controlsToState(controls, rules)[field] || []);
+    var offered = offeredValues(options[at]);
+    var gone = before.filter(function (v) { return after.indexOf(v) < 0; });
+    return gone.length > 0 && after.every(function (v) { return before.indexOf(v) >= 0; }) &&
+      gone.every(function (v) { return offered.indexOf(v) < 0; });
+  }
+
+  function written(search, current, state, controls, rewrite, rules) {
+    // [search, state, *controls] to write: what changes (each written control re-renders)
+    var no = window.dash_clientside.no_update, query = toQuery(state, rules);
+    var values = rewrite ? stateToControls(state, rules) : [];
+    return [query === (search || "") ? no : query, current && same(current, state) ? no : state]
+      .concat(controls.map(function (value, i) { return i < values.length && !same(value, values[i]) ? values[i] : no; }));
+  }
+
   function sync() {
-    // The callback: (search, reset, *controls, *clicks, fix | state, rules) ->
-    // [search, state, link notice, *controls]
+    // The callback: (search, reset, *controls, *clicks, *options | state, rules) ->
+    // [search, state, link notice, *controls]; options in rules.option_fields order
     var a = Array.prototype.slice.call(arguments);
     var rules = a[a.length - 1], current = a[a.length - 2];
     var nc = rules.controls.length, nk = rules.clicks.length;
-    var search = a[0], controls = a.slice(2, 2 + nc), fix = a[2 + nc + nk];
+    var search = a[0], controls = a.slice(2, 2 + nc), options = a.slice(2 + nc + nk, 2 + nc + nk + rules.option_fields.length);
     var no = window.dash_clientside.no_update;
     var trigger = (window.dash_clientside.callback_context || {}).triggered_id;
-    var next, notice = no;
-    if (trigger === rules.fix) {
-      // the server's correction of a state; dropped if the state has moved on since
-      if (!fix || !current || toQuery(fix.from, rules) !== toQuery(current, rules)) return Array(3 + nc).fill(no);
-      next = [fix.state, true];
-    } else {
-      var clicks = {};
-      rules.clicks.forEach(function (id, i) { clicks[id] = a[2 + nc + i]; });
-      next = nextState(trigger, search, controls, clicks, rules);
-      // the notice about the link opened stays until another link or Reset: a control change
-      // may be a dropdown dropping a value its options lack (Dash 4 does that on its own)
-      if (trigger === null || trigger === undefined || trigger === rules.url || trigger === rules.reset) {
-        notice = linkNotice(trigger, search, rules);
-      }
+    if (droppedUnoffered(trigger, controls, options, current, rules)) return Array(3 + nc).fill(no);
+    var clicks = {};
+    rules.clicks.forEach(function (id, i) { clicks[id] = a[2 + nc + i]; });
+    var next = nextState(trigger, search, controls, clicks, rules);
+    // the notice about the link opened stays until another link or Reset: a control change
+    // may be a dropdown dropping a value its options lack (Dash 4 does that on its own)
+    var link = trigger === null || trigger === undefined || trigger === rules.url || trigger === rules.reset;
+    var out = written(search, current, next[0], controls, next[1], rules);
+    return out.slice(0, 2).concat([link ? linkNotice(trigger, search, rules) : no], out.slice(2));
+  }
+
+  function applyFix() {
+    // The server's correction of a state (check_state), dropped if the state has moved on since:
+    // (fix, search, *controls | state, rules) -> [search, state, *controls]. Its own callback, not
+    // a branch of `sync`: Dash prunes a callback its own chain triggers again (sync -> state ->
+    // unknown -> check_state -> fix), so `sync` never saw the fix.
+    var a = Array.prototype.slice.call(arguments);
+    var rules = a[a.length - 1], current = a[a.length - 2], fix = a[0], search = a[1];
+    var controls = a.slice(2, 2 + rules.controls.length);
+    if (!fix || !current || toQuery(fix.from, rules) !== toQuery(current, rules)) {
+      return Array(2 + controls.length).fill(window.dash_clientside.no_update);
     }
-    var state = next[0], query = toQuery(state, rules);
-    // only the controls whose value changes are written: each written control re-renders
-    var written = next[1] ? stateToControls(state, rules) : [];
-    return [
-      query === (search || "") ? no : query,
-      current && same(current, state) ? no : state,
-      notice,
-    ].concat(controls.map(function (value, i) { return i < written.length && !same(value, written[i]) ? written[i] : no; }));
+    return written(search, current, fix.state, controls, true, rules);
+  }
+
+  function restoreControls() {
+    // The filter options of this user's data arrived (components/callbacks.py filter_options):
+    // (*options, *values | state, rules) -> *values, per rules.option_fields. A control that
+    // dropped a state's value its earlier options lacked (Dash 4's dropdown does) shows it again
+    // now that it is offered; the state kept it meanwhile (`droppedUnoffered`).
+    var a = Array.prototype.slice.call(arguments);
+    var rules = a[a.length - 1], state = a[a.length - 2], no = window.dash_clientside.no_update;
+    var n = rules.option_fields.length;
+    if (!state) return Array(n).fill(no);
+    var wanted = stateToControls(state, rules);
+    return rules.option_fields.map(function (field, i) {
+      var offered = offeredValues(a[i]), value = a[n + i], target = wanted[rules.controls.indexOf(field)];
+      var shown = [].concat(value === null || value === undefined ? [] : value);
+      var missing = [].concat(target === null || target === undefined ? [] : target)
+        .filter(function (v) { return shown.indexOf(v) < 0 && offered.indexOf(v) >= 0; });
+      return missing.length ? target : no;
+    });
   }
 
   function unknown(state, rules, current) {
@@ -261,7 +307,7 @@ window.dash_clientside.evidence_state = (function () {
     if (!state || !rules) return no;
     var lists = Array.prototype.slice.call(arguments, 3), next = {}, any = false;
     rules.option_fields.forEach(function (field, i) {
-      var offered = (lists[i] || []).map(function (o) { return o && typeof o === "object" ? o.value : o; });
+      var offered = offeredValues(lists[i]);
       var values = Array.isArray(state[field]) ? state[field] : state[field] ? [state[field]] : [];
       next[field] = values.filter(function (v) { return offered.indexOf(v) < 0; });
       any = any || next[field].length > 0;
@@ -273,7 +319,7 @@ window.dash_clientside.evidence_state = (function () {
   }
 
   return {
-    sync: sync, unknown: unknown, parseQuery: parseQuery, toQuery: toQuery, coerce: coerce,
+    sync: sync, applyFix: applyFix, restoreControls: restoreControls, unknown: unknown, parseQuery: parseQuery, toQuery: toQuery, coerce: coerce,
     nextState: nextState, linkNotice: linkNotice, controlsToState: controlsToState,
     stateToControls: stateToControls, clickedTrial: clickedTrial, unquote: unquote,
   };

@@ -110,6 +110,7 @@ UPLOAD_STATUS = "upload-status"
 UPLOAD_DOWNLOAD = "upload-download"
 UPLOAD_NOTICE = "upload-notice"
 LINK_NOTICE = "link-notice"
+UNAVAILABLE_NOTICE = "unavailable-notice"  # values the server's check took out (components/state_sync.py)
 
 # Filter dropdowns whose options follow the session's data (bundled + uploads).
 OPTION_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "organ", "grade", "highlight", "surv_trial")

@@ -461,6 +461,7 @@ def page(
             header,
             html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.P(id=ids.LINK_NOTICE, className="upload-notice", role="status"),
+            html.P(id=ids.UNAVAILABLE_NOTICE, className="upload-notice", role="status"),
             html.Div([filter_panel(options), main], className="body"),
         ],
         className="page",

@@ -10,7 +10,11 @@ What needs the data (facet values and trials the data hold, organ classes, grade
 count) the server still decides: `unknown` (clientside) cuts from the state the values no control
 offers and the page past the first; when that changes, `check_state` restricts the state to the
 data (evidence.views.known_state) and, if anything was dropped, answers with the corrected state,
-which `sync` applies unless the state has moved on. A change among offered values sends no check.
+which `applyFix` applies unless the state has moved on, and says in the page what was left out (a link
+naming another person's private upload, or an expired one). A change among offered values sends
+no check. Until that answer the state keeps what the URL gave: Dash 4's dropdown drops a value its
+options lack on its own, and `sync` does not follow such a drop (the server decides);
+`restoreControls` shows the value again when this user's options arrive and offer it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, dcc
 from dash.exceptions import PreventUpdate
 
 from components import ids
+from components.sync import unavailable_notice
 from evidence import views
 from evidence.state import FACETS, ViewState, query_rules
 
@@ -26,17 +31,18 @@ _CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
 
 
 def browser_rules() -> dict:
-    """What assets/state.js needs: the query rules, the state fields of the controls (in the
-    callback's order), the controls whose change returns to page 1, and the trigger ids."""
+    """What assets/state.js needs: the query rules, the state fields of the controls and their ids
+    (in the callback's order), the controls whose change returns to page 1, the fields whose
+    controls' options follow the data, and the trigger ids."""
     return {
         **query_rules(),
         "controls": list(ids.FILTERS),
+        "control_ids": list(ids.FILTERS.values()),
         "facet_controls": [ids.FILTERS[name] for name in FACETS],
         "clicks": list(ids.CLICKS),
         "option_fields": list(ids.OPTION_FIELDS),
         "url": ids.URL,
         "reset": ids.RESET,
-        "fix": ids.STATE_FIX,
     }
 
 
@@ -50,8 +56,25 @@ def register_state_callbacks(app: Dash, session_data) -> None:
         Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.LINK_NOTICE, "children"),
         [Output(c, p) for c, p in _CONTROLS],
         Input(ids.URL, "search"), Input(ids.RESET, "n_clicks"), [Input(c, p) for c, p in _CONTROLS],
-        [Input(component, event) for component, event in ids.CLICKS.items()], Input(ids.STATE_FIX, "data"),
+        [Input(component, event) for component, event in ids.CLICKS.items()],
+        [State(ids.FILTERS[field], "options") for field in ids.OPTION_FIELDS],
         State(ids.STATE, "data"), State(ids.STATE_RULES, "data"),
+    )  # fmt: skip
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence_state", function_name="applyFix"),
+        Output(ids.URL, "search", allow_duplicate=True), Output(ids.STATE, "data", allow_duplicate=True),
+        [Output(c, p, allow_duplicate=True) for c, p in _CONTROLS],
+        Input(ids.STATE_FIX, "data"), State(ids.URL, "search"), [State(c, p) for c, p in _CONTROLS],
+        State(ids.STATE, "data"), State(ids.STATE_RULES, "data"),
+        prevent_initial_call=True,
+    )  # fmt: skip
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence_state", function_name="restoreControls"),
+        [Output(ids.FILTERS[field], "value", allow_duplicate=True) for field in ids.OPTION_FIELDS],
+        [Input(ids.FILTERS[field], "options") for field in ids.OPTION_FIELDS],
+        [State(ids.FILTERS[field], "value") for field in ids.OPTION_FIELDS],
+        State(ids.STATE, "data"), State(ids.STATE_RULES, "data"),
+        prevent_initial_call=True,
     )  # fmt: skip
     app.clientside_callback(
         ClientsideFunction(namespace="evidence_state", function_name="unknown"),
@@ -61,7 +84,7 @@ def register_state_callbacks(app: Dash, session_data) -> None:
     )  # fmt: skip
 
     @app.callback(
-        Output(ids.STATE_FIX, "data"),
+        Output(ids.STATE_FIX, "data"), Output(ids.UNAVAILABLE_NOTICE, "children"),
         Input(ids.STATE_UNKNOWN, "data"), State(ids.STATE, "data"), State(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
     )  # fmt: skip
@@ -70,4 +93,4 @@ def register_state_callbacks(app: Dash, session_data) -> None:
         known = views.known_state(session_data(store)[0], state)
         if known == state:
             raise PreventUpdate
-        return {"from": current, "state": known.as_dict()}
+        return {"from": current, "state": known.as_dict()}, unavailable_notice(state, known)

@@ -5,6 +5,7 @@ One callback calls `next_state`; what triggered it decides where the new state c
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from components import ids
@@ -79,4 +80,39 @@ def link_notice(trigger: str | None, search: str | None) -> str:
     return (
         f"This link has {MAX_QUERY_FIELDS + dropped:,} query fields; only the first {MAX_QUERY_FIELDS} were read "
         f"and the other {dropped:,} were ignored."
+    )
+
+
+# What a link's values are called in the notice about those this user's data do not hold.
+_UNAVAILABLE_LABELS = {
+    "disease": "disease", "agent": "agent", "trial": "trial", "phase": "phase", "setting": "setting",
+    "status": "status", "organ": "organ class", "grade": "grade band", "highlight": "highlighted trial",
+    "surv_trial": "survival trial",
+}  # fmt: skip
+_SHOWN_VALUE = re.compile(r"[\w .,+/()'-]{1,60}")
+"""Values echoed in the notice: what trial ids, agents and classes look like. Anything else a
+link carries (markup, control characters) is counted, not repeated."""
+
+
+def unavailable_notice(asked: ViewState, known: ViewState) -> str:
+    """What the page says when the server's check (components/state_sync.check_state) took values
+    out of a state because this user's data do not hold them: most often a link naming an uploaded
+    trial that is private to another person, or an upload since removed or expired. '' if none."""
+    parts = []
+    for name, label in _UNAVAILABLE_LABELS.items():
+        before, after = getattr(asked, name), getattr(known, name)
+        before, after = (before, after) if isinstance(before, tuple) else ((before,) if before else (), (after,))
+        gone = [v for v in before if v not in after]
+        if name == "grade" and gone == [ViewState().grade]:
+            continue  # the default band, never taken out for itself
+        shown = [v for v in gone if _SHOWN_VALUE.fullmatch(v)]
+        hidden = len(gone) - len(shown)
+        words = ", ".join(shown) + (f" ({hidden} value{'s' if hidden > 1 else ''} not repeated here)" if hidden else "")
+        if gone:
+            parts.append(f"{label} {words.strip()}")
+    if not parts:
+        return ""
+    return (
+        f"Not in the data you can see, so left out of the view: {'; '.join(parts)}. A trial someone uploaded "
+        "stays private to them until they share it, and an upload unused for long is removed. The views show the rest."
     )

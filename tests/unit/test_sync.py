@@ -1,7 +1,7 @@
 """URL / controls / click synchronisation, called as plain functions (no browser)."""
 
 from components import ids
-from components.sync import clicked_trial, controls_to_state, link_notice, next_state, state_to_controls
+from components.sync import clicked_trial, controls_to_state, link_notice, next_state, state_to_controls, unavailable_notice
 from evidence.state import ViewState
 
 
@@ -66,3 +66,19 @@ def test_a_link_of_more_than_200_fields_is_read_up_to_200_and_says_so():
     )
     assert state.to_query() == "?endpoint=OS"  # the URL is rewritten without the excess
     assert link_notice(None, "?endpoint=OS") == "" and link_notice(ids.RESET, search) == ""
+
+
+def test_the_notice_names_what_the_servers_check_took_out_and_repeats_no_markup():
+    asked = ViewState(trial=("EXAMPLE-TRIAL", "PASO"), highlight="<img src=x onerror=alert(1)>", grade="serious", page=3)
+    known = ViewState(trial=("PASO",))
+    notice = unavailable_notice(asked, known)
+    assert notice.startswith(
+        "Not in the data you can see, so left out of the view: trial EXAMPLE-TRIAL; grade band serious; "
+        "highlighted trial (1 value not repeated here)."
+    )
+    assert "private to them until they share it" in notice and "onerror" not in notice and "<" not in notice
+
+
+def test_no_notice_when_only_the_page_was_brought_back_within_the_selection():
+    assert unavailable_notice(ViewState(page=7), ViewState()) == ""
+    assert unavailable_notice(ViewState(trial=("PASO",)), ViewState(trial=("PASO",))) == ""
