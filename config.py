@@ -126,7 +126,7 @@ class Settings:
         "WARM_CACHE_STATES",
         16,
         "View states each gunicorn worker computes in the background after it starts (the default view, then "
-        "each value of each filter alone), so first visitors get cached figures; 0: off. At most the cache's size.",
+        "its other endpoints and grade bands, then each value of each filter alone), so first visitors get cached figures; 0: off. At most the cache's size.",
         _whole_number,
     )
     warm_cache_seconds: float = _setting(

@@ -120,28 +120,54 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       return Object.assign({}, trace, { line: Object.assign({}, trace.line, { width: (width == null ? 2 : width) * 1.6 }) });
     }
 
-    function restyleTrace(trace, trial, out, rings) {
-      var ids = trialsOf(trace);
-      if (!ids) return out.push(trace);
+    function restyleTrace(trace, trial, rings) {
+      // {ring, main, part}: the orange ring under the trial's markers (or null), the trace as drawn
+      // (dimmed, emphasised, or the other trials' part of it), the trial's own part split off (or null)
+      var ids = trialsOf(trace), none = { ring: null, main: trace, part: null };
+      if (!ids) return none;
       var mine = ids.map(function (id) { return id === trial; });
       var others = ids.map(function (id) { return id !== null && id !== trial; });
-      if (!mine.some(Boolean)) return out.push(others.some(Boolean) ? dimmed(trace) : trace);
+      if (!mine.some(Boolean)) return others.some(Boolean) ? { ring: null, main: dimmed(trace), part: null } : none;
       var lines = Boolean(trace.mode && trace.mode.indexOf("lines") >= 0);
-      var shown = emphasised(trace), ringed = trace;
+      var out = { ring: null, main: emphasised(trace), part: null }, ringed = trace;
       if (others.some(Boolean) && lines) {
         // a line through several trials cannot be split: dim the other trials' markers only
         var op = values(get(trace, ["marker", "opacity"]));
-        set((shown = Object.assign({}, trace)), ["marker", "opacity"], ids.map(function (_, i) {
+        set((out.main = Object.assign({}, trace)), ["marker", "opacity"], ids.map(function (_, i) {
           var base = Array.isArray(op) ? op[i] : op == null ? 1 : op;
           return others[i] ? base * DIM : base;
         }));
         ringed = part(trace, mine, ids.length);
       } else if (others.some(Boolean)) {
-        out.push(dimmed(part(trace, mine.map(function (m) { return !m; }), ids.length)));
-        shown = ringed = Object.assign(part(trace, mine, ids.length), { showlegend: false });
+        out.main = dimmed(part(trace, mine.map(function (m) { return !m; }), ids.length));
+        out.part = ringed = Object.assign(part(trace, mine, ids.length), { showlegend: false });
       }
-      if (rings && hasMarkers(trace)) out.push(halo(ringed));
-      out.push(shown);
+      if (rings && hasMarkers(trace)) out.ring = halo(ringed);
+      return out;
+    }
+
+    function slotOf(trace, kind) {
+      // an empty trace the server left for the restyle (evidence/figures/highlight_slots.py)
+      return Boolean(trace && trace.meta && trace.meta.highlightSlot === kind);
+    }
+
+    function restyleData(data, trial, rings) {
+      // every trace restyled; a ring or split part goes into the empty slot beside its trace, so
+      // the trace count stays the same (Plotly.react then restyles instead of replotting); a
+      // figure without slots gets them inserted
+      var out = [];
+      data.forEach(function (trace, i) {
+        if ((slotOf(trace, "ring") && i + 1 < data.length) || (slotOf(trace, "part") && i > 0)) return; // filled by its trace
+        var r = restyleTrace(trace, trial, rings);
+        var ringSlot = i > 0 && slotOf(data[i - 1], "ring") ? data[i - 1] : null;
+        var partSlot = slotOf(data[i + 1], "part") ? data[i + 1] : null;
+        if (ringSlot) out.push(r.ring || ringSlot);
+        else if (r.ring) out.push(r.ring);
+        out.push(r.main);
+        if (partSlot) out.push(r.part || partSlot);
+        else if (r.part) out.push(r.part);
+      });
+      return out;
     }
 
     function heatmapShapes(trace, trial) {
@@ -224,9 +250,7 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       figure.data.forEach(function (trace) {
         if (trace.type === "heatmap" && !veils.length) veils = heatmapShapes(trace, trial);
       });
-      figure.data.forEach(function (trace) {
-        restyleTrace(trace, trial, data, !veils.length); // a heatmap's outline is its ring
-      });
+      data = restyleData(figure.data, trial, !veils.length); // a heatmap's outline is its ring
       boldTicks(layout, axes, trial);
       if (veils.length) layout.shapes = (figure.layout.shapes || []).concat(veils);
       out.data = data;
@@ -248,13 +272,11 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
     // the restyle is drawn once the graph is seen (assets/seen.js).
     var latest = {}; // graph id -> {figure, trial}
 
-    return function (sliced, figure) {
+    function graphFigure(graphId, figure, trial) {
+      // what to set as graph `graphId`'s figure for `trial`: the restyle, or no_update (right
+      // already, or off screen: then restyled once seen)
       var no = window.dash_clientside.no_update;
-      var trial = (sliced && sliced.highlight) || "";
-      var ctx = window.dash_clientside.callback_context;
-      var out = ctx && ctx.outputs_list;
-      var graphId = out && (Array.isArray(out) ? out[0] : out).id;
-      var graph = typeof graphId === "string" ? document.getElementById(graphId) : null;
+      var graph = document.getElementById(graphId);
       var box = graph && (graph.closest(".figure") || graph);
       var seen = window.evidenceSeen;
       if (!box || !seen || seen.visible(box)) {
@@ -272,6 +294,16 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
         seen.forget(box, "highlight");
       }
       return no;
+    }
+
+    // One callback for every restyled graph (components/highlight.py): a highlight change is one
+    // clientside call, not one per graph; a figure from the server leaves the other graphs as
+    // they are (their restyle is already drawn, so graphFigure gives no_update).
+    return function (sliced) {
+      var trial = (sliced && sliced.highlight) || "";
+      var figures = Array.prototype.slice.call(arguments, 1);
+      var outs = window.dash_clientside.callback_context.outputs_list;
+      return figures.map(function (figure, k) { return graphFigure(outs[k].id, figure, trial); });
     };
   })(),
   gridHighlight: (function () {

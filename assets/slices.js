@@ -21,18 +21,17 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       window.dash_clientside.set_props(storeId, { data: JSON.parse(text) });
     }
 
-    return function (state, fields, current) {
+    function sliceOne(storeId, state, fields, current) {
+      // the Store's new slice, or no_update (unchanged, or its figure unseen: delivered once seen)
       var no = window.dash_clientside.no_update;
-      if (!state || !fields) return no;
+      if (!fields) return no;
       var seen = window.evidenceSeen;
-      if (state.tab) seen.setTab(state.tab);
       var next = {};
       fields.forEach(function (field) {
         next[field] = field in state ? state[field] : null;
       });
       var text = JSON.stringify(next);
-      var storeId = outputId();
-      var figure = storeId && document.querySelector('.figure[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
+      var figure = document.querySelector('.figure[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
       // a view whose controls and note sit above its figure is seen when any of them is
       if (figure) figure = figure.closest("[data-view-group]") || figure;
       if (current && JSON.stringify(current) === text) {
@@ -47,14 +46,17 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       if (figure) seen.forget(figure, "slice");
       delivered[storeId] = text;
       return next;
+    }
+
+    // One callback for every slice Store (components/slices.py): arguments are the state, then
+    // each Store's field list, then each Store's current slice, in the order of the outputs.
+    return function (state) {
+      var outs = window.dash_clientside.callback_context.outputs_list;
+      var no = window.dash_clientside.no_update;
+      if (!state) return outs.map(function () { return no; });
+      if (state.tab) window.evidenceSeen.setTab(state.tab);
+      var n = outs.length, args = arguments;
+      return outs.map(function (out, k) { return sliceOne(out.id, state, args[1 + k], args[1 + n + k]); });
     };
   })(),
 });
-
-function outputId() {
-  // the Store this slice callback writes
-  var ctx = window.dash_clientside.callback_context;
-  var out = ctx && ctx.outputs_list;
-  out = Array.isArray(out) ? out[0] : out;
-  return out && typeof out.id === "string" ? out.id : null;
-}

@@ -94,14 +94,7 @@ def cards(answers: list[AnswerCard], highlight: str) -> list:
 
 def register_answer_callbacks(app: Dash, session_data) -> None:
     """session_data: store -> (CuratedData, message), as components.uploads.session_reader returns."""
-    app.clientside_callback(
-        ClientsideFunction(namespace="evidence", function_name="slice"),
-        Output(ids.ANSWER_STATE, "data"),
-        Input(ids.STATE, "data"),
-        State(ids.view_fields(ids.ANSWER_STATE), "data"),
-        State(ids.ANSWER_STATE, "data"),
-    )
-
+    # ANSWER_STATE is filled by the slice callback (components/slices.py)
     @app.callback(
         Output(ids.ANSWER_CARDS, "children"),
         Input(ids.ANSWER_STATE, "data"), Input(ids.UPLOAD_STORE, "data"),

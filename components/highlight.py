@@ -2,8 +2,8 @@
 
 The figure views do not read `highlight` (it is one of their `style_fields`,
 evidence/view_registry.py), so selecting or clearing a trial sends them no request. The highlight travels in its own Store (cut from `view-state` by
-the same clientside slice as every view's fields, so it changes only when the highlight does);
-a clientside function per graph (assets/highlight.js) dims every other trial's marks and rings
+the same clientside slice callback as every view's fields, components/slices.py, so it changes only when the highlight does);
+one clientside function for all graphs (assets/highlight.js) dims every other trial's marks and rings
 the highlighted one's, on a highlight change and on every figure the server sends. The trials
 grid is marked the same way: the server sends its rows and the selection summary without the
 highlight, and `gridHighlight` flags the highlighted row (its `row-highlighted` class) and adds
@@ -12,7 +12,7 @@ highlight, and `gridHighlight` flags the highlighted row (its `row-highlighted` 
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc
+from dash import ClientsideFunction, Dash, Input, Output, dcc
 
 from components import ids
 from evidence.view_registry import VIEWS
@@ -29,21 +29,15 @@ def stores() -> list[dcc.Store]:
 
 
 def register_highlight_callbacks(app: Dash) -> None:
+    # the highlight Store is filled by the slice callback (components/slices.py); one call
+    # restyles every graph (a callback per graph was a Dash dispatch per graph per highlight)
     app.clientside_callback(
-        ClientsideFunction(namespace="evidence", function_name="slice"),
-        Output(ids.HIGHLIGHT_STATE, "data"),
-        Input(ids.STATE, "data"),
-        State(ids.view_fields(ids.HIGHLIGHT_STATE), "data"),
-        State(ids.HIGHLIGHT_STATE, "data"),
+        ClientsideFunction(namespace="evidence", function_name="highlight"),
+        [Output(graph_id, "figure", allow_duplicate=True) for graph_id in RESTYLED],
+        Input(ids.HIGHLIGHT_STATE, "data"),
+        [Input(graph_id, "figure") for graph_id in RESTYLED],
+        prevent_initial_call=True,
     )
-    for graph_id in RESTYLED:
-        app.clientside_callback(
-            ClientsideFunction(namespace="evidence", function_name="highlight"),
-            Output(graph_id, "figure", allow_duplicate=True),
-            Input(ids.HIGHLIGHT_STATE, "data"),
-            Input(graph_id, "figure"),
-            prevent_initial_call=True,
-        )
     app.clientside_callback(
         ClientsideFunction(namespace="evidence", function_name="gridHighlight"),
         Output(ids.TRIAL_GRID, "rowData", allow_duplicate=True),

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from components import ids
 from components.exports import panel_config
 from evidence import cache
+from evidence.figures.highlight_slots import with_highlight_slots
 from evidence.loading import CuratedData
 from evidence.state import ViewState
 from evidence.view_memo import state_key
@@ -19,12 +21,16 @@ from evidence.view_registry import View
 def rendered(view: View, data: CuratedData, state: ViewState) -> tuple:
     """(figure as plotly JSON, caption, config[, note]) for a figure view, cached like the view
     itself (evidence.cache, "render:<graph id>", keyed on data version, the view's fields and
-    today: the config's download name carries the date)."""
+    today: the config's download name carries the date). A figure the highlight restyles carries
+    empty slots for it (evidence/figures/highlight_slots.py), so its trace count never changes."""
     today = date.today()
 
     def compute() -> tuple:
         panel = view.panel(data, state)
-        out = (panel.figure_json(), panel.caption, panel_config(view.graph_id, state, panel.figure, data, today))
+        figure = panel.figure_json()
+        if view.graph_id in ids.CLICKABLE_GRAPHS:  # restyled by a highlight: room for its rings
+            figure = with_highlight_slots(figure)
+        out = (figure, panel.caption, panel_config(view.graph_id, state, panel.figure, data, today))
         return out + (panel.note,) if view.note_id else out
 
     key = (data.content_key, state_key(state, view.key_fields), today)

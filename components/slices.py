@@ -27,15 +27,29 @@ def stores() -> list[dcc.Store]:
     return out
 
 
+SLICED_STORES: tuple[str, ...] = (
+    *(ids.view_state(panel_id) for panel_id in SLICES), ids.HIGHLIGHT_STATE, ids.ANSWER_STATE
+)
+"""Every Store holding a slice of the state: the views', the highlight's (components/highlight.py)
+and the answer strip's (components/answer_strip.py). Each has its field list in the Store
+`ids.view_fields(<its panel id>)`."""
+
+
+def _fields_store(store_id: str) -> str:
+    panel_id = store_id.removesuffix(ids.view_state(""))
+    return ids.view_fields(panel_id)
+
+
 def register_slice_callbacks(app: Dash) -> None:
-    for panel_id in SLICES:
-        app.clientside_callback(
-            ClientsideFunction(namespace="evidence", function_name="slice"),
-            Output(ids.view_state(panel_id), "data"),
-            Input(ids.STATE, "data"),
-            State(ids.view_fields(panel_id), "data"),
-            State(ids.view_state(panel_id), "data"),
-        )
+    """One clientside callback cuts every slice: a state change is one call whose unchanged
+    slices are no_update, not one callback per Store (each a Dash dispatch)."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence", function_name="slice"),
+        [Output(store_id, "data") for store_id in SLICED_STORES],
+        Input(ids.STATE, "data"),
+        [State(_fields_store(store_id), "data") for store_id in SLICED_STORES],
+        [State(store_id, "data") for store_id in SLICED_STORES],
+    )
 
 
 def slice_state(state: dict, fields: list[str]) -> dict:

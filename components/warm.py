@@ -2,7 +2,8 @@
 
 A fresh worker's cache is empty, so its first visitors wait for every figure to be built. After
 fork (gunicorn.conf.py `post_fork`) a daemon thread answers the states a visitor most likely asks
-first: the default view, then each value of each facet alone. It asks through the same function
+first: the default view, then its other endpoints and grade bands (one control changed), then
+each value of each facet alone. It asks through the same function
 as the figure callbacks (components/render.py), so those states are cache hits afterwards. The
 worker serves requests meanwhile. Bounded: at most WARM_CACHE_STATES states (never more than a
 cache namespace holds, or the last would evict the first) and WARM_CACHE_SECONDS.
@@ -18,6 +19,7 @@ from dataclasses import replace
 from components.render import rendered
 from config import Settings
 from evidence import cache, views
+from evidence.contract import TIME_TO_EVENT_ENDPOINTS
 from evidence.loading import CuratedData
 from evidence.state import FACETS, ViewState
 from evidence.view_registry import VIEWS, View
@@ -26,10 +28,14 @@ log = logging.getLogger(__name__)
 
 
 def warm_states(data: CuratedData, limit: int) -> list[ViewState]:
-    """The default state, then each value of each facet alone (FACETS order), at most `limit`."""
+    """The default state; each other endpoint, then each other grade band the data offer, of the
+    default state; then each value of each facet alone (FACETS order); at most `limit`."""
+    default = ViewState()
     options = views.filter_options(data)
-    single = [replace(ViewState(), **{facet: (o["value"],)}) for facet in FACETS for o in options[facet]]
-    return ([ViewState()] + single)[: max(limit, 0)]
+    endpoints = [replace(default, endpoint=e) for e in TIME_TO_EVENT_ENDPOINTS if e != default.endpoint]
+    grades = [replace(default, grade=o["value"]) for o in options["grade"] if o["value"] != default.grade]
+    single = [replace(default, **{facet: (o["value"],)}) for facet in FACETS for o in options[facet]]
+    return ([default] + endpoints + grades + single)[: max(limit, 0)]
 
 
 def _answer(view: View, data: CuratedData, state: ViewState):

@@ -52,13 +52,21 @@ def _trial_grid(trial_ids: list[str], n_rows: int) -> list[list[str]]:
     return [[str(t) for t in trial_ids] for _ in range(n_rows)]
 
 
+def _hover_where_drawn(hover: list[list[str]], z: np.ndarray) -> list[list[str | None]]:
+    """A layer's hover texts, None where its z is empty: with hoverongaps off an empty cell never
+    hovers (the layer under it answers), so each cell's text is sent once, by the layer drawn
+    there (the two layers sent the whole grid each: ~86 of the heatmap's 122 KB)."""
+    return [[h if not math.isnan(v) else None for h, v in zip(row, z_row)] for row, z_row in zip(hover, z.tolist())]
+
+
 def _not_reported_layer(x, y, z_nr, text, hover, custom) -> dict:
     """Grey cells drawn under the data layer where an arm did not report the event ("NR", z 0), and
     sand cells where the document names the event without figures (z 1).
 
     `custom` is the grid of trial ids (`_trial_grid`)."""
     return dict(
-        type="heatmap", x=x, y=y, z=_plain_grid(z_nr), text=text, texttemplate="%{text}", hovertext=hover,
+        type="heatmap", x=x, y=y, z=_plain_grid(z_nr), text=text, texttemplate="%{text}",
+        hovertext=_hover_where_drawn(hover, z_nr),
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
         colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NO_FIGURES_COLOUR]], zmin=0, zmax=1,
         showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
@@ -70,7 +78,8 @@ def _value_layer(x, y, z, text, hover, custom, name: str, colorbar: dict, **scal
     """The coloured data layer drawn over the grey NR layer; `scale` is its colorscale and z range,
     `colorbar` its title, length and ticks (placed top right, outside the plot, in both modes)."""
     return dict(
-        type="heatmap", x=x, y=y, z=_plain_grid(z), text=text, texttemplate="%{text}", hovertext=hover,
+        type="heatmap", x=x, y=y, z=_plain_grid(z), text=text, texttemplate="%{text}",
+        hovertext=_hover_where_drawn(hover, z),
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
         xgap=2, ygap=2, hoverongaps=False, textfont=dict(size=12), name=name,
         colorbar=dict(x=1.0, xref="container", xanchor="right", y=1.0, yref="paper", yanchor="top", thickness=16, lenmode="pixels", **colorbar),

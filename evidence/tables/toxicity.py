@@ -229,6 +229,13 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
     return out[BAND_ROW_COLUMNS + ["grade"]].reset_index(drop=True)
 
 
+def _of_trials(band_rows: pd.DataFrame, trial_ids: pd.Series) -> pd.DataFrame:
+    """The band rows of the given trials, in their order (as grade_band_rows of those trials,
+    which gives an empty frame without the `grade` column when no row is found)."""
+    rows = band_rows[band_rows["trial_id"].isin(set(trial_ids))].reset_index(drop=True)
+    return rows if not rows.empty else _empty(BAND_ROW_COLUMNS)
+
+
 def bound_note(missing_grade) -> str:
     """Words for a lower bound: which grade band the document does not report."""
     if is_missing(missing_grade):
@@ -274,6 +281,7 @@ def toxicity_matrix(
     sort: str = "rate",
     top_n: int | None = 30,
     include_derived: bool = True,
+    band_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Long table for the heatmap: one row per (harmonized term, trial × arm) for one grade band.
 
@@ -284,6 +292,9 @@ def toxicity_matrix(
     any arm first), "difference" (largest experimental − control first) or "soc" (organ class, then
     term); `top_n` keeps that many terms after sorting (None = all). With `include_derived=False`
     rows the curators computed are hidden and shown as not reported (`hidden_derived=True`).
+    `band_rows`, when given, is `grade_band_rows(term rows, grade)` of a superset of the trials
+    (computed once per data version and band, evidence/views.py): its rules apply per (trial, arm,
+    term), so the rows of the trials in `adverse_events` are the same as computing them here.
     """
     if grade not in GRADES + REGISTRY_GRADES:
         raise ValueError(f"grade must be one of {', '.join(GRADES + REGISTRY_GRADES)}; got {grade!r}")
@@ -295,10 +306,12 @@ def toxicity_matrix(
         return _empty(MATRIX_COLUMNS)
 
     columns = _columns(adverse_events, arms, trials)
-    rows = grade_band_rows(adverse_events[adverse_events["level"] == "term"], grade)
-    hidden = rows[rows["derived"]] if not include_derived else rows.iloc[0:0]
+    term_rows = adverse_events[adverse_events["level"] == "term"]
+    rows = grade_band_rows(term_rows, grade) if band_rows is None else _of_trials(band_rows, term_rows["trial_id"])
+    derived = rows["derived"].astype(bool)  # an empty band's frame is of object dtype: a mask, not labels
+    hidden = rows[derived] if not include_derived else rows.iloc[0:0]
     if not include_derived:
-        rows = rows[~rows["derived"]]
+        rows = rows[~derived]
     rows = rows.merge(columns[["trial_id", "arm_id"]], on=["trial_id", "arm_id"], how="inner")
 
     # Terms offered: every term with a row in this grade band (hidden derived rows keep their term,

@@ -21,6 +21,7 @@ MARKS_JS = """(id) => {
   const gd = document.querySelector('#' + id + ' .js-plotly-plot');
   const layout = gd.layout;
   return {
+    traces: gd.data.length,
     marks: gd.data.filter(t => t.type !== 'heatmap' && t.customdata && t.hoverinfo !== 'skip').map(t => ({
       trials: Array.from(new Set(Array.from(t.customdata).map(c => Array.isArray(c) ? c[0] : null))).filter(Boolean),
       opacity: t.opacity == null ? 1 : t.opacity,
@@ -143,6 +144,12 @@ def assert_plain(page, graphs=RESTYLED):
     assert_seen_as(page, plain_problem, None, graphs)
 
 
+def trace_counts(page, graphs=RESTYLED) -> dict[str, int]:
+    """Traces drawn per graph: a highlight fills the empty slots the server sent
+    (evidence/figures/highlight_slots.py), never adds a trace (which would make Plotly replot)."""
+    return {graph_id: marks(page, graph_id)["traces"] for graph_id in graphs}
+
+
 def click_trial(page, trial):
     show(page, "forest-figure")
     page.wait_for_timeout(300)
@@ -156,6 +163,7 @@ def test_highlighting_restyles_without_a_single_request(page, base_url):
     wait_for_figures(page)
     page.evaluate(TIMERS_JS)
     assert_plain(page)
+    plain_counts = trace_counts(page)
 
     def select():
         click_trial(page, "E2100")
@@ -166,11 +174,13 @@ def test_highlighting_restyles_without_a_single_request(page, base_url):
     assert callback_requests(page, select) == [EVIDENCE]
     print(f"\nclick to every figure quiet, select: {settle(page, 100):.0f} ms")
     assert_highlighted(page, "E2100")
+    assert trace_counts(page) == plain_counts
     assert grid_highlight(page) == (["E2100"], "highlighted: E2100")
 
     # The highlight dropdown moves it to PASO, restyling from the figure as the server sent it.
     assert callback_requests(page, lambda: choose(page, "filter-highlight", "PASO")) == []
     assert_highlighted(page, "PASO")
+    assert trace_counts(page) == plain_counts
     assert grid_highlight(page) == (["PASO"], "highlighted: PASO")
 
     # A second click on the highlighted trial clears it: every figure as the server sent it.
@@ -181,6 +191,7 @@ def test_highlighting_restyles_without_a_single_request(page, base_url):
     assert callback_requests(page, clear) == [EVIDENCE]
     print(f"click to every figure quiet, clear: {settle(page, 100):.0f} ms")
     assert_plain(page)
+    assert trace_counts(page) == plain_counts
     assert grid_highlight(page) == ([], "")
     assert page.console_errors == []
 

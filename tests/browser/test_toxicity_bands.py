@@ -27,7 +27,9 @@ CELL_JS = """([term, trial, arm]) => {
   if (j < 0) return null;
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
   return {
-    text: values.text[i][j].replace(/<br>/g, ' '), hover: values.hovertext[i][j],  // two-line cells read as one
+    // the hover text is sent by the layer drawn in the cell only (evidence/figures/toxicity.py)
+    text: values.text[i][j].replace(/<br>/g, ' '),  // two-line cells read as one
+    hover: gd.data.filter(t => t.type === 'heatmap' && t.z[i][j] != null).map(t => t.hovertext[i][j]).join(''),
     x: box.left + xa._offset + xa.l2p(j), y: box.top + ya._offset + ya.l2p(i),
   };
 }"""

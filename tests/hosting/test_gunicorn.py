@@ -162,8 +162,8 @@ WARM_DONE = "cache warm-up done"
 
 def test_a_worker_warms_its_cache_after_fork_and_serves_meanwhile(gunicorn, fetch, callback_body):
     """post_fork starts the warm-up in a background thread (components/warm.py): the worker
-    answers while it runs, and afterwards the default state's figure callback is a cache hit
-    (evidence.cache logs each lookup at DEBUG: 'hit render:<graph id>')."""
+    answers while it runs, and afterwards the default state's figure callback is a cache hit, and
+    so are a facet, an endpoint and a grade-band change of it (evidence.cache logs each lookup at DEBUG: 'hit render:<graph id>')."""
     server = gunicorn({"WARM_CACHE_STATES": "16", "LOG_LEVEL": "debug"}, workers=1, threads=2)
     assert WARM_DONE not in server.log_tail(10_000)  # /readyz answered while the warm-up ran
     assert "warming the cache in the background" in server.log_tail(10_000)
@@ -180,10 +180,15 @@ def test_a_worker_warms_its_cache_after_fork_and_serves_meanwhile(gunicorn, fetc
     time.sleep(0.5)  # the log line is written before the response; give the pipe a moment
     log = server.log_tail(100_000)
     assert log.count("hit render:forest-figure") == hits + 1 and log.count("miss render:forest-figure") == misses
-    single = callback_body(deps, ids.HEATMAP, {"agent": ["bevacizumab"]})  # a single-facet change, warmed too
-    assert fetch(server.url + "/_dash-update-component", single)[0] == 200
-    time.sleep(0.5)
-    assert server.log_tail(100_000).count("hit render:heatmap-figure") == log.count("hit render:heatmap-figure") + 1
+    # a single-facet change, an endpoint change and a grade-band change of the default: warmed too
+    changes = [(ids.HEATMAP, {"agent": ["bevacizumab"]}), (ids.FOREST, {"endpoint": "OS"}), (ids.HEATMAP, {"grade": "all"})]
+    for graph_id, change in changes:
+        log = server.log_tail(100_000)
+        hits, misses = log.count(f"hit render:{graph_id}"), log.count(f"miss render:{graph_id}")
+        assert fetch(server.url + "/_dash-update-component", callback_body(deps, graph_id, change))[0] == 200
+        time.sleep(0.5)
+        log = server.log_tail(100_000)
+        assert (log.count(f"hit render:{graph_id}"), log.count(f"miss render:{graph_id}")) == (hits + 1, misses), change
 
 
 # --------------------------------------------------------------------------- fault

@@ -59,6 +59,27 @@ def heat_traces(fig):
     return heatmaps[0], heatmaps[1]
 
 
+def test_each_cell_hover_text_is_sent_once_by_the_layer_drawn_there(data):
+    """The grey NR layer and the value layer cover every cell between them, one each (hoverongaps
+    off: an empty cell never hovers), so each layer sends hover text only where it is drawn."""
+    m = matrix(data, "3-4", top_n=None)
+    for fig in (toxicity_heatmap(m), toxicity_heatmap(m, mode="difference", differences=toxicity_differences(m))):
+        validated(fig.to_plotly_json())
+        layers = heat_traces(fig)
+        assert all(layer.hoverongaps is False for layer in layers)
+        for i, row in enumerate(layers[0].z):
+            for j in range(len(row)):
+                drawn = [layer for layer in layers if not missing(layer.z[i][j])]
+                assert len(drawn) == 1, (i, j)
+                assert all((layer.hovertext[i][j] is None) == (layer is not drawn[0]) for layer in layers), (i, j)
+                assert drawn[0].hovertext[i][j].startswith("<b>")  # the term, in bold, heads each hover
+    # PASO arm B, hand-foot skin reaction, grade 3 in 7% and grade 4 not reported: a lower bound
+    fig = toxicity_heatmap(m)
+    not_reported, values = heat_traces(fig)
+    i, j = grid_position(fig, "Hand-foot skin reaction", "PASO", "B")
+    assert values.text[i][j].startswith("≥ 7.0") and not_reported.hovertext[i][j] is None and "7" in values.hovertext[i][j]
+
+
 def grid_position(fig, term, trial_id, arm_id=None):
     """(row, column) of a term and trial × arm in the drawn grid: a cell's customdata is its trial id,
     the column's tick names the arm on its second line ("B: paclitaxel + sorafenib")."""
@@ -313,7 +334,7 @@ def test_heatmap_rate_draws_not_reported_apart_from_zero(data):
     assert values.z[i][j] == 0.0 and missing(not_reported.z[i][j]) and values.text[i][j] == "0.0"
     i, j = grid_position(fig, "Hypertension", "PASO", "B")  # no row
     assert missing(values.z[i][j]) and not_reported.z[i][j] == 0.0 and values.text[i][j] == "NR"
-    assert "not reported" in values.hovertext[i][j]
+    assert "not reported" in not_reported.hovertext[i][j]
     i, j = grid_position(fig, "Leukopenia (WBC decreased)", "PASO", "B")
     assert values.z[i][j] == 25.0 and values.text[i][j] == "25.0"
     assert "7/28 (25.0%)" in values.hovertext[i][j] and "White blood cell decreased" in values.hovertext[i][j]
@@ -379,7 +400,7 @@ def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
     not_reported, values = heat_traces(hidden)
     i, j = grid_position(hidden, "Allergic reaction", "E2100", "PB")
     assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0
-    assert values.hovertext[i][j].endswith("Grade 3–4: derived value hidden (derived values switched off)")
+    assert not_reported.hovertext[i][j].endswith("Grade 3–4: derived value hidden (derived values switched off)")
 
     # A cell with no row in the differences given is drawn as not reported in both arms.
     m = matrix(data, "all")
@@ -388,7 +409,7 @@ def test_heatmap_hover_of_hidden_derived_and_missing_difference_cells(data):
     not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Fatigue", "PASO")
     assert values.text[i][j] == "NR" and not_reported.z[i][j] == 0.0 and missing(values.z[i][j])
-    assert values.hovertext[i][j] == (
+    assert not_reported.hovertext[i][j] == (
         "<b>Fatigue</b><br>PASO: B: paclitaxel + sorafenib minus A: paclitaxel<br>not reported in both arms"
     )
     i, j = grid_position(fig, "Diarrhea", "PASO")
@@ -532,10 +553,10 @@ def test_difference_mode_never_presents_a_lower_bound_as_exact():
     assert row["note"] == "E: at least 7.0% (grade 4 not reported)"
     assert diff_row(diffs, "Both", "T")["diff"] == pytest.approx(0.0)  # exact on both sides: computed
     fig = toxicity_heatmap(m, mode="difference", differences=diffs)
-    _, values = heat_traces(fig)
+    not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Only3", "T")
     assert values.text[i][j] == "≥ only:<br>no difference" and missing(values.z[i][j])
-    assert "an arm's figure is only a lower bound" in values.hovertext[i][j]
+    assert "an arm's figure is only a lower bound" in not_reported.hovertext[i][j]
 
 
 def test_e2100_all_grades_difference_is_refused_for_lower_bounds(data):
@@ -584,8 +605,8 @@ def test_renal_abstract_events_are_reported_without_figures(data):
     not_reported, values = heat_traces(fig)
     i, j = grid_position(fig, "Fatigue", "MRCC-SORAFENIB", "SOR")
     assert values.text[i][j] == "reported,<br>no figures" and not_reported.z[i][j] == 1.0 and missing(values.z[i][j])
-    assert "reported, no figures (named in words only" in values.hovertext[i][j]
-    assert "term as reported: fatigue" in values.hovertext[i][j]
+    assert "reported, no figures (named in words only" in not_reported.hovertext[i][j]
+    assert "term as reported: fatigue" in not_reported.hovertext[i][j]
     assert any(t.name == "reported, no figures (named in words only)" for t in fig.data)
 
 

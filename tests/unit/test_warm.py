@@ -29,16 +29,20 @@ def fresh_cache():
     cache.use(saved)
 
 
-def test_warm_states_are_the_default_then_each_facet_value_alone(data):
+def test_warm_states_are_the_default_its_endpoints_and_grade_bands_then_each_facet_value_alone(data):
     states = warm.warm_states(data, 100)
     assert states[0] == ViewState()
-    # trials.csv: 2 disease groups, 2 agents, 5 trials, 3 phases, 4 settings, 4 statuses
-    assert len(states) == 1 + 2 + 2 + 5 + 3 + 4 + 4
-    assert states[1:5] == [ViewState(disease=("breast cancer",)), ViewState(disease=("renal cell carcinoma",)),
-                           ViewState(agent=("sorafenib",)), ViewState(agent=("bevacizumab",))]
+    # the default's other endpoints (contract: PFS, OS, TTP, TTT) and grade bands (the bundled
+    # data offer all, 3-4, 3, 4; no registry bands), then trials.csv: 2 disease groups, 2 agents,
+    # 5 trials, 3 phases, 4 settings, 4 statuses
+    assert states[1:7] == [ViewState(endpoint="OS"), ViewState(endpoint="TTP"), ViewState(endpoint="TTT"),
+                           ViewState(grade="all"), ViewState(grade="3"), ViewState(grade="4")]
+    assert len(states) == 7 + 2 + 2 + 5 + 3 + 4 + 4
+    assert states[7:11] == [ViewState(disease=("breast cancer",)), ViewState(disease=("renal cell carcinoma",)),
+                            ViewState(agent=("sorafenib",)), ViewState(agent=("bevacizumab",))]
     assert ViewState(trial=("PASO",)) in states and ViewState(agent=("sorafenib",)) in states
     assert all(sum(1 for f in ("disease", "agent", "trial", "phase", "setting", "status") if getattr(s, f)) == 1
-               for s in states[1:])
+               for s in states[7:])
     assert warm.warm_states(data, 3) == states[:3] and warm.warm_states(data, 0) == []
 
 
@@ -69,4 +73,6 @@ def test_the_warm_up_is_bounded_and_can_be_off(data, fresh_cache):
     thread = warm.start(data, Settings(warm_cache_states=100, warm_cache_seconds=600))
     thread.join(timeout=600)
     assert not thread.is_alive()
-    assert cache.stats()["render:forest-figure"][1] == cache.DEFAULT_SIZE  # capped at what the cache holds
+    hits, misses = cache.stats()["render:forest-figure"]
+    assert hits + misses == cache.DEFAULT_SIZE  # capped at what the cache holds
+    assert hits == 3  # the three grade-band states: the forest does not read the grade
