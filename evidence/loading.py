@@ -208,7 +208,10 @@ def check_columns(table: Table, typed: pd.DataFrame, file_label: str, bad_cells:
             else:
                 problems.append(Problem(file_label, line, column.name, column.expected(), value))
     key_columns = list(table.key)
-    duplicate_lines = set(typed.index[typed.duplicated(subset=key_columns, keep=False)]) if key_columns else set()
+    # a row whose whole key is missing is reported as missing above, not as a duplicate of another
+    # blank (an optional key part, e.g. subgroup, may be blank in rows that are still distinct)
+    keyed = typed.dropna(subset=key_columns, how="all") if key_columns else typed
+    duplicate_lines = set(keyed.index[keyed.duplicated(subset=key_columns, keep=False)]) if key_columns else set()
     if duplicate_lines:
         by_key: dict[tuple, list[int]] = {}
         for line in sorted(duplicate_lines):
