@@ -8,7 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import pytest
 
-from components import ids, slices
+from components import highlight, ids, slices
 from components.render import rendered
 from evidence.figures.highlight_slots import SLOT, with_highlight_slots
 from evidence.loading import load_dataset
@@ -95,4 +95,4 @@ def test_a_state_change_runs_one_slice_callback_and_a_highlight_one_restyle(buil
         slices.SLICED_STORES)
     restyle = _clientside(built_app, "highlight")
     assert len(restyle) == 1
-    assert [i["id"] for i in restyle[0]["inputs"]] == [ids.HIGHLIGHT_STATE, *ids.CLICKABLE_GRAPHS]
+    assert [i["id"] for i in restyle[0]["inputs"]] == [ids.HIGHLIGHT_STATE, *highlight.RESTYLED]
