@@ -939,6 +939,9 @@ def _render_latency(s) -> list[str]:
     ]
     for name in scenarios.SCENARIOS:
         rows = [r for r in s["rows"] if r["scenario"] == name]
+        if not rows:  # e.g. highlighting a trial: restyled in the browser, nothing asked of the server
+            lines.append(f"| **{name}** | no server request (done in the browser) | | | | | | | | | | |")
+            continue
         for r in rows:
             focus = (" ←" if r["primary"] else " *") if r["changed"] else ""
             focus += " °" if r.get("cold") else ""
