@@ -86,15 +86,22 @@ def chromium_browser():
 
     from playwright.sync_api import sync_playwright
 
+    from tests.browser_session import RUNNING
+
+    if RUNNING.get("browser") is not None:  # launched by the other copy of this fixture
+        yield RUNNING["browser"]
+        return
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM_PATH,
             headless=True,
             args=CHROMIUM_ARGS,
         )
+        RUNNING["browser"] = browser
         try:
             yield browser
         finally:
+            RUNNING.pop("browser", None)
             browser.close()
 
 
