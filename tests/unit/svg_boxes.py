@@ -101,16 +101,25 @@ class SvgMeasurer:
     def __enter__(self) -> SvgMeasurer:
         from playwright.sync_api import sync_playwright
 
-        self._pw = sync_playwright().start()
-        self._browser = self._pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        from tests.browser_session import RUNNING
+
+        # In a whole-suite run the browser tests' Chromium is still running (session scope), and
+        # Playwright's sync API allows one instance per thread: measure in a page of that one.
+        self._pw = None
+        self._browser = RUNNING.get("browser")
+        if self._browser is None:
+            self._pw = sync_playwright().start()
+            self._browser = self._pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
+                                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         self._page = self._browser.new_page(viewport={"width": 1400, "height": 800}, device_scale_factor=1)
         self._page.set_content("<html><body style='margin:0'></body></html>")
         return self
 
     def __exit__(self, *exc) -> None:
-        self._browser.close()
-        self._pw.stop()
+        self._page.close()
+        if self._pw is not None:  # launched here
+            self._browser.close()
+            self._pw.stop()
 
     def measure(self, svg: bytes) -> Drawn:
         text = re.sub(r"^<\?xml[^>]*>", "", svg.decode("utf-8")).strip()
