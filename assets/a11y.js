@@ -61,22 +61,12 @@
     });
   }
 
-  var pending = false;
-  function schedule() {
-    if (pending) return;
-    pending = true;
-    window.requestAnimationFrame(function () {
-      pending = false;
+  // after every render (assets/dom_changes.js: one observer for every repairing script)
+  document.addEventListener('DOMContentLoaded', function () {
+    window.evidenceDomChanges.subscribe(function () {
       repair(document);
       nameFileInputs(document);
     });
-  }
-
-  new MutationObserver(schedule).observe(document.documentElement, {
-    subtree: true,
-    childList: true,
-    attributes: true,
-    attributeFilter: ['role', 'tabindex', 'aria-selected', 'aria-labelledby'],
   });
 
   document.addEventListener('keydown', function (event) {
@@ -86,5 +76,4 @@
     event.preventDefault();
     cell.click();
   }, true);
-  document.addEventListener('DOMContentLoaded', schedule);
 })();

@@ -233,15 +233,8 @@
     if (gd) tableClick(graph, gd, d.rowNumber, d.column.specIndex);
   });
 
-  var pending = false;
-  function schedule() {
-    if (pending) return;
-    pending = true;
-    window.requestAnimationFrame(function () {
-      pending = false;
-      repair();
-    });
-  }
-  new MutationObserver(schedule).observe(document.documentElement, { subtree: true, childList: true });
-  document.addEventListener("DOMContentLoaded", schedule);
+  // after every render (assets/dom_changes.js: one observer for every repairing script)
+  document.addEventListener("DOMContentLoaded", function () {
+    window.evidenceDomChanges.subscribe(repair);
+  });
 })();

@@ -66,5 +66,8 @@
     if (gd && typeof gd.on === "function") attach(gd);
   }
 
-  new MutationObserver(watch).observe(document.documentElement, { childList: true, subtree: true });
+  // a new heatmap graph after a render (assets/dom_changes.js: one observer for every script)
+  document.addEventListener("DOMContentLoaded", function () {
+    window.evidenceDomChanges.subscribe(watch);
+  });
 })();

@@ -140,3 +140,33 @@ def test_on_a_wide_screen_the_answer_details_show_without_a_disclosure(page, bas
     paso = page.locator("#answer-cards .answer-card", has_text="PASO").first
     assert paso.locator(".answer-medians").is_visible() and paso.locator(".answer-tox-item").first.is_visible()
     assert not paso.locator("summary").is_visible()
+
+
+SUBGROUP_TEXT_JS = """() => {
+  const gd = document.querySelector('#subgroups-figure .js-plotly-plot');
+  const paper = gd.querySelector('.main-svg').getBoundingClientRect();
+  const texts = Array.from(gd.querySelectorAll('.main-svg text')).filter(t => t.textContent.trim())
+    .map(t => { const r = t.getBoundingClientRect();
+      return {text: t.textContent, left: r.left - paper.left, right: r.right - paper.left}; });
+  return {width: paper.width, plot: gd._fullLayout._size.w, texts: texts};
+}"""
+
+
+def test_on_a_phone_the_subgroup_forest_keeps_its_text_inside_and_scrolls_sideways(page, base_url):
+    """At 390 px the subgroup forest's title and Interaction P column ran past the figure's edges:
+    it keeps the forest's 620 px minimum and scrolls sideways in its card, every text inside."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url)
+    wait_for_drawn(page, ["subgroups-figure"])
+    page.wait_for_function("() => (document.querySelector('#subgroups-figure .js-plotly-plot')"
+                           "._fullLayout.title.text || '').startsWith('Subgroups')", timeout=30000)
+    drawn = page.evaluate(SUBGROUP_TEXT_JS)
+    assert drawn["width"] >= 620 and drawn["plot"] >= 200, drawn["plot"]
+    assert any(t["text"].startswith("Subgroups: hazard ratio") for t in drawn["texts"]), [t["text"] for t in drawn["texts"]]
+    outside = [t for t in drawn["texts"] if t["left"] < -0.5 or t["right"] > drawn["width"] + 0.5]
+    assert outside == []
+    wrapper = page.locator('.figure[data-view="subgroups-figure"]')
+    assert wrapper.evaluate("(e) => e.scrollWidth > e.clientWidth + 100")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    wrapper.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "responsive-subgroups-390x844.png"))
