@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from evidence import export, views
 from evidence.answers import trial_answers
 from evidence.coverage_views import ABSOLUTE_LABEL
-from evidence.export import wording
+from evidence.export import row_slide, wording
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
 from evidence.tables.survival import MODEL_NOTE
@@ -107,7 +107,10 @@ def _trial_ids(data: CuratedData, state: ViewState, rows: pd.DataFrame) -> tuple
     return tuple(t for t in order if t in present)
 
 
-def footnote_text(rendered_caption: str, rows: pd.DataFrame, labels: list[str], data_version: str, today: date) -> str:
+def footnote_text(rendered_caption: str, rows: pd.DataFrame, labels: list[str], data_version: str, today: date,
+                  said: str = "") -> str:
+    """The slide footnote: the caption, derived values counted, the labels the caption (or
+    `said`: text the slide says elsewhere) does not already give, the data version."""
     caption = rendered_caption or "Nothing to show under the current filters."
     parts = [caption]
     derived = int(rows["derived"].sum()) if "derived" in rows.columns else 0
@@ -115,7 +118,7 @@ def footnote_text(rendered_caption: str, rows: pd.DataFrame, labels: list[str], 
         parts.append(f"Computed here, not printed in the sources: {derived} of the {len(rows)} results shown "
                      "(e.g. confidence intervals from counts, grade sums, dose intensity).")
     keywords = {MODEL_LABEL: "model-based", HYPOTHETICAL_LABEL: "not trial data"}
-    parts += [label for label in labels if label != DERIVED_LABEL and keywords.get(label, "\0") not in caption.lower()]
+    parts += [label for label in labels if label != DERIVED_LABEL and keywords.get(label, "\0") not in (caption + said).lower()]
     parts.append(f"Data version {data_version}; exported {today.isoformat()}.")
     return " ".join(parts)
 
@@ -132,7 +135,20 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows), filters)
     caption = wording.slide_caption(panel.caption, data.sources)
     footnote = footnote_text(caption, rows, draft.labels, data.version, today)
+    if key in row_slide.ROW_VIEWS and panel.caption:
+        footnote = _row_footnote(panel, data, rows, draft.labels, today)
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
+
+
+def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date) -> str:
+    """A row view's slide footnote (issue 15): the start of the notes under its figure (the key
+    to its symbols), the sources, derived values and labels, the data version. The caption's
+    other sentences and the rest of the notes are in the speaker notes (_notes), so the rows
+    keep the slide's height."""
+    said = " ".join(export.figure_notes(_figure(panel)))
+    caption = wording.slide_caption(panel.caption, data.sources, rest=False)
+    return " ".join(filter(None, [row_slide.short_notes(said, labels),
+                                  footnote_text(caption, rows, labels, data.version, today, said=panel.caption + " " + said)]))
 
 
 # ---------------------------------------------------------------- file names
@@ -262,6 +278,8 @@ def _slide_figure(r: Rendered) -> go.Figure:
         figure.update_traces(showlegend=True, selector=dict(mode="markers"))
     if r.view.key == "survival-curves":
         figure = go.Figure(_survival_for_slide(figure.to_dict()), _validate=False)
+    if r.view.key in row_slide.ROW_VIEWS and r.visible:  # its notes are in the footnote, shortened (_row_footnote)
+        figure = go.Figure(row_slide.without_notes(figure.to_dict()), _validate=False)
     return figure
 
 
@@ -323,12 +341,18 @@ def summary_lines(data: CuratedData, state: ViewState, trial_ids) -> list[tuple[
 
 
 def _notes(r: Rendered, state: ViewState, link: str) -> str:
-    return "\n".join([
+    lines = [
         f"Filters: {r.filters}.",
         f"Reopen this view: {reopen_link(link, state)}",
         f"Rows behind the figure: {len(r.rows)} ({r.derived_count} with derived values).",
         f"Caption: {r.panel.caption}",
-    ])
+    ]
+    if r.view.key in row_slide.ROW_VIEWS and r.visible:  # what the slide shortened, in full
+        figure = _figure(r.panel)
+        lines.append(f"Notes under the figure: {' '.join(export.figure_notes(figure))}")
+        rows = [export.plain_text(t) for t in figure.layout.yaxis.ticktext or []]
+        lines.append("Rows, as labelled on screen: " + "; ".join(rows) + ".")
+    return "\n".join(lines)
 
 
 def _stem(key: str, state: ViewState, trial_ids: tuple[str, ...], total: int, today: date) -> str:

@@ -18,7 +18,7 @@ import math
 
 import plotly.graph_objects as go
 
-from evidence.export import cell_grid, panel_slide, table_slide
+from evidence.export import cell_grid, panel_slide, row_slide, table_slide
 from evidence.export.deck import figure_slide_layout
 from evidence.export.slide_style import (
     BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _title_room, figure_notes, slide_text_sizes,
@@ -265,10 +265,13 @@ LINE_PANEL_VIEWS = ("dose-ramp", "what-if-ramp")
 
 def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None = None) -> list[go.Figure]:
     """The slides a view's figure needs: panels apart for PANEL_VIEWS, then row windows (room:
-    the figure's px on its slide, figure_room). A text table (figures/tabular.py) goes over
+    the figure's px on its slide, figure_room); labelled rows with text columns (row_slide.ROW_VIEWS)
+    laid out and paged by measurement. A text table (figures/tabular.py) goes over
     slides by measured rows of text instead (table_slide.py)."""
     if fig.data and fig.data[0].type == "table":
         return [go.Figure(page, _validate=False) for page in table_slide.table_pages(fig.to_dict(), room or DEFAULT_ROOM)]
+    if key in row_slide.ROW_VIEWS and row_slide.is_row_figure(spec := fig.to_dict()):
+        return [go.Figure(page, _validate=False) for page in row_slide.pages(spec, room or DEFAULT_ROOM)]
     parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
     if key in LINE_PANEL_VIEWS:
         parts = [go.Figure(panel_slide.prepare(part.to_dict()), _validate=False) for part in parts]

@@ -136,10 +136,11 @@ def _skip_parenthesis(text: str, start: int) -> int:
     return len(text)
 
 
-def slide_caption(caption: str, sources: pd.DataFrame) -> str:
+def slide_caption(caption: str, sources: pd.DataFrame, rest: bool = True) -> str:
     """A figure caption for a slide footnote: 'Sources: <short citation>; ...' naming each
     document as a reader finds it, without the locators (tables, sections: those stay in the
-    speaker notes), followed by the caption's other sentences."""
+    speaker notes), followed by the caption's other sentences (rest=False: the sources alone,
+    for a slide that leaves the rest to its speaker notes)."""
     text, found = caption or "", []
     for source in sources.itertuples():
         key = f"{str(source.citation).split(':')[0]} [{source.source_id}]"
@@ -153,6 +154,6 @@ def slide_caption(caption: str, sources: pd.DataFrame) -> str:
     if not text.startswith("Sources: "):
         return drop_repeated_caveats(cite_source_ids(cite_for_readers(caption or "", sources), sources))
     sentence_end = text.find(".", len("Sources: "))
-    rest = text[sentence_end + 1:].strip() if sentence_end >= 0 else ""
+    rest = text[sentence_end + 1:].strip() if sentence_end >= 0 and rest else ""
     cited = "; ".join(c for _, c in sorted(found)) or "none shown"
     return drop_repeated_caveats(cite_source_ids(f"Sources: {cited}." + (f" {rest}" if rest else ""), sources))

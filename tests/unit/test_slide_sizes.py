@@ -481,12 +481,8 @@ def deck_svgs(deck):
 
 KNOWN_CROWDED = {
     "design-vs-outcome": "value labels cut by the plot's edge and touching the 'not reported' notes",
-    "forest-plot": "row labels of three lines at 18 pt overlap the next row's",
-    "medians-by-arm": "two-line row labels overlap; the column header touches the first value",
     "response-rates": "the legend overlaps the panel headings; two rate labels overlap",
     "toxicity-heatmap": "an organ class cut with '…' beside too few rows",
-    "absolute-effects": "three rows in a 279 px picture: row labels and columns overlap",
-    "subgroups": "row labels wrapped for the screen (to the forest's label width) overlap at 18 pt",
 }
 """Views whose deck pictures still have touching, overlapping or cut text (issue 15, left open):
 the test fails when one of them comes clean too, so this list only shrinks."""
