@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from evidence.upload import bundle_zip, example_files
+from tests.browser.conftest import chromium_browser, page  # noqa: F401 - fixtures
 from tests.hosting.conftest import ARTIFACTS, NGINX, REPO_ROOT, free_port, http
 from tests.hosting.test_team import EXAMPLE, api, forest, listed, post_file
 from tests.servers import PostgresServer, Program, _wait_port
@@ -311,3 +312,32 @@ def test_what_must_not_be_lost_is_in_a_redis_that_never_evicts(stack):
     assert redis_cli(stack, env["CACHE_URL"], "--scan", "--pattern", "trial-evidence:v1:*").split()
     assert not redis_cli(stack, env["CACHE_URL"], "--scan", "--pattern", "trial-evidence:limits:*").split()
 
+
+@pytest.mark.browser
+def test_a_deck_is_exported_through_the_proxy_by_the_worker(stack, page, tmp_path):  # noqa: F811
+    """A visitor clicks the deck export on the page nginx serves: the job runs in compose's worker
+    (its log says so), progress and the file come back through nginx, and the file is a deck."""
+    from pptx import Presentation
+
+    from tests.browser.test_dashboard import wait_for_figures
+    from tests.hosting.test_celery_export import DOWNLOAD_MS, TASK
+
+    page.goto(stack.url + "/?agent=bevacizumab")
+    wait_for_figures(page)
+    with page.expect_download(timeout=DOWNLOAD_MS) as info:
+        page.locator("#export-pptx").click()  # "All figures that show data": a background job
+        page.wait_for_function(
+            "() => /^Drawn slide \\d+ of \\d+: \\S/.test(document.querySelector('#export-progress-text').textContent)",
+            timeout=DOWNLOAD_MS,
+        )
+    download = info.value
+    assert download.suggested_filename.startswith("trial-evidence_E2100_") and download.suggested_filename.endswith(".pptx")
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert target.read_bytes()[:2] == b"PK"
+    titles = [s.shapes.title.text_frame.text for s in Presentation(str(target)).slides]
+    assert len(titles) == 29 and titles[0] == "Sorafenib & anti-VEGF trial evidence" and titles[-1].startswith("Sources")
+    succeeded = [m for m in TASK.finditer(stack.worker.log_text()) if m.group(3) == "succeeded"]
+    assert len(succeeded) == 1, stack.worker.log_text()[-2000:]  # made by the worker, not a replica
+    assert "POST /_dash-update-component" in stack.proxy.log_text()  # all of it through nginx
+    assert page.console_errors == []
