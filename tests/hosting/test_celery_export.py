@@ -1,8 +1,10 @@
 """Deck exports through a real Celery worker (compose.yaml's `worker` service), clicked in Debian
 Chromium: Redis (tests/servers.py), `celery -A export_worker worker` and gunicorn, all with
-compose's job settings (CELERY_BROKER_URL on Redis db 1, CACHE_URL on db 0, one STATE_DIR).
+compose's job settings (CELERY_BROKER_URL on Redis db 1, CACHE_URL on db 0 of the same test
+Redis, where compose gives the cache its own server; one STATE_DIR).
 
 The job runs in the worker, not in the web process: the worker's log names the task and its end.
+A cancelled job's browser goes with its pool process (found through /proc, `_browsers`).
 """
 
 from __future__ import annotations
