@@ -56,5 +56,5 @@ def cite_source_ids(text: str, sources: pd.DataFrame) -> str:
     for source in sorted(sources.itertuples(), key=lambda s: -len(str(s.source_id))):
         reader = journal_reference(str(source.citation)) or str(source.citation).split(":")[0]
         for said in dict.fromkeys((reader_source_id(source.source_id), str(source.source_id))):
-            text = re.sub(rf"(?<![\w\[]){re.escape(said)}(?![\w\]]|, uploaded with)(?::[^;)]*)?", reader, text)
+            text = re.sub(rf"(?<!\w){re.escape(said)}(?!\w|, uploaded with)(?::[^;)]*)?", reader, text)
     return text
