@@ -58,8 +58,8 @@ def register_api(server: Flask, bundled: CuratedData, settings: Settings) -> Non
     uploads = upload_store(settings)
     limits = upload.UploadLimits.from_megabytes(settings.max_upload_mb)
     # counted in Redis (CACHE_URL) across workers and replicas, else in this process
-    per_client = failure_window("api-client", REQUESTS_PER_MINUTE, 60.0, settings.cache_url)
-    per_writer = failure_window("api-writer", WRITES_PER_MINUTE, 60.0, settings.cache_url)
+    per_client = failure_window("api-client", REQUESTS_PER_MINUTE, 60.0, settings.rate_limit_url)
+    per_writer = failure_window("api-writer", WRITES_PER_MINUTE, 60.0, settings.rate_limit_url)
 
     def curated() -> list[dict]:
         trials = bundled.tables["trials"]

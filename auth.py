@@ -220,7 +220,7 @@ class SharedFailureWindow:
 
 
 def failure_window(name: str, limit: int, window_s: float, redis_url: str = "") -> FailureWindow | SharedFailureWindow:
-    """A window shared through Redis when `redis_url` is set (CACHE_URL), else this process's own."""
+    """A window shared through Redis when `redis_url` is set (LIMITS_URL, else CACHE_URL), else this process's own."""
     return SharedFailureWindow(name, limit, window_s, redis_url) if redis_url else FailureWindow(limit, window_s)
 
 

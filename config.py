@@ -179,6 +179,14 @@ class Settings:
         "(replicas share it; if Redis goes away, figures are computed instead).",
         _cache_url,
     )
+    limits_url: str = _setting(
+        "LIMITS_URL",
+        "",
+        "Redis that keeps sign-in and API rate-limit counts, shared by every replica: unset, CACHE_URL's "
+        "(or per process without it). Point it at a Redis that never evicts keys (`noeviction`); a cache "
+        "Redis evicting under memory pressure would drop counts.",
+        _cache_url,
+    )
     secret_key: str = _setting(
         "SECRET_KEY",
         "",
@@ -211,6 +219,11 @@ class Settings:
         "the user header is honoured only from these peers.",
         _networks,
     )
+
+    @property
+    def rate_limit_url(self) -> str:
+        """The Redis that counts sign-in and API requests: LIMITS_URL, else CACHE_URL, else none."""
+        return self.limits_url or self.cache_url
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

@@ -95,7 +95,7 @@ def authenticator(settings: Settings, public_paths: frozenset[str]) -> Callable[
             users = Users.from_file(settings.auth_users_file)
         except ValueError as err:
             raise AuthConfigError(f"AUTH_USERS_FILE: {err}") from None
-        check = _basic(users, SignInLimits(redis_url=settings.cache_url))  # shared through Redis when set
+        check = _basic(users, SignInLimits(redis_url=settings.rate_limit_url))  # shared through Redis when set
     elif settings.auth_mode == "proxy":
         if not settings.auth_trusted_proxies:
             raise AuthConfigError("AUTH_MODE=proxy needs AUTH_TRUSTED_PROXIES (the proxy's addresses)")

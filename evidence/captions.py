@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from evidence.citations import reader_source_id
+
 
 def source_locators(rows: pd.DataFrame) -> dict[str, list[str]]:
     """{source_id: [locators]} from the `source` column ('SOURCE_ID: locator; locator')."""
@@ -21,7 +23,8 @@ def source_locators(rows: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def sources_caption(row_sets: list[pd.DataFrame], sources: pd.DataFrame, notes: list[str] | None = None) -> str:
-    """'Sources: <citation> (Table 2; Results). Derived: ... ' for the rows a figure shows."""
+    """'Sources: <citation> [SOURCE_ID] (Table 2; Results). Derived: ... ' for the rows a figure
+    shows; a namespaced id as readers see it (citations.reader_source_id)."""
     merged: dict[str, list[str]] = {}
     for rows in row_sets:
         for source_id, locators in source_locators(rows).items():
@@ -32,7 +35,7 @@ def sources_caption(row_sets: list[pd.DataFrame], sources: pd.DataFrame, notes: 
     for source_id, locators in merged.items():
         citation = citations.get(source_id, source_id)
         short = citation.split(":")[0]
-        parts.append(f"{short} [{source_id}] ({'; '.join(locators)})")
+        parts.append(f"{short} [{reader_source_id(source_id)}] ({'; '.join(locators)})")
     text = "Sources: " + ("; ".join(parts) if parts else "none shown") + "."
     for note in notes or []:
         text += " " + note.rstrip(".") + "."

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evidence.citations import reader_locator
 from evidence.loading import CuratedData
 
 HINT = "Click a point to read the passage its numbers were taken from."
@@ -78,7 +79,8 @@ def full_passage(data: CuratedData, trial_id: str, locator: str, shown: str) -> 
         rows = frame[frame["trial_id"] == trial_id] if trial_id and "trial_id" in frame.columns else frame
         passages = rows["passage"].dropna().astype(str)
         normalised = passages.map(lambda p: " ".join(p.split()))
-        same = normalised[normalised.str.startswith(head) & (rows.loc[normalised.index, "source"].astype(str) == locator)]
+        said = rows.loc[normalised.index, "source"].map(reader_locator)  # as the hover says it
+        same = normalised[normalised.str.startswith(head) & (said == locator)]
         if not same.empty:
             return same.iloc[0]
     return shown

@@ -12,6 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from evidence.citations import reader_locator
+
 OKABE_ITO = {
     "black": "#000000",
     "orange": "#E69F00",
@@ -94,10 +96,11 @@ def shortened(text: str, limit: int) -> str:
 
 
 def source_hover(source: object, passage: object = None, width: int = 70) -> str:
-    """Hover lines 'source: LOCATOR — “passage”': the row's document and locator and the words it
-    was read from (issue 16 item 8), the passage shortened to PASSAGE_HOVER_CHARS; data escaped once
-    (plain_text), broken at spaces into <br>-separated lines of about `width` characters."""
-    words = "source: " + ("" if _blank(source) else str(source))
+    """Hover lines 'source: LOCATOR — “passage”': the row's document and locator (a namespaced id
+    as readers see it: citations.reader_locator) and the words it was read from (issue 16 item 8),
+    the passage shortened to PASSAGE_HOVER_CHARS; data escaped once (plain_text), broken at spaces
+    into <br>-separated lines of about `width` characters."""
+    words = "source: " + ("" if _blank(source) else reader_locator(source))
     if not _blank(passage):
         words += f" — “{shortened(str(passage), PASSAGE_HOVER_CHARS)}”"
     # never at a hyphen: the Evidence box reads the passage back from the hover (<br> as a space)

@@ -344,8 +344,9 @@ class UploadStore:
         return self._run(work)
 
     def visible_key(self, owner: str) -> tuple:
-        """What ``owner`` sees, as ((entry id, revision), ...): an entry's rows change only with its
-        revision, so this keys a cache of the validated data. Marks the owner's entries used."""
+        """What ``owner`` sees, as ((entry id, revision, whether it is the owner's own), ...): an
+        entry's rows change only with its revision, and its labels only with whose it is, so this
+        keys a cache of the validated data. Marks the owner's entries used."""
         owner = owner_key(owner)
         c = uploaded_trials.c
         columns = (c.id, c.revision, c.owner, c.trial_id, c.shared, c.last_used, c.title)
@@ -355,23 +356,26 @@ class UploadStore:
             stale = self.clock() - TOUCH_EVERY_SECONDS
             if any(r.owner == owner and r.last_used < stale for r in rows):
                 self._touch(connection, owner)  # a write only when an entry's mark is stale
-            return tuple((r.id, r.revision) for r in rows)
+            return tuple((r.id, r.revision, r.owner == owner) for r in rows)
 
         return self._run(work)
 
     def payload_for(self, key: tuple) -> dict:
-        """The merged payload of the entries in a ``visible_key`` ({} when none or changed since)."""
+        """The merged payload of the entries in a ``visible_key`` ({} when none or changed since).
+        Rows of entries that are not the viewer's own name the shared trial and who added it as
+        where they came from, never the owner's file names (``entries.as_seen_by_others``)."""
         if not key:
             return {}
-        wanted = dict(key)
+        wanted = {entry_id: revision for entry_id, revision, _mine in key}
+        mine = {entry_id for entry_id, _revision, own in key if own}
 
         def work(connection):
+            c = uploaded_trials.c
             rows = connection.execute(
-                select(uploaded_trials.c.id, uploaded_trials.c.revision, uploaded_trials.c.payload)
-                .where(uploaded_trials.c.id.in_(list(wanted)))
+                select(c.id, c.revision, c.payload, c.owner, c.trial_id).where(c.id.in_(list(wanted)))
             ).all()  # fmt: skip
             found = {r.id: r for r in rows if r.revision == wanted[r.id]}
-            payloads = [_load(found[i].payload) for i in wanted if i in found]
+            payloads = [_as_seen(found[i], i in mine) for i in wanted if i in found]
             broken = [p for p in payloads if not split.is_payload(p)]
             return broken[0] if broken else split.merge(payloads)  # from_store says what is wrong
 
@@ -572,6 +576,14 @@ def _dump(payload: dict) -> str:
 
 def _size(body: str) -> int:
     return len(body.encode("utf-8"))
+
+
+def _as_seen(row, own: bool) -> object:
+    """One entry's payload as its viewer receives it (another's: without the owner's file names)."""
+    payload = _load(row.payload)
+    if own or not split.is_payload(payload):
+        return payload
+    return split.as_seen_by_others(payload, row.trial_id, display_owner(row.owner))
 
 
 def _load(text: str) -> object:

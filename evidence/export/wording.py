@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from evidence.citations import JOURNAL as _JOURNAL, cite_source_ids, journal_reference
+from evidence.citations import JOURNAL as _JOURNAL, cite_source_ids, journal_reference, reader_source_id
 from evidence.contract import ENDPOINT_LABELS
 from evidence.dosing import full_dose_words
 from evidence.export.phrases import GRADE_WORDS, TOX_SORT_WORDS
@@ -105,8 +105,9 @@ def cite_for_readers(text: str, sources: pd.DataFrame) -> str:
     document's short citation."""
     for source in sources.itertuples():
         short = str(source.citation).split(":")[0]
-        text = text.replace(f"{short} [{source.source_id}]", short_citation(source))
-        text = text.replace(f"[{source.source_id}]", f"({short_citation(source)})")
+        shown = reader_source_id(source.source_id)  # as captions.sources_caption writes it
+        text = text.replace(f"{short} [{shown}]", short_citation(source))
+        text = text.replace(f"[{shown}]", f"({short_citation(source)})")
     return text
 
 
@@ -143,7 +144,7 @@ def slide_caption(caption: str, sources: pd.DataFrame, rest: bool = True) -> str
     for a slide that leaves the rest to its speaker notes)."""
     text, found = caption or "", []
     for source in sources.itertuples():
-        key = f"{str(source.citation).split(':')[0]} [{source.source_id}]"
+        key = f"{str(source.citation).split(':')[0]} [{reader_source_id(source.source_id)}]"
         at = text.find(key)
         if at < 0:
             continue

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from evidence.contract import CONTRACT_VERSION
+from evidence.upload.names import shared_entry_label
 from evidence.upload.payload import STORE_FORMAT
 
 SOURCE_COLUMNS = ("source", "source_id")
@@ -169,6 +170,18 @@ def _cite_renamed(row: dict, renamed: dict[str, str]) -> dict:
     if colon and cited.strip() in renamed:
         row["source"] = f"{renamed[cited.strip()]}:{locator}"
     return row
+
+
+def as_seen_by_others(payload: dict, trial: str, added_by: str) -> dict:
+    """``payload`` (one entry) as a viewer other than its owner receives it: each row's origin names
+    the shared trial and who added it, numbered within its table, instead of the owner's file and
+    line (a file name is the owner's own; problems and copies of cited sources would carry it)."""
+    counts: Counter = Counter()
+    records = []
+    for name, row, _origin in _records(payload):
+        counts[name] += 1
+        records.append((name, row, [shared_entry_label(trial, added_by, name), counts[name]]))
+    return _build(records)
 
 
 def without_trial(payload: dict, trial: str) -> dict:

@@ -30,6 +30,16 @@ KNOWN_COLUMNS = frozenset(
 )
 """Every column name a header may hold: used to tell which delimiter splits it."""
 
+SHARED_LABEL_START = "the shared trial "
+"""Starts the label rows of another user's shared entry carry instead of that user's file names."""
+
+
+def shared_entry_label(trial: str, added_by: str, table: str) -> str:
+    """Where a row of another user's shared entry is said to come from: the trial and who added
+    it (both listed to everyone), never the file they uploaded (their private name for it)."""
+    return f"{SHARED_LABEL_START}{trial} (added by {added_by}){SEP}{table}.csv"
+
+
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _COPY_SUFFIX = re.compile(r"\s*\(\d+\)$")
 

@@ -20,7 +20,7 @@ from evidence.contract import TABLES
 from evidence.loading import CuratedData, validate_files
 from evidence.problems import Problem
 from evidence.upload.limits import UploadLimits
-from evidence.upload.names import META_COLUMNS, ORIGIN_CURATED, ORIGIN_UPLOADED
+from evidence.upload.names import META_COLUMNS, ORIGIN_CURATED, ORIGIN_UPLOADED, SHARED_LABEL_START
 from evidence.upload.parsing import parse_upload
 from evidence.upload.parts import TablePart, UploadResult, canonical_csv, merge_uploads
 
@@ -91,8 +91,11 @@ def _relabel(problem: Problem, origins: Mapping[str, Mapping[int, tuple]]) -> tu
         match = _DUPLICATE.match(found)
         if match and int(match.group("line")) in mapping:
             other_label, other_line, _k, _n = mapping[int(match.group("line"))]
-            where = f"line {other_line}" if other_label == label else f"{other_label} line {other_line}"
-            found = f"{match.group('key')} already on {where}"
+            if other_label.startswith(SHARED_LABEL_START):  # another user's entry: no file, no line
+                found = f"{match.group('key')} already in {other_label}"
+            else:
+                where = f"line {other_line}" if other_label == label else f"{other_label} line {other_line}"
+                found = f"{match.group('key')} already on {where}"
     return replace(problem, file=label, line=line, found=found), new
 
 

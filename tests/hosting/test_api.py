@@ -173,14 +173,15 @@ def dependencies(client) -> list[dict]:
 
 
 def callback(client, deps, output_prefix: str, values: dict, trigger: str | None = None):
-    """POST the callback whose output starts with ``output_prefix`` with ``values`` by input/state id."""
+    """POST the callback whose output starts with ``output_prefix`` with ``values`` by "id.property"
+    or else by input/state id."""
     dep = next(d for d in deps if d["output"].lstrip(".").startswith(output_prefix) and not d.get("clientside_function"))
     outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in dep["output"].strip(".").split("...")]
     body = {
         "output": dep["output"],
         "outputs": outputs if dep["output"].startswith("..") else outputs[0],
-        "inputs": [{**i, "value": values.get(i["id"])} for i in dep["inputs"]],
-        "state": [{**s, "value": values.get(s["id"])} for s in dep["state"]],
+        "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}", values.get(i["id"]))} for i in dep["inputs"]],
+        "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}", values.get(s["id"]))} for s in dep["state"]],
         "changedPropIds": [trigger] if trigger else [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
     }
     response = client.post("/_dash-update-component", json=body)
@@ -257,7 +258,69 @@ def test_two_users_citing_one_source_id_with_different_text_each_keep_their_sour
     (problem,) = refused.get_json()["problems"]
     assert (problem["file"], problem["row"], problem["column"]) == ("third.zip › sources.csv", 2, "source_id")
     assert problem["expected"] == "a unique key (source_id)"
-    assert problem["found"] == "('EXAMPLE_SOURCE',) already on example.zip › sources.csv line 2"  # Alice's file
+    # names the shared trial and who added it (both listed to everyone), never Alice's file or line
+    assert problem["found"] == "('EXAMPLE_SOURCE',) already in the shared trial EXAMPLE-TRIAL (added by alice) › sources.csv"
+    assert "example.zip" not in refused.get_data(as_text=True)
+
+
+SECRET_NAME = "alice-private-notes.zip"
+
+
+def test_another_users_file_name_never_reaches_a_user_through_the_api_or_the_app(team_app):
+    """Alice's file name is hers: Bob learns nothing of her private upload (his clashing source id
+    is no clash at all, nothing names her file), and once she shares the trial, a clashing upload
+    is refused naming Bob's own file, row, column, expected and found: her trial and name (listed
+    to everyone), never her file name, through the API (422 text), the upload card, the trial
+    list, the views, the CSV export of all views and the bundle of what Bob sees."""
+    alice, bob = as_user(team_app, "alice"), as_user(team_app, "bob")
+    deps = dependencies(bob)
+    assert post_file(alice, bundle_zip(example_files()), SECRET_NAME).status_code == 201
+    files = {k: v.replace(b"EXAMPLE-TRIAL", b"BOB-TRIAL") for k, v in example_files().items()}
+    files["sources"] = files["sources"].replace(b"Illustrative example, not real data", b"Bob's own document")
+
+    def everything_bob_sees(ref, zip_bytes: bytes, name: str) -> tuple[str, str, str]:
+        """(API answer to posting the file, card status after uploading it, every other response)."""
+        posted = post_file(bob, zip_bytes, name)
+        content = "data:application/zip;base64," + base64.b64encode(zip_bytes).decode()
+        card = callback(bob, deps, ids.UPLOAD_STORE, {f"{ids.UPLOAD_TABLES}.contents": [content],
+                        f"{ids.UPLOAD_TABLES}.filename": [name], ids.UPLOAD_STORE: ref},
+                        trigger=f"{ids.UPLOAD_TABLES}.contents")  # fmt: skip
+        state = {"endpoint": "PFS"}
+        values = {ids.STATE: state, ids.UPLOAD_STORE: ref, ids.view_state(ids.FOREST): state}
+        csv_button = ids.EXPORT_BUTTONS["csv"]
+        texts = [bob.get("/api/v1/trials").get_data(as_text=True), callback(bob, deps, ids.TRIAL_GRID, values),
+                 callback(bob, deps, ids.FOREST, values), callback(bob, deps, "uploaded-trial-list", values)]
+        exported = callback(bob, deps, ids.EXPORT_DOWNLOAD, {**values, csv_button: 1, ids.EXPORT_VIEW: "all"},
+                            trigger=f"{csv_button}.n_clicks")  # fmt: skip
+        bundle = callback(bob, deps, ids.UPLOAD_DOWNLOAD, {**values, ids.UPLOAD_BUNDLE: 1},
+                          trigger=f"{ids.UPLOAD_BUNDLE}.n_clicks")  # fmt: skip
+        for answer, output in ((exported, ids.EXPORT_DOWNLOAD), (bundle, ids.UPLOAD_DOWNLOAD)):
+            data = json.loads(answer)["response"][output]["data"]
+            raw = base64.b64decode(data["content"]) if data.get("base64") else data["content"].encode()
+            if raw[:2] == b"PK":
+                with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                    raw = b"\n".join(archive.read(n) for n in archive.namelist())
+            texts += [answer, raw.decode("utf-8", "replace")]
+        return posted.get_data(as_text=True), card, "\n".join(texts)
+
+    # private: Bob's upload citing EXAMPLE_SOURCE with other text is accepted as if hers did not exist
+    posted, card, seen = everything_bob_sees(None, bundle_zip(files), "bob.zip")
+    assert json.loads(posted)["trial_ids"] == ["BOB-TRIAL"]
+    assert "EXAMPLE-TRIAL" not in posted + card + seen and "alice" not in posted + card + seen
+    assert "BOB-TRIAL" in seen
+    assert bob.delete("/api/v1/trials/BOB-TRIAL").status_code == 200
+
+    # shared: the same upload is refused, in Bob's own terms
+    assert alice.post(f"/api/v1/trials/{EXAMPLE}/share").status_code == 200
+    posted, card, seen = everything_bob_sees(None, bundle_zip(files), "bob.zip")
+    (problem,) = json.loads(posted)["problems"]
+    assert problem == {"file": "bob.zip › sources.csv", "row": 2, "column": "source_id",
+                       "expected": "a unique key (source_id)", "severity": "error",
+                       "found": "('EXAMPLE_SOURCE',) already in the shared trial EXAMPLE-TRIAL (added by alice) › sources.csv"}  # fmt: skip
+    assert "bob.zip › sources.csv, line 2, column source_id" in card
+    assert "EXAMPLE-TRIAL" in seen  # her shared trial is drawn and exported for Bob
+    for text in (posted, card, seen):
+        assert SECRET_NAME not in text and "alice-private" not in text
 
 
 def test_a_users_own_trial_that_hides_a_shared_one_says_so_in_the_list_and_the_card(team_app, tmp_path):

@@ -2,8 +2,8 @@
 
 Each service is read from compose.yaml (and the image's CMD, ENV and HEALTHCHECK from the
 Dockerfile) and started with the same command and environment; only what Docker's network and
-volumes provide is mapped: the host names `postgres` and `redis` and the proxy's fixed address
-become 127.0.0.1 and the servers' ports, each replica's port is a free one, the `state` volume is
+volumes provide is mapped: the host names `postgres`, `redis` and `cache` and the proxy's fixed
+address become 127.0.0.1 and the servers' ports, each replica's port is a free one, the `state` volume is
 one temporary folder, the image's /app is the repository. Then, through the proxy, the way a team
 uses it: two visitors (compose configures no sign-in, so each is an anonymous owner cookie), one
 adds a trial through the API and shares it, the other sees it listed, and each replica draws it.
@@ -25,11 +25,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from evidence.upload import bundle_zip, example_files
+from tests.browser.conftest import chromium_browser, page  # noqa: F401 - fixtures
 from tests.hosting.conftest import ARTIFACTS, NGINX, REPO_ROOT, free_port, http
 from tests.hosting.test_team import EXAMPLE, api, forest, listed, post_file
 from tests.servers import PostgresServer, Program, _wait_port
@@ -37,6 +39,7 @@ from tests.servers import PostgresServer, Program, _wait_port
 REPLICAS = 2
 COMPOSE = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
+REDIS_SERVICES = [name for name, service in SERVICES.items() if service.get("image", "").startswith("redis:")]
 
 
 # ---------------------------------------------------------------- reading compose.yaml and the Dockerfile
@@ -120,7 +123,7 @@ class Stack:
         if service == "postgres":
             command[-1] += f" -h 127.0.0.1 -p {port}"
             command[-1] = str(self.postgres.bin / command[-1])
-        elif service == "redis":
+        elif service in REDIS_SERVICES:
             command[1:1] = ["-p", str(port)]  # redis-cli's options before its command
         elif service == "worker":
             command[-1] = command[-1].replace("celery ", f"{Path(sys.executable).parent}/celery ", 1)
@@ -136,20 +139,24 @@ class Stack:
         self.postgres = PostgresServer()
         assert self.postgres.url == "postgresql://{POSTGRES_USER}:{POSTGRES_PASSWORD}@127.0.0.1:{port}/{POSTGRES_DB}".format(
             port=self.postgres.port, **pg_env)
-        # redis: compose's command, on a local port, its data under the folder
-        redis_port = free_port()
-        redis_command = [shutil.which(SERVICES["redis"]["command"][0]), *SERVICES["redis"]["command"][1:],
-                         "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(self.folder)]  # fmt: skip
-        self.programs.append(Program(redis_command, self.log("redis")))
-        _wait_port(redis_port)
+        # redis and cache: compose's command each, on a local port, data under its own folder
+        self.redis_ports = {}
+        for service in REDIS_SERVICES:
+            port, data = free_port(), self.folder / service
+            data.mkdir()
+            command = [shutil.which(SERVICES[service]["command"][0]), *SERVICES[service]["command"][1:],
+                       "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data)]  # fmt: skip
+            self.programs.append(Program(command, self.log(service)))
+            _wait_port(port)
+            self.redis_ports[service] = port
         self.addresses = {
             "postgres:5432": f"127.0.0.1:{self.postgres.port}",
-            "redis:6379": f"127.0.0.1:{redis_port}",
+            **{f"{service}:6379": f"127.0.0.1:{port}" for service, port in self.redis_ports.items()},
             SERVICES["proxy"]["networks"]["web"]["ipv4_address"]: "127.0.0.1",
         }
         self.state = self.folder / "state"  # the `state` volume
         self.state.mkdir()
-        for service, port in (("postgres", self.postgres.port), ("redis", redis_port)):
+        for service, port in (("postgres", self.postgres.port), *self.redis_ports.items()):
             done = self.healthy(service, {}, port)
             assert done.returncode == 0, (service, done.stdout, done.stderr)
 
@@ -271,3 +278,66 @@ def test_the_stack_serves_a_team_through_the_proxy(stack):
     status, text = forest(http, url, bob)
     assert status == 200 and EXAMPLE in text and "PASO" in text
     assert "GET /readyz" in stack.proxy.log_text()  # all of it through compose's nginx
+
+
+def redis_cli(stack, url: str, *args: str) -> str:
+    """redis-cli against the local server a compose Redis URL (redis://service:6379/db) names."""
+    parts = urlsplit(stack.mapped(url))
+    command = [shutil.which("redis-cli"), "-h", parts.hostname, "-p", str(parts.port), "-n", parts.path.strip("/") or "0", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=10, check=True).stdout
+
+
+def test_what_must_not_be_lost_is_in_a_redis_that_never_evicts(stack):
+    """The figure cache may lose anything at its memory limit (allkeys-lru, a bound set); the
+    broker and the rate-limit counts live in the other Redis, which never evicts: counts dropped
+    under memory pressure would let a client past its limit, dropped jobs would never run."""
+    env = stack.environment("app")
+    assert urlsplit(env["CACHE_URL"]).port != urlsplit(env["LIMITS_URL"]).port  # two servers
+    assert urlsplit(env["LIMITS_URL"]).port == urlsplit(env["CELERY_BROKER_URL"]).port
+
+    def policy(url: str) -> tuple[str, int]:
+        said = redis_cli(stack, url, "config", "get", "maxmemory*").split()
+        settings = dict(zip(said[::2], said[1::2]))
+        return settings["maxmemory-policy"], int(settings["maxmemory"])
+
+    assert policy(env["CACHE_URL"]) == ("allkeys-lru", 512 * 1024 * 1024)
+    assert policy(env["LIMITS_URL"])[0] == "noeviction" and policy(env["CELERY_BROKER_URL"])[0] == "noeviction"
+
+    # and the app puts each kind where compose says: a counted API request, a drawn figure
+    carol = visitor(stack.url)
+    assert api(http, stack.url, carol, "", "GET")[0] == 200
+    assert forest(http, stack.url, carol)[0] == 200
+    assert redis_cli(stack, env["LIMITS_URL"], "--scan", "--pattern", "trial-evidence:limits:*").split()
+    assert not redis_cli(stack, env["LIMITS_URL"], "--scan", "--pattern", "trial-evidence:v1:*").split()
+    assert redis_cli(stack, env["CACHE_URL"], "--scan", "--pattern", "trial-evidence:v1:*").split()
+    assert not redis_cli(stack, env["CACHE_URL"], "--scan", "--pattern", "trial-evidence:limits:*").split()
+
+
+@pytest.mark.browser
+def test_a_deck_is_exported_through_the_proxy_by_the_worker(stack, page, tmp_path):  # noqa: F811
+    """A visitor clicks the deck export on the page nginx serves: the job runs in compose's worker
+    (its log says so), progress and the file come back through nginx, and the file is a deck."""
+    from pptx import Presentation
+
+    from tests.browser.test_dashboard import wait_for_figures
+    from tests.hosting.test_celery_export import DOWNLOAD_MS, TASK
+
+    page.goto(stack.url + "/?agent=bevacizumab")
+    wait_for_figures(page)
+    with page.expect_download(timeout=DOWNLOAD_MS) as info:
+        page.locator("#export-pptx").click()  # "All figures that show data": a background job
+        page.wait_for_function(
+            "() => /^Drawn slide \\d+ of \\d+: \\S/.test(document.querySelector('#export-progress-text').textContent)",
+            timeout=DOWNLOAD_MS,
+        )
+    download = info.value
+    assert download.suggested_filename.startswith("trial-evidence_E2100_") and download.suggested_filename.endswith(".pptx")
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    assert target.read_bytes()[:2] == b"PK"
+    titles = [s.shapes.title.text_frame.text for s in Presentation(str(target)).slides]
+    assert len(titles) == 29 and titles[0] == "Sorafenib & anti-VEGF trial evidence" and titles[-1].startswith("Sources")
+    succeeded = [m for m in TASK.finditer(stack.worker.log_text()) if m.group(3) == "succeeded"]
+    assert len(succeeded) == 1, stack.worker.log_text()[-2000:]  # made by the worker, not a replica
+    assert "POST /_dash-update-component" in stack.proxy.log_text()  # all of it through nginx
+    assert page.console_errors == []
