@@ -211,7 +211,8 @@ def trials_card() -> html.Section:
                 className="hint",
             ),
             html.A("Skip past the trial grid", href=f"#{ids.DESIGN}", className="skip-inline"),
-            grid,
+            # assets/slices.js: the grid's rows are asked for once its tab is shown, like a figure's
+            html.Div(grid, **{"data-view": ids.TRIAL_GRID}),
             _graph(ids.DESIGN),
         ],
         "card-trials",
