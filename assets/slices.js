@@ -7,9 +7,8 @@
  * not the state's tab) keeps its Store as it is; its new slice waits (assets/seen.js) and is set
  * once the figure is scrolled to or its tab is shown, so an unseen figure sends no request and
  * draws nothing. (The Store's id is the figure's id + "-view-state"; the figure's wrapper,
- * rendered before the graph itself, carries `data-view` = the figure's id; the trials grid has
- * one too, so its rows wait for its tab.) Views without such a wrapper (the highlight, the answer
- * strip) are always sliced at once.
+ * rendered before the graph itself, carries `data-view` = the figure's id.) Views without such a
+ * wrapper (the trials grid, the highlight, the answer strip) are always sliced at once.
  */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
@@ -32,7 +31,7 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
         next[field] = field in state ? state[field] : null;
       });
       var text = JSON.stringify(next);
-      var figure = document.querySelector('[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
+      var figure = document.querySelector('.figure[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
       // a view whose controls and note sit above its figure is seen when any of them is
       if (figure) figure = figure.closest("[data-view-group]") || figure;
       if (current && JSON.stringify(current) === text) {

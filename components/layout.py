@@ -211,8 +211,7 @@ def trials_card() -> html.Section:
                 className="hint",
             ),
             html.A("Skip past the trial grid", href=f"#{ids.DESIGN}", className="skip-inline"),
-            # assets/slices.js: the grid's rows are asked for once its tab is shown, like a figure's
-            html.Div(grid, **{"data-view": ids.TRIAL_GRID}),
+            grid,
             _graph(ids.DESIGN),
         ],
         "card-trials",

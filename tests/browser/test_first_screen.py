@@ -156,10 +156,6 @@ def test_a_hidden_tab_draws_when_shown_and_the_tab_is_in_the_url(page, base_url)
     assert not HIDDEN_FIGURES & set(drawn)
     # not even dcc.Graph's empty first draw happens in a hidden tab (assets/lazy_draw.js)
     assert undrawn(page, HIDDEN_FIGURES) == sorted(HIDDEN_FIGURES)
-    # the trials grid's rows are not asked for either, until its tab is shown
-    assert page.locator(GRID_ROWS).count() == 0
-    show_tab(page, "trials")
-    page.wait_for_function(f"() => document.querySelectorAll('{GRID_ROWS}').length === 5", timeout=30000)
     show_tab(page, "dosing")
     wait_for_drawn(page, TAB_FIGURES["dosing"])
     assert query(page)["tab"] == ["dosing"]
