@@ -40,15 +40,21 @@ def when_ready(server):
     """Answer one request in the master, before any worker forks.
 
     Dash finishes setting itself up (component registry, script lists, callback map) on its first
-    request. Left to the workers, each fresh worker does it on its first requests, and a second
+    request. Then every static file a page can ask for is gzipped here too (security.precompress_static),
+    so no worker spends its first page load compressing plotly.js. Left to the workers, each fresh worker does it on its first requests, and a second
     thread of that worker could serve a component script from a half-filled registry (HTTP 500
     "dash is not a registered library" was seen once under load). Done here, every worker is
     forked set up. /healthz needs no authentication and touches no data.
     """
     from werkzeug.test import Client
 
-    response = Client(server.app.wsgi()).get("/healthz")
+    flask_app = server.app.wsgi()
+    response = Client(flask_app).get("/healthz")
     server.log.info("app set up in the master before forking workers: GET /healthz -> %s", response.status_code)
+    precompress = flask_app.extensions.get("precompress_static")  # security.precompress_static
+    if precompress is not None:
+        files, size = precompress()
+        server.log.info("static files gzipped in the master: %d files, %.1f MB", files, size / 1e6)
 
 
 def post_fork(server, worker):

@@ -25,6 +25,11 @@ last activity (so the quiet window itself is not counted).
   pushState until settled. Each repetition changes from the default view to the new one (timed)
   and back (not timed); the first repetition of a change is the first time the servers see
   that state, later ones may be answered from the view cache, as in use.
+
+Two modes, both in the report: *cold* (the dashboard's warm-up after fork off, WARM_CACHE_STATES=0,
+so every change's first state is a cache miss: the server's worst case) and *warm* (the warm-up on
+as deployed, components/warm.py, and timed only after every worker has finished it: the default
+view's other endpoints and grade bands and each single facet are cache hits, what users meet).
 """
 
 from __future__ import annotations
@@ -195,16 +200,34 @@ def _summary(runs: list[dict]) -> dict:
             "callbacks": runs[0].get("callbacks", []) if runs else []}
 
 
-def measure(loads: int, reps: int, log=print) -> dict:
-    """Start both servers, time `loads` cold page loads and `reps` of each change per app."""
+WARM_STATES = 16  # the deployed default (config.Settings.warm_cache_states)
+
+
+def _wait_warmed(server: Server, workers: int = 2, timeout: float = 300.0) -> None:
+    """Until every worker has logged the end of its cache warm-up (components/warm.py)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.log_path.read_text(errors="replace").count("cache warm-up done") >= workers:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"cache warm-up not done within {timeout:.0f} s\n{server.log_tail()}")
+
+
+def measure(loads: int, reps: int, log=print, warm: bool = False) -> dict:
+    """Start both servers, time `loads` cold page loads and `reps` of each change per app.
+    warm: the dashboard warms its cache after fork (as deployed) and is timed once it has."""
     from playwright.sync_api import sync_playwright
 
-    servers = {"app": Server(tag="browser-app"), "floor": Server("bench.url_floor_app:server", tag="browser-floor")}
+    app_env = {"WARM_CACHE_STATES": str(WARM_STATES)} if warm else None
+    servers = {"app": Server(tag="browser-app-warm" if warm else "browser-app", env=app_env),
+               "floor": Server("bench.url_floor_app:server", tag="browser-floor")}
     raw: dict = {"load": {"app": [], "floor": []}, "changes": {n: {"app": [], "floor": []} for n in CHANGES}}
     try:
         for server in servers.values():
             server.start()
         ready = {name: server.wait_ready() for name, server in servers.items()}
+        if warm:
+            _wait_warmed(servers["app"])
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
@@ -233,11 +256,11 @@ def measure(loads: int, reps: int, log=print) -> dict:
     finally:
         for server in servers.values():
             server.stop()
-    return summarise(raw, ready)
+    return summarise(raw, ready, warm)
 
 
-def summarise(raw: dict, ready: dict) -> dict:
-    out: dict = {"ready_s": ready, "load": {}, "changes": {}}
+def summarise(raw: dict, ready: dict, warm: bool = False) -> dict:
+    out: dict = {"ready_s": ready, "load": {}, "changes": {}, "warm": warm}
     for name, runs in raw["load"].items():
         s = _summary(runs)
         for mark in ("all_drawn_ms", "first_update_ms", "load_event_ms"):
@@ -312,12 +335,32 @@ def render(s: dict) -> list[str]:
     return lines
 
 
+def render_warm(s: dict) -> list[str]:
+    """The same measures with the dashboard's cache warm-up on (as deployed), in one table."""
+    load = s["load"]
+    lines = [
+        "### With the warm-up after fork on (as deployed)", "",
+        f"The dashboard warms each worker's cache after fork (WARM_CACHE_STATES={WARM_STATES}, components/warm.py) "
+        "and is timed once every worker has finished: the default view's other endpoints and grade bands and each "
+        "single facet are cache hits. The floor is the same app as above, in this run.", "",
+        "| measure | dashboard median ms | one-graph app median ms | ratio | target |", "|---|---:|---:|---:|---|",
+        f"| page load: first screen drawn and quiet | {_ms(load['app']['median'])} | {_ms(load['floor']['median'])} | "
+        f"**{load['ratio']:.2f}x** | {LOAD_TARGET}x: {'met' if load['ratio'] <= LOAD_TARGET else '**missed**'} |",
+    ]
+    for row in s["changes"].values():
+        ok = row["ratio"] <= row["target"]
+        lines.append(f"| {row['about']} | {_ms(row['app']['median'])} | {_ms(row['floor']['median'])} | "
+                     f"**{row['ratio']:.1f}x** | {row['target']:.0f}x: {'met' if ok else '**missed**'} |")
+    return lines + [""]
+
+
 def target_rows(s: dict) -> list[str]:
     load = s["load"]
-    rows = [f"| browser page load <= {LOAD_TARGET}x one-graph app | {load['ratio']:.2f}x | "
+    mode = " (warm-up on)" if s.get("warm") else ""
+    rows = [f"| browser page load{mode} <= {LOAD_TARGET}x one-graph app | {load['ratio']:.2f}x | "
             f"{'met' if load['ratio'] <= LOAD_TARGET else '**missed**'} |"]
     for change, row in s["changes"].items():
-        rows.append(f"| browser {change} change <= {row['target']:.0f}x one-graph app | {row['ratio']:.1f}x | "
+        rows.append(f"| browser {change} change{mode} <= {row['target']:.0f}x one-graph app | {row['ratio']:.1f}x | "
                     f"{'met' if row['ratio'] <= row['target'] else '**missed**'} |")
     return rows
 

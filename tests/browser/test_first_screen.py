@@ -47,6 +47,11 @@ def figure_requests(page):
     return drawn
 
 
+def undrawn(page, graph_ids) -> list[str]:
+    """The graphs plotly has not drawn at all (no SVG), sorted."""
+    return page.evaluate("(ids) => ids.filter(id => !document.querySelector('#' + id + ' .main-svg'))", sorted(graph_ids))
+
+
 def wait_for_cards(page, count=5):
     page.wait_for_function(f"() => document.querySelectorAll('{CARDS}').length === {count}", timeout=30000)
 
@@ -118,6 +123,7 @@ def test_a_figure_below_the_fold_is_computed_when_scrolled_to(page, base_url):
     page.wait_for_timeout(1500)
     assert {"forest-figure", "heatmap-figure"} <= set(drawn)
     assert not set(BELOW_THE_FOLD) & set(drawn), drawn
+    assert undrawn(page, BELOW_THE_FOLD) == sorted(BELOW_THE_FOLD)  # no empty first draw either
     for graph_id in BELOW_THE_FOLD:
         scroll_to(page, graph_id)
         page.wait_for_function(
@@ -148,6 +154,8 @@ def test_a_hidden_tab_draws_when_shown_and_the_tab_is_in_the_url(page, base_url)
     wait_for_drawn(page, TAB_FIGURES["efficacy"])
     page.wait_for_timeout(1000)
     assert not HIDDEN_FIGURES & set(drawn)
+    # not even dcc.Graph's empty first draw happens in a hidden tab (assets/lazy_draw.js)
+    assert undrawn(page, HIDDEN_FIGURES) == sorted(HIDDEN_FIGURES)
     show_tab(page, "dosing")
     wait_for_drawn(page, TAB_FIGURES["dosing"])
     assert query(page)["tab"] == ["dosing"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -94,6 +95,28 @@ def test_text_is_gzipped_when_the_client_accepts_it(client, path):
         assert same_page(gzip.decompress(packed.get_data())) == same_page(plain_body)
     with client.get(url, headers={"Accept-Encoding": "gzip;q=0, br"}) as refused:
         assert "Content-Encoding" not in refused.headers
+
+
+def test_static_files_are_gzipped_before_any_request(app, client):
+    """What gunicorn's master does before forking (gunicorn.conf.py when_ready): every file a page
+    can load, the on-demand chunks included, is compressed once, and requests are answered from
+    that cache with the file's own bytes."""
+    import plotly
+
+    import security
+
+    security._static_gzip.clear()
+    files, size = security.precompress_static(app)
+    cached = {path for path, _etag, _length in security._static_gzip}
+    plotly_js = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+    on_disk = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    assert {plotly_js, "/_dash-component-suites/dash/dcc/async-graph.js", "/_dash-component-suites/dash_ag_grid/async-community.js",
+            "/assets/style.css", "/assets/state.js", static_urls(client)["suite"]} <= cached
+    assert files == len(cached) and size > 1_000_000
+    with client.get(plotly_js, headers={"Accept-Encoding": "gzip"}) as packed:
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.get_data()) == on_disk
+    assert len(security._static_gzip) == files  # served from the cache: nothing compressed again
 
 
 def test_callback_responses_are_gzipped(client, callback_body):

@@ -1,0 +1,68 @@
+/*
+ * A graph nobody can see is not drawn (issue 13: "only what is visible is drawn").
+ * dcc.Graph calls Plotly.react as soon as it mounts, even with no figure yet, so every graph in a
+ * hidden tab and every graph below the fold did an empty first draw at page load (13 graphs,
+ * ~50-150 ms each) while the first screen's figures were being drawn, and kept the page busy.
+ * Here an empty draw (no traces) of a graph never drawn and not seen (assets/seen.js) waits until
+ * it is seen: its tab shown or the graph scrolled to. A figure with traces is drawn at once, and
+ * dcc.Graph's own promise resolves only after the real draw, so its events are bound as before.
+ * Plotly is loaded on demand by dcc.Graph; the wrapper is put on when `window.Plotly` is set.
+ */
+(function () {
+  var pending = new Map(); // graph div -> {args, box, waiting: [[resolve, reject], ...]}
+
+  function traces(args) {
+    var figure = args[1];
+    var data = Array.isArray(figure) ? figure : figure && figure.data;
+    return data ? data.length : 0;
+  }
+
+  function settle(job, promise) {
+    Promise.resolve(promise).then(
+      function (value) { job.waiting.forEach(function (w) { w[0](value); }); },
+      function (error) { job.waiting.forEach(function (w) { w[1](error); }); });
+  }
+
+  function wrap(plotly) {
+    if (!plotly || typeof plotly.react !== "function" || plotly.react.evidenceLazy) return;
+    var react = plotly.react;
+
+    function drawNow(gd) {
+      var job = pending.get(gd);
+      if (!job) return;
+      pending.delete(gd);
+      settle(job, react.apply(plotly, job.args));
+    }
+
+    plotly.react = function (gd) {
+      var args = Array.prototype.slice.call(arguments);
+      var el = typeof gd === "string" ? document.getElementById(gd) : gd;
+      var seen = window.evidenceSeen;
+      var box = el && el.closest && (el.closest(".figure") || el);
+      var job = el && pending.get(el);
+      if (box && seen && !el._fullLayout && traces(args) === 0 && !seen.visible(box)) {
+        if (!job) pending.set(el, job = { waiting: [], box: box });
+        job.args = args;
+        seen.whenSeen(box, "draw", function () { drawNow(el); });
+        return new Promise(function (resolve, reject) { job.waiting.push([resolve, reject]); });
+      }
+      var drawn = react.apply(plotly, args);
+      if (job) { // a figure arrived (or the graph came into view) before the waiting empty draw
+        pending.delete(el);
+        seen.forget(job.box, "draw");
+        settle(job, drawn);
+      }
+      return drawn;
+    };
+    plotly.react.evidenceLazy = true;
+  }
+
+  if (window.Plotly) { wrap(window.Plotly); return; }
+  var current;
+  Object.defineProperty(window, "Plotly", {
+    configurable: true,
+    enumerable: true,
+    get: function () { return current; },
+    set: function (value) { current = value; wrap(value); },
+  });
+})();
