@@ -15,13 +15,10 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, dcc
 
 from components import ids
-from evidence.view_registry import VIEWS
 
 FIELDS = ["highlight"]
 
-# Graphs whose marks carry their trial (customdata[0]) and so can be restyled; the text tables
-# (baseline, fatal events, findings) are clickable but draw no highlight.
-RESTYLED = tuple(view.graph_id for view in VIEWS.values() if view.click == "clickData" and "highlight" in view.style_fields)
+RESTYLED = ids.HIGHLIGHTED_GRAPHS  # the graphs whose figures carry slots (components/render.py)
 
 
 def stores() -> list[dcc.Store]:

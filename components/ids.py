@@ -72,6 +72,12 @@ HIGHLIGHT_STATE = "highlight-state"
 CLICKS = {view.graph_id: view.click for view in VIEWS.values() if view.click}
 # Graphs whose clicks select a trial (customdata[0] = trial_id).
 CLICKABLE_GRAPHS = tuple(graph for graph, event in CLICKS.items() if event == "clickData")
+# Graphs the browser restyles for a highlight (assets/highlight.js) and whose figures carry the
+# highlight's empty slots (components/render.py): their marks name a trial; the clickable text
+# tables (baseline, fatal events, findings) draw no highlight.
+HIGHLIGHTED_GRAPHS = tuple(
+    view.graph_id for view in VIEWS.values() if view.click == "clickData" and "highlight" in view.style_fields
+)
 
 # Export bar (components/exports.py): format -> button id.
 EXPORT_BAR = "card-export"

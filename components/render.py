@@ -28,7 +28,7 @@ def rendered(view: View, data: CuratedData, state: ViewState) -> tuple:
     def compute() -> tuple:
         panel = view.panel(data, state)
         figure = panel.figure_json()
-        if view.graph_id in ids.CLICKABLE_GRAPHS:  # restyled by a highlight: room for its rings
+        if view.graph_id in ids.HIGHLIGHTED_GRAPHS:  # restyled by a highlight: room for its rings
             figure = with_highlight_slots(figure)
         out = (figure, panel.caption, panel_config(view.graph_id, state, panel.figure, data, today))
         return out + (panel.note,) if view.note_id else out

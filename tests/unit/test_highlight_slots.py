@@ -96,3 +96,11 @@ def test_a_state_change_runs_one_slice_callback_and_a_highlight_one_restyle(buil
     restyle = _clientside(built_app, "highlight")
     assert len(restyle) == 1
     assert [i["id"] for i in restyle[0]["inputs"]] == [ids.HIGHLIGHT_STATE, *highlight.RESTYLED]
+
+
+def test_the_restyled_graphs_and_the_graphs_with_slots_are_one_list(data):
+    """components/render.py adds slots to exactly the graphs the browser restyles."""
+    assert highlight.RESTYLED == ids.HIGHLIGHTED_GRAPHS and set(ids.HIGHLIGHTED_GRAPHS) < set(ids.CLICKABLE_GRAPHS)
+    for view in VIEWS.values():
+        if view.graph_id in ids.CLICKABLE_GRAPHS and view.graph_id not in ids.HIGHLIGHTED_GRAPHS:
+            assert not [t for t in rendered(view, data, ViewState())[0]["data"] if _slot(t)], view.graph_id
