@@ -65,8 +65,9 @@ PAGE_REFUSAL = "trial-page-refusal"
 PAGE_OF = "trial-page-of"  # "page 1 of 1" beside the page field
 SOURCES = "sources-list"
 
-# The highlighted trial alone, cut from view-state (components/highlight.py).
-HIGHLIGHT_STATE = "highlight-state"
+# After the selection summary: "; highlighted: <trial>", written by the browser (assets/highlight.js).
+SELECTION_HIGHLIGHT = "selection-highlight"
+SELECTION_TEXT = "selection-summary-text"  # the server's part of the summary
 
 # Components whose clicks select a trial: id -> the event carrying it.
 CLICKS = {view.graph_id: view.click for view in VIEWS.values() if view.click}
