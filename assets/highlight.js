@@ -325,17 +325,29 @@ window.evidenceHighlight = (function () {
     return gd && gd._fullLayout && Array.isArray(gd.data) ? gd : null;
   }
 
-  function showIn(graphId) {
-    // restyle the graph now when seen, else once it is (a redraw off screen is wasted work)
-    var gd = plotOf(graphId), seen = window.evidenceSeen;
-    if (!gd) return;
-    var box = gd.closest(".figure") || gd;
-    if (!seen || seen.visible(box)) {
-      if (seen) seen.forget(box, "highlight");
-      apply(gd, trial);
-    } else {
-      seen.whenSeen(box, "highlight", function () { showIn(graphId); });
-    }
+  function draw(gd) {
+    // apply the highlight; a figure drawn for it changes nothing the heatmap's sticky header copies
+    // (tick labels stay), so that copy is not redrawn for it (assets/sticky_header.js)
+    gd._evidenceHighlightDraw = true;
+    try { apply(gd, trial); } finally { gd._evidenceHighlightDraw = false; }
+  }
+
+  function showIn(ids) {
+    // restyle the graphs seen now, the others once seen (a redraw off screen is wasted work);
+    // every graph's visibility is read before any is drawn (a read after a draw forces a layout)
+    var seen = window.evidenceSeen;
+    var plots = ids.map(function (id) {
+      var gd = plotOf(id), box = gd && (gd.closest(".figure") || gd);
+      return gd && { id: id, gd: gd, box: box, now: !seen || seen.visible(box) };
+    }).filter(Boolean);
+    plots.forEach(function (p) {
+      if (p.now) {
+        if (seen) seen.forget(p.box, "highlight");
+        draw(p.gd);
+      } else {
+        seen.whenSeen(p.box, "highlight", function () { showIn([p.id]); });
+      }
+    });
   }
 
   function markCards() {
@@ -374,7 +386,7 @@ window.evidenceHighlight = (function () {
     next = next || "";
     if (next === trial) return;
     trial = next;
-    graphs.forEach(showIn);
+    showIn(graphs);
     markGrid();
     markCards();
     markSummary();
@@ -398,7 +410,7 @@ window.evidenceHighlight = (function () {
     var figures = Array.prototype.slice.call(arguments, 0, ids.length);
     (ctx.triggered || []).forEach(function (fired) {
       var id = String(fired.prop_id).split(".")[0], k = ids.indexOf(id);
-      if (k >= 0 && figures[k]) whenDrawn(id, figures[k], showIn);
+      if (k >= 0 && figures[k]) whenDrawn(id, figures[k], function () { showIn([id]); });
       if (id === CARDS) window.requestAnimationFrame(markCards); // once React has put them in the page
     });
   }
