@@ -3,9 +3,18 @@
     .venv/bin/python -m bench.deck_export [--runs 3] [--profile]
 
 Builds the PowerPoint of every view that shows data after one warm-up (Chromium started,
-figures and tables cached) and prints, per run, the seconds of the whole export (pictures drawn
-in one batch on the shared Chromium) and of the same export with drawing replaced by a stored
-tiny PNG (styling, splitting, python-pptx: the part that is not Chromium).
+figures and tables cached) and prints, per run:
+
+- the seconds of the whole export (pictures drawn in one batch on the shared Chromium);
+- the floor, timed in the same run just before: as many pictures as the deck has, of the same
+  sizes, of a figure with three bars, drawn in one batch (what Chromium costs for the pictures
+  alone), and the deck's ratio to it;
+- the same export with drawing replaced by a stored tiny PNG (styling, splitting, python-pptx:
+  the part that is not Chromium);
+- CPU seconds of the deck (this process and its Chromium, read from /proc), which a loaded
+  machine inflates far less than wall time: on two idle cores the deck cannot take less than
+  half of it;
+- the load average (1 minute) at the end of the run.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from evidence.state import parse_query
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = "?grade=all&highlight=PASO"
+FLOOR_FIGURE = {"data": [{"type": "bar", "x": ["a", "b", "c"], "y": [1, 3, 2]}], "layout": {"title": {"text": "Floor"}}}
 
 
 def _tiny_png() -> bytes:
@@ -33,14 +43,60 @@ def _tiny_png() -> bytes:
     return buffer.getvalue()
 
 
-def run(runs: int = 3, profile: bool = False) -> list[float]:
+def _descendants(pid: int) -> list[int]:
+    """Every process below pid (Chromium and its renderers, started by kaleido)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """(this process, its descendants) CPU seconds, user + system, so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    others = 0.0
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            others += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue  # a renderer that ended in between
+    return time.process_time(), others
+
+
+def run(runs: int = 3, profile: bool = False) -> list[dict]:
     data = load_dataset(ROOT / "data")
     state = parse_query(QUERY)
     tiny = _tiny_png()
-    pictures = []
+    sizes = []
+
+    def record(fig, fmt, **size):
+        sizes.append(size)
+        return tiny
+
+    export_views.build_export(data, state, "all", "pptx", date.today(), render=record)
+    floor_jobs = [(FLOOR_FIGURE, "png", s["width"], s["height"], s["scale"]) for s in sizes]
     export_views.build_export(data, state, "all", "pptx", date.today())  # warm-up: Chromium, caches
-    times = []
+    results = []
     for _ in range(runs):
+        started = time.perf_counter()
+        export.figure_images(floor_jobs)
+        floor = time.perf_counter() - started
+        pictures = []
+        own_before, chromium_before = _cpu_seconds()
         started = time.perf_counter()
         if profile:
             import cProfile
@@ -54,15 +110,20 @@ def run(runs: int = 3, profile: bool = False) -> list[float]:
             prof.disable()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
         total = time.perf_counter() - started
+        own_after, chromium_after = _cpu_seconds()
         started = time.perf_counter()
         export_views.build_export(data, state, "all", "pptx", date.today(), render=lambda *a, **k: tiny)
         rest = time.perf_counter() - started
-        times.append(total)
-        print(f"deck of every view: {total:.2f} s warm ({max(pictures)} pictures); without drawing {rest:.2f} s; "
-              f"load average {os.getloadavg()[0]:.1f}")
-        pictures.clear()
+        result = dict(deck_s=total, floor_s=floor, ratio=total / floor, pictures=max(pictures), without_drawing_s=rest,
+                      cpu_python_s=own_after - own_before, cpu_chromium_s=chromium_after - chromium_before,
+                      load=os.getloadavg()[0])
+        results.append(result)
+        print(f"deck of every view: {total:.2f} s warm ({result['pictures']} pictures); floor ({len(floor_jobs)} "
+              f"three-bar pictures of the same sizes) {floor:.2f} s: {result['ratio']:.2f}x; without drawing "
+              f"{rest:.2f} s; CPU {result['cpu_python_s']:.1f} s python + {result['cpu_chromium_s']:.1f} s Chromium; "
+              f"load average {result['load']:.1f}", flush=True)
     export.stop_engine()
-    return times
+    return results
 
 
 if __name__ == "__main__":

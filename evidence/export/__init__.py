@@ -30,7 +30,7 @@ from evidence.export.phrases import DEFAULT_TOPICS, GRADE_WORDS, TOX_SORT_WORDS,
 from evidence.export.slide_style import (
     BASE_FONT_PX, BODY_PT, CANVASES, FONT_FAMILY, FOOTNOTE_PX, HEADING_PT, INK, MIN_PT, MUTED, PAD_PX, PX_PER_IN, SLIDE_PX,
     SQUEEZE, SUBTITLE_PX, TITLE_PX, figure_notes, slide_text_sizes,
-    figure_title, presentation_figure, presentation_height, slide_canvas, slide_image, slide_job,
+    figure_title, presentation_figure, presentation_height, presentation_spec, slide_canvas, slide_image, slide_job,
 )
 from evidence.export.tables import FORMULA_PREFIXES, neutralise_formulas, table_csv, table_xlsx
 from evidence.export.text_measure import plain_text, text_width, wrap_text

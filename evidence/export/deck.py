@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from evidence.export.engine import figure_image, figure_images
 from evidence.export.slide_style import (
-    BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, SLIDE_PX, figure_notes, presentation_figure,
+    BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, SLIDE_PX, figure_notes, presentation_spec,
 )
 from evidence.export.text_measure import wrap_text
 
@@ -31,7 +31,7 @@ class SlideSpec:
 
     title: str
     subtitle: str
-    figure: go.Figure
+    figure: go.Figure | dict
     footnote: str
     notes: str = ""
 
@@ -76,7 +76,7 @@ def figure_slide_layout(title: str, subtitle: str, footnote: str) -> DeckLayout:
     return DeckLayout(title_box, sub_box, picture_box, (MARGIN_IN, foot_top, width, foot_h), sub_lines, foot_lines)
 
 
-def picture_canvas(fig: go.Figure, box: tuple[float, float, float, float]) -> tuple[int, int, float]:
+def picture_canvas(fig: go.Figure | dict, box: tuple[float, float, float, float]) -> tuple[int, int, float]:
     """(width, height, scale) to draw a figure for a picture box: PX_PER_IN layout px per inch
     of the box (so the slide styling's point sizes hold on the slide), PICTURE_PX_WIDTH pixels
     wide. A figure too dense for the box is split before it gets here."""
@@ -123,11 +123,14 @@ def _fill_pages(paragraphs: list, width_in: float, height_in: float, size_pt: fl
 
 
 def _planned(spec: SlideSpec) -> tuple:
-    """(footnote, layout, styled figure, (width, height, scale)) of one figure slide."""
-    footnote = slide_footnote(spec)
+    """(footnote, layout, styled figure dict, (width, height, scale)) of one figure slide. The
+    figure is read as a dict once (plotly's property objects are slow to walk)."""
+    figure = spec.figure.to_dict() if isinstance(spec.figure, go.Figure) else spec.figure
+    footnote = " ".join(filter(None, [*figure_notes(figure), spec.footnote]))
     layout = figure_slide_layout(spec.title, spec.subtitle, footnote)
     canvas = picture_canvas(spec.figure, layout.picture_box)
-    styled = presentation_figure(spec.figure, "", width=canvas[0], height=canvas[1], notes=False)
+    styled = presentation_spec(figure, "", width=canvas[0], height=canvas[1], notes=False,
+                               owned=figure is not spec.figure)
     return footnote, layout, styled, canvas
 
 

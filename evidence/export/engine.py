@@ -37,6 +37,12 @@ RENDER_TIMEOUT_S = 45.0
 TABS = 2
 """Chromium tabs drawing at once: a batch of pictures (a deck) is drawn two at a time, one per
 core of a small server; a single image uses one."""
+REUSES_PER_RELOAD = 50
+"""Pictures a tab draws before its page is reloaded. kaleido reloads the page (plotly.js parsed
+again, ~0.3 s of CPU) after every picture; plotly's toImage draws each figure in a fresh element
+and removes it, so PNG and SVG pictures come out byte-identical without the reload (checked on
+every picture of a deck); the reload is kept now and then to bound what a long-lived page
+gathers, and after every PDF (kaleido prints the page itself for those)."""
 
 
 class ExportError(RuntimeError):
@@ -112,6 +118,7 @@ class _Engine:
                 raise ChromiumMissing(CHROMIUM_MISSING_TEXT)
             if self._kaleido is None:
                 self._start(path, START_TIMEOUT_S)
+            self._kaleido.reuse_tabs = all(opts.get("format") in ("png", "svg") for _, opts in jobs)
             futures = [asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(figure, opts=opts), self._loop)
                        for figure, opts in jobs]
             deadline = time.monotonic() + timeout * max(1.0, len(jobs) / TABS)
@@ -156,7 +163,7 @@ class _Engine:
 
         async def open_browser():
             # mathjax=False: the default fetches MathJax from a CDN, and this server has no network.
-            k = kaleido.Kaleido(n=TABS, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
+            k = _kaleido_class()(n=TABS, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
             await k.open()
             return k
 
@@ -202,6 +209,28 @@ class _Engine:
             self.stop(timeout=5.0)
         except Exception:  # noqa: BLE001 - exiting anyway
             pass
+
+
+def _kaleido_class():
+    """kaleido.Kaleido whose tabs are reused without a page reload (REUSES_PER_RELOAD) while
+    `reuse_tabs` is set. It overrides kaleido's private `_return_kaleido_tab` (kaleido 1.5,
+    pinned in requirements.txt); tests/unit/test_export_engine.py fails if that method goes."""
+    import kaleido
+
+    class ReusedTabs(kaleido.Kaleido):
+        reuse_tabs = False
+
+        async def _return_kaleido_tab(self, tab) -> None:
+            uses = getattr(tab, "_evidence_uses", 0) + 1
+            if self.reuse_tabs and uses < REUSES_PER_RELOAD:
+                tab._evidence_uses = uses
+                await self.tabs_ready.put(tab)
+                return
+            tab._evidence_uses = 0
+            await super()._return_kaleido_tab(tab)
+
+    assert hasattr(kaleido.Kaleido, "_return_kaleido_tab"), "kaleido changed: see engine._kaleido_class"
+    return ReusedTabs
 
 
 _ENGINE = _Engine()

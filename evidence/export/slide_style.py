@@ -3,6 +3,7 @@ footnote, and drawn as one finished slide image."""
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass
@@ -57,23 +58,39 @@ COUNT_BAR_PX = math.ceil(MIN_PX * 1.1) + 3
 measures a Liberation Sans line 1.1 em tall: 21 px at 19 px) and a gap, so the counts of
 neighbouring bars never touch."""
 
-def _margin(fig: go.Figure, side: str) -> int:
-    value = getattr(fig.layout.margin, side)
-    if value is None and fig.layout.template is not None and fig.layout.template.layout.margin is not None:
-        value = getattr(fig.layout.template.layout.margin, side)
+def _layout_value(fig: go.Figure | dict, path: str):
+    """A layout value at a dotted path ('margin.t', 'title.subtitle.text') of a go.Figure or a
+    figure dict, None when unset (a dict's string title counts as its text)."""
+    if isinstance(fig, go.Figure):
+        node = fig.layout
+        for key in path.split("."):
+            node = getattr(node, key, None)
+            if node is None:
+                return None
+        return node
+    node = fig.get("layout") or {}
+    for key in path.split("."):
+        if isinstance(node, str):
+            node = {"text": node}
+        node = node.get(key) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node
+
+
+def _margin(fig: go.Figure | dict, side: str) -> int:
+    value = _layout_value(fig, f"margin.{side}")
+    if value is None:
+        value = _layout_value(fig, f"template.layout.margin.{side}")
     return int(value) if value is not None else {"l": 80, "r": 80, "t": 100, "b": 80}[side]
 
 
-def figure_title(fig: go.Figure) -> str:
-    return plain_text(fig.layout.title.text)
+def figure_title(fig: go.Figure | dict) -> str:
+    return plain_text(_layout_value(fig, "title.text"))
 
 
 def _figure_subtitle(fig: go.Figure | dict) -> str:
-    if isinstance(fig, dict):
-        subtitle = ((fig.get("layout") or {}).get("title") or {}).get("subtitle") or {}
-        return str(subtitle.get("text") or "")
-    subtitle = fig.layout.title.subtitle
-    return str(subtitle.text) if subtitle is not None and subtitle.text else ""
+    return str(_layout_value(fig, "title.subtitle.text") or "")
 
 
 def _lines(markup: str) -> int:
@@ -89,7 +106,7 @@ class _Blocks:
     bottom_px: float
 
 
-def _blocks(fig: go.Figure, title: str, subtitle: str, footnote: str, width: int) -> _Blocks:
+def _blocks(fig: go.Figure | dict, title: str, subtitle: str, footnote: str, width: int) -> _Blocks:
     usable = width - 2 * PAD_PX
     title_lines = wrap_text(plain_text(title), usable, TITLE_PX, bold=True) if title.strip() else []
     own = wrap_markup(_figure_subtitle(fig), usable, SUBTITLE_PX)
@@ -108,22 +125,22 @@ def _blocks(fig: go.Figure, title: str, subtitle: str, footnote: str, width: int
     )
 
 
-def _title_room(fig: go.Figure) -> float:
+def _title_room(fig: go.Figure | dict) -> float:
     """Top-margin px the figure's own title (and subtitle) used: freed when ours replaces it."""
     if not figure_title(fig):
         return 0.0
     room = min(_margin(fig, "t") / 2, 45.0)
     own = _figure_subtitle(fig)
     if own:
-        size = fig.layout.title.subtitle.font.size or 12
+        size = _layout_value(fig, "title.subtitle.font.size") or 12
         room += _lines(own) * size * 1.3
     return room
 
 
-def presentation_height(fig: go.Figure, title: str = "", subtitle: str = "", footnote: str = "",
+def presentation_height(fig: go.Figure | dict, title: str = "", subtitle: str = "", footnote: str = "",
                         width: int = 1280) -> float:
     """Layout px a figure needs: its own height plus our title, subtitle and footnote bands."""
-    natural = fig.layout.height or 450
+    natural = _layout_value(fig, "height") or 450
     blocks = _blocks(fig, title, subtitle, footnote, width)
     return natural - _title_room(fig) + blocks.top_px + blocks.bottom_px
 
@@ -326,21 +343,49 @@ def _fit_axis_titles(spec: dict, width: int) -> None:
             title["text"] = "<br>".join(_escape(line) for line in wrap_text(plain_text(text), span, size))
 
 
-def figure_notes(fig: go.Figure) -> list[str]:
+def figure_notes(fig: go.Figure | dict) -> list[str]:
     """The sentences under a figure's plot that a slide moves into its footnote (plain text)."""
-    return [plain_text(a.text) for a in fig.layout.annotations if _is_figure_note(a)]
+    annotations = _layout_value(fig, "annotations") or ()
+    return [plain_text(a.get("text") if isinstance(a, dict) else a.text) for a in annotations if _is_figure_note(a)]
 
 
-def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote: str = "",
+def _merge(target: dict, changes: dict) -> None:
+    """changes written into target, nested dicts merged key by key (what update_layout does)."""
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def presentation_figure(fig: go.Figure | dict, title: str, subtitle: str = "", footnote: str = "",
                         *, width: int = 1280, height: int = 720, notes: bool = True) -> go.Figure:
-    """A restyled copy for slides: white, larger base font, sized width x height (layout px),
-    with a bold title, a subtitle (e.g. the active filters) under the figure's own subtitle, and
-    a footnote (sources, derived/model-based labels) across the bottom. Plain-text arguments are
-    escaped and wrapped to the width. Empty title: the figure's own title is removed (a slide
-    shows it as text instead). Text, markers and lines are raised to slide sizes
-    (slide_text_sizes); the figure's own notes join the footnote unless notes=False (a deck
-    writes them in its footnote text box)."""
-    spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
+    """presentation_spec as a go.Figure (not validated again: the view built it valid)."""
+    return go.Figure(presentation_spec(fig, title, subtitle, footnote, width=width, height=height, notes=notes),
+                     _validate=False)
+
+
+def presentation_spec(fig: go.Figure | dict, title: str, subtitle: str = "", footnote: str = "",
+                      *, width: int = 1280, height: int = 720, notes: bool = True, owned: bool = False) -> dict:
+    """A restyled copy for slides, as a figure dict (what the image engine draws): white, larger
+    base font, sized width x height (layout px), with a bold title, a subtitle (e.g. the active
+    filters) under the figure's own subtitle, and a footnote (sources, derived/model-based
+    labels) across the bottom. Plain-text arguments are escaped and wrapped to the width. Empty
+    title: the figure's own title is removed (a slide shows it as text instead). Text, markers
+    and lines are raised to slide sizes (slide_text_sizes); the figure's own notes join the
+    footnote unless notes=False (a deck writes them in its footnote text box). owned=True: fig
+    is a dict the caller gives away, changed in place instead of copied.
+
+    Works on the dict throughout: plotly's validated update_layout took ~0.1 s a slide (most of
+    a deck's time outside Chromium), and the engine draws a dict anyway."""
+    if isinstance(fig, go.Figure):
+        spec = fig.to_dict()
+    else:
+        spec = fig if owned else copy.deepcopy(fig)
+    spec.setdefault("layout", {})
+    # The figure's own top band and height, read before the slide sizes change its subtitle font.
+    own_top, own_title_room = _margin(spec, "t"), _title_room(spec)
+    natural = spec["layout"].get("height") or height
     moved = slide_text_sizes(spec)
     from evidence.export import cell_grid, panel_slide  # they measure with this module's sizes
 
@@ -354,28 +399,30 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
         panel = panel_slide.fit_panel(spec, width, height, band, blocks.bottom_px)
     _fit_side_labels(spec, width)
     _fit_axis_titles(spec, width)
-    out = go.Figure(spec, _validate=False)  # the view built it valid; validating again took ~70 ms a slide
-    base_bottom = panel.bottom_px if panel else _margin(out, "b")
-    top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
+    layout = spec["layout"]
+    base_bottom = panel.bottom_px if panel else _margin(spec, "b")
+    top = max(own_top - own_title_room, 10) + blocks.top_px
     if panel is not None:
         top = panel.top_px
     if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
         top = blocks.top_px + grid.header_px
-        out.update_traces(selector=lambda t: t.type == "heatmap" and t.colorbar.orientation == "h", colorbar_y=cell_grid.colour_bar_y(blocks.top_px, height))
+        for trace in spec.get("data", []):
+            if trace.get("type") == "heatmap" and (trace.get("colorbar") or {}).get("orientation") == "h":
+                trace["colorbar"]["y"] = cell_grid.colour_bar_y(blocks.top_px, height)
     bottom = base_bottom + blocks.bottom_px
     heading = blocks.title or blocks.subtitle
     heading_px = TITLE_PX if blocks.title else SUBTITLE_PX
     # plotly lifts a multi-line title anchored at the top by about 0.7 of a line: put it back.
     lift = round(0.7 * heading_px) if _lines(heading) > 1 else 0
-    out.update_layout(
+    _merge(layout, dict(
         width=width,
         height=height,
         autosize=False,
         paper_bgcolor="white",
         plot_bgcolor="white",
-        font=dict(family=FONT_FAMILY, size=max(BASE_FONT_PX, (out.layout.font.size or 0)), color=INK),
-        margin=dict(t=top, b=bottom, l=panel.left_px if panel else max(_margin(out, "l"), PAD_PX - 10),
-                    r=panel.right_px if panel else max(_margin(out, "r"), PAD_PX - 10)),
+        font=dict(family=FONT_FAMILY, size=max(BASE_FONT_PX, (layout.get("font") or {}).get("size") or 0), color=INK),
+        margin=dict(t=top, b=bottom, l=panel.left_px if panel else max(_margin(spec, "l"), PAD_PX - 10),
+                    r=panel.right_px if panel else max(_margin(spec, "r"), PAD_PX - 10)),
         title=dict(
             text=heading,
             x=0, xref="container", xanchor="left",
@@ -387,35 +434,34 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
                 font=dict(family=FONT_FAMILY, size=SUBTITLE_PX, color=MUTED),
             ),
         ),
-    )
-    _keep_container_legend(out, fig, height, top - _margin(fig, "t"), blocks.bottom_px)
+    ))
+    _keep_container_legend(layout, natural, height, top - own_top, blocks.bottom_px)
     if blocks.footnote:
-        out.add_annotation(
+        layout.setdefault("annotations", []).append(dict(
             text=blocks.footnote,
             # Anchored at the right edge (the left margin may grow to fit tick labels; the right
             # one does not) with a fixed width, so the box always spans the page between pads.
-            x=1, xref="paper", xanchor="right", xshift=_margin(out, "r") - PAD_PX,
+            x=1, xref="paper", xanchor="right", xshift=_margin(spec, "r") - PAD_PX,
             y=0, yref="paper", yanchor="top", yshift=-(base_bottom + 12),
             width=width - 2 * PAD_PX, align="left", showarrow=False,
             font=dict(family=FONT_FAMILY, size=FOOTNOTE_PX, color=MUTED),
-        )
-    return out
+        ))
+    return spec
 
 
-def _keep_container_legend(out: go.Figure, original: go.Figure, height: int, top_shift: float,
+def _keep_container_legend(layout: dict, natural: float, height: int, top_shift: float,
                            bottom_band: float) -> None:
     """A legend placed relative to the whole figure (yref container) keeps its pixel distance
     from the edge it hugs, moved past the bands added at that edge."""
-    legend = out.layout.legend
-    if legend is None or legend.yref != "container" or legend.y is None:
+    legend = layout.get("legend") or {}
+    if legend.get("yref") != "container" or legend.get("y") is None:
         return
-    natural = original.layout.height or height
-    if legend.y >= 0.5:
-        distance = (1 - legend.y) * natural + top_shift
-        legend.y = max(0.0, 1 - distance / height)
+    if legend["y"] >= 0.5:
+        distance = (1 - legend["y"]) * natural + top_shift
+        legend["y"] = max(0.0, 1 - distance / height)
     else:
-        distance = legend.y * natural + bottom_band
-        legend.y = min(1.0, distance / height)
+        distance = legend["y"] * natural + bottom_band
+        legend["y"] = min(1.0, distance / height)
 
 
 SQUEEZE = 0.9
@@ -432,16 +478,16 @@ def slide_canvas(needed_height: float) -> tuple[int, int, float]:
     return width, height, SLIDE_PX[0] / width
 
 
-def slide_job(fig: go.Figure, fmt: str, title: str, subtitle: str = "", footnote: str = "") -> tuple:
-    """(styled figure, format, width, height, scale) that draws one figure as a finished 16:9
-    slide image (title, filters, footnote), 3840 x 2160 px."""
+def slide_job(fig: go.Figure | dict, fmt: str, title: str, subtitle: str = "", footnote: str = "") -> tuple:
+    """(styled figure dict, format, width, height, scale) that draws one figure as a finished
+    16:9 slide image (title, filters, footnote), 3840 x 2160 px."""
     needed = presentation_height(fig, title, subtitle, footnote, CANVASES[0][0])
     width, height, scale = slide_canvas(needed)
-    styled = presentation_figure(fig, title, subtitle, footnote, width=width, height=height)
+    styled = presentation_spec(fig, title, subtitle, footnote, width=width, height=height)
     return styled, fmt, width, height, scale
 
 
-def slide_image(fig: go.Figure, fmt: str, title: str, subtitle: str = "", footnote: str = "",
+def slide_image(fig: go.Figure | dict, fmt: str, title: str, subtitle: str = "", footnote: str = "",
                 render: Callable[..., bytes] | None = None) -> bytes:
     """One figure as a finished 16:9 slide image (title, filters, footnote), 3840 x 2160 px."""
     styled, fmt, width, height, scale = slide_job(fig, fmt, title, subtitle, footnote)

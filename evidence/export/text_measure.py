@@ -25,8 +25,11 @@ def _font(size: float, bold: bool):
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width of plain text in px (or pt, for a size in pt) in Liberation Sans, the figures' font."""
+    """Width of plain text in px (or pt, for a size in pt) in Liberation Sans, the figures' font.
+    Remembered: wrapping measures every growing prefix of a line, and a deck measures the same
+    labels and footnotes on every slide and in every export (about 14,000 calls a deck)."""
     font = _font(size, bold)
     if font is None:
         return len(text) * size * (0.6 if bold else 0.55)  # Arial-like average, on the safe side

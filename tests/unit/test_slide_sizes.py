@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
 
+import plotly.graph_objects as go
 import pytest
 from PIL import Image, ImageStat
 
@@ -289,8 +290,8 @@ def test_toxicity_slides_give_every_row_its_height_and_every_cell_text_its_cell(
         pt_per_px = placed_pt / svg_width
         _assert_slide_sizes(svg_text_sizes(svg, placed_pt), name, titled=name.startswith("image"))
         left, top, width, height = _plot_area(root)
-        x_low, x_high = styled.layout.xaxis.range
-        y_high, y_low = styled.layout.yaxis.range  # reversed
+        x_low, x_high = styled["layout"]["xaxis"]["range"]  # the styled figure is a dict
+        y_high, y_low = styled["layout"]["yaxis"]["range"]  # reversed
         cell_px, row_px = width / abs(x_high - x_low), height / abs(y_high - y_low)
         assert row_px * pt_per_px >= ROW_PT - 0.05, f"{name}: rows {row_px * pt_per_px:.1f} pt"
         cells = [t for g in root.iter(f"{SVG}g") if g.get("class") == "heatmap-label" for t in g.iter(f"{SVG}text")]
@@ -356,7 +357,7 @@ def test_dose_ramp_slides_use_the_slide_and_no_label_touches_another_or_is_cut(d
         assert not crowded(drawn), f"{name}: " + "; ".join(crowded(drawn))
         assert not cut(drawn), f"{name}: " + "; ".join(cut(drawn))
         _assert_slide_sizes(svg_text_sizes(svg, SLIDE_WIDTH_PT * drawn.width / 1280), name, titled=False)
-        layout = styled.layout
+        layout = go.Figure(styled).layout  # the styled figure is a dict
         y_name = next(k for k in layout if k.startswith("yaxis") and layout[k].visible is not False)
         subplot = (layout[y_name].anchor or "x") + "y" + y_name[5:]
         left, top, width, height = _plot_area(ElementTree.fromstring(svg), subplot)
