@@ -321,6 +321,30 @@ def test_toxicity_slides_give_every_row_its_height_and_every_cell_text_its_cell(
     (ARTIFACTS / f"toxicity-slide-geometry-{tag}.txt").write_text("\n".join(report) + "\n")
 
 
+def test_an_organ_class_longer_than_its_rows_is_drawn_whole_on_its_slide(data, measurer):
+    """issue 15: beside a single row the screen figure cuts "General disorders and administration
+    site conditions" to "General disorders and administration site…" (two lines of 22 characters
+    a row); the slide wraps the whole name to its measured organ-class column and gives each row
+    room for its lines. Measured in Chromium on every deck picture: no organ class ends in "…",
+    none touches another text or is cut, and the MedDRA names are drawn whole."""
+    r = export_views.render_view(data, parse_query("?grade=all&highlight=PASO"), "toxicity-heatmap", TODAY)
+    cut_on_screen = [a for a in r.panel.figure_object().layout.annotations if (a.text or "").endswith("…")]
+    assert cut_on_screen and all(a.hovertext and not a.hovertext.endswith("…") for a in cut_on_screen)
+    names = set()
+    for name, svg, _, styled in _toxicity_slide_svgs(data, "?grade=all&highlight=PASO"):
+        if not name.startswith("deck"):
+            continue
+        drawn = measurer.measure(svg)
+        assert not crowded(drawn) and not cut(drawn), f"{name}: " + "; ".join(crowded(drawn) + cut(drawn))
+        root = ElementTree.fromstring(svg)
+        labels = [" ".join(_lines_of(t)) for g in root.iter(f"{SVG}g") if g.get("class") == "annotation"
+                  for t in g.iter(f"{SVG}text") if "NR = not reported" not in "".join(t.itertext())]
+        assert not any(label.endswith("…") for label in labels), name
+        names.update(labels)
+    assert {"General disorders and administration site conditions", "Respiratory, thoracic and mediastinal disorders",
+            "Musculoskeletal and connective tissue disorders"} <= names
+
+
 def _panel_slide_svgs(data, key, query):
     """(name, SVG, styled figure) of every slide picture of a panel view, as the deck draws it
     and as the 1280 x 720 image export draws it."""
@@ -484,7 +508,6 @@ KNOWN_CROWDED = {
     "forest-plot": "row labels of three lines at 18 pt overlap the next row's",
     "medians-by-arm": "two-line row labels overlap; the column header touches the first value",
     "response-rates": "the legend overlaps the panel headings; two rate labels overlap",
-    "toxicity-heatmap": "an organ class cut with '…' beside too few rows",
     "absolute-effects": "three rows in a 279 px picture: row labels and columns overlap",
     "subgroups": "row labels wrapped for the screen (to the forest's label width) overlap at 18 pt",
 }
