@@ -418,6 +418,30 @@ def test_design_slides_label_the_rows_they_show_clear_of_the_notes(data, chromiu
     assert numbers == [sorted(["61", "140", "50", "110", "220", "120"]), sorted(["685", "722", "546", "48"])]
 
 
+def test_response_rate_slides_keep_the_key_headings_and_rate_labels_apart(data, chromium, measurer):
+    """issue 15: the key ("Arm role: ...") stood 17 px above the panels, under the 18 pt panel
+    headings, and PASO's control 43.3% (written right of its marker) overlapped E2100's
+    experimental 36.9% (written left of its own) in the gap between the two trials. Measured in
+    Chromium on the deck picture and the slide image: no text touches another or is cut, the key
+    is above every heading, every rate is written (PASO report: 40.0% / 43.3% response, 70.0% /
+    93.3% disease control; E2100: 36.9% / 21.2% response, 81.2% / 73.4% at one year; MRCC: 30.0%),
+    and the response panel (two trials) is wider than a panel of one."""
+    for name, svg, styled in _panel_slide_svgs(data, "response-rates", "?grade=all&highlight=PASO"):
+        drawn = measurer.measure(svg)
+        assert not crowded(drawn), f"{name}: " + "; ".join(crowded(drawn))
+        assert not cut(drawn), f"{name}: " + "; ".join(cut(drawn))
+        _assert_slide_sizes(svg_text_sizes(svg, SLIDE_WIDTH_PT * drawn.width / 1280), name, titled=" image " in name)
+        key = [t for t in drawn.texts if t.role.startswith("legend")]
+        headings = [t for t in drawn.texts if t.text.replace(" ", "") in
+                    ("Overallresponserate", "Clinicalcontrolrate", "Tumourburdenreductionrate", "1-yearsurvival")]
+        assert key and len(headings) == 4, name
+        assert max(t.bottom for t in key) + 2 <= min(t.top for t in headings), name
+        rates = sorted(t.text for t in drawn.texts if t.role == "textpoint")
+        assert rates == sorted(["40.0%", "43.3%", "70.0%", "93.3%", "36.9%", "21.2%", "81.2%", "73.4%", "30.0%"]), name
+        domains = [styled.layout[k].domain for k in ("xaxis", "xaxis2", "xaxis3")]
+        assert domains[0][1] - domains[0][0] > 1.3 * (domains[1][1] - domains[1][0]), name
+
+
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
     rendered = export_views.render_view(data, ViewState(), "design-vs-outcome", TODAY)
     parts = export.split_for_slides("design-vs-outcome", rendered.panel.figure_object())
@@ -528,7 +552,6 @@ def deck_svgs(deck):
 KNOWN_CROWDED = {
     "forest-plot": "row labels of three lines at 18 pt overlap the next row's",
     "medians-by-arm": "two-line row labels overlap; the column header touches the first value",
-    "response-rates": "the legend overlaps the panel headings; two rate labels overlap",
     "absolute-effects": "three rows in a 279 px picture: row labels and columns overlap",
     "subgroups": "row labels wrapped for the screen (to the forest's label width) overlap at 18 pt",
 }
