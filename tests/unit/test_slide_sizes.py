@@ -769,3 +769,18 @@ def test_the_survival_slide_says_model_based_once_and_keeps_its_legend_under_the
     subtitle = fig.layout.title.subtitle.text
     assert subtitle.count("not patient data") == 1 and "<br>" not in subtitle
     assert fig.layout.margin.b == export_views.SURVIVAL_BOTTOM_PX and fig.layout.legend.y == 0
+
+
+def test_the_survival_footnote_says_model_based_once(data):
+    """issue 15: the survival slide's footnote (the screen caption) said "model-based, not patient
+    data" in the dashed-curves sentence and again before the implied hazard ratio. PASO report:
+    medians 6.6 (paclitaxel) and 5.6 months, HR 1.80; the exponential curves imply 6.6 / 5.6 = 1.18."""
+    r = export_views.render_view(data, parse_query("?grade=all&highlight=PASO"), "survival-curves", TODAY)
+    assert r.footnote.lower().count("model-based") == 1
+    assert r.footnote.count("not patient data") == 1
+    assert "Dashed curves are model-based, not patient data;" in r.footnote
+    assert "The two curves imply a constant HR 1.18 (derived: ratio of medians) vs published 1.80." in r.footnote
+    # the other model notes lose the words the same way (tables/survival.py writes three forms)
+    assert views._said_once(["Model-based curves, not patient data. Shape 1.2 (published medians 5 and 8 months).",
+                             "Model-based curve, not patient data: exponential (constant hazard) from the published median."]) == [
+        "Shape 1.2 (published medians 5 and 8 months).", "Exponential (constant hazard) from the published median."]
