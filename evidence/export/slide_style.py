@@ -342,7 +342,7 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     writes them in its footnote text box)."""
     spec = fig.to_dict() if isinstance(fig, go.Figure) else dict(fig)
     moved = slide_text_sizes(spec)
-    from evidence.export import cell_grid, panel_slide  # they measure with this module's sizes
+    from evidence.export import cell_grid, panel_slide, table_slide  # they measure with this module's sizes
 
     if notes:
         footnote = " ".join(filter(None, [*moved, footnote]))
@@ -359,6 +359,8 @@ def presentation_figure(fig: go.Figure, title: str, subtitle: str = "", footnote
     top = max(_margin(fig, "t") - _title_room(fig), 10) + blocks.top_px
     if panel is not None:
         top = panel.top_px
+    if table_slide.is_table_page(spec):  # a text table starts right under the slide's bands (table_slide.py)
+        top = (blocks.top_px if (blocks.title or blocks.subtitle) else 0) + table_slide.TOP_PX
     if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
         top = blocks.top_px + grid.header_px
         out.update_traces(selector=lambda t: t.type == "heatmap" and t.colorbar.orientation == "h", colorbar_y=cell_grid.colour_bar_y(blocks.top_px, height))

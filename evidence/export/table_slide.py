@@ -30,7 +30,11 @@ GLYPH = 1.15
 """Height of one line's glyph box, in font sizes (Liberation Sans, measured in Chromium)."""
 SAFETY_PX = 6
 """Room kept free at the table's foot: measured heights round differently from the browser's."""
-MARGIN_T, MARGIN_B = 30, 12
+TOP_PX = 4
+"""Between the bands above a table page (the slide image's title and subtitle; none on a deck
+picture, whose title and subtitle are slide text) and the table's top rule. A page's top margin
+was 30 px plus the 36 px band an untitled picture keeps: 0.7 in of white above every table."""
+MARGIN_T, MARGIN_B = TOP_PX, 12
 """A page's top and bottom margins: its title is slide text and its note goes to the footnote."""
 CONTINUED = " (cont.)"
 """Appended to a group's name repeated on the first row of a page that continues the group."""
@@ -121,6 +125,12 @@ def _group_name(above: list[str], width: float, size: float, row_px: float, leas
         if group and cell_height(len(lines), size, least) <= row_px:
             return "<br>".join(lines)
     return ""
+
+
+def is_table_page(spec: dict) -> bool:
+    """A page made by table_pages (its layout.meta names the rows it holds)."""
+    meta = (spec.get("layout") or {}).get("meta")
+    return isinstance(meta, dict) and "table_rows" in meta
 
 
 def _fill(heights: list[float], limit: float) -> list[tuple[int, int]]:

@@ -784,3 +784,40 @@ def test_the_survival_footnote_says_model_based_once(data):
     assert views._said_once(["Model-based curves, not patient data. Shape 1.2 (published medians 5 and 8 months).",
                              "Model-based curve, not patient data: exponential (constant hazard) from the published median."]) == [
         "Shape 1.2 (published medians 5 and 8 months).", "Exponential (constant hazard) from the published median."]
+
+
+def _table_pictures(data, key):
+    """(deck picture SVG, its width x height, slide image SVG, slide image styled figure) of every
+    page of a table view, as the deck and the 1280 x 720 image export draw them."""
+    from evidence.export.deck import SlideSpec, _planned
+
+    r = export_views.render_view(data, parse_query("?grade=all&highlight=PASO"), key, TODAY)
+    jobs = []
+    for figure, title in export_views._slide_parts(r):
+        _, _, styled, (width, height, _) = _planned(SlideSpec(title, r.subtitle, figure, r.footnote))
+        jobs.append((styled, "svg", width, height, 1))
+        styled, _, width, height, _ = export.slide_job(figure, "svg", title, r.subtitle, r.footnote)
+        jobs.append((styled, "svg", width, height, 1))
+    svgs = export.figure_images(jobs)
+    return list(zip(svgs[::2], svgs[1::2]))
+
+
+@pytest.mark.parametrize("key", ["baseline", "findings"])
+def test_a_table_page_starts_right_under_the_slide_bands(data, chromium, measurer, key):
+    """issue 15: a table page kept a 30 px top margin plus the 36 px band of an untitled picture:
+    0.7 in of white between the slide's subtitle and the table (header text 74 px down the deck
+    picture). Measured in Chromium: the header's text is one cell padding (8 px) and TOP_PX under
+    the picture's top on the deck, and as close under the subtitle on the slide image."""
+    from evidence.export.table_slide import CELL_PAD_PX, TOP_PX
+
+    for deck_svg, image_svg in _table_pictures(data, key):
+        deck_drawn = measurer.measure(deck_svg)
+        header_top = min(t.top for t in deck_drawn.texts if t.role == "cell-text")
+        assert header_top <= TOP_PX + CELL_PAD_PX + 4, f"{key}: table text starts {header_top:.0f} px down the picture"
+        image_drawn = measurer.measure(image_svg)
+        cells = [t for t in image_drawn.texts if t.role == "cell-text"]
+        above = [t for t in image_drawn.texts if t.role != "cell-text" and t.bottom <= min(c.top for c in cells)]
+        gap = min(c.top for c in cells) - max(t.bottom for t in above)
+        # the image's subtitle band ends 16 px under its last line (slide_style._blocks), then TOP_PX and the
+        # cell padding: 41 px measured (was 67)
+        assert gap <= 45, f"{key}: {gap:.0f} px between the subtitle and the table's text"
