@@ -821,3 +821,33 @@ def test_a_table_page_starts_right_under_the_slide_bands(data, chromium, measure
         # the image's subtitle band ends 16 px under its last line (slide_style._blocks), then TOP_PX and the
         # cell padding: 41 px measured (was 67)
         assert gap <= 45, f"{key}: {gap:.0f} px between the subtitle and the table's text"
+
+
+@pytest.mark.parametrize("key", ["baseline", "findings"])
+def test_table_cells_never_break_inside_a_date_or_number(data, key):
+    """issue 15: narrow columns broke dates mid-token ("2014-" over "03-26" in the findings' When
+    column, ClinicalTrials.gov NCT00573755 "Results First Posted"). Every word with a digit of
+    every cell (dates, numbers, ranges, registry ids) is whole on one line of its page's cell (its
+    column widened to hold it; test_every_table_row_is_drawn_whole_on_exactly_one_slide measures
+    in Chromium that no cell text runs out of its column)."""
+    from evidence.export.table_slide import _wrap
+
+    assert _wrap("2007-03-15", 40, 19) == ["2007-03-15"]  # wider than its line, kept whole
+    assert _wrap("a-very-long-hyphenated-word", 60, 19)[0].endswith("-")  # a word without digits still breaks
+    r = export_views.render_view(data, parse_query("?grade=all&highlight=PASO"), key, TODAY)
+    values = export_views._figure(r.panel).data[0].cells.values
+    parts = export_views._slide_parts(r)
+    drawn_lines, checked = [], 0
+    for figure, _ in parts:
+        for c, column in enumerate(figure.data[0].cells.values):
+            for cell in column:
+                drawn_lines += [(c, export.plain_text(line)) for line in str(cell).split("<br>")]
+    for c, column in enumerate(values):
+        for cell in column:
+            for word in export.plain_text(str(cell)).split():
+                if any(ch.isdigit() for ch in word):
+                    assert any(col == c and word in line.split() for col, line in drawn_lines), (key, word)
+                    checked += 1
+    assert checked > 20
+    if key == "findings":
+        assert (3, "2014-03-26") in drawn_lines
