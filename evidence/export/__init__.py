@@ -7,6 +7,8 @@ Pure Python (no Dash). One module per concern:
 - slide_style.py   figures restyled as 16:9 slides (presentation_figure, slide_image)
 - cell_grid.py     heatmap slides laid out by measurement
 - panel_slide.py   dose-ramp / what-if panel slides laid out by measurement (margins, key line, end labels)
+- design_slide.py  design-vs-outcome slides: value labels of the slide's rows, clear of the notes
+- rates_slide.py   response-rate slides: key above the headings, panels by trial count, labels apart
 - phrases.py       the view state in words (filter_phrases, filters_text)
 - files.py         file names, media types, ZIP archives
 - tables.py        CSV and XLSX with formula neutralising
