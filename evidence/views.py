@@ -7,6 +7,7 @@ on a state holding only those, and memoises it; callbacks and exports call the r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -371,9 +372,18 @@ def survival_panel(data: CuratedData, state: ViewState) -> Panel:
     caption = sources_caption(
         [shown, t["comparisons"][t["comparisons"].trial_id == trial_id]],
         data.sources,
-        ([] if curves.points.empty else [MODEL_CURVES_NOTE]) + list(notes) + _population(t, [trial_id], "efficacy"),
+        (list(notes) if curves.points.empty else [MODEL_CURVES_NOTE, *_said_once(notes)]) + _population(t, [trial_id], "efficacy"),
     )
     return Panel(fig, caption)
+
+
+_MODEL_WORDS = re.compile(r"Model-based(?: curves?)?, not patient data[.:]\s*(\w)")
+
+
+def _said_once(notes) -> list[str]:
+    """The model's notes without their own "Model-based, not patient data" (MODEL_CURVES_NOTE says
+    it first): the caption, which is also the slide's footnote, said it twice (issue 15)."""
+    return [_MODEL_WORDS.sub(lambda m: m.group(1).upper(), note) for note in notes]
 
 
 def sources_rows(data: CuratedData) -> list[dict]:

@@ -9,6 +9,8 @@ Pure Python (no Dash). One module per concern:
 - panel_slide.py   dose-ramp / what-if panel slides laid out by measurement (margins, key line, end labels)
 - row_slide.py     forest, subgroups, medians and absolute-effects slides: audience row labels, rows placed
                    and paged by measurement, short footnote (the rest in the speaker notes)
+- design_slide.py  design-vs-outcome slides: value labels of the slide's rows, clear of the notes
+- rates_slide.py   response-rate slides: key above the headings, panels by trial count, labels apart
 - phrases.py       the view state in words (filter_phrases, filters_text)
 - files.py         file names, media types, ZIP archives
 - tables.py        CSV and XLSX with formula neutralising

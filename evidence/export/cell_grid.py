@@ -79,6 +79,12 @@ def _run_labels(layout: dict) -> list[dict]:
             if a.get("xref") == "paper" and a.get("yref") == "y" and (a.get("x") or 0) >= 1 and a.get("xanchor") == "left"]
 
 
+def _run_label_text(annotation: dict) -> str:
+    """An organ-class label's whole name (plain text): the screen figure cuts a name longer than
+    its rows allow with "…" and keeps the whole name in the label's hover text."""
+    return plain_text(annotation.get("hovertext") or annotation.get("text"))
+
+
 def _two_line_px(text: str, size: float) -> float:
     """Narrowest width that holds text on at most two lines (broken at a space): the organ-class
     column, so 'General disorders and administration site conditions' takes two lines, not three."""
@@ -209,7 +215,7 @@ def _geometry(spec: dict, width: float) -> tuple[GridFit, dict]:
     left = max((text_width(plain_text(t), row_size) for t in yaxis.get("ticktext") or []), default=0) + 14
     labels = _run_labels(layout)
     soc_size = max([_font_px(a.get("font")) for a in labels] or [MIN_PX])
-    soc_texts = [plain_text(a.get("text")) for a in labels]
+    soc_texts = [_run_label_text(a) for a in labels]
     soc_px = max([_two_line_px(t, soc_size) for t in soc_texts] or [0])
     soc_lines = {id(a): wrap_text(t, soc_px, soc_size) for a, t in zip(labels, soc_texts)}
     right = (14 + soc_px + 8) if labels else PAD_PX
@@ -261,6 +267,10 @@ def fit_cell_grid(spec: dict, width: float) -> GridFit:
     fit, parts = _geometry(spec, width)
     layout = spec["layout"]
     xaxis = layout["xaxis"]
+    # The header band is measured (header_px): plotly's automargin grew it again for the flat
+    # colour bar in it, taking ~38 px from the rows (47 px rows where 55 px were planned, and two-line
+    # organ classes of neighbouring rows touched).
+    xaxis["automargin"] = False
     if fit.headers_upright:
         xaxis.update(tickangle=-90)
     else:

@@ -387,7 +387,7 @@ def presentation_spec(fig: go.Figure | dict, title: str, subtitle: str = "", foo
     own_top, own_title_room = _margin(spec, "t"), _title_room(spec)
     natural = spec["layout"].get("height") or height
     moved = slide_text_sizes(spec)
-    from evidence.export import cell_grid, panel_slide  # they measure with this module's sizes
+    from evidence.export import cell_grid, panel_slide, table_slide  # they measure with this module's sizes
 
     if notes:
         footnote = " ".join(filter(None, [*moved, footnote]))
@@ -404,6 +404,8 @@ def presentation_spec(fig: go.Figure | dict, title: str, subtitle: str = "", foo
     top = max(own_top - own_title_room, 10) + blocks.top_px
     if panel is not None:
         top = panel.top_px
+    if table_slide.is_table_page(spec):  # a text table starts right under the slide's bands (table_slide.py)
+        top = (blocks.top_px if (blocks.title or blocks.subtitle) else 0) + table_slide.TOP_PX
     if grid is not None:  # a cell grid's header band is measured (cell_grid.py), the figure's own title gone
         top = blocks.top_px + grid.header_px
         for trace in spec.get("data", []):

@@ -18,7 +18,7 @@ import math
 
 import plotly.graph_objects as go
 
-from evidence.export import cell_grid, panel_slide, row_slide, table_slide
+from evidence.export import cell_grid, design_slide, panel_slide, rates_slide, row_slide, table_slide
 from evidence.export.deck import figure_slide_layout
 from evidence.export.slide_style import (
     BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _title_room, figure_notes, slide_text_sizes,
@@ -275,5 +275,10 @@ def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None 
     parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
     if key in LINE_PANEL_VIEWS:
         parts = [go.Figure(panel_slide.prepare(part.to_dict()), _validate=False) for part in parts]
-    return [piece for part in parts for piece in split_rows(part, room=room)]
+    if key == "response-rates":  # the key above the panel headings, facing labels apart (rates_slide.py)
+        parts = [go.Figure(rates_slide.prepare(part.to_dict(), room or DEFAULT_ROOM), _validate=False) for part in parts]
+    pieces = [piece for part in parts for piece in split_rows(part, room=room)]
+    if key == "design-vs-outcome":  # value labels of the window only, clear of the notes (design_slide.py)
+        pieces = [go.Figure(design_slide.prepare(piece.to_dict()), _validate=False) for piece in pieces]
+    return pieces
 

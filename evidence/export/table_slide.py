@@ -18,6 +18,7 @@ tests/unit/test_slide_sizes.py (every row whole on exactly one slide).
 from __future__ import annotations
 
 import copy
+import re
 
 from evidence.export.slide_style import BASE_FONT_PX, PAD_PX, _escape
 from evidence.export.text_measure import plain_text, text_width, wrap_text
@@ -30,17 +31,27 @@ GLYPH = 1.15
 """Height of one line's glyph box, in font sizes (Liberation Sans, measured in Chromium)."""
 SAFETY_PX = 6
 """Room kept free at the table's foot: measured heights round differently from the browser's."""
-MARGIN_T, MARGIN_B = 30, 12
+TOP_PX = 4
+"""Between the bands above a table page (the slide image's title and subtitle; none on a deck
+picture, whose title and subtitle are slide text) and the table's top rule. A page's top margin
+was 30 px plus the 36 px band an untitled picture keeps: 0.7 in of white above every table."""
+MARGIN_T, MARGIN_B = TOP_PX, 12
 """A page's top and bottom margins: its title is slide text and its note goes to the footnote."""
 CONTINUED = " (cont.)"
 """Appended to a group's name repeated on the first row of a page that continues the group."""
 
 
+_WHOLE = re.compile(r"\d")
+"""A word with a digit in it (a date, a number, a range, a registry id) is never broken: "2014-03-"
+over "26" reads as two values. Its column is widened to hold it instead (_fit_columns)."""
+
+
 def _wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """Plain text in lines no wider than width px; a word wider than the line is broken."""
+    """Plain text in lines no wider than width px; a word wider than the line is broken, unless
+    it holds a digit (_WHOLE)."""
     lines: list[str] = []
     for line in wrap_text(text, width, size, bold):
-        while line and text_width(line, size, bold) > width:
+        while line and text_width(line, size, bold) > width and not _WHOLE.search(line):
             cut = len(line)
             while cut > 1 and text_width(line[:cut], size, bold) > width:
                 cut -= 1
@@ -63,6 +74,36 @@ def _column_px(trace: dict, width: float) -> list[float]:
     return [width * s / sum(shares) for s in shares]
 
 
+def _whole_px(markup, size: float) -> float:
+    """Width a column needs for the widest word of a cell it must not break (_WHOLE), padding included."""
+    bold = "<b>" in str(markup)
+    words = [w for w in plain_text(markup).split() if _WHOLE.search(w)]
+    return max((text_width(w, size, bold) for w in words), default=0.0) + 2 * CELL_PAD_PX + 3
+
+
+def _word_px(markup, size: float) -> float:
+    """Width of the widest word of a cell, padding included: a column narrower breaks a word."""
+    bold = "<b>" in str(markup)
+    return max((text_width(w, size, bold) for w in plain_text(markup).split()), default=0.0) + 2 * CELL_PAD_PX + 3
+
+
+def _fit_columns(columns: list[float], header: list, values: list[list], size: float) -> list[float]:
+    """Column widths (px) with every number and date of a column whole on one line: a column too
+    narrow for its widest one (the findings' "When" column, 68 px for "2014-03-26" at 14 pt) takes
+    the width from columns with room beyond their own widest word, in proportion to that room."""
+    need = [max(_whole_px(v, size) for v in [h, *column]) for h, column in zip(header, values)]
+    deficit = sum(max(0.0, n - c) for n, c in zip(need, columns))
+    if deficit <= 0:
+        return columns
+    spare = [0.0 if n > c else max(0.0, c - max(n, max(_word_px(v, size) for v in [h, *column])))
+             for n, c, h, column in zip(need, columns, header, values)]
+    if sum(spare) <= 0:
+        return columns
+    taken = min(1.0, deficit / sum(spare))
+    scale = min(1.0, sum(spare) / deficit)
+    return [c + (n - c) * scale if n > c else c - s * taken for n, c, s in zip(need, columns, spare)]
+
+
 def _wrapped(markup: str, width: float, size: float) -> list[str]:
     """A cell (markup from tabular.py: plain text escaped, or <b>text</b>) as wrapped markup lines."""
     bold = "<b>" in str(markup)
@@ -80,7 +121,7 @@ def table_pages(spec: dict, room: tuple[float, float]) -> list[dict]:
     size = max(BASE_FONT_PX, (layout.get("font") or {}).get("size") or 0, ((trace["cells"].get("font") or {}).get("size") or 0))
     margin = layout.get("margin") or {}
     width = room[0] - max(margin.get("l", 80), PAD_PX - 10) - max(margin.get("r", 80), PAD_PX - 10)
-    columns = _column_px(trace, width)
+    columns = _fit_columns(_column_px(trace, width), trace["header"]["values"], trace["cells"]["values"], size)
     header = [_wrapped(h, w, size) for h, w in zip(trace["header"]["values"], columns)]
     header_px = cell_height(max(map(len, header)), size, trace["header"].get("height") or 28)
     values = trace["cells"]["values"]
@@ -95,6 +136,7 @@ def table_pages(spec: dict, room: tuple[float, float]) -> list[dict]:
         page = copy.deepcopy(spec)
         page_trace = page["data"][0]
         page_trace["header"]["values"] = ["<br>".join(h) for h in header]
+        page_trace["columnwidth"] = [round(c, 2) for c in columns]
         page_cells = [["<br>".join(c) for c in column[first:last]] for column in cells]
         if first and not plain_text(values[0][first]):  # a group continued from the page before
             page_cells[0][0] = _group_name(values[0][:first], columns[0], size, heights[first], least)
@@ -121,6 +163,12 @@ def _group_name(above: list[str], width: float, size: float, row_px: float, leas
         if group and cell_height(len(lines), size, least) <= row_px:
             return "<br>".join(lines)
     return ""
+
+
+def is_table_page(spec: dict) -> bool:
+    """A page made by table_pages (its layout.meta names the rows it holds)."""
+    meta = (spec.get("layout") or {}).get("meta")
+    return isinstance(meta, dict) and "table_rows" in meta
 
 
 def _fill(heights: list[float], limit: float) -> list[tuple[int, int]]:

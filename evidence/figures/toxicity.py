@@ -209,14 +209,15 @@ def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
     for i in range(1, len(row_socs) + 1):
         if i == len(row_socs) or row_socs[i] != row_socs[start]:
             run = i - start
-            annotations.append(
-                dict(
-                    text=_wrap(row_socs[start], 22, max_lines=max(1, 2 * run)),
-                    x=1.0, xref="paper", xanchor="left", xshift=10,
-                    y=(start + i - 1) / 2.0, yref="y", yanchor="middle",
-                    showarrow=False, align="left", font=dict(size=11, color="#444"),
-                )
+            label = dict(
+                text=_wrap(row_socs[start], 22, max_lines=max(1, 2 * run)),
+                x=1.0, xref="paper", xanchor="left", xshift=10,
+                y=(start + i - 1) / 2.0, yref="y", yanchor="middle",
+                showarrow=False, align="left", font=dict(size=11, color="#444"),
             )  # fmt: skip
+            if label["text"].endswith("…"):  # cut to its rows on screen: the whole name on hover (and for slides)
+                label["hovertext"] = _text(row_socs[start])
+            annotations.append(label)
             # Bracket just right of the plot area: anchored at paper x = 1, offset in pixels.
             shapes.append(
                 dict(

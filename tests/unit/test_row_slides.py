@@ -5,7 +5,7 @@ Values asserted against the documents: PASO trial report Table 2 (PFS HR 1.80, 9
 3.20, P = 0.041; Arm A paclitaxel, Arm B paclitaxel + sorafenib); E2100, N Engl J Med
 2007;357:2666 (PFS HR 0.60, P < 0.001, no CI printed; Figure 3 subgroups: prior taxane-based
 adjuvant therapy 0.46, measurable disease 0.55, nonmeasurable disease 0.68). The crowding of the
-drawn pictures is measured in Chromium by test_slide_sizes.py (KNOWN_CROWDED).
+drawn pictures is measured in Chromium by test_slide_sizes.py (test_no_text_on_any_deck_picture_touches_another_or_is_cut).
 """
 
 from __future__ import annotations
