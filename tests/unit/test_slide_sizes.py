@@ -54,13 +54,6 @@ def data():
     return load_dataset(REPO_ROOT / "data")
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not export.chromium_available():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing; image export tests need it (bash scripts/setup.sh --browser)")
-        pytest.skip("Chromium is missing (bash scripts/setup.sh --browser)")
-
 
 # ---------------------------------------------------------------- reading sizes
 
@@ -439,7 +432,7 @@ def test_response_rate_slides_keep_the_key_headings_and_rate_labels_apart(data, 
         assert max(t.bottom for t in key) + 2 <= min(t.top for t in headings), name
         rates = sorted(t.text for t in drawn.texts if t.role == "textpoint")
         assert rates == sorted(["40.0%", "43.3%", "70.0%", "93.3%", "36.9%", "21.2%", "81.2%", "73.4%", "30.0%"]), name
-        domains = [styled.layout[k].domain for k in ("xaxis", "xaxis2", "xaxis3")]
+        domains = [styled["layout"][k]["domain"] for k in ("xaxis", "xaxis2", "xaxis3")]
         assert domains[0][1] - domains[0][0] > 1.3 * (domains[1][1] - domains[1][0]), name
 
 
