@@ -10,7 +10,6 @@ import asyncio
 import concurrent.futures
 import csv
 import io
-import os
 import re
 import threading
 import time
@@ -41,14 +40,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 def data():
     return load_dataset(REPO_ROOT / "data")
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not export.chromium_available():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing; image export tests need it (bash scripts/setup.sh --browser)")
-        pytest.skip("Chromium is missing (bash scripts/setup.sh --browser)")
-    return export.chromium_path()
 
 
 def _png(content: bytes) -> Image.Image:

@@ -4,7 +4,6 @@ every picture; the engine skips that reload for PNG and SVG batches. Drawn in De
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -19,14 +18,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 21)
 VIEWS = ("forest-plot", "toxicity-heatmap", "dose-ramp", "survival-curves")
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not export.chromium_available():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing; image export tests need it (bash scripts/setup.sh --browser)")
-        pytest.skip("Chromium is missing (bash scripts/setup.sh --browser)")
-    return export.chromium_path()
 
 
 @pytest.fixture(scope="module")
