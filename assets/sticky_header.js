@@ -53,8 +53,7 @@
     gd.__stickyHead = true;
     var pending = false;
     var schedule = function () {
-      // a highlight's restyle leaves the header band as it is (assets/highlight.js)
-      if (pending || gd._evidenceHighlightDraw) return;
+      if (pending) return;
       pending = true;
       window.requestAnimationFrame(function () { pending = false; refresh(gd); });
     };
