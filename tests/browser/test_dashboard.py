@@ -98,9 +98,10 @@ def wait_for_drawn(page, graph_ids, timeout=30000):
 
 
 def wait_for_figures(page):
-    """Every figure drawn: each tab shown in turn, back to the first (the default, not in the URL)."""
-    wait_for_drawn(page, TAB_FIGURES["efficacy"])
-    for tab in ("trials", "dosing", "survival"):
+    """Every figure drawn: each tab shown in turn, back to the first (the default, not in the URL).
+    A graph in a hidden tab is not drawn at all (assets/lazy_draw.js), so the page's own tab (a
+    link or reload may name another) counts for nothing: each tab is shown, the first too."""
+    for tab in ("efficacy", "trials", "dosing", "survival"):
         show_tab(page, tab)
         wait_for_drawn(page, TAB_FIGURES[tab])
     show_tab(page, "efficacy")
