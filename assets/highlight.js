@@ -1,330 +1,431 @@
 /*
- * Highlighting a trial restyles what is drawn (components/highlight.py); the server draws nothing.
+ * Highlighting a trial restyles what is drawn, in the browser (components/highlight.py); the
+ * server draws nothing and Dash carries no figure for it.
  *
- * Every mark carries its trial in customdata[0] (or a trace-level meta.trial). With a trial
- * highlighted, other trials' marks are dimmed (trace opacity; a trace mixing trials is split in
- * two, so whiskers and labels dim with their markers), the highlighted trial's markers get the
- * orange ring and whisker glow the figure builders draw for exports (evidence/figures/efficacy.py
- * _halo_trace), its lines are drawn wider, and the tick labels naming it bold. A figure without
- * the trial is left as it is. A heatmap cannot dim single
- * columns, so its other columns are veiled with translucent white and the highlighted ones outlined.
- * What the restyle replaced is kept in figure._evidenceHighlight (beside data and layout, so plotly
- * never sees it), so clearing restores the figure
- * exactly as the server sent it; a new figure from the server arrives unstyled and is restyled.
- * Only graphs on screen are restyled at once; the others when they are seen (assets/seen.js).
+ * `window.evidenceHighlight.show(trial)` is called where the view state is made (assets/state.js
+ * `sync`, assets/slices.js `slice`, assets/answers.js `answerClick`) and restyles at once: every
+ * restyled graph on screen through `Plotly.react` on its plot div (outside Dash's renderer: no
+ * figure prop, no dcc.Graph re-render), the trials grid's row (its rowClassRules read
+ * `evidenceHighlighted`), the answer strip's card and the "; highlighted: <trial>" after the
+ * selection summary. A figure, grid rows or cards the server sends later are marked once drawn
+ * (`arrived`, one clientside callback without outputs).
+ *
+ * Every mark carries its trial in customdata[0] (or a trace-level meta.trial). Only style
+ * attributes change, so Plotly restyles instead of recomputing the figure (a new data array or
+ * tick text makes Plotly.react replot it all, 150-1500 ms a figure under load; a style change or
+ * a shape costs 15-60 ms): other trials' traces are dimmed (trace opacity), the trial's lines drawn
+ * wider, and layout shapes mark the trial: an orange ring under each of its markers (a circle
+ * sized in pixels, anchored at the point), a glow along its confidence interval, and a band
+ * across the row (or column) whose tick label names it, from the figure's left edge to its right.
+ * A heatmap cannot dim single columns, so its other columns are veiled with translucent white and
+ * the trial's outlined. A marker trace mixing trials is split (its other trials' part dimmed, the
+ * trial's part in the empty slot the server left after it: evidence/figures/highlight_slots.py),
+ * so its whiskers and labels dim with their markers; only these figures (not on the first screen)
+ * are recomputed. A figure without the trial is left as it is.
+ * What the restyle started from is kept on the plot div (gd._evidenceHighlight), so clearing
+ * draws the figure exactly as the server sent it. Only graphs on screen are restyled at once; the
+ * others when they are seen (assets/seen.js).
  */
-window.dash_clientside = Object.assign({}, window.dash_clientside);
-window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
-  highlight: (function () {
-    var DIM = 0.3;
-    var ORANGE = "#E69F00"; // theme.HIGHLIGHT_COLOUR (Okabe-Ito orange)
-    var HALO_FILL = "rgba(230,159,0,0.30)";
-    var GLOW = "rgba(230,159,0,0.45)";
-    var VEIL = "rgba(255,255,255,0.62)";
-    var KEY = "_evidenceHighlight";
-    var TYPED = {
-      f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
-      u2: Uint16Array, i4: Int32Array, u4: Uint32Array,
-    };
-    // Per-point attributes a split trace keeps for its own points.
-    var POINT_PATHS = [
-      ["x"], ["y"], ["text"], ["hovertext"], ["customdata"], ["ids"], ["textposition"],
-      ["marker", "size"], ["marker", "color"], ["marker", "opacity"], ["marker", "symbol"],
-      ["marker", "line", "color"], ["marker", "line", "width"], ["textfont", "color"], ["textfont", "size"],
-      ["error_x", "array"], ["error_x", "arrayminus"], ["error_y", "array"], ["error_y", "arrayminus"],
-    ];
+window.evidenceHighlight = (function () {
+  var DIM = 0.3;
+  var ORANGE = "#E69F00"; // theme.HIGHLIGHT_COLOUR (Okabe-Ito orange)
+  var HALO_FILL = "rgba(230,159,0,0.30)";
+  var GLOW = "rgba(230,159,0,0.45)";
+  var BAND = "rgba(230,159,0,0.16)";
+  var VEIL = "rgba(255,255,255,0.62)";
+  var KEY = "_evidenceHighlight";
+  var SHAPE = "highlight: "; // every shape the highlight adds is named "highlight: <trial>" (tests read it)
+  var GRID = "trial-grid"; // ids.TRIAL_GRID
+  var CARDS = "answer-cards"; // ids.ANSWER_CARDS
+  var SUMMARY = "selection-highlight"; // ids.SELECTION_HIGHLIGHT
+  var MARK = "answer-highlighted";
+  var TYPED = {
+    f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
+    u2: Uint16Array, i4: Int32Array, u4: Uint32Array,
+  };
+  // Per-point attributes a split trace keeps for its own points.
+  var POINT_PATHS = [
+    ["x"], ["y"], ["text"], ["hovertext"], ["customdata"], ["ids"], ["textposition"],
+    ["marker", "size"], ["marker", "color"], ["marker", "opacity"], ["marker", "symbol"],
+    ["marker", "line", "color"], ["marker", "line", "width"], ["textfont", "color"], ["textfont", "size"],
+    ["error_x", "array"], ["error_x", "arrayminus"], ["error_y", "array"], ["error_y", "arrayminus"],
+  ];
 
-    function values(a) {
-      // plotly's typed-array form ({dtype, bdata}) or an array -> a plain array
-      if (a && typeof a === "object" && !Array.isArray(a) && typeof a.bdata === "string" && TYPED[a.dtype]) {
-        var bytes = Uint8Array.from(atob(a.bdata), function (c) { return c.charCodeAt(0); });
-        return Array.from(new TYPED[a.dtype](bytes.buffer));
-      }
-      return Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a) : a;
+  var trial = ""; // the highlighted trial ("" = none)
+  var graphs = []; // ids of the graphs the highlight restyles (the `arrived` callback's inputs)
+
+  function values(a) {
+    // plotly's typed-array form ({dtype, bdata}) or an array -> a plain array
+    if (a && typeof a === "object" && !Array.isArray(a) && typeof a.bdata === "string" && TYPED[a.dtype]) {
+      var bytes = Uint8Array.from(atob(a.bdata), function (c) { return c.charCodeAt(0); });
+      return Array.from(new TYPED[a.dtype](bytes.buffer));
     }
+    return Array.isArray(a) || ArrayBuffer.isView(a) ? Array.from(a) : a;
+  }
 
-    function get(obj, path) {
-      return path.reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
+  function get(obj, path) {
+    return path.reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
+  }
+
+  function set(obj, path, value) {
+    var o = obj;
+    path.slice(0, -1).forEach(function (k) {
+      o[k] = Object.assign({}, o[k]);
+      o = o[k];
+    });
+    o[path[path.length - 1]] = value;
+  }
+
+  function escapeText(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  function trialsOf(trace) {
+    // one trial id (or null) per point, or null when the trace names no trial
+    if (trace.type === "heatmap") return null;
+    var cd = values(trace.customdata);
+    if (Array.isArray(cd)) {
+      var ids = cd.map(function (c) { return Array.isArray(c) && typeof c[0] === "string" && c[0] ? c[0] : null; });
+      if (ids.some(function (id) { return id !== null; })) return ids;
     }
-
-    function set(obj, path, value) {
-      var o = obj;
-      path.slice(0, -1).forEach(function (k) {
-        o[k] = Object.assign({}, o[k]);
-        o = o[k];
-      });
-      o[path[path.length - 1]] = value;
+    var named = trace.meta && trace.meta.trial;
+    if (typeof named === "string" && named) {
+      var n = (values(trace.x) || values(trace.y) || [named]).length;
+      return Array(n).fill(named);
     }
+    return null;
+  }
 
-    function escapeText(s) {
-      return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  function part(trace, keep, n) {
+    var out = Object.assign({}, trace);
+    POINT_PATHS.forEach(function (path) {
+      var v = values(get(trace, path));
+      if (Array.isArray(v) && v.length === n) set(out, path, v.filter(function (_, i) { return keep[i]; }));
+    });
+    return out;
+  }
+
+  function dimmed(trace) {
+    var base = trace.opacity == null ? 1 : trace.opacity;
+    return Object.assign({}, trace, { opacity: base * DIM });
+  }
+
+  function hasMarkers(trace) {
+    return (trace.type || "scatter") === "scatter" && (trace.mode == null || trace.mode.indexOf("markers") >= 0);
+  }
+
+  function emphasised(trace) {
+    if (!trace.mode || trace.mode.indexOf("lines") < 0) return trace;
+    var width = get(trace, ["line", "width"]);
+    return Object.assign({}, trace, { line: Object.assign({}, trace.line, { width: (width == null ? 2 : width) * 1.6 }) });
+  }
+
+  function slotOf(trace) {
+    // the empty trace the server left after a trace mixing trials (evidence/figures/highlight_slots.py)
+    return Boolean(trace && trace.meta && trace.meta.highlightSlot === "part");
+  }
+
+  function restyleTrace(trace, want) {
+    // {main, part, ringed}: the trace as drawn (dimmed, emphasised, or the other trials' part of
+    // it), the trial's own part split off (or null), the trace whose points get rings (or null)
+    var ids = trialsOf(trace), none = { main: trace, part: null, ringed: null };
+    if (!ids) return none;
+    var mine = ids.map(function (id) { return id === want; });
+    var others = ids.map(function (id) { return id !== null && id !== want; });
+    if (!mine.some(Boolean)) return others.some(Boolean) ? { main: dimmed(trace), part: null, ringed: null } : none;
+    var lines = Boolean(trace.mode && trace.mode.indexOf("lines") >= 0);
+    var out = { main: emphasised(trace), part: null, ringed: trace };
+    if (others.some(Boolean) && lines) {
+      // a line through several trials cannot be split: dim the other trials' markers only
+      var op = values(get(trace, ["marker", "opacity"]));
+      set((out.main = Object.assign({}, trace)), ["marker", "opacity"], ids.map(function (_, i) {
+        var base = Array.isArray(op) ? op[i] : op == null ? 1 : op;
+        return others[i] ? base * DIM : base;
+      }));
+      out.ringed = part(trace, mine, ids.length);
+    } else if (others.some(Boolean)) {
+      out.main = dimmed(part(trace, mine.map(function (m) { return !m; }), ids.length));
+      out.part = out.ringed = Object.assign(part(trace, mine, ids.length), { showlegend: false });
     }
+    return out;
+  }
 
-    function trialsOf(trace) {
-      // one trial id (or null) per point, or null when the trace names no trial
-      if (trace.type === "heatmap") return null;
-      var cd = values(trace.customdata);
-      if (Array.isArray(cd)) {
-        var ids = cd.map(function (c) { return Array.isArray(c) && typeof c[0] === "string" && c[0] ? c[0] : null; });
-        if (ids.some(function (id) { return id !== null; })) return ids;
-      }
-      var trial = trace.meta && trace.meta.trial;
-      if (typeof trial === "string" && trial) {
-        var n = (values(trace.x) || values(trace.y) || [trial]).length;
-        return Array(n).fill(trial);
-      }
-      return null;
-    }
+  function axisOf(gd, ref) {
+    // trace axis reference ("x", "y2") -> the drawn axis (gd._fullLayout.xaxis, .yaxis2)
+    return gd._fullLayout[ref.charAt(0) + "axis" + ref.slice(1)];
+  }
 
-    function part(trace, keep, n) {
-      var out = Object.assign({}, trace);
-      POINT_PATHS.forEach(function (path) {
-        var v = values(get(trace, path));
-        if (Array.isArray(v) && v.length === n) set(out, path, v.filter(function (_, i) { return keep[i]; }));
-      });
+  function coordinate(axis, v) {
+    // a shape's position on an axis, in data units (plotly 3+ reads them so on a log axis too);
+    // null where it cannot be drawn
+    if (typeof v !== "number" || !isFinite(v)) return null;
+    return axis && axis.type === "log" && v <= 0 ? null : v;
+  }
+
+  function across(axis, letter, v, r) {
+    // a ring's extent on one axis: r pixels either side of v. A linear axis sizes it in pixels
+    // around an anchor; plotly misplaces pixel-sized shapes on a log axis, so there it is in data
+    // units, from the axis's pixels per decade (axis._m) as drawn now
+    var out = {};
+    if (axis && axis.type === "log" && axis._m) {
+      var d = r / Math.abs(axis._m), l = Math.log10(v);
+      out[letter + "0"] = Math.pow(10, l - d);
+      out[letter + "1"] = Math.pow(10, l + d);
       return out;
     }
+    out[letter + "sizemode"] = "pixel";
+    out[letter + "anchor"] = v;
+    out[letter + "0"] = -r;
+    out[letter + "1"] = r;
+    return out;
+  }
 
-    function dimmed(trace) {
-      var base = trace.opacity == null ? 1 : trace.opacity;
-      return Object.assign({}, trace, { opacity: base * DIM });
+  function rings(trace, gd, want) {
+    // an orange ring under each marker of `trace` and a glow along its error bars (layout shapes:
+    // drawn without recomputing the figure)
+    var xref = trace.xaxis || "x", yref = trace.yaxis || "y";
+    var xa = axisOf(gd, xref), ya = axisOf(gd, yref);
+    var xs = values(trace.x) || [], ys = values(trace.y) || [], size = values(get(trace, ["marker", "size"]));
+    var shapes = [];
+    function bars(spec, i) {
+      if (!spec || spec.visible === false || spec.array == null) return null;
+      var plus = values(spec.array), minus = spec.arrayminus == null ? plus : values(spec.arrayminus);
+      return [Array.isArray(minus) ? minus[i] : minus, Array.isArray(plus) ? plus[i] : plus];
     }
-
-    function hasMarkers(trace) {
-      return (trace.type || "scatter") === "scatter" && (trace.mode == null || trace.mode.indexOf("markers") >= 0);
-    }
-
-    function glow(bars) {
-      if (!bars || bars.visible === false || bars.array == null) return undefined;
-      var array = values(bars.array);
-      return {
-        type: "data", symmetric: false, color: GLOW, thickness: 7, width: 0,
-        array: array, arrayminus: bars.arrayminus == null ? array : values(bars.arrayminus),
-      };
-    }
-
-    function halo(trace) {
-      var xs = values(trace.x) || [], size = values(get(trace, ["marker", "size"]));
-      var sizes = xs.map(function (_, i) { return (Array.isArray(size) ? size[i] : size == null ? 6 : size) + 12; });
-      return {
-        type: "scatter", x: xs, y: values(trace.y), xaxis: trace.xaxis, yaxis: trace.yaxis, mode: "markers",
-        name: "highlighted trial", showlegend: false, hoverinfo: "skip", customdata: values(trace.customdata),
-        marker: { symbol: "circle", size: sizes, color: HALO_FILL, line: { color: ORANGE, width: 3 } },
-        error_x: glow(trace.error_x), error_y: glow(trace.error_y),
-      };
-    }
-
-    function emphasised(trace) {
-      if (!trace.mode || trace.mode.indexOf("lines") < 0) return trace;
-      var width = get(trace, ["line", "width"]);
-      return Object.assign({}, trace, { line: Object.assign({}, trace.line, { width: (width == null ? 2 : width) * 1.6 }) });
-    }
-
-    function restyleTrace(trace, trial, rings) {
-      // {ring, main, part}: the orange ring under the trial's markers (or null), the trace as drawn
-      // (dimmed, emphasised, or the other trials' part of it), the trial's own part split off (or null)
-      var ids = trialsOf(trace), none = { ring: null, main: trace, part: null };
-      if (!ids) return none;
-      var mine = ids.map(function (id) { return id === trial; });
-      var others = ids.map(function (id) { return id !== null && id !== trial; });
-      if (!mine.some(Boolean)) return others.some(Boolean) ? { ring: null, main: dimmed(trace), part: null } : none;
-      var lines = Boolean(trace.mode && trace.mode.indexOf("lines") >= 0);
-      var out = { ring: null, main: emphasised(trace), part: null }, ringed = trace;
-      if (others.some(Boolean) && lines) {
-        // a line through several trials cannot be split: dim the other trials' markers only
-        var op = values(get(trace, ["marker", "opacity"]));
-        set((out.main = Object.assign({}, trace)), ["marker", "opacity"], ids.map(function (_, i) {
-          var base = Array.isArray(op) ? op[i] : op == null ? 1 : op;
-          return others[i] ? base * DIM : base;
-        }));
-        ringed = part(trace, mine, ids.length);
-      } else if (others.some(Boolean)) {
-        out.main = dimmed(part(trace, mine.map(function (m) { return !m; }), ids.length));
-        out.part = ringed = Object.assign(part(trace, mine, ids.length), { showlegend: false });
+    xs.forEach(function (x, i) {
+      var y = ys[i], cx = coordinate(xa, x), cy = coordinate(ya, y);
+      if (cx === null || cy === null) return;
+      var ex = bars(trace.error_x, i), ey = bars(trace.error_y, i);
+      var glow = { type: "line", xref: xref, yref: yref, layer: "below", name: SHAPE + want, line: { color: GLOW, width: 7 } };
+      if (ex && ex[0] != null && ex[1] != null) {
+        shapes.push(Object.assign({ x0: coordinate(xa, x - ex[0]), x1: coordinate(xa, x + ex[1]), y0: cy, y1: cy }, glow));
       }
-      if (rings && hasMarkers(trace)) out.ring = halo(ringed);
-      return out;
-    }
+      if (ey && ey[0] != null && ey[1] != null) {
+        shapes.push(Object.assign({ x0: cx, x1: cx, y0: coordinate(ya, y - ey[0]), y1: coordinate(ya, y + ey[1]) }, glow));
+      }
+      var r = ((Array.isArray(size) ? size[i] : size == null ? 6 : size) + 12) / 2;
+      shapes.push(Object.assign({
+        type: "circle", xref: xref, yref: yref, layer: "below", name: SHAPE + want,
+        fillcolor: HALO_FILL, line: { color: ORANGE, width: 3 },
+      }, across(xa, "x", cx, r), across(ya, "y", cy, r)));
+    });
+    return shapes;
+  }
 
-    function slotOf(trace, kind) {
-      // an empty trace the server left for the restyle (evidence/figures/highlight_slots.py)
-      return Boolean(trace && trace.meta && trace.meta.highlightSlot === kind);
-    }
+  function restyleData(data, want, ringsWanted, gd) {
+    // every trace restyled; a split part goes into the empty slot after its trace, so the trace
+    // count stays the same; [data, ring shapes]
+    var out = [], shapes = [];
+    data.forEach(function (trace, i) {
+      if (slotOf(trace) && i > 0) return; // filled by its trace
+      var r = restyleTrace(trace, want);
+      out.push(r.main);
+      if (slotOf(data[i + 1])) out.push(r.part || data[i + 1]);
+      else if (r.part) out.push(r.part);
+      if (ringsWanted && r.ringed && hasMarkers(trace)) shapes = shapes.concat(rings(r.ringed, gd, want));
+    });
+    return [out, shapes];
+  }
 
-    function restyleData(data, trial, rings) {
-      // every trace restyled; a ring or split part goes into the empty slot beside its trace, so
-      // the trace count stays the same (Plotly.react then restyles instead of replotting); a
-      // figure without slots gets them inserted
-      var out = [];
-      data.forEach(function (trace, i) {
-        if ((slotOf(trace, "ring") && i + 1 < data.length) || (slotOf(trace, "part") && i > 0)) return; // filled by its trace
-        var r = restyleTrace(trace, trial, rings);
-        var ringSlot = i > 0 && slotOf(data[i - 1], "ring") ? data[i - 1] : null;
-        var partSlot = slotOf(data[i + 1], "part") ? data[i + 1] : null;
-        if (ringSlot) out.push(r.ring || ringSlot);
-        else if (r.ring) out.push(r.ring);
-        out.push(r.main);
-        if (partSlot) out.push(r.part || partSlot);
-        else if (r.part) out.push(r.part);
+  function cellTrial(c) {
+    // a heatmap cell's trial: its customdata is the trial id (Dash passes no list customdata
+    // of a heatmap point on to clickData), or [trial, arm]
+    return typeof c === "string" ? c : Array.isArray(c) ? c[0] : null;
+  }
+
+  function heatmapShapes(trace, want) {
+    var cd = values(trace.customdata);
+    if (!Array.isArray(cd) || !Array.isArray(cd[0])) return [];
+    var cols = cd[0].map(cellTrial);
+    var xs = values(trace.x) || cols.map(function (_, j) { return j; });
+    var xref = trace.xaxis || "x", yref = trace.yaxis || "y", y1 = cd.length - 0.5;
+    var shapes = [];
+    var j = 0;
+    while (j < cols.length) {
+      var mine = cols[j] === want, k = j;
+      while (k + 1 < cols.length && (cols[k + 1] === want) === mine) k++;
+      shapes.push({
+        type: "rect", xref: xref, yref: yref, x0: xs[j] - 0.5, x1: xs[k] + 0.5, y0: -0.5, y1: y1, layer: "above", name: SHAPE + want,
+        fillcolor: mine ? "rgba(0,0,0,0)" : VEIL, line: mine ? { color: ORANGE, width: 3 } : { width: 0 },
       });
-      return out;
+      j = k + 1;
     }
+    return shapes;
+  }
 
-    function heatmapShapes(trace, trial) {
-      var cd = values(trace.customdata);
-      if (!Array.isArray(cd) || !Array.isArray(cd[0])) return [];
-      var cols = cd[0].map(cellTrial);
-      var xs = values(trace.x) || cols.map(function (_, j) { return j; });
-      var xref = trace.xaxis || "x", yref = trace.yaxis || "y", y1 = cd.length - 0.5;
-      var shapes = [];
-      var j = 0;
-      while (j < cols.length) {
-        var mine = cols[j] === trial, k = j;
-        while (k + 1 < cols.length && (cols[k + 1] === trial) === mine) k++;
-        shapes.push({
-          type: "rect", xref: xref, yref: yref, x0: xs[j] - 0.5, x1: xs[k] + 0.5, y0: -0.5, y1: y1, layer: "above",
-          fillcolor: mine ? "rgba(0,0,0,0)" : VEIL, line: mine ? { color: ORANGE, width: 3 } : { width: 0 },
-        });
-        j = k + 1;
-      }
-      return shapes;
-    }
+  function names(text, want) {
+    // a tick label names the trial when it starts with its id followed by a word break
+    var s = String(text), id = escapeText(want);
+    return s.indexOf(id) === 0 && /^(?:$|[\s<:·(†,])/.test(s.slice(id.length));
+  }
 
-    function cellTrial(c) {
-      // a heatmap cell's trial: its customdata is the trial id (Dash passes no list customdata
-      // of a heatmap point on to clickData), or [trial, arm]
-      return typeof c === "string" ? c : Array.isArray(c) ? c[0] : null;
-    }
-
-    function names(text, trial) {
-      // a tick label names the trial when it starts with its id followed by a word break
-      var s = String(text), id = escapeText(trial);
-      return s.indexOf(id) === 0 && /^(?:$|[\s<:·(†,])/.test(s.slice(id.length));
-    }
-
-    function boldTicks(layout, axes, trial) {
-      Object.keys(layout).forEach(function (axis) {
-        var a = layout[axis];
-        if (!/^[xy]axis\d*$/.test(axis) || !a || !Array.isArray(a.ticktext)) return;
-        var id = escapeText(trial);
-        var text = a.ticktext.map(function (t) {
-          return names(t, trial) ? "<b>" + id + " ★</b>" + String(t).slice(id.length) : t;
-        });
-        if (text.some(function (t, k) { return t !== a.ticktext[k]; })) {
-          axes[axis] = a.ticktext;
-          layout[axis] = Object.assign({}, a, { ticktext: text });
+  function bands(layout, gd, want) {
+    // a band across each row (column) whose tick label names the trial, over the whole figure
+    // width (height), labels included; the tick labels themselves are left as they are
+    var size = gd._fullLayout._size, shapes = [];
+    Object.keys(layout).forEach(function (key) {
+      var a = layout[key];
+      if (!/^[xy]axis\d*$/.test(key) || !a || a.overlaying || !Array.isArray(a.ticktext) || !Array.isArray(a.tickvals)) return;
+      var vals = a.tickvals.map(Number), ref = key.charAt(0) + key.slice(5);
+      var sorted = vals.filter(isFinite).sort(function (p, q) { return p - q; });
+      var gap = sorted.slice(1).reduce(function (g, v, k) { return Math.min(g, v - sorted[k]); }, Infinity);
+      var half = isFinite(gap) && gap > 0 ? gap / 2 : 0.5;
+      a.ticktext.forEach(function (text, k) {
+        if (!names(text, want) || !isFinite(vals[k])) return;
+        var band = { type: "rect", layer: "below", name: SHAPE + want, fillcolor: BAND, line: { width: 0 } };
+        if (key.charAt(0) === "y") {
+          shapes.push(Object.assign(band, { xref: "paper", x0: -size.l / size.w, x1: 1 + size.r / size.w,
+            yref: ref, y0: vals[k] - half, y1: vals[k] + half }));
+        } else {
+          shapes.push(Object.assign(band, { yref: "paper", y0: -size.b / size.h, y1: 1 + size.t / size.h,
+            xref: ref, x0: vals[k] - half, x1: vals[k] + half }));
         }
       });
+    });
+    return shapes;
+  }
+
+  function shows(trace, want) {
+    if (trace.type === "heatmap") {
+      var cd = values(trace.customdata);
+      return Array.isArray(cd) && Array.isArray(cd[0]) && cd[0].some(function (c) { return cellTrial(c) === want; });
     }
+    var ids = trialsOf(trace);
+    return Boolean(ids) && ids.indexOf(want) >= 0;
+  }
 
-    function shows(trace, trial) {
-      if (trace.type === "heatmap") {
-        var cd = values(trace.customdata);
-        return Array.isArray(cd) && Array.isArray(cd[0]) && cd[0].some(function (c) { return cellTrial(c) === trial; });
-      }
-      var ids = trialsOf(trace);
-      return Boolean(ids) && ids.indexOf(trial) >= 0;
-    }
+  function restyle(plain, want, gd) {
+    // {data, layout} drawing `want` highlighted, or null when the figure does not show it
+    if (!plain.data.some(function (trace) { return shows(trace, want); })) return null;
+    var veils = [];
+    plain.data.forEach(function (trace) {
+      if (trace.type === "heatmap" && !veils.length) veils = heatmapShapes(trace, want);
+    });
+    var restyled = restyleData(plain.data, want, !veils.length, gd); // a heatmap's outline is its ring
+    var added = (veils.length ? [] : bands(plain.layout, gd, want)).concat(restyled[1], veils);
+    var layout = Object.assign({}, plain.layout, { shapes: (plain.layout.shapes || []).concat(added) });
+    return { data: restyled[0], layout: layout };
+  }
 
-    function restore(figure) {
-      var kept = figure[KEY];
-      if (!kept) return figure;
-      var layout = Object.assign({}, figure.layout);
-      if (kept.shapes === undefined) delete layout.shapes;
-      else layout.shapes = kept.shapes;
-      Object.keys(kept.axes).forEach(function (axis) {
-        layout[axis] = Object.assign({}, layout[axis], { ticktext: kept.axes[axis] });
-      });
-      var plain = Object.assign({}, figure, { data: kept.data, layout: layout });
-      delete plain[KEY];
-      return plain;
-    }
+  function apply(gd, want) {
+    // draw `want` ("" = none) on plot div `gd`, from the figure the server sent
+    var kept = gd[KEY];
+    var ours = Boolean(kept) && gd.data === kept.drawn; // else dcc.Graph has drawn a new figure since
+    var plain = ours ? kept.plain : { data: gd.data, layout: gd.layout };
+    if ((ours ? kept.trial : "") === want) return;
+    var next = want ? restyle(plain, want, gd) : null;
+    if (!next && !ours) return; // not in this figure, drawn as sent
+    gd[KEY] = next ? { trial: want, plain: plain, drawn: next.data } : null;
+    window.Plotly.react(gd, next || plain);
+  }
 
-    function restyle(figure, trial) {
-      var data = [], veils = [], axes = {};
-      var layout = Object.assign({}, figure.layout);
-      var kept = { trial: trial, data: figure.data, shapes: figure.layout.shapes, axes: axes };
-      var out = Object.assign({}, figure, { layout: layout });
-      out[KEY] = kept;
-      if (!figure.data.some(function (trace) { return shows(trace, trial); })) return out; // not in this figure
-      figure.data.forEach(function (trace) {
-        if (trace.type === "heatmap" && !veils.length) veils = heatmapShapes(trace, trial);
-      });
-      data = restyleData(figure.data, trial, !veils.length); // a heatmap's outline is its ring
-      boldTicks(layout, axes, trial);
-      if (veils.length) layout.shapes = (figure.layout.shapes || []).concat(veils);
-      out.data = data;
-      return out;
-    }
+  function plotOf(graphId) {
+    var graph = document.getElementById(graphId);
+    var gd = graph && graph.querySelector(".js-plotly-plot");
+    return gd && gd._fullLayout && Array.isArray(gd.data) ? gd : null;
+  }
 
-    function restyled(figure, trial) {
-      // the figure to draw for `trial` ("" = none), or null when what is drawn is right already
-      if (!figure || !Array.isArray(figure.data)) return null;
-      var kept = figure[KEY];
-      if ((kept ? kept.trial : "") === trial) return null;
-      if (!kept && !figure.data.some(function (trace) { return shows(trace, trial); })) return null; // not in it
-      var plain = restore(figure);
-      return trial ? restyle(plain, trial) : plain;
-    }
+  function draw(gd) {
+    // apply the highlight; a figure drawn for it changes nothing the heatmap's sticky header copies
+    // (tick labels stay), so that copy is not redrawn for it (assets/sticky_header.js)
+    gd._evidenceHighlightDraw = true;
+    try { apply(gd, trial); } finally { gd._evidenceHighlightDraw = false; }
+  }
 
-    // A graph off screen (below the fold, or in a hidden tab) is not restyled: each restyle is a
-    // full Plotly redraw (halo traces, split traces). Its last figure and the highlight wait, and
-    // the restyle is drawn once the graph is seen (assets/seen.js).
-    var latest = {}; // graph id -> {figure, trial}
-
-    function graphFigure(graphId, figure, trial) {
-      // what to set as graph `graphId`'s figure for `trial`: the restyle, or no_update (right
-      // already, or off screen: then restyled once seen)
-      var no = window.dash_clientside.no_update;
-      var graph = document.getElementById(graphId);
-      var box = graph && (graph.closest(".figure") || graph);
-      var seen = window.evidenceSeen;
-      if (!box || !seen || seen.visible(box)) {
-        if (box && seen) seen.forget(box, "highlight");
-        return restyled(figure, trial) || no;
-      }
-      latest[graphId] = { figure: figure, trial: trial };
-      if (restyled(figure, trial)) {
-        seen.whenSeen(box, "highlight", function () {
-          var last = latest[graphId];
-          var next = last && restyled(last.figure, last.trial);
-          if (next) window.dash_clientside.set_props(graphId, { figure: next });
-        });
+  function showIn(ids) {
+    // restyle the graphs seen now, the others once seen (a redraw off screen is wasted work);
+    // every graph's visibility is read before any is drawn (a read after a draw forces a layout)
+    var seen = window.evidenceSeen;
+    var plots = ids.map(function (id) {
+      var gd = plotOf(id), box = gd && (gd.closest(".figure") || gd);
+      return gd && { id: id, gd: gd, box: box, now: !seen || seen.visible(box) };
+    }).filter(Boolean);
+    plots.forEach(function (p) {
+      if (p.now) {
+        if (seen) seen.forget(p.box, "highlight");
+        draw(p.gd);
       } else {
-        seen.forget(box, "highlight");
+        seen.whenSeen(p.box, "highlight", function () { showIn([p.id]); });
       }
-      return no;
-    }
+    });
+  }
 
-    // One callback for every restyled graph (components/highlight.py): a highlight change is one
-    // clientside call, not one per graph; a figure from the server leaves the other graphs as
-    // they are (their restyle is already drawn, so graphFigure gives no_update).
-    return function (sliced) {
-      var trial = (sliced && sliced.highlight) || "";
-      var figures = Array.prototype.slice.call(arguments, 1);
-      var outs = window.dash_clientside.callback_context.outputs_list;
-      return figures.map(function (figure, k) { return graphFigure(outs[k].id, figure, trial); });
-    };
-  })(),
-  gridHighlight: (function () {
-    // The trials grid and the selection summary (components/highlight.py): the row of the
-    // highlighted trial flagged (rowClassRules: row-highlighted), "; highlighted: <trial>" after
-    // the summary the server wrote (which never names the highlight itself).
-    var MARK = "; highlighted: ";
-    return function (sliced, rows, summary) {
-      var no = window.dash_clientside.no_update;
-      var trial = (sliced && sliced.highlight) || "";
-      var outRows = no, outSummary = no;
-      var stale = function (row) { return Boolean(row.highlighted) !== (row.trial_id === trial); };
-      if (Array.isArray(rows) && rows.some(stale)) {
-        outRows = rows.map(function (row) { return Object.assign({}, row, { highlighted: row.trial_id === trial }); });
-      }
-      if (typeof summary === "string") {
-        var at = summary.indexOf(MARK), base = at < 0 ? summary : summary.slice(0, at);
-        var text = trial ? base + MARK + trial : base;
-        if (text !== summary) outSummary = text;
-      }
-      return [outRows, outSummary];
-    };
-  })(),
+  function markCards() {
+    // the highlighted trial's answer card: its class, its title button's aria-pressed and title
+    // (the server draws every card plain: components/answer_strip.py)
+    var box = document.getElementById(CARDS);
+    if (!box) return;
+    box.querySelectorAll(".answer-card[id]").forEach(function (card) {
+      var id;
+      try { id = JSON.parse(card.id).trial; } catch (e) { return; }
+      var on = id === trial, button = card.querySelector(".answer-trial");
+      if (card.classList.contains(MARK) !== on) card.classList.toggle(MARK, on);
+      if (!button) return;
+      var pressed = on ? "true" : "false";
+      var title = (on ? "Clear the highlight of " : "Highlight ") + id + " in every view";
+      if (button.getAttribute("aria-pressed") !== pressed) button.setAttribute("aria-pressed", pressed);
+      if (button.getAttribute("title") !== title) button.setAttribute("title", title);
+    });
+  }
+
+  function markGrid() {
+    // the grid's rowClassRules read `evidenceHighlighted`; its rows are redrawn to apply them
+    var api = null;
+    try { api = window.dash_ag_grid && window.dash_ag_grid.getApi(GRID); } catch (e) { api = null; }
+    if (api && !api.isDestroyed()) api.redrawRows();
+  }
+
+  function markSummary() {
+    var span = document.getElementById(SUMMARY);
+    var text = trial ? "; highlighted: " + trial : "";
+    if (span && span.textContent !== text) span.textContent = text;
+  }
+
+  function show(next) {
+    // highlight `next` ("" = none) in every view
+    next = next || "";
+    if (next === trial) return;
+    trial = next;
+    showIn(graphs);
+    markGrid();
+    markCards();
+    markSummary();
+  }
+
+  function whenDrawn(graphId, figure, job, frames) {
+    // run `job` once dcc.Graph has drawn `figure` (it plots after Dash has stored it); given up
+    // when a newer figure has come or after ~10 s
+    var gd = plotOf(graphId);
+    if (gd && gd.data === figure.data) return job(graphId);
+    if ((frames || 0) > 600 || !figure || !Array.isArray(figure.data)) return;
+    window.requestAnimationFrame(function () { whenDrawn(graphId, figure, job, (frames || 0) + 1); });
+  }
+
+  // The server sent something new: a figure (one of the restyled graphs), the answer cards or
+  // the grid's rows. Inputs: every restyled graph's figure, then the cards, then the rows.
+  function arrived() {
+    var ctx = window.dash_clientside.callback_context;
+    var ids = ctx.inputs_list.slice(0, -2).map(function (input) { return input.id; });
+    graphs = ids;
+    var figures = Array.prototype.slice.call(arguments, 0, ids.length);
+    (ctx.triggered || []).forEach(function (fired) {
+      var id = String(fired.prop_id).split(".")[0], k = ids.indexOf(id);
+      if (k >= 0 && figures[k]) whenDrawn(id, figures[k], function () { showIn([id]); });
+      if (id === CARDS) window.requestAnimationFrame(markCards); // once React has put them in the page
+    });
+  }
+
+  return { show: show, arrived: arrived, current: function () { return trial; }, restyle: restyle };
+})();
+
+// The trials grid's row class rule (components/layout.py rowClassRules): the highlighted trial's row.
+window.dashAgGridFunctions = Object.assign({}, window.dashAgGridFunctions, {
+  evidenceHighlighted: function (params) {
+    return Boolean(params && params.data) && params.data.trial_id === window.evidenceHighlight.current();
+  },
+});
+
+window.dash_clientside = Object.assign({}, window.dash_clientside);
+window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
+  highlightArrived: function () { window.evidenceHighlight.arrived.apply(null, arguments); },
 });

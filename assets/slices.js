@@ -8,7 +8,8 @@
  * once the figure is scrolled to or its tab is shown, so an unseen figure sends no request and
  * draws nothing. (The Store's id is the figure's id + "-view-state"; the figure's wrapper,
  * rendered before the graph itself, carries `data-view` = the figure's id.) Views without such a
- * wrapper (the trials grid, the highlight, the answer strip) are always sliced at once.
+ * wrapper (the trials grid, the answer strip) are always sliced at once. The highlight has no
+ * Store: every state change hands it to assets/highlight.js, which restyles what is drawn.
  */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
@@ -55,6 +56,7 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       var no = window.dash_clientside.no_update;
       if (!state) return outs.map(function () { return no; });
       if (state.tab) window.evidenceSeen.setTab(state.tab);
+      window.evidenceHighlight.show(state.highlight || ""); // drawn in the browser: no Store, no request
       var n = outs.length, args = arguments;
       return outs.map(function (out, k) { return sliceOne(out.id, state, args[1 + k], args[1 + n + k]); });
     };

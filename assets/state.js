@@ -259,6 +259,8 @@ window.dash_clientside.evidence_state = (function () {
     var clicks = {};
     rules.clicks.forEach(function (id, i) { clicks[id] = a[2 + nc + i]; });
     var next = nextState(trigger, search, controls, clicks, rules);
+    // the highlight is drawn at once, before the state, URL and controls follow (assets/highlight.js)
+    window.evidenceHighlight.show(next[0].highlight || "");
     // the notice about the link opened stays until another link or Reset: a control change
     // may be a dropdown dropping a value its options lack (Dash 4 does that on its own)
     var link = trigger === null || trigger === undefined || trigger === rules.url || trigger === rules.reset;

@@ -53,7 +53,8 @@
     gd.__stickyHead = true;
     var pending = false;
     var schedule = function () {
-      if (pending) return;
+      // a highlight's restyle leaves the header band as it is (assets/highlight.js)
+      if (pending || gd._evidenceHighlightDraw) return;
       pending = true;
       window.requestAnimationFrame(function () { pending = false; refresh(gd); });
     };

@@ -8,8 +8,8 @@ click clears it), through the same `highlight` state field as every view: the ca
 button is the keyboard way to the same click.
 
 The server draws the cards without the highlight (it does not read `highlight`, so a highlight
-sends it no request, as for every view: components/highlight.py); `answerHighlight` marks the
-highlighted trial's card in the browser (its class, its button's aria-pressed and title).
+sends it no request, as for every view: components/highlight.py); the browser marks the
+highlighted trial's card (its class, its button's aria-pressed and title: assets/highlight.js).
 """
 
 from __future__ import annotations
@@ -104,13 +104,6 @@ def register_answer_callbacks(app: Dash, session_data) -> None:
         if sliced is None:
             raise PreventUpdate
         return cards(answer_strip(session_data(store)[0], ViewState.from_dict(sliced)), "")
-
-    app.clientside_callback(
-        ClientsideFunction(namespace="evidence", function_name="answerHighlight"),
-        Output(ids.ANSWER_CARDS, "children", allow_duplicate=True),
-        Input(ids.HIGHLIGHT_STATE, "data"), Input(ids.ANSWER_CARDS, "children"),
-        prevent_initial_call=True,
-    )  # fmt: skip
 
     app.clientside_callback(
         ClientsideFunction(namespace="evidence", function_name="answerClick"),

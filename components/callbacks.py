@@ -54,7 +54,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
 
     @app.callback(
         Output(overview.graph_id, "rowData"),
-        Output(ids.SELECTION_SUMMARY, "children"),
+        Output(ids.SELECTION_TEXT, "children"),
         paging.OUTPUTS,
         Input(ids.view_state(overview.graph_id), "data"),
         Input(ids.UPLOAD_STORE, "data"),

@@ -65,13 +65,20 @@ PAGE_REFUSAL = "trial-page-refusal"
 PAGE_OF = "trial-page-of"  # "page 1 of 1" beside the page field
 SOURCES = "sources-list"
 
-# The highlighted trial alone, cut from view-state (components/highlight.py).
-HIGHLIGHT_STATE = "highlight-state"
+# After the selection summary: "; highlighted: <trial>", written by the browser (assets/highlight.js).
+SELECTION_HIGHLIGHT = "selection-highlight"
+SELECTION_TEXT = "selection-summary-text"  # the server's part of the summary
 
 # Components whose clicks select a trial: id -> the event carrying it.
 CLICKS = {view.graph_id: view.click for view in VIEWS.values() if view.click}
 # Graphs whose clicks select a trial (customdata[0] = trial_id).
 CLICKABLE_GRAPHS = tuple(graph for graph, event in CLICKS.items() if event == "clickData")
+# Graphs the browser restyles for a highlight (assets/highlight.js) and whose figures carry the
+# highlight's empty slots (components/render.py): their marks name a trial; the clickable text
+# tables (baseline, fatal events, findings) draw no highlight.
+HIGHLIGHTED_GRAPHS = tuple(
+    view.graph_id for view in VIEWS.values() if view.click == "clickData" and "highlight" in view.style_fields
+)
 
 # Export bar (components/exports.py): format -> button id.
 EXPORT_BAR = "card-export"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from components import answer_strip, evidence_box, exports, highlight, ids, slices, state_sync
+from components import answer_strip, evidence_box, exports, ids, slices, state_sync
 from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
@@ -121,7 +121,11 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
                 f["highlight"],
             ),
             html.Button("Reset all", id=ids.RESET, n_clicks=0, className="reset-button"),
-            html.P(id=ids.SELECTION_SUMMARY, className="selection-summary", **{"aria-live": "polite"}),
+            html.P(
+                # the server writes the first part; the browser adds "; highlighted: <trial>" (assets/highlight.js)
+                [html.Span(id=ids.SELECTION_TEXT), html.Span(id=ids.SELECTION_HIGHLIGHT)],
+                id=ids.SELECTION_SUMMARY, className="selection-summary", **{"aria-live": "polite"},
+            ),
         ],
         className="filter-panel",
         id=ids.FILTER_PANEL,
@@ -195,7 +199,8 @@ def trials_card() -> html.Section:
         rowData=[],
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         getRowId="params.data.trial_id",
-        rowClassRules={"row-highlighted": "params.data.highlighted"},
+        # the highlighted trial's row, as the browser knows it (assets/highlight.js: no request)
+        rowClassRules={"row-highlighted": "evidenceHighlighted(params)"},
         # Tab leaves the grid (one tab stop, not one per cell); arrow keys move inside it, and Enter
         # on a row highlights its trial (assets/a11y.js).
         dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 300, "tabToNextCell": {"function": "false"}},
@@ -454,7 +459,6 @@ def page(
             dcc.Store(id=ids.STATE),
             dcc.Store(id=ids.UPLOAD_STORE, storage_type="session", data=None),  # explicit: else the Store sets null on mount, redrawing every view
             *slices.stores(),
-            *highlight.stores(),
             *state_sync.stores(),
             *answer_strip.stores(),
             skip_links(),

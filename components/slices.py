@@ -27,12 +27,11 @@ def stores() -> list[dcc.Store]:
     return out
 
 
-SLICED_STORES: tuple[str, ...] = (
-    *(ids.view_state(panel_id) for panel_id in SLICES), ids.HIGHLIGHT_STATE, ids.ANSWER_STATE
-)
-"""Every Store holding a slice of the state: the views', the highlight's (components/highlight.py)
-and the answer strip's (components/answer_strip.py). Each has its field list in the Store
-`ids.view_fields(<its panel id>)`."""
+SLICED_STORES: tuple[str, ...] = (*(ids.view_state(panel_id) for panel_id in SLICES), ids.ANSWER_STATE)
+"""Every Store holding a slice of the state: the views' and the answer strip's
+(components/answer_strip.py). Each has its field list in the Store `ids.view_fields(<its panel id>)`.
+The highlight has no Store: the slice callback hands it to the browser's highlight directly
+(assets/slices.js, assets/highlight.js)."""
 
 
 def _fields_store(store_id: str) -> str:

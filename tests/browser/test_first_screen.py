@@ -209,7 +209,7 @@ def test_a_click_on_a_card_highlights_its_trial_and_a_second_click_clears_it(pag
     assert card.locator(".answer-trial").get_attribute("aria-pressed") == "true"
     page.wait_for_function(
         "() => { const g = document.querySelector('#forest-figure .js-plotly-plot');"
-        " return g && g.data.some(t => t.name === 'highlighted trial'); }", timeout=15000)
+        " return g && (g.layout.shapes || []).some(s => s.name === 'highlight: E2100'); }", timeout=15000)
     assert "highlighted: E2100" in page.locator("#selection-summary").inner_text()
     # keyboard: the card's title button is the same click; on the highlighted trial it clears it
     page.locator(CARDS, has_text="E2100").first.locator(".answer-trial").focus()

@@ -26,13 +26,16 @@ MARKS_JS = """(id) => {
       trials: Array.from(new Set(Array.from(t.customdata).map(c => Array.isArray(c) ? c[0] : null))).filter(Boolean),
       opacity: t.opacity == null ? 1 : t.opacity,
     })),
-    rings: gd.data.filter(t => t.name === 'highlighted trial').map(t =>
-      Array.from(new Set(Array.from(t.customdata || []).map(c => c && c[0])))),
+    // the highlight's layout shapes, each named "highlight: <trial>" (assets/highlight.js)
+    rings: (layout.shapes || []).filter(s => s.type === 'circle' && String(s.name).startsWith('highlight: '))
+      .map(s => [s.name.slice(11)]),
+    bands: (layout.shapes || []).filter(s => s.type === 'rect' && String(s.name).startsWith('highlight: ') &&
+      (s.xref === 'paper' || s.yref === 'paper')).map(s => s.name.slice(11)),
     columns: gd.data.filter(t => t.type === 'heatmap' && t.customdata).flatMap(t => Array.from(t.customdata[0]).map(c => typeof c === 'string' ? c : c[0])),
     veils: (layout.shapes || []).filter(s => s.fillcolor === 'rgba(255,255,255,0.62)').length,
-    // row labels only: the numeric columns (y axes overlaying another, issue 13) have bold headers
-    bold: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext && !layout[k].overlaying)
-      .flatMap(k => layout[k].ticktext.filter(t => String(t).startsWith('<b>'))),
+    // tick labels are never changed by a highlight (a change would make Plotly redraw everything)
+    ticks: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext)
+      .flatMap(k => layout[k].ticktext.map(String)),
   };
 }"""
 
@@ -112,15 +115,15 @@ def highlighted_problem(drawn, graph_id, trial):
         return "heatmap without veils"
     if not all(ring == [trial] for ring in drawn["rings"]) or not (drawn["rings"] or graph_id == "heatmap-figure"):
         return f"{graph_id} rings {drawn['rings']}"  # a heatmap column has no marker
-    if not all(b.startswith(f"<b>{trial} ★</b>") for b in drawn["bold"]) or not (drawn["bold"] or graph_id == "dose-figure"):
-        return f"{graph_id} bold {drawn['bold']}"  # the dose figure has no trial ticks
+    if not all(b == trial for b in drawn["bands"]) or not (drawn["bands"] or graph_id in ("dose-figure", "heatmap-figure")):
+        return f"{graph_id} bands {drawn['bands']}"  # no trial ticks in the dose figure; a heatmap column is outlined
     return None
 
 
 def plain_problem(drawn, graph_id, _trial=None):
     if not all(m["opacity"] == 1 for m in drawn["marks"]):
         return f"{graph_id} dimmed"
-    if drawn["rings"] or drawn["veils"] or [b for b in drawn["bold"] if "★" in b]:
+    if drawn["rings"] or drawn["veils"] or drawn["bands"] or [t for t in drawn["ticks"] if "★" in t]:
         return f"{graph_id} still marked"
     return None
 

@@ -70,7 +70,8 @@ def test_tab_arrows_and_enter_show_a_points_passage_and_highlight_its_trial(page
     assert "hazard ratio 1.80, 95% CI: 1.02 to 3.20; log-rank test P = 0.041" in text
     page.wait_for_function("() => window.location.search.includes('highlight=PASO')", timeout=15000)
     page.wait_for_function(  # the trial ringed in the forest as a mouse click would (assets/highlight.js)
-        "() => document.querySelector('#forest-figure .js-plotly-plot').data.some(t => t.name === 'highlighted trial')",
+        "() => (document.querySelector('#forest-figure .js-plotly-plot').layout.shapes || [])"
+        ".some(s => s.name === 'highlight: PASO')",
         timeout=15000,
     )
     assert page.evaluate("() => document.activeElement.id") == "forest-figure"  # focus stays on the graph

@@ -1,14 +1,14 @@
-"""A highlight restyles in place (issue 12): the figures sent to the browser carry empty slots for
-the highlight's rings and split parts (evidence/figures/highlight_slots.py), so the trace count
-never changes; exports are drawn without slots (the highlight drawn on the server); and a state
-change runs one clientside slice callback, a highlight one restyle callback."""
+"""A highlight restyles in place (issues 12, 13): the figures sent to the browser carry empty slots
+for the parts a highlight splits off (evidence/figures/highlight_slots.py), so the trace count
+never changes; exports are drawn without slots (the highlight drawn on the server); a state
+change runs one clientside slice callback, and a highlight no callback of its own."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import pytest
 
-from components import highlight, ids, slices
+from components import ids, slices
 from components.render import rendered
 from evidence.figures.highlight_slots import SLOT, with_highlight_slots
 from evidence.loading import load_dataset
@@ -30,20 +30,26 @@ def _trials(trace) -> set[str]:
     return {row[0] for row in trace.get("customdata") or [] if isinstance(row, list) and row and row[0]}
 
 
-def test_the_forest_sent_to_the_browser_has_an_empty_ring_before_each_trial_trace(data):
-    view = VIEWS["forest"]
+def test_the_design_figure_sent_to_the_browser_has_a_part_slot_after_each_trace_mixing_trials(data):
+    view = VIEWS["design"]
     plain = view.panel(data, ViewState()).figure_json()
     sent = rendered(view, data, ViewState())[0]
     go.Figure(sent)  # plotly's schema accepts the slots
     assert [t for t in sent["data"] if not _slot(t)] == plain["data"]  # every drawn trace as built
-    for k, trace in enumerate(sent["data"]):
-        if _trials(trace) and trace.get("mode", "markers").find("markers") >= 0:
-            ring = sent["data"][k - 1]
-            assert _slot(ring) == "ring" and ring["x"] == [] and ring["y"] == [] and ring["hoverinfo"] == "skip"
-            assert ring.get("xaxis") == trace.get("xaxis") and ring["showlegend"] is False
-    # the bundled forest: one marker trace per trial (PASO, E2100, ...), each with its ring
-    rings = [t for t in sent["data"] if _slot(t) == "ring"]
-    assert len(rings) == len([t for t in plain["data"] if _trials(t)]) >= 3
+    parts = [k for k, t in enumerate(sent["data"]) if _slot(t)]
+    assert parts and all(_slot(sent["data"][k]) == "part" for k in parts)
+    for k in parts:
+        slot, trace = sent["data"][k], sent["data"][k - 1]
+        assert slot["x"] == [] and slot["y"] == [] and slot["hoverinfo"] == "skip" and slot["showlegend"] is False
+        assert slot.get("yaxis") == trace.get("yaxis") and len(_trials(trace)) > 1
+    # the bundled design figure: "assumed median, control" names E2100, PASO and SOR
+    assert _trials(sent["data"][0]) == {"E2100", "PASO", "SOR"} and _slot(sent["data"][1]) == "part"
+
+
+def test_the_forest_needs_no_slot_one_trial_per_trace(data):
+    """Rings and bands are layout shapes (assets/highlight.js): a trace naming one trial needs no slot."""
+    view = VIEWS["forest"]
+    assert rendered(view, data, ViewState())[0]["data"] == view.panel(data, ViewState()).figure_json()["data"]
 
 
 def test_a_trace_mixing_trials_gets_a_part_slot_after_it():
@@ -54,14 +60,14 @@ def test_a_trace_mixing_trials_gets_a_part_slot_after_it():
     unnamed = {"type": "bar", "x": [1], "y": [1]}
     out = with_highlight_slots({"data": [mixed, single, line, plain_line, unnamed], "layout": {}})["data"]
     assert [_slot(t) or t["type"] + (t.get("mode") or "") for t in out] == [
-        "ring", "scattermarkers", "part", "ring", "scattermarkers", "ring", "scatterlines+markers", "scatterlines", "bar"]
+        "scattermarkers", "part", "scattermarkers", "scatterlines+markers", "scatterlines", "bar"]
 
 
-def test_a_heatmap_figure_gets_no_slots_and_the_input_is_not_changed():
+def test_a_figure_needing_no_slot_is_returned_as_it_is_and_the_input_is_not_changed():
     heat = {"data": [{"type": "heatmap", "z": [[1]], "customdata": [["A"]]}], "layout": {}}
     assert with_highlight_slots(heat) is heat
-    fig = {"data": [{"type": "scatter", "x": [1], "y": [1], "customdata": [["A"]]}], "layout": {}}
-    with_highlight_slots(fig)
+    fig = {"data": [{"type": "scatter", "x": [1, 2], "y": [1, 2], "customdata": [["A"], ["B"]]}], "layout": {}}
+    assert len(with_highlight_slots(fig)["data"]) == 2
     assert len(fig["data"]) == 1
 
 
@@ -86,13 +92,24 @@ def _clientside(app, function: str) -> list[dict]:
     return [c for c in app._callback_list if (c.get("clientside_function") or {}).get("function_name") == function]
 
 
-def test_a_state_change_runs_one_slice_callback_and_a_highlight_one_restyle(built_app):
+def test_a_state_change_runs_one_slice_callback_and_a_highlight_none(built_app):
     slicing = _clientside(built_app, "slice")
     assert len(slicing) == 1 and [i["id"] for i in slicing[0]["inputs"]] == [ids.STATE]
     outputs = slicing[0]["output"].strip(".").split("...")
     assert outputs == [f"{store}.data" for store in slices.SLICED_STORES]
-    assert {ids.HIGHLIGHT_STATE, ids.ANSWER_STATE} | {ids.view_state(v.graph_id) for v in VIEWS.values()} == set(
-        slices.SLICED_STORES)
-    restyle = _clientside(built_app, "highlight")
-    assert len(restyle) == 1
-    assert [i["id"] for i in restyle[0]["inputs"]] == [ids.HIGHLIGHT_STATE, *highlight.RESTYLED]
+    assert {ids.ANSWER_STATE} | {ids.view_state(v.graph_id) for v in VIEWS.values()} == set(slices.SLICED_STORES)
+    # the highlight is drawn by the browser where the state is made (assets/highlight.js): no
+    # callback reads it; one callback without outputs marks what the server sends later
+    assert not [c for c in built_app._callback_list if "highlight-state" in str(c)]
+    arrived = _clientside(built_app, "highlightArrived")
+    assert len(arrived) == 1
+    assert [i["id"] for i in arrived[0]["inputs"]] == [*ids.HIGHLIGHTED_GRAPHS, ids.ANSWER_CARDS, ids.TRIAL_GRID]
+
+
+def test_the_restyled_graphs_and_the_graphs_with_slots_are_one_list(data):
+    """components/render.py adds slots to exactly the graphs the browser restyles."""
+    assert set(ids.HIGHLIGHTED_GRAPHS) < set(ids.CLICKABLE_GRAPHS)
+    assert {"forest-figure", "heatmap-figure", "design-figure"} <= set(ids.HIGHLIGHTED_GRAPHS)
+    for view in VIEWS.values():
+        if view.graph_id in ids.CLICKABLE_GRAPHS and view.graph_id not in ids.HIGHLIGHTED_GRAPHS:
+            assert not [t for t in rendered(view, data, ViewState())[0]["data"] if _slot(t)], view.graph_id
