@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import pytest
 
 from components.evidence_box import evidence_id
+from tests.browser.test_coverage_tabs import open_tab
 from tests.browser.test_dashboard import POINT_JS, choose, show, show_tab, wait_for_figures
 
 EVIDENCE = f"{evidence_id('forest-figure')}.children"
@@ -246,4 +247,44 @@ def test_a_graph_off_screen_is_restyled_only_when_seen(page, base_url):
     for graph_id in ("design-figure", "medians-figure"):  # hidden tab; below the fold
         assert plain_problem(marks(page, graph_id), graph_id) is None, graph_id
     assert_highlighted(page, "PASO", ("medians-figure", "design-figure"))  # scrolled to; tab shown
+    assert page.console_errors == []
+
+
+BOX_JS = """(id) => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  const bar = gd.querySelector('.bars .point').getBoundingClientRect();
+  const hit = document.elementFromPoint(bar.left + bar.width / 2, bar.top + bar.height / 2);
+  return {box: gd.getBoundingClientRect().height, figure: gd._fullLayout.height,
+    bar_in_graph: Boolean(hit && hit.closest('#' + id)),
+    highlighted: (gd.layout.shapes || []).some(s => String(s.name).startsWith('highlight: '))};
+}"""
+
+
+def test_a_highlight_redrawn_in_full_keeps_the_graph_as_high_as_its_figure(page, base_url):
+    """A responsive graph without a layout height sits in a box with no height of its own: plotly
+    sizes its paper to 100% of that box (0 px) whenever it redraws the whole figure with the
+    plot context dcc.Graph's last draw left. The highlight's redraw must keep the height drawn, or
+    the graph collapses, the next figure lies over it and a click on its bars reaches nothing
+    (the revert of highlight3: exposure bars dead after a highlight on another tab). Plotly
+    redraws in full when the graph's width changed since its last draw without a window resize
+    (here: its box narrowed in the frame of the highlight)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    open_tab(page, "dosing")  # the exposure bars drawn with the server's figure
+    page.locator("#exposure-figure").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    # the box narrows and a trial is highlighted in the same frame (before any resize observer)
+    page.evaluate(
+        "() => { document.querySelector('.figure[data-view=\"exposure-figure\"]').style.width = '900px';"
+        " window.evidenceHighlight.show('PASO'); }"
+    )
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('#exposure-figure .js-plotly-plot');"
+        " return (gd.layout.shapes || []).some(s => String(s.name).startsWith('highlight: PASO')); }", timeout=15000
+    )
+    page.wait_for_timeout(500)
+    drawn = page.evaluate(BOX_JS, "exposure-figure")
+    assert drawn["highlighted"]
+    assert abs(drawn["box"] - drawn["figure"]) <= 1, drawn
+    assert drawn["bar_in_graph"], drawn
     assert page.console_errors == []
