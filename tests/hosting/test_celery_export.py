@@ -13,20 +13,19 @@ import io
 import os
 import re
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import chromium_browser, page  # noqa: F401 - fixtures
 from tests.browser.test_dashboard import wait_for_figures
+from tests.browser.test_exports import undated
 from tests.hosting.conftest import ARTIFACTS, REPO_ROOT
 from tests.servers import RedisServer, celery_worker
 
 pytestmark = pytest.mark.browser
 
 DOWNLOAD_MS = 180_000  # a cold Chromium start in the worker plus a full deck, on a loaded machine
-TODAY = date.today().isoformat()
 TASK = re.compile(r"Task (background_callback_\w+)\[([0-9a-f-]+)\] (succeeded|received)")
 
 
@@ -129,7 +128,7 @@ def test_a_deck_is_made_by_the_celery_worker_with_progress(page, jobs, tmp_path)
         )
         assert page.locator("#export-pptx").is_disabled()
     download = info.value
-    assert download.suggested_filename == f"trial-evidence_E2100_{TODAY}.pptx"
+    assert undated(download.suggested_filename) == "trial-evidence_E2100_DAY.pptx"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     deck = Presentation(io.BytesIO(target.read_bytes()))
@@ -168,7 +167,7 @@ def test_cancel_stops_the_job_in_the_worker(page, jobs, tmp_path):  # noqa: F811
     # One job per user here: the killed job's slot is free, so the next deck is made at once.
     with page.expect_download(timeout=DOWNLOAD_MS) as info:
         page.locator("#export-pptx").click()
-    assert info.value.suggested_filename == f"trial-evidence_all-trials_{TODAY}.pptx"
+    assert undated(info.value.suggested_filename) == "trial-evidence_all-trials_DAY.pptx"
     assert cancelled not in _tasks(worker, "succeeded") and len(_tasks(worker, "succeeded")) == 1
     kept = _no_orphan_browsers(worker, tmp_path / "state")  # the next job's browser, kept warm
     assert sorted(kind for _parent, kind in kept.values() if kind != "crashpad") == ["chromium", "wrapper"]
