@@ -135,20 +135,42 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows), filters)
     caption = wording.slide_caption(panel.caption, data.sources)
     footnote = footnote_text(caption, rows, draft.labels, data.version, today)
-    if key in row_slide.ROW_VIEWS and panel.caption:
-        footnote = _row_footnote(panel, data, rows, draft.labels, today)
+    if key in SHORT_FOOTNOTE_VIEWS and panel.caption:
+        footnote = _row_footnote(panel, data, rows, draft.labels, today, subtitle)
+    elif key == "survival-curves" and MODEL_KEY in _figure_key(panel):
+        footnote = wording.without_model_words(footnote)
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
 
 
-def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date) -> str:
-    """A row view's slide footnote (issue 15): the start of the notes under its figure (the key
-    to its symbols), the sources, derived values and labels, the data version. The caption's
-    other sentences and the rest of the notes are in the speaker notes (_notes), so the rows
-    keep the slide's height."""
+SHORT_FOOTNOTE_VIEWS = (*row_slide.ROW_VIEWS, "response-rates")
+"""Views whose slide footnote is cut short (_row_footnote): the rest goes to the speaker notes."""
+MODEL_KEY = "Dashed: model-based, not patient data"
+"""The survival figure's key (figures/survival.py) when it draws model curves: it says what the
+footnote's first sentence said again."""
+
+
+def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date,
+                  subtitle: str = "") -> str:
+    """A short slide footnote (issue 15): the start of the notes under the figure (the key to
+    its symbols, in audience words), the sources, the analysis population (who the numbers are
+    about: an audience cannot read an effect without it), derived values and labels, the data
+    version. A sentence the subtitle says ("HR < 1 favours the experimental arm") is not said
+    again, nor the count of derived values when the key marks them ("Open diamond: CI
+    derived"). The caption's other sentences and the rest of the notes are in the speaker notes
+    (_notes), so the rows keep the slide's height."""
     said = " ".join(export.figure_notes(_figure(panel)))
-    caption = wording.slide_caption(panel.caption, data.sources, rest=False)
-    return " ".join(filter(None, [row_slide.short_notes(said, labels),
-                                  footnote_text(caption, rows, labels, data.version, today, said=panel.caption + " " + said)]))
+    key = wording.audience_notes(row_slide.short_notes(said, labels), subtitle)
+    caption = " ".join(filter(None, [wording.slide_caption(panel.caption, data.sources, rest=False),
+                                     wording.analysed_short(panel.caption)]))
+    counted = rows if "derived" not in key.lower() else rows.drop(columns="derived", errors="ignore")
+    return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today,
+                                                     said=panel.caption + " " + said)]))
+
+
+def _figure_key(panel: views.Panel) -> str:
+    """The key a figure writes in its title slot (survival: what dashed curves and dots are)."""
+    title = _figure(panel).layout.title
+    return export.plain_text(f"{title.text or ''} {title.subtitle.text or ''}") if title else ""
 
 
 # ---------------------------------------------------------------- file names
@@ -278,7 +300,7 @@ def _slide_figure(r: Rendered) -> go.Figure:
         figure.update_traces(showlegend=True, selector=dict(mode="markers"))
     if r.view.key == "survival-curves":
         figure = go.Figure(_survival_for_slide(figure.to_dict()), _validate=False)
-    if r.view.key in row_slide.ROW_VIEWS and r.visible:  # its notes are in the footnote, shortened (_row_footnote)
+    if r.view.key in SHORT_FOOTNOTE_VIEWS and r.visible:  # its notes are in the footnote, shortened (_row_footnote)
         figure = go.Figure(row_slide.without_notes(figure.to_dict()), _validate=False)
     return figure
 
@@ -347,11 +369,12 @@ def _notes(r: Rendered, state: ViewState, link: str) -> str:
         f"Rows behind the figure: {len(r.rows)} ({r.derived_count} with derived values).",
         f"Caption: {r.panel.caption}",
     ]
-    if r.view.key in row_slide.ROW_VIEWS and r.visible:  # what the slide shortened, in full
+    if r.view.key in SHORT_FOOTNOTE_VIEWS and r.visible:  # what the slide shortened, in full
         figure = _figure(r.panel)
         lines.append(f"Notes under the figure: {' '.join(export.figure_notes(figure))}")
-        rows = [export.plain_text(t) for t in figure.layout.yaxis.ticktext or []]
-        lines.append("Rows, as labelled on screen: " + "; ".join(rows) + ".")
+        if r.view.key in row_slide.ROW_VIEWS:
+            rows = [export.plain_text(t) for t in figure.layout.yaxis.ticktext or []]
+            lines.append("Rows, as labelled on screen: " + "; ".join(rows) + ".")
     return "\n".join(lines)
 
 
