@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from evidence.export import cell_grid, design_slide, panel_slide, rates_slide, row_slide, table_slide
 from evidence.export.deck import figure_slide_layout
+from evidence.export.figure_parts import axis_ref as _ref
 from evidence.export.slide_style import (
     BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _title_room, figure_notes, slide_text_sizes,
 )
@@ -32,11 +33,6 @@ ROW_PT = BODY_PT * 1.6
 
 def _y_names(fig: go.Figure) -> list[str]:
     return sorted((k for k in fig.layout if k.startswith("yaxis")), key=lambda k: int(k[5:] or 1))
-
-
-def _ref(axis_name: str) -> str:
-    """'yaxis2' -> 'y2' (the name traces and annotations use)."""
-    return axis_name[0] + axis_name[5:]
 
 
 def rows_per_slide(fig: go.Figure) -> int:
