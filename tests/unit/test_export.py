@@ -20,6 +20,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from dash import no_update
 from PIL import Image, ImageStat
@@ -268,7 +269,7 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
     assert "data rows" not in r["toxicity-heatmap"].footnote  # audience words, not the export's
     # the survival slide says model-based once: in its key above the plot ("Dashed: model-based, not
     # patient data"), drawn on every slide and image of it, not again in the footnote (issue 15)
-    survival = export_views._slide_figure(r["survival-curves"]).layout.title
+    survival = go.Figure(export_views._slide_figure(r["survival-curves"])).layout.title
     assert "model-based" in f"{survival.text} {survival.subtitle.text} {r['survival-curves'].footnote}".lower()
     assert "not trial data" in r["what-if-ramp"].footnote
     assert "Computed here" not in r["forest-plot"].footnote  # nothing derived there

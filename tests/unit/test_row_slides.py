@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 
 from evidence import export, export_views
@@ -53,6 +54,7 @@ def test_the_bundled_forest_is_one_slide_of_labels_as_the_audience_reads_them(da
     comparison in short form, E2100's own rows under it without its name, one line each."""
     r = _rendered(data, "forest-plot")
     (figure, title), = export_views._slide_parts(r)
+    figure = go.Figure(figure)  # checked against plotly's schema
     assert title == "Hazard ratios: Progression-free survival"
     assert _rows(figure) == [
         ("PASO: paclitaxel ± sorafenib", "1.80 [1.02–3.20]", "0.041"),
@@ -96,7 +98,7 @@ def test_rows_that_do_not_fit_go_on_further_slides_a_trial_kept_whole(data):
     '(k of n)'; the column headers over each slide's first row."""
     r = _rendered(data, "forest-plot")
     figure = export_views._slide_figure(r)
-    pages = export.split_for_slides("forest-plot", figure, (1203, 380))
+    pages = [go.Figure(p) for p in export.split_for_slides("forest-plot", figure, (1203, 380))]
     drawn = [_rows(page) for page in pages]
     assert [len(rows) for rows in drawn] == [1, 5]
     assert [row[0] for rows in drawn for row in rows][0] == "PASO: paclitaxel ± sorafenib"
