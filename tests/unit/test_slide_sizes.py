@@ -650,6 +650,24 @@ def test_deck_text_and_figure_pictures_are_at_least_14_pt(deck, deck_svgs):
     (ARTIFACTS / "deck-font-minimums.txt").write_text("\n".join(report) + "\n")
 
 
+def test_every_deck_picture_has_a_projectors_pixels_at_16_by_9(deck):
+    """issue 15: deck pictures are drawn PICTURE_PX_WIDTH (2560) px wide, not 3840, to save
+    Chromium's drawing and encoding; each still holds at least a 1920 x 1080 projector's pixels
+    for the part of the 16:9 slide it covers (its PNG width scaled to the slide's width), and its
+    pixels keep the placed box's shape (not stretched)."""
+    from pptx import Presentation
+
+    f, drawn = deck
+    prs = Presentation(io.BytesIO(f.content))
+    pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
+    assert len(pictures) == len(drawn) >= 40
+    for picture in pictures:
+        width_px, height_px = Image.open(io.BytesIO(picture.image.blob)).size
+        assert width_px == export.PICTURE_PX_WIDTH == 2560
+        assert width_px * prs.slide_width / picture.width >= 1920, picture.name
+        assert width_px / height_px == pytest.approx(picture.width / picture.height, rel=0.01)
+
+
 def test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide(deck):
     _need("soffice")
     _need("pdftoppm")
