@@ -1,6 +1,6 @@
 """Warm timing of the deck of every view (issue 15: under 10 s warm on this machine).
 
-    .venv/bin/python -m bench.deck_export [--runs 3] [--profile]
+    .venv/bin/python -m bench.deck_export [--runs 3] [--profile] [--picture-widths 3840 2560]
 
 Builds the PowerPoint of every view that shows data after one warm-up (Chromium started,
 figures and tables cached) and prints, per run:
@@ -15,6 +15,10 @@ figures and tables cached) and prints, per run:
   machine inflates far less than wall time: on two idle cores the deck cannot take less than
   half of it;
 - the load average (1 minute) at the end of the run.
+
+--picture-widths draws the same deck with its pictures that many pixels wide, one width after
+the other in the same process (the deck's own width, export.deck.PICTURE_PX_WIDTH, otherwise),
+so that widths are compared under the same load.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from PIL import Image
 
 from evidence import export, export_views
+from evidence.export import deck
 from evidence.loading import load_dataset
 from evidence.state import parse_query
 
@@ -130,5 +135,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--picture-widths", type=int, nargs="+", default=[deck.PICTURE_PX_WIDTH])
     args = parser.parse_args()
-    run(args.runs, args.profile)
+    for width in args.picture_widths:
+        deck.PICTURE_PX_WIDTH = width
+        print(f"pictures {width} px wide", flush=True)
+        run(args.runs, args.profile)

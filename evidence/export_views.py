@@ -6,6 +6,7 @@ No Dash here; components/exports.py calls `build_export` and sends the bytes.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from dataclasses import dataclass
@@ -127,7 +128,7 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     view = VIEWS[key]
     panel = view.panel(data, state)
     rows = view.rows(data, state)
-    title = export.figure_title(_figure(panel)) or view.slide_title or view.label
+    title = export.figure_title(_spec(panel)) or view.slide_title or view.label
     if not panel.caption:
         title = f"{view.label}: nothing to show"
     subtitle = wording.audience_subtitle(key, state, data)
@@ -135,20 +136,44 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows), filters)
     caption = wording.slide_caption(panel.caption, data.sources)
     footnote = footnote_text(caption, rows, draft.labels, data.version, today)
-    if key in row_slide.ROW_VIEWS and panel.caption:
-        footnote = _row_footnote(panel, data, rows, draft.labels, today)
+    if key in SHORT_FOOTNOTE_VIEWS and panel.caption:
+        footnote = _row_footnote(panel, data, rows, draft.labels, today, subtitle)
+    elif key == "survival-curves" and MODEL_KEY in _figure_key(panel):
+        footnote = wording.without_model_words(footnote)
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
 
 
-def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date) -> str:
-    """A row view's slide footnote (issue 15): the start of the notes under its figure (the key
-    to its symbols), the sources, derived values and labels, the data version. The caption's
-    other sentences and the rest of the notes are in the speaker notes (_notes), so the rows
-    keep the slide's height."""
-    said = " ".join(export.figure_notes(_figure(panel)))
-    caption = wording.slide_caption(panel.caption, data.sources, rest=False)
-    return " ".join(filter(None, [row_slide.short_notes(said, labels),
-                                  footnote_text(caption, rows, labels, data.version, today, said=panel.caption + " " + said)]))
+SHORT_FOOTNOTE_VIEWS = (*row_slide.ROW_VIEWS, "response-rates")
+"""Views whose slide footnote is cut short (_row_footnote): the rest goes to the speaker notes."""
+MODEL_KEY = "Dashed: model-based, not patient data"
+"""The survival figure's key (figures/survival.py) when it draws model curves: it says what the
+footnote's first sentence said again."""
+
+
+def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date,
+                  subtitle: str = "") -> str:
+    """A short slide footnote (issue 15): the start of the notes under the figure (the key to
+    its symbols, in audience words), the sources, the analysis population (who the numbers are
+    about: an audience cannot read an effect without it), derived values and labels, the data
+    version. A sentence the subtitle says ("HR < 1 favours the experimental arm") is not said
+    again, nor the count of derived values when the key marks them ("Open diamond: CI
+    derived"). The caption's other sentences and the rest of the notes are in the speaker notes
+    (_notes), so the rows keep the slide's height."""
+    said = " ".join(export.figure_notes(_spec(panel)))
+    key = wording.audience_notes(row_slide.short_notes(said, labels), subtitle)
+    caption = " ".join(filter(None, [wording.slide_caption(panel.caption, data.sources, rest=False),
+                                     wording.analysed_short(panel.caption)]))
+    counted = rows if "derived" not in key.lower() else rows.drop(columns="derived", errors="ignore")
+    return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today,
+                                                     said=panel.caption + " " + said)]))
+
+
+def _figure_key(panel: views.Panel) -> str:
+    """The key a figure writes in its title slot (survival: what dashed curves and dots are)."""
+    title = (_spec(panel).get("layout") or {}).get("title") or {}
+    if isinstance(title, str):
+        return export.plain_text(title)
+    return export.plain_text(f"{title.get('text') or ''} {(title.get('subtitle') or {}).get('text') or ''}")
 
 
 # ---------------------------------------------------------------- file names
@@ -259,28 +284,44 @@ def _figure(panel: views.Panel) -> go.Figure:
     return figure if isinstance(figure, go.Figure) else go.Figure(figure, _validate=False)
 
 
-def _said_in_caption(annotation, caption: str) -> bool:
+def _spec(panel: views.Panel) -> dict:
+    """The panel's figure as a plain dict (the view's, memoised and shared: read, never changed):
+    the slides are made on dicts, building go.Figures for them took about a second of a deck."""
+    figure = panel.figure
+    return figure.to_dict() if isinstance(figure, go.Figure) else figure
+
+
+def _said_in_caption(annotation: dict, caption: str) -> bool:
     """A sentence box drawn in the plot that the caption (the slide's footnote) also says."""
-    text = " ".join(export.plain_text(annotation.text).split())
+    text = " ".join(export.plain_text(annotation.get("text")).split())
     return len(text) > 60 and text in " ".join(caption.split())
 
 
-def _slide_figure(r: Rendered) -> go.Figure:
-    """The view's figure for slides, without text boxes the footnote also carries (E2100's
-    no-curve reason and caveats covered its medians and were said twice)."""
-    figure = _figure(r.panel)
-    kept = [a for a in figure.layout.annotations if not _said_in_caption(a, r.panel.caption)]
-    unnamed = r.view.key == "survival-curves" and not any(t.showlegend is not False for t in figure.data)
-    if len(kept) != len(figure.layout.annotations) or unnamed:
-        figure = go.Figure(figure.to_dict(), _validate=False)  # a copy: the view's figure is shared
-        figure.layout.annotations = kept
+def _slide_figure(r: Rendered) -> dict:
+    """The view's figure for slides (a dict of its own when anything is changed), without text
+    boxes the footnote also carries (E2100's no-curve reason and caveats covered its medians and
+    were said twice)."""
+    spec = _spec(r.panel)
+    annotations = (spec.get("layout") or {}).get("annotations") or []
+    kept = [a for a in annotations if not _said_in_caption(a, r.panel.caption)]
+    survival = r.view.key == "survival-curves"
+    unnamed = survival and not any(t.get("showlegend") is not False for t in spec.get("data", []))
+    notes_moved = r.view.key in SHORT_FOOTNOTE_VIEWS and r.visible
+    if len(kept) == len(annotations) and not (survival or notes_moved):
+        return spec
+    spec = copy.deepcopy(spec)  # the view's figure is shared
+    layout = spec.setdefault("layout", {})
+    if len(kept) != len(annotations):
+        layout["annotations"] = [a for a in layout["annotations"] if not _said_in_caption(a, r.panel.caption)]
     if unnamed:  # medians without curves: on screen hover names the arms, on a slide the legend does
-        figure.update_traces(showlegend=True, selector=dict(mode="markers"))
-    if r.view.key == "survival-curves":
-        figure = go.Figure(_survival_for_slide(figure.to_dict()), _validate=False)
-    if r.view.key in row_slide.ROW_VIEWS and r.visible:  # its notes are in the footnote, shortened (_row_footnote)
-        figure = go.Figure(row_slide.without_notes(figure.to_dict()), _validate=False)
-    return figure
+        for trace in spec.get("data", []):
+            if trace.get("mode") == "markers":
+                trace["showlegend"] = True
+    if survival:
+        spec = _survival_for_slide(spec)
+    if notes_moved:  # its notes are in the footnote, shortened (_row_footnote)
+        row_slide.without_notes(spec)
+    return spec
 
 
 _BREAK = re.compile(r"<br\s*/?>", re.I)
@@ -317,7 +358,7 @@ def _slide_parts(r: Rendered) -> list[tuple]:
     titled 'Toxicity ... (2 of 3)'."""
     figure = _slide_figure(r)
     room = export.figure_room(figure, r.title, r.subtitle, r.footnote)
-    figures = export.split_for_slides(r.view.key, figure, room) if r.visible else [_figure(r.panel)]
+    figures = export.split_for_slides(r.view.key, figure, room) if r.visible else [_spec(r.panel)]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]
@@ -347,11 +388,12 @@ def _notes(r: Rendered, state: ViewState, link: str) -> str:
         f"Rows behind the figure: {len(r.rows)} ({r.derived_count} with derived values).",
         f"Caption: {r.panel.caption}",
     ]
-    if r.view.key in row_slide.ROW_VIEWS and r.visible:  # what the slide shortened, in full
-        figure = _figure(r.panel)
-        lines.append(f"Notes under the figure: {' '.join(export.figure_notes(figure))}")
-        rows = [export.plain_text(t) for t in figure.layout.yaxis.ticktext or []]
-        lines.append("Rows, as labelled on screen: " + "; ".join(rows) + ".")
+    if r.view.key in SHORT_FOOTNOTE_VIEWS and r.visible:  # what the slide shortened, in full
+        spec = _spec(r.panel)
+        lines.append(f"Notes under the figure: {' '.join(export.figure_notes(spec))}")
+        if r.view.key in row_slide.ROW_VIEWS:
+            rows = [export.plain_text(t) for t in (spec["layout"].get("yaxis") or {}).get("ticktext") or []]
+            lines.append("Rows, as labelled on screen: " + "; ".join(rows) + ".")
     return "\n".join(lines)
 
 

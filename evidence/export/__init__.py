@@ -6,6 +6,8 @@ Pure Python (no Dash). One module per concern:
 - text_measure.py  text widths and wrapping in the figures' font
 - slide_style.py   figures restyled as 16:9 slides (presentation_figure, slide_image)
 - cell_grid.py     heatmap slides laid out by measurement
+- key_line.py      a slide figure's legend as one measured key line of coloured glyphs (row and panel slides)
+- figure_parts.py  small readers of a figure dict the slide layouts share (visible y axes, axis refs, text lines)
 - panel_slide.py   dose-ramp / what-if panel slides laid out by measurement (margins, key line, end labels)
 - row_slide.py     forest, subgroups, medians and absolute-effects slides: audience row labels, rows placed
                    and paged by measurement, short footnote (the rest in the speaker notes)

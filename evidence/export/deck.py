@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from evidence.export.engine import figure_image, figure_images
 from evidence.export.slide_style import (
-    BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, SLIDE_PX, figure_notes, presentation_spec,
+    BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, figure_notes, presentation_spec,
 )
 from evidence.export.text_measure import wrap_text
 
@@ -22,7 +22,13 @@ TITLE_PT = HEADING_PT
 SUBTITLE_PT = BODY_PT
 FOOTNOTE_PT = MIN_PT
 BODY_TEXT_PT = BODY_PT
-PICTURE_PX_WIDTH = SLIDE_PX[0]
+PICTURE_PX_WIDTH = 2560
+"""Pixels across a deck picture (12.53 in placed: about 204 per inch, 2725 across the slide's
+13.33 in). A projector shows 1920 x 1080 and a 4K screen 3840: 3840 px pictures (SLIDE_PX, still
+the single slide image's width) cost Chromium about 2.25 times the pixels to draw and encode
+for no detail a room sees; the deck of every view has 44 of them (issue 15: under 10 s warm)."""
+MIN_PICTURE_PX_PER_SLIDE = 1920
+"""Least a deck picture's pixels, scaled to the whole slide width: a 1920 px projector's."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,7 @@ def deck_pptx(slides: list[SlideSpec], title: str, filters_text: str, data_versi
               progress: Progress | None = None) -> bytes:
     """A 16:9 deck: title slide (filters, data version, date), a summary slide (one
     (lead, sentence) paragraph per trial, when given), one slide per figure (title, what it
-    shows, picture 3840 px wide, footnote citing sources and labels), then the sources.
+    shows, picture PICTURE_PX_WIDTH px wide, footnote citing sources and labels), then the sources.
     Filter state and the link back go in every slide's speaker notes. The pictures are drawn in
     one batch; progress(done, total, slide title) as each is finished."""
     from pptx import Presentation

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 
+from evidence.export.figure_parts import axis_ref, visible_y_axes
 from evidence.export.slide_style import MIN_PX, _array
 from evidence.export.text_measure import plain_text, text_width
 
@@ -27,19 +28,15 @@ NOTE_GAP_PX = 8
 """Between a value label's edge and the 'not reported' note beside it."""
 
 
-def _shown_y(layout: dict) -> str | None:
-    names = [k for k in layout if k.startswith("yaxis") and (layout[k] or {}).get("visible") is not False]
-    return names[0] if len(names) == 1 else None
-
-
 def prepare(spec: dict) -> dict:
     """One design slide copy (a dict, changed in place and returned) laid out as the module
     docstring says; other figures come back unchanged."""
     layout = spec.get("layout") or {}
-    name = _shown_y(layout)
+    shown = visible_y_axes(layout)
+    name = shown[0] if len(shown) == 1 else None
     if name is None or not isinstance(layout[name].get("range"), list):
         return spec
-    ref = "y" + name[5:]
+    ref = axis_ref(name)
     low, high = sorted(layout[name]["range"])
     traces, labels, widest = [], [], {}
     for trace in spec.get("data", []):

@@ -8,7 +8,7 @@ end labels ran off the right edge or over each other, and value labels were cut 
 edge. Here, on the slide-styled figure dict (after `slide_text_sizes`):
 
 - the panel's heading and a key line (the legend as coloured glyphs, flowed into measured rows,
-  as cell_grid.key_rows) stand above the plot; the top margin is what they take, nothing more;
+  key_line.py) stand above the plot; the top margin is what they take, nothing more;
 - the bottom margin holds the cycle labels (their lines counted) and the axis title; the left
   one the widest y tick and the axis title;
 - labels at the right end of the lines go in a right-hand column as wide as the widest label
@@ -20,10 +20,11 @@ edge. Here, on the slide-styled figure dict (after `slide_text_sizes`):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from evidence.export.cell_grid import LINE, _wrap_breakable, key_rows
+from evidence.export import key_line
+from evidence.export.cell_grid import LINE, _wrap_breakable
+from evidence.export.figure_parts import axis_ref as _ref, text_lines as _lines, visible_y_axes
 from evidence.export.slide_style import BODY_PX, MARKER_PX, MIN_PX, PAD_PX, _escape
 from evidence.export.text_measure import plain_text, text_width, wrap_text
 
@@ -35,8 +36,6 @@ LABEL_GAP_PX = 4
 """Least gap between two stacked end labels."""
 GAP_PX = 8
 """Between the heading, the key line and the plot."""
-KEY_GAP_PX = 30
-"""Between two entries of the key line."""
 
 
 def prepare(spec: dict) -> dict:
@@ -77,47 +76,21 @@ class PanelFit:
     """(width, height) of the plot area."""
 
 
-def _lines(markup) -> list[str]:
-    return [plain_text(line) for line in re.split(r"<br\s*/?>", str(markup or ""), flags=re.I)]
-
-
 def _size(node: dict | None, default: float = MIN_PX) -> float:
     return ((node or {}).get("font") or {}).get("size") or default
 
 
-def _visible_y(layout: dict) -> str:
-    names = [k for k in layout if k.startswith("yaxis") and layout[k].get("visible") is not False]
-    return names[0]
-
-
-def _ref(axis_name: str) -> str:
-    return axis_name[0] + axis_name[5:]
-
-
-def _glyph(trace: dict) -> str:
-    """A key entry's symbol in the trace's colour: a dot for markers, a bar for a line."""
-    mode = trace.get("mode") or "lines"
-    if "lines" in mode:
-        colour = (trace.get("line") or {}).get("color") or "#1A1A1A"
-        return f'<span style="color:{colour}"><b>——</b></span>'
-    colour = (trace.get("marker") or {}).get("color") or "#1A1A1A"
-    return f'<span style="color:{colour if isinstance(colour, str) else "#1A1A1A"}">●</span>'
-
-
-def _key(spec: dict, width: float) -> tuple[list[str], list[list[int]], float]:
-    """The legend as key entries (markup), their rows (measured), and the rows' height in px."""
-    keyed = [t for t in spec.get("data", []) if t.get("showlegend") is not False and t.get("name")]
-    if (spec["layout"].get("showlegend") is False) or not keyed:
-        return [], [], 0.0
+def _key(spec: dict, width: float) -> tuple[key_line.KeyLine, float]:
+    """The legend as a key line (key_line.py) of `width` px, and its height in px; a label in
+    the plot that repeats an entry becomes the entry (_merge_repeated_labels)."""
+    keyed = key_line.keyed_traces(spec)
     size = _size(spec["layout"].get("legend"))
     names = [plain_text(t["name"]) for t in keyed]
     _merge_repeated_labels(spec["layout"], names)
-    # the glyph ("—— " or "● ") measured as cell_grid's "■ " plus the difference
-    rows = key_rows(["——" + n for n in names], width, size)
+    key = key_line.key_line(keyed, width, size, names=names)
     for trace in keyed:
         trace["showlegend"] = False
-    entries = [f"{_glyph(t)} {_escape(n)}" for t, n in zip(keyed, names)]
-    return entries, rows, len(rows) * size * LINE
+    return key, key.rows * size * LINE
 
 
 def _merge_repeated_labels(layout: dict, names: list[str]) -> None:
@@ -219,7 +192,7 @@ def fit_panel(spec: dict, width: float, height: float, top_band: float, bottom_b
     """Lay a slide-styled panel dict out (in place) as the module docstring says, in a figure of
     width x height px whose top_band and bottom_band px hold the slide's own title and footnote."""
     layout = spec["layout"]
-    y_name = _visible_y(layout)
+    y_name = visible_y_axes(layout)[0]
     y_axis = layout[y_name]
     x_name = "xaxis" + str(y_axis.get("anchor") or "x")[1:]
     x_axis = layout[x_name]
@@ -236,11 +209,11 @@ def fit_panel(spec: dict, width: float, height: float, top_band: float, bottom_b
         lines = wrap_text(plain_text(heading.get("text")), usable, size)
         heading["text"] = "<br>".join(_escape(line) for line in lines)
         heading_px = max(heading_px, len(lines) * size * LINE)
-    entries, rows, key_px = _key(spec, usable)
+    key, key_px = _key(spec, usable)
     layout["showlegend"] = False
     y_size = (y_axis.get("tickfont") or {}).get("size") or MIN_PX
     # the top tick label stands half a line above the plot: room for it under the key
-    top = top_band + (heading_px + GAP_PX if heading_px else 0) + (key_px + GAP_PX if entries else 0) + GAP_PX + 0.6 * y_size
+    top = top_band + (heading_px + GAP_PX if heading_px else 0) + (key_px + GAP_PX if key.rows else 0) + GAP_PX + 0.6 * y_size
 
     tick_size = (x_axis.get("tickfont") or {}).get("size") or MIN_PX
     tick_lines = max((len(_lines(t)) for t in x_axis.get("ticktext") or [""]), default=1)
@@ -277,15 +250,15 @@ def fit_panel(spec: dict, width: float, height: float, top_band: float, bottom_b
 
     plot_w = width - left - right
     lift = GAP_PX + 0.6 * y_size  # the key's (or heading's) bottom above the plot's top edge
-    if entries:
+    if key.rows:
         layout.setdefault("annotations", []).append(dict(
-            text="<br>".join("\u2003 ".join(entries[k] for k in row) for row in rows),
+            text=key.text,
             xref="paper", x=-(left - PAD_PX) / plot_w, xanchor="left", yref="paper", y=1, yanchor="bottom", yshift=lift,
             align="left", showarrow=False, font=dict(size=_size(layout.get("legend")), color="#1A1A1A"),
         ))
     for heading in headings:
         heading.update(x=-(left - PAD_PX) / plot_w, xanchor="left", y=1, yanchor="bottom", align="left",
-                       yshift=lift + (key_px + GAP_PX if entries else 0))
+                       yshift=lift + (key_px + GAP_PX if key.rows else 0))
     for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
         layout[name]["automargin"] = False  # the margins are measured; plotly must not move the plot
     return PanelFit(top, bottom, left, right, (plot_w, plot_h))

@@ -34,7 +34,8 @@ import re
 
 import numpy as np
 
-from evidence.export.cell_grid import key_rows
+from evidence.export import key_line
+from evidence.export.figure_parts import BREAK as _BREAK, text_lines
 from evidence.export.slide_style import BODY_PX, MIN_PX, _is_figure_note
 from evidence.export.text_measure import plain_text, text_width, wrap_text
 
@@ -63,7 +64,6 @@ TITLE_STANDOFF_PX = 10
 EDGE_PX = 6
 """Air at the plot's top and bottom edges (no row text touches them)."""
 
-_BREAK = re.compile(r"<br\s*/?>", re.I)
 _WRAPPED = re.compile(r"^((?:<(?!/)[^>]*>)*)(.*?)((?:</[^>]+>)*)$", re.S)
 _VERSUS = re.compile(r"^(?P<head>[^:]+: )(?P<exp>.+?) vs (?P<ctl>.+?)(?P<tail> †)?$")
 _ARM = re.compile(r"(^|· )Arm [^:]{1,12}: ")
@@ -132,10 +132,6 @@ def audience_labels(ticktext: list[str], width: float, size: float = BODY_PX) ->
     return out
 
 
-def _lines(markup) -> int:
-    return len(_BREAK.split(str(markup or "")))
-
-
 def _trial_of(markup: str) -> str:
     """The trial a main row names ('PASO: ...', 'PASO · 6 months')."""
     text = _styling(markup)[1]
@@ -177,36 +173,16 @@ def without_notes(spec: dict) -> dict:
 # ---------------------------------------------------------------- rows placed in px
 
 
-_GLYPHS = {"circle": "●", "circle-open": "◯", "square": "■", "square-open": "□", "diamond": "◆",
-           "diamond-open": "◇", "x": "✖", "cross": "✚", "triangle-up": "▲"}
-KEY_GAP = "\u2003 "
-"""Between two entries of the key line (an em space and a space)."""
-
-
-def _key(layout: dict, data: list[dict], width: float) -> tuple[str, float]:
-    """The legend as a key line of markup (coloured glyph and name per entry, flowed into
-    measured rows of `width` px) and its height; plotly's legend is turned off. Its own
-    horizontal legend wraps at the plot's width (one entry a line on these slides) and pushes
-    the margins when it stands outside the plot."""
-    shown = [t for t in data if t.get("showlegend") is not False and t.get("name") and layout.get("showlegend") is not False
-             and not str(t.get("name")).startswith("column: ")]
+def _key(spec: dict, width: float) -> tuple[str, float]:
+    """The legend as a key line (key_line.py) of `width` px and its height; plotly's legend is
+    turned off. Its own horizontal legend wraps at the plot's width (one entry a line on these
+    slides) and pushes the margins when it stands outside the plot."""
+    layout = spec["layout"]
+    traces = key_line.keyed_traces(spec)
     layout["showlegend"] = False
-    if not shown:
-        return "", 0.0
-    entries = []
-    for trace in shown:
-        marker = trace.get("marker") or {}
-        symbol = marker.get("symbol") if isinstance(marker.get("symbol"), str) else "circle"
-        colour = marker.get("color") if isinstance(marker.get("color"), str) else "#1A1A1A"
-        glyph = "——" if "markers" not in str(trace.get("mode") or "lines") else _GLYPHS.get(symbol, "●")
-        entries.append((f'<span style="color:{colour}">{glyph}</span> {html.escape(plain_text(trace["name"]), quote=False)}',
-                        f"{glyph} {plain_text(trace['name'])}"))
     title = plain_text(((layout.get("legend") or {}).get("title") or {}).get("text"))
-    names = ([title] if title else []) + [plain for _, plain in entries]
-    markup = ([html.escape(title, quote=False)] if title else []) + [m for m, _ in entries]
-    rows = key_rows(names, width - 20, MIN_PX)
-    text = "<br>".join(KEY_GAP.join(markup[k] for k in row) for row in rows)
-    return text, len(rows) * MIN_PX * LINE + 8
+    key = key_line.key_line(traces, width - 20, MIN_PX, title=title)
+    return key.text, (key.rows * MIN_PX * LINE + 8 if key.rows else 0.0)
 
 
 def _bottom_px(layout: dict) -> float:
@@ -220,7 +196,7 @@ def _bottom_px(layout: dict) -> float:
         bottom += 6 + MIN_PX * BOX
     title = (axis.get("title") or {}).get("text")
     if title:
-        bottom += TITLE_STANDOFF_PX + _lines(title) * BODY_PX * LINE
+        bottom += TITLE_STANDOFF_PX + len(text_lines(title)) * BODY_PX * LINE
     return bottom + 8
 
 
@@ -257,7 +233,7 @@ def pages(spec: dict, room: tuple[float, float]) -> list[dict]:
             current = _trial_of(old_text[i])
         trials.append(current)
 
-    half = [_lines(label) * BODY_PX * BOX / 2 for label in labels]
+    half = [len(text_lines(label)) * BODY_PX * BOX / 2 for label in labels]
     new = [0.0]  # px below the first row's centre
     for k in range(1, len(order)):
         step = half[k - 1] + half[k] + ROW_GAP_PX
@@ -275,7 +251,7 @@ def pages(spec: dict, room: tuple[float, float]) -> list[dict]:
     # margins: the legend above the plot, the x axis's texts below it
     title = layout.setdefault("title", {})
     title["text"] = ""  # the slide's title band says it
-    key, key_px = _key(layout, spec.get("data", []), width - _label_px(labels))
+    key, key_px = _key(spec, width - _label_px(labels))
     if key:  # above the plot, from its left edge
         # "y domain", not "paper": slide_style would take a paper-anchored text for a panel heading (18 pt)
         layout.setdefault("annotations", []).append(dict(

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from evidence.export import cell_grid, design_slide, panel_slide, rates_slide, row_slide, table_slide
 from evidence.export.deck import figure_slide_layout
+from evidence.export.figure_parts import axis_ref as _ref
 from evidence.export.slide_style import (
     BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _title_room, figure_notes, slide_text_sizes,
 )
@@ -30,33 +31,37 @@ ROW_PT = BODY_PT * 1.6
 """One labelled row: an 18 pt label with air above and below."""
 
 
-def _y_names(fig: go.Figure) -> list[str]:
-    return sorted((k for k in fig.layout if k.startswith("yaxis")), key=lambda k: int(k[5:] or 1))
+def _as_dict(fig: go.Figure | dict) -> dict:
+    """The figure as a plain dict: a go.Figure's copy, a dict itself (read, never changed here)."""
+    return fig.to_dict() if isinstance(fig, go.Figure) else fig
 
 
-def _ref(axis_name: str) -> str:
-    """'yaxis2' -> 'y2' (the name traces and annotations use)."""
-    return axis_name[0] + axis_name[5:]
+def _y_names(layout: dict) -> list[str]:
+    return sorted((k for k in layout if k.startswith("yaxis")), key=lambda k: int(k[5:] or 1))
 
 
-def rows_per_slide(fig: go.Figure) -> int:
+def _margin(layout: dict, side: str) -> float:
+    value = (layout.get("margin") or {}).get(side)
+    return value if value is not None else 60
+
+
+def rows_per_slide(fig: go.Figure | dict) -> int:
     """Labelled rows that fit at BODY_PT in the plot area left by the figure's top and bottom
     margins (at least 3)."""
-    return max(3, int(_plot_pt(fig) // ROW_PT))
+    return max(3, int(_plot_pt(_as_dict(fig).get("layout") or {}) // ROW_PT))
 
 
-def _plot_pt(fig: go.Figure) -> float:
-    margin = fig.layout.margin
-    used_px = (margin.t if margin.t is not None else 60) + (margin.b if margin.b is not None else 60)
+def _plot_pt(layout: dict) -> float:
+    used_px = _margin(layout, "t") + _margin(layout, "b")
     return max(FIGURE_HEIGHT_IN * 72 - used_px / PX_PER_PT, 3 * ROW_PT)
 
 
-def _row_axis(fig: go.Figure) -> str | None:
-    names = [n for n in _y_names(fig) if fig.layout[n].visible is not False]
+def _row_axis(layout: dict) -> str | None:
+    names = [n for n in _y_names(layout) if (layout[n] or {}).get("visible") is not False]
     if len(names) != 1:
         return None
-    axis = fig.layout[names[0]]
-    if axis.tickvals is None or axis.ticktext is None or axis.range is None:
+    axis = layout[names[0]] or {}
+    if axis.get("tickvals") is None or axis.get("ticktext") is None or axis.get("range") is None:
         return None
     return names[0]
 
@@ -79,30 +84,43 @@ def figure_room(fig: go.Figure, title: str, subtitle: str = "", footnote: str = 
     return min(deck_w, width), min(deck_h, height - bands.top_px - bands.bottom_px)
 
 
-def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, float] | None = None) -> list[go.Figure]:
+def split_rows(fig: go.Figure | dict, max_rows: int | None = None,
+               room: tuple[float, float] | None = None) -> list[go.Figure] | list[dict]:
     """Copies of a one-row-axis figure showing at most max_rows rows each (balanced, in the
     order the figure shows them); [fig] when it fits or has no row axis. A cell grid (the
     toxicity heatmap) takes as many rows a slide as fit in `room` (figure_room; DEFAULT_ROOM)
-    once its headers, legend and organ classes are laid out for the slide (cell_grid.py)."""
-    name = _row_axis(fig)
+    once its headers, legend and organ classes are laid out for the slide (cell_grid.py).
+    go.Figure in, go.Figures out; a dict in, dicts out (the deck's path: no plotly objects)."""
+    if not isinstance(fig, go.Figure):
+        return _split_rows(fig, max_rows, room)
+    parts = _split_rows(fig.to_dict(), max_rows, room)
+    return [fig] if len(parts) == 1 else [go.Figure(part, _validate=False) for part in parts]
+
+
+def _split_rows(spec: dict, max_rows: int | None, room: tuple[float, float] | None) -> list[dict]:
+    """split_rows on a figure dict (not changed: the windows are copies, [spec] when it fits).
+    The windows are made on the plain dict: reading shapes and annotations through go.Figure's
+    properties (each access validated) took over a third of a deck's time without drawing."""
+    layout = spec.get("layout") or {}
+    name = _row_axis(layout)
     if name is None:
-        return [fig]
-    grid_rows = _grid_rows(fig, room or DEFAULT_ROOM)
+        return [spec]
+    grid_rows = _grid_rows(spec, room or DEFAULT_ROOM)
     if grid_rows is None:
-        grid_rows = _bar_rows(fig, room or DEFAULT_ROOM)
+        grid_rows = _bar_rows(spec, room or DEFAULT_ROOM)
     if grid_rows is not None:
         max_rows = min(max_rows or grid_rows, grid_rows)
-    axis = fig.layout[name]
-    low, high = axis.range
+    axis = layout[name]
+    low, high = axis["range"]
     reversed_axis = low > high  # heatmap rows: first row at the top
-    ticks = sorted({float(v) for v in axis.tickvals}, reverse=not reversed_axis)  # top row first
+    ticks = sorted({float(v) for v in axis["tickvals"]}, reverse=not reversed_axis)  # top row first
     top_pad, bottom_pad = abs(high - ticks[0]), abs(low - ticks[-1])  # range runs bottom -> top
     gap = min((abs(a - b) for a, b in zip(ticks, ticks[1:])), default=1.0) or 1.0
     # Axis units a slide can show: the closest two rows must be ROW_PT apart.
-    span = _plot_pt(fig) * gap / ROW_PT if grid_rows is None else math.inf  # a grid counts rows (above)
+    span = _plot_pt(layout) * gap / ROW_PT if grid_rows is None else math.inf  # a grid counts rows (above)
     limit = max_rows or len(ticks)
     if len(ticks) <= limit and abs(ticks[0] - ticks[-1]) + top_pad + bottom_pad <= span:
-        return [fig]
+        return [spec]
     # Rows as close as the closest pair belong together (a trial's assumed and observed rows):
     # windows are cut between such groups only.
     gaps = [abs(a - b) for a, b in zip(ticks, ticks[1:])]
@@ -120,59 +138,58 @@ def split_rows(fig: go.Figure, max_rows: int | None = None, room: tuple[float, f
             windows.append([])
         windows[-1].extend(group)
     if len(windows) == 1:  # too tall but one row: nothing to split
-        return [fig]
+        return [spec]
     if not uneven:  # evenly spaced rows: as many on every slide as can be (25 on 7: 4 4 4 4 3 3 3, not ... 4 1)
         size, extra = divmod(len(ticks), len(windows))
         starts = [k * size + min(k, extra) for k in range(len(windows) + 1)]
         windows = [ticks[a:b] for a, b in zip(starts, starts[1:])]
-    # The windows are made on the plain dict: reading shapes and annotations through go.Figure's
-    # properties (each access validated) took over a third of a deck's time without drawing.
-    whole = fig.to_dict()
     between = 0.5 * gap  # below a window's last row: half a row (the last window keeps the figure's own pad)
+    bars = counted_bar_slots(spec)
     out = []
     for number, window in enumerate(windows):
         pad_top = top_pad  # every window keeps the room above its first row (column headers move there)
-        if counted_bar_slots(fig) and number:  # no sliver of the previous row's bars above the first
+        if bars and number:  # no sliver of the previous row's bars above the first
             pad_top = min(top_pad, between)
         pad_bottom = bottom_pad if number == len(windows) - 1 else between
         if reversed_axis:
             rng = [window[-1] + pad_bottom, window[0] - pad_top]
         else:
             rng = [window[-1] - pad_bottom, window[0] + pad_top]
-        spec = copy.deepcopy(whole)  # the view's figure is memoised and shared
-        spec["layout"][name].update(range=rng, autorange=False)
-        _keep_headers(spec["layout"], name, ticks[0], window[0], reversed_axis)
-        _keep_run_labels(spec["layout"], name, window)
-        out.append(go.Figure(spec, _validate=False))
+        part = copy.deepcopy(spec)  # the view's figure is memoised and shared
+        part["layout"][name].update(range=rng, autorange=False)
+        _keep_headers(part["layout"], name, ticks[0], window[0], reversed_axis)
+        _keep_run_labels(part["layout"], name, window)
+        out.append(part)
     return out
 
 
-def _grid_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
+def _grid_rows(spec: dict, room: tuple[float, float]) -> int | None:
     """Rows a slide holds of a cell grid (None for other figures), measured on its slide styling."""
-    spec = fig.to_dict()
     if not cell_grid.is_cell_grid(spec):
         return None
-    slide_text_sizes(spec)
-    return cell_grid.rows_fitting(spec, *room)
+    styled = copy.deepcopy(spec)  # slide_text_sizes restyles in place
+    slide_text_sizes(styled)
+    return cell_grid.rows_fitting(styled, *room)
 
 
-def counted_bar_slots(fig: go.Figure) -> int:
+def counted_bar_slots(fig: go.Figure | dict) -> int:
     """Bars a row of a grouped horizontal bar chart holds when each writes its count beside it
     (plotly gives every bar trace a slot in every row); 0 for other figures."""
-    bars = [t for t in fig.data if t.type == "bar" and t.orientation == "h" and t.text is not None]
-    return len(bars) if fig.layout.barmode == "group" and len(bars) > 1 else 0
+    spec = fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
+    bars = [t for t in spec.get("data") or [] if t.get("type") == "bar" and t.get("orientation") == "h" and t.get("text") is not None]
+    return len(bars) if (spec.get("layout") or {}).get("barmode") == "group" and len(bars) > 1 else 0
 
 
-def _bar_rows(fig: go.Figure, room: tuple[float, float]) -> int | None:
+def _bar_rows(spec: dict, room: tuple[float, float]) -> int | None:
     """Rows a slide holds of grouped bars with their counts beside them (None for other figures):
     each bar at least one count's text box tall plus a gap (slide_style.COUNT_BAR_PX), so the
     counts of neighbouring bars never touch; measured in the plot height the room leaves."""
-    slots = counted_bar_slots(fig)
+    slots = counted_bar_slots(spec)
     if not slots:
         return None
-    margin = fig.layout.margin
-    top = (margin.t if margin.t is not None else 60) - _title_room(fig)  # the slide's title replaces the figure's
-    plot_px = room[1] - top - (margin.b if margin.b is not None else 60)
+    layout = spec.get("layout") or {}
+    top = _margin(layout, "t") - _title_room(spec)  # the slide's title replaces the figure's
+    plot_px = room[1] - top - _margin(layout, "b")
     row_px = max(ROW_PT * PX_PER_PT, slots * COUNT_BAR_PX / (1 - SLIDE_BARGAP))
     return max(1, int(plot_px // row_px))
 
@@ -210,49 +227,67 @@ def _keep_headers(layout: dict, name: str, first: float, top: float, reversed_ax
             annotation["y"] = y + shift
 
 
-def _label_axis(axis, bottom) -> None:
-    """A shared x axis shown alone gets the bottom panel's tick labels and title."""
-    axis.visible = True
-    axis.showticklabels = True
-    for attr in ("tickvals", "ticktext", "title"):
-        if getattr(axis, attr) is None or (attr == "title" and not axis.title.text):
-            setattr(axis, attr, getattr(bottom, attr))
+def _label_axis(axis: dict, bottom: dict) -> None:
+    """A shared x axis shown alone gets the bottom panel's tick labels and title (dicts, in place)."""
+    axis["visible"] = True
+    axis["showticklabels"] = True
+    for attr in ("tickvals", "ticktext"):
+        if axis.get(attr) is None and bottom.get(attr) is not None:
+            axis[attr] = copy.deepcopy(bottom[attr])
+    if not (axis.get("title") or {}).get("text"):
+        if bottom.get("title"):
+            axis["title"] = copy.deepcopy(bottom["title"])
+        else:
+            axis.pop("title", None)
 
 
-def split_panels(fig: go.Figure) -> list[go.Figure]:
+def split_panels(fig: go.Figure | dict) -> list[go.Figure] | list[dict]:
     """One copy per vertically stacked panel (y axis), each panel given the whole height, with
-    its own heading; [fig] when the figure has one panel."""
-    names = _y_names(fig)
-    if len(names) < 2 or any(fig.layout[n].domain is None for n in names):
-        return [fig]
+    its own heading; [fig] when the figure has one panel. go.Figure in, go.Figures out; a dict
+    in, dicts out."""
+    if not isinstance(fig, go.Figure):
+        return _split_panels(fig)
+    parts = _split_panels(fig.to_dict())
+    return [fig] if len(parts) == 1 else [go.Figure(part, _validate=False) for part in parts]
+
+
+def _split_panels(spec: dict) -> list[dict]:
+    """split_panels on a figure dict (not changed: the panels are copies, [spec] for one panel)."""
+    layout = spec.get("layout") or {}
+    names = _y_names(layout)
+    if len(names) < 2 or any((layout[n] or {}).get("domain") is None for n in names):
+        return [spec]
     out = []
-    lowest = min(names, key=lambda n: fig.layout[n].domain[0])
-    bottom_x = fig.layout["xaxis" + (fig.layout[lowest].anchor or "x")[1:]]
-    for name in sorted(names, key=lambda n: -fig.layout[n].domain[1]):
+    lowest = min(names, key=lambda n: layout[n]["domain"][0])
+    bottom_x = layout.get("xaxis" + (layout[lowest].get("anchor") or "x")[1:]) or {}
+    annotations = layout.get("annotations") or []
+    headings = [a for a in annotations if a.get("yref") == "paper" and a.get("xref") == "paper" and a.get("y") is not None and a["y"] >= 0]
+    for name in sorted(names, key=lambda n: -layout[n]["domain"][1]):
         ref = _ref(name)
-        xref = fig.layout[name].anchor or "x"
-        top = fig.layout[name].domain[1]
-        spec = fig.to_dict()  # a deep copy: the view's figure is memoised and shared
-        spec["data"] = [t for t in spec["data"] if t.get("yaxis", "y") == ref]
-        part = go.Figure(spec, _validate=False)
-        for other in names:
-            axis = part.layout[other]
-            x_name = "xaxis" + (axis.anchor or "x")[1:]
-            if other == name:
-                axis.domain = [0, 0.94]
-                _label_axis(part.layout[x_name], bottom_x)
-            else:
-                axis.visible = False
-                part.layout[x_name].visible = False
-        headings = [a for a in fig.layout.annotations if a.yref == "paper" and a.xref == "paper" and a.y is not None and a.y >= 0]
-        heading = min(headings, key=lambda a: abs(a.y - top)) if headings else None
-        kept = [a for a in fig.layout.annotations
-                if a.yref in (ref, ref + " domain") or (a.yref == "paper" and a is not heading and (a.y is None or a.y < 0))]
+        xref = layout[name].get("anchor") or "x"
+        top = layout[name]["domain"][1]
+        heading = min(headings, key=lambda a: abs(a["y"] - top)) if headings else None
+        kept = [a for a in annotations
+                if a.get("yref") in (ref, ref + " domain") or (a.get("yref") == "paper" and a is not heading and (a.get("y") is None or a["y"] < 0))]
+        shapes = [s for s in layout.get("shapes") or [] if s.get("yref") in (ref, ref + " domain") or s.get("xref") == xref and s.get("yref") == "paper"]
+        # a deep copy of what the panel keeps (the view's figure is memoised and shared)
+        part = copy.deepcopy({**spec, "data": [t for t in spec.get("data", []) if t.get("yaxis", "y") == ref],
+                              "layout": {**layout, "annotations": kept, "shapes": shapes}})
+        part_layout = part["layout"]
         if heading is not None:
-            kept.append(go.layout.Annotation(heading).update(y=1.0, yanchor="bottom"))
-        part.layout.annotations = kept
-        part.layout.shapes = [s for s in fig.layout.shapes if s.yref in (ref, ref + " domain") or s.xref == xref and s.yref == "paper"]
-        part.layout.height = max(360, int(abs(fig.layout[name].domain[1] - fig.layout[name].domain[0]) * (fig.layout.height or 450)) + 200)
+            part_layout["annotations"].append({**copy.deepcopy(heading), "y": 1.0, "yanchor": "bottom"})
+        for other in names:
+            axis = part_layout[other]
+            x_name = "xaxis" + (axis.get("anchor") or "x")[1:]
+            x_axis = part_layout.setdefault(x_name, {})
+            if other == name:
+                axis["domain"] = [0, 0.94]
+                _label_axis(x_axis, bottom_x)
+            else:
+                axis["visible"] = False
+                x_axis["visible"] = False
+        span = abs(layout[name]["domain"][1] - layout[name]["domain"][0])
+        part_layout["height"] = max(360, int(span * (layout.get("height") or 450)) + 200)
         out.append(part)
     return out
 
@@ -263,22 +298,31 @@ LINE_PANEL_VIEWS = ("dose-ramp", "what-if-ramp")
 """Of those, the ones whose panels are laid out by measurement (panel_slide.py)."""
 
 
-def split_for_slides(key: str, fig: go.Figure, room: tuple[float, float] | None = None) -> list[go.Figure]:
-    """The slides a view's figure needs: panels apart for PANEL_VIEWS, then row windows (room:
-    the figure's px on its slide, figure_room); labelled rows with text columns (row_slide.ROW_VIEWS)
-    laid out and paged by measurement. A text table (figures/tabular.py) goes over
-    slides by measured rows of text instead (table_slide.py)."""
-    if fig.data and fig.data[0].type == "table":
-        return [go.Figure(page, _validate=False) for page in table_slide.table_pages(fig.to_dict(), room or DEFAULT_ROOM)]
-    if key in row_slide.ROW_VIEWS and row_slide.is_row_figure(spec := fig.to_dict()):
-        return [go.Figure(page, _validate=False) for page in row_slide.pages(spec, room or DEFAULT_ROOM)]
-    parts = split_panels(fig) if key in PANEL_VIEWS else [fig]
-    if key in LINE_PANEL_VIEWS:
-        parts = [go.Figure(panel_slide.prepare(part.to_dict()), _validate=False) for part in parts]
-    if key == "response-rates":  # the key above the panel headings, facing labels apart (rates_slide.py)
-        parts = [go.Figure(rates_slide.prepare(part.to_dict(), room or DEFAULT_ROOM), _validate=False) for part in parts]
-    pieces = [piece for part in parts for piece in split_rows(part, room=room)]
-    if key == "design-vs-outcome":  # value labels of the window only, clear of the notes (design_slide.py)
-        pieces = [go.Figure(design_slide.prepare(piece.to_dict()), _validate=False) for piece in pieces]
-    return pieces
+def split_for_slides(key: str, fig: go.Figure | dict, room: tuple[float, float] | None = None) -> list[dict]:
+    """The slides a view's figure needs, as figure dicts (what the deck and the image export
+    draw; no plotly objects on the way: building and deep-copying go.Figures took about a second
+    of a deck): panels apart for PANEL_VIEWS, then row windows (room: the figure's px on its
+    slide, figure_room); labelled rows with text columns (row_slide.ROW_VIEWS) laid out and paged
+    by measurement. A text table (figures/tabular.py) goes over slides by measured rows of text
+    instead (table_slide.py). `fig` is not changed."""
+    owned = isinstance(fig, go.Figure)  # to_dict() is a copy of its own
+    spec = _as_dict(fig)
 
+    def own(part: dict) -> dict:
+        """A part that the layouts below may change in place: never the caller's figure."""
+        return part if owned or part is not spec else copy.deepcopy(part)
+
+    data = spec.get("data") or []
+    if data and data[0].get("type") == "table":
+        return table_slide.table_pages(spec, room or DEFAULT_ROOM)
+    if key in row_slide.ROW_VIEWS and row_slide.is_row_figure(spec):
+        return row_slide.pages(spec, room or DEFAULT_ROOM)
+    parts = _split_panels(spec) if key in PANEL_VIEWS else [spec]
+    if key in LINE_PANEL_VIEWS:
+        parts = [panel_slide.prepare(own(part)) for part in parts]
+    if key == "response-rates":  # the key above the panel headings, facing labels apart (rates_slide.py)
+        parts = [rates_slide.prepare(own(part), room or DEFAULT_ROOM) for part in parts]
+    pieces = [piece for part in parts for piece in _split_rows(part, None, room)]
+    if key == "design-vs-outcome":  # value labels of the window only, clear of the notes (design_slide.py)
+        pieces = [design_slide.prepare(own(piece)) for piece in pieces]
+    return pieces

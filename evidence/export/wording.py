@@ -45,6 +45,8 @@ def _what(key: str, state: ViewState) -> str:
             f"A hypothetical ramp: start at {state.ramp_start} mg/day, add {state.ramp_step} mg/day per cycle, "
             f"{full_dose_words(state.ramp_start, state.ramp_step)}; {state.ramp_horizon} cycles drawn; not trial data"
         ),
+        "subgroups": f"Hazard ratio for {_endpoint(state)} by subgroup, experimental vs control, with 95% CI; "
+                     "hazard ratio < 1 favours the experimental arm",
         "survival-curves": f"{ENDPOINT_LABELS.get(state.endpoint, state.endpoint)} by arm",
     }.get(key, "")
 
@@ -158,3 +160,51 @@ def slide_caption(caption: str, sources: pd.DataFrame, rest: bool = True) -> str
     rest = text[sentence_end + 1:].strip() if sentence_end >= 0 and rest else ""
     cited = "; ".join(c for _, c in sorted(found)) or "none shown"
     return drop_repeated_caveats(cite_source_ids(f"Sources: {cited}." + (f" {rest}" if rest else ""), sources))
+
+
+# ---------------------------------------------------------------- short footnotes
+
+
+_INTERFACE = re.compile(r";\s*hover says how")
+"""Interface words in a figure's notes that a slide (no hover) must not say."""
+
+
+def audience_notes(text: str, subtitle: str = "") -> str:
+    """A figure's notes for a slide: what only the screen can do left out ('computed from counts;
+    hover says how' -> 'computed from counts'), and a sentence the slide's subtitle already says
+    ('HR < 1 favours the experimental arm.' under '...; hazard ratio < 1 favours the experimental
+    arm')."""
+    heard = subtitle.lower()
+    kept = [s for s in re.split(r"(?<=\.)\s+", _INTERFACE.sub("", text))
+            if not heard or re.sub(r"^hr\b", "hazard ratio", s.rstrip(".").lower()) not in heard]
+    return " ".join(kept)
+
+
+def caption_sentence(caption: str, head: str) -> str:
+    """The caption's sentence opening with `head` ('Analysis population: PASO: ..., 60 of 61
+    randomised.'; '' when it has none)."""
+    found = re.search(rf"(?:^|(?<=\.\s)){re.escape(head)}: .*?\.(?=\s+[A-Z]|\s*$)", caption or "")
+    return found.group(0) if found else ""
+
+
+def analysed_short(caption: str) -> str:
+    """The caption's analysis population in the fewest words a slide footnote can give it:
+    'Analysed: PASO full analysis set (ITT set), 60 of 61 randomised; E2100 all eligible
+    patients, 673 of 722.' (tables/flow.population_note writes the long form)."""
+    sentence = caption_sentence(caption, "Analysis population")
+    if not sentence:
+        return ""
+    parts = sentence[len("Analysis population: "):].rstrip(".").split("; ")
+    parts = [re.sub(r"^([^:;]+): ", r"\1 ", part) for part in parts]
+    parts = [parts[0], *(re.sub(r" randomised$", "", part) for part in parts[1:])]
+    return f"Analysed: {'; '.join(parts)}."
+
+
+_MODEL_CURVES = re.compile(r"Dashed curves are model-based, not patient data; away from the published medians their shape")
+
+
+def without_model_words(footnote: str) -> str:
+    """The survival slide's footnote without 'Dashed curves are model-based, not patient data'
+    where the figure's key above the plot says it ('Dashed: model-based, not patient data
+    (method)'): the slide said it twice (issue 15)."""
+    return _MODEL_CURVES.sub("Away from the published medians the curves' shape", footnote)

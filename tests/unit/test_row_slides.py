@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 
 from evidence import export, export_views
@@ -53,6 +54,7 @@ def test_the_bundled_forest_is_one_slide_of_labels_as_the_audience_reads_them(da
     comparison in short form, E2100's own rows under it without its name, one line each."""
     r = _rendered(data, "forest-plot")
     (figure, title), = export_views._slide_parts(r)
+    figure = go.Figure(figure)  # checked against plotly's schema
     assert title == "Hazard ratios: Progression-free survival"
     assert _rows(figure) == [
         ("PASO: paclitaxel ± sorafenib", "1.80 [1.02–3.20]", "0.041"),
@@ -96,7 +98,7 @@ def test_rows_that_do_not_fit_go_on_further_slides_a_trial_kept_whole(data):
     '(k of n)'; the column headers over each slide's first row."""
     r = _rendered(data, "forest-plot")
     figure = export_views._slide_figure(r)
-    pages = export.split_for_slides("forest-plot", figure, (1203, 380))
+    pages = [go.Figure(p) for p in export.split_for_slides("forest-plot", figure, (1203, 380))]
     drawn = [_rows(page) for page in pages]
     assert [len(rows) for rows in drawn] == [1, 5]
     assert [row[0] for rows in drawn for row in rows][0] == "PASO: paclitaxel ± sorafenib"
@@ -139,7 +141,9 @@ def test_a_row_slide_footnote_keeps_the_key_and_sources_and_the_notes_hold_the_r
     assert "† E2100: treatment × age interaction P = 0.04" in r.footnote and "sensitivity: P" not in r.footnote
     assert "Sources: PASO trial report (EudraCT 2009-018025-73; NCT01320111); E2100 trial report, N Engl J Med 2007;357:2666" in r.footnote
     assert r.footnote.endswith(f"Data version {data.version}; exported 2026-11-21.")
-    assert "Analysis population" not in r.footnote  # in the speaker notes, with the rest of the caption
+    # who the hazard ratios are about, short (PASO report: full analysis set (ITT set) of 60 of the
+    # 61 randomised; E2100: 722 enrolled, 49 ineligible and excluded from efficacy analyses)
+    assert "Analysed: PASO full analysis set (ITT set), 60 of 61 randomised; E2100 all eligible patients, 673 of 722." in r.footnote
     notes = export_views._notes(r, parse_query(DECK_STATE), "http://dash.example/")
     assert "Caption: " in notes and "Analysis population: PASO: full analysis set (ITT set), 60 of 61 randomised" in notes
     assert "Notes under the figure: Marker area" in notes and "(sensitivity: P < 0.001)" in notes
@@ -155,3 +159,41 @@ def test_short_notes_keep_whole_sentences_in_order():
     text = "Key one. Key two (sensitivity: P = 0.02). " + "Long sentence " * 30 + ". Last."
     assert row_slide.short_notes(text) == "Key one. Key two."
     assert row_slide.short_notes("Model-based, not patient data: x. Difference: y.", ["Model-based: z"]) == "Difference: y."
+
+
+def test_the_subgroups_slide_says_the_direction_and_population_and_leaves_e2100s_caveats_to_the_notes(data):
+    """The audience reads a subgroup forest only knowing which arm an HR < 1 favours and who was
+    analysed: the subtitle says the direction (the footnote does not repeat it), the footnote the
+    population (E2100: 673 of 722 eligible). E2100's words on its subgroups ("did not reach
+    statistical significance in some of the smaller subgroups") and its model terms restate what
+    the whiskers show: speaker notes."""
+    r = _rendered(data, "subgroups")
+    assert r.subtitle == ("Hazard ratio for progression-free survival by subgroup, experimental vs control, with 95% CI; "
+                          "hazard ratio < 1 favours the experimental arm")
+    assert r.footnote.startswith("Open circles: no CI in the document (no whisker); — no interaction test given.")
+    assert "favours" not in r.footnote
+    assert "Analysed: E2100 all eligible patients, 673 of 722 randomised." in r.footnote
+    assert "smaller subgroups" not in r.footnote and "model terms" not in r.footnote
+    notes = export_views._notes(r, parse_query(DECK_STATE), "")
+    assert "did not reach statistical significance in some of the smaller subgroups" in notes
+    assert "treatment assignment P < 0.001" in notes
+    layout = export.figure_slide_layout(r.title, r.subtitle, r.footnote)
+    assert len(layout.subtitle_lines) <= 2 and len(layout.footnote_lines) <= 3
+
+
+def test_the_response_rate_footnote_is_the_key_sources_and_population_the_rest_in_the_notes(data):
+    """issue 15: the rates slide's footnote ran to 7 lines. Now: the key (no "hover": a slide has
+    none), the documents, the analysis population; the CI method (Clopper–Pearson) and the count
+    of derived values (the key's open diamonds mark them) in the speaker notes."""
+    r = _rendered(data, "response-rates")
+    assert r.footnote.startswith("Filled: 95% CI as reported. Open diamond: CI derived (computed from counts). "
+                                 "Open circle: CI not reported.")
+    assert "hover" not in r.footnote.lower() and "Clopper" not in r.footnote and "Computed here" not in r.footnote
+    assert "Analysed: PASO full analysis set (ITT set), 60 of 61 randomised; E2100 all eligible patients, 673 of 722." in r.footnote
+    assert "Cancer 2010" in r.footnote and "N Engl J Med 2007;357:2666" in r.footnote
+    lines = export.figure_slide_layout(r.title, r.subtitle, r.footnote).footnote_lines
+    assert len(lines) <= 5, lines  # was 7
+    (figure, _), = export_views._slide_parts(r)
+    assert export.figure_notes(figure) == []  # said in the footnote, not again under the plot
+    notes = export_views._notes(r, parse_query(DECK_STATE), "")
+    assert "Clopper–Pearson exact" in notes and "hover says how" in notes and "Rows behind the figure: 9 (2 with derived" in notes
