@@ -10,16 +10,7 @@ import pandas as pd
 import pytest
 
 from evidence.answers import answer_cards, answer_strip, source_text, toxicity_facts
-from evidence.loading import load_dataset
 from evidence.state import ViewState, filter_tables
-from pathlib import Path
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(DATA_DIR)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from scipy.integrate import quad
 
 from evidence.view_registry import VIEWS
-from evidence.loading import CuratedData, load_dataset
+from evidence.loading import CuratedData
 from evidence.state import ViewState
 from evidence.tables.absolute import (
     absolute_effects,
@@ -32,11 +32,6 @@ from evidence.tables.findings import findings_table
 from evidence.tables.flow import flow_table, population_label
 from evidence.tables.subgroups import model_term_table, subgroup_rows, trial_caveats
 from figure_dicts import PHISH, PHISH_ESCAPED, strings, validated
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset("data")
 
 
 def _one(frame: pd.DataFrame, **criteria) -> pd.Series:

@@ -19,7 +19,6 @@ import pytest
 
 from evidence import views
 from evidence.ctgov import ASSUMED, NOT_MAPPED, ImportLimits, check_against, import_record, import_records
-from evidence.loading import load_dataset
 from evidence.state import ViewState
 from evidence.tables.flow import population_label
 from evidence.upload import validate_upload
@@ -34,8 +33,9 @@ RECORDS = ("NCT02552212", "NCT00763412", "NCT05594173")
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return load_dataset(REPO / "data")
+def bundled(data):
+    """The bundled data set (the session's `data`, tests/unit/conftest.py)."""
+    return data
 
 
 def _raw(nct: str) -> bytes:

@@ -17,7 +17,6 @@ import pytest
 
 from evidence import coverage_views as cv
 from evidence.ctgov import ASSUMED, NOT_MAPPED, WARNING, import_record, import_records
-from evidence.loading import load_dataset
 from evidence.state import ViewState
 from evidence.tables.flow import flow_table, population_label
 from evidence.upload import validate_upload
@@ -30,8 +29,9 @@ FLOW = "resultsSection.participantFlowModule"
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return load_dataset(REPO / "data")
+def bundled(data):
+    """The bundled data set (the session's `data`, tests/unit/conftest.py)."""
+    return data
 
 
 def _record(nct: str) -> dict:

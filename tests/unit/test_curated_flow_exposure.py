@@ -23,7 +23,7 @@ import pytest
 
 from evidence.contract import CONTRACT_VERSION, GRADES, REQUIRED_TABLES, TABLES
 from evidence.derive import count_from_percent, percent_of
-from evidence.loading import load_dataset, read_directory, validate_files
+from evidence.loading import read_directory, validate_files
 from evidence.problems import Problem
 from evidence.relations import percent_tolerance
 from evidence.upload import parse_upload, validate_upload
@@ -39,14 +39,8 @@ NEW_TABLES = ("flow", "exposure", "event_outcomes", "findings")
 needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"source documents not found at {SEEDS_DIR}")
 
 
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(DATA_DIR)
-
-
 def documents() -> dict[str, str]:
     return {source_id: normalise(text) for source_id, text in seed_documents().items()}
-
 
 
 # ====================================================================== 1. passages

@@ -37,11 +37,6 @@ needs_seeds = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(DATA_DIR)
-
-
 def row(frame: pd.DataFrame, **criteria) -> pd.Series:
     """The single row matching criteria; '' matches an empty (missing) cell."""
     mask = pd.Series(True, index=frame.index)

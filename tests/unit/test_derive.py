@@ -27,11 +27,6 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
 
 
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(DATA)
-
-
 # ---------------------------------------------------------------- the rule
 
 

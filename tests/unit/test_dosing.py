@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,16 +13,8 @@ import pytest
 from evidence import theme
 from evidence.dosing import cycles_to_full_dose, dose_schedule, what_if_ramp
 from evidence.figures import dosing as dosing_figures
-from evidence.loading import load_dataset
 from evidence.tables.dosing import dose_ramp_table
 from figure_dicts import validated
-
-DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(DATA)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import time
 import zipfile
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -29,18 +28,10 @@ from components import exports, ids
 from components.layout import GRAPH_CONFIG
 from config import Settings
 from evidence import export, export_rows, export_views, views
-from evidence.loading import load_dataset
 from evidence.state import ViewState, parse_query
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 21)
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(REPO_ROOT / "data")
-
 
 
 def _png(content: bytes) -> Image.Image:

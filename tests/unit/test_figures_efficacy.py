@@ -19,7 +19,6 @@ from evidence.figures import design as design_figure
 from evidence.figures import forest as forest_figure
 from evidence.figures import medians as medians_figure
 from evidence.figures import rates as rates_figure
-from evidence.loading import load_dataset
 from evidence.tables.design import design_rows
 from evidence.tables.forest import forest_rows
 from evidence.tables.medians import median_rows, whole_population_median_records, whole_population_medians
@@ -73,11 +72,6 @@ def rates_by_arm(rows, highlight=None):
 def design_vs_outcome(design, efficacy, trials, arms, highlight=None):
     rows = design_rows(design, efficacy, trials, arms)
     return plain_figure(design_figure.design_vs_outcome(rows, highlight=highlight, recorded=not design.empty))
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(REPO_ROOT / "data")
 
 
 @pytest.fixture(scope="module")

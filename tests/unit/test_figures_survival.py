@@ -5,7 +5,6 @@ read through go.Figure."""
 import html
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,18 +13,11 @@ from lifelines.datasets import load_lung
 
 from evidence import theme
 from evidence.figures.survival import kaplan_meier_figure, model_based_figure
-from evidence.loading import load_dataset
 from evidence.survival import predicted_survival_at, weibull_ph_from_medians_and_hr
 from evidence.tables.survival import kaplan_meier_table, model_curves
 from figure_dicts import validated
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DAYS_PER_MONTH = 30.4375
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(REPO_ROOT / "data")
 
 
 def _joined(fig: dict) -> dict:

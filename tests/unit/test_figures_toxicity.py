@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,6 @@ import pytest
 
 from evidence import theme
 from evidence.figures import toxicity as toxicity_figures
-from evidence.loading import load_dataset
 from evidence.stats import risk_difference_ci
 from evidence.tables.toxicity import (
     LOWER_BOUND_METHOD,
@@ -22,13 +20,6 @@ from evidence.tables.toxicity import (
     toxicity_matrix,
 )
 from tests.unit.figure_dicts import validated
-
-DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(DATA)
 
 
 def matrix(data, grade, **options):

@@ -9,14 +9,8 @@ import pytest
 
 from evidence import cache, views
 from evidence.cache import ProcessCache
-from evidence.loading import load_dataset
 from evidence.state import ViewState, filter_tables
 from evidence.tables.toxicity import GRADES, REGISTRY_GRADES, _of_trials, grade_band_rows, toxicity_matrix
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset("data")
 
 
 def _selections(data) -> list[ViewState]:

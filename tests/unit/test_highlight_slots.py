@@ -11,14 +11,8 @@ import pytest
 from components import ids, slices
 from components.render import rendered
 from evidence.figures.highlight_slots import SLOT, with_highlight_slots
-from evidence.loading import load_dataset
 from evidence.state import ViewState
 from evidence.view_registry import VIEWS
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset("data")
 
 
 def _slot(trace) -> str | None:

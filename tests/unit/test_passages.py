@@ -49,7 +49,6 @@ DERIVED_EXEMPT = {
 """Derived rows per table, whose numbers need not be printed in their passage."""
 
 
-
 def test_every_table_with_a_source_has_an_optional_passage_column_beside_it():
     assert set(SOURCED) >= {
         "trials", "arms", "efficacy", "comparisons", "adverse_events", "dosing", "design", "baseline",
@@ -126,13 +125,6 @@ def test_printed_in(table, column, raw, source, text, hit):
 # ---------------------------------------------------------------- exports and hovers carry the passage
 
 PASO_PFS_SENTENCE = "Median PFS was 6.6 months (95% CI: 5.1 to 9.0) in Arm A and 5.6 months (95% CI: 3.8 to 6.5) in Arm B"
-
-
-@pytest.fixture(scope="module")
-def data():
-    from evidence.loading import load_dataset
-
-    return load_dataset(DATA_DIR)
 
 
 def test_export_rows_carry_the_passage_beside_source(data):

@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 
 from evidence import export, export_rows, export_views, upload, views
-from evidence.loading import load_dataset
 from evidence.session import session_data
 from evidence.state import ViewState
 from evidence.upload_store import UploadStore, new_id
@@ -36,8 +35,9 @@ def _example(hr: bytes = b"0.65,0.42,0.99", ipd: bool = True) -> dict[str, bytes
 
 
 @pytest.fixture(scope="module")
-def base():
-    return load_dataset("data")
+def base(data):
+    """The bundled data set (the session's `data`, tests/unit/conftest.py)."""
+    return data
 
 
 @pytest.fixture(scope="module")

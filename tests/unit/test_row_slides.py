@@ -11,25 +11,16 @@ drawn pictures is measured in Chromium by test_slide_sizes.py (test_no_text_on_a
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import plotly.graph_objects as go
-import pytest
 
 from evidence import export, export_views
 from evidence.export import row_slide
 from evidence.export.text_measure import plain_text
-from evidence.loading import load_dataset
 from evidence.state import parse_query
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 21)
 DECK_STATE = "?grade=all&highlight=PASO"
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(REPO_ROOT / "data")
 
 
 def _rendered(data, key, query=DECK_STATE):

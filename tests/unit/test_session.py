@@ -6,7 +6,6 @@ import pytest
 from lifelines.datasets import load_lung
 
 from evidence import upload
-from evidence.loading import load_dataset
 from evidence.session import EXPIRED, UPLOADED_MARK, session_data, uploaded_trial_ids
 from evidence.upload_store import UploadStore, new_id
 
@@ -14,8 +13,9 @@ OWNER = "session:test"
 
 
 @pytest.fixture(scope="module")
-def base():
-    return load_dataset("data")
+def base(data):
+    """The bundled data set (the session's `data`, tests/unit/conftest.py)."""
+    return data
 
 
 @pytest.fixture(scope="module")

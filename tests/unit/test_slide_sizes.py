@@ -27,7 +27,6 @@ from PIL import Image, ImageStat
 from evidence import export, export_views, views
 from evidence.answers import trial_answers
 from evidence.export import wording
-from evidence.loading import load_dataset
 from evidence.state import ViewState, filter_tables, parse_query
 from svg_boxes import SvgMeasurer, crowded, cut
 
@@ -53,12 +52,6 @@ def _need(tool: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{tool} is missing (bash scripts/setup.sh --browser)")
         pytest.skip(f"{tool} is missing (bash scripts/setup.sh --browser)")
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(REPO_ROOT / "data")
-
 
 
 # ---------------------------------------------------------------- reading sizes
@@ -547,8 +540,6 @@ def deck_svgs(deck):
     """Every figure picture of the deck drawn again as SVG (one batch), in slide order."""
     _, drawn = deck
     return export.figure_images([(fig, "svg", size["width"], size["height"], 1) for fig, size in drawn])
-
-
 
 
 def test_no_text_on_any_deck_picture_touches_another_or_is_cut(data, deck, deck_svgs, measurer):

@@ -2,13 +2,7 @@
 
 import pytest
 
-from evidence.loading import load_dataset
 from evidence.state import ViewState, filter_tables, parse_query, restrict_to_known, selected_trial_ids
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset("data")
 
 
 def test_default_state_has_empty_query():

@@ -11,7 +11,6 @@ from lifelines import KaplanMeierFitter
 from lifelines.datasets import load_lung
 from scipy import stats as scipy_stats
 
-from evidence.loading import load_dataset
 from evidence.model_caveats import caveat_lines, model_terms, nonproportional_hazards
 from evidence.survival import (
     CURVE_EXPONENTIAL_PER_ARM,
@@ -519,8 +518,9 @@ SEEDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
 
 
 @pytest.fixture(scope="module")
-def curated():
-    return load_dataset(Path(__file__).resolve().parents[2] / "data")
+def curated(data):
+    """The bundled data set (the session's `data`, tests/unit/conftest.py)."""
+    return data
 
 
 def test_e2100_interactions_are_the_papers_sentences(curated):

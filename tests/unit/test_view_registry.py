@@ -12,7 +12,6 @@ import pytest
 
 from components import exports, ids, slices
 from evidence import export_views, upload, views
-from evidence.loading import load_dataset
 from evidence.session import session_data
 from evidence.state import ViewState
 from evidence.upload_store import UploadStore, new_id
@@ -20,11 +19,6 @@ from evidence.view_memo import DeclaredState, UndeclaredField, memoised
 from evidence.view_registry import VIEWS, exported_views, figure_views, pool_control
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset(REPO_ROOT / "data")
 
 
 @pytest.fixture(scope="module")

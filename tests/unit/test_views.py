@@ -7,13 +7,7 @@ import pytest
 
 from evidence import views
 from evidence.view_registry import VIEWS
-from evidence.loading import load_dataset
 from evidence.state import ViewState
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset("data")
 
 
 def _figure_trials(fig):

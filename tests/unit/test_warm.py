@@ -11,14 +11,8 @@ from components.slices import slice_state
 from config import Settings
 from evidence import cache
 from evidence.cache import ProcessCache
-from evidence.loading import load_dataset
 from evidence.state import ViewState
 from evidence.view_registry import VIEWS
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset("data")
 
 
 @pytest.fixture
