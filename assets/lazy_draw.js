@@ -7,6 +7,14 @@
  * it is seen: its tab shown or the graph scrolled to. A figure with traces is drawn at once, and
  * dcc.Graph's own promise resolves only after the real draw, so its events are bound as before.
  * Plotly is loaded on demand by dcc.Graph; the wrapper is put on when `window.Plotly` is set.
+ *
+ * A new download name is not a new config. Each figure callback sends the graph's config with
+ * the modebar download named for the view, trials, endpoint and date (components/exports.py
+ * graph_config), so a filter, endpoint or grade change changes the config, and Plotly.react
+ * treats any config change as a new plot: newPlot, then react again (the whole graph built
+ * twice, its modebar too). When only `toImageButtonOptions` differs, it is set on the drawn
+ * graph's context first, so react sees the same config and redraws what changed, once; the
+ * download button reads the context when clicked, so it saves under the new name.
  */
 (function () {
   var pending = new Map(); // graph div -> {args, box, waiting: [[resolve, reject], ...]}
@@ -15,6 +23,13 @@
     var figure = args[1];
     var data = Array.isArray(figure) ? figure : figure && figure.data;
     return data ? data.length : 0;
+  }
+
+  function keepDownloadName(el, figure) {
+    var config = figure && !Array.isArray(figure) && figure.config;
+    var context = el && el._context;
+    if (!config || !config.toImageButtonOptions || !context || !context.toImageButtonOptions) return;
+    context.toImageButtonOptions = Object.assign({}, config.toImageButtonOptions);
   }
 
   function settle(job, promise) {
@@ -46,6 +61,7 @@
         seen.whenSeen(box, "draw", function () { drawNow(el); });
         return new Promise(function (resolve, reject) { job.waiting.push([resolve, reject]); });
       }
+      keepDownloadName(el, args[1]);
       var drawn = react.apply(plotly, args);
       if (job) { // a figure arrived (or the graph came into view) before the waiting empty draw
         pending.delete(el);
