@@ -15,6 +15,14 @@
  * twice, its modebar too). When only `toImageButtonOptions` differs, it is set on the drawn
  * graph's context first, so react sees the same config and redraws what changed, once; the
  * download button reads the context when clicked, so it saves under the new name.
+ *
+ * A resize to the size already drawn is skipped. dcc.Graph watches its box (ResizeObserver) and
+ * calls Plotly.Plots.resize when it changes; a new figure of another height (the forest after an
+ * endpoint or facet change) changes the box itself, so each such redraw was followed, 150 ms
+ * later, by a relayout to the same size (Plots.resize waits 100 ms, then relayouts with
+ * autosize, ~100 ms more). When the graph's box already has the drawn width and height (Plotly's
+ * own test: within 1 px of the computed style), resize resolves at once; any real change of size
+ * is drawn as before.
  */
 (function () {
   var pending = new Map(); // graph div -> {args, box, waiting: [[resolve, reject], ...]}
@@ -32,6 +40,26 @@
     context.toImageButtonOptions = Object.assign({}, config.toImageButtonOptions);
   }
 
+  function sameSize(el) {
+    var full = el && el._fullLayout;
+    if (!full || !el.isConnected) return false;
+    var style = window.getComputedStyle(el);
+    var width = parseFloat(style.width), height = parseFloat(style.height);
+    return Math.abs(full.width - width) <= 1 && Math.abs(full.height - height) <= 1;
+  }
+
+  function wrapResize(plotly) {
+    var plots = plotly.Plots;
+    if (!plots || typeof plots.resize !== "function" || plots.resize.evidenceSameSize) return;
+    var resize = plots.resize;
+    plots.resize = function (gd) {
+      var el = typeof gd === "string" ? document.getElementById(gd) : gd;
+      if (sameSize(el) && !el._redrawTimer) return Promise.resolve(el);
+      return resize.apply(plots, arguments);
+    };
+    plots.resize.evidenceSameSize = true;
+  }
+
   function settle(job, promise) {
     Promise.resolve(promise).then(
       function (value) { job.waiting.forEach(function (w) { w[0](value); }); },
@@ -39,6 +67,7 @@
   }
 
   function wrap(plotly) {
+    if (plotly) wrapResize(plotly);
     if (!plotly || typeof plotly.react !== "function" || plotly.react.evidenceLazy) return;
     var react = plotly.react;
 
