@@ -35,6 +35,7 @@ view's other endpoints and grade bands and each single facet are cache hits, wha
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from bench.common import CHROMIUM, CHROMIUM_ARGS, Server, median, percentile
 
@@ -213,15 +214,17 @@ def _wait_warmed(server: Server, workers: int = 2, timeout: float = 300.0) -> No
     raise TimeoutError(f"cache warm-up not done within {timeout:.0f} s\n{server.log_tail()}")
 
 
-def measure(loads: int, reps: int, log=print, warm: bool = False) -> dict:
+def measure(loads: int, reps: int, log=print, warm: bool = False, changes: list[str] | None = None) -> dict:
     """Start both servers, time `loads` cold page loads and `reps` of each change per app.
-    warm: the dashboard warms its cache after fork (as deployed) and is timed once it has."""
+    warm: the dashboard warms its cache after fork (as deployed) and is timed once it has.
+    changes: the names of CHANGES to time (default: all); loads=0 skips the page loads."""
+    changes = list(changes or CHANGES)
     from playwright.sync_api import sync_playwright
 
     app_env = {"WARM_CACHE_STATES": str(WARM_STATES)} if warm else None
     servers = {"app": Server(tag="browser-app-warm" if warm else "browser-app", env=app_env),
                "floor": Server("bench.url_floor_app:server", tag="browser-floor")}
-    raw: dict = {"load": {"app": [], "floor": []}, "changes": {n: {"app": [], "floor": []} for n in CHANGES}}
+    raw: dict = {"load": {"app": [], "floor": []}, "changes": {n: {"app": [], "floor": []} for n in changes}}
     try:
         for server in servers.values():
             server.start()
@@ -240,14 +243,15 @@ def measure(loads: int, reps: int, log=print, warm: bool = False) -> dict:
                 pages = {name: _open(browser, server.url + "/") for name, server in servers.items()}
                 try:
                     for rep in range(reps):
-                        for change, (app_query, floor_query, _about, _target) in CHANGES.items():
+                        for change in changes:
+                            app_query, floor_query, _about, _target = CHANGES[change]
                             order = ("app", "floor") if rep % 2 == 0 else ("floor", "app")
                             for name in order:
                                 page = pages[name][1]
                                 query = app_query if name == "app" else floor_query
                                 raw["changes"][change][name].append(change_once(page, query))
                                 change_once(page, "")  # back to the default view, not timed
-                    log(f"browser: {reps} repetitions of {len(CHANGES)} changes timed")
+                    log(f"browser: {reps} repetitions of {len(changes)} changes timed")
                 finally:
                     for context, _page in pages.values():
                         context.close()
@@ -257,6 +261,11 @@ def measure(loads: int, reps: int, log=print, warm: bool = False) -> dict:
         for server in servers.values():
             server.stop()
     return summarise(raw, ready, warm)
+
+
+def _ratio(app: float, floor: float) -> float:
+    """app / floor; nan when either is missing (no runs, e.g. page loads skipped)."""
+    return app / floor if app == app and floor == floor and floor else float("nan")
 
 
 def summarise(raw: dict, ready: dict, warm: bool = False) -> dict:
@@ -269,8 +278,8 @@ def summarise(raw: dict, ready: dict, warm: bool = False) -> dict:
         s["screen_ids"] = runs[-1]["screen_ids"] if runs else []
         s["graphs"] = runs[-1]["graphs"] if runs else 0
         out["load"][name] = s
-    out["load"]["ratio"] = out["load"]["app"]["median"] / out["load"]["floor"]["median"]
-    out["load"]["ratio_all"] = out["load"]["app"]["all_drawn_ms"] / out["load"]["floor"]["all_drawn_ms"]
+    out["load"]["ratio"] = _ratio(out["load"]["app"]["median"], out["load"]["floor"]["median"])
+    out["load"]["ratio_all"] = _ratio(out["load"]["app"]["all_drawn_ms"], out["load"]["floor"]["all_drawn_ms"])
     for change, sides in raw["changes"].items():
         row = {name: _summary(runs) for name, runs in sides.items()}
         row["ratio"] = row["app"]["median"] / row["floor"]["median"]
@@ -302,6 +311,8 @@ def render(s: dict) -> list[str]:
         "default view, timed until settled. Ratio = dashboard median / floor median (p95 ratio in brackets).", "",
         "| measure | dashboard median ms | p95 | first | one-graph app median ms | p95 | ratio | target | requests (dashboard / floor) |",
         "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    lines += [] if not a["runs"] else [  # page loads skipped (python -m bench.browser 0 ...)
         f"| page load: first screen drawn and quiet ({len(a['runs'])} cold loads) | {_ms(a['median'])} | {_ms(a['p95'])} | "
         f"{_ms(a['first'])} | {_ms(f['median'])} | {_ms(f['p95'])} | **{load['ratio']:.2f}x** | "
         f"{LOAD_TARGET}x: {'met' if load['ratio'] <= LOAD_TARGET else '**missed**'} | {a['requests']:.0f} / {f['requests']:.0f} |",
@@ -365,11 +376,32 @@ def target_rows(s: dict) -> list[str]:
     return rows
 
 
-if __name__ == "__main__":  # a quick look: python -m bench.browser [loads] [reps]
+def main(argv: list[str] | None = None) -> None:
+    """A quick look: python -m bench.browser [loads] [reps] [--changes endpoint,grade,facet] [--warm]
+    (loads 0: changes only; e.g. `python -m bench.browser 0 3 --changes endpoint,grade,facet`)."""
+    import argparse
     import json
-    import sys
+    import os
 
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("loads", type=int, nargs="?", default=3)
+    parser.add_argument("reps", type=int, nargs="?", default=3)
+    parser.add_argument("--changes", default=",".join(CHANGES), help="comma-separated names of CHANGES")
+    parser.add_argument("--warm", action="store_true", help="the dashboard's warm-up after fork on")
+    parser.add_argument("--json", help="write the summary here too")
+    args = parser.parse_args(argv)
+    names = [n for n in args.changes.split(",") if n]
+    unknown = set(names) - set(CHANGES)
+    if unknown:
+        parser.error(f"unknown changes {sorted(unknown)}; known: {', '.join(CHANGES)}")
     started = time.perf_counter()
-    result = measure(int(sys.argv[1]) if len(sys.argv) > 1 else 3, int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    print(f"load average at start: {os.getloadavg()}")
+    result = measure(args.loads, args.reps, warm=args.warm, changes=names)
     print("\n".join(render(result)))
-    print(json.dumps(result, indent=1, default=str)[:200], f"... {time.perf_counter() - started:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1, default=str))
+    print(f"load average at end: {os.getloadavg()}; {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,7 +3,7 @@
 A fresh worker's cache is empty, so its first visitors wait for every figure to be built. After
 fork (gunicorn.conf.py `post_fork`) a daemon thread answers the states a visitor most likely asks
 first: the default view, then its other endpoints and grade bands (one control changed), then
-each value of each facet alone. It asks through the same function
+each value of each facet alone; the answer strip's cards with them. It asks through the same function
 as the figure callbacks (components/render.py), so those states are cache hits afterwards. The
 worker serves requests meanwhile. Bounded: at most WARM_CACHE_STATES states (never more than a
 cache namespace holds, or the last would evict the first) and WARM_CACHE_SECONDS.
@@ -19,6 +19,7 @@ from dataclasses import replace
 from components.render import rendered
 from config import Settings
 from evidence import cache, views
+from evidence.answers import answer_strip
 from evidence.contract import TIME_TO_EVENT_ENDPOINTS
 from evidence.loading import CuratedData
 from evidence.state import FACETS, ViewState
@@ -44,8 +45,8 @@ def _answer(view: View, data: CuratedData, state: ViewState):
 
 
 def warm(data: CuratedData, states: list[ViewState], seconds: float) -> int:
-    """Answer every view for each state in turn until done or `seconds` have passed;
-    the number of states answered."""
+    """Answer every view and the answer strip for each state in turn until done or `seconds`
+    have passed; the number of states answered."""
     deadline = time.monotonic() + seconds
     done = 0
     for state in states:
@@ -53,6 +54,7 @@ def warm(data: CuratedData, states: list[ViewState], seconds: float) -> int:
             break
         for view in VIEWS.values():
             _answer(view, data, state)
+        answer_strip(data, state)  # the cards above the tabs: every facet change asks for them
         done += 1
     return done
 

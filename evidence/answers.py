@@ -15,8 +15,8 @@ import pandas as pd
 
 from evidence import cache
 from evidence.contract import ENDPOINT_LABELS
-from evidence.state import SELECTION_FIELDS, filter_tables
-from evidence.tables.toxicity import toxicity_differences, toxicity_matrix
+from evidence.state import SELECTION_FIELDS, ViewState, filter_tables, shown_trial_ids
+from evidence.tables.toxicity import data_band_rows, toxicity_differences, toxicity_matrix
 
 
 @dataclass(frozen=True)
@@ -265,15 +265,18 @@ def _percent(pct, lower_bound: bool) -> str:
 
 
 def toxicity_facts(adverse_events: pd.DataFrame, arms: pd.DataFrame, trials: pd.DataFrame, trial_id: str,
-                   citations: dict[str, str], include_derived: bool = True, rows: int = TOXICITY_ROWS) -> tuple[Fact, ...]:
+                   citations: dict[str, str], include_derived: bool = True, rows: int = TOXICITY_ROWS,
+                   band_rows: pd.DataFrame | None = None) -> tuple[Fact, ...]:
     """The `rows` largest excesses of grade 3–4 events with the experimental arm over control,
     read from the heatmap's own cells (evidence.tables.toxicity.toxicity_matrix): both arms must
     report the term. A lower-bound cell ("≥ 7.0%, grade 4 not reported") ranks by its bound and
-    keeps its mark; a difference is then not computed. Differences come with the Newcombe 95% CI."""
+    keeps its mark; a difference is then not computed. Differences come with the Newcombe 95% CI.
+    `band_rows`: the grade band's rows of a superset of the trials (toxicity_matrix's argument)."""
     events = adverse_events[adverse_events.trial_id == trial_id]
     if events.empty:
         return ()
-    matrix = toxicity_matrix(events, arms, trials, TOXICITY_BAND, top_n=None, include_derived=include_derived)
+    matrix = toxicity_matrix(events, arms, trials, TOXICITY_BAND, top_n=None, include_derived=include_derived,
+                             band_rows=band_rows)
     if matrix.empty:
         return ()
     differences = toxicity_differences(matrix)
@@ -321,11 +324,12 @@ def _has_results(trial_id: str, tables: dict[str, pd.DataFrame]) -> bool:
 
 
 def answer_cards(tables: dict[str, pd.DataFrame], sources: pd.DataFrame | None = None,
-                 include_derived: bool = True) -> list[AnswerCard]:
+                 include_derived: bool = True, band_rows: pd.DataFrame | None = None) -> list[AnswerCard]:
     """One card per trial in `tables` (already filtered to the selection): trials with a primary
     hazard ratio first, then single-arm results, then trials without results; within each, the
     trials table's order. `sources` (sources.csv) names the documents in the hover texts;
-    `include_derived` False leaves out the differences computed here (as the views do)."""
+    `include_derived` False leaves out the differences computed here (as the views do);
+    `band_rows`: grade 3-4 band rows of a superset of the trials (toxicity_facts), else computed."""
     citations = _citations(sources if sources is not None else tables.get("sources"))
     answers = {a.trial_id: a for a in trial_answers(tables)}
     comparisons, efficacy = tables["comparisons"], tables["efficacy"]
@@ -350,7 +354,7 @@ def answer_cards(tables: dict[str, pd.DataFrame], sources: pd.DataFrame | None =
                 medians=_median_facts(answer, medians, citations),
                 toxicity_heading=f"{GRADE_BAND_WORDS} events, {_lower(answer.experimental)} vs {_lower(answer.control)} (largest excess):",
                 toxicity=toxicity_facts(tables["adverse_events"], tables["arms"], tables["trials"], trial_id,
-                                        citations, include_derived=include_derived),
+                                        citations, include_derived=include_derived, band_rows=band_rows),
             ))
             continue
         single = _single_arm(trial_id, efficacy, citations)
@@ -364,8 +368,7 @@ def answer_cards(tables: dict[str, pd.DataFrame], sources: pd.DataFrame | None =
         results = "results not in the curated tables" if _has_results(trial_id, tables) else "no results reported"
         cards.append(AnswerCard(trial_id=trial_id, kind="no-results", status=status,
                                 note=f"{what}{reason}: {results}."))
-    rank = {"comparison": 0, "single-arm": 1, "no-results": 2}
-    return sorted(cards, key=lambda c: rank[c.kind])
+    return sorted(cards, key=lambda c: _RANK[c.kind])
 
 
 GRADE_BAND_WORDS = "Grade 3–4"
@@ -376,7 +379,31 @@ STRIP_FIELDS = SELECTION_FIELDS
 
 def answer_strip(data, state) -> list[AnswerCard]:
     """The cards for the trials a state shows (its page of the selection), memoised per data
-    version and STRIP_FIELDS (evidence.cache, "answers"). `data`: evidence.loading.CuratedData."""
+    version and STRIP_FIELDS (evidence.cache, "answers"). `data`: evidence.loading.CuratedData.
+
+    A card depends on its trial and `derived` alone (filter_tables keeps whole trials), so each is
+    computed once per data version (`trial_card`) and a facet change only picks and orders cards
+    already made: the strip was a facet change's slowest answer (one toxicity matrix per trial)."""
     key = (data.content_key, tuple(getattr(state, f) for f in STRIP_FIELDS))
-    return cache.get_or_compute("answers", key, lambda: answer_cards(
-        filter_tables(data.tables, state), sources=data.sources, include_derived=state.derived))
+
+    def compute() -> list[AnswerCard]:
+        shown = shown_trial_ids(data.trials, state)
+        cards = [card for trial_id in shown for card in trial_card(data, trial_id, state.derived)]
+        return sorted(cards, key=lambda c: _RANK[c.kind])  # stable: the trials table's order within a kind
+
+    return cache.get_or_compute("answers", key, compute)
+
+
+_RANK = {"comparison": 0, "single-arm": 1, "no-results": 2}
+
+
+def trial_card(data, trial_id: str, include_derived: bool) -> tuple[AnswerCard, ...]:
+    """One trial's card (a tuple of one, or none for a trial the data lack), as answer_cards
+    makes it from the tables of that trial alone; kept per data version, trial and `derived`
+    (evidence.cache, "answer-card")."""
+    def compute() -> tuple[AnswerCard, ...]:
+        one = filter_tables(data.tables, ViewState(trial=(trial_id,), derived=include_derived))
+        band_rows = data_band_rows(data, TOXICITY_BAND)  # shared with the heatmap's grade 3-4
+        return tuple(answer_cards(one, sources=data.sources, include_derived=include_derived, band_rows=band_rows))
+
+    return cache.get_or_compute("answer-card", (data.content_key, trial_id, include_derived), compute)

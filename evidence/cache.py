@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_SIZE = 16
-SIZES = {"session": 4}  # each session entry holds a whole data set
+SIZES = {"session": 4, "answer-card": 256}  # a session entry holds a whole data set; a card is small (one per trial)
 SHARED_NAMESPACES = ("render:",)  # values are JSON: (figure dict, caption, config)
 KEY_PREFIX = "trial-evidence:v1"
 SHARED_TTL_S = 24 * 3600

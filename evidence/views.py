@@ -45,7 +45,7 @@ from evidence.tables.medians import median_rows
 from evidence.tables.pooling import Pooling, pooling
 from evidence.tables.rates import hide_derived_intervals, rate_rows
 from evidence.view_memo import state_key
-from evidence.tables.toxicity import empty_selection_message, grade_band_rows, toxicity_differences, toxicity_matrix
+from evidence.tables.toxicity import data_band_rows, empty_selection_message, toxicity_differences, toxicity_matrix
 from evidence.theme import empty_figure_dict
 
 NO_TRIALS = "No trial matches the filters. Widen them, or press Reset."
@@ -76,19 +76,6 @@ def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
     The frames are shared: read them, never modify them in place."""
     key = (data.content_key, state_key(state, SELECTION_FIELDS))
     return dict(cache.get_or_compute("filtered-tables", key, lambda: filter_tables(data.tables, state)))
-
-
-def _band_rows(data: CuratedData, grade: str) -> pd.DataFrame | None:
-    """Every trial's adverse-event rows for a grade band (grade_band_rows, most of a heatmap's
-    time), once per data version and band; toxicity_matrix keeps the selected trials' rows."""
-    events = data.tables.get("adverse_events")
-    if events is None or events.empty:
-        return None
-
-    def compute() -> pd.DataFrame:
-        return grade_band_rows(events[events["level"] == "term"], grade)
-
-    return cache.get_or_compute("grade-band-rows", (data.version, grade), compute)
 
 
 def _highlight(state: ViewState) -> str | None:
@@ -286,7 +273,7 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
         sort=state.tox_sort,
         top_n=state.tox_top,
         include_derived=state.derived,
-        band_rows=_band_rows(data, state.grade),
+        band_rows=data_band_rows(data, state.grade),
     )
     differences = toxicity_differences(matrix) if state.tox_mode == "difference" else None
     empty = "" if not matrix.empty else empty_selection_message(

@@ -17,6 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from evidence import cache
 from evidence.contract import GRADE_LABELS, GRADES, REGISTRY_GRADES
 from evidence.stats import counts_from_percent, risk_difference_ci
 
@@ -227,6 +228,21 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
     out["grade"] = grade
     out["pct"] = out["pct"].astype(float)
     return out[BAND_ROW_COLUMNS + ["grade"]].reset_index(drop=True)
+
+
+def data_band_rows(data, grade: str) -> pd.DataFrame | None:
+    """Every trial's adverse-event rows for a grade band (grade_band_rows of the term rows, most
+    of a heatmap's time), once per data version and band (evidence.cache, "grade-band-rows"), for
+    toxicity_matrix's `band_rows`: the heatmap and the answer strip's toxicity facts share them.
+    `data`: evidence.loading.CuratedData; None when it has no adverse events."""
+    events = data.tables.get("adverse_events")
+    if events is None or events.empty:
+        return None
+
+    def compute() -> pd.DataFrame:
+        return grade_band_rows(events[events["level"] == "term"], grade)
+
+    return cache.get_or_compute("grade-band-rows", (data.version, grade), compute)
 
 
 def _of_trials(band_rows: pd.DataFrame, trial_ids: pd.Series) -> pd.DataFrame:

@@ -107,3 +107,25 @@ def test_source_text_names_document_and_locator():
 def test_the_strip_does_not_read_view_options(data):
     base = answer_strip(data, ViewState())
     assert answer_strip(data, replace(ViewState(), endpoint="OS", grade="all", tab="dosing", tox_mode="difference")) is base
+
+
+def test_a_facet_change_reuses_every_card_it_shows(data):
+    """Each card is made once per trial and `derived` (evidence.answers.trial_card): after the
+    default view, a facet change picks and orders cards already made and computes none; the cards
+    are those answer_cards makes from the facet's filtered tables."""
+    from evidence import cache
+    from evidence.cache import ProcessCache
+
+    saved = cache._backend
+    cache.use(ProcessCache(cache.SIZES))
+    try:
+        answer_strip(data, ViewState())
+        made = cache.stats()["answer-card"]
+        assert made == (0, 5)  # the bundled data's five trials, each made once
+        breast = ViewState(disease=("breast cancer",))
+        strip = answer_strip(data, breast)
+        assert cache.stats()["answer-card"] == (4, 5)  # four breast cancer trials, all hits
+        assert strip == answer_cards(filter_tables(data.tables, breast), data.sources)
+        assert [c.trial_id for c in strip] == ["PASO", "E2100", "SOR", "NCT00573755"]
+    finally:
+        cache.use(saved)

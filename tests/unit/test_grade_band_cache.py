@@ -1,4 +1,4 @@
-"""Grade-band rows computed once per data version and band (evidence/views.py `_band_rows`), then
+"""Grade-band rows computed once per data version and band (evidence/tables/toxicity.py `data_band_rows`), then
 cut to the selected trials inside toxicity_matrix: the same rows and the same heatmap table as
 computing them from the selected trials' events, for every band and selection on the bundled data."""
 

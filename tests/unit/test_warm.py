@@ -61,6 +61,21 @@ def test_warmed_states_are_cache_hits_for_the_figure_callbacks(data, fresh_cache
             assert after[name][1] == before[name][1], name  # and no miss
 
 
+def test_the_warm_up_makes_the_answer_strip_a_cache_hit(data, fresh_cache):
+    """A facet change asks for the answer cards too (components/answer_strip.py): warmed states'
+    strips are hits, and so is every card a warmed facet's strip shows."""
+    from evidence.answers import answer_strip
+
+    states = warm.warm_states(data, 8)  # the default, its endpoints and grade bands, disease = breast cancer
+    warm.warm(data, states, seconds=600)
+    before = cache.stats()
+    answer_strip(data, ViewState(disease=("breast cancer",)))
+    after = cache.stats()
+    assert after["answers"][0] - before["answers"][0] == 1 and after["answers"][1] == before["answers"][1]
+    assert after["answer-card"] == before["answer-card"]  # nothing made again
+    assert before["answer-card"][1] == 5  # each of the five trials' cards made once
+
+
 def test_the_warm_up_is_bounded_and_can_be_off(data, fresh_cache):
     assert warm.warm(data, warm.warm_states(data, 10), seconds=1e-9) <= 1  # the deadline passes at once
     assert warm.start(data, Settings(warm_cache_states=0)) is None
