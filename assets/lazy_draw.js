@@ -1,4 +1,8 @@
 /*
+ * The one owner of drawing a graph: every draw goes through `Plotly.react` as wrapped here,
+ * dcc.Graph's own and the highlight's (`window.evidenceDraw.now`, assets/highlight.js); what is
+ * drawn when is decided here and in assets/seen.js, nowhere else.
+ *
  * A graph nobody can see is not drawn ("only what is visible is drawn"). dcc.Graph calls
  * Plotly.react as soon as it mounts, even with no figure yet, so every graph in a hidden tab and
  * every graph below the fold did an empty first draw at page load (13 graphs, ~50-150 ms each)
@@ -16,7 +20,7 @@
  *
  * Plotly is loaded on demand by dcc.Graph; the wrapper is put on when `window.Plotly` is set.
  */
-(function () {
+window.evidenceDraw = (function () {
   var pending = new Map(); // graph div -> {args, box, waiting: [[resolve, reject], ...]}
   var react = null; // plotly's own Plotly.react
 
@@ -97,4 +101,9 @@
     });
   }
 
+  return {
+    // draw `figure` ({data, layout}) on plot div `gd` now: the highlight's redraw of a graph
+    // dcc.Graph has drawn (assets/highlight.js); the box keeps its height if the figure names none
+    now: function (gd, figure) { return react ? draw([gd, figure]) : Promise.resolve(gd); },
+  };
 })();
