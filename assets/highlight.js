@@ -4,8 +4,8 @@
  *
  * `window.evidenceHighlight.show(trial)` is called where the view state is made (assets/state.js
  * `sync`, assets/slices.js `slice`, assets/answers.js `answerClick`) and restyles at once: every
- * restyled graph on screen through `Plotly.react` on its plot div (outside Dash's renderer: no
- * figure prop, no dcc.Graph re-render), the trials grid's row (its rowClassRules read
+ * restyled graph on screen through `window.evidenceDraw.now` on its plot div (Plotly.react as
+ * assets/lazy_draw.js owns it; outside Dash's renderer: no figure prop, no dcc.Graph re-render), the trials grid's row (its rowClassRules read
  * `evidenceHighlighted`), the answer strip's card and the "; highlighted: <trial>" after the
  * selection summary. A figure, grid rows or cards the server sends later are marked once drawn
  * (`arrived`, one clientside callback without outputs).
@@ -307,16 +307,6 @@ window.evidenceHighlight = (function () {
     return { data: restyled[0], layout: layout };
   }
 
-  function sized(figure, gd) {
-    // the figure at the height it is drawn at. A responsive graph with no layout height sits in a
-    // box with no height of its own; plotly sizes its paper to 100% of that box (0 px) whenever it
-    // redraws in full (e.g. its width changed) with the plot context dcc.Graph's last draw left
-    // (_hasZeroHeight recomputed there), so a draw from here without the height collapsed the
-    // graph: the next figure lay over it and clicks on it reached nothing
-    if (figure.layout.height != null || !gd._fullLayout.height) return figure;
-    return { data: figure.data, layout: Object.assign({}, figure.layout, { height: gd._fullLayout.height }) };
-  }
-
   function apply(gd, want) {
     // draw `want` ("" = none) on plot div `gd`, from the figure the server sent
     var kept = gd[KEY];
@@ -326,7 +316,7 @@ window.evidenceHighlight = (function () {
     var next = want ? restyle(plain, want, gd) : null;
     if (!next && !ours) return; // not in this figure, drawn as sent
     gd[KEY] = next ? { trial: want, plain: plain, drawn: next.data } : null;
-    window.Plotly.react(gd, sized(next || plain, gd));
+    window.evidenceDraw.now(gd, next || plain); // its box keeps the figure's height (lazy_draw.js)
   }
 
   function plotOf(graphId) {

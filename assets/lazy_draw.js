@@ -1,11 +1,23 @@
 /*
- * A graph nobody can see is not drawn (issue 13: "only what is visible is drawn").
- * dcc.Graph calls Plotly.react as soon as it mounts, even with no figure yet, so every graph in a
- * hidden tab and every graph below the fold did an empty first draw at page load (13 graphs,
- * ~50-150 ms each) while the first screen's figures were being drawn, and kept the page busy.
- * Here an empty draw (no traces) of a graph never drawn and not seen (assets/seen.js) waits until
- * it is seen: its tab shown or the graph scrolled to. A figure with traces is drawn at once, and
- * dcc.Graph's own promise resolves only after the real draw, so its events are bound as before.
+ * The one owner of drawing a graph: every draw goes through `Plotly.react` as wrapped here,
+ * dcc.Graph's own and the highlight's (`window.evidenceDraw.now`, assets/highlight.js); what is
+ * drawn when is decided here and in assets/seen.js, nowhere else.
+ *
+ * A graph nobody can see is not drawn ("only what is visible is drawn"). dcc.Graph calls
+ * Plotly.react as soon as it mounts, even with no figure yet, so every graph in a hidden tab and
+ * every graph below the fold did an empty first draw at page load (13 graphs, ~50-150 ms each)
+ * while the first screen's figures were being drawn, and kept the page busy. Here an empty draw
+ * (no traces) of a graph never drawn and not seen (assets/seen.js) waits until it is seen: its tab
+ * shown or the graph scrolled to. A figure with traces is drawn at once, and dcc.Graph's own
+ * promise resolves only after the real draw, so its events are bound as before.
+ *
+ * Every graph's box is as high as its figure: each figure declares layout.height (its rows
+ * decide it), and the plot div is given that height before the figure is drawn. dcc.Graph is
+ * responsive, so plotly autosizes: a window resize (Plots.resize) deletes layout.height and sizes
+ * the paper to 100% of the plot div, whose height was only its content's (0 px once the paper
+ * is 100% of it): the graph collapsed to 0 px and the next one lay over it. With a definite box,
+ * a resize, a highlight or a late first draw keeps the figure's height.
+ *
  * Plotly is loaded on demand by dcc.Graph; the wrapper is put on when `window.Plotly` is set.
  *
  * A new download name is not a new config. Each figure callback sends the graph's config with
@@ -24,8 +36,9 @@
  * own test: within 1 px of the computed style), resize resolves at once; any real change of size
  * is drawn as before.
  */
-(function () {
+window.evidenceDraw = (function () {
   var pending = new Map(); // graph div -> {args, box, waiting: [[resolve, reject], ...]}
+  var react = null; // plotly's own Plotly.react
 
   function traces(args) {
     var figure = args[1];
@@ -60,54 +73,82 @@
     plots.resize.evidenceSameSize = true;
   }
 
+  function declaredHeight(args) {
+    // the figure's layout.height (Plotly.react(gd, figure) or (gd, data, layout)), or null
+    var layout = Array.isArray(args[1]) ? args[2] : args[1] && args[1].layout;
+    var h = layout && layout.height;
+    return typeof h === "number" && isFinite(h) && h > 0 ? Math.round(h) : null;
+  }
+
+  function sizeBox(el, args) {
+    // the plot div as high as the figure it is about to draw; a draw naming no height (the
+    // highlight's after a resize deleted it, an empty draw) keeps the box as it is
+    var h = declaredHeight(args);
+    if (h !== null && el.style.height !== h + "px") el.style.height = h + "px";
+  }
+
   function settle(job, promise) {
     Promise.resolve(promise).then(
       function (value) { job.waiting.forEach(function (w) { w[0](value); }); },
       function (error) { job.waiting.forEach(function (w) { w[1](error); }); });
   }
 
+  function drawNow(gd) {
+    var job = pending.get(gd);
+    if (!job) return;
+    pending.delete(gd);
+    sizeBox(gd, job.args);
+    settle(job, react.apply(window.Plotly, job.args));
+  }
+
+  function draw(args) {
+    // Plotly.react's arguments -> its promise: drawn now, or (an empty first draw off screen)
+    // once seen
+    var gd = args[0];
+    var el = typeof gd === "string" ? document.getElementById(gd) : gd;
+    var seen = window.evidenceSeen;
+    var box = el && el.closest && (el.closest(".figure") || el);
+    var job = el && pending.get(el);
+    if (box && seen && !el._fullLayout && traces(args) === 0 && !seen.visible(box)) {
+      if (!job) pending.set(el, job = { waiting: [], box: box });
+      job.args = args;
+      seen.whenSeen(box, "draw", function () { drawNow(el); });
+      return new Promise(function (resolve, reject) { job.waiting.push([resolve, reject]); });
+    }
+    if (el && el.style) sizeBox(el, args);
+    keepDownloadName(el, args[1]);
+    var drawn = react.apply(window.Plotly, args);
+    if (job) { // a figure arrived (or the graph came into view) before the waiting empty draw
+      pending.delete(el);
+      seen.forget(job.box, "draw");
+      settle(job, drawn);
+    }
+    return drawn;
+  }
+
   function wrap(plotly) {
     if (plotly) wrapResize(plotly);
     if (!plotly || typeof plotly.react !== "function" || plotly.react.evidenceLazy) return;
-    var react = plotly.react;
-
-    function drawNow(gd) {
-      var job = pending.get(gd);
-      if (!job) return;
-      pending.delete(gd);
-      settle(job, react.apply(plotly, job.args));
-    }
-
-    plotly.react = function (gd) {
-      var args = Array.prototype.slice.call(arguments);
-      var el = typeof gd === "string" ? document.getElementById(gd) : gd;
-      var seen = window.evidenceSeen;
-      var box = el && el.closest && (el.closest(".figure") || el);
-      var job = el && pending.get(el);
-      if (box && seen && !el._fullLayout && traces(args) === 0 && !seen.visible(box)) {
-        if (!job) pending.set(el, job = { waiting: [], box: box });
-        job.args = args;
-        seen.whenSeen(box, "draw", function () { drawNow(el); });
-        return new Promise(function (resolve, reject) { job.waiting.push([resolve, reject]); });
-      }
-      keepDownloadName(el, args[1]);
-      var drawn = react.apply(plotly, args);
-      if (job) { // a figure arrived (or the graph came into view) before the waiting empty draw
-        pending.delete(el);
-        seen.forget(job.box, "draw");
-        settle(job, drawn);
-      }
-      return drawn;
-    };
+    react = plotly.react;
+    plotly.react = function () { return draw(Array.prototype.slice.call(arguments)); };
     plotly.react.evidenceLazy = true;
   }
 
-  if (window.Plotly) { wrap(window.Plotly); return; }
-  var current;
-  Object.defineProperty(window, "Plotly", {
-    configurable: true,
-    enumerable: true,
-    get: function () { return current; },
-    set: function (value) { current = value; wrap(value); },
-  });
+  if (window.Plotly) {
+    wrap(window.Plotly);
+  } else {
+    var current;
+    Object.defineProperty(window, "Plotly", {
+      configurable: true,
+      enumerable: true,
+      get: function () { return current; },
+      set: function (value) { current = value; wrap(value); },
+    });
+  }
+
+  return {
+    // draw `figure` ({data, layout}) on plot div `gd` now: the highlight's redraw of a graph
+    // dcc.Graph has drawn (assets/highlight.js); the box keeps its height if the figure names none
+    now: function (gd, figure) { return react ? draw([gd, figure]) : Promise.resolve(gd); },
+  };
 })();

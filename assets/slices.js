@@ -6,9 +6,10 @@
  * Only what is visible is drawn: a figure off screen (below the fold, or in a tab panel that is
  * not the state's tab) keeps its Store as it is; its new slice waits (assets/seen.js) and is set
  * once the figure is scrolled to or its tab is shown, so an unseen figure sends no request and
- * draws nothing. (The Store's id is the figure's id + "-view-state"; the figure's wrapper,
- * rendered before the graph itself, carries `data-view` = the figure's id.) Views without such a
- * wrapper (the trials grid, the answer strip) are always sliced at once. The highlight has no
+ * draws nothing. (The Store's id is the figure's id + "-view-state"; the element seen for it,
+ * rendered before the graph itself, carries `data-view` = the figure's id: the figure's wrapper,
+ * or for the what-if the box holding its controls, note and figure. components/layout.py.) Views
+ * without one (the trials grid, the answer strip) are always sliced at once. The highlight has no
  * Store: every state change hands it to assets/highlight.js, which restyles what is drawn.
  */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
@@ -32,9 +33,7 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
         next[field] = field in state ? state[field] : null;
       });
       var text = JSON.stringify(next);
-      var figure = document.querySelector('.figure[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
-      // a view whose controls and note sit above its figure is seen when any of them is
-      if (figure) figure = figure.closest("[data-view-group]") || figure;
+      var figure = document.querySelector('[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
       if (current && JSON.stringify(current) === text) {
         delivered[storeId] = text;
         if (figure) seen.forget(figure, "slice");

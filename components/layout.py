@@ -134,8 +134,11 @@ def filter_panel(options: dict[str, list[dict]]) -> html.Aside:
     )
 
 
-def _graph(graph_id: str) -> html.Div:
-    """A figure, its caption (sources) and, where a click can name a passage, its Evidence box."""
+def _graph(graph_id: str, view_box: bool = True) -> html.Div:
+    """A figure, its caption (sources) and, where a click can name a passage, its Evidence box.
+    The wrapper carries `data-view` (the box whose visibility decides when the view is computed,
+    assets/slices.js) unless `view_box` is False: a view whose controls sit above its figure puts
+    it on the element holding both (one element names each view)."""
     evidence = [evidence_box.box(graph_id)] if graph_id in evidence_box.GRAPHS else []
     # assets/keyboard_points.js: a clickable graph's points (or table cells) chosen with the keyboard
     keyboard = {"data-points": "keyboard"} if graph_id in ids.CLICKABLE_GRAPHS else {}
@@ -146,7 +149,7 @@ def _graph(graph_id: str) -> html.Div:
             *evidence,
         ],
         className="figure",
-        **{"data-view": graph_id},  # assets/slices.js: which tab panel holds this figure
+        **({"data-view": graph_id} if view_box else {}),
         **keyboard,
     )
 
@@ -305,11 +308,11 @@ def dosing_card() -> html.Section:
                     what_if_controls,
                     html.P(id=ids.WHAT_IF_REFUSAL, className="refusal", role="alert"),
                     html.P(id=ids.WHAT_IF_NOTE, className="what-if-note", **{"aria-live": "polite"}),
-                    _graph(ids.WHAT_IF),
+                    _graph(ids.WHAT_IF, view_box=False),
                 ],
                 # assets/slices.js: the what-if answers as soon as its controls or note are on
                 # screen, not only once its figure is (its note sits beside the controls)
-                **{"data-view-group": ids.WHAT_IF},
+                **{"data-view": ids.WHAT_IF},
             ),
         ],
         "card-dosing",
