@@ -134,7 +134,7 @@ def test_a_deck_is_made_by_the_celery_worker_with_progress(page, jobs, tmp_path)
     deck = Presentation(io.BytesIO(target.read_bytes()))
     titles = [s.shapes.title.text_frame.text for s in deck.slides]
     # the same deck test_exports.py checks in the Diskcache process: title, summary, 26 view slides, sources
-    assert len(titles) == 29 and titles[0] == "Sorafenib & anti-VEGF trial evidence" and titles[-1].startswith("Sources")
+    assert len(titles) == 28 and titles[0] == "Sorafenib & anti-VEGF trial evidence" and titles[-1].startswith("Sources")
     box.wait_for(state="hidden", timeout=15_000)
     assert page.locator("#export-pptx").is_enabled()
     assert len(_tasks(worker, "succeeded")) == 1, worker.log_text()[-2000:]  # made there, not in gunicorn

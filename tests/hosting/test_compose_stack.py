@@ -336,7 +336,7 @@ def test_a_deck_is_exported_through_the_proxy_by_the_worker(stack, page, tmp_pat
     download.save_as(target)
     assert target.read_bytes()[:2] == b"PK"
     titles = [s.shapes.title.text_frame.text for s in Presentation(str(target)).slides]
-    assert len(titles) == 29 and titles[0] == "Sorafenib & anti-VEGF trial evidence" and titles[-1].startswith("Sources")
+    assert len(titles) == 28 and titles[0] == "Sorafenib & anti-VEGF trial evidence" and titles[-1].startswith("Sources")
     succeeded = [m for m in TASK.finditer(stack.worker.log_text()) if m.group(3) == "succeeded"]
     assert len(succeeded) == 1, stack.worker.log_text()[-2000:]  # made by the worker, not a replica
     assert "POST /_dash-update-component" in stack.proxy.log_text()  # all of it through nginx
