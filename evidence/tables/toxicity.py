@@ -232,7 +232,8 @@ def grade_band_rows(term_rows: pd.DataFrame, grade: str) -> pd.DataFrame:
 
 def data_band_rows(data, grade: str) -> pd.DataFrame | None:
     """Every trial's adverse-event rows for a grade band (grade_band_rows of the term rows, most
-    of a heatmap's time), once per data version and band (evidence.cache, "grade-band-rows"), for
+    of a heatmap's time), once per data content (`content_key`, the full digest: a 48-bit
+    `version` two uploads could share) and band (evidence.cache, "grade-band-rows"), for
     toxicity_matrix's `band_rows`: the heatmap and the answer strip's toxicity facts share them.
     `data`: evidence.loading.CuratedData; None when it has no adverse events."""
     events = data.tables.get("adverse_events")
@@ -242,7 +243,7 @@ def data_band_rows(data, grade: str) -> pd.DataFrame | None:
     def compute() -> pd.DataFrame:
         return grade_band_rows(events[events["level"] == "term"], grade)
 
-    return cache.get_or_compute("grade-band-rows", (data.version, grade), compute)
+    return cache.get_or_compute("grade-band-rows", (data.content_key, grade), compute)
 
 
 def _of_trials(band_rows: pd.DataFrame, trial_ids: pd.Series) -> pd.DataFrame:
