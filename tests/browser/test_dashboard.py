@@ -89,15 +89,18 @@ def scroll_to(page, element_id):
     page.wait_for_timeout(50)
 
 
+DRAWN_JS = "(id) => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return !!(g && g._fullData); }"
+
+
 def wait_for_drawn(page, graph_ids, timeout=30000):
-    """Each graph scrolled to (a figure off screen is not computed) and drawn."""
+    """Each graph scrolled to (a figure off screen is not computed) and drawn, one at a time: a
+    graph scrolled past before the page's IntersectionObserver reported it (a loaded machine) is
+    not computed until it is on screen again (assets/seen.js), as for a reader scrolling fast."""
     for graph_id in graph_ids:
+        if page.evaluate(DRAWN_JS, graph_id):
+            continue
         scroll_to(page, graph_id)
-    page.wait_for_function(
-        "(ids) => ids.every(id => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return g && g._fullData; })",
-        arg=list(graph_ids),
-        timeout=timeout,
-    )
+        page.wait_for_function(DRAWN_JS, arg=graph_id, timeout=timeout)
 
 
 def wait_for_figures(page):
