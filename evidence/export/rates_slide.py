@@ -40,14 +40,15 @@ def prepare(spec: dict, room: tuple[float, float]) -> dict:
     margin = layout.setdefault("margin", {})
     legend_px = MIN_PX * LINE + 10
     heading_px = BODY_PX * LINE + 8
-    margin["t"] = max(margin.get("t", 100), TITLE_ROOM_PX + legend_px + heading_px + 8)
+    margin["t"] = TITLE_ROOM_PX + legend_px + heading_px + 8  # the screen's top margin places its own key
     legend = layout.setdefault("legend", {})
     legend.update(yref="container", y=1 - TITLE_ROOM_PX / height, yanchor="top", orientation="h")
     # the slide's plot height: the figure's note under the plot goes to the footnote, and
     # slide_style.slide_text_sizes cuts the bottom margin to 100 px
     headings = _panels_by_width(layout, room[0] - margin.get("l", 80) - margin.get("r", 80) - 2 * BODY_PX)
     margin["t"] += (headings - 1) * BODY_PX * LINE
-    plot_px = max(room[1] - (margin["t"] - TITLE_ROOM_PX) - min(margin.get("b", 100), 100), 100.0)
+    margin["b"] = min(margin.get("b", 100), 100)  # the screen's note room; the slide's note is a footnote
+    plot_px = max(room[1] - (margin["t"] - TITLE_ROOM_PX) - margin["b"], 100.0)
     _room_above_labels(spec, plot_px)
     _part_facing_labels(spec, plot_px)
     return spec

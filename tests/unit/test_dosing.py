@@ -160,7 +160,7 @@ def test_dose_ramp_figure(schedule):
     assert cumulative.y[-1] == pytest.approx(44.268)
     texts = [a.text for a in fig.layout.annotations]
     assert any("NCT00573755" in t and "not stated" in t for t in texts)
-    assert any("Cycle length 28 days assumed for SOR, MRCC-SORAFENIB" in t for t in texts)
+    assert any("Cycle length 28 days assumed for SOR, MRCC-SORAFENIB" in t.replace("<br>", " ") for t in texts)
     assert "assumed (not stated in the source)" in by_name["SOR planned"].hovertext[0]
     assert fig.layout.yaxis.title.text == "mg/day" and fig.layout.yaxis2.title.text == "g"
     assert fig.layout.yaxis3.title.text == "%"

@@ -519,7 +519,7 @@ def test_rates_by_arm_figure(data):
 
     assert list(fig.layout.yaxis.range) == [0, 100]
     assert fig.layout.yaxis.title.text == "Patients (%)"
-    titles = [a.text for a in fig.layout.annotations]
+    titles = [a.text.replace("<br>", " ") for a in fig.layout.annotations]  # headings wrapped for narrow panels
     for label in ("Overall response rate", "Clinical control rate", "Tumour burden reduction rate", "1-year survival"):
         assert label in titles
 
