@@ -4,7 +4,7 @@ kept apart at slide sizes.
 Measured on the deck picture (tests/unit/svg_boxes.py), the screen figure's layout crowded:
 
 - its legend ("Arm role: experimental control single") sits a share of the plot's height above
-  the panels (paper y 1.09): 17 px on the slide, less than the 18 pt panel headings under it, so
+  the panels (paper y 1.09 when this was measured): 17 px on the slide, less than the 18 pt panel headings under it, so
   the two overlapped. On a slide it is placed from the top of the figure instead (container
   coordinates, where the figure's own title was; `slide_style` moves it past the slide's title
   bands), and the top margin keeps it and a heading line apart;

@@ -372,7 +372,7 @@ def _dose_annotations(table: DoseRampTable, arms: list, x_end: int) -> list[dict
             + ", ".join(_text(t) for t in table.assumed_days_trials) + " (not stated)."
         )  # fmt: skip
     annotations.append(dict(x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                            text=footnote, font=dict(size=12, color="#555"), yshift=-75))  # fmt: skip
+                            text=_wrap(footnote, 90), align="left", font=dict(size=12, color="#555"), yshift=-75))  # fmt: skip
     return annotations
 
 
@@ -515,10 +515,11 @@ def what_if_figure(ramp: pd.DataFrame) -> dict:
         height=640,
         margin=dict(l=80, r=150, t=125, b=70),
         title=dict(
-            text=f"What-if ramp (hypothetical, not trial data) — {deficit_text}",
-            x=0, xanchor="left", y=0.985, yref="container", yanchor="top", pad=dict(l=12),
+            text=f"What-if ramp (hypothetical, not trial data)<br>{deficit_text}",
+            # two lines: plotly places a multi-line title by its first line, so it starts lower
+            x=0, xanchor="left", y=0.962, yref="container", yanchor="top", pad=dict(l=12),
         ),
-        legend=dict(orientation="h", x=0, xanchor="left", y=0.925, yanchor="top", yref="container"),
+        legend=dict(orientation="h", x=0, xanchor="left", y=0.895, yanchor="top", yref="container"),
         annotations=_what_if_annotations(deficit_text, target, x_end, full_g[-1], ramp_g[-1]),
         # The deficit: a bracket between the two cumulative curves at the last cycle.
         shapes=[dict(type="line", x0=x_end, x1=x_end, y0=ramp_g[-1], y1=full_g[-1], xref="x2", yref="y2",

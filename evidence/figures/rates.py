@@ -20,6 +20,7 @@ from evidence.figures.marks import (
     floats,
     halo_trace,
     panel_title,
+    wrapped,
 )
 from evidence.tables.lookups import ROLE_RANK, endpoint_label, missing, range_text
 from evidence.theme import plain_text
@@ -27,9 +28,11 @@ from evidence.theme import plain_text
 _ROLE_OFFSET = {"experimental": -0.17, "control": 0.17, "single": 0.0}
 _ROLE_TEXT_POSITION = {"experimental": "middle left", "control": "middle right", "single": "middle right"}
 _PANEL_SPACING = 0.035
-_FOOTNOTE = (
+# Wrapped for the narrowest drawing: half of a 1366 px screen (about 500 px, 12 px text).
+_FOOTNOTE = wrapped(
     "Filled: 95% CI as reported. Open diamond: CI derived (computed from counts; hover says how). "
-    "Open circle: CI not reported.<br>1-year survival is a Kaplan–Meier estimate: no binomial CI is derived."
+    "Open circle: CI not reported.<br>1-year survival is a Kaplan–Meier estimate: no binomial CI is derived.",
+    70,
 )
 
 
@@ -58,16 +61,18 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         )  # fmt: skip
         shared = dict(title=dict(text="Patients (%)")) if index == 1 else dict(matches="y", showticklabels=False)
         layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)
-    titles = [panel_title(plain_text(endpoint_label(e)), sum(d) / 2.0, 1.0) for e, d in zip(endpoints, domains)]
+    # headings wrapped to a panel's width on the narrowest drawing (four panels in half of a
+    # 1366 px screen ran into each other); slides re-wrap them to their own panels
+    titles = [panel_title(wrapped(plain_text(endpoint_label(e)), 14), sum(d) / 2.0, 1.0) for e, d in zip(endpoints, domains)]
     footnote = dict(
         x=0, y=0, xref="paper", yref="paper", text=_FOOTNOTE, showarrow=False, xanchor="left",
         yanchor="top", yshift=-78, align="left", font=dict(size=12, color="#444"),
     )  # fmt: skip
     layout.update(
-        title=dict(text="Response and landmark rates by arm (whole population)"),
+        title=dict(text="Response and landmark rates by arm (whole population)", yref="container", y=1 - 16 / 600, yanchor="top"),
         height=600,
-        margin=dict(l=70, r=20, t=130, b=125),
-        legend=dict(title=dict(text="Arm role: "), y=1.09, yanchor="bottom"),
+        margin=dict(l=70, r=20, t=140, b=155),
+        legend=dict(title=dict(text="Arm role: "), yref="container", y=1 - 50 / 600, yanchor="top"),  # under the title
         annotations=[*titles, footnote],
     )
     return figure(traces, layout)
@@ -95,6 +100,8 @@ def _panel_traces(panel: pd.DataFrame, trial_ids: list[str], index: int, shown_r
             text=[theme.format_percent(v) for v in group["value"]],
             textposition=_ROLE_TEXT_POSITION.get(role, "middle right"),
             textfont=dict(size=12, color=colour),
+            # a label beside a marker near a narrow panel's edge is drawn whole, not cut to "1.2%"
+            cliponaxis=False,
             name=plain_text(role),
             legendgroup=role,
             legendrank=100 + ROLE_RANK.get(role, 9),
