@@ -97,9 +97,7 @@ def wait_for_drawn(page, graph_ids, timeout=30000):
     graph scrolled past before the page's IntersectionObserver reported it (a loaded machine) is
     not computed until it is on screen again (assets/seen.js), as for a reader scrolling fast."""
     for graph_id in graph_ids:
-        if page.evaluate(DRAWN_JS, graph_id):
-            continue
-        scroll_to(page, graph_id)
+        scroll_to(page, graph_id)  # even if drawn: a figure drawn before a change is redrawn once seen
         page.wait_for_function(DRAWN_JS, arg=graph_id, timeout=timeout)
 
 
