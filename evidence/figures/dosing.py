@@ -162,6 +162,10 @@ def _planned_traces(style: _ArmStyle, rows: list) -> list[dict]:
             y=[r.planned_daily_mg for r in part] + [float(part[-1].planned_daily_mg)],
             hovertext=hovers + [hovers[-1]], mode="lines", name=style.name("planned") + suffix,
             line=dict(color=style.colour, width=style.width, dash=dash, shape="hv"),
+            # The dotted part shares the solid part's key entry (its legend group; the note says
+            # what dotted means): eight entries took a line each on a phone's plot width and ran
+            # into the first panel's title.
+            showlegend=not (carried and traces),
         ))  # fmt: skip
     return traces
 
@@ -403,7 +407,7 @@ def _dose_layout(table: DoseRampTable, arms: list) -> dict:
     return dict(
         template=theme.TEMPLATE,
         height=950,
-        margin=dict(l=80, r=230, t=160, b=110),
+        margin=dict(l=80, r=230, t=130, b=110),  # t: a key of two rows (a phone's 720 px) and the first panel title
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yref="container", yanchor="top"),
         hovermode="closest",
         annotations=_dose_annotations(table, arms, x_end),

@@ -150,6 +150,12 @@ def test_dose_ramp_figure(schedule):
     assert list(planned.x) == [1, 2, 3, 4] and list(planned.y) == [400, 600, 800, 800]
     assert by_name["PASO planned (carried forward)"].line.dash == "dot"
     assert list(by_name["SOR planned (carried forward)"].y) == [800] * 6
+    # the dotted part shares its solid part's key entry (the note says what dotted means): five
+    # entries, two rows on a phone's 720 px figure, clear of the first panel's title
+    keyed = [t.name for t in fig.data if t.showlegend is not False]
+    assert sorted(keyed) == ["MRCC-SORAFENIB planned", "PASO delivered (mean)", "PASO planned", "SOR planned",
+                             "full dose 800 mg/day"], keyed
+    assert by_name["PASO planned (carried forward)"].legendgroup == planned.legendgroup
     delivered = by_name["PASO delivered (mean)"]
     assert list(delivered.y) == [407, 545, 629] and list(delivered.text) == ["407", "545", "629"]
     assert list(delivered.customdata[0]) == ["PASO", "B"]
