@@ -138,6 +138,8 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     footnote = footnote_text(caption, rows, draft.labels, data.version, today)
     if key in SHORT_FOOTNOTE_VIEWS and panel.caption:
         footnote = _row_footnote(panel, data, rows, draft.labels, today, subtitle)
+    elif key == "toxicity-heatmap" and panel.caption:
+        footnote = _grid_footnote(panel, data, rows, draft.labels, today)
     elif key == "survival-curves" and MODEL_KEY in _figure_key(panel):
         footnote = wording.without_model_words(footnote)
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
@@ -166,6 +168,21 @@ def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, lab
     counted = rows if "derived" not in key.lower() else rows.drop(columns="derived", errors="ignore")
     return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today,
                                                      said=panel.caption + " " + said)]))
+
+
+def _grid_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date) -> str:
+    """The toxicity grid's slide footnote, short (issue 15: seven lines of it left a slide four
+    rows): the sources, what a lower bound's x is (wording.grid_notes; the key line under the
+    grid says what grey NR cells, sand cells and the derived mark are, so the footnote does not
+    say them again, nor count the derived values the mark shows), the safety population the
+    percentages are of, the labels, the data version. The full caption is in the speaker notes.
+    The note comes first, as the row slides' key to their symbols does (_row_footnote)."""
+    keyed = " ".join(str(t.get("name") or "") for t in _spec(panel).get("data", []) if t.get("showlegend") is not False)
+    caption = " ".join(filter(None, [wording.slide_caption(panel.caption, data.sources, rest=False),
+                                     wording.analysed_short(panel.caption, "Safety population", "Safety population")]))
+    counted = rows.drop(columns="derived", errors="ignore") if "derived" in keyed else rows
+    key = wording.grid_notes(panel.caption, keyed)
+    return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today, said=panel.caption)]))
 
 
 def _figure_key(panel: views.Panel) -> str:

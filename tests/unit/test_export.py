@@ -255,9 +255,12 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
         assert "[" not in r[key].footnote and "_REPORT" not in r[key].footnote  # no source ids or file names
     # 28 derived cells among the default top 25 terms x 5 arms (issue 11: PASO hand-foot skin reaction,
     # a printed lower bound, is among the 25 and pushed out one E2100 derived sum row; the MRCC arm's
-    # words-only column adds 25 rows, none derived).
-    assert "Computed here, not printed in the sources: 28 of the 125 results shown" in r["toxicity-heatmap"].footnote
+    # words-only column adds 25 rows, none derived). The slide's key line marks them ("◇ derived
+    # (computed here)"): the count is in the speaker notes, not again in the footnote (issue 15).
+    assert "Rows behind the figure: 125 (28 with derived values)." in export_views._notes(r["toxicity-heatmap"], ViewState(), "")
+    assert "Computed here" not in r["toxicity-heatmap"].footnote
     assert "data rows" not in r["toxicity-heatmap"].footnote  # audience words, not the export's
+    assert "Computed here, not printed in the sources: 17 of the 24 results shown" in r["dose-ramp"].footnote
     # the survival slide says model-based once: in its key above the plot ("Dashed: model-based, not
     # patient data"), drawn on every slide and image of it, not again in the footnote (issue 15)
     survival = go.Figure(export_views._slide_figure(r["survival-curves"])).layout.title

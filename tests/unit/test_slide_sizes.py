@@ -212,6 +212,47 @@ def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
     assert len(_slide_parts(few)) == 1
 
 
+def test_the_all_grade_heatmap_footnote_is_short_so_each_slide_holds_more_rows(data):
+    """issue 15: the all-grade heatmap's footnote ran to 7 lines (every caption note, the count of
+    derived values) and left 7 slides of 4 rows. The key line under the grid says what grey NR
+    cells, sand cells and the derived mark are, so the footnote says only what a lower bound's x
+    is, the documents and the safety population: 5 slides of 5 rows. Nothing the audience needs
+    left the slide: the grade band and what % is of (title, subtitle, population), what NR means
+    and what ≥ marks (key line on every picture), what x is (footnote); the rest is in the notes."""
+    state = parse_query("?grade=all&highlight=PASO")
+    r = export_views.render_view(data, state, "toxicity-heatmap", TODAY)
+    parts = _slide_parts(r)
+    ticks = parts[0][0].layout.yaxis.tickvals
+    counts = [sum(1 for v in ticks if part.layout.yaxis.range[1] < v < part.layout.yaxis.range[0]) for part, _ in parts]
+    assert len(ticks) == 25 and sum(counts) == 25
+    assert len(parts) == 5 and min(counts) == 5, counts  # was 7 slides of 3-4 rows
+    lines = export.figure_slide_layout(parts[0][1], r.subtitle, r.footnote).footnote_lines
+    assert len(lines) <= 4, lines  # was 7
+    # grade band and what the percentages are
+    assert "all grades" in r.title and "% of patients" in r.title and "% of patients" in r.subtitle
+    # who the percentages are of (PASO report: safety set 57 of 61; E2100 NEJM 2007: 711 of 722 treated)
+    assert "Safety population: PASO safety set, 57 of 61 randomised; E2100 all treated patients, 711 of 722." in r.footnote
+    # what a lower bound's number is
+    assert r.footnote.startswith("≥ x: no all-grades figure reported; at least x% had the event "
+                                 "(x: the highest grade 3, 4 or 3–4 figure).")
+    assert "Sources: PASO trial report (EudraCT 2009-018025-73; NCT01320111); E2100 trial report, N Engl J Med 2007;357:2666" in r.footnote
+    # said once, by the key line of every slide picture, not again in the footnote
+    assert "Grey NR cells" not in r.footnote and "Reported, no figures" not in r.footnote and "Computed here" not in r.footnote
+    for part, title in parts:
+        styled = export.presentation_spec(part.to_dict(), "", width=1203, height=439, notes=False)
+        key = " ".join(export.plain_text(a.get("text")) for a in styled["layout"]["annotations"])
+        for entry in ("NR = not reported (≠ 0%)", "≥ = lower bound (all grades NR)", "derived (computed here)",
+                      "no figures = named in words only"):
+            assert entry in key, (title, entry)
+    notes = export_views._notes(r, state, "")
+    assert "Grey NR cells: not reported for that arm and grade (not the same as 0%)" in notes
+    assert "Reported, no figures: the document names the event without a count" in notes
+    # without a key entry the footnote keeps the note (the difference grid has no sand key)
+    assert wording.grid_notes("Sources: x. Grey NR cells: not reported (not 0%). Reported, no figures: named only.", "") == (
+        "Grey NR cells: not reported (not 0%). Reported, no figures: named only.")
+    assert wording.grid_notes("Grey NR cells: a. Reported, no figures: b.", "NR = not reported (≠ 0%) reported, no figures") == ""
+
+
 def test_a_split_reads_the_figure_as_a_dict_not_through_plotly_properties(data, monkeypatch):
     """Reading each window's shapes and annotations through go.Figure properties (validated on
     every access) took 12 of a deck's 33 s without drawing (cProfile, load 13); the windows are
