@@ -719,6 +719,15 @@ def test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide(deck):
     shutil.rmtree(out / "profile", ignore_errors=True)
     pages = sorted(ARTIFACTS.glob("deck-[0-9]*.png"))
     assert len(pages) == len(Presentation(io.BytesIO(f.content)).slides)
+    # as LibreOffice broke the lines: no date, registry number or journal reference split over two
+    # (the forest and dose-ramp footnotes ended a line with "exported 2026-11-" / "2026-", issue 15)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(out / "deck.pdf"), "-"], check=True, capture_output=True,
+                              text=True, timeout=120).stdout
+        lines = [line.rstrip() for line in text.splitlines()]
+        assert sum("2026\u201111\u201121" in line for line in lines) >= 30  # the stamp of every slide, whole
+        split = [line for line in lines if re.search(r"\d[-\u2011]$|(?:^|\s)(?:EudraCT|N|N Engl|N Engl J|N Engl J Med|BMJ|Cancer)$", line)]
+        assert not split, split
     for page in pages:
         image = Image.open(page)
         assert image.size[0] * 7.5 == pytest.approx(image.size[1] * 13.333, rel=0.01)
@@ -732,6 +741,36 @@ def _tiny_png(*args, **kwargs) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (16, 9), "white").save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_deck_text_keeps_dates_and_references_on_one_line(data):
+    """issue 15: LibreOffice (ICU line breaking) breaks after an ordinary hyphen, and the forest
+    slide's footnote ended a line with "exported 2026-11-" over "21.". Deck text is written with
+    no-break hyphens in dates and registry numbers and no-break spaces inside a journal reference
+    and between a registry and its number (text_measure.unbroken); the deck's measured wrapping
+    keeps them whole too. test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide reads the
+    lines LibreOffice drew."""
+    from pptx import Presentation
+
+    from evidence.export.text_measure import unbroken, wrap_text
+
+    assert unbroken("exported 2026-11-21.") == "exported 2026\u201111\u201121."
+    assert unbroken("PASO trial report (EudraCT 2009-018025-73; NCT01320111)") == (
+        "PASO trial report (EudraCT\u00a02009\u2011018025\u201173; NCT01320111)")
+    assert unbroken("E2100 trial report, N Engl J Med 2007;357:2666 (NCT00028990)") == (
+        "E2100 trial report, N\u00a0Engl\u00a0J\u00a0Med\u00a02007;357:2666 (NCT00028990)")
+    assert unbroken("(Altman & Andersen, BMJ 1999); Cancer 2010") == "(Altman & Andersen, BMJ\u00a01999); Cancer\u00a02010"
+    assert unbroken("grade 3–4, a well-known e-mail") == "grade 3–4, a well-known e-mail"  # words break as before
+    assert wrap_text("x N\u00a0Engl\u00a0J\u00a0Med", 60, 19) == ["x", "N\u00a0Engl\u00a0J\u00a0Med"]  # measured whole
+
+    f = export_views.build_export(data, parse_query("?grade=all&highlight=PASO"), "forest-plot", "pptx", TODAY, render=_tiny_png)
+    slide = Presentation(io.BytesIO(f.content)).slides[1]
+    foot = next(s for s in slide.shapes if s.name == "Footnote").text_frame.text
+    assert "exported 2026\u201111\u201121." in foot and "2026-11-21" not in foot
+    assert "EudraCT\u00a02009\u2011018025\u201173" in foot and "N\u00a0Engl\u00a0J\u00a0Med\u00a02007;357:2666" in foot
+    assert not re.search(r"\d-\d", foot)  # no digit hyphen a renderer may break after
+    stamp = next(s for s in Presentation(io.BytesIO(f.content)).slides[-1].shapes if s.name == "Stamp").text_frame.text
+    assert "2026\u201111\u201121" in stamp
 
 
 def test_a_one_figure_deck_has_no_summary_slide(data):
