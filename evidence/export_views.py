@@ -142,6 +142,8 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
         footnote = _grid_footnote(panel, data, rows, draft.labels, today)
     elif key == "survival-curves" and MODEL_KEY in _figure_key(panel):
         footnote = wording.without_model_words(footnote)
+    if key == "absolute-effects":  # the title says "(model-based)" (_slide_figure: the key no more)
+        footnote = wording.model_words_once(footnote, title)
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
 
 
@@ -338,6 +340,10 @@ def _slide_figure(r: Rendered) -> dict:
         spec = _survival_for_slide(spec)
     if notes_moved:  # its notes are in the footnote, shortened (_row_footnote)
         row_slide.without_notes(spec)
+    if r.view.key == "absolute-effects" and "(model-based)" in r.title:  # said once, by the title
+        for trace in spec.get("data", []):
+            if trace.get("name"):
+                trace["name"] = trace["name"].replace(" (model-based)", "")
     return spec
 
 
@@ -348,12 +354,15 @@ def _survival_for_slide(spec: dict) -> dict:
     """The survival figure's text for a slide (issue 15): lines wrapped for a phone joined again
     (the slide re-wraps them to its width; phone-width lines gave a subtitle of three lines and a
     legend of six, and left the plot 100 px), and each legend entry the arm's name alone: the
-    subtitle says once that dashed curves are model-based, not patient data (with the method),
-    the entries said it again each."""
+    title says once that the curves are model-based, the key that dashed curves are not patient
+    data (with the method); the key and the entries said "model-based" again each."""
     layout = spec.setdefault("layout", {})
     subtitle = ((layout.get("title") or {}).get("subtitle") or {})
     if subtitle.get("text"):
         subtitle["text"] = _BREAK.sub(" ", subtitle["text"])
+        if export.plain_text((layout.get("title") or {}).get("text")).startswith("Model-based"):
+            # the slide's title ("Model-based ... survival curves") says it: the key says what dashes are
+            subtitle["text"] = subtitle["text"].replace(MODEL_KEY, "Dashed: not patient data", 1)
     for trace in spec.get("data", []):
         if trace.get("name"):
             name = _BREAK.sub(" ", trace["name"])

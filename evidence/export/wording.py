@@ -248,3 +248,15 @@ def without_model_words(footnote: str) -> str:
     where the figure's key above the plot says it ('Dashed: model-based, not patient data
     (method)'): the slide said it twice (issue 15)."""
     return _MODEL_CURVES.sub("Away from the published medians the curves' shape", footnote)
+
+
+_MODEL_LEAD = re.compile(r"\bModel-based: (\w)")
+
+
+def model_words_once(footnote: str, title: str) -> str:
+    """A footnote whose label opens 'Model-based: absolute effects from ...' under a title that
+    already ends '(model-based)': the label's lead left out ('Absolute effects from ...'); the
+    absolute-effects slide said it in its title, its key and its footnote (issue 15)."""
+    if "model-based" not in title.lower():
+        return footnote
+    return _MODEL_LEAD.sub(lambda found: found.group(1).upper(), footnote)

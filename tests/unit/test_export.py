@@ -261,8 +261,8 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
     assert "Computed here" not in r["toxicity-heatmap"].footnote
     assert "data rows" not in r["toxicity-heatmap"].footnote  # audience words, not the export's
     assert "Computed here, not printed in the sources: 17 of the 24 results shown" in r["dose-ramp"].footnote
-    # the survival slide says model-based once: in its key above the plot ("Dashed: model-based, not
-    # patient data"), drawn on every slide and image of it, not again in the footnote (issue 15)
+    # the survival slide says model-based once: in its title ("Model-based ... survival curves"),
+    # drawn on every slide and image of it, not again in its key or footnote (issue 15)
     survival = go.Figure(export_views._slide_figure(r["survival-curves"])).layout.title
     assert "model-based" in f"{survival.text} {survival.subtitle.text} {r['survival-curves'].footnote}".lower()
     assert "not trial data" in r["what-if-ramp"].footnote

@@ -858,9 +858,12 @@ def test_the_survival_footnote_says_model_based_once(data):
     r = export_views.render_view(data, parse_query("?grade=all&highlight=PASO"), "survival-curves", TODAY)
     (figure, _), = _slide_parts(r)
     key = export.plain_text(figure.layout.title.subtitle.text)
-    assert key.startswith("Dashed: model-based, not patient data (exponential per arm")
-    # the key above the plot says it; the footnote no more (it said it too: twice on one slide)
-    assert "model-based" not in r.footnote.lower() and "not patient data" not in r.footnote
+    # the title says the curves are model-based, the key what dashes are; the footnote neither
+    # (the footnote, then the key, said "model-based" again: three times on one slide)
+    assert r.title == "Model-based progression-free survival curves — PASO"
+    assert key.startswith("Dashed: not patient data (exponential per arm")
+    said = " ".join([r.title, key, r.footnote, *(t.name or "" for t in figure.data if t.showlegend is not False)])
+    assert said.lower().count("model-based") == 1 and said.count("not patient data") == 1
     assert "Away from the published medians the curves' shape is an assumption." in r.footnote
     assert "The two curves imply a constant HR 1.18 (derived: ratio of medians) vs published 1.80." in r.footnote
     # the other model notes lose the words the same way (tables/survival.py writes three forms)
