@@ -193,8 +193,8 @@ def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
     parts = _slide_parts(rendered)
     # rows a slide holds, measured on the slide styling (headers, key line, organ classes)
     spec = figure.to_dict()
+    room = export.figure_room(spec, rendered.title, rendered.subtitle, rendered.footnote)
     slide_text_sizes(spec)
-    room = export.figure_room(figure, rendered.title, rendered.subtitle, rendered.footnote)
     fit = cell_grid.rows_fitting(spec, *room)
     assert len(full.tickvals) == 33 and 3 <= fit <= 7
     assert len(parts) == -(-33 // fit)
@@ -256,21 +256,27 @@ def test_the_all_grade_heatmap_footnote_is_short_so_each_slide_holds_more_rows(d
 def test_a_split_reads_the_figure_as_a_dict_not_through_plotly_properties(data, monkeypatch):
     """Reading each window's shapes and annotations through go.Figure properties (validated on
     every access) took 12 of a deck's 33 s without drawing (cProfile, load 13); the windows are
-    made on the plain dict. Counted: no shape's y0 is read through plotly while splitting."""
+    made on the plain dict, dicts in and out (split.py has no go.Figure path). Counted: no
+    shape's y0 is read through plotly while splitting, and the figure given is not changed."""
+    import copy
+
     import plotly.graph_objects as go
 
     rendered = export_views.render_view(data, parse_query(MANY_ROWS), "toxicity-heatmap", TODAY)
-    figure = rendered.panel.figure_object()
+    spec = export_views._spec(rendered.panel)
+    before = copy.deepcopy(spec)
     reads = []
     original = go.layout.Shape.y0
     monkeypatch.setattr(go.layout.Shape, "y0", property(lambda self: reads.append(1) or original.fget(self), original.fset))
-    parts = export.split_rows(figure)
+    parts = export.split_rows(spec)
     assert len(parts) > 1 and not reads
+    assert all(type(part) is dict for part in parts) and spec == before
     # the organ-class labels still move into each window (the run's middle on that slide)
     for part in parts:
-        bottom, top = part.layout.yaxis.range
-        labels = [a for a in part.layout.annotations if a.xref == "paper" and a.yref == "y" and (a.x or 0) >= 1]
-        assert any(top < a.y < bottom for a in labels)
+        bottom, top = part["layout"]["yaxis"]["range"]
+        labels = [a for a in part["layout"]["annotations"] if a.get("xref") == "paper" and a.get("yref") == "y" and (a.get("x") or 0) >= 1]
+        assert any(top < a["y"] < bottom for a in labels)
+        go.Figure(part)  # still a valid figure (plotly's schema)
 
 
 def _plot_area(root, subplot: str = "xy") -> tuple[float, float, float, float]:
@@ -478,7 +484,7 @@ def test_response_rate_slides_keep_the_key_headings_and_rate_labels_apart(data, 
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
     rendered = export_views.render_view(data, ViewState(), "design-vs-outcome", TODAY)
-    parts = [go.Figure(p) for p in export.split_for_slides("design-vs-outcome", rendered.panel.figure_object())]
+    parts = [go.Figure(p) for p in export.split_for_slides("design-vs-outcome", export_views._spec(rendered.panel))]
     assert len(parts) >= 3
     for part in parts:
         shown = [k for k in part.layout if k.startswith("yaxis") and part.layout[k].visible is not False]
@@ -492,19 +498,36 @@ def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together
 
 
 def test_a_forest_plot_of_many_rows_is_split_and_keeps_its_column_headers():
-    import plotly.graph_objects as go
-
     n = 18
-    fig = go.Figure(go.Scatter(x=[1.0] * n, y=list(range(n)), mode="markers"))
-    fig.update_layout(height=900, margin=dict(t=70, b=120),
-                      annotations=[dict(text="HR [95% CI]", xref="paper", x=0.8, yref="y", y=n - 0.45, showarrow=False)])
-    fig.update_yaxes(tickvals=list(range(n)), ticktext=[f"trial {i}" for i in range(n)], range=[-0.7, n - 0.1])
+    fig = {"data": [{"type": "scatter", "x": [1.0] * n, "y": list(range(n)), "mode": "markers"}],
+           "layout": {"height": 900, "margin": {"t": 70, "b": 120},
+                      "annotations": [{"text": "HR [95% CI]", "xref": "paper", "x": 0.8, "yref": "y", "y": n - 0.45, "showarrow": False}],
+                      "yaxis": {"tickvals": list(range(n)), "ticktext": [f"trial {i}" for i in range(n)], "range": [-0.7, n - 0.1]}}}
+    go.Figure(fig)  # a valid figure
     parts = export.split_rows(fig)
-    assert len(parts) >= 3
+    # 5 in of figure less 190 px of margins leaves 217.5 pt: 7 rows of 28.8 pt (18 pt, 1.6 lines)
+    assert export.split.rows_per_slide(fig) == 7 and len(parts) == 3
+    assert fig["layout"]["yaxis"]["range"] == [-0.7, n - 0.1]  # the figure given is not changed
     for part in parts:
-        low, high = part.layout.yaxis.range
-        header = part.layout.annotations[0]
-        assert high - 1 < header.y < high  # the header moved to the top of each window
+        low, high = part["layout"]["yaxis"]["range"]
+        header = part["layout"]["annotations"][0]
+        assert high - 1 < header["y"] < high  # the header moved to the top of each window
+
+
+def test_the_split_reads_margins_as_the_slide_styling_does():
+    """One source of truth for a figure's margins (review): split.py fell back to 60 px where
+    slide_style falls back to the template's margins, else 80 / 100. A figure with the app's
+    template (theme.TEMPLATE: t 60, b 60) keeps 5 in less 120 px = 270 pt: 9 rows of 28.8 pt;
+    one without margins or template gets slide_style's t 100, b 80: 225 pt, 7 rows."""
+    from evidence import theme
+    from evidence.export import slide_style, split
+
+    assert split._margin is slide_style._margin
+    templated = {"data": [], "layout": {"template": theme.TEMPLATE}}
+    assert [slide_style._margin(templated, side) for side in "tb"] == [60, 60]
+    assert split.rows_per_slide(templated) == 9
+    assert split.rows_per_slide({"data": [], "layout": {}}) == 7  # was 9 (split's own 60 px)
+    assert split.rows_per_slide({"data": [], "layout": {"margin": {"t": 30, "b": 30}}}) == 10
 
 
 # ---------------------------------------------------------------- words for the audience
