@@ -138,8 +138,12 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     footnote = footnote_text(caption, rows, draft.labels, data.version, today)
     if key in SHORT_FOOTNOTE_VIEWS and panel.caption:
         footnote = _row_footnote(panel, data, rows, draft.labels, today, subtitle)
+    elif key == "toxicity-heatmap" and panel.caption:
+        footnote = _grid_footnote(panel, data, rows, draft.labels, today)
     elif key == "survival-curves" and MODEL_KEY in _figure_key(panel):
         footnote = wording.without_model_words(footnote)
+    if key == "absolute-effects":  # the title says "(model-based)" (_slide_figure: the key no more)
+        footnote = wording.model_words_once(footnote, title)
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
 
 
@@ -166,6 +170,21 @@ def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, lab
     counted = rows if "derived" not in key.lower() else rows.drop(columns="derived", errors="ignore")
     return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today,
                                                      said=panel.caption + " " + said)]))
+
+
+def _grid_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date) -> str:
+    """The toxicity grid's slide footnote, short (issue 15: seven lines of it left a slide four
+    rows): the sources, what a lower bound's x is (wording.grid_notes; the key line under the
+    grid says what grey NR cells, sand cells and the derived mark are, so the footnote does not
+    say them again, nor count the derived values the mark shows), the safety population the
+    percentages are of, the labels, the data version. The full caption is in the speaker notes.
+    The note comes first, as the row slides' key to their symbols does (_row_footnote)."""
+    keyed = " ".join(str(t.get("name") or "") for t in _spec(panel).get("data", []) if t.get("showlegend") is not False)
+    caption = " ".join(filter(None, [wording.slide_caption(panel.caption, data.sources, rest=False),
+                                     wording.analysed_short(panel.caption, "Safety population", "Safety population")]))
+    counted = rows.drop(columns="derived", errors="ignore") if "derived" in keyed else rows
+    key = wording.grid_notes(panel.caption, keyed)
+    return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today, said=panel.caption)]))
 
 
 def _figure_key(panel: views.Panel) -> str:
@@ -321,6 +340,10 @@ def _slide_figure(r: Rendered) -> dict:
         spec = _survival_for_slide(spec)
     if notes_moved:  # its notes are in the footnote, shortened (_row_footnote)
         row_slide.without_notes(spec)
+    if r.view.key == "absolute-effects" and "(model-based)" in r.title:  # said once, by the title
+        for trace in spec.get("data", []):
+            if trace.get("name"):
+                trace["name"] = trace["name"].replace(" (model-based)", "")
     return spec
 
 
@@ -331,12 +354,15 @@ def _survival_for_slide(spec: dict) -> dict:
     """The survival figure's text for a slide (issue 15): lines wrapped for a phone joined again
     (the slide re-wraps them to its width; phone-width lines gave a subtitle of three lines and a
     legend of six, and left the plot 100 px), and each legend entry the arm's name alone: the
-    subtitle says once that dashed curves are model-based, not patient data (with the method),
-    the entries said it again each."""
+    title says once that the curves are model-based, the key that dashed curves are not patient
+    data (with the method); the key and the entries said "model-based" again each."""
     layout = spec.setdefault("layout", {})
     subtitle = ((layout.get("title") or {}).get("subtitle") or {})
     if subtitle.get("text"):
         subtitle["text"] = _BREAK.sub(" ", subtitle["text"])
+        if export.plain_text((layout.get("title") or {}).get("text")).startswith("Model-based"):
+            # the slide's title ("Model-based ... survival curves") says it: the key says what dashes are
+            subtitle["text"] = subtitle["text"].replace(MODEL_KEY, "Dashed: not patient data", 1)
     for trace in spec.get("data", []):
         if trace.get("name"):
             name = _BREAK.sub(" ", trace["name"])

@@ -13,7 +13,7 @@ from evidence.export.engine import figure_image, figure_images
 from evidence.export.slide_style import (
     BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, figure_notes, presentation_spec,
 )
-from evidence.export.text_measure import wrap_text
+from evidence.export.text_measure import unbroken, wrap_text
 
 EMU_PER_INCH = 914400
 SLIDE_IN = (13.333, 7.5)
@@ -67,6 +67,8 @@ def _text_height_in(lines: int, size_pt: float, spacing: float = 1.2) -> float:
 def figure_slide_layout(title: str, subtitle: str, footnote: str) -> DeckLayout:
     width = SLIDE_IN[0] - 2 * MARGIN_IN
     text_pt = (width - 0.2) * 72  # text frame insets: 0.1 in each side
+    # measured as written (_write): dates and references kept whole
+    title, subtitle, footnote = unbroken(title), unbroken(subtitle), unbroken(footnote)
     title_lines = wrap_text(title, text_pt, TITLE_PT, bold=True)[:2]
     title_h = _text_height_in(len(title_lines), TITLE_PT, 1.1)
     sub_lines = wrap_text(subtitle, text_pt, SUBTITLE_PT) if subtitle else []
@@ -96,7 +98,7 @@ def slide_footnote(spec: "SlideSpec") -> str:
 
 
 def _paragraph_height_in(item, width_in: float, size_pt: float, after_pt: float) -> float:
-    text = "".join(item) if isinstance(item, tuple) else item
+    text = unbroken("".join(item) if isinstance(item, tuple) else item)
     return len(wrap_text(text, width_in * 72, size_pt)) * size_pt * 1.2 / 72 + after_pt / 72
 
 
@@ -175,7 +177,9 @@ def _place(shape, box) -> None:
 
 def _write(frame, lines_or_text, size_pt: float, colour=(0x1A, 0x1A, 0x1A), bold: bool = False,
            space_after_pt: float = 0) -> None:
-    """Paragraphs into a text frame; a paragraph given as (lead, rest) gets a bold lead."""
+    """Paragraphs into a text frame; a paragraph given as (lead, rest) gets a bold lead. Dates,
+    registry numbers and journal references are written unbroken (text_measure.unbroken): a
+    renderer that breaks after a hyphen split "2026-11-" from "21"."""
     from pptx.dml.color import RGBColor
     from pptx.util import Pt
 
@@ -189,7 +193,7 @@ def _write(frame, lines_or_text, size_pt: float, colour=(0x1A, 0x1A, 0x1A), bold
         pieces = [(item[0], True), (item[1], bold)] if isinstance(item, tuple) else [(item, bold)]
         for text, strong in pieces:
             run = paragraph.add_run()
-            run.text = text
+            run.text = unbroken(text)
             run.font.size = Pt(size_pt)
             run.font.bold = strong
             run.font.name = "Arial"  # metric twin of Liberation Sans (the wrap estimates); present everywhere

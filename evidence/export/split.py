@@ -9,6 +9,11 @@ finished figure so the view's own choices (top-N terms, page of trials, sort) st
   annotations outside the window are not drawn (plotly clips data to the axis range and hides
   annotations off the axis);
 - by panel: a figure of vertically stacked panels (design vs outcome) gives one slide per panel.
+
+Figures are plain dicts in and out (the builders' dicts, Phase 2 notes): reading shapes and
+annotations through go.Figure's validated properties took over a third of a deck's time, and
+building go.Figures for the pieces about a second. Margins are read as the slide styling reads
+them (slide_style._margin: the figure's own, else its template's).
 """
 
 from __future__ import annotations
@@ -16,13 +21,12 @@ from __future__ import annotations
 import copy
 import math
 
-import plotly.graph_objects as go
-
 from evidence.export import cell_grid, design_slide, panel_slide, rates_slide, row_slide, table_slide
 from evidence.export.deck import figure_slide_layout
 from evidence.export.figure_parts import axis_ref as _ref
 from evidence.export.slide_style import (
-    BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _title_room, figure_notes, slide_text_sizes,
+    BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _margin, _title_room, figure_notes,
+    slide_text_sizes,
 )
 
 FIGURE_HEIGHT_IN = 5.0
@@ -31,28 +35,18 @@ ROW_PT = BODY_PT * 1.6
 """One labelled row: an 18 pt label with air above and below."""
 
 
-def _as_dict(fig: go.Figure | dict) -> dict:
-    """The figure as a plain dict: a go.Figure's copy, a dict itself (read, never changed here)."""
-    return fig.to_dict() if isinstance(fig, go.Figure) else fig
-
-
 def _y_names(layout: dict) -> list[str]:
     return sorted((k for k in layout if k.startswith("yaxis")), key=lambda k: int(k[5:] or 1))
 
 
-def _margin(layout: dict, side: str) -> float:
-    value = (layout.get("margin") or {}).get(side)
-    return value if value is not None else 60
-
-
-def rows_per_slide(fig: go.Figure | dict) -> int:
+def rows_per_slide(spec: dict) -> int:
     """Labelled rows that fit at BODY_PT in the plot area left by the figure's top and bottom
     margins (at least 3)."""
-    return max(3, int(_plot_pt(_as_dict(fig).get("layout") or {}) // ROW_PT))
+    return max(3, int(_plot_pt(spec) // ROW_PT))
 
 
-def _plot_pt(layout: dict) -> float:
-    used_px = _margin(layout, "t") + _margin(layout, "b")
+def _plot_pt(spec: dict) -> float:
+    used_px = _margin(spec, "t") + _margin(spec, "b")
     return max(FIGURE_HEIGHT_IN * 72 - used_px / PX_PER_PT, 3 * ROW_PT)
 
 
@@ -71,7 +65,7 @@ DEFAULT_ROOM = (1203.0, 440.0)
 footnote (12.53 x 4.72 in, less the picture's top pad): used when the slide's texts are not given."""
 
 
-def figure_room(fig: go.Figure, title: str, subtitle: str = "", footnote: str = "") -> tuple[float, float]:
+def figure_room(fig: dict, title: str, subtitle: str = "", footnote: str = "") -> tuple[float, float]:
     """(width, height) layout px the figure itself gets on the tighter of its two slide forms: the
     deck picture (title, subtitle and footnote are slide text beside it) and the 1280 x 720
     image (they are bands inside it). The title is taken with a "(10 of 10)" suffix."""
@@ -84,23 +78,12 @@ def figure_room(fig: go.Figure, title: str, subtitle: str = "", footnote: str = 
     return min(deck_w, width), min(deck_h, height - bands.top_px - bands.bottom_px)
 
 
-def split_rows(fig: go.Figure | dict, max_rows: int | None = None,
-               room: tuple[float, float] | None = None) -> list[go.Figure] | list[dict]:
-    """Copies of a one-row-axis figure showing at most max_rows rows each (balanced, in the
-    order the figure shows them); [fig] when it fits or has no row axis. A cell grid (the
-    toxicity heatmap) takes as many rows a slide as fit in `room` (figure_room; DEFAULT_ROOM)
-    once its headers, legend and organ classes are laid out for the slide (cell_grid.py).
-    go.Figure in, go.Figures out; a dict in, dicts out (the deck's path: no plotly objects)."""
-    if not isinstance(fig, go.Figure):
-        return _split_rows(fig, max_rows, room)
-    parts = _split_rows(fig.to_dict(), max_rows, room)
-    return [fig] if len(parts) == 1 else [go.Figure(part, _validate=False) for part in parts]
-
-
-def _split_rows(spec: dict, max_rows: int | None, room: tuple[float, float] | None) -> list[dict]:
-    """split_rows on a figure dict (not changed: the windows are copies, [spec] when it fits).
-    The windows are made on the plain dict: reading shapes and annotations through go.Figure's
-    properties (each access validated) took over a third of a deck's time without drawing."""
+def split_rows(spec: dict, max_rows: int | None = None, room: tuple[float, float] | None = None) -> list[dict]:
+    """Copies of a one-row-axis figure dict showing at most max_rows rows each (balanced, in the
+    order the figure shows them); [spec] when it fits or has no row axis (spec is not changed:
+    the windows are copies). A cell grid (the toxicity heatmap) takes as many rows a slide as
+    fit in `room` (figure_room; DEFAULT_ROOM) once its headers, legend and organ classes are laid
+    out for the slide (cell_grid.py)."""
     layout = spec.get("layout") or {}
     name = _row_axis(layout)
     if name is None:
@@ -117,7 +100,7 @@ def _split_rows(spec: dict, max_rows: int | None, room: tuple[float, float] | No
     top_pad, bottom_pad = abs(high - ticks[0]), abs(low - ticks[-1])  # range runs bottom -> top
     gap = min((abs(a - b) for a, b in zip(ticks, ticks[1:])), default=1.0) or 1.0
     # Axis units a slide can show: the closest two rows must be ROW_PT apart.
-    span = _plot_pt(layout) * gap / ROW_PT if grid_rows is None else math.inf  # a grid counts rows (above)
+    span = _plot_pt(spec) * gap / ROW_PT if grid_rows is None else math.inf  # a grid counts rows (above)
     limit = max_rows or len(ticks)
     if len(ticks) <= limit and abs(ticks[0] - ticks[-1]) + top_pad + bottom_pad <= span:
         return [spec]
@@ -172,10 +155,9 @@ def _grid_rows(spec: dict, room: tuple[float, float]) -> int | None:
     return cell_grid.rows_fitting(styled, *room)
 
 
-def counted_bar_slots(fig: go.Figure | dict) -> int:
+def counted_bar_slots(spec: dict) -> int:
     """Bars a row of a grouped horizontal bar chart holds when each writes its count beside it
     (plotly gives every bar trace a slot in every row); 0 for other figures."""
-    spec = fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
     bars = [t for t in spec.get("data") or [] if t.get("type") == "bar" and t.get("orientation") == "h" and t.get("text") is not None]
     return len(bars) if (spec.get("layout") or {}).get("barmode") == "group" and len(bars) > 1 else 0
 
@@ -187,9 +169,8 @@ def _bar_rows(spec: dict, room: tuple[float, float]) -> int | None:
     slots = counted_bar_slots(spec)
     if not slots:
         return None
-    layout = spec.get("layout") or {}
-    top = _margin(layout, "t") - _title_room(spec)  # the slide's title replaces the figure's
-    plot_px = room[1] - top - _margin(layout, "b")
+    top = _margin(spec, "t") - _title_room(spec)  # the slide's title replaces the figure's
+    plot_px = room[1] - top - _margin(spec, "b")
     row_px = max(ROW_PT * PX_PER_PT, slots * COUNT_BAR_PX / (1 - SLIDE_BARGAP))
     return max(1, int(plot_px // row_px))
 
@@ -241,18 +222,10 @@ def _label_axis(axis: dict, bottom: dict) -> None:
             axis.pop("title", None)
 
 
-def split_panels(fig: go.Figure | dict) -> list[go.Figure] | list[dict]:
-    """One copy per vertically stacked panel (y axis), each panel given the whole height, with
-    its own heading; [fig] when the figure has one panel. go.Figure in, go.Figures out; a dict
-    in, dicts out."""
-    if not isinstance(fig, go.Figure):
-        return _split_panels(fig)
-    parts = _split_panels(fig.to_dict())
-    return [fig] if len(parts) == 1 else [go.Figure(part, _validate=False) for part in parts]
-
-
-def _split_panels(spec: dict) -> list[dict]:
-    """split_panels on a figure dict (not changed: the panels are copies, [spec] for one panel)."""
+def split_panels(spec: dict) -> list[dict]:
+    """One copy per vertically stacked panel (y axis) of a figure dict, each panel given the
+    whole height, with its own heading; [spec] for one panel (spec is not changed: the panels
+    are copies)."""
     layout = spec.get("layout") or {}
     names = _y_names(layout)
     if len(names) < 2 or any((layout[n] or {}).get("domain") is None for n in names):
@@ -298,31 +271,29 @@ LINE_PANEL_VIEWS = ("dose-ramp", "what-if-ramp")
 """Of those, the ones whose panels are laid out by measurement (panel_slide.py)."""
 
 
-def split_for_slides(key: str, fig: go.Figure | dict, room: tuple[float, float] | None = None) -> list[dict]:
+def split_for_slides(key: str, spec: dict, room: tuple[float, float] | None = None) -> list[dict]:
     """The slides a view's figure needs, as figure dicts (what the deck and the image export
     draw; no plotly objects on the way: building and deep-copying go.Figures took about a second
     of a deck): panels apart for PANEL_VIEWS, then row windows (room: the figure's px on its
     slide, figure_room); labelled rows with text columns (row_slide.ROW_VIEWS) laid out and paged
     by measurement. A text table (figures/tabular.py) goes over slides by measured rows of text
-    instead (table_slide.py). `fig` is not changed."""
-    owned = isinstance(fig, go.Figure)  # to_dict() is a copy of its own
-    spec = _as_dict(fig)
+    instead (table_slide.py). `spec` is not changed."""
 
     def own(part: dict) -> dict:
         """A part that the layouts below may change in place: never the caller's figure."""
-        return part if owned or part is not spec else copy.deepcopy(part)
+        return part if part is not spec else copy.deepcopy(part)
 
     data = spec.get("data") or []
     if data and data[0].get("type") == "table":
         return table_slide.table_pages(spec, room or DEFAULT_ROOM)
     if key in row_slide.ROW_VIEWS and row_slide.is_row_figure(spec):
         return row_slide.pages(spec, room or DEFAULT_ROOM)
-    parts = _split_panels(spec) if key in PANEL_VIEWS else [spec]
+    parts = split_panels(spec) if key in PANEL_VIEWS else [spec]
     if key in LINE_PANEL_VIEWS:
         parts = [panel_slide.prepare(own(part)) for part in parts]
     if key == "response-rates":  # the key above the panel headings, facing labels apart (rates_slide.py)
         parts = [rates_slide.prepare(own(part), room or DEFAULT_ROOM) for part in parts]
-    pieces = [piece for part in parts for piece in _split_rows(part, None, room)]
+    pieces = [piece for part in parts for piece in split_rows(part, None, room)]
     if key == "design-vs-outcome":  # value labels of the window only, clear of the notes (design_slide.py)
         pieces = [design_slide.prepare(own(piece)) for piece in pieces]
     return pieces

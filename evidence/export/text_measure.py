@@ -36,13 +36,17 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return font.getlength(text) * size / max(1, round(size))
 
 
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0]+")
+"""Where a line may break: white space, but not a no-break space (unbroken())."""
+
+
 def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     """Plain text broken into lines no wider than width (same unit as size); words kept whole
-    unless a single word is wider than a line."""
+    unless a single word is wider than a line. A no-break space joins words (unbroken())."""
     lines: list[str] = []
     for paragraph in str(text).splitlines() or [""]:
         line = ""
-        for word in paragraph.split():
+        for word in (w for w in _BREAKING_SPACE.split(paragraph) if w):
             candidate = f"{line} {word}" if line else word
             if not line or text_width(candidate, size, bold) <= width:
                 line = candidate
@@ -87,3 +91,26 @@ def wrap_markup(markup: str, width: float, size: float) -> str:
                 current = candidate
         lines.append(current)
     return "<br>".join(lines)
+
+
+NO_BREAK_HYPHEN = "\u2011"
+NO_BREAK_SPACE = "\u00a0"
+_DIGITS_HYPHENATED = re.compile(r"\b\d+(?:-\d+)+\b")
+"""A date (2026-11-21), a EudraCT number (2009-018025-73), a page range: breaks at no hyphen."""
+_CITED = re.compile(
+    r"\b(?:[A-Z][a-z]* ){0,3}[A-Z][A-Za-z]* \d{4};\d+(?:\(\d+\))?:\d+"  # N Engl J Med 2007;357:2666
+    r"|\b(?:BMJ|Cancer|Lancet|JAMA|Ann Oncol|J Clin Oncol) \d{4}\b"  # BMJ 1999, Cancer 2010
+    r"|\b(?:EudraCT|NCT|ISRCTN) (?=\d)"  # a registry and its number
+)
+"""A reference a reader looks up as one piece: the journal, year, volume and page; a registry's
+name and its number."""
+
+
+def unbroken(text: str) -> str:
+    """Text whose dates, registry numbers and journal references cannot be broken across lines:
+    their hyphens made no-break hyphens (U+2011) and their spaces no-break spaces (U+00A0), both
+    in Liberation Sans and Arial. LibreOffice (ICU line breaking, Unicode UAX #14) breaks after
+    an ordinary hyphen: a deck's footnote ended a line with "exported 2026-11-" (issue 15).
+    wrap_text keeps the pieces whole too, so the measured lines match the drawn ones."""
+    text = _DIGITS_HYPHENATED.sub(lambda m: m.group(0).replace("-", NO_BREAK_HYPHEN), str(text))
+    return _CITED.sub(lambda m: m.group(0).replace(" ", NO_BREAK_SPACE), text)

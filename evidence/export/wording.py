@@ -187,17 +187,57 @@ def caption_sentence(caption: str, head: str) -> str:
     return found.group(0) if found else ""
 
 
-def analysed_short(caption: str) -> str:
+def analysed_short(caption: str, head: str = "Analysis population", lead: str = "Analysed") -> str:
     """The caption's analysis population in the fewest words a slide footnote can give it:
     'Analysed: PASO full analysis set (ITT set), 60 of 61 randomised; E2100 all eligible
-    patients, 673 of 722.' (tables/flow.population_note writes the long form)."""
-    sentence = caption_sentence(caption, "Analysis population")
+    patients, 673 of 722.' (tables/flow.population_note writes the long form). head="Safety
+    population", lead="Safety population": the population adverse-event percentages are of."""
+    sentence = caption_sentence(caption, head)
     if not sentence:
         return ""
-    parts = sentence[len("Analysis population: "):].rstrip(".").split("; ")
+    parts = sentence[len(f"{head}: "):].rstrip(".").split("; ")
     parts = [re.sub(r"^([^:;]+): ", r"\1 ", part) for part in parts]
     parts = [parts[0], *(re.sub(r" randomised$", "", part) for part in parts[1:])]
-    return f"Analysed: {'; '.join(parts)}."
+    return f"{lead}: {'; '.join(parts)}."
+
+
+_GRID_NOTES = {
+    "Grey NR cells": None,
+    "Reported, no figures": None,
+    "Difference =": None,
+    "≥ x (all grades NR)": "≥ x: no all-grades figure reported; at least x% had the event (x: the highest grade 3, 4 or 3–4 figure).",
+    "≥ x (G4 NR)": "≥ x: only one of grades 3 and 4 reported; grade 3–4 in at least x%.",
+}
+"""The toxicity caption's notes (views.toxicity_panel) on a slide: what the key line under the
+grid already says (grey = "NR = not reported (≠ 0%)", sand = "no figures = named in words only")
+and what the subtitle says ("experimental minus control"; the CI method goes to the speaker
+notes) left out (None); what a lower bound's x is, the one thing the key's "≥ = lower bound"
+cannot say, kept short."""
+
+
+def grid_notes(caption: str, keyed: str = "") -> str:
+    """The heatmap caption's notes in a slide's words (_GRID_NOTES). `keyed`: the names in the
+    grid's key line; a note left out because the key says it stays when the key does not
+    (a figure without that key entry)."""
+    kept = []
+    for head, short in _GRID_NOTES.items():
+        sentence = _sentence_from(caption, head)
+        if not sentence:
+            continue
+        if short is not None:
+            kept.append(short)
+        elif head == "Grey NR cells" and "NR = not reported" not in keyed:
+            kept.append(sentence)
+        elif head == "Reported, no figures" and "no figures" not in keyed:
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def _sentence_from(caption: str, head: str) -> str:
+    """The caption's sentence opening with `head` (up to the full stop before the next sentence,
+    which may open with '≥'); '' when it has none."""
+    found = re.search(rf"(?:^|(?<=\.\s)){re.escape(head)}.*?\.(?=\s+[A-Z≥]|\s*$)", caption or "")
+    return found.group(0) if found else ""
 
 
 _MODEL_CURVES = re.compile(r"Dashed curves are model-based, not patient data; away from the published medians their shape")
@@ -208,3 +248,15 @@ def without_model_words(footnote: str) -> str:
     where the figure's key above the plot says it ('Dashed: model-based, not patient data
     (method)'): the slide said it twice (issue 15)."""
     return _MODEL_CURVES.sub("Away from the published medians the curves' shape", footnote)
+
+
+_MODEL_LEAD = re.compile(r"\bModel-based: (\w)")
+
+
+def model_words_once(footnote: str, title: str) -> str:
+    """A footnote whose label opens 'Model-based: absolute effects from ...' under a title that
+    already ends '(model-based)': the label's lead left out ('Absolute effects from ...'); the
+    absolute-effects slide said it in its title, its key and its footnote (issue 15)."""
+    if "model-based" not in title.lower():
+        return footnote
+    return _MODEL_LEAD.sub(lambda found: found.group(1).upper(), footnote)

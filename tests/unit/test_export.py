@@ -255,11 +255,14 @@ def test_footnotes_name_sources_and_label_derived_and_model_based_figures(data):
         assert "[" not in r[key].footnote and "_REPORT" not in r[key].footnote  # no source ids or file names
     # 28 derived cells among the default top 25 terms x 5 arms (issue 11: PASO hand-foot skin reaction,
     # a printed lower bound, is among the 25 and pushed out one E2100 derived sum row; the MRCC arm's
-    # words-only column adds 25 rows, none derived).
-    assert "Computed here, not printed in the sources: 28 of the 125 results shown" in r["toxicity-heatmap"].footnote
+    # words-only column adds 25 rows, none derived). The slide's key line marks them ("◇ derived
+    # (computed here)"): the count is in the speaker notes, not again in the footnote (issue 15).
+    assert "Rows behind the figure: 125 (28 with derived values)." in export_views._notes(r["toxicity-heatmap"], ViewState(), "")
+    assert "Computed here" not in r["toxicity-heatmap"].footnote
     assert "data rows" not in r["toxicity-heatmap"].footnote  # audience words, not the export's
-    # the survival slide says model-based once: in its key above the plot ("Dashed: model-based, not
-    # patient data"), drawn on every slide and image of it, not again in the footnote (issue 15)
+    assert "Computed here, not printed in the sources: 17 of the 24 results shown" in r["dose-ramp"].footnote
+    # the survival slide says model-based once: in its title ("Model-based ... survival curves"),
+    # drawn on every slide and image of it, not again in its key or footnote (issue 15)
     survival = go.Figure(export_views._slide_figure(r["survival-curves"])).layout.title
     assert "model-based" in f"{survival.text} {survival.subtitle.text} {r['survival-curves'].footnote}".lower()
     assert "not trial data" in r["what-if-ramp"].footnote
@@ -376,6 +379,12 @@ def deck(data, chromium):
     return f, Presentation(io.BytesIO(f.content)), [r for r in rendered if r.visible]
 
 
+def _read(text: str) -> str:
+    """Deck text as a reader reads it: the no-break hyphens and spaces that keep dates and
+    references on one line (text_measure.unbroken) as ordinary ones."""
+    return text.replace("\u2011", "-").replace("\u00a0", " ")
+
+
 def _figure_slides(prs) -> list:
     """The slides with a figure picture (between the summary and the Sources slides)."""
     return [s for s in prs.slides if any(shape.shape_type == 13 for shape in s.shapes)]
@@ -392,18 +401,18 @@ def test_deck_has_title_figure_and_sources_slides(deck, data):
     assert len(prs.slides) == 1 + 1 + len(parts) + sources  # title, summary, figure slides, sources
     assert prs.slide_width * 9 == pytest.approx(prs.slide_height * 16, rel=1e-3)
     title = prs.slides[0]
-    text = " ".join(s.text_frame.text for s in title.shapes if s.has_text_frame)
+    text = _read(" ".join(s.text_frame.text for s in title.shapes if s.has_text_frame))
     assert "Sorafenib & anti-VEGF trial evidence" in text
     assert "1 of 5 trials (E2100), filtered by agent bevacizumab" in text
     assert "highlighted" not in text and "derived values" not in text  # dashboard settings: in the notes
     assert "E2100 highlighted" in title.notes_slide.notes_text_frame.text
     assert f"Data version {data.version}" in text and "2026-11-21" in text and f"{len(parts)} figures" in text
     assert [s.shapes.title.text_frame.text for s in list(prs.slides)[2:2 + len(parts)]] == parts
-    summary = " ".join(s.text_frame.text for s in prs.slides[1].shapes if s.has_text_frame)
+    summary = _read(" ".join(s.text_frame.text for s in prs.slides[1].shapes if s.has_text_frame))
     assert "E2100 (completed): Progression-free survival: HR 0.60" in summary and "PASO" not in summary
     sources = [s for s in prs.slides if s.shapes.title.text_frame.text.startswith("Sources")]
     assert sources == list(prs.slides)[-len(sources):]
-    body = " ".join(s.text_frame.text for slide in sources for s in slide.shapes if s.has_text_frame)
+    body = _read(" ".join(s.text_frame.text for slide in sources for s in slide.shapes if s.has_text_frame))
     assert "N Engl J Med 2007;357:2666" in body and "NCT00028990" in body and "PASO" not in body
     assert "E2100_NEJM2007" not in body and not re.search(r"\d{3}_[0-9a-f]{16}\.txt", body)
     # E2100's survival slide draws no model curve (hazards not proportional): nothing model-based.
@@ -431,10 +440,11 @@ def test_each_figure_slide_has_a_sharp_undistorted_picture_and_a_sourced_footnot
         foot = next(s for s in slide.shapes if s.name == "Footnote")
         assert foot.top >= picture.top + picture.height
         assert foot.top + foot.height <= prs.slide_height
-        assert foot.text_frame.text.endswith(rendered.footnote)  # after the figure's own notes
-        assert f"Data version {data.version}" in foot.text_frame.text
+        written = _read(foot.text_frame.text)
+        assert written.endswith(rendered.footnote)  # after the figure's own notes
+        assert f"Data version {data.version}" in written
         if rendered.view.key != "what-if-ramp":
-            assert "Sources:" in foot.text_frame.text and "E2100 trial report, N Engl J Med 2007;357:2666" in foot.text_frame.text
+            assert "Sources:" in written and "E2100 trial report, N Engl J Med 2007;357:2666" in written
         shapes = sorted(slide.shapes, key=lambda s: s.top)
         for upper, lower in zip(shapes, shapes[1:]):
             assert upper.top + upper.height <= lower.top + 5000  # stacked, not overlapping (EMU)

@@ -15,7 +15,7 @@ from datetime import date
 import plotly.graph_objects as go
 
 from evidence import export, export_views
-from evidence.export import row_slide
+from evidence.export import row_slide, wording
 from evidence.export.text_measure import plain_text
 from evidence.state import parse_query
 
@@ -139,9 +139,9 @@ def test_a_row_slide_footnote_keeps_the_key_and_sources_and_the_notes_hold_the_r
     assert "Caption: " in notes and "Analysis population: PASO: full analysis set (ITT set), 60 of 61 randomised" in notes
     assert "Notes under the figure: Marker area" in notes and "(sensitivity: P < 0.001)" in notes
     assert "Rows, as labelled on screen: PASO: paclitaxel + sorafenib vs paclitaxel;" in notes
-    # absolute effects: "model-based" said once, by its label, not again by the figure's note
+    # absolute effects: "model-based" said once on the slide, by its title (test_the_absolute_effects_slide_says_model_based_once)
     a = _rendered(data, "absolute-effects")
-    assert a.footnote.lower().count("model-based") == 1 and "not patient data" in a.footnote
+    assert "model-based" not in a.footnote.lower() and "not patient data" in a.footnote
     assert "Difference: experimental minus control, percentage points." in a.footnote
     assert len(export.figure_slide_layout(a.title, a.subtitle, a.footnote).footnote_lines) <= 5  # was 13
 
@@ -188,3 +188,25 @@ def test_the_response_rate_footnote_is_the_key_sources_and_population_the_rest_i
     assert export.figure_notes(figure) == []  # said in the footnote, not again under the plot
     notes = export_views._notes(r, parse_query(DECK_STATE), "")
     assert "Clopper–Pearson exact" in notes and "hover says how" in notes and "Rows behind the figure: 9 (2 with derived" in notes
+
+
+def test_the_absolute_effects_slide_says_model_based_once(data):
+    """issue 15: the absolute-effects slide said "model-based" in its title, in both key entries
+    ("control (model-based)") and in its footnote's label. The title says it; the key names the
+    arms; the footnote keeps what the model is (Altman & Andersen, BMJ 1999: S_e(t) = S_c(t)^HR
+    under proportional hazards) and that it is not patient data."""
+    a = _rendered(data, "absolute-effects")
+    assert a.title == "Absolute effect on progression-free survival at 6, 12 and 24 months (model-based)"
+    (figure, title), = export_views._slide_parts(a)
+    styled = export.presentation_spec(figure, "", width=1203, height=450, notes=False)
+    drawn = " ".join(export.plain_text(x.get("text")) for x in styled["layout"].get("annotations") or [])
+    drawn += " " + " ".join(str(t.get("name") or "") for t in styled["data"] if t.get("showlegend") is not False)
+    said = " ".join([title, a.subtitle, drawn, a.footnote]).lower()
+    assert said.count("model-based") == 1, said
+    assert "control" in drawn and "experimental" in drawn  # the key still names the arms
+    assert ("Absolute effects from published medians, rates and hazard ratios under proportional hazards "
+            "(Altman & Andersen, BMJ 1999); not patient data.") in a.footnote
+    notes = export_views._notes(a, parse_query(DECK_STATE), "")
+    assert "model-based: proportional hazards" in notes  # the caption, whole, in the speaker notes
+    # a title without the words keeps the label's lead
+    assert wording.model_words_once("Model-based: absolute effects.", "Absolute effect") == "Model-based: absolute effects."

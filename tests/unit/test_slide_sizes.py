@@ -193,8 +193,8 @@ def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
     parts = _slide_parts(rendered)
     # rows a slide holds, measured on the slide styling (headers, key line, organ classes)
     spec = figure.to_dict()
+    room = export.figure_room(spec, rendered.title, rendered.subtitle, rendered.footnote)
     slide_text_sizes(spec)
-    room = export.figure_room(figure, rendered.title, rendered.subtitle, rendered.footnote)
     fit = cell_grid.rows_fitting(spec, *room)
     assert len(full.tickvals) == 33 and 3 <= fit <= 7
     assert len(parts) == -(-33 // fit)
@@ -212,24 +212,71 @@ def test_a_heatmap_with_more_rows_than_fit_continues_on_further_slides(data):
     assert len(_slide_parts(few)) == 1
 
 
+def test_the_all_grade_heatmap_footnote_is_short_so_each_slide_holds_more_rows(data):
+    """issue 15: the all-grade heatmap's footnote ran to 7 lines (every caption note, the count of
+    derived values) and left 7 slides of 4 rows. The key line under the grid says what grey NR
+    cells, sand cells and the derived mark are, so the footnote says only what a lower bound's x
+    is, the documents and the safety population: 5 slides of 5 rows. Nothing the audience needs
+    left the slide: the grade band and what % is of (title, subtitle, population), what NR means
+    and what ≥ marks (key line on every picture), what x is (footnote); the rest is in the notes."""
+    state = parse_query("?grade=all&highlight=PASO")
+    r = export_views.render_view(data, state, "toxicity-heatmap", TODAY)
+    parts = _slide_parts(r)
+    ticks = parts[0][0].layout.yaxis.tickvals
+    counts = [sum(1 for v in ticks if part.layout.yaxis.range[1] < v < part.layout.yaxis.range[0]) for part, _ in parts]
+    assert len(ticks) == 25 and sum(counts) == 25
+    assert len(parts) == 5 and min(counts) == 5, counts  # was 7 slides of 3-4 rows
+    lines = export.figure_slide_layout(parts[0][1], r.subtitle, r.footnote).footnote_lines
+    assert len(lines) <= 4, lines  # was 7
+    # grade band and what the percentages are
+    assert "all grades" in r.title and "% of patients" in r.title and "% of patients" in r.subtitle
+    # who the percentages are of (PASO report: safety set 57 of 61; E2100 NEJM 2007: 711 of 722 treated)
+    assert "Safety population: PASO safety set, 57 of 61 randomised; E2100 all treated patients, 711 of 722." in r.footnote
+    # what a lower bound's number is
+    assert r.footnote.startswith("≥ x: no all-grades figure reported; at least x% had the event "
+                                 "(x: the highest grade 3, 4 or 3–4 figure).")
+    assert "Sources: PASO trial report (EudraCT 2009-018025-73; NCT01320111); E2100 trial report, N Engl J Med 2007;357:2666" in r.footnote
+    # said once, by the key line of every slide picture, not again in the footnote
+    assert "Grey NR cells" not in r.footnote and "Reported, no figures" not in r.footnote and "Computed here" not in r.footnote
+    for part, title in parts:
+        styled = export.presentation_spec(part.to_dict(), "", width=1203, height=439, notes=False)
+        key = " ".join(export.plain_text(a.get("text")) for a in styled["layout"]["annotations"])
+        for entry in ("NR = not reported (≠ 0%)", "≥ = lower bound (all grades NR)", "derived (computed here)",
+                      "no figures = named in words only"):
+            assert entry in key, (title, entry)
+    notes = export_views._notes(r, state, "")
+    assert "Grey NR cells: not reported for that arm and grade (not the same as 0%)" in notes
+    assert "Reported, no figures: the document names the event without a count" in notes
+    # without a key entry the footnote keeps the note (the difference grid has no sand key)
+    assert wording.grid_notes("Sources: x. Grey NR cells: not reported (not 0%). Reported, no figures: named only.", "") == (
+        "Grey NR cells: not reported (not 0%). Reported, no figures: named only.")
+    assert wording.grid_notes("Grey NR cells: a. Reported, no figures: b.", "NR = not reported (≠ 0%) reported, no figures") == ""
+
+
 def test_a_split_reads_the_figure_as_a_dict_not_through_plotly_properties(data, monkeypatch):
     """Reading each window's shapes and annotations through go.Figure properties (validated on
     every access) took 12 of a deck's 33 s without drawing (cProfile, load 13); the windows are
-    made on the plain dict. Counted: no shape's y0 is read through plotly while splitting."""
+    made on the plain dict, dicts in and out (split.py has no go.Figure path). Counted: no
+    shape's y0 is read through plotly while splitting, and the figure given is not changed."""
+    import copy
+
     import plotly.graph_objects as go
 
     rendered = export_views.render_view(data, parse_query(MANY_ROWS), "toxicity-heatmap", TODAY)
-    figure = rendered.panel.figure_object()
+    spec = export_views._spec(rendered.panel)
+    before = copy.deepcopy(spec)
     reads = []
     original = go.layout.Shape.y0
     monkeypatch.setattr(go.layout.Shape, "y0", property(lambda self: reads.append(1) or original.fget(self), original.fset))
-    parts = export.split_rows(figure)
+    parts = export.split_rows(spec)
     assert len(parts) > 1 and not reads
+    assert all(type(part) is dict for part in parts) and spec == before
     # the organ-class labels still move into each window (the run's middle on that slide)
     for part in parts:
-        bottom, top = part.layout.yaxis.range
-        labels = [a for a in part.layout.annotations if a.xref == "paper" and a.yref == "y" and (a.x or 0) >= 1]
-        assert any(top < a.y < bottom for a in labels)
+        bottom, top = part["layout"]["yaxis"]["range"]
+        labels = [a for a in part["layout"]["annotations"] if a.get("xref") == "paper" and a.get("yref") == "y" and (a.get("x") or 0) >= 1]
+        assert any(top < a["y"] < bottom for a in labels)
+        go.Figure(part)  # still a valid figure (plotly's schema)
 
 
 def _plot_area(root, subplot: str = "xy") -> tuple[float, float, float, float]:
@@ -437,7 +484,7 @@ def test_response_rate_slides_keep_the_key_headings_and_rate_labels_apart(data, 
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
     rendered = export_views.render_view(data, ViewState(), "design-vs-outcome", TODAY)
-    parts = [go.Figure(p) for p in export.split_for_slides("design-vs-outcome", rendered.panel.figure_object())]
+    parts = [go.Figure(p) for p in export.split_for_slides("design-vs-outcome", export_views._spec(rendered.panel))]
     assert len(parts) >= 3
     for part in parts:
         shown = [k for k in part.layout if k.startswith("yaxis") and part.layout[k].visible is not False]
@@ -451,19 +498,36 @@ def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together
 
 
 def test_a_forest_plot_of_many_rows_is_split_and_keeps_its_column_headers():
-    import plotly.graph_objects as go
-
     n = 18
-    fig = go.Figure(go.Scatter(x=[1.0] * n, y=list(range(n)), mode="markers"))
-    fig.update_layout(height=900, margin=dict(t=70, b=120),
-                      annotations=[dict(text="HR [95% CI]", xref="paper", x=0.8, yref="y", y=n - 0.45, showarrow=False)])
-    fig.update_yaxes(tickvals=list(range(n)), ticktext=[f"trial {i}" for i in range(n)], range=[-0.7, n - 0.1])
+    fig = {"data": [{"type": "scatter", "x": [1.0] * n, "y": list(range(n)), "mode": "markers"}],
+           "layout": {"height": 900, "margin": {"t": 70, "b": 120},
+                      "annotations": [{"text": "HR [95% CI]", "xref": "paper", "x": 0.8, "yref": "y", "y": n - 0.45, "showarrow": False}],
+                      "yaxis": {"tickvals": list(range(n)), "ticktext": [f"trial {i}" for i in range(n)], "range": [-0.7, n - 0.1]}}}
+    go.Figure(fig)  # a valid figure
     parts = export.split_rows(fig)
-    assert len(parts) >= 3
+    # 5 in of figure less 190 px of margins leaves 217.5 pt: 7 rows of 28.8 pt (18 pt, 1.6 lines)
+    assert export.split.rows_per_slide(fig) == 7 and len(parts) == 3
+    assert fig["layout"]["yaxis"]["range"] == [-0.7, n - 0.1]  # the figure given is not changed
     for part in parts:
-        low, high = part.layout.yaxis.range
-        header = part.layout.annotations[0]
-        assert high - 1 < header.y < high  # the header moved to the top of each window
+        low, high = part["layout"]["yaxis"]["range"]
+        header = part["layout"]["annotations"][0]
+        assert high - 1 < header["y"] < high  # the header moved to the top of each window
+
+
+def test_the_split_reads_margins_as_the_slide_styling_does():
+    """One source of truth for a figure's margins (review): split.py fell back to 60 px where
+    slide_style falls back to the template's margins, else 80 / 100. A figure with the app's
+    template (theme.TEMPLATE: t 60, b 60) keeps 5 in less 120 px = 270 pt: 9 rows of 28.8 pt;
+    one without margins or template gets slide_style's t 100, b 80: 225 pt, 7 rows."""
+    from evidence import theme
+    from evidence.export import slide_style, split
+
+    assert split._margin is slide_style._margin
+    templated = {"data": [], "layout": {"template": theme.TEMPLATE}}
+    assert [slide_style._margin(templated, side) for side in "tb"] == [60, 60]
+    assert split.rows_per_slide(templated) == 9
+    assert split.rows_per_slide({"data": [], "layout": {}}) == 7  # was 9 (split's own 60 px)
+    assert split.rows_per_slide({"data": [], "layout": {"margin": {"t": 30, "b": 30}}}) == 10
 
 
 # ---------------------------------------------------------------- words for the audience
@@ -678,6 +742,15 @@ def test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide(deck):
     shutil.rmtree(out / "profile", ignore_errors=True)
     pages = sorted(ARTIFACTS.glob("deck-[0-9]*.png"))
     assert len(pages) == len(Presentation(io.BytesIO(f.content)).slides)
+    # as LibreOffice broke the lines: no date, registry number or journal reference split over two
+    # (the forest and dose-ramp footnotes ended a line with "exported 2026-11-" / "2026-", issue 15)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(out / "deck.pdf"), "-"], check=True, capture_output=True,
+                              text=True, timeout=120).stdout
+        lines = [line.rstrip() for line in text.splitlines()]
+        assert sum("2026\u201111\u201121" in line for line in lines) >= 30  # the stamp of every slide, whole
+        split = [line for line in lines if re.search(r"\d[-\u2011]$|(?:^|\s)(?:EudraCT|N|N Engl|N Engl J|N Engl J Med|BMJ|Cancer)$", line)]
+        assert not split, split
     for page in pages:
         image = Image.open(page)
         assert image.size[0] * 7.5 == pytest.approx(image.size[1] * 13.333, rel=0.01)
@@ -691,6 +764,36 @@ def _tiny_png(*args, **kwargs) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (16, 9), "white").save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_deck_text_keeps_dates_and_references_on_one_line(data):
+    """issue 15: LibreOffice (ICU line breaking) breaks after an ordinary hyphen, and the forest
+    slide's footnote ended a line with "exported 2026-11-" over "21.". Deck text is written with
+    no-break hyphens in dates and registry numbers and no-break spaces inside a journal reference
+    and between a registry and its number (text_measure.unbroken); the deck's measured wrapping
+    keeps them whole too. test_deck_renders_in_libreoffice_one_16_by_9_page_per_slide reads the
+    lines LibreOffice drew."""
+    from pptx import Presentation
+
+    from evidence.export.text_measure import unbroken, wrap_text
+
+    assert unbroken("exported 2026-11-21.") == "exported 2026\u201111\u201121."
+    assert unbroken("PASO trial report (EudraCT 2009-018025-73; NCT01320111)") == (
+        "PASO trial report (EudraCT\u00a02009\u2011018025\u201173; NCT01320111)")
+    assert unbroken("E2100 trial report, N Engl J Med 2007;357:2666 (NCT00028990)") == (
+        "E2100 trial report, N\u00a0Engl\u00a0J\u00a0Med\u00a02007;357:2666 (NCT00028990)")
+    assert unbroken("(Altman & Andersen, BMJ 1999); Cancer 2010") == "(Altman & Andersen, BMJ\u00a01999); Cancer\u00a02010"
+    assert unbroken("grade 3–4, a well-known e-mail") == "grade 3–4, a well-known e-mail"  # words break as before
+    assert wrap_text("x N\u00a0Engl\u00a0J\u00a0Med", 60, 19) == ["x", "N\u00a0Engl\u00a0J\u00a0Med"]  # measured whole
+
+    f = export_views.build_export(data, parse_query("?grade=all&highlight=PASO"), "forest-plot", "pptx", TODAY, render=_tiny_png)
+    slide = Presentation(io.BytesIO(f.content)).slides[1]
+    foot = next(s for s in slide.shapes if s.name == "Footnote").text_frame.text
+    assert "exported 2026\u201111\u201121." in foot and "2026-11-21" not in foot
+    assert "EudraCT\u00a02009\u2011018025\u201173" in foot and "N\u00a0Engl\u00a0J\u00a0Med\u00a02007;357:2666" in foot
+    assert not re.search(r"\d-\d", foot)  # no digit hyphen a renderer may break after
+    stamp = next(s for s in Presentation(io.BytesIO(f.content)).slides[-1].shapes if s.name == "Stamp").text_frame.text
+    assert "2026\u201111\u201121" in stamp
 
 
 def test_a_one_figure_deck_has_no_summary_slide(data):
@@ -778,9 +881,12 @@ def test_the_survival_footnote_says_model_based_once(data):
     r = export_views.render_view(data, parse_query("?grade=all&highlight=PASO"), "survival-curves", TODAY)
     (figure, _), = _slide_parts(r)
     key = export.plain_text(figure.layout.title.subtitle.text)
-    assert key.startswith("Dashed: model-based, not patient data (exponential per arm")
-    # the key above the plot says it; the footnote no more (it said it too: twice on one slide)
-    assert "model-based" not in r.footnote.lower() and "not patient data" not in r.footnote
+    # the title says the curves are model-based, the key what dashes are; the footnote neither
+    # (the footnote, then the key, said "model-based" again: three times on one slide)
+    assert r.title == "Model-based progression-free survival curves — PASO"
+    assert key.startswith("Dashed: not patient data (exponential per arm")
+    said = " ".join([r.title, key, r.footnote, *(t.name or "" for t in figure.data if t.showlegend is not False)])
+    assert said.lower().count("model-based") == 1 and said.count("not patient data") == 1
     assert "Away from the published medians the curves' shape is an assumption." in r.footnote
     assert "The two curves imply a constant HR 1.18 (derived: ratio of medians) vs published 1.80." in r.footnote
     # the other model notes lose the words the same way (tables/survival.py writes three forms)
