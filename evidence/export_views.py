@@ -116,8 +116,9 @@ def footnote_text(rendered_caption: str, rows: pd.DataFrame, labels: list[str], 
     parts = [caption]
     derived = int(rows["derived"].sum()) if "derived" in rows.columns else 0
     if derived and HYPOTHETICAL_LABEL not in labels:
-        parts.append(f"Computed here, not printed in the sources: {derived} of the {len(rows)} results shown "
-                     "(e.g. confidence intervals from counts, grade sums, dose intensity).")
+        # no examples: a fixed list ("confidence intervals from counts, grade sums, dose intensity")
+        # named things the absolute-effects slide does not show; the caption says what this view derives
+        parts.append(f"Computed here, not printed in the sources: {derived} of the {len(rows)} results shown.")
     keywords = {MODEL_LABEL: "model-based", HYPOTHETICAL_LABEL: "not trial data"}
     parts += [label for label in labels if label != DERIVED_LABEL and keywords.get(label, "\0") not in (caption + said).lower()]
     parts.append(f"Data version {data_version}; exported {today.isoformat()}.")
