@@ -30,6 +30,8 @@ def _what(key: str, state: ViewState) -> str:
     grade = GRADE_WORDS.get(state.grade, state.grade)
     grade = grade[:1].upper() + grade[1:]
     organ = f" ({', '.join(state.organ)})" if state.organ else ""
+    # "Adverse events of any grade", not "All grades adverse events"
+    events = "Adverse events of any grade" if state.grade == "all" else f"{grade} adverse events"
     return {
         "design-vs-outcome": "What each trial planned (design assumptions) against what it observed",
         "forest-plot": f"Hazard ratio for {_endpoint(state)}, experimental vs control, with 95% CI; "
@@ -37,8 +39,8 @@ def _what(key: str, state: ViewState) -> str:
         "medians-by-arm": f"Median {_endpoint(state)} in months by arm, with 95% CI",
         "response-rates": "Response, disease control and 1-year survival rates, % of patients, with 95% CI",
         "toxicity-heatmap": (
-            f"{grade} adverse events{organ}, experimental minus control, percentage points"
-            if state.tox_mode == "difference" else f"{grade} adverse events{organ}, % of patients"
+            f"{events}{organ}, experimental minus control, percentage points"
+            if state.tox_mode == "difference" else f"{events}{organ}, % of patients"
         ) + f"; the {state.tox_top} most frequent terms by {TOX_SORT_WORDS.get(state.tox_sort, state.tox_sort)}",
         "dose-ramp": "Sorafenib daily dose per cycle: planned vs delivered, cumulative dose and relative dose intensity",
         "what-if-ramp": (

@@ -537,6 +537,8 @@ def test_subtitles_say_what_is_shown_not_how_the_dashboard_is_set(data):
     state = parse_query("?highlight=PASO&grade=3-4")
     subtitles = {k: export_views.render_view(data, state, k, TODAY).subtitle for k in export_views.VIEWS}
     assert subtitles["toxicity-heatmap"].startswith("Grade 3–4 adverse events, % of patients")
+    every_grade = export_views.render_view(data, parse_query("?grade=all"), "toxicity-heatmap", TODAY)
+    assert every_grade.subtitle.startswith("Adverse events of any grade, % of patients")
     assert "hazard ratio < 1 favours the experimental arm" in subtitles["forest-plot"]
     for key, text in subtitles.items():
         assert "highlighted" not in text and "derived values" not in text, key
