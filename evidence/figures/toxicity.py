@@ -59,19 +59,26 @@ def _hover_where_drawn(hover: list[list[str]], z: np.ndarray) -> list[list[str |
     return [[h if not math.isnan(v) else None for h, v in zip(row, z_row)] for row, z_row in zip(hover, z.tolist())]
 
 
-def _not_reported_layer(x, y, z_nr, text, hover, custom) -> dict:
+def _not_reported_layer(x, y, z_nr, text, hover, custom, draws_text: bool) -> dict:
     """Grey cells drawn under the data layer where an arm did not report the event ("NR", z 0), and
     sand cells where the document names the event without figures (z 1).
 
-    `custom` is the grid of trial ids (`_trial_grid`)."""
-    return dict(
-        type="heatmap", x=x, y=y, z=_plain_grid(z_nr), text=text, texttemplate="%{text}",
+    `custom` is the grid of trial ids (`_trial_grid`). Every cell's text ("NR" and "reported, no
+    figures" too) is drawn by the data layer above, which plotly.js draws in every cell, empty ones
+    included; this layer drew the same grid again underneath, hidden (half of the heatmap's text
+    nodes, ~30 ms of CPU a redraw in Chromium). It keeps its `text` (the same grid, read by slides
+    and tests) and draws it only when the data layer has no value at all (`draws_text`): plotly.js
+    then makes that layer invisible, its text with it."""
+    layer = dict(
+        type="heatmap", x=x, y=y, z=_plain_grid(z_nr), text=text,
         hovertext=_hover_where_drawn(hover, z_nr),
         hovertemplate="%{hovertext}<extra></extra>", customdata=custom,
         colorscale=[[0, theme.NOT_REPORTED_COLOUR], [1, theme.NO_FIGURES_COLOUR]], zmin=0, zmax=1,
-        showscale=False, xgap=2, ygap=2, hoverongaps=False, textfont=dict(color="#555", size=12),
-        name="not reported",
+        showscale=False, xgap=2, ygap=2, hoverongaps=False, name="not reported",
     )  # fmt: skip
+    if draws_text:
+        layer.update(texttemplate="%{text}", textfont=dict(color="#555", size=12))
+    return layer
 
 
 def _value_layer(x, y, z, text, hover, custom, name: str, colorbar: dict, **scale) -> dict:
@@ -292,7 +299,7 @@ def _rate_grid(matrix: pd.DataFrame, term_index: dict, highlight: str | None) ->
     x, y, custom = list(range(n_cols)), list(range(n_rows)), _trial_grid([t for t, _ in col_keys], n_rows)
     colorbar = dict(title=dict(text="% of patients", side="right"), ticksuffix="%", len=min(_plot_px(n_rows), 260))
     traces = [
-        _not_reported_layer(x, y, z_nr, text, hover, custom),
+        _not_reported_layer(x, y, z_nr, text, hover, custom, not np.isfinite(z_rep).any()),
         _value_layer(x, y, z_rep, text, hover, custom, "% of patients", colorbar, colorscale=theme.RATE_SCALE, zmin=0, zmax=zmax),
     ]
     if derived_pts:
@@ -340,7 +347,7 @@ def _difference_grid(matrix: pd.DataFrame, diffs: pd.DataFrame, terms: pd.DataFr
     x, y, custom = list(range(n_cols)), list(range(n_rows)), _trial_grid([p[0] for p in pairs], n_rows)
     colorbar = dict(title=dict(text="experimental − control<br>(percentage points)", side="right"), len=min(_plot_px(n_rows), 300))
     traces = [
-        _not_reported_layer(x, y, z_nr, text, hover, custom),
+        _not_reported_layer(x, y, z_nr, text, hover, custom, not np.isfinite(z).any()),
         _value_layer(
             x, y, z, text, hover, custom, "experimental − control", colorbar,
             colorscale=theme.DIFFERENCE_SCALE, zmid=0, zmin=-bound, zmax=bound,

@@ -71,6 +71,24 @@ def test_each_cell_hover_text_is_sent_once_by_the_layer_drawn_there(data):
     assert values.text[i][j].startswith("≥ 7.0") and not_reported.hovertext[i][j] is None and "7" in values.hovertext[i][j]
 
 
+def test_each_cell_text_is_drawn_by_one_layer(data):
+    """plotly.js draws a heatmap's texttemplate in every cell, empty ones too: the value layer on top
+    draws the whole grid ("NR" and "reported, no figures" included), so the grey layer under it
+    draws none (it drew the same grid again, hidden). When no cell has a value, plotly.js hides the
+    value layer with its text, and the grey layer draws it: the renal abstract names its events
+    without figures only (MRCC_CANCER2010, Abstract, Results)."""
+    m = matrix(data, "3-4", top_n=None)
+    for fig in (toxicity_heatmap(m), toxicity_heatmap(m, mode="difference", differences=toxicity_differences(m))):
+        not_reported, values = heat_traces(fig)
+        assert values.texttemplate == "%{text}" and not_reported.texttemplate is None
+        assert "NR" in [t for row in values.text for t in row]
+    ae = data.adverse_events
+    renal = toxicity_matrix(ae[ae.trial_id == "MRCC-SORAFENIB"], data.arms, data.trials, "3-4", top_n=None)
+    not_reported, values = heat_traces(toxicity_heatmap(renal))
+    assert all(missing(v) for row in values.z for v in row)
+    assert not_reported.texttemplate == "%{text}" and not_reported.text[0][0] == "reported,<br>no figures"
+
+
 def grid_position(fig, term, trial_id, arm_id=None):
     """(row, column) of a term and trial × arm in the drawn grid: a cell's customdata is its trial id,
     the column's tick names the arm on its second line ("B: paclitaxel + sorafenib")."""
