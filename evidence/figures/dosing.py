@@ -519,7 +519,7 @@ def what_if_figure(ramp: pd.DataFrame) -> dict:
         height=640,
         margin=dict(l=80, r=150, t=125, b=70),
         title=dict(
-            text=f"What-if ramp (hypothetical, not trial data)<br>{deficit_text}",
+            text=f"What-if ramp (hypothetical, not trial data):<br>{deficit_text}",  # one sentence on a slide
             # two lines: plotly places a multi-line title by its first line, so it starts lower
             x=0, xanchor="left", y=0.962, yref="container", yanchor="top", pad=dict(l=12),
         ),

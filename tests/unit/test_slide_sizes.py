@@ -539,6 +539,11 @@ def test_subtitles_say_what_is_shown_not_how_the_dashboard_is_set(data):
     assert subtitles["toxicity-heatmap"].startswith("Grade 3–4 adverse events, % of patients")
     every_grade = export_views.render_view(data, parse_query("?grade=all"), "toxicity-heatmap", TODAY)
     assert every_grade.subtitle.startswith("Adverse events of any grade, % of patients")
+    # the what-if title's two screen lines read as one sentence on the slide. Default ramp 400 mg/day
+    # + 200 per 28-day cycle: short by 28 x 400 + 28 x 200 = 16.8 g of 6 x 28 x 800 = 134.4 g (12.5%)
+    what_if = export_views.render_view(data, state, "what-if-ramp", TODAY)
+    assert what_if.title.startswith("What-if ramp (hypothetical, not trial data): cumulative deficit after 6 "
+                                    "cycles: 16.8 g (12.5%)"), what_if.title
     assert "hazard ratio < 1 favours the experimental arm" in subtitles["forest-plot"]
     for key, text in subtitles.items():
         assert "highlighted" not in text and "derived values" not in text, key
