@@ -143,3 +143,30 @@ def test_the_control_is_disabled_with_the_reason_when_nothing_can_be_pooled(base
     assert not option["disabled"]  # switched on (e.g. from a link): it can still be switched off
     (option,), hint = views.pool_control(agreeing, ViewState())
     assert not option["disabled"] and hint.startswith("Offered: the primary hazard ratios of PASO, EXAMPLE-TRIAL")
+
+
+def test_the_pooled_forest_on_slides_shows_the_diamond_row_its_caveats_and_the_uploaded_trial(agreeing):
+    """Pooled rows and uploaded labels on slides (issue 15). The pooled HR checked by hand:
+    inverse-variance weights from the CIs, PASO ln 1.80 (SE 0.2917), EXAMPLE ln 1.50 (SE 0.2069);
+    Q < df so tau² = 0 and DerSimonian-Laird equals the fixed effect: exp(0.4665) = 1.59,
+    95% CI exp(0.4665 ± 1.96 × 0.1687) = 1.15 to 2.22."""
+    from evidence.export.text_measure import plain_text
+
+    rendered = export_views.render_view(agreeing, ViewState(pool=True), "forest-plot", date(2026, 11, 21))
+    rows = []
+    for figure, title in export_views._slide_parts(rendered):
+        assert title.startswith("Hazard ratios: Progression-free survival")
+        layout = figure["layout"]
+        columns = [dict(zip(layout[n]["tickvals"], layout[n]["ticktext"])) for n in ("yaxis2", "yaxis3")]
+        for value, label in zip(layout["yaxis"]["tickvals"], layout["yaxis"]["ticktext"]):
+            rows.append((plain_text(label).replace("\n", " "), *(plain_text(c[value]) for c in columns)))
+    by_label = {r[0]: r[1:] for r in rows}
+    assert by_label["PASO: paclitaxel ± sorafenib"] == ("1.80 [1.02–3.20]", "0.041")
+    assert by_label["EXAMPLE: [uploaded] example drug vs [uploaded] placebo"] == ("1.50 [1.00–2.25]", "0.045")
+    pooled = by_label["Pooled, random effects (k = 2, primary analyses; mixes curated and uploaded trials)"]
+    assert pooled == ("1.59 [1.15–2.22]", "I² 0%")
+    assert by_label["95% prediction interval"] == ("not defined (k < 3)", "τ² 0.000")
+    # the audience reads the method and its caveat under the picture, and the made-up trial as such
+    assert "Pooled: random effects (DerSimonian–Laird) over the primary HRs of PASO, EXAMPLE-TRIAL." in rendered.footnote
+    assert "Few trials: interpret the pooled estimate with caution." in rendered.footnote
+    assert "Illustrative example, not real data." in rendered.footnote
