@@ -121,9 +121,11 @@ def _clamped(value: float) -> float:
     return 0.0 if -0.01 < value < 0.0 else 1.0 if 1.0 < value < 1.01 else value
 
 
-def column_domains(count: int, spacing: float) -> list[list[float]]:
-    """x domains of `count` equal panels side by side, `spacing` apart (as make_subplots)."""
-    widths = [(1.0 - spacing * (count - 1)) / count] * count
+def column_domains(count: int, spacing: float, weights: Sequence[float] | None = None) -> list[list[float]]:
+    """x domains of `count` panels side by side, `spacing` apart (as make_subplots with
+    column_widths): equal, or in proportion to `weights`."""
+    weights = list(weights) if weights is not None else [1.0] * count
+    widths = [(1.0 - spacing * (count - 1)) * w / float(sum(weights)) for w in weights]
     starts = [sum(widths[:c]) + c * spacing for c in range(count)]
     return [[_clamped(start), _clamped(start + width)] for start, width in zip(starts, widths)]
 

@@ -45,7 +45,11 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         return theme.empty_figure_dict("No response or landmark rates reported.")
     endpoints = [e for e in RATE_ENDPOINTS if e in set(rows["endpoint"])]
     endpoints += [e for e in dict.fromkeys(rows["endpoint"]) if e not in endpoints]
-    domains = column_domains(len(endpoints), _PANEL_SPACING)
+    # Panels as wide as the trials they show (x range units), as on the slide (rates_slide.py):
+    # equal panels gave two trials the room of one, and in half a 1366 px screen the first panel's
+    # labels ran into each other and into the y axis's tick labels ("40.0%" over "40").
+    counts = [rows.loc[rows["endpoint"] == e, "trial_id"].nunique() for e in endpoints]
+    domains = column_domains(len(endpoints), _PANEL_SPACING, [_x_range(n)[1] - _x_range(n)[0] for n in counts])
     rows = rows.assign(_hl=rows["trial_id"].eq(highlight) if highlight else False)
     traces: list[dict] = []
     layout: dict = {}
@@ -57,7 +61,7 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         layout[axis_name("xaxis", index)] = dict(
             anchor=axis_ref("y", index), domain=domain, tickvals=list(range(len(trial_ids))),
             ticktext=[f"<b>{plain_text(t)}</b>" if t == highlight else plain_text(t) for t in trial_ids],
-            range=[-0.75, len(trial_ids) - 0.25], showgrid=False, title=dict(text="Trial"),
+            range=_x_range(len(trial_ids)), showgrid=False, title=dict(text="Trial"),
         )  # fmt: skip
         shared = dict(title=dict(text="Patients (%)")) if index == 1 else dict(matches="y", showticklabels=False)
         layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)
@@ -76,6 +80,11 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         annotations=[*titles, footnote],
     )
     return figure(traces, layout)
+
+
+def _x_range(trials: int) -> list[float]:
+    """A panel's x range: room left of the first trial for its experimental arm's label."""
+    return [-0.95, trials - 0.25]
 
 
 def _panel_traces(panel: pd.DataFrame, trial_ids: list[str], index: int, shown_roles: set[str]) -> list[dict]:

@@ -522,6 +522,13 @@ def test_rates_by_arm_figure(data):
     titles = [a.text.replace("<br>", " ") for a in fig.layout.annotations]  # headings wrapped for narrow panels
     for label in ("Overall response rate", "Clinical control rate", "Tumour burden reduction rate", "1-year survival"):
         assert label in titles
+    # panels as wide as the trials they show: overall response holds PASO and E2100 (E2100 NEJM
+    # 2007 Table 2 and the PASO report), each other panel one trial; widths 2.7 : 1.7 : 1.7 : 1.7
+    widths = [fig.layout[f"xaxis{n}"].domain[1] - fig.layout[f"xaxis{n}"].domain[0] for n in ("", "2", "3", "4")]
+    assert list(fig.layout.xaxis.ticktext) == ["PASO", "E2100"]
+    assert widths[0] / widths[1] == pytest.approx(2.7 / 1.7) and widths[1] == pytest.approx(widths[3])
+    # room left of the first trial for its experimental arm's label, clear of the y tick labels
+    assert fig.layout.xaxis.range[0] == pytest.approx(-0.95)
 
 
 def test_rates_highlight_and_empty(data):
