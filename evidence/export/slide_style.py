@@ -176,7 +176,6 @@ def slide_text_sizes(spec: dict) -> list[str]:
         # A row of legend entries that flows (not one block per trial and arm, each on its own
         # lines): at slide sizes grouped blocks took a third of the dose-ramp picture.
         layout["legend"].update(traceorder="normal", tracegroupgap=0, entrywidth=0, entrywidthmode="pixels")
-        _legend_once_per_group(spec.get("data", []))
     if (layout.get("title") or {}).get("subtitle", {}).get("text"):
         _floor(layout, "title.subtitle.font", MIN_PX)
     for name in [k for k in layout if k.startswith(("xaxis", "yaxis"))]:
@@ -238,23 +237,6 @@ def slide_text_sizes(spec: dict) -> list[str]:
                 error["thickness"] = max(error.get("thickness") or 2, LINE_PX)
                 error["width"] = max(error.get("width") or 4, 8)
     return notes
-
-
-def _legend_once_per_group(traces: list[dict]) -> None:
-    """A legend entry that only adds a parenthesis to an earlier entry of its legend group
-    ("PASO planned (carried forward)" after "PASO planned": the same arm's line, dotted) is left
-    out: the figure's note says what the variant means, and plotly's horizontal legend gives
-    every entry the widest entry's width, so eight entries stood in four lines on the dose-ramp
-    slide."""
-    named: dict[str, list[str]] = {}
-    for trace in traces:
-        name, group = trace.get("name"), trace.get("legendgroup")
-        if trace.get("showlegend") is False or not name or not group:
-            continue
-        if any(str(name).startswith(earlier + " (") for earlier in named.get(group, [])):
-            trace["showlegend"] = False
-            continue
-        named.setdefault(group, []).append(str(name))
 
 
 def _array(value) -> list:
