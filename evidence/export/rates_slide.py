@@ -8,8 +8,9 @@ Measured on the deck picture (tests/unit/svg_boxes.py), the screen figure's layo
   the two overlapped. On a slide it is placed from the top of the figure instead (container
   coordinates, where the figure's own title was; `slide_style` moves it past the slide's title
   bands), and the top margin keeps it and a heading line apart;
-- every panel had the same width, so the response panel's two trials had the room of one: on a
-  slide each panel's width follows the trials it shows (its x range), its heading wrapped to it;
+- every panel had the same width, so the response panel's two trials had the room of one: the
+  figure now gives each panel the width of the trials it shows (figures/rates.py); on a slide
+  each heading is wrapped to its panel;
 - a label written right of one trial's marker and a label written left of the next trial's
   (PASO control 43.3%, E2100 experimental 36.9%) face each other in the gap between the trials,
   at nearly the same height: the higher is written above its side (half a label and a marker
@@ -45,7 +46,7 @@ def prepare(spec: dict, room: tuple[float, float]) -> dict:
     legend.update(yref="container", y=1 - TITLE_ROOM_PX / height, yanchor="top", orientation="h")
     # the slide's plot height: the figure's note under the plot goes to the footnote, and
     # slide_style.slide_text_sizes cuts the bottom margin to 100 px
-    headings = _panels_by_width(layout, room[0] - margin.get("l", 80) - margin.get("r", 80) - 2 * BODY_PX)
+    headings = _headings_wrapped(layout, room[0] - margin.get("l", 80) - margin.get("r", 80) - 2 * BODY_PX)
     margin["t"] += (headings - 1) * BODY_PX * LINE
     margin["b"] = min(margin.get("b", 100), 100)  # the screen's note room; the slide's note is a footnote
     plot_px = max(room[1] - (margin["t"] - TITLE_ROOM_PX) - margin["b"], 100.0)
@@ -70,28 +71,18 @@ def _room_above_labels(spec: dict, plot_px: float) -> None:
         layout[name]["range"] = [low, max(high, max(labelled) + half * 1.1)]
 
 
-def _panels_by_width(layout: dict, plot_px: float) -> int:
-    """Panel widths in proportion to their x ranges (the trials they show; the screen gives every
-    panel the same width, so two trials had the room of one and their labels crossed each
-    other's whiskers), each heading moved over its panel and wrapped to its width; returns the
-    most lines a heading takes."""
-    names = sorted((k for k in layout if k.startswith("xaxis") and isinstance((layout[k] or {}).get("domain"), list)
-                    and isinstance(layout[k].get("range"), list)), key=lambda k: layout[k]["domain"][0])
-    if len(names) < 2:
-        return 1
-    old = [list(layout[k]["domain"]) for k in names]
-    spacing = old[1][0] - old[0][1]
-    units = [abs(layout[k]["range"][1] - layout[k]["range"][0]) for k in names]
-    share = (1.0 - spacing * (len(names) - 1)) / sum(units)
-    start, lines = 0.0, 1
-    for name, before, unit in zip(names, old, units):
-        domain = [start, min(1.0, start + unit * share)]
-        layout[name]["domain"] = domain
-        start = domain[1] + spacing
+def _headings_wrapped(layout: dict, plot_px: float) -> int:
+    """Each panel heading wrapped to its panel's width on the slide (the screen wraps them for half
+    a 1366 px screen); returns the most lines a heading takes. The panels are as wide as the trials
+    they show already (figures/rates.py: two trials had the room of one and their labels crossed
+    each other's whiskers)."""
+    domains = [layout[k]["domain"] for k in layout if k.startswith("xaxis")
+               and isinstance((layout[k] or {}).get("domain"), list) and isinstance(layout[k].get("range"), list)]
+    lines = 1
+    for domain in domains:
         for heading in layout.get("annotations") or []:
             centred = heading.get("xref") == "paper" and heading.get("yref") == "paper" and heading.get("yanchor") == "bottom"
-            if centred and abs((heading.get("x") or 0) - sum(before) / 2) < 1e-6:
-                heading["x"] = sum(domain) / 2
+            if centred and abs((heading.get("x") or 0) - sum(domain) / 2) < 1e-6:
                 size = (heading.get("font") or {}).get("size") or BODY_PX
                 wrapped = wrap_text(plain_text(heading["text"]), (domain[1] - domain[0]) * plot_px, max(size, BODY_PX))
                 heading["text"] = "<br>".join(_escape(line) for line in wrapped)

@@ -48,20 +48,20 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
     # Panels as wide as the trials they show (x range units), as on the slide (rates_slide.py):
     # equal panels gave two trials the room of one, and in half a 1366 px screen the first panel's
     # labels ran into each other and into the y axis's tick labels ("40.0%" over "40").
-    counts = [rows.loc[rows["endpoint"] == e, "trial_id"].nunique() for e in endpoints]
-    domains = column_domains(len(endpoints), _PANEL_SPACING, [_x_range(n)[1] - _x_range(n)[0] for n in counts])
+    panel_trials = [list(dict.fromkeys(rows.loc[rows["endpoint"] == e, "trial_id"])) for e in endpoints]
+    ranges = [_x_range(len(trial_ids)) for trial_ids in panel_trials]
+    domains = column_domains(len(endpoints), _PANEL_SPACING, [high - low for low, high in ranges])
     rows = rows.assign(_hl=rows["trial_id"].eq(highlight) if highlight else False)
     traces: list[dict] = []
     layout: dict = {}
     shown_roles: set[str] = set()
-    for index, (endpoint, domain) in enumerate(zip(endpoints, domains), start=1):
+    for index, (endpoint, domain, trial_ids, x_range) in enumerate(zip(endpoints, domains, panel_trials, ranges), start=1):
         panel = rows[rows["endpoint"] == endpoint]
-        trial_ids = list(dict.fromkeys(panel["trial_id"]))
         traces += _panel_traces(panel, trial_ids, index, shown_roles)
         layout[axis_name("xaxis", index)] = dict(
             anchor=axis_ref("y", index), domain=domain, tickvals=list(range(len(trial_ids))),
             ticktext=[f"<b>{plain_text(t)}</b>" if t == highlight else plain_text(t) for t in trial_ids],
-            range=_x_range(len(trial_ids)), showgrid=False, title=dict(text="Trial"),
+            range=x_range, showgrid=False, title=dict(text="Trial"),
         )  # fmt: skip
         shared = dict(title=dict(text="Patients (%)")) if index == 1 else dict(matches="y", showticklabels=False)
         layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)
