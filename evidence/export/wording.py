@@ -184,8 +184,9 @@ def audience_notes(text: str, subtitle: str = "") -> str:
 
 def caption_sentence(caption: str, head: str) -> str:
     """The caption's sentence opening with `head` ('Analysis population: PASO: ..., 60 of 61
-    randomised.'; '' when it has none)."""
-    found = re.search(rf"(?:^|(?<=\.\s)){re.escape(head)}: .*?\.(?=\s+[A-Z]|\s*$)", caption or "")
+    randomised.'), up to the full stop before the next sentence (which may open with '≥'); ''
+    when it has none."""
+    found = re.search(rf"(?:^|(?<=\.\s)){re.escape(head)}.*?\.(?=\s+[A-Z≥]|\s*$)", caption or "")
     return found.group(0) if found else ""
 
 
@@ -223,7 +224,7 @@ def grid_notes(caption: str, keyed: str = "") -> str:
     (a figure without that key entry)."""
     kept = []
     for head, short in _GRID_NOTES.items():
-        sentence = _sentence_from(caption, head)
+        sentence = caption_sentence(caption, head)
         if not sentence:
             continue
         if short is not None:
@@ -233,13 +234,6 @@ def grid_notes(caption: str, keyed: str = "") -> str:
         elif head == "Reported, no figures" and "no figures" not in keyed:
             kept.append(sentence)
     return " ".join(kept)
-
-
-def _sentence_from(caption: str, head: str) -> str:
-    """The caption's sentence opening with `head` (up to the full stop before the next sentence,
-    which may open with '≥'); '' when it has none."""
-    found = re.search(rf"(?:^|(?<=\.\s)){re.escape(head)}.*?\.(?=\s+[A-Z≥]|\s*$)", caption or "")
-    return found.group(0) if found else ""
 
 
 _MODEL_CURVES = re.compile(r"Dashed curves are model-based, not patient data; away from the published medians their shape")
