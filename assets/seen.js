@@ -9,6 +9,8 @@
 window.evidenceSeen = (function () {
   var shownTab = null; // the state's tab, kept by slices.js (the DOM's `hidden` follows a moment later)
   var jobs = new Map(); // element -> {key: function}
+  var intersecting = new Set(); // waiting elements the observer last reported on screen
+  var retrying = new Set(); // elements with a look again scheduled
   var observer = typeof IntersectionObserver === "function"
     ? new IntersectionObserver(changed, { threshold: [0, 0.01] })
     : null;
@@ -27,14 +29,37 @@ window.evidenceSeen = (function () {
 
   function run(el) {
     var waiting = jobs.get(el);
-    if (!waiting || !visible(el)) return;
+    if (!waiting) return;
+    if (!visible(el)) {
+      // reported on screen but not seen yet (its tab's `hidden` not cleared, or moved by a
+      // figure drawn above it): the observer may not report it again, so look again shortly
+      if (intersecting.has(el)) lookAgain(el);
+      return;
+    }
     jobs.delete(el);
+    intersecting.delete(el);
     if (observer) observer.unobserve(el);
     Object.keys(waiting).forEach(function (key) { waiting[key](); });
   }
 
+  function lookAgain(el) {
+    if (retrying.has(el)) return;
+    retrying.add(el);
+    window.setTimeout(function () {
+      retrying.delete(el);
+      run(el);
+    }, 100);
+  }
+
   function changed(entries) {
-    entries.forEach(function (entry) { if (entry.isIntersecting) run(entry.target); });
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        intersecting.add(entry.target);
+        run(entry.target);
+      } else {
+        intersecting.delete(entry.target);
+      }
+    });
   }
 
   return {
@@ -58,6 +83,7 @@ window.evidenceSeen = (function () {
       delete waiting[key];
       if (!Object.keys(waiting).length) {
         jobs.delete(el);
+        intersecting.delete(el);
         observer.unobserve(el);
       }
     },
