@@ -5,21 +5,25 @@
  * (assets/highlight.js, which also marks the highlighted trial's card: the server draws the cards
  * without it, so a highlight sends no request), before the control, URL and state follow.
  */
-window.dash_clientside = Object.assign({}, window.dash_clientside);
-window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
-  answerClick: function (clicks, highlight) {
-    var no = window.dash_clientside.no_update;
-    var ctx = window.dash_clientside.callback_context;
-    var fired = ctx.triggered && ctx.triggered[0];
-    if (!fired || !fired.value || !ctx.triggered_id || typeof ctx.triggered_id.trial !== "string") return no;
-    var trial = ctx.triggered_id.trial, next = trial === highlight ? null : trial;
+(function () {
+  var HIGHLIGHT_CONTROL = "filter-highlight"; // ids.FILTERS["highlight"]
+
+  // Not a Dash callback: a pattern-matching callback on the cards' n_clicks ran (a renderer round,
+  // ~40 ms of main thread) every time new cards arrived, on every selection change.
+  document.addEventListener("click", function (event) {
+    var card = event.target instanceof Element && event.target.closest(".answer-card[id]");
+    if (!card || !window.dash_clientside || !window.dash_clientside.set_props) return;
+    var trial;
+    try { trial = JSON.parse(card.id).trial; } catch (e) { return; }
+    if (typeof trial !== "string" || !trial) return;
+    var next = trial === window.evidenceHighlight.current() ? null : trial;
     window.evidenceHighlight.show(next || "");
-    return next;
-  },
-});
+    window.dash_clientside.set_props(HIGHLIGHT_CONTROL, { value: next });
+  });
+})();
 
 // A click on an answer card's "Medians and grade 3–4 events" disclosure opens it and nothing else:
-// stopped before Dash sees it, so it does not count as a click on the card (a highlight).
+// stopped before the listener above sees it, so it does not count as a click on the card (a highlight).
 document.addEventListener("click", function (event) {
   if (event.target instanceof Element && event.target.closest(".answer-card summary")) event.stopPropagation();
 }, true);

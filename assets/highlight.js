@@ -1,14 +1,19 @@
 /*
- * Highlighting a trial restyles what is drawn, in the browser (components/highlight.py); the
- * server draws nothing and Dash carries no figure for it.
+ * Highlighting a trial restyles what is drawn, in the browser; the server draws nothing and Dash
+ * carries no figure for it. The figure views do not read `highlight` (one of their `style_fields`,
+ * evidence/view_registry.py), so selecting or clearing a trial sends no request and runs no
+ * Dash callback. The graphs restyled are those whose wrapper carries `data-highlight`
+ * (components/layout.py, ids.HIGHLIGHTED_GRAPHS).
  *
  * `window.evidenceHighlight.show(trial)` is called where the view state is made (assets/state.js
- * `sync`, assets/slices.js `slice`, assets/answers.js `answerClick`) and restyles at once: every
+ * `sync`, assets/slices.js `slice`, assets/answers.js a card click) and restyles at once: every
  * restyled graph on screen through `window.evidenceDraw.now` on its plot div (Plotly.react as
  * assets/lazy_draw.js owns it; outside Dash's renderer: no figure prop, no dcc.Graph re-render), the trials grid's row (its rowClassRules read
  * `evidenceHighlighted`), the answer strip's card and the "; highlighted: <trial>" after the
- * selection summary. A figure, grid rows or cards the server sends later are marked once drawn
- * (`arrived`, one clientside callback without outputs).
+ * selection summary. A figure the server sends later is restyled once drawn (assets/lazy_draw.js
+ * calls `drawn`), new cards once in the page (a MutationObserver on the strip), new grid rows by
+ * their row class rule: no Dash callback runs for it (each costs a renderer round, ~25-40 ms of
+ * main thread, on every change).
  *
  * Every mark carries its trial in customdata[0] (or a trace-level meta.trial). Only style
  * attributes change, so Plotly restyles instead of recomputing the figure (a new data array or
@@ -52,7 +57,6 @@ window.evidenceHighlight = (function () {
   ];
 
   var trial = ""; // the highlighted trial ("" = none)
-  var graphs = []; // ids of the graphs the highlight restyles (the `arrived` callback's inputs)
 
   function values(a) {
     // plotly's typed-array form ({dtype, bdata}) or an array -> a plain array
@@ -386,36 +390,31 @@ window.evidenceHighlight = (function () {
     next = next || "";
     if (next === trial) return;
     trial = next;
-    showIn(graphs);
+    showIn(Array.prototype.map.call(document.querySelectorAll("[data-highlight]"), function (box) {
+      return box.getAttribute("data-highlight");
+    }));
     markGrid();
     markCards();
     markSummary();
   }
 
-  function whenDrawn(graphId, figure, job, frames) {
-    // run `job` once dcc.Graph has drawn `figure` (it plots after Dash has stored it); given up
-    // when a newer figure has come or after ~10 s
-    var gd = plotOf(graphId);
-    if (gd && gd.data === figure.data) return job(graphId);
-    if ((frames || 0) > 600 || !figure || !Array.isArray(figure.data)) return;
-    window.requestAnimationFrame(function () { whenDrawn(graphId, figure, job, (frames || 0) + 1); });
+  function drawn(gd) {
+    // a figure the server sent has just been drawn on plot div `gd` (assets/lazy_draw.js tells):
+    // restyle it if it is one the highlight marks (its wrapper's data-highlight, components/layout.py);
+    // the highlight's own redraw finds itself already drawn (`apply` returns at once)
+    var box = trial && gd && gd.closest && gd.closest("[data-highlight]");
+    if (box) showIn([box.getAttribute("data-highlight")]);
   }
 
-  // The server sent something new: a figure (one of the restyled graphs), the answer cards or
-  // the grid's rows. Inputs: every restyled graph's figure, then the cards, then the rows.
-  function arrived() {
-    var ctx = window.dash_clientside.callback_context;
-    var ids = ctx.inputs_list.slice(0, -2).map(function (input) { return input.id; });
-    graphs = ids;
-    var figures = Array.prototype.slice.call(arguments, 0, ids.length);
-    (ctx.triggered || []).forEach(function (fired) {
-      var id = String(fired.prop_id).split(".")[0], k = ids.indexOf(id);
-      if (k >= 0 && figures[k]) whenDrawn(id, figures[k], function () { showIn([id]); });
-      if (id === CARDS) window.requestAnimationFrame(markCards); // once React has put them in the page
-    });
+  function watchCards() {
+    // new answer cards (a selection change) are marked once React has put them in the page
+    var box = document.getElementById(CARDS);
+    if (!box || typeof MutationObserver !== "function") return void window.setTimeout(watchCards, 200);
+    new MutationObserver(function () { if (trial) markCards(); }).observe(box, { childList: true });
   }
+  watchCards();
 
-  return { show: show, arrived: arrived, current: function () { return trial; }, restyle: restyle };
+  return { show: show, drawn: drawn, current: function () { return trial; }, restyle: restyle };
 })();
 
 // The trials grid's row class rule (components/layout.py rowClassRules): the highlighted trial's row.
@@ -425,7 +424,3 @@ window.dashAgGridFunctions = Object.assign({}, window.dashAgGridFunctions, {
   },
 });
 
-window.dash_clientside = Object.assign({}, window.dash_clientside);
-window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
-  highlightArrived: function () { window.evidenceHighlight.arrived.apply(null, arguments); },
-});

@@ -35,6 +35,9 @@
  * autosize, ~100 ms more). When the graph's box already has the drawn width and height (Plotly's
  * own test: within 1 px of the computed style), resize resolves at once; any real change of size
  * is drawn as before.
+ *
+ * After every draw the highlight is told (`evidenceHighlight.drawn`): a figure the server sent is
+ * restyled for the highlighted trial as soon as it is on the page, with no Dash callback for it.
  */
 window.evidenceDraw = (function () {
   var pending = new Map(); // graph div -> {args, box, waiting: [[resolve, reject], ...]}
@@ -93,12 +96,20 @@ window.evidenceDraw = (function () {
       function (error) { job.waiting.forEach(function (w) { w[1](error); }); });
   }
 
+  function told(el, promise) {
+    // once drawn, the highlight restyles the new figure if it marks that graph (assets/highlight.js)
+    Promise.resolve(promise).then(function () {
+      if (window.evidenceHighlight && el) window.evidenceHighlight.drawn(el);
+    }, function () {});
+    return promise;
+  }
+
   function drawNow(gd) {
     var job = pending.get(gd);
     if (!job) return;
     pending.delete(gd);
     sizeBox(gd, job.args);
-    settle(job, react.apply(window.Plotly, job.args));
+    settle(job, told(gd, react.apply(window.Plotly, job.args)));
   }
 
   function draw(args) {
@@ -117,7 +128,7 @@ window.evidenceDraw = (function () {
     }
     if (el && el.style) sizeBox(el, args);
     keepDownloadName(el, args[1]);
-    var drawn = react.apply(window.Plotly, args);
+    var drawn = told(el, react.apply(window.Plotly, args));
     if (job) { // a figure arrived (or the graph came into view) before the waiting empty draw
       pending.delete(el);
       seen.forget(job.box, "draw");

@@ -4,17 +4,18 @@ The cards' words and numbers come from the pure core (evidence.answers.answer_st
 module only renders them, as text (Dash escapes children and attributes: data is never markup),
 with each number's source in its title (hover). A click on a card highlights its trial (a second
 click clears it), through the same `highlight` state field as every view: the card sets the
-"Highlight trial" control, which the URL/state sync reads (assets/answers.js). The card's title
+"Highlight trial" control, which the URL/state sync reads (assets/answers.js: a plain click
+listener, not a Dash callback). The card's title
 button is the keyboard way to the same click.
 
 The server draws the cards without the highlight (it does not read `highlight`, so a highlight
-sends it no request, as for every view: components/highlight.py); the browser marks the
+sends it no request, as for every view: evidence/view_registry.py style_fields); the browser marks the
 highlighted trial's card (its class, its button's aria-pressed and title: assets/highlight.js).
 """
 
 from __future__ import annotations
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import ids
@@ -104,11 +105,3 @@ def register_answer_callbacks(app: Dash, session_data) -> None:
         if sliced is None:
             raise PreventUpdate
         return cards(answer_strip(session_data(store)[0], ViewState.from_dict(sliced)), "")
-
-    app.clientside_callback(
-        ClientsideFunction(namespace="evidence", function_name="answerClick"),
-        Output(ids.FILTERS["highlight"], "value", allow_duplicate=True),
-        Input({"type": ids.ANSWER_CARD, "trial": ALL}, "n_clicks"),
-        State(ids.FILTERS["highlight"], "value"),
-        prevent_initial_call=True,
-    )

@@ -13,7 +13,6 @@ from components import ids, paging
 from components.answer_strip import register_answer_callbacks
 from components.evidence_box import register_evidence_callbacks
 from components.exports import register_export_callbacks
-from components.highlight import register_highlight_callbacks
 from components.refusals import register_refusal_callbacks
 from components.slices import register_slice_callbacks
 from components.tabs import register_tab_callbacks
@@ -43,7 +42,6 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         return [options[f] for f in ids.OPTION_FIELDS] + [message]
 
     register_slice_callbacks(app)
-    register_highlight_callbacks(app)
     register_tab_callbacks(app)
     register_answer_callbacks(app, session_data)
     register_refusal_callbacks(app)

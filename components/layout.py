@@ -142,6 +142,8 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
     evidence = [evidence_box.box(graph_id)] if graph_id in evidence_box.GRAPHS else []
     # assets/keyboard_points.js: a clickable graph's points (or table cells) chosen with the keyboard
     keyboard = {"data-points": "keyboard"} if graph_id in ids.CLICKABLE_GRAPHS else {}
+    # assets/highlight.js: the graphs a highlighted trial is marked in
+    highlight = {"data-highlight": graph_id} if graph_id in ids.HIGHLIGHTED_GRAPHS else {}
     return html.Div(
         [
             dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG), type="dot", delay_show=300),
@@ -151,6 +153,7 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
         className="figure",
         **({"data-view": graph_id} if view_box else {}),
         **keyboard,
+        **highlight,
     )
 
 

@@ -93,11 +93,29 @@ def test_a_state_change_runs_one_slice_callback_and_a_highlight_none(built_app):
     assert outputs == [f"{store}.data" for store in slices.SLICED_STORES]
     assert {ids.ANSWER_STATE} | {ids.view_state(v.graph_id) for v in VIEWS.values()} == set(slices.SLICED_STORES)
     # the highlight is drawn by the browser where the state is made (assets/highlight.js): no
-    # callback reads it; one callback without outputs marks what the server sends later
+    # callback reads it, and none marks what the server sends later (assets/lazy_draw.js tells the
+    # highlight after each draw; a card click is a plain listener, assets/answers.js)
     assert not [c for c in built_app._callback_list if "highlight-state" in str(c)]
-    arrived = _clientside(built_app, "highlightArrived")
-    assert len(arrived) == 1
-    assert [i["id"] for i in arrived[0]["inputs"]] == [*ids.HIGHLIGHTED_GRAPHS, ids.ANSWER_CARDS, ids.TRIAL_GRID]
+    assert not _clientside(built_app, "highlightArrived") and not _clientside(built_app, "answerClick")
+    assert not [c for c in built_app._callback_list if ids.ANSWER_CARD in str(c.get("inputs"))]
+
+
+def test_each_restyled_graph_is_marked_for_the_browser(built_app):
+    """assets/highlight.js finds the graphs it restyles by their wrapper's data-highlight."""
+    marked = []
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "to_plotly_json"):
+            props = node.to_plotly_json()["props"]
+            if "data-highlight" in props:
+                marked.append(props["data-highlight"])
+            walk(props.get("children"))
+
+    walk(built_app.layout() if callable(built_app.layout) else built_app.layout)
+    assert sorted(marked) == sorted(ids.HIGHLIGHTED_GRAPHS) and "forest-figure" in marked and "heatmap-figure" in marked
 
 
 def test_the_restyled_graphs_and_the_graphs_with_slots_are_one_list(data):
