@@ -48,16 +48,16 @@ window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evide
       return next;
     }
 
-    // One callback for every slice Store (components/slices.py): arguments are the state, then
-    // each Store's field list, then each Store's current slice, in the order of the outputs.
-    return function (state) {
+    // One callback for every slice Store (components/slices.py): arguments are the state, the
+    // field lists (Store id -> fields), then each Store's current slice, in the order of the outputs.
+    return function (state, fields) {
       var outs = window.dash_clientside.callback_context.outputs_list;
       var no = window.dash_clientside.no_update;
       if (!state) return outs.map(function () { return no; });
       if (state.tab) window.evidenceSeen.setTab(state.tab);
       window.evidenceHighlight.show(state.highlight || ""); // drawn in the browser: no Store, no request
-      var n = outs.length, args = arguments;
-      return outs.map(function (out, k) { return sliceOne(out.id, state, args[1 + k], args[1 + n + k]); });
+      var args = arguments;
+      return outs.map(function (out, k) { return sliceOne(out.id, state, (fields || {})[out.id], args[2 + k]); });
     };
   })(),
 });

@@ -128,7 +128,7 @@ def store_deps(deps: list[dict]) -> list[dict]:
 def slice_of(dep: dict, state: dict, layout: dict[str, object]) -> dict:
     """The slice of `state` that assets/slices.js gives this callback (fields from the layout)."""
     panel = _slice_input(dep)[: -len(SLICE_SUFFIX)]
-    return slice_state(state, layout[f"{ids.view_fields(panel)}.data"])
+    return slice_state(state, layout[f"{ids.VIEW_FIELDS}.data"][panel + SLICE_SUFFIX])
 
 
 def default_values(state: ViewState | None = None) -> dict[str, object]:

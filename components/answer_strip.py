@@ -19,10 +19,9 @@ from dash import Dash, Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import ids
-from evidence.answers import STRIP_FIELDS, AnswerCard, Fact, answer_strip
+from evidence.answers import AnswerCard, Fact, answer_strip
 from evidence.state import ViewState
 
-FIELDS = list(STRIP_FIELDS)
 EMPTY = "No trial matches the filters. Widen them, or press Reset."
 
 
@@ -40,7 +39,7 @@ def strip() -> html.Section:
 
 
 def stores() -> list[dcc.Store]:
-    return [dcc.Store(id=ids.ANSWER_STATE), dcc.Store(id=ids.view_fields(ids.ANSWER_STATE), data=FIELDS)]
+    return [dcc.Store(id=ids.ANSWER_STATE)]  # its fields (evidence.answers.STRIP_FIELDS): components/slices.py FIELDS
 
 
 def _fact(fact: Fact, class_name: str) -> html.Span:

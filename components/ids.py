@@ -128,8 +128,7 @@ def view_state(panel_id: str) -> str:
     return f"{panel_id}-view-state"
 
 
-def view_fields(panel_id: str) -> str:
-    return f"{panel_id}-view-fields"
+VIEW_FIELDS = "view-fields"  # one Store: slice Store id -> the state fields it holds
 
 
 # First screen (components/answer_strip.py, components/tabs.py).

@@ -12,31 +12,29 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc
 
 from components import ids
+from evidence.answers import STRIP_FIELDS
 from evidence.view_registry import VIEWS
 
 SLICES: dict[str, str] = {view.graph_id: key for key, view in VIEWS.items()}
 """Graph (or grid) id -> the view whose fields it reads."""
 
 
-def stores() -> list[dcc.Store]:
-    """For each view: its slice Store (empty until the first state) and its field list."""
-    out = []
-    for panel_id, view in SLICES.items():
-        out.append(dcc.Store(id=ids.view_state(panel_id)))
-        out.append(dcc.Store(id=ids.view_fields(panel_id), data=list(VIEWS[view].fields)))
-    return out
-
-
 SLICED_STORES: tuple[str, ...] = (*(ids.view_state(panel_id) for panel_id in SLICES), ids.ANSWER_STATE)
 """Every Store holding a slice of the state: the views' and the answer strip's
-(components/answer_strip.py). Each has its field list in the Store `ids.view_fields(<its panel id>)`.
-The highlight has no Store: the slice callback hands it to the browser's highlight directly
-(assets/slices.js, assets/highlight.js)."""
+(components/answer_strip.py). The highlight has no Store: the slice callback hands it to the
+browser's highlight directly (assets/slices.js, assets/highlight.js)."""
+
+FIELDS: dict[str, list[str]] = {
+    **{ids.view_state(panel_id): list(VIEWS[view].fields) for panel_id, view in SLICES.items()},
+    ids.ANSWER_STATE: list(STRIP_FIELDS),
+}
+"""Slice Store id -> the state fields it holds, for the browser in one Store (`ids.VIEW_FIELDS`):
+a Store each was 16 more Dash components, and every component costs every renderer dispatch."""
 
 
-def _fields_store(store_id: str) -> str:
-    panel_id = store_id.removesuffix(ids.view_state(""))
-    return ids.view_fields(panel_id)
+def stores() -> list[dcc.Store]:
+    """Each view's slice Store (empty until the first state) and the one Store of field lists."""
+    return [*(dcc.Store(id=ids.view_state(panel_id)) for panel_id in SLICES), dcc.Store(id=ids.VIEW_FIELDS, data=FIELDS)]
 
 
 def register_slice_callbacks(app: Dash) -> None:
@@ -45,8 +43,7 @@ def register_slice_callbacks(app: Dash) -> None:
     app.clientside_callback(
         ClientsideFunction(namespace="evidence", function_name="slice"),
         [Output(store_id, "data") for store_id in SLICED_STORES],
-        Input(ids.STATE, "data"),
-        [State(_fields_store(store_id), "data") for store_id in SLICED_STORES],
+        Input(ids.STATE, "data"), State(ids.VIEW_FIELDS, "data"),
         [State(store_id, "data") for store_id in SLICED_STORES],
     )
 
