@@ -179,9 +179,26 @@ PHONE_TEXT_JS = """(id) => {
   // a table's cell text is clipped to its cell by plotly; every other text must lie on the paper
   const texts = table ? [] : Array.from(gd.querySelectorAll('.main-svg text')).filter(t => t.textContent.trim())
     .map(t => { const r = t.getBoundingClientRect();
-      return {text: t.textContent, left: r.left - paper.left, right: r.right - paper.left}; });
+      // tick labels: plotly's groups 'xtick', 'x2tick', 'ytick', ...
+      const tick = /^[xy]\\d*tick$/.test(t.parentNode.getAttribute('class') || '');
+      return {text: t.textContent, left: r.left - paper.left, right: r.right - paper.left,
+              top: r.top - paper.top, bottom: r.bottom - paper.top, tick: tick}; });
   return {width: paper.width, texts: texts};
 }"""
+
+
+def _apart(a, b, gap):
+    """Two boxes at least `gap` px apart (sideways or up and down)."""
+    return (a["right"] + gap <= b["left"] or b["right"] + gap <= a["left"]
+            or a["bottom"] + gap <= b["top"] or b["bottom"] + gap <= a["top"])
+
+
+def _ticks_touching_text(texts, gap=2.0):
+    """Tick labels drawn over (or within `gap` px of) another text of the same plot: rotated cycle
+    labels of the dose ramp ran into the second panel's title and the axis title at 768 px."""
+    ticks = [t for t in texts if t["tick"]]
+    return [(t["text"], o["text"]) for t in ticks for o in texts if o is not t and not _apart(t, o, gap)
+            and not (o["tick"] and texts.index(o) < texts.index(t))]
 
 
 @pytest.mark.parametrize("width,height", [(1366, 768), (768, 1024), (390, 844)])
@@ -191,7 +208,8 @@ def test_every_plot_keeps_its_text_inside_and_on_a_phone_a_readable_width(page, 
     the exposure axis title and the what-if title. At 390 plots were squeezed to the screen (the
     response-rate key over its title, exposure labels cut, cycle ticks piled up): every plot but the
     heatmap (its own scroll box) keeps 720 px and scrolls sideways in its card; the page itself
-    never scrolls sideways."""
+    never scrolls sideways. No tick label touches another text: at 768 and 390 plotly rotated the
+    dose ramp's cycle labels into the next panel's title and the axis title."""
     page.set_viewport_size({"width": width, "height": height})
     page.goto(base_url)
     for tab, graphs in TAB_FIGURES.items():
@@ -204,6 +222,8 @@ def test_every_plot_keeps_its_text_inside_and_on_a_phone_a_readable_width(page, 
                 assert drawn["width"] >= 720, (graph_id, drawn["width"])
             outside = [t["text"] for t in drawn["texts"] if t["left"] < -0.5 or t["right"] > drawn["width"] + 0.5]
             assert outside == [], (width, graph_id, outside)
+            assert _ticks_touching_text(drawn["texts"]) == [], (width, graph_id)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         if width < 600:
             page.screenshot(path=str(ARTIFACTS / f"responsive-phone-{tab}-390x844.png"), full_page=True)
+
