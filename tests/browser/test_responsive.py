@@ -227,3 +227,47 @@ def test_every_plot_keeps_its_text_inside_and_on_a_phone_a_readable_width(page, 
         if width < 600:
             page.screenshot(path=str(ARTIFACTS / f"responsive-phone-{tab}-390x844.png"), full_page=True)
 
+
+RATE_MARKS_JS = """() => {
+  const gd = document.querySelector('#rates-figure .js-plotly-plot');
+  const paper = gd.querySelector('.main-svg').getBoundingClientRect();
+  const box = (e) => { const r = e.getBoundingClientRect();
+    return {text: e.textContent, left: r.left - paper.left, right: r.right - paper.left,
+            top: r.top - paper.top, bottom: r.bottom - paper.top}; };
+  const labels = Array.from(gd.querySelectorAll('.textpoint text')).filter(t => t.textContent.trim()).map(box);
+  // a whisker is one path: a cap at each end of a vertical stem (plotly's errorbars)
+  const whiskers = Array.from(gd.querySelectorAll('.errorbar path.yerror')).map(p => {
+    const b = box(p); return {...b, thickness: parseFloat(getComputedStyle(p).strokeWidth) || 1}; });
+  return {labels: labels, whiskers: whiskers};
+}"""
+
+
+def _whisker_parts(whisker):
+    """A whisker's stem and its two caps as boxes (its path's box is as wide as a cap all the way down)."""
+    centre, half = (whisker["left"] + whisker["right"]) / 2, whisker["thickness"] / 2
+    stem = dict(whisker, left=centre - half, right=centre + half)
+    caps = [dict(whisker, top=y - half, bottom=y + half) for y in (whisker["top"] + half, whisker["bottom"] - half)]
+    return [stem, *caps]
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (768, 1024), (390, 844)])
+def test_response_rate_labels_keep_clear_of_every_whisker(page, base_url, width, height):
+    """E2100's 36.9% (written left of its marker) ran over PASO's control whisker at 1366 px and
+    came within a pixel of it at 768 and 390; PASO control's 43.3% touched E2100's experimental
+    whisker. Every rate label keeps 4 px from every whisker (stem and caps) and from the other labels."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url)
+    wait_for_drawn(page, ["rates-figure"])
+    page.wait_for_timeout(300)
+    drawn = page.evaluate(RATE_MARKS_JS)
+    labels, whiskers = drawn["labels"], drawn["whiskers"]
+    assert sorted(t["text"] for t in labels) == sorted(["40.0%", "43.3%", "36.9%", "21.2%", "70.0%", "93.3%", "30.0%",
+                                                         "81.2%", "73.4%"])  # the bundled rates (PASO, E2100, MRCC-SORAFENIB)
+    assert len(whiskers) == 7  # the two 1-year survival rates have no CI
+    parts = [part for whisker in whiskers for part in _whisker_parts(whisker)]
+    crossing = [(label["text"], round(part["left"])) for label in labels for part in parts if not _apart(label, part, 4)]
+    assert crossing == [], (width, crossing)
+    crowded = [(a["text"], b["text"]) for i, a in enumerate(labels) for b in labels[i + 1:] if not _apart(a, b, 4)]
+    assert crowded == [], (width, crowded)
+    page.locator("#rates-figure").screenshot(path=str(ARTIFACTS / f"responsive-rates-{width}x{height}.png"))
+
