@@ -422,6 +422,9 @@ def _dose_layout(table: DoseRampTable, arms: list) -> dict:
         height=950,
         margin=dict(l=80, r=230, t=130, b=110),  # t: a key of two rows (a phone's 720 px) and the first panel title
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yref="container", yanchor="top"),
+        # plotly's modebar (shown on hover) down the right edge, beside the end labels' empty
+        # margin: across the top it covered the key's first row ("MRCC-SORAFENIB planned") at 1366 px
+        modebar=dict(orientation="v"),
         hovermode="closest",
         annotations=_dose_annotations(table, arms, x_end),
         shapes=_dose_shapes(table.cycles[1:] + [x_end]),

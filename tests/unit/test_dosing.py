@@ -171,6 +171,7 @@ def test_dose_ramp_figure(schedule):
     assert fig.layout.yaxis.title.text == "mg/day" and fig.layout.yaxis2.title.text == "g"
     assert fig.layout.yaxis3.title.text == "%"
     assert "days 1–28" in fig.layout.xaxis3.ticktext[0]
+    assert fig.layout.modebar.orientation == "v"  # down the right margin, off the key (test_responsive)
     assert dose_ramp_figure(schedule.iloc[0:0]).layout.annotations[0].text.startswith("No sorafenib")
 
 
