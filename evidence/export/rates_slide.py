@@ -24,6 +24,7 @@ import copy
 
 from evidence.export.slide_style import BODY_PX, MARKER_PX, MIN_PX, _array, _escape
 from evidence.export.text_measure import plain_text, wrap_text
+from evidence.figures.rates import TRIAL_STEP
 
 LINE = 1.3
 """plotly's line height (em)."""
@@ -114,7 +115,7 @@ def _part_facing_labels(spec: dict, plot_px: float) -> None:
         low, high = y_axis.get("range") or [0, 100]
         px_per_unit = plot_px / ((high - low) or 1)
         for other_axis, ox, oy, other_side, other, other_index in points:
-            facing = other_axis == axis and other_side == "left" and x < ox < x + 1
+            facing = other_axis == axis and other_side == "left" and x < ox < x + TRIAL_STEP  # the next trial's arm
             if facing and abs(y - oy) * px_per_unit < label_px + LABEL_GAP_PX:
                 upper, lower = ((trace, index), (other, other_index)) if y >= oy else ((other, other_index), (trace, index))
                 moved[(id(upper[0]), upper[1])] = "top"

@@ -52,18 +52,30 @@ def _panel_title(text: str, top: float) -> dict:
                 showarrow=False, font=PANEL_TITLE_FONT)  # fmt: skip
 
 
+MAX_CYCLE_LABELS = 6
+"""Most cycles labelled on the x axis: at the narrowest drawing (a plot area of about 400 px: a
+768 px tablet, a phone's 720 px figure, beside the 230 px of end labels) six level labels of two
+short lines fit with room between them; more, and every second (third, ...) cycle is labelled."""
+CYCLE_TICK_PX = 12  # as the figure's other small text (value and end labels)
+
+
 def _cycle_ticks(rows: pd.DataFrame, cycles: list[int]) -> tuple[list[float], list[str]]:
-    """Tick at each cycle's centre: 'Cycle 1' plus its day range when every arm shares it."""
+    """Tick at a cycle's centre: 'Cycle 1' over its day range when every arm shares it ('days 1–28'
+    on the first label, the range alone after it, so each label stays as narrow as 'Cycle 5');
+    every k-th cycle when there are more than MAX_CYCLE_LABELS. Level labels: rotated by plotly,
+    they ran into the next panel's title and the axis title on a 768 px tablet."""
     ranges_of: dict[int, set] = {}
     for cycle, start, end in zip(rows["cycle"], rows["day_start"], rows["day_end"]):
         ranges_of.setdefault(cycle, set()).add((start, end))
-    vals, text = [], []
-    for c in cycles:
+    every = math.ceil(len(cycles) / MAX_CYCLE_LABELS)
+    vals, text, unit = [], [], "days "
+    for c in cycles[::every]:
         ranges = ranges_of.get(c, set())
         label = f"Cycle {c}"
         if len(ranges) == 1:
             start, end = ranges.pop()
-            label += f"<br>days {start}–{end}"
+            label += f"<br>{unit}{start}–{end}"
+            unit = ""
         vals.append(c + 0.5)
         text.append(label)
     return vals, text
@@ -72,11 +84,12 @@ def _cycle_ticks(rows: pd.DataFrame, cycles: list[int]) -> tuple[list[float], li
 def _cycle_axes(n_panels: int, ticks: list[float], labels: list[str], x_end: int, title: str) -> dict:
     """Shared cycle axes of stacked panels: each panel's x axis matches the bottom one, which carries the title."""
     bottom = f"x{n_panels}"
-    common = dict(domain=[0.0, 1.0], range=[0.9, x_end + 0.1], tickvals=ticks, ticktext=labels, showgrid=False, ticks="")
+    common = dict(domain=[0.0, 1.0], range=[0.9, x_end + 0.1], tickvals=ticks, ticktext=labels, showgrid=False, ticks="",
+                  tickangle=0)  # fmt: skip
     axes = {}
     for n in range(1, n_panels + 1):
         suffix = "" if n == 1 else str(n)
-        axes[f"xaxis{suffix}"] = dict(common, anchor=f"y{suffix}")
+        axes[f"xaxis{suffix}"] = dict(common, anchor=f"y{suffix}", tickfont=dict(size=CYCLE_TICK_PX))
         if n < n_panels:
             axes[f"xaxis{suffix}"].update(matches=bottom, showticklabels=False)
     axes[f"xaxis{n_panels}"]["title"] = dict(text=title)
@@ -409,6 +422,9 @@ def _dose_layout(table: DoseRampTable, arms: list) -> dict:
         height=950,
         margin=dict(l=80, r=230, t=130, b=110),  # t: a key of two rows (a phone's 720 px) and the first panel title
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yref="container", yanchor="top"),
+        # plotly's modebar (shown on hover) down the right edge, beside the end labels' empty
+        # margin: across the top it covered the key's first row ("MRCC-SORAFENIB planned") at 1366 px
+        modebar=dict(orientation="v"),
         hovermode="closest",
         annotations=_dose_annotations(table, arms, x_end),
         shapes=_dose_shapes(table.cycles[1:] + [x_end]),

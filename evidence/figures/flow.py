@@ -97,5 +97,8 @@ def flow_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
         yaxis=dict(tickvals=[float(y_of[r]) for r in rows], ticktext=tick_text, automargin=True, ticks="",
                    range=[-len(rows) + 0.4, 0.6]),
         legend=dict(title=dict(text="Arm: "), orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom"),
+        # the modebar (shown on hover) down the right margin: across the top it covered the key
+        # and the title's end at 768 px
+        modebar=dict(orientation="v"),
     )  # fmt: skip
     return figure(traces, layout)

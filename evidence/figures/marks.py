@@ -153,10 +153,10 @@ def axis_ref(letter: str, index: int) -> str:
     return letter if index == 1 else f"{letter}{index}"
 
 
-def panel_title(text: str, x: float, y: float) -> dict:
+def panel_title(text: str, x: float, y: float, size: int = 16) -> dict:
     """A panel's title above its plot area (make_subplots' subplot_titles annotation)."""
     return dict(
-        y=y, xref="paper", x=x, yref="paper", text=text, showarrow=False, font=dict(size=16),
+        y=y, xref="paper", x=x, yref="paper", text=text, showarrow=False, font=dict(size=size),
         xanchor="center", yanchor="bottom",
     )  # fmt: skip
 

@@ -26,6 +26,19 @@ from evidence.tables.lookups import ROLE_RANK, endpoint_label, missing, range_te
 from evidence.theme import plain_text
 
 _ROLE_OFFSET = {"experimental": -0.17, "control": 0.17, "single": 0.0}
+TRIAL_STEP = 1.6
+"""x distance between neighbouring trials of a panel. A label written right of one trial's control
+arm and one written left of the next trial's experimental arm share the gap between them: with
+trials 1 apart (a gap of 0.66) E2100's 36.9% ran over PASO's control whisker in half a 1366 px
+screen (the narrowest drawing, a plot of 410 px), and PASO's 43.3% touched E2100's. A 12 px label
+reaches about 42 px from its marker, a whisker's cap 5 px: 1.6 leaves about 54 px between the two
+arms there (panels are as wide as their x ranges, so this panel takes its room from the others)."""
+_LEFT_ROOM = 1.05
+"""x units left of a panel's first trial: its experimental arm's label (about 42 px from the marker)
+reaches into the left margin no further than 4 px short of the y tick labels at 1366 px."""
+_HEADING_PX = 14
+"""Panel headings: three one-trial panels side by side in half a 1366 px screen are about 74 px
+wide each; at 16 px "control rate" ran into "reduction rate"."""
 _ROLE_TEXT_POSITION = {"experimental": "middle left", "control": "middle right", "single": "middle right"}
 _PANEL_SPACING = 0.035
 # Wrapped for the narrowest drawing: half of a 1366 px screen (about 500 px, 12 px text).
@@ -59,7 +72,7 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         panel = rows[rows["endpoint"] == endpoint]
         traces += _panel_traces(panel, trial_ids, index, shown_roles)
         layout[axis_name("xaxis", index)] = dict(
-            anchor=axis_ref("y", index), domain=domain, tickvals=list(range(len(trial_ids))),
+            anchor=axis_ref("y", index), domain=domain, tickvals=[i * TRIAL_STEP for i in range(len(trial_ids))],
             ticktext=[f"<b>{plain_text(t)}</b>" if t == highlight else plain_text(t) for t in trial_ids],
             range=x_range, showgrid=False, title=dict(text="Trial"),
         )  # fmt: skip
@@ -67,7 +80,8 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)
     # headings wrapped to a panel's width on the narrowest drawing (four panels in half of a
     # 1366 px screen ran into each other); slides re-wrap them to their own panels
-    titles = [panel_title(wrapped(plain_text(endpoint_label(e)), 14), sum(d) / 2.0, 1.0) for e, d in zip(endpoints, domains)]
+    titles = [panel_title(wrapped(plain_text(endpoint_label(e)), 14), sum(d) / 2.0, 1.0, size=_HEADING_PX)
+              for e, d in zip(endpoints, domains)]
     footnote = dict(
         x=0, y=0, xref="paper", yref="paper", text=_FOOTNOTE, showarrow=False, xanchor="left",
         yanchor="top", yshift=-78, align="left", font=dict(size=12, color="#444"),
@@ -84,13 +98,13 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
 
 def _x_range(trials: int) -> list[float]:
     """A panel's x range: room left of the first trial for its experimental arm's label."""
-    return [-0.95, trials - 0.25]
+    return [-_LEFT_ROOM, (trials - 1) * TRIAL_STEP + 0.75]
 
 
 def _panel_traces(panel: pd.DataFrame, trial_ids: list[str], index: int, shown_roles: set[str]) -> list[dict]:
     """One endpoint's marks: the highlight halo, then one trace per role and kind of CI."""
     axes = (axis_ref("x", index), axis_ref("y", index))
-    position = {t: i for i, t in enumerate(trial_ids)}
+    position = {t: i * TRIAL_STEP for i, t in enumerate(trial_ids)}
     panel = panel.assign(_x=[position[t] + _ROLE_OFFSET.get(r, 0.0) for t, r in zip(panel["trial_id"], panel["role"])])
     traces = []
     chosen = panel[panel["_hl"]]

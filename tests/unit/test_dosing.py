@@ -171,7 +171,29 @@ def test_dose_ramp_figure(schedule):
     assert fig.layout.yaxis.title.text == "mg/day" and fig.layout.yaxis2.title.text == "g"
     assert fig.layout.yaxis3.title.text == "%"
     assert "days 1–28" in fig.layout.xaxis3.ticktext[0]
+    assert fig.layout.modebar.orientation == "v"  # down the right margin, off the key (test_responsive)
     assert dose_ramp_figure(schedule.iloc[0:0]).layout.annotations[0].text.startswith("No sorafenib")
+
+
+def test_cycle_labels_stay_level_short_and_at_most_six(schedule):
+    """Rotated by plotly in a 768 px tablet's 400 px plot area, the cycle labels ran into the next
+    panel's title and the axis title: level two-line labels, 'days' named once, 12 px as the
+    figure's other small text. Cycle c of 28 days is days 28(c − 1) + 1 to 28c."""
+    fig = dose_ramp_figure(schedule)
+    for axis in (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.xaxis3):
+        assert axis.tickangle == 0 and axis.tickfont.size == 12
+    assert list(fig.layout.xaxis3.ticktext) == [
+        "Cycle 1<br>days 1–28", "Cycle 2<br>29–56", "Cycle 3<br>57–84", "Cycle 4<br>85–112", "Cycle 5<br>113–140",
+        "Cycle 6<br>141–168",
+    ]
+    assert list(fig.layout.xaxis3.tickvals) == [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]  # each cycle's centre
+    # 24 cycles (the what-if ramp's most): every fourth labelled, six labels
+    long = what_if_figure(what_if_ramp(400, 200, 3, cycles=24))
+    assert list(long.layout.xaxis2.tickvals) == [1.5, 5.5, 9.5, 13.5, 17.5, 21.5]
+    assert list(long.layout.xaxis2.ticktext)[:2] == ["Cycle 1<br>days 1–28", "Cycle 5<br>113–140"]
+    assert long.layout.xaxis2.ticktext[-1] == "Cycle 21<br>561–588"
+    seven = what_if_figure(what_if_ramp(400, 200, 3, cycles=7))
+    assert list(seven.layout.xaxis2.tickvals) == [1.5, 3.5, 5.5, 7.5]
 
 
 def test_what_if_figure():

@@ -523,12 +523,18 @@ def test_rates_by_arm_figure(data):
     for label in ("Overall response rate", "Clinical control rate", "Tumour burden reduction rate", "1-year survival"):
         assert label in titles
     # panels as wide as the trials they show: overall response holds PASO and E2100 (E2100 NEJM
-    # 2007 Table 2 and the PASO report), each other panel one trial; widths 2.7 : 1.7 : 1.7 : 1.7
+    # 2007 Table 2 and the PASO report), 1.6 apart, each other panel one trial; x ranges
+    # [-1.05, 2.35] and [-1.05, 0.75]: widths 3.4 : 1.8 : 1.8 : 1.8
     widths = [fig.layout[f"xaxis{n}"].domain[1] - fig.layout[f"xaxis{n}"].domain[0] for n in ("", "2", "3", "4")]
     assert list(fig.layout.xaxis.ticktext) == ["PASO", "E2100"]
-    assert widths[0] / widths[1] == pytest.approx(2.7 / 1.7) and widths[1] == pytest.approx(widths[3])
+    assert widths[0] / widths[1] == pytest.approx(3.4 / 1.8) and widths[1] == pytest.approx(widths[3])
+    # each arm beside its trial (experimental left, control right): the gap between PASO's
+    # control arm and E2100's experimental arm (1.6 − 2 × 0.17) holds a label and a whisker's cap
+    assert list(fig.layout.xaxis.tickvals) == [0, 1.6]
+    paso_control = next(p for p in _points(fig) if p[0] == "PASO" and p[1] == "A" and p[3] == 43.3)  # PASO ORR, arm A
+    assert paso_control[2] == pytest.approx(0.17) and orr[2] == pytest.approx(1.6 - 0.17)
     # room left of the first trial for its experimental arm's label, clear of the y tick labels
-    assert fig.layout.xaxis.range[0] == pytest.approx(-0.95)
+    assert fig.layout.xaxis.range[0] == pytest.approx(-1.05)
 
 
 def test_rates_highlight_and_empty(data):
