@@ -17,6 +17,13 @@ from evidence.views import POOL_LABEL
 GRAPH_CONFIG = {
     "displaylogo": False,
     "responsive": True,
+    # what a clinician uses: download, zoom by dragging, pan, reset; the rest (zoom +/-, autoscale,
+    # box/lasso select: nothing reads a selection; spike lines, hover modes) only widened the
+    # modebar over titles and keys at 1366 and 768
+    "modeBarButtonsToRemove": [
+        "zoomIn2d", "zoomOut2d", "autoScale2d", "select2d", "lasso2d",
+        "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian",
+    ],
     "toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "scale": 2},
 }
 
