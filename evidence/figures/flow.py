@@ -88,15 +88,19 @@ def flow_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
         for trial_id, stage, reason in rows
     ]  # fmt: skip
     x_high = max(float(c) for c in table["count"] if c is not None)
+    height = int(180 + 44 * len(rows))
     layout = dict(
-        title=dict(text="Patient flow: randomised, excluded and analysed, per arm"),
+        # the key on its own line under the title, from the left: beside it, at the top right, it
+        # wrapped to two rows at 768 px and ran over the title's end
+        title=dict(text="Patient flow: randomised, excluded and analysed, per arm", yref="container", y=1 - 12 / height, yanchor="top"),
         barmode="group",
-        height=int(180 + 44 * len(rows)),
-        margin=dict(l=20, r=40, t=80, b=90),  # room for the axis title above a slide's footnote
+        height=height,
+        margin=dict(l=20, r=40, t=90, b=90),  # room for the axis title above a slide's footnote
         xaxis=dict(title=dict(text="Patients"), range=[0, x_high * 1.12], rangemode="tozero"),
         yaxis=dict(tickvals=[float(y_of[r]) for r in rows], ticktext=tick_text, automargin=True, ticks="",
                    range=[-len(rows) + 0.4, 0.6]),
-        legend=dict(title=dict(text="Arm: "), orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom"),
+        legend=dict(title=dict(text="Arm: "), orientation="h", xref="container", x=0.0, xanchor="left",
+                    yref="container", y=1 - 44 / height, yanchor="top"),
         # the modebar (shown on hover) down the right margin: across the top it covered the key
         # and the title's end at 768 px
         modebar=dict(orientation="v"),

@@ -181,10 +181,16 @@ PHONE_TEXT_JS = """(id) => {
     .map(t => { const r = t.getBoundingClientRect();
       // tick labels: plotly's groups 'xtick', 'x2tick', 'ytick', ...
       const tick = /^[xy]\\d*tick$/.test(t.parentNode.getAttribute('class') || '');
+      const heading = t.classList.contains('gtitle') ? 'title' : t.closest('.legend') ? 'key' : null;
       return {text: t.textContent, left: r.left - paper.left, right: r.right - paper.left,
-              top: r.top - paper.top, bottom: r.bottom - paper.top, tick: tick}; });
+              top: r.top - paper.top, bottom: r.bottom - paper.top, tick: tick, heading: heading}; });
   return {width: paper.width, texts: texts};
 }"""
+
+
+def wait_for_data(page, graph_id):
+    """Drawn with the server's figure, not only the empty first draw (wait_for_drawn passes on it)."""
+    page.wait_for_function(f"() => document.querySelector('#{graph_id} .js-plotly-plot')._fullData.length > 0", timeout=30000)
 
 
 def _apart(a, b, gap):
@@ -201,6 +207,15 @@ def _ticks_touching_text(texts, gap=2.0):
             and not (o["tick"] and texts.index(o) < texts.index(t))]
 
 
+def _headings_touching_text(texts, gap=1.0):
+    """The title or a key text drawn over (or within `gap` px of) another text of the plot (key
+    entries among themselves excepted): at 768 px the flow figure's key, top right, wrapped to two
+    rows and its "Arm:" ran over the end of the title."""
+    headings = [t for t in texts if t["heading"]]
+    return sorted({tuple(sorted((h["text"], o["text"]))) for h in headings for o in texts
+                   if o is not h and not (h["heading"] == o["heading"] == "key") and not _apart(h, o, gap)})
+
+
 @pytest.mark.parametrize("width,height", [(1366, 768), (768, 1024), (390, 844)])
 def test_every_plot_keeps_its_text_inside_and_on_a_phone_a_readable_width(page, base_url, width, height):
     """No text of any plot runs past its edges: at 1366 the response-rate key line and the exposure
@@ -209,7 +224,7 @@ def test_every_plot_keeps_its_text_inside_and_on_a_phone_a_readable_width(page, 
     response-rate key over its title, exposure labels cut, cycle ticks piled up): every plot but the
     heatmap (its own scroll box) keeps 720 px and scrolls sideways in its card; the page itself
     never scrolls sideways. No tick label touches another text: at 768 and 390 plotly rotated the
-    dose ramp's cycle labels into the next panel's title and the axis title."""
+    dose ramp's cycle labels into the next panel's title and the axis title. Nor does a title or key."""
     page.set_viewport_size({"width": width, "height": height})
     page.goto(base_url)
     for tab, graphs in TAB_FIGURES.items():
@@ -217,12 +232,14 @@ def test_every_plot_keeps_its_text_inside_and_on_a_phone_a_readable_width(page, 
         wait_for_drawn(page, graphs)
         page.wait_for_timeout(300)
         for graph_id in graphs:
+            wait_for_data(page, graph_id)
             drawn = page.evaluate(PHONE_TEXT_JS, graph_id)
             if width < 600 and graph_id != "heatmap-figure":
                 assert drawn["width"] >= 720, (graph_id, drawn["width"])
             outside = [t["text"] for t in drawn["texts"] if t["left"] < -0.5 or t["right"] > drawn["width"] + 0.5]
             assert outside == [], (width, graph_id, outside)
             assert _ticks_touching_text(drawn["texts"]) == [], (width, graph_id)
+            assert _headings_touching_text(drawn["texts"]) == [], (width, graph_id)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         if width < 600:
             page.screenshot(path=str(ARTIFACTS / f"responsive-phone-{tab}-390x844.png"), full_page=True)
@@ -298,8 +315,7 @@ def test_the_modebar_shown_on_hover_covers_no_key_entry_or_title(page, base_url,
         show_tab(page, tab)
         wait_for_drawn(page, graphs)
         for graph_id in graphs:
-            # drawn with the server's figure, not only the empty first draw
-            page.wait_for_function(f"() => document.querySelector('#{graph_id} .js-plotly-plot')._fullData.length > 0")
+            wait_for_data(page, graph_id)
             drawn = page.evaluate(MODEBAR_JS, graph_id)
             assert drawn is not None, graph_id
             covered += [(graph_id, t["text"]) for t in drawn["texts"] if not _apart(t, drawn["bar"], 0)]
