@@ -43,7 +43,7 @@ _ROLE_TEXT_POSITION = {"experimental": "middle left", "control": "middle right",
 _PANEL_SPACING = 0.035
 # Wrapped for the narrowest drawing: half of a 1366 px screen (about 500 px, 12 px text).
 _FOOTNOTE = wrapped(
-    "Whole population (subgroups: their own view). Filled: 95% CI as reported. Open diamond: CI derived (computed from counts; hover says how). "
+    "Whole population (subgroups: see the subgroup forest). Filled: 95% CI as reported. Open diamond: CI derived (computed from counts; hover says how). "
     "Open circle: CI not reported.<br>1-year survival is a Kaplan–Meier estimate: no binomial CI is derived.",
     70,
 )

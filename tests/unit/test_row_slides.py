@@ -177,8 +177,9 @@ def test_the_response_rate_footnote_is_the_key_sources_and_population_the_rest_i
     none), the documents, the analysis population; the CI method (Clopper–Pearson) and the count
     of derived values (the key's open diamonds mark them) in the speaker notes."""
     r = _rendered(data, "response-rates")
-    assert r.footnote.startswith("Filled: 95% CI as reported. Open diamond: CI derived (computed from counts). "
-                                 "Open circle: CI not reported.")
+    # "whole population" moved from the title (it ran under the screen's modebar) to the key's line
+    assert r.footnote.startswith("Whole population (subgroups: see the subgroup forest). Filled: 95% CI as reported. "
+                                 "Open diamond: CI derived (computed from counts). Open circle: CI not reported.")
     assert "hover" not in r.footnote.lower() and "Clopper" not in r.footnote and "Computed here" not in r.footnote
     assert "Analysed: PASO full analysis set (ITT set), 60 of 61 randomised; E2100 all eligible patients, 673 of 722." in r.footnote
     assert "Cancer 2010" in r.footnote and "N Engl J Med 2007;357:2666" in r.footnote
