@@ -22,6 +22,7 @@ from evidence.coverage_views import ABSOLUTE_LABEL
 from evidence.export import row_slide, wording
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
+from evidence.slide_rules import PLAIN, SlideRules
 from evidence.tables.survival import MODEL_NOTE
 from evidence.state import ViewState, filter_tables, shown_trial_ids
 from evidence.view_registry import View, exported_views
@@ -50,11 +51,14 @@ class ExportView:
     """Whether the view shows trials (their ids go in file names)."""
     slide_title: str = ""
     """Slide title when the figure has none of its own."""
+    slides: SlideRules = PLAIN
+    """How its slides are laid out and worded (evidence/slide_rules.py)."""
 
     @classmethod
     def of(cls, view: View) -> ExportView:
         e = view.export
-        return cls(e.key, view.title, view.panel, view.table, e.topics, e.file_tag, e.labels, e.per_trial, e.slide_title)
+        return cls(e.key, view.title, view.panel, view.table, e.topics, e.file_tag, e.labels, e.per_trial, e.slide_title,
+                   e.slides)
 
 
 VIEWS: dict[str, ExportView] = {view.export.key: ExportView.of(view) for view in exported_views()}
@@ -385,7 +389,7 @@ def _slide_parts(r: Rendered) -> list[tuple]:
     titled 'Toxicity ... (2 of 3)'."""
     figure = _slide_figure(r)
     room = export.figure_room(figure, r.title, r.subtitle, r.footnote)
-    figures = export.split_for_slides(r.view.key, figure, room) if r.visible else [_spec(r.panel)]
+    figures = export.split_for_slides(figure, room, r.view.slides.split) if r.visible else [_spec(r.panel)]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]
