@@ -53,12 +53,14 @@ class ExportView:
     """Slide title when the figure has none of its own."""
     slides: SlideRules = PLAIN
     """How its slides are laid out and worded (evidence/slide_rules.py)."""
+    drawn_trial: Callable[[CuratedData, ViewState], str] | None = None
+    """The one trial the view draws (file names), if it draws one whatever its points carry."""
 
     @classmethod
     def of(cls, view: View) -> ExportView:
         e = view.export
         return cls(e.key, view.title, view.panel, view.table, e.topics, e.file_tag, e.labels, e.per_trial, e.slide_title,
-                   e.slides)
+                   e.slides, e.drawn_trial)
 
 
 VIEWS: dict[str, ExportView] = {view.export.key: ExportView.of(view) for view in exported_views()}
@@ -156,10 +158,11 @@ def file_name(key: str, state: ViewState, trial_ids, total: int, today: date, ex
 
 def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> tuple[str, ...]:
     """Trials a drawn figure shows (for file names): its points' trial ids (customdata[0], or a
-    heatmap cell's customdata itself), the survival view's one trial, or the selected trials when a
-    figure carries none."""
-    if key == "survival-curves":
-        trial = survival_trial(data, state)
+    heatmap cell's customdata itself), the one trial a view declares it draws (drawn_trial: the
+    survival view's), or the selected trials when a figure carries none."""
+    drawn_trial = VIEWS[key].drawn_trial
+    if drawn_trial:
+        trial = drawn_trial(data, state)
         return (trial,) if trial else ()
     known = list(data.trials.trial_id)
     found: set[str] = set()

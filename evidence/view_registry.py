@@ -54,6 +54,9 @@ class Export:
     """Slide title when the figure has no title of its own."""
     slides: slide_rules.SlideRules = slide_rules.PLAIN
     """How its slides are laid out and worded (evidence/slide_rules.py)."""
+    drawn_trial: Callable[[CuratedData, ViewState], str] | None = None
+    """The one trial the view draws, named in its file names ('' for none); None: the trials its
+    figure's points carry (export_views.figure_trial_ids)."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ _DECLARED = (
     _view("survival", "Survival curves", "survival-figure", SELECTION + ("endpoint", "surv_trial"),
           views.survival_panel, export_rows.survival_rows,
           export=Export("survival-curves", ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,),
-                        slides=slide_rules.SURVIVAL_SLIDES)),
+                        slides=slide_rules.SURVIVAL_SLIDES, drawn_trial=views.survival_trial)),
     _view("absolute", "Absolute effects (model-based)", "absolute-figure", SELECTION + ("endpoint",),
           coverage.absolute_panel, coverage.absolute_rows, HIGHLIGHT, click="clickData",
           export=Export("absolute-effects", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag,
