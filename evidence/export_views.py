@@ -51,6 +51,8 @@ class ExportView:
     """Whether the view shows trials (their ids go in file names)."""
     slide_title: str = ""
     """Slide title when the figure has none of its own."""
+    shows: Callable[[ViewState], str] = wording.says_nothing
+    """What it shows, in an audience's words (its slides' subtitle)."""
     slides: SlideRules = PLAIN
     """How its slides are laid out and worded (evidence/slide_rules.py)."""
     drawn_trial: Callable[[CuratedData, ViewState], str] | None = None
@@ -60,7 +62,7 @@ class ExportView:
     def of(cls, view: View) -> ExportView:
         e = view.export
         return cls(e.key, view.title, view.panel, view.table, e.topics, e.file_tag, e.labels, e.per_trial, e.slide_title,
-                   e.slides, e.drawn_trial)
+                   shows=e.shows, slides=e.slides, drawn_trial=e.drawn_trial)
 
 
 VIEWS: dict[str, ExportView] = {view.export.key: ExportView.of(view) for view in exported_views()}
@@ -121,7 +123,7 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     title = export.figure_title(_spec(panel)) or view.slide_title or view.label
     if not panel.caption:
         title = f"{view.label}: nothing to show"
-    subtitle = wording.audience_subtitle(key, state, data)
+    subtitle = wording.audience_subtitle(view.shows(state), state, data)
     filters = export.filters_text(state, data, view.topics)
     draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows), filters)
     footnote_rule = view.slides.footnote if panel.caption else slide_rules.caption_footnote
