@@ -22,7 +22,8 @@ from evidence.coverage_views import ABSOLUTE_LABEL
 from evidence.export import row_slide, wording
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
-from evidence.tables.survival import MODEL_NOTE
+from evidence import slide_rules
+from evidence.slide_rules import PLAIN, SlideRules
 from evidence.state import ViewState, filter_tables, shown_trial_ids
 from evidence.view_registry import View, exported_views
 
@@ -50,11 +51,18 @@ class ExportView:
     """Whether the view shows trials (their ids go in file names)."""
     slide_title: str = ""
     """Slide title when the figure has none of its own."""
+    shows: Callable[[ViewState], str] = wording.says_nothing
+    """What it shows, in an audience's words (its slides' subtitle)."""
+    slides: SlideRules = PLAIN
+    """How its slides are laid out and worded (evidence/slide_rules.py)."""
+    drawn_trial: Callable[[CuratedData, ViewState], str] | None = None
+    """The one trial the view draws (file names), if it draws one whatever its points carry."""
 
     @classmethod
     def of(cls, view: View) -> ExportView:
         e = view.export
-        return cls(e.key, view.title, view.panel, view.table, e.topics, e.file_tag, e.labels, e.per_trial, e.slide_title)
+        return cls(e.key, view.title, view.panel, view.table, e.topics, e.file_tag, e.labels, e.per_trial, e.slide_title,
+                   shows=e.shows, slides=e.slides, drawn_trial=e.drawn_trial)
 
 
 VIEWS: dict[str, ExportView] = {view.export.key: ExportView.of(view) for view in exported_views()}
@@ -87,10 +95,9 @@ class Rendered:
 
     @property
     def labels(self) -> list[str]:
-        found = list(self.view.labels)
-        caption = self.panel.caption.lower()
-        if self.view.key == "survival-curves" and ("kaplan" in caption or "no model curve" in caption):
-            found = []  # patient-level Kaplan-Meier curves, or no curve at all: nothing model-based
+        """The labels its declaration gives, where they hold for what it draws, after DERIVED_LABEL
+        when it shows derived values."""
+        found = list(self.view.labels) if self.view.slides.labels_hold(self.panel.caption) else []
         if self.derived_count:
             found.insert(0, DERIVED_LABEL)
         return found
@@ -108,92 +115,21 @@ def _trial_ids(data: CuratedData, state: ViewState, rows: pd.DataFrame) -> tuple
     return tuple(t for t in order if t in present)
 
 
-def footnote_text(rendered_caption: str, rows: pd.DataFrame, labels: list[str], data_version: str, today: date,
-                  said: str = "") -> str:
-    """The slide footnote: the caption, derived values counted, the labels the caption (or
-    `said`: text the slide says elsewhere) does not already give, the data version."""
-    caption = rendered_caption or "Nothing to show under the current filters."
-    parts = [caption]
-    derived = int(rows["derived"].sum()) if "derived" in rows.columns else 0
-    if derived and HYPOTHETICAL_LABEL not in labels:
-        # no examples: a fixed list ("confidence intervals from counts, grade sums, dose intensity")
-        # named things the absolute-effects slide does not show; the caption says what this view derives
-        parts.append(f"Computed here, not printed in the sources: {derived} of the {len(rows)} results shown.")
-    keywords = {MODEL_LABEL: "model-based", HYPOTHETICAL_LABEL: "not trial data"}
-    parts += [label for label in labels if label != DERIVED_LABEL and keywords.get(label, "\0") not in (caption + said).lower()]
-    parts.append(f"Data version {data_version}; exported {today.isoformat()}.")
-    return " ".join(parts)
-
-
 def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> Rendered:
+    """The view evaluated for a state, worded for a slide by its declared rules (view.slides)."""
     view = VIEWS[key]
     panel = view.panel(data, state)
     rows = view.rows(data, state)
     title = export.figure_title(_spec(panel)) or view.slide_title or view.label
     if not panel.caption:
         title = f"{view.label}: nothing to show"
-    subtitle = wording.audience_subtitle(key, state, data)
+    subtitle = wording.audience_subtitle(view.shows(state), state, data)
     filters = export.filters_text(state, data, view.topics)
     draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows), filters)
-    caption = wording.slide_caption(panel.caption, data.sources)
-    footnote = footnote_text(caption, rows, draft.labels, data.version, today)
-    if key in SHORT_FOOTNOTE_VIEWS and panel.caption:
-        footnote = _row_footnote(panel, data, rows, draft.labels, today, subtitle)
-    elif key == "toxicity-heatmap" and panel.caption:
-        footnote = _grid_footnote(panel, data, rows, draft.labels, today)
-    elif key == "survival-curves" and MODEL_KEY in _figure_key(panel):
-        footnote = wording.without_model_words(footnote)
-    if key == "absolute-effects":  # the title says "(model-based)" (_slide_figure: the key no more)
-        footnote = wording.model_words_once(footnote, title)
+    footnote_rule = view.slides.footnote if panel.caption else slide_rules.caption_footnote
+    footnote = footnote_rule(panel, data, rows, draft.labels, today, subtitle)
+    footnote = view.slides.model_words(footnote, title, _spec(panel))
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
-
-
-SHORT_FOOTNOTE_VIEWS = (*row_slide.ROW_VIEWS, "response-rates")
-"""Views whose slide footnote is cut short (_row_footnote): the rest goes to the speaker notes."""
-MODEL_KEY = "Dashed: model-based, not patient data"
-"""The survival figure's key (figures/survival.py) when it draws model curves: it says what the
-footnote's first sentence said again."""
-
-
-def _row_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date,
-                  subtitle: str = "") -> str:
-    """A short slide footnote (issue 15): the start of the notes under the figure (the key to
-    its symbols, in audience words), the sources, the analysis population (who the numbers are
-    about: an audience cannot read an effect without it), derived values and labels, the data
-    version. A sentence the subtitle says ("HR < 1 favours the experimental arm") is not said
-    again, nor the count of derived values when the key marks them ("Open diamond: CI
-    derived"). The caption's other sentences and the rest of the notes are in the speaker notes
-    (_notes), so the rows keep the slide's height."""
-    said = " ".join(export.figure_notes(_spec(panel)))
-    key = wording.audience_notes(row_slide.short_notes(said, labels), subtitle)
-    caption = " ".join(filter(None, [wording.slide_caption(panel.caption, data.sources, rest=False),
-                                     wording.analysed_short(panel.caption)]))
-    counted = rows if "derived" not in key.lower() else rows.drop(columns="derived", errors="ignore")
-    return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today,
-                                                     said=panel.caption + " " + said)]))
-
-
-def _grid_footnote(panel: views.Panel, data: CuratedData, rows: pd.DataFrame, labels: list[str], today: date) -> str:
-    """The toxicity grid's slide footnote, short (issue 15: seven lines of it left a slide four
-    rows): the sources, what a lower bound's x is (wording.grid_notes; the key line under the
-    grid says what grey NR cells, sand cells and the derived mark are, so the footnote does not
-    say them again, nor count the derived values the mark shows), the safety population the
-    percentages are of, the labels, the data version. The full caption is in the speaker notes.
-    The note comes first, as the row slides' key to their symbols does (_row_footnote)."""
-    keyed = " ".join(str(t.get("name") or "") for t in _spec(panel).get("data", []) if t.get("showlegend") is not False)
-    caption = " ".join(filter(None, [wording.slide_caption(panel.caption, data.sources, rest=False),
-                                     wording.analysed_short(panel.caption, "Safety population", "Safety population")]))
-    counted = rows.drop(columns="derived", errors="ignore") if "derived" in keyed else rows
-    key = wording.grid_notes(panel.caption, keyed)
-    return " ".join(filter(None, [key, footnote_text(caption, counted, labels, data.version, today, said=panel.caption)]))
-
-
-def _figure_key(panel: views.Panel) -> str:
-    """The key a figure writes in its title slot (survival: what dashed curves and dots are)."""
-    title = (_spec(panel).get("layout") or {}).get("title") or {}
-    if isinstance(title, str):
-        return export.plain_text(title)
-    return export.plain_text(f"{title.get('text') or ''} {(title.get('subtitle') or {}).get('text') or ''}")
 
 
 # ---------------------------------------------------------------- file names
@@ -224,10 +160,11 @@ def file_name(key: str, state: ViewState, trial_ids, total: int, today: date, ex
 
 def figure_trial_ids(data: CuratedData, state: ViewState, key: str, figure) -> tuple[str, ...]:
     """Trials a drawn figure shows (for file names): its points' trial ids (customdata[0], or a
-    heatmap cell's customdata itself), the survival view's one trial, or the selected trials when a
-    figure carries none."""
-    if key == "survival-curves":
-        trial = survival_trial(data, state)
+    heatmap cell's customdata itself), the one trial a view declares it draws (drawn_trial: the
+    survival view's), or the selected trials when a figure carries none."""
+    drawn_trial = VIEWS[key].drawn_trial
+    if drawn_trial:
+        trial = drawn_trial(data, state)
         return (trial,) if trial else ()
     known = list(data.trials.trial_id)
     found: set[str] = set()
@@ -304,11 +241,7 @@ def _figure(panel: views.Panel) -> go.Figure:
     return figure if isinstance(figure, go.Figure) else go.Figure(figure, _validate=False)
 
 
-def _spec(panel: views.Panel) -> dict:
-    """The panel's figure as a plain dict (the view's, memoised and shared: read, never changed):
-    the slides are made on dicts, building go.Figures for them took about a second of a deck."""
-    figure = panel.figure
-    return figure.to_dict() if isinstance(figure, go.Figure) else figure
+_spec = slide_rules.figure_dict  # the panel's figure as a plain dict, shared: read, never changed
 
 
 def _said_in_caption(annotation: dict, caption: str) -> bool:
@@ -320,64 +253,23 @@ def _said_in_caption(annotation: dict, caption: str) -> bool:
 def _slide_figure(r: Rendered) -> dict:
     """The view's figure for slides (a dict of its own when anything is changed), without text
     boxes the footnote also carries (E2100's no-curve reason and caveats covered its medians and
-    were said twice)."""
+    were said twice), without the notes its footnote starts with, changed as its rules say."""
     spec = _spec(r.panel)
+    rules = r.view.slides
     annotations = (spec.get("layout") or {}).get("annotations") or []
     kept = [a for a in annotations if not _said_in_caption(a, r.panel.caption)]
-    survival = r.view.key == "survival-curves"
-    unnamed = survival and not any(t.get("showlegend") is not False for t in spec.get("data", []))
-    notes_moved = r.view.key in SHORT_FOOTNOTE_VIEWS and r.visible
-    if len(kept) == len(annotations) and not (survival or notes_moved):
+    notes_moved = rules.notes_in_footnote and r.visible
+    if len(kept) == len(annotations) and not (rules.slide_figure or notes_moved):
         return spec
     spec = copy.deepcopy(spec)  # the view's figure is shared
     layout = spec.setdefault("layout", {})
     if len(kept) != len(annotations):
         layout["annotations"] = [a for a in layout["annotations"] if not _said_in_caption(a, r.panel.caption)]
-    if unnamed:  # medians without curves: on screen hover names the arms, on a slide the legend does
-        for trace in spec.get("data", []):
-            if trace.get("mode") == "markers":
-                trace["showlegend"] = True
-    if survival:
-        spec = _survival_for_slide(spec)
-    if notes_moved:  # its notes are in the footnote, shortened (_row_footnote)
+    if notes_moved:  # its notes are in the footnote, shortened (slide_rules.short_footnote)
         row_slide.without_notes(spec)
-    if r.view.key == "absolute-effects" and "(model-based)" in r.title:  # said once, by the title
-        for trace in spec.get("data", []):
-            if trace.get("name"):
-                trace["name"] = trace["name"].replace(" (model-based)", "")
+    if rules.slide_figure:
+        spec = rules.slide_figure(spec, r.title)
     return spec
-
-
-_BREAK = re.compile(r"<br\s*/?>", re.I)
-
-
-def _survival_for_slide(spec: dict) -> dict:
-    """The survival figure's text for a slide (issue 15): lines wrapped for a phone joined again
-    (the slide re-wraps them to its width; phone-width lines gave a subtitle of three lines and a
-    legend of six, and left the plot 100 px), and each legend entry the arm's name alone: the
-    title says once that the curves are model-based, the key that dashed curves are not patient
-    data (with the method); the key and the entries said "model-based" again each."""
-    layout = spec.setdefault("layout", {})
-    subtitle = ((layout.get("title") or {}).get("subtitle") or {})
-    if subtitle.get("text"):
-        subtitle["text"] = _BREAK.sub(" ", subtitle["text"])
-        if export.plain_text((layout.get("title") or {}).get("text")).startswith("Model-based"):
-            # the slide's title ("Model-based ... survival curves") says it: the key says what dashes are
-            subtitle["text"] = subtitle["text"].replace(MODEL_KEY, "Dashed: not patient data", 1)
-    for trace in spec.get("data", []):
-        if trace.get("name"):
-            name = _BREAK.sub(" ", trace["name"])
-            trace["name"] = name.split(f" ({MODEL_NOTE}", 1)[0]
-    # margins for the slide's text, not the phone's: the top keeps ~25 px once the slide's own
-    # title band replaces the figure's (slide_style._title_room); the bottom holds 14 pt ticks,
-    # the 18 pt axis title and a legend of one row
-    margin = layout.setdefault("margin", {})
-    margin.update(t=80, b=SURVIVAL_BOTTOM_PX)
-    return spec
-
-
-SURVIVAL_BOTTOM_PX = 120
-"""Bottom margin of a survival slide: tick labels, axis title and a one-row legend at slide sizes."""
 
 
 def _slide_parts(r: Rendered) -> list[tuple]:
@@ -385,7 +277,7 @@ def _slide_parts(r: Rendered) -> list[tuple]:
     titled 'Toxicity ... (2 of 3)'."""
     figure = _slide_figure(r)
     room = export.figure_room(figure, r.title, r.subtitle, r.footnote)
-    figures = export.split_for_slides(r.view.key, figure, room) if r.visible else [_spec(r.panel)]
+    figures = export.split_for_slides(figure, room, r.view.slides.split) if r.visible else [_spec(r.panel)]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]
@@ -415,10 +307,10 @@ def _notes(r: Rendered, state: ViewState, link: str) -> str:
         f"Rows behind the figure: {len(r.rows)} ({r.derived_count} with derived values).",
         f"Caption: {r.panel.caption}",
     ]
-    if r.view.key in SHORT_FOOTNOTE_VIEWS and r.visible:  # what the slide shortened, in full
+    if r.view.slides.notes_in_footnote and r.visible:  # what the slide shortened, in full
         spec = _spec(r.panel)
         lines.append(f"Notes under the figure: {' '.join(export.figure_notes(spec))}")
-        if r.view.key in row_slide.ROW_VIEWS:
+        if r.view.slides.rows_in_speaker_notes:
             rows = [export.plain_text(t) for t in (spec["layout"].get("yaxis") or {}).get("ticktext") or []]
             lines.append("Rows, as labelled on screen: " + "; ".join(rows) + ".")
     return "\n".join(lines)

@@ -2,10 +2,11 @@
 
 A view is its key, title, the state fields it reads, the function that draws it for a state
 (evidence/views.py), the rows behind it for CSV/XLSX exports (evidence/export_rows.py), how its
-exports are named, and the id of the component that shows it. Everything else is derived from
-here: component ids and clickable graphs (components/ids.py), the per-view state slices
-(components/slices.py), the figure callbacks (components/callbacks.py), the export choices
-(components/exports.py, evidence/export_views.py) and the cache keys. Adding a view means adding
+exports are named, worded and laid out on slides (evidence/slide_rules.py), and the id of the
+component that shows it. Everything else is derived from here: component ids and clickable
+graphs (components/ids.py), the per-view state slices (components/slices.py), the figure
+callbacks (components/callbacks.py), the export choices (components/exports.py,
+evidence/export_views.py) and the cache keys. Adding a view means adding
 its record here and writing its own functions; tests/unit/test_view_registry.py checks that every
 derived list follows.
 
@@ -23,6 +24,8 @@ from typing import Any
 
 from evidence import coverage_views as coverage
 from evidence import export_rows, views
+from evidence import slide_rules
+from evidence.export import wording
 from evidence.export_rows import HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
 from evidence.state import SELECTION_FIELDS, ViewState
@@ -51,6 +54,13 @@ class Export:
     """Whether the view shows trials (their ids go in file names)."""
     slide_title: str = ""
     """Slide title when the figure has no title of its own."""
+    shows: Callable[[ViewState], str] = wording.says_nothing
+    """What it shows, in an audience's words: its slides' subtitle (evidence/export/wording.py)."""
+    slides: slide_rules.SlideRules = slide_rules.PLAIN
+    """How its slides are laid out and worded (evidence/slide_rules.py)."""
+    drawn_trial: Callable[[CuratedData, ViewState], str] | None = None
+    """The one trial the view draws, named in its file names ('' for none); None: the trials its
+    figure's points carry (export_views.figure_trial_ids)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,8 @@ HIGHLIGHT = ("highlight",)
 _DECLARED = (
     _view("design", "Design assumptions vs observed", "design-figure", SELECTION, views.design_panel,
           export_rows.design_rows, HIGHLIGHT, click="clickData",
-          export=Export("design-vs-outcome", ("trials", "derived", "highlight"))),
+          export=Export("design-vs-outcome", ("trials", "derived", "highlight"), slides=slide_rules.DESIGN_SLIDES,
+                        shows=wording.design_shows)),
     _view("flow", "Patient flow", "flow-figure", SELECTION, coverage.flow_panel, coverage.flow_rows, HIGHLIGHT,
           click="clickData", export=Export("patient-flow", ("trials", "derived", "highlight"),
                                            slide_title="Patient flow: randomised, excluded and analysed")),
@@ -129,41 +140,50 @@ _DECLARED = (
           export=Export("baseline", ("trials",), slide_title="Baseline characteristics by arm")),
     _view("forest", "Forest plot (hazard ratios)", "forest-figure", SELECTION + ("endpoint", "pool"),
           views.forest_panel, export_rows.forest_rows, HIGHLIGHT, click="clickData",
-          export=Export("forest-plot", ("trials", "endpoint", "pooling", "derived", "highlight"), _forest_tag)),
+          export=Export("forest-plot", ("trials", "endpoint", "pooling", "derived", "highlight"), _forest_tag,
+                        slides=slide_rules.ROW_SLIDES, shows=wording.forest_shows)),
     _view("medians", "Medians by arm", "medians-figure", SELECTION + ("endpoint",), views.medians_panel,
           export_rows.medians_rows, HIGHLIGHT, click="clickData",
-          export=Export("medians-by-arm", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag)),
+          export=Export("medians-by-arm", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag,
+                        slides=slide_rules.ROW_SLIDES, shows=wording.medians_shows)),
     _view("rates", "Response and landmark rates", "rates-figure", SELECTION, views.rates_panel,
           export_rows.rates_rows, HIGHLIGHT, click="clickData",
-          export=Export("response-rates", ("trials", "derived", "highlight"))),
+          export=Export("response-rates", ("trials", "derived", "highlight"), slides=slide_rules.RATE_SLIDES,
+                        shows=wording.rates_shows)),
     _view("subgroups", "Subgroups and model terms", "subgroups-figure", SELECTION + ("endpoint",),
           coverage.subgroups_panel, coverage.subgroups_rows, HIGHLIGHT, click="clickData",
-          export=Export("subgroups", ("trials", "endpoint", "highlight"), _endpoint_tag)),
+          export=Export("subgroups", ("trials", "endpoint", "highlight"), _endpoint_tag, slides=slide_rules.ROW_SLIDES,
+                        shows=wording.subgroups_shows)),
     _view("toxicity", "Toxicity heatmap", "heatmap-figure",
           SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
           views.toxicity_panel, export_rows.toxicity_rows, HIGHLIGHT, click="clickData",
-          export=Export("toxicity-heatmap", ("trials", "grade", "toxicity", "derived", "highlight"), _grade_tag)),
+          export=Export("toxicity-heatmap", ("trials", "grade", "toxicity", "derived", "highlight"), _grade_tag,
+                        slides=slide_rules.GRID_SLIDES, shows=wording.toxicity_shows)),
     _view("fatal_events", "Fatal and treatment-limiting events", "fatal-events-figure", SELECTION,
           coverage.fatal_events_panel, coverage.fatal_events_rows, click="clickData",
           export=Export("fatal-events", ("trials",), slide_title="Fatal and treatment-limiting adverse events")),
     _view("dosing", "Sorafenib dose ramp", "dose-figure", SELECTION, views.dosing_panel,
           export_rows.dosing_rows, HIGHLIGHT, click="clickData",
           export=Export("dose-ramp", ("trials", "derived", "highlight"),
-                        slide_title="Sorafenib dose ramp: planned vs delivered dose per cycle")),
+                        slide_title="Sorafenib dose ramp: planned vs delivered dose per cycle",
+                        slides=slide_rules.LINE_PANEL_SLIDES, shows=wording.dose_ramp_shows)),
     _view("exposure", "Exposure and stopping", "exposure-figure", SELECTION, coverage.exposure_panel,
           coverage.exposure_rows, HIGHLIGHT, click="clickData",
           export=Export("exposure-stopping", ("trials", "derived", "highlight"),
                         slide_title="Treatment delivered: exposure and stopping")),
     _view("what_if", "What-if ramp", "what-if-figure", ("ramp_start", "ramp_step", "ramp_horizon"),
           views.what_if_panel, export_rows.what_if_rows, note_id="what-if-note", reads_data=False,
-          export=Export("what-if-ramp", ("ramp",), _ramp_tag, labels=(HYPOTHETICAL_LABEL,), per_trial=False)),
+          export=Export("what-if-ramp", ("ramp",), _ramp_tag, labels=(HYPOTHETICAL_LABEL,), per_trial=False,
+                        slides=slide_rules.LINE_PANEL_SLIDES, shows=wording.what_if_shows)),
     _view("survival", "Survival curves", "survival-figure", SELECTION + ("endpoint", "surv_trial"),
           views.survival_panel, export_rows.survival_rows,
-          export=Export("survival-curves", ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,))),
+          export=Export("survival-curves", ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,),
+                        slides=slide_rules.SURVIVAL_SLIDES, drawn_trial=views.survival_trial,
+                        shows=wording.survival_shows)),
     _view("absolute", "Absolute effects (model-based)", "absolute-figure", SELECTION + ("endpoint",),
           coverage.absolute_panel, coverage.absolute_rows, HIGHLIGHT, click="clickData",
           export=Export("absolute-effects", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag,
-                        (coverage.ABSOLUTE_LABEL,))),
+                        (coverage.ABSOLUTE_LABEL,), slides=slide_rules.ABSOLUTE_SLIDES)),
     _view("findings", "Findings in words", "findings-figure", SELECTION, coverage.findings_panel,
           coverage.findings_rows, click="clickData",
           export=Export("findings", ("trials",), slide_title="What the documents say in words")),

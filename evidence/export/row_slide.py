@@ -39,8 +39,6 @@ from evidence.export.figure_parts import BREAK as _BREAK, text_lines
 from evidence.export.slide_style import BODY_PX, MIN_PX, _is_figure_note
 from evidence.export.text_measure import plain_text, text_width, wrap_text
 
-ROW_VIEWS = ("forest-plot", "subgroups", "medians-by-arm", "absolute-effects")
-"""Views of labelled rows with text columns beside them."""
 LINE = 1.25
 """Line height of a tick label, in font sizes (plotly's spacing of <br> lines)."""
 BOX = 1.2

@@ -10,6 +10,10 @@ finished figure so the view's own choices (top-N terms, page of trials, sort) st
   annotations off the axis);
 - by panel: a figure of vertically stacked panels (design vs outcome) gives one slide per panel.
 
+Which way a view takes, and the slide layout on the way (row_slide, panel_slide, rates_slide,
+design_slide), is a named split rule (by_rows, row_pages, ...) that the view's export declaration
+picks (evidence/slide_rules.py), not a test of the view's key here.
+
 Figures are plain dicts in and out (the builders' dicts, Phase 2 notes): reading shapes and
 annotations through go.Figure's validated properties took over a third of a deck's time, and
 building go.Figures for the pieces about a second. Margins are read as the slide styling reads
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 
 from evidence.export import cell_grid, design_slide, panel_slide, rates_slide, row_slide, table_slide
 from evidence.export.deck import figure_slide_layout
@@ -265,35 +270,57 @@ def split_panels(spec: dict) -> list[dict]:
     return out
 
 
-PANEL_VIEWS = ("design-vs-outcome", "dose-ramp", "what-if-ramp")
-"""Views whose panels go on separate slides."""
-LINE_PANEL_VIEWS = ("dose-ramp", "what-if-ramp")
-"""Of those, the ones whose panels are laid out by measurement (panel_slide.py)."""
+SlideSplit = Callable[[dict, tuple[float, float]], list[dict]]
+"""A view's way over slides: (figure dict, room: the figure's px on its slide) -> the slides'
+figure dicts. Each view's export declaration names one (evidence/slide_rules.py); the parts it
+returns may be changed in place by the caller, never `spec` itself."""
 
 
-def split_for_slides(key: str, spec: dict, room: tuple[float, float] | None = None) -> list[dict]:
+def _own(part: dict, spec: dict) -> dict:
+    """A part that a slide layout may change in place: never the caller's figure."""
+    return part if part is not spec else copy.deepcopy(part)
+
+
+def by_rows(spec: dict, room: tuple[float, float]) -> list[dict]:
+    """Row windows of a one-row-axis figure (split_rows); the figure whole otherwise."""
+    return split_rows(spec, None, room)
+
+
+def row_pages(spec: dict, room: tuple[float, float]) -> list[dict]:
+    """Labelled rows with text columns (forest, subgroups, medians, absolute effects) laid out
+    and paged by measurement (row_slide.py); by_rows when the figure is not of such rows (an
+    empty selection's message)."""
+    return row_slide.pages(spec, room) if row_slide.is_row_figure(spec) else by_rows(spec, room)
+
+
+def line_panels(spec: dict, room: tuple[float, float]) -> list[dict]:
+    """Stacked line panels (dose ramp, what-if ramp) one a slide, each laid out by measurement
+    (panel_slide.py), then row windows."""
+    parts = [panel_slide.prepare(_own(part, spec)) for part in split_panels(spec)]
+    return [piece for part in parts for piece in by_rows(part, room)]
+
+
+def rate_panels(spec: dict, room: tuple[float, float]) -> list[dict]:
+    """Response rates: the key above the panel headings, facing labels apart (rates_slide.py),
+    then row windows."""
+    return by_rows(rates_slide.prepare(_own(spec, spec), room), room)
+
+
+def design_panels(spec: dict, room: tuple[float, float]) -> list[dict]:
+    """Design vs outcome: one stacked panel a slide, in row windows, each with the value labels
+    of its window only, clear of the notes (design_slide.py)."""
+    pieces = [piece for part in split_panels(spec) for piece in by_rows(part, room)]
+    return [design_slide.prepare(_own(piece, spec)) for piece in pieces]
+
+
+def split_for_slides(spec: dict, room: tuple[float, float] | None = None, split: SlideSplit = by_rows) -> list[dict]:
     """The slides a view's figure needs, as figure dicts (what the deck and the image export
     draw; no plotly objects on the way: building and deep-copying go.Figures took about a second
-    of a deck): panels apart for PANEL_VIEWS, then row windows (room: the figure's px on its
-    slide, figure_room); labelled rows with text columns (row_slide.ROW_VIEWS) laid out and paged
-    by measurement. A text table (figures/tabular.py) goes over slides by measured rows of text
-    instead (table_slide.py). `spec` is not changed."""
-
-    def own(part: dict) -> dict:
-        """A part that the layouts below may change in place: never the caller's figure."""
-        return part if part is not spec else copy.deepcopy(part)
-
+    of a deck): the view's own `split` (room: the figure's px on its slide, figure_room;
+    DEFAULT_ROOM when not given). A text table (figures/tabular.py) goes over slides by measured
+    rows of text whatever the view (table_slide.py). `spec` is not changed."""
+    room = room or DEFAULT_ROOM
     data = spec.get("data") or []
     if data and data[0].get("type") == "table":
-        return table_slide.table_pages(spec, room or DEFAULT_ROOM)
-    if key in row_slide.ROW_VIEWS and row_slide.is_row_figure(spec):
-        return row_slide.pages(spec, room or DEFAULT_ROOM)
-    parts = split_panels(spec) if key in PANEL_VIEWS else [spec]
-    if key in LINE_PANEL_VIEWS:
-        parts = [panel_slide.prepare(own(part)) for part in parts]
-    if key == "response-rates":  # the key above the panel headings, facing labels apart (rates_slide.py)
-        parts = [rates_slide.prepare(own(part), room or DEFAULT_ROOM) for part in parts]
-    pieces = [piece for part in parts for piece in split_rows(part, None, room)]
-    if key == "design-vs-outcome":  # value labels of the window only, clear of the notes (design_slide.py)
-        pieces = [design_slide.prepare(own(piece)) for piece in pieces]
-    return pieces
+        return table_slide.table_pages(spec, room)
+    return split(spec, room)

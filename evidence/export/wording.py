@@ -26,31 +26,60 @@ def _endpoint(state: ViewState) -> str:
     return ENDPOINT_LABELS.get(state.endpoint, state.endpoint).lower()
 
 
-def _what(key: str, state: ViewState) -> str:
+# What each view shows, in an audience's words: the start of its slides' subtitle. Each view's
+# export declaration names its own (view_registry.Export.shows); one without says nothing.
+
+
+def design_shows(state: ViewState) -> str:
+    return "What each trial planned (design assumptions) against what it observed"
+
+
+def forest_shows(state: ViewState) -> str:
+    return (f"Hazard ratio for {_endpoint(state)}, experimental vs control, with 95% CI; "
+            "hazard ratio < 1 favours the experimental arm")
+
+
+def medians_shows(state: ViewState) -> str:
+    return f"Median {_endpoint(state)} in months by arm, with 95% CI"
+
+
+def rates_shows(state: ViewState) -> str:
+    return "Response, disease control and 1-year survival rates, % of patients, with 95% CI"
+
+
+def toxicity_shows(state: ViewState) -> str:
     grade = GRADE_WORDS.get(state.grade, state.grade)
     grade = grade[:1].upper() + grade[1:]
     organ = f" ({', '.join(state.organ)})" if state.organ else ""
     # "Adverse events of any grade", not "All grades adverse events"
     events = "Adverse events of any grade" if state.grade == "all" else f"{grade} adverse events"
-    return {
-        "design-vs-outcome": "What each trial planned (design assumptions) against what it observed",
-        "forest-plot": f"Hazard ratio for {_endpoint(state)}, experimental vs control, with 95% CI; "
-                       "hazard ratio < 1 favours the experimental arm",
-        "medians-by-arm": f"Median {_endpoint(state)} in months by arm, with 95% CI",
-        "response-rates": "Response, disease control and 1-year survival rates, % of patients, with 95% CI",
-        "toxicity-heatmap": (
-            f"{events}{organ}, experimental minus control, percentage points"
-            if state.tox_mode == "difference" else f"{events}{organ}, % of patients"
-        ) + f"; the {state.tox_top} most frequent terms by {TOX_SORT_WORDS.get(state.tox_sort, state.tox_sort)}",
-        "dose-ramp": "Sorafenib daily dose per cycle: planned vs delivered, cumulative dose and relative dose intensity",
-        "what-if-ramp": (
-            f"A hypothetical ramp: start at {state.ramp_start} mg/day, add {state.ramp_step} mg/day per cycle, "
-            f"{full_dose_words(state.ramp_start, state.ramp_step)}; {state.ramp_horizon} cycles drawn; not trial data"
-        ),
-        "subgroups": f"Hazard ratio for {_endpoint(state)} by subgroup, experimental vs control, with 95% CI; "
-                     "hazard ratio < 1 favours the experimental arm",
-        "survival-curves": f"{ENDPOINT_LABELS.get(state.endpoint, state.endpoint)} by arm",
-    }.get(key, "")
+    return (
+        f"{events}{organ}, experimental minus control, percentage points"
+        if state.tox_mode == "difference" else f"{events}{organ}, % of patients"
+    ) + f"; the {state.tox_top} most frequent terms by {TOX_SORT_WORDS.get(state.tox_sort, state.tox_sort)}"
+
+
+def dose_ramp_shows(state: ViewState) -> str:
+    return "Sorafenib daily dose per cycle: planned vs delivered, cumulative dose and relative dose intensity"
+
+
+def what_if_shows(state: ViewState) -> str:
+    return (f"A hypothetical ramp: start at {state.ramp_start} mg/day, add {state.ramp_step} mg/day per cycle, "
+            f"{full_dose_words(state.ramp_start, state.ramp_step)}; {state.ramp_horizon} cycles drawn; not trial data")
+
+
+def subgroups_shows(state: ViewState) -> str:
+    return (f"Hazard ratio for {_endpoint(state)} by subgroup, experimental vs control, with 95% CI; "
+            "hazard ratio < 1 favours the experimental arm")
+
+
+def survival_shows(state: ViewState) -> str:
+    return f"{ENDPOINT_LABELS.get(state.endpoint, state.endpoint)} by arm"
+
+
+def says_nothing(state: ViewState) -> str:
+    """A view whose title says what it shows: its subtitle names the trials alone (if filtered)."""
+    return ""
 
 
 def _trials(state: ViewState, data: CuratedData) -> str:
@@ -64,9 +93,10 @@ def _trials(state: ViewState, data: CuratedData) -> str:
     return text
 
 
-def audience_subtitle(key: str, state: ViewState, data: CuratedData) -> str:
-    """What the figure shows and how to read it, then which trials when a filter narrows them."""
-    return "; ".join(part for part in (_what(key, state), _trials(state, data)) if part)
+def audience_subtitle(shows: str, state: ViewState, data: CuratedData) -> str:
+    """What the figure shows and how to read it (`shows`: the view's own words, e.g.
+    forest_shows(state)), then which trials when a filter narrows them."""
+    return "; ".join(part for part in (shows, _trials(state, data)) if part)
 
 
 # ---------------------------------------------------------------- citations

@@ -89,7 +89,7 @@ def test_rows_that_do_not_fit_go_on_further_slides_a_trial_kept_whole(data):
     '(k of n)'; the column headers over each slide's first row."""
     r = _rendered(data, "forest-plot")
     figure = export_views._slide_figure(r)
-    pages = [go.Figure(p) for p in export.split_for_slides("forest-plot", figure, (1203, 380))]
+    pages = [go.Figure(p) for p in export.split_for_slides(figure, (1203, 380), r.view.slides.split)]
     drawn = [_rows(page) for page in pages]
     assert [len(rows) for rows in drawn] == [1, 5]
     assert [row[0] for rows in drawn for row in rows][0] == "PASO: paclitaxel ± sorafenib"
@@ -104,7 +104,7 @@ def test_rows_that_do_not_fit_go_on_further_slides_a_trial_kept_whole(data):
         ys = [y for t in page.data if t.type == "scatter" and (t.yaxis or "y") == "y" for y in (t.y or []) if y is not None]
         assert ys and all(low <= y <= high for y in ys)
     # not even E2100's rows fit one slide: cut between them, the continued rows name their trial
-    squeezed = [_rows(p) for p in export.split_for_slides("forest-plot", figure, (1203, 300))]
+    squeezed = [_rows(p) for p in export.split_for_slides(figure, (1203, 300), r.view.slides.split)]
     assert [len(rows) for rows in squeezed] == [1, 3, 2]
     assert [rows[0][0] for rows in squeezed] == ["PASO: paclitaxel ± sorafenib", "E2100: Paclitaxel ± bevacizumab †",
                                                  "E2100 · measurable disease"]

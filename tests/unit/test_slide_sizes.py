@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image, ImageStat
 
-from evidence import export, export_views, views
+from evidence import export, export_views, slide_rules, views
 from evidence.answers import trial_answers
 from evidence.export import wording
 from evidence.state import ViewState, filter_tables, parse_query
@@ -484,7 +484,7 @@ def test_response_rate_slides_keep_the_key_headings_and_rate_labels_apart(data, 
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
     rendered = export_views.render_view(data, ViewState(), "design-vs-outcome", TODAY)
-    parts = [go.Figure(p) for p in export.split_for_slides("design-vs-outcome", export_views._spec(rendered.panel))]
+    parts = [go.Figure(p) for p in export.split_for_slides(export_views._spec(rendered.panel), None, rendered.view.slides.split)]
     assert len(parts) >= 3
     for part in parts:
         shown = [k for k in part.layout if k.startswith("yaxis") and part.layout[k].visible is not False]
@@ -878,7 +878,7 @@ def test_the_survival_slide_says_model_based_once_and_keeps_its_legend_under_the
     assert names == ["Arm A: paclitaxel", "Arm B: paclitaxel + sorafenib"]  # PASO report's arm labels
     subtitle = fig.layout.title.subtitle.text
     assert subtitle.count("not patient data") == 1 and "<br>" not in subtitle
-    assert fig.layout.margin.b == export_views.SURVIVAL_BOTTOM_PX and fig.layout.legend.y == 0
+    assert fig.layout.margin.b == slide_rules.SURVIVAL_BOTTOM_PX and fig.layout.legend.y == 0
 
 
 def test_the_survival_footnote_says_model_based_once(data):

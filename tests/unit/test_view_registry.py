@@ -125,6 +125,18 @@ def test_adding_a_view_touches_only_the_registry():
     assert done.returncode == 0 and "ADDED VIEW FOLLOWS" in done.stdout, done.stderr[-3000:]
 
 
+def test_the_export_code_names_no_view():
+    """A view's slide layout and wording (split, footnote, model words, labels, subtitle, the
+    trial its files name) are declared with it (Export.slides, .shows, .drawn_trial; issue 13
+    review): the code making slides and files never picks a view out by its key."""
+    code = [REPO_ROOT / "evidence" / "export_views.py", REPO_ROOT / "evidence" / "slide_rules.py",
+            *sorted((REPO_ROOT / "evidence" / "export").glob("*.py"))]
+    for path in code:
+        text = path.read_text()
+        named = [view.export.key for view in exported_views() if f'"{view.export.key}"' in text or f"'{view.export.key}'" in text]
+        assert named == [], f"{path.relative_to(REPO_ROOT)} names views {named}: declare their choice in evidence/view_registry.py"
+
+
 # ------------------------------------------------------------------ undeclared fields fail loudly
 
 
