@@ -2,7 +2,7 @@
  * The answer strip (components/answer_strip.py): a click on a trial's card (or its title button,
  * by keyboard) sets the "Highlight trial" control to that trial, or clears it when it is already
  * highlighted; the URL/state sync reads the control like any other. The highlight is drawn at once
- * (assets/highlight.js, which also marks the highlighted trial's card: the server draws the cards
+ * (assets/highlight.js, which also marks the highlighted trial's card: the cards are built
  * without it, so a highlight sends no request), before the control, URL and state follow.
  */
 (function () {

@@ -11,7 +11,7 @@
  * assets/lazy_draw.js owns it; outside Dash's renderer: no figure prop, no dcc.Graph re-render), the trials grid's row (its rowClassRules read
  * `evidenceHighlighted`), the answer strip's card and the "; highlighted: <trial>" after the
  * selection summary. A figure the server sends later is restyled once drawn (assets/lazy_draw.js
- * calls `drawn`), new cards once in the page (a MutationObserver on the strip), new grid rows by
+ * calls `drawn`), new cards once built (assets/answer_cards.js calls `markCards`), new grid rows by
  * their row class rule: no Dash callback runs for it (each costs a renderer round, ~25-40 ms of
  * main thread, on every change).
  *
@@ -356,7 +356,7 @@ window.evidenceHighlight = (function () {
 
   function markCards() {
     // the highlighted trial's answer card: its class, its title button's aria-pressed and title
-    // (the server draws every card plain: components/answer_strip.py)
+    // (every card is built plain: assets/answer_cards.js, which calls this once it has built them)
     var box = document.getElementById(CARDS);
     if (!box) return;
     box.querySelectorAll(".answer-card[id]").forEach(function (card) {
@@ -406,15 +406,7 @@ window.evidenceHighlight = (function () {
     if (box) showIn([box.getAttribute("data-highlight")]);
   }
 
-  function watchCards() {
-    // new answer cards (a selection change) are marked once React has put them in the page
-    var box = document.getElementById(CARDS);
-    if (!box || typeof MutationObserver !== "function") return void window.setTimeout(watchCards, 200);
-    new MutationObserver(function () { if (trial) markCards(); }).observe(box, { childList: true });
-  }
-  watchCards();
-
-  return { show: show, drawn: drawn, current: function () { return trial; }, restyle: restyle };
+  return { show: show, drawn: drawn, markCards: markCards, current: function () { return trial; }, restyle: restyle };
 })();
 
 // The trials grid's row class rule (components/layout.py rowClassRules): the highlighted trial's row.

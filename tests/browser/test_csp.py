@@ -116,5 +116,12 @@ def test_markup_in_data_is_shown_as_text(page, live_server, hostile_data):
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("img[src='x-hostile']").count() == 0
     assert page.locator("#trial-grid b, #sources-list b").count() == 0
+    # the answer cards, built in the browser from data (assets/answer_cards.js): the stop reason and
+    # the citation as text in PASO's status and hover titles
+    status = page.locator("#answer-cards .answer-card", has_text="PASO").first.locator(".answer-status-text")
+    assert "<script>window.__pwned = 1</script><img" in status.text_content()
+    assert "<script>window.__pwned = 1</script><img" in status.get_attribute("title")
+    assert "<script>" in page.locator("#answer-cards .answer-card", has_text="PASO").first.locator(".answer-hr").get_attribute("title")
+    assert page.locator("#answer-cards b, #answer-cards script, #answer-cards img").count() == 0
     assert page.evaluate("window.__cspViolations") == [] and messages == []
     assert page.console_errors == []

@@ -219,6 +219,79 @@ def test_a_click_on_a_card_highlights_its_trial_and_a_second_click_clears_it(pag
     assert page.console_errors == []
 
 
+LAYOUT_NODES = """(wanted) => {
+  // Dash's redux layout (what the renderer mounts): the #answer-cards node's children, and how
+  // many layout components carry an answer-card id
+  const state = window.dash_stores[window.dash_stores.length - 1].getState();
+  let box = null, cards = 0;
+  (function walk(n) {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    if (n.type && n.namespace && n.props) {
+      if (n.props.id === wanted) box = n;
+      if (n.props.id && typeof n.props.id === 'object' && n.props.id.type === 'answer-card') cards++;
+      return Object.values(n.props).forEach(walk);
+    }
+    Object.values(n).forEach(walk);
+  })(state.layout);
+  return {found: box !== null, children: box ? (box.props.children ?? null) : 'missing', cards};
+}"""
+
+
+def test_the_answer_cards_are_built_in_the_browser_from_the_servers_data(page, base_url):
+    """No Dash component per card (issue 13: each one rendered from a callback costs the renderer a
+    dispatch): the redux layout holds #answer-cards without children, and the cards assets/answer_cards.js
+    builds say what evidence.answers says for the bundled data, with the same ids, titles and aria."""
+    from evidence.answers import answer_strip
+    from evidence.loading import load_dataset
+    from evidence.state import ViewState
+    from tests.browser.conftest import REPO_ROOT
+    from tests.browser.test_highlight import POPSTATE_JS
+
+    paso = next(c for c in answer_strip(load_dataset(REPO_ROOT / "data"), ViewState()) if c.trial_id == "PASO")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_cards(page)
+    assert page.evaluate(LAYOUT_NODES, "answer-cards") == {"found": True, "children": None, "cards": 0}
+    card = page.locator(CARDS, has_text="PASO").first
+    # the id as Dash wrote a dict id ({"type": "answer-card", "trial": "PASO"}: keys sorted), which
+    # assets/answers.js and assets/highlight.js read back
+    assert card.get_attribute("id") == '{"trial":"PASO","type":"answer-card"}'
+    assert card.get_attribute("class") == f"answer-card answer-{paso.kind}"
+    button = card.locator("h3.answer-title > button.answer-trial")
+    assert button.inner_text() == "PASO"
+    assert button.get_attribute("title") == "Highlight PASO in every view"
+    assert button.get_attribute("aria-pressed") == "false"
+    status = card.locator("p.answer-status > span.answer-status-text")
+    assert (status.text_content(), status.get_attribute("title")) == (paso.status.text, paso.status.source)
+    assert card.locator("p.answer-headline > strong").text_content() == paso.headline
+    hr = card.locator("p.answer-headline > span.answer-hr")
+    assert (hr.text_content(), hr.get_attribute("title")) == (paso.hazard_ratio.text, paso.hazard_ratio.source)
+    medians = card.locator("details.answer-details > p.answer-medians")
+    assert medians.text_content() == paso.medians_heading + " " + " vs ".join(m.text for m in paso.medians)
+    spans = medians.locator("span.answer-median")
+    assert [(spans.nth(k).text_content(), spans.nth(k).get_attribute("title")) for k in range(spans.count())] == [
+        (m.text, m.source) for m in paso.medians]
+    assert card.locator("details.answer-details > p.answer-tox-heading").text_content() == paso.toxicity_heading
+    items = card.locator("details.answer-details > ul.answer-tox > li > span.answer-tox-item")
+    assert [(items.nth(k).text_content(), items.nth(k).get_attribute("title")) for k in range(items.count())] == [
+        (t.text, t.source) for t in paso.toxicity]
+    assert card.locator("details > summary.answer-more").text_content() == "Medians and grade 3–4 events"
+    # keyboard: Space on the title button highlights the trial (assets/answers.js), the card is marked
+    button.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => window.location.search.includes('highlight=PASO')", timeout=15000)
+    assert button.get_attribute("aria-pressed") == "true" and button.get_attribute("title") == "Clear the highlight of PASO in every view"
+    assert "answer-highlighted" in card.get_attribute("class")
+    # a selection change rebuilds the cards (still no Dash children), the highlighted one marked again
+    page.evaluate(POPSTATE_JS, "?disease=breast+cancer&highlight=PASO")
+    wait_for_cards(page, 4)
+    page.wait_for_function("() => document.querySelector('#answer-cards .answer-highlighted .answer-trial[aria-pressed=\"true\"]')", timeout=15000)
+    assert page.locator("#answer-cards .answer-highlighted .answer-trial").inner_text() == "PASO"
+    assert page.evaluate(LAYOUT_NODES, "answer-cards") == {"found": True, "children": None, "cards": 0}
+    assert page.console_errors == []
+
+
 def test_every_dropdown_is_named_by_its_label(page, base_url):
     page.goto(base_url)
     wait_for_cards(page)
