@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.marks import figure, tick_label
+from evidence.figures.marks import figure, from_top, tick_label
 from evidence.tables.flow import WHOLE_TRIAL
 from evidence.theme import plain_text
 
@@ -92,15 +92,14 @@ def flow_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
     layout = dict(
         # the key on its own line under the title, from the left: beside it, at the top right, it
         # wrapped to two rows at 768 px and ran over the title's end
-        title=dict(text="Patient flow: randomised, excluded and analysed, per arm", yref="container", y=1 - 12 / height, yanchor="top"),
+        title=dict(text="Patient flow: randomised, excluded and analysed, per arm", **from_top(12, height)),
         barmode="group",
         height=height,
         margin=dict(l=20, r=40, t=90, b=90),  # room for the axis title above a slide's footnote
         xaxis=dict(title=dict(text="Patients"), range=[0, x_high * 1.12], rangemode="tozero"),
         yaxis=dict(tickvals=[float(y_of[r]) for r in rows], ticktext=tick_text, automargin=True, ticks="",
                    range=[-len(rows) + 0.4, 0.6]),
-        legend=dict(title=dict(text="Arm: "), orientation="h", xref="container", x=0.0, xanchor="left",
-                    yref="container", y=1 - 44 / height, yanchor="top"),
+        legend=dict(title=dict(text="Arm: "), orientation="h", xref="container", x=0.0, xanchor="left", **from_top(44, height)),
         # the modebar (shown on hover) down the right margin: across the top it covered the key
         # and the title's end at 768 px
         modebar=dict(orientation="v"),

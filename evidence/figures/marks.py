@@ -153,6 +153,13 @@ def axis_ref(letter: str, index: int) -> str:
     return letter if index == 1 else f"{letter}{index}"
 
 
+def from_top(px: float, height: float) -> dict:
+    """A title's or key's place `px` pixels below the top of a figure `height` px high (container
+    coordinates, hanging from that line): the key on its own line under the title, where beside
+    it, top right, it ran over the title at tablet width."""
+    return dict(yref="container", y=1 - px / height, yanchor="top")
+
+
 def panel_title(text: str, x: float, y: float, size: int = 16) -> dict:
     """A panel's title above its plot area (make_subplots' subplot_titles annotation)."""
     return dict(

@@ -14,6 +14,7 @@ from evidence.figures.marks import (
     ci_whiskers,
     customdata,
     figure,
+    from_top,
     floats,
     footnote_block,
     halo_trace,
@@ -105,8 +106,7 @@ def medians_by_arm(rows: pd.DataFrame, endpoint: str, highlight: str | None = No
         **column_axes,
         # Under the title from the figure's left edge (a fixed pixel offset: the height is fixed), so
         # the keys fit one row on a phone and, wrapped, grow down into the margin kept for them.
-        legend=dict(title=dict(text="Arm role: "), xref="container", x=0.0, yref="container", y=1 - 46 / height,
-                    yanchor="top", orientation="h"),
+        legend=dict(title=dict(text="Arm role: "), xref="container", x=0.0, orientation="h", **from_top(46, height)),
         annotations=[footnotes],
     )
     traces += column_traces

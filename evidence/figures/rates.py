@@ -17,6 +17,7 @@ from evidence.figures.marks import (
     column_domains,
     customdata,
     figure,
+    from_top,
     floats,
     halo_trace,
     panel_title,
@@ -43,7 +44,8 @@ _ROLE_TEXT_POSITION = {"experimental": "middle left", "control": "middle right",
 _PANEL_SPACING = 0.035
 # Wrapped for the narrowest drawing: half of a 1366 px screen (about 500 px, 12 px text).
 _FOOTNOTE = wrapped(
-    "Whole population (subgroups: see the subgroup forest). Filled: 95% CI as reported. Open diamond: CI derived (computed from counts; hover says how). "
+    "Whole population (subgroups: see the subgroup forest). Filled: 95% CI as reported. "
+    "Open diamond: CI derived (computed from counts; hover says how). "
     "Open circle: CI not reported.<br>1-year survival is a Kaplan–Meier estimate: no binomial CI is derived.",
     70,
 )
@@ -87,10 +89,10 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         yanchor="top", yshift=-78, align="left", font=dict(size=12, color="#444"),
     )  # fmt: skip
     layout.update(
-        title=dict(text="Response and landmark rates by arm", yref="container", y=1 - 16 / 600, yanchor="top"),
+        title=dict(text="Response and landmark rates by arm", **from_top(16, 600)),
         height=600,
         margin=dict(l=70, r=20, t=140, b=155),
-        legend=dict(title=dict(text="Arm role: "), yref="container", y=1 - 50 / 600, yanchor="top"),  # under the title
+        legend=dict(title=dict(text="Arm role: "), **from_top(50, 600)),  # under the title
         annotations=[*titles, footnote],
     )
     return figure(traces, layout)

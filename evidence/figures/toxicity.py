@@ -23,6 +23,7 @@ import pandas as pd
 
 from evidence import theme
 from evidence.contract import GRADE_LABELS
+from evidence.figures.marks import from_top
 from evidence.tables.toxicity import LOWER_BOUND_METHOD, NEWCOMBE, is_missing, toxicity_differences
 
 MODES = ("rate", "difference")
@@ -390,7 +391,7 @@ def _layout(terms: pd.DataFrame, grid: _Grid) -> dict:
         title=dict(text=grid.title, y=1.0, yref="container", yanchor="top", x=0, xanchor="left", pad=dict(t=12, l=12)),
         height=height,
         margin=dict(l=230, r=250, t=top, b=bottom),  # organ classes (22 characters a line), then the colour bar
-        legend=dict(orientation="h", x=0.0, xref="container", xanchor="left", y=1 - 40 / height, yref="container", yanchor="top"),
+        legend=dict(orientation="h", x=0.0, xref="container", xanchor="left", **from_top(40, height)),
         plot_bgcolor="white",
         clickmode="event",
         xaxis=dict(
