@@ -23,7 +23,7 @@ from evidence.export import row_slide, wording
 from evidence.export_rows import DERIVED_LABEL, HYPOTHETICAL_LABEL, MODEL_LABEL
 from evidence.loading import CuratedData
 from evidence import slide_rules
-from evidence.slide_rules import PLAIN, SlideRules
+from evidence.slide_rules import PLAIN, SlideRules, figure_dict
 from evidence.state import ViewState, filter_tables, shown_trial_ids
 from evidence.view_registry import View, exported_views
 
@@ -120,7 +120,7 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     view = VIEWS[key]
     panel = view.panel(data, state)
     rows = view.rows(data, state)
-    title = export.figure_title(_spec(panel)) or view.slide_title or view.label
+    title = export.figure_title(figure_dict(panel)) or view.slide_title or view.label
     if not panel.caption:
         title = f"{view.label}: nothing to show"
     subtitle = wording.audience_subtitle(view.shows(state), state, data)
@@ -128,7 +128,7 @@ def render_view(data: CuratedData, state: ViewState, key: str, today: date) -> R
     draft = Rendered(view, panel, rows, title, subtitle, "", _trial_ids(data, state, rows), filters)
     footnote_rule = view.slides.footnote if panel.caption else slide_rules.caption_footnote
     footnote = footnote_rule(panel, data, rows, draft.labels, today, subtitle)
-    footnote = view.slides.model_words(footnote, title, _spec(panel))
+    footnote = view.slides.model_words(footnote, title, figure_dict(panel))
     return Rendered(view, panel, rows, title, subtitle, footnote, draft.trial_ids, filters)
 
 
@@ -241,7 +241,6 @@ def _figure(panel: views.Panel) -> go.Figure:
     return figure if isinstance(figure, go.Figure) else go.Figure(figure, _validate=False)
 
 
-_spec = slide_rules.figure_dict  # the panel's figure as a plain dict, shared: read, never changed
 
 
 def _said_in_caption(annotation: dict, caption: str) -> bool:
@@ -254,7 +253,7 @@ def _slide_figure(r: Rendered) -> dict:
     """The view's figure for slides (a dict of its own when anything is changed), without text
     boxes the footnote also carries (E2100's no-curve reason and caveats covered its medians and
     were said twice), without the notes its footnote starts with, changed as its rules say."""
-    spec = _spec(r.panel)
+    spec = figure_dict(r.panel)
     rules = r.view.slides
     annotations = (spec.get("layout") or {}).get("annotations") or []
     kept = [a for a in annotations if not _said_in_caption(a, r.panel.caption)]
@@ -277,7 +276,7 @@ def _slide_parts(r: Rendered) -> list[tuple]:
     titled 'Toxicity ... (2 of 3)'."""
     figure = _slide_figure(r)
     room = export.figure_room(figure, r.title, r.subtitle, r.footnote)
-    figures = export.split_for_slides(figure, room, r.view.slides.split) if r.visible else [_spec(r.panel)]
+    figures = export.split_for_slides(figure, room, r.view.slides.split) if r.visible else [figure_dict(r.panel)]
     if len(figures) == 1:
         return [(figures[0], r.title)]
     return [(figure, f"{r.title} ({k} of {len(figures)})") for k, figure in enumerate(figures, start=1)]
@@ -308,7 +307,7 @@ def _notes(r: Rendered, state: ViewState, link: str) -> str:
         f"Caption: {r.panel.caption}",
     ]
     if r.view.slides.notes_in_footnote and r.visible:  # what the slide shortened, in full
-        spec = _spec(r.panel)
+        spec = figure_dict(r.panel)
         lines.append(f"Notes under the figure: {' '.join(export.figure_notes(spec))}")
         if r.view.slides.rows_in_speaker_notes:
             rows = [export.plain_text(t) for t in (spec["layout"].get("yaxis") or {}).get("ticktext") or []]

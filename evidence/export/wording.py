@@ -34,9 +34,12 @@ def design_shows(state: ViewState) -> str:
     return "What each trial planned (design assumptions) against what it observed"
 
 
+_HR_READING = "experimental vs control, with 95% CI; hazard ratio < 1 favours the experimental arm"
+"""How a hazard-ratio slide is read (forest and subgroups say it after what the ratio is of)."""
+
+
 def forest_shows(state: ViewState) -> str:
-    return (f"Hazard ratio for {_endpoint(state)}, experimental vs control, with 95% CI; "
-            "hazard ratio < 1 favours the experimental arm")
+    return f"Hazard ratio for {_endpoint(state)}, {_HR_READING}"
 
 
 def medians_shows(state: ViewState) -> str:
@@ -69,8 +72,7 @@ def what_if_shows(state: ViewState) -> str:
 
 
 def subgroups_shows(state: ViewState) -> str:
-    return (f"Hazard ratio for {_endpoint(state)} by subgroup, experimental vs control, with 95% CI; "
-            "hazard ratio < 1 favours the experimental arm")
+    return f"Hazard ratio for {_endpoint(state)} by subgroup, {_HR_READING}"
 
 
 def survival_shows(state: ViewState) -> str:

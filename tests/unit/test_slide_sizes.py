@@ -263,7 +263,7 @@ def test_a_split_reads_the_figure_as_a_dict_not_through_plotly_properties(data, 
     import plotly.graph_objects as go
 
     rendered = export_views.render_view(data, parse_query(MANY_ROWS), "toxicity-heatmap", TODAY)
-    spec = export_views._spec(rendered.panel)
+    spec = slide_rules.figure_dict(rendered.panel)
     before = copy.deepcopy(spec)
     reads = []
     original = go.layout.Shape.y0
@@ -484,7 +484,7 @@ def test_response_rate_slides_keep_the_key_headings_and_rate_labels_apart(data, 
 
 def test_design_figure_goes_one_panel_per_slide_and_keeps_a_trials_rows_together(data):
     rendered = export_views.render_view(data, ViewState(), "design-vs-outcome", TODAY)
-    parts = [go.Figure(p) for p in export.split_for_slides(export_views._spec(rendered.panel), None, rendered.view.slides.split)]
+    parts = [go.Figure(p) for p in export.split_for_slides(slide_rules.figure_dict(rendered.panel), None, rendered.view.slides.split)]
     assert len(parts) >= 3
     for part in parts:
         shown = [k for k in part.layout if k.startswith("yaxis") and part.layout[k].visible is not False]
