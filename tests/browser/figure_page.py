@@ -1,4 +1,5 @@
-"""Draw a figure dict with the plotly.js the dashboard serves, in a bare page of a given width, and
+"""Draw a figure dict with the plotly.js the dashboard serves (its own bundle,
+assets/plotly-evidence.min.js), in a bare page of a given width, and
 measure what plotly drew: the boxes of text elements, the plot area, and the figure's own box.
 
 Figure-level layout defects (overlapping columns, labels past the edge) depend only on the figure
@@ -9,11 +10,15 @@ and the graph's width, so these tests draw the figure alone at the widths the da
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-import plotly
+PLOTLY_JS = Path(__file__).resolve().parents[2] / "assets" / "plotly-evidence.min.js"
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+def plotly_js_version() -> str:
+    """The plotly.js version of the dashboard's bundle (its first line says it)."""
+    return re.search(r"plotly\.js v(\S+) ", PLOTLY_JS.read_text(encoding="utf-8")[:200]).group(1)
 
 MEASURE_JS = """(selector) => {
   const gd = document.getElementById('graph');

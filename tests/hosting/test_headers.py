@@ -111,7 +111,7 @@ def test_static_files_are_gzipped_before_any_request(app, client):
     plotly_js = "/_dash-component-suites/plotly/package_data/plotly.min.js"
     on_disk = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
     assert {plotly_js, "/_dash-component-suites/dash/dcc/async-graph.js", "/_dash-component-suites/dash_ag_grid/async-community.js",
-            "/assets/style.css", "/assets/state.js", static_urls(client)["suite"]} <= cached
+            "/assets/style.css", "/assets/state.js", "/assets/plotly-evidence.min.js", static_urls(client)["suite"]} <= cached
     assert files == len(cached) and size > 1_000_000
     with client.get(plotly_js, headers={"Accept-Encoding": "gzip"}) as packed:
         assert packed.headers["Content-Encoding"] == "gzip"
