@@ -25,6 +25,9 @@ RAMP_FILL = "rgba(230, 159, 0, 0.18)"
 # Panel domains (paper fractions, top to bottom), as make_subplots(rows=3, row_heights=[0.5, 0.28,
 # 0.22], vertical_spacing=0.09) lays them out: 0.82 of the height shared 0.5 : 0.28 : 0.22.
 DOSE_PANELS = {"y": [0.59, 1.0], "y2": [0.2704, 0.5], "y3": [0.0, 0.1804]}
+DOSE_HEIGHT, DOSE_MARGIN_TOP, DOSE_MARGIN_BOTTOM = 950, 130, 110
+_RDI_PANEL_PX = (DOSE_HEIGHT - DOSE_MARGIN_TOP - DOSE_MARGIN_BOTTOM) * (DOSE_PANELS["y3"][1] - DOSE_PANELS["y3"][0])
+RDI_LABEL_PX = 20  # a size-11 value label and its gap from the marker, in px of the screen figure
 # Two equal panels with 0.12 between them (the what-if figure).
 WHAT_IF_PANELS = {"y": [0.56, 1.0], "y2": [0.0, 0.44]}
 PANEL_TITLE_FONT = dict(size=14)
@@ -254,8 +257,24 @@ def _cumulative_delivered_traces(style: _ArmStyle, rows: list) -> list[dict]:
     )]  # fmt: skip
 
 
-def _intensity_traces(style: _ArmStyle, rows: list) -> list[dict]:
-    """Panel 3: relative dose intensity (derived), delivered ÷ 800 mg (solid) and ÷ planned (dotted)."""
+def _planned_label(of_planned: float | None, of_full: float) -> str:
+    """The dotted line's value label; none where it would say what the solid line's label says
+    (planned = full dose: both lines meet at one point, which one label names)."""
+    if of_planned is None or f"{of_planned:.1f}" == f"{of_full:.1f}":
+        return ""
+    return f"{of_planned:.1f}%"
+
+
+def _planned_label_place(of_planned: float | None, rdi_top: float) -> str:
+    """Above its point, unless a label there would run over the dashed 100% line (a value just
+    under 100%: PASO cycle 2, 90.8%): then below it."""
+    label_units = RDI_LABEL_PX * rdi_top / _RDI_PANEL_PX
+    return "bottom center" if of_planned is not None and 100 - label_units < of_planned < 100 else "top center"
+
+
+def _intensity_traces(style: _ArmStyle, rows: list, rdi_top: float) -> list[dict]:
+    """Panel 3: relative dose intensity (derived), delivered ÷ 800 mg (solid) and ÷ planned (dotted);
+    `rdi_top` is the top of the panel's % axis (`_rdi_top`)."""
     rdi = [r for r in rows if not math.isnan(r.rdi_full_pct)]
     if not rdi:
         return []
@@ -284,20 +303,20 @@ def _intensity_traces(style: _ArmStyle, rows: list) -> list[dict]:
             "3", x=x, y=of_planned, hovertext=planned_hovers, mode="lines+markers+text", showlegend=False,
             name=style.name("% of planned (derived)"), line=dict(color=style.colour, width=1.5, dash="dot"),
             marker=dict(symbol=theme.DERIVED_SYMBOL, size=8, color=style.colour, line=dict(width=1.5)),
-            text=["" if v is None else f"{v:.1f}%" for v in of_planned], textposition="top center",
-            textfont=dict(color=style.colour, size=11),
+            text=[_planned_label(p, f) for p, f in zip(of_planned, of_full)],
+            textposition=[_planned_label_place(v, rdi_top) for v in of_planned], textfont=dict(color=style.colour, size=11),
         ),
     ]  # fmt: skip
 
 
-def _arm_traces(style: _ArmStyle, rows: list, arm) -> list[dict]:
+def _arm_traces(style: _ArmStyle, rows: list, arm, rdi_top: float) -> list[dict]:
     """Every trace of one trial × arm with a planned dose, panel by panel."""
     return (
         _planned_traces(style, rows)
         + _delivered_traces(style, rows)
         + _cumulative_planned_traces(style, rows, arm.carried_from_cycle)
         + _cumulative_delivered_traces(style, rows)
-        + _intensity_traces(style, rows)
+        + _intensity_traces(style, rows, rdi_top)
     )
 
 
@@ -380,7 +399,7 @@ def _dose_annotations(table: DoseRampTable, arms: list, x_end: int) -> list[dict
         for k, a in enumerate(not_stated)
     ]  # fmt: skip
     annotations += _cumulative_labels(table, arms, x_end)
-    annotations.append(dict(x=x_end, y=100, xref="x3", yref="y3", xanchor="left", showarrow=False, xshift=4,
+    annotations.append(dict(x=1, y=100, xref="x3 domain", yref="y3", xanchor="left", showarrow=False, xshift=4,
                             text="100%", font=dict(size=12, color=REFERENCE_COLOUR)))  # fmt: skip
     footnote = "Dotted planned line: last stated dose carried forward. ◇ = derived value."
     if table.assumed_days_trials:
@@ -406,21 +425,31 @@ def _dose_shapes(xs: list[int]) -> list[dict]:
     ]
 
 
-def _dose_layout(table: DoseRampTable, arms: list) -> dict:
-    x_end = max(table.cycles) + 1
+def _drawn_rows(table: DoseRampTable, arms: list) -> pd.DataFrame:
+    """The rows of the arms drawn (those with a planned dose)."""
     drawn = {(a.trial_id, a.arm_id) for a in arms if a.planned_stated}
-    rows = table.rows[[key in drawn for key in zip(table.rows["trial_id"], table.rows["arm_id"])]]
-    max_y = max([FULL_DOSE_MG] + [float(v) for v in rows["delivered_mean_daily_mg"].dropna()])
+    return table.rows[[key in drawn for key in zip(table.rows["trial_id"], table.rows["arm_id"])]]
+
+
+def _rdi_top(rows: pd.DataFrame) -> float:
+    """The top of the dose-intensity panel's % axis: 125%, or room above the largest value."""
     rdi = rows[rows["rdi_full_pct"].notna()]
     max_rdi = max([100.0] + [float(v) for v in pd.concat([rdi["rdi_full_pct"], rdi["rdi_planned_pct"]]).dropna()])
+    return max(125.0, max_rdi * 1.2)
+
+
+def _dose_layout(table: DoseRampTable, arms: list) -> dict:
+    x_end = max(table.cycles) + 1
+    rows = _drawn_rows(table, arms)
+    max_y = max([FULL_DOSE_MG] + [float(v) for v in rows["delivered_mean_daily_mg"].dropna()])
     top_g = float(table.full_dose["cumulative_full_dose_mg"].max()) / 1000.0
     ticks, labels = _cycle_ticks(table.rows, table.cycles)
     axes = _cycle_axes(3, ticks, labels, x_end, "Treatment cycle (days since the start of sorafenib)")
     axes["xaxis"]["showticklabels"] = True  # the top panel keeps its cycle labels
     return dict(
         template=theme.TEMPLATE,
-        height=950,
-        margin=dict(l=80, r=230, t=130, b=110),  # t: a key of two rows (a phone's 720 px) and the first panel title
+        height=DOSE_HEIGHT,
+        margin=dict(l=80, r=230, t=DOSE_MARGIN_TOP, b=DOSE_MARGIN_BOTTOM),  # t: a key of two rows (a phone's 720 px) and the first panel title
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yref="container", yanchor="top"),
         # plotly's modebar (shown on hover) down the right edge, beside the end labels' empty
         # margin: across the top it covered the key's first row ("MRCC-SORAFENIB planned") at 1366 px
@@ -432,7 +461,7 @@ def _dose_layout(table: DoseRampTable, arms: list) -> dict:
         yaxis=dict(anchor="x", domain=DOSE_PANELS["y"], title=dict(text="mg/day"), range=[0, max_y * 1.12]),
         # A little room below 0 so value labels under the first points are not clipped.
         yaxis2=dict(anchor="x2", domain=DOSE_PANELS["y2"], title=dict(text="g"), range=[-0.14 * top_g, 1.08 * top_g]),
-        yaxis3=dict(anchor="x3", domain=DOSE_PANELS["y3"], title=dict(text="%"), range=[0, max(125.0, max_rdi * 1.2)]),
+        yaxis3=dict(anchor="x3", domain=DOSE_PANELS["y3"], title=dict(text="%"), range=[0, _rdi_top(rows)]),
     )
 
 
@@ -446,10 +475,11 @@ def dose_ramp_figure(table: DoseRampTable, highlight: str | None = None) -> dict
     highlighted = highlight is not None and highlight in set(table.arms["trial_id"])
     records = {key: list(group.itertuples()) for key, group in table.rows.groupby(["trial_id", "arm_id"], sort=False)}
     arms = _drawn_arms(table, highlight)
+    rdi_top = _rdi_top(_drawn_rows(table, arms))
     traces = _reference_traces(table, x_end)
     for arm in arms:
         if arm.planned_stated:
-            traces += _arm_traces(_ArmStyle(arm, highlight, highlighted), records[(arm.trial_id, arm.arm_id)], arm)
+            traces += _arm_traces(_ArmStyle(arm, highlight, highlighted), records[(arm.trial_id, arm.arm_id)], arm, rdi_top)
     return {"data": traces, "layout": _dose_layout(table, arms)}
 
 

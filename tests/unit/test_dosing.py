@@ -342,3 +342,19 @@ def test_cycle_of_full_dose_follows_start_and_step(start, step, cycle):
     if cycle is not None:
         planned = what_if_ramp(start, step, cycle, cycles=cycle)["planned_daily_mg"].tolist()
         assert planned[-1] == 800 and all(p < 800 for p in planned[:-1])
+
+
+def test_dose_intensity_labels_keep_off_the_100_percent_line(schedule):
+    """PASO's % of planned (derived from the Results' 407/545/629 mg against 400/600/800 mg):
+    101.8% above its point; 90.8% below it, since above it ran over the dashed 100% line; 78.6%
+    not repeated, the solid line's label says it (planned = 800 mg there). The "100%" label
+    starts past the dashed line's end."""
+    fig = dose_ramp_figure(schedule)
+    planned = next(t for t in fig.data if t.name == "PASO % of planned (derived)")
+    assert list(planned.text) == ["101.8%", "90.8%", ""]
+    assert list(planned.textposition) == ["top center", "bottom center", "top center"]
+    full = next(t for t in fig.data if t.name == "PASO % of 800 mg (derived)")
+    assert list(full.text) == ["50.9%", "68.1%", "78.6%"]
+    line = next(s for s in fig.layout.shapes if s.yref == "y3" and s.y0 == 100)
+    label = next(a for a in fig.layout.annotations if a.text == "100%")
+    assert (line.xref, line.x1) == ("x3 domain", 1) and (label.xref, label.x, label.xanchor) == ("x3 domain", 1, "left")
