@@ -14,13 +14,7 @@
 (function () {
   var CARDS = "answer-cards"; // ids.ANSWER_CARDS
   var ATTRIBUTE = "data-cards"; // components/answer_strip.py CARDS_DATA
-  var CARD_TYPE = "answer-card"; // ids.ANSWER_CARD
-
-  function cardId(trial) {
-    // Dash's string for the id {"type": ANSWER_CARD, "trial": trial} (dash-renderer stringifyId:
-    // keys sorted, key and value each JSON.stringify'd)
-    return "{" + JSON.stringify("trial") + ":" + JSON.stringify(trial) + "," + JSON.stringify("type") + ":" + JSON.stringify(CARD_TYPE) + "}";
-  }
+  var TRIAL = "data-trial"; // the card's trial, read by assets/answers.js and assets/highlight.js
 
   function el(tag, className, children) {
     var node = document.createElement(tag);
@@ -66,7 +60,7 @@
       parts.push(el("details", "answer-details", [el("summary", "answer-more", [String(data.more)])].concat(details)));
     }
     var article = el("article", "answer-card answer-" + data.kind, parts);
-    article.id = cardId(data.trial);
+    article.setAttribute(TRIAL, String(data.trial));
     return article;
   }
 

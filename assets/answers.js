@@ -11,11 +11,10 @@
   // Not a Dash callback: a pattern-matching callback on the cards' n_clicks ran (a renderer round,
   // ~40 ms of main thread) every time new cards arrived, on every selection change.
   document.addEventListener("click", function (event) {
-    var card = event.target instanceof Element && event.target.closest(".answer-card[id]");
+    var card = event.target instanceof Element && event.target.closest(".answer-card[data-trial]");
     if (!card || !window.dash_clientside || !window.dash_clientside.set_props) return;
-    var trial;
-    try { trial = JSON.parse(card.id).trial; } catch (e) { return; }
-    if (typeof trial !== "string" || !trial) return;
+    var trial = card.getAttribute("data-trial"); // assets/answer_cards.js
+    if (!trial) return;
     var next = trial === window.evidenceHighlight.current() ? null : trial;
     window.evidenceHighlight.show(next || "");
     window.dash_clientside.set_props(HIGHLIGHT_CONTROL, { value: next });

@@ -359,9 +359,8 @@ window.evidenceHighlight = (function () {
     // (every card is built plain: assets/answer_cards.js, which calls this once it has built them)
     var box = document.getElementById(CARDS);
     if (!box) return;
-    box.querySelectorAll(".answer-card[id]").forEach(function (card) {
-      var id;
-      try { id = JSON.parse(card.id).trial; } catch (e) { return; }
+    box.querySelectorAll(".answer-card[data-trial]").forEach(function (card) {
+      var id = card.getAttribute("data-trial");
       var on = id === trial, button = card.querySelector(".answer-trial");
       if (card.classList.contains(MARK) !== on) card.classList.toggle(MARK, on);
       if (!button) return;

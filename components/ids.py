@@ -135,7 +135,6 @@ VIEW_FIELDS = "view-fields"  # one Store: slice Store id -> the state fields it 
 ANSWER_STRIP = "answer-strip"
 ANSWER_CARDS = "answer-cards"
 ANSWER_STATE = "answer-state"
-ANSWER_CARD = "answer-card"  # pattern-matching type: {"type": ANSWER_CARD, "trial": trial_id}
 FILTER_PANEL = "filter-panel"
 FILTERS_TOGGLE = "filters-toggle"
 SKIP_LINKS = "skip-links"

@@ -97,7 +97,7 @@ def test_a_state_change_runs_one_slice_callback_and_a_highlight_none(built_app):
     # highlight after each draw; a card click is a plain listener, assets/answers.js)
     assert not [c for c in built_app._callback_list if "highlight-state" in str(c)]
     assert not _clientside(built_app, "highlightArrived") and not _clientside(built_app, "answerClick")
-    assert not [c for c in built_app._callback_list if ids.ANSWER_CARD in str(c.get("inputs"))]
+    assert not [c for c in built_app._callback_list if "answer-card" in str(c.get("inputs"))]
 
 
 def test_each_restyled_graph_is_marked_for_the_browser(built_app):
