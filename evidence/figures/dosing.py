@@ -25,6 +25,7 @@ RAMP_FILL = "rgba(230, 159, 0, 0.18)"
 # Panel domains (paper fractions, top to bottom), as make_subplots(rows=3, row_heights=[0.5, 0.28,
 # 0.22], vertical_spacing=0.09) lays them out: 0.82 of the height shared 0.5 : 0.28 : 0.22.
 DOSE_PANELS = {"y": [0.59, 1.0], "y2": [0.2704, 0.5], "y3": [0.0, 0.1804]}
+_X_START = 0.9  # every cycle axis starts here, a little left of cycle 1's start
 DOSE_HEIGHT, DOSE_MARGIN_TOP, DOSE_MARGIN_BOTTOM = 950, 130, 110
 _RDI_PANEL_PX = (DOSE_HEIGHT - DOSE_MARGIN_TOP - DOSE_MARGIN_BOTTOM) * (DOSE_PANELS["y3"][1] - DOSE_PANELS["y3"][0])
 RDI_LABEL_PX = 20  # a size-11 value label and its gap from the marker, in px of the screen figure
@@ -87,7 +88,7 @@ def _cycle_ticks(rows: pd.DataFrame, cycles: list[int]) -> tuple[list[float], li
 def _cycle_axes(n_panels: int, ticks: list[float], labels: list[str], x_end: int, title: str) -> dict:
     """Shared cycle axes of stacked panels: each panel's x axis matches the bottom one, which carries the title."""
     bottom = f"x{n_panels}"
-    common = dict(domain=[0.0, 1.0], range=[0.9, x_end + 0.1], tickvals=ticks, ticktext=labels, showgrid=False, ticks="",
+    common = dict(domain=[0.0, 1.0], range=[_X_START, x_end + 0.1], tickvals=ticks, ticktext=labels, showgrid=False, ticks="",
                   tickangle=0)  # fmt: skip
     axes = {}
     for n in range(1, n_panels + 1):
@@ -399,7 +400,7 @@ def _dose_annotations(table: DoseRampTable, arms: list, x_end: int) -> list[dict
         for k, a in enumerate(not_stated)
     ]  # fmt: skip
     annotations += _cumulative_labels(table, arms, x_end)
-    annotations.append(dict(x=1, y=100, xref="x3 domain", yref="y3", xanchor="left", showarrow=False, xshift=4,
+    annotations.append(dict(x=x_end, y=100, xref="x3", yref="y3", xanchor="left", showarrow=False, xshift=4,
                             text="100%", font=dict(size=12, color=REFERENCE_COLOUR)))  # fmt: skip
     footnote = "Dotted planned line: last stated dose carried forward. ◇ = derived value."
     if table.assumed_days_trials:
@@ -413,9 +414,10 @@ def _dose_annotations(table: DoseRampTable, arms: list, x_end: int) -> list[dict
 
 
 def _dose_shapes(xs: list[int]) -> list[dict]:
-    """The dashed 100% line on panel 3, then light vertical lines at cycle boundaries across all
-    three panels (x in data units, y over each panel's domain, as add_vline draws them)."""
-    full = dict(type="line", x0=0, x1=1, xref="x3 domain", y0=100, y1=100, yref="y3",
+    """The dashed 100% line on panel 3, ending at the last cycle's end (xs[-1]) where its "100%"
+    label starts, then light vertical lines at cycle boundaries across all three panels (x in
+    data units, y over each panel's domain, as add_vline draws them)."""
+    full = dict(type="line", x0=_X_START, x1=xs[-1], xref="x3", y0=100, y1=100, yref="y3",
                 line=dict(color=REFERENCE_COLOUR, width=1.5, dash="dash"))  # fmt: skip
     return [full] + [
         dict(type="line", x0=x, x1=x, y0=0, y1=1, xref=f"x{n}", yref=f"y{n} domain",

@@ -347,8 +347,8 @@ def test_cycle_of_full_dose_follows_start_and_step(start, step, cycle):
 def test_dose_intensity_labels_keep_off_the_100_percent_line(schedule):
     """PASO's % of planned (derived from the Results' 407/545/629 mg against 400/600/800 mg):
     101.8% above its point; 90.8% below it, since above it ran over the dashed 100% line; 78.6%
-    not repeated, the solid line's label says it (planned = 800 mg there). The "100%" label
-    starts past the dashed line's end."""
+    not repeated, the solid line's label says it (planned = 800 mg there). The dashed line ends
+    at the last cycle's end (day 168: x 7), where the "100%" label starts."""
     fig = dose_ramp_figure(schedule)
     planned = next(t for t in fig.data if t.name == "PASO % of planned (derived)")
     assert list(planned.text) == ["101.8%", "90.8%", ""]
@@ -357,4 +357,4 @@ def test_dose_intensity_labels_keep_off_the_100_percent_line(schedule):
     assert list(full.text) == ["50.9%", "68.1%", "78.6%"]
     line = next(s for s in fig.layout.shapes if s.yref == "y3" and s.y0 == 100)
     label = next(a for a in fig.layout.annotations if a.text == "100%")
-    assert (line.xref, line.x1) == ("x3 domain", 1) and (label.xref, label.x, label.xanchor) == ("x3 domain", 1, "left")
+    assert (line.xref, line.x1) == ("x3", 7) and (label.xref, label.x, label.xanchor, label.xshift) == ("x3", 7, "left", 4)
