@@ -451,7 +451,8 @@ def _dose_layout(table: DoseRampTable, arms: list) -> dict:
     return dict(
         template=theme.TEMPLATE,
         height=DOSE_HEIGHT,
-        margin=dict(l=80, r=230, t=DOSE_MARGIN_TOP, b=DOSE_MARGIN_BOTTOM),  # t: a key of two rows (a phone's 720 px) and the first panel title
+        # t: a key of two rows (a phone's 720 px) and the first panel title
+        margin=dict(l=80, r=230, t=DOSE_MARGIN_TOP, b=DOSE_MARGIN_BOTTOM),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yref="container", yanchor="top"),
         # plotly's modebar (shown on hover) down the right edge, beside the end labels' empty
         # margin: across the top it covered the key's first row ("MRCC-SORAFENIB planned") at 1366 px

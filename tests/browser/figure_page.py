@@ -20,6 +20,7 @@ def plotly_js_version() -> str:
     """The plotly.js version of the dashboard's bundle (its first line says it)."""
     return re.search(r"plotly\.js v(\S+) ", PLOTLY_JS.read_text(encoding="utf-8")[:200]).group(1)
 
+
 MEASURE_JS = """(selector) => {
   const gd = document.getElementById('graph');
   const root = gd.getBoundingClientRect();
