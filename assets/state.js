@@ -246,16 +246,39 @@ window.dash_clientside.evidence_state = (function () {
       .concat(controls.map(function (value, i) { return i < values.length && !same(value, values[i]) ? values[i] : no; }));
   }
 
+  function tail(a, rules) {
+    // The arguments sync and applyFix share at their end: (... *options, state, unknown, fields,
+    // *slices, rules) -> {options, current, unknown, fields, slices}; options in
+    // rules.option_fields order, slices in rules.sliced_stores order
+    var ns = rules.sliced_stores.length, end = a.length - 1, no = rules.option_fields.length;
+    return {
+      slices: a.slice(end - ns, end), fields: a[end - ns - 1], unknown: a[end - ns - 2], current: a[end - ns - 3],
+      options: a.slice(end - ns - 3 - no, end - ns - 3),
+    };
+  }
+
+  function followers(state, t, rules) {
+    // [what the server must check, *each view's slice] for the state about to be written (its
+    // Store keeps `t.current` when the state is not rewritten). While a new check is due the
+    // views wait: the server's answer (check_state, always given to a check) cuts the slices of
+    // the checked state in `applyFix`, so no figure is asked for values the data may not hold
+    // (a link naming a trial private to someone else drew an empty forest first).
+    var no = window.dash_clientside.no_update;
+    var unknownNow = unknown.apply(null, [state, rules, t.unknown].concat(t.options));
+    if (unknownNow !== no && toCheck(unknownNow, rules)) return [unknownNow].concat(rules.sliced_stores.map(function () { return no; }));
+    return [unknownNow].concat(window.evidenceSlices.cut(state, t.fields, rules.sliced_stores, t.slices));
+  }
+
   function sync() {
-    // The callback: (search, reset, *controls, *clicks, *options | state, rules) ->
-    // [search, state, link notice, *controls]; options in rules.option_fields order
+    // The callback: (search, reset, *controls, *clicks | *options, state, unknown, fields, *slices,
+    // rules) -> [search, state, link notice, *controls, unknown, *slices]
     var a = Array.prototype.slice.call(arguments);
-    var rules = a[a.length - 1], current = a[a.length - 2];
-    var nc = rules.controls.length, nk = rules.clicks.length;
-    var search = a[0], controls = a.slice(2, 2 + nc), options = a.slice(2 + nc + nk, 2 + nc + nk + rules.option_fields.length);
+    var rules = a[a.length - 1], t = tail(a, rules), current = t.current, options = t.options;
+    var nc = rules.controls.length;
+    var search = a[0], controls = a.slice(2, 2 + nc);
     var no = window.dash_clientside.no_update;
     var trigger = (window.dash_clientside.callback_context || {}).triggered_id;
-    if (droppedUnoffered(trigger, controls, options, current, rules)) return Array(3 + nc).fill(no);
+    if (droppedUnoffered(trigger, controls, options, current, rules)) return Array(4 + nc + rules.sliced_stores.length).fill(no);
     var clicks = {};
     rules.clicks.forEach(function (id, i) { clicks[id] = a[2 + nc + i]; });
     var next = nextState(trigger, search, controls, clicks, rules);
@@ -265,21 +288,22 @@ window.dash_clientside.evidence_state = (function () {
     // may be a dropdown dropping a value its options lack (Dash 4 does that on its own)
     var link = trigger === null || trigger === undefined || trigger === rules.url || trigger === rules.reset;
     var out = written(search, current, next[0], controls, next[1], rules);
-    return out.slice(0, 2).concat([link ? linkNotice(trigger, search, rules) : no], out.slice(2));
+    return out.slice(0, 2).concat([link ? linkNotice(trigger, search, rules) : no], out.slice(2), followers(next[0], t, rules));
   }
 
   function applyFix() {
     // The server's correction of a state (check_state), dropped if the state has moved on since:
-    // (fix, search, *controls | state, rules) -> [search, state, *controls]. Its own callback, not
-    // a branch of `sync`: Dash prunes a callback its own chain triggers again (sync -> state ->
-    // unknown -> check_state -> fix), so `sync` never saw the fix.
+    // (fix, search, *controls | *options, state, unknown, fields, *slices, rules) -> [search,
+    // state, *controls, unknown, *slices]. Its own callback, not a branch of `sync`: Dash prunes a
+    // callback its own chain triggers again (sync -> unknown -> check_state -> fix), so `sync`
+    // never saw the fix.
     var a = Array.prototype.slice.call(arguments);
-    var rules = a[a.length - 1], current = a[a.length - 2], fix = a[0], search = a[1];
+    var rules = a[a.length - 1], t = tail(a, rules), current = t.current, fix = a[0], search = a[1];
     var controls = a.slice(2, 2 + rules.controls.length);
     if (!fix || !current || toQuery(fix.from, rules) !== toQuery(current, rules)) {
-      return Array(2 + controls.length).fill(window.dash_clientside.no_update);
+      return Array(3 + controls.length + rules.sliced_stores.length).fill(window.dash_clientside.no_update);
     }
-    return written(search, current, fix.state, controls, true, rules);
+    return written(search, current, fix.state, controls, true, rules).concat(followers(fix.state, t, rules));
   }
 
   function restoreControls() {
@@ -299,6 +323,11 @@ window.dash_clientside.evidence_state = (function () {
         .filter(function (v) { return shown.indexOf(v) < 0 && offered.indexOf(v) >= 0; });
       return missing.length ? target : no;
     });
+  }
+
+  function toCheck(unknownValues, rules) {
+    // whether `unknown`'s answer holds anything for the server to check
+    return unknownValues.page > 1 || rules.option_fields.some(function (field) { return unknownValues[field].length > 0; });
   }
 
   function unknown(state, rules, current) {

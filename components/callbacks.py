@@ -14,7 +14,6 @@ from components.answer_strip import register_answer_callbacks
 from components.evidence_box import register_evidence_callbacks
 from components.exports import register_export_callbacks
 from components.refusals import register_refusal_callbacks
-from components.slices import register_slice_callbacks
 from components.tabs import register_tab_callbacks
 from components.render import rendered
 from components.state_sync import register_state_callbacks
@@ -41,7 +40,6 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         options = views.filter_options(data)
         return [options[f] for f in ids.OPTION_FIELDS] + [message]
 
-    register_slice_callbacks(app)
     register_tab_callbacks(app)
     register_answer_callbacks(app, session_data)
     register_refusal_callbacks(app)

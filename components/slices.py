@@ -2,14 +2,15 @@
 
 Every view used to read the one `view-state` Store, so any change (a ramp dose, a grade band)
 sent a request per view and redrew every figure. Each view now reads its own Store holding only
-the state fields it declares (`View.fields`, evidence/view_registry.py). A clientside function (assets/slices.js)
-fills those Stores from `view-state` and leaves a Store untouched when its slice did not change,
-so an unrelated change costs that view no request and no redraw.
+the state fields it declares (`View.fields`, evidence/view_registry.py). The browser (assets/slices.js,
+called by the state callback `sync`, components/state_sync.py) fills those Stores with each new
+state and leaves a Store untouched when its slice did not change, so an unrelated change costs
+that view no request and no redraw.
 """
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc
+from dash import dcc
 
 from components import ids
 from evidence.answers import STRIP_FIELDS
@@ -35,17 +36,6 @@ a Store each was 16 more Dash components, and every component costs every render
 def stores() -> list[dcc.Store]:
     """Each view's slice Store (empty until the first state) and the one Store of field lists."""
     return [*(dcc.Store(id=ids.view_state(panel_id)) for panel_id in SLICES), dcc.Store(id=ids.VIEW_FIELDS, data=FIELDS)]
-
-
-def register_slice_callbacks(app: Dash) -> None:
-    """One clientside callback cuts every slice: a state change is one call whose unchanged
-    slices are no_update, not one callback per Store (each a Dash dispatch)."""
-    app.clientside_callback(
-        ClientsideFunction(namespace="evidence", function_name="slice"),
-        [Output(store_id, "data") for store_id in SLICED_STORES],
-        Input(ids.STATE, "data"), State(ids.VIEW_FIELDS, "data"),
-        [State(store_id, "data") for store_id in SLICED_STORES],
-    )
 
 
 def slice_state(state: dict, fields: list[str]) -> dict:

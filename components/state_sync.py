@@ -12,17 +12,20 @@ offers and the page past the first; when that changes, `check_state` restricts t
 data (evidence.views.known_state) and, if anything was dropped, answers with the corrected state,
 which `applyFix` applies unless the state has moved on, and says in the page what was left out (a link
 naming another person's private upload, or an expired one). A change among offered values sends
-no check. Until that answer the state keeps what the URL gave: Dash 4's dropdown drops a value its
+no check. While a check is due the views wait for its answer (`sync` leaves their slices alone,
+`applyFix` cuts them), so no figure is computed for values the data may not hold. Until that
+answer the state keeps what the URL gave: Dash 4's dropdown drops a value its
 options lack on its own, and `sync` does not follow such a drop (the server decides);
 `restoreControls` shows the value again when this user's options arrive and offer it.
 """
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from components import ids
+from components.slices import SLICED_STORES
 from components.sync import unavailable_notice
 from evidence import views
 from evidence.state import FACETS, ViewState, query_rules
@@ -43,7 +46,15 @@ def browser_rules() -> dict:
         "option_fields": list(ids.OPTION_FIELDS),
         "url": ids.URL,
         "reset": ids.RESET,
+        "sliced_stores": list(SLICED_STORES),
     }
+
+
+def _to_check(unknown: dict | None) -> bool:
+    """Whether the browser's `unknown` (assets/state.js) asked for a check, holding the views until
+    its answer: a value no control offers, or a page past the first."""
+    unknown = unknown or {}
+    return (unknown.get("page") or 1) > 1 or any(unknown.get(field) for field in ids.OPTION_FIELDS)
 
 
 def stores() -> list[dcc.Store]:
@@ -51,21 +62,31 @@ def stores() -> list[dcc.Store]:
 
 
 def register_state_callbacks(app: Dash, session_data) -> None:
+    """`sync` turns the URL, a control or a click into the view state and, in the same call, cuts
+    every view's slice of it (assets/slices.js) and what the server must check (`unknown`): one
+    renderer round from a change to the figure requests. (Slices and the check were two more
+    clientside callbacks on the state Store: a second round of ~30-40 ms of Dash's renderer before
+    any request.) A figure request waits only while a check is due: Dash holds a callback while
+    one in flight could still change its inputs (check_state -> fix -> applyFix -> slices)."""
+    slices_out = [Output(store_id, "data") for store_id in SLICED_STORES]
+    slices_now = [State(ids.VIEW_FIELDS, "data"), *(State(store_id, "data") for store_id in SLICED_STORES)]
+    options = [State(ids.FILTERS[field], "options") for field in ids.OPTION_FIELDS]
     app.clientside_callback(
         ClientsideFunction(namespace="evidence_state", function_name="sync"),
         Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.LINK_NOTICE, "children"),
-        [Output(c, p) for c, p in _CONTROLS],
+        [Output(c, p) for c, p in _CONTROLS], Output(ids.STATE_UNKNOWN, "data"), slices_out,
         Input(ids.URL, "search"), Input(ids.RESET, "n_clicks"), [Input(c, p) for c, p in _CONTROLS],
         [Input(component, event) for component, event in ids.CLICKS.items()],
-        [State(ids.FILTERS[field], "options") for field in ids.OPTION_FIELDS],
-        State(ids.STATE, "data"), State(ids.STATE_RULES, "data"),
+        options, State(ids.STATE, "data"), State(ids.STATE_UNKNOWN, "data"), slices_now, State(ids.STATE_RULES, "data"),
     )  # fmt: skip
     app.clientside_callback(
         ClientsideFunction(namespace="evidence_state", function_name="applyFix"),
         Output(ids.URL, "search", allow_duplicate=True), Output(ids.STATE, "data", allow_duplicate=True),
         [Output(c, p, allow_duplicate=True) for c, p in _CONTROLS],
+        Output(ids.STATE_UNKNOWN, "data", allow_duplicate=True),
+        [Output(store_id, "data", allow_duplicate=True) for store_id in SLICED_STORES],
         Input(ids.STATE_FIX, "data"), State(ids.URL, "search"), [State(c, p) for c, p in _CONTROLS],
-        State(ids.STATE, "data"), State(ids.STATE_RULES, "data"),
+        options, State(ids.STATE, "data"), State(ids.STATE_UNKNOWN, "data"), slices_now, State(ids.STATE_RULES, "data"),
         prevent_initial_call=True,
     )  # fmt: skip
     app.clientside_callback(
@@ -76,21 +97,17 @@ def register_state_callbacks(app: Dash, session_data) -> None:
         State(ids.STATE, "data"), State(ids.STATE_RULES, "data"),
         prevent_initial_call=True,
     )  # fmt: skip
-    app.clientside_callback(
-        ClientsideFunction(namespace="evidence_state", function_name="unknown"),
-        Output(ids.STATE_UNKNOWN, "data"),
-        Input(ids.STATE, "data"), State(ids.STATE_RULES, "data"), State(ids.STATE_UNKNOWN, "data"),
-        [State(ids.FILTERS[field], "options") for field in ids.OPTION_FIELDS],
-    )  # fmt: skip
 
     @app.callback(
         Output(ids.STATE_FIX, "data"), Output(ids.UNAVAILABLE_NOTICE, "children"),
         Input(ids.STATE_UNKNOWN, "data"), State(ids.STATE, "data"), State(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
     )  # fmt: skip
-    def check_state(_unknown, current, store):
+    def check_state(unknown, current, store):
         state = ViewState.from_dict(current or {})
         known = views.known_state(session_data(store)[0], state)
-        if known == state:
-            raise PreventUpdate
-        return {"from": current, "state": known.as_dict()}, unavailable_notice(state, known)
+        if known == state and not _to_check(unknown):
+            raise PreventUpdate  # nothing was asked: the views were not held (assets/state.js)
+        # an answer even when all is known: the views wait for it (applyFix cuts their slices)
+        notice = unavailable_notice(state, known) if known != state else no_update
+        return {"from": current, "state": known.as_dict()}, notice

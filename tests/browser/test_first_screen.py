@@ -114,6 +114,32 @@ def test_at_1366_the_first_screen_answers_without_scrolling(page, base_url):
     assert page.console_errors == []
 
 
+def test_a_link_naming_a_trial_the_data_lack_sends_the_views_only_the_checked_state(page, base_url):
+    """The server checks a link's values the controls do not offer (components/state_sync.py
+    check_state) and the views wait for its answer: no figure is asked for the unchecked state
+    (the forest used to be, and drew an empty plot until the corrected state arrived)."""
+    asked: list[list[str]] = []
+
+    def on_request(request):
+        if not urlparse(request.url).path.endswith("/_dash-update-component"):
+            return
+        body = request.post_data_json
+        sliced = [i for i in body.get("inputs", []) if i.get("id") == "forest-figure-view-state"]
+        if ".figure" in body["output"] and sliced and sliced[0].get("value") is not None:
+            asked.append(sliced[0]["value"]["trial"])
+
+    page.on("request", on_request)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url + "?trial=PASO&trial=NO-SUCH-TRIAL")
+    page.locator("#unavailable-notice").get_by_text("trial NO-SUCH-TRIAL").wait_for(timeout=30000)
+    wait_for_drawn(page, ["forest-figure"])
+    page.wait_for_function("() => document.querySelector('#forest-figure .js-plotly-plot')._fullData.length > 0", timeout=30000)
+    page.wait_for_timeout(500)
+    assert asked == [["PASO"]]
+    assert "NO-SUCH-TRIAL" not in page.evaluate("() => location.search")
+    assert page.console_errors == []
+
+
 BELOW_THE_FOLD = ("medians-figure", "rates-figure", "subgroups-figure", "fatal-events-figure")
 
 

@@ -86,11 +86,17 @@ def _clientside(app, function: str) -> list[dict]:
     return [c for c in app._callback_list if (c.get("clientside_function") or {}).get("function_name") == function]
 
 
-def test_a_state_change_runs_one_slice_callback_and_a_highlight_none(built_app):
-    slicing = _clientside(built_app, "slice")
-    assert len(slicing) == 1 and [i["id"] for i in slicing[0]["inputs"]] == [ids.STATE]
-    outputs = slicing[0]["output"].strip(".").split("...")
-    assert outputs == [f"{store}.data" for store in slices.SLICED_STORES]
+def test_the_state_callback_cuts_every_slice_and_the_highlight_has_none(built_app):
+    # one renderer round from a change to the figure requests: `sync` writes the state, what the
+    # server must check and every slice; no callback reads the state Store to slice it
+    sync, fix = _clientside(built_app, "sync"), _clientside(built_app, "applyFix")
+    assert len(sync) == 1 and len(fix) == 1
+    for callback in (sync[0], fix[0]):
+        outputs = [o.split("@")[0] for o in callback["output"].strip(".").split("...")]  # "@": allow_duplicate
+        wanted = [f"{ids.STATE_UNKNOWN}.data"] + [f"{store}.data" for store in slices.SLICED_STORES]
+        assert outputs[-len(wanted):] == wanted
+    assert not _clientside(built_app, "slice") and not _clientside(built_app, "unknown")
+    assert not [c for c in built_app._callback_list if ids.STATE in [i["id"] for i in c["inputs"]]]
     assert {ids.ANSWER_STATE} | {ids.view_state(v.graph_id) for v in VIEWS.values()} == set(slices.SLICED_STORES)
     # the highlight is drawn by the browser where the state is made (assets/highlight.js): no
     # callback reads it, and none marks what the server sends later (assets/lazy_draw.js tells the

@@ -82,3 +82,13 @@ def test_the_notice_names_what_the_servers_check_took_out_and_repeats_no_markup(
 def test_no_notice_when_only_the_page_was_brought_back_within_the_selection():
     assert unavailable_notice(ViewState(page=7), ViewState()) == ""
     assert unavailable_notice(ViewState(trial=("PASO",)), ViewState(trial=("PASO",))) == ""
+
+
+def test_a_check_is_asked_for_a_value_no_control_offers_or_a_page_past_the_first():
+    """What assets/state.js `unknown` sends; while it asks for a check the views wait for the
+    server's answer, so check_state answers it even when every value is known."""
+    from components.state_sync import _to_check
+
+    nothing = {"disease": [], "trial": [], "page": 1}
+    assert not _to_check(None) and not _to_check(nothing)
+    assert _to_check({**nothing, "trial": ["NO-SUCH-TRIAL"]}) and _to_check({**nothing, "page": 3})
