@@ -98,7 +98,7 @@ def cards_data(answers: list[AnswerCard]) -> dict:
 
 def register_answer_callbacks(app: Dash, session_data) -> None:
     """session_data: store -> (CuratedData, message), as components.uploads.session_reader returns."""
-    # ANSWER_STATE is filled by the slice callback (components/slices.py)
+    # ANSWER_STATE is filled with the other slices by the state callback (components/state_sync.py)
     @app.callback(
         Output(ids.ANSWER_CARDS, CARDS_DATA),
         Input(ids.ANSWER_STATE, "data"), Input(ids.UPLOAD_STORE, "data"),

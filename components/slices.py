@@ -22,8 +22,9 @@ SLICES: dict[str, str] = {view.graph_id: key for key, view in VIEWS.items()}
 
 SLICED_STORES: tuple[str, ...] = (*(ids.view_state(panel_id) for panel_id in SLICES), ids.ANSWER_STATE)
 """Every Store holding a slice of the state: the views' and the answer strip's
-(components/answer_strip.py). The highlight has no Store: the slice callback hands it to the
-browser's highlight directly (assets/slices.js, assets/highlight.js)."""
+(components/answer_strip.py), all written by the state callback (components/state_sync.py). The
+highlight has no Store: each new state is handed to the browser's highlight directly
+(assets/slices.js, assets/highlight.js)."""
 
 FIELDS: dict[str, list[str]] = {
     **{ids.view_state(panel_id): list(VIEWS[view].fields) for panel_id, view in SLICES.items()},
