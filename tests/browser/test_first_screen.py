@@ -57,6 +57,14 @@ def wait_for_cards(page, count=5):
     page.wait_for_function(f"() => document.querySelectorAll('{CARDS}').length === {count}", timeout=30000)
 
 
+def back_to_top(page):
+    """Scrolled back to the first screen (wait_for_drawn scrolls to each figure it waits for), for
+    a screenshot of what a user first sees."""
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_function("() => window.scrollY === 0", timeout=5000)
+    page.wait_for_timeout(500)
+
+
 def in_viewport(page, locator) -> bool:
     box = locator.bounding_box()
     size = page.viewport_size
@@ -394,6 +402,7 @@ def test_filters_collapse_into_a_drawer_on_tablets_and_phones(page, base_url, wi
     toggle = page.locator("#filters-toggle")
     assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
     assert page.locator("#filter-panel").is_hidden()
+    back_to_top(page)
     page.screenshot(path=str(ARTIFACTS / f"first-screen-{width}x{height}.png"))
     toggle.focus()
     page.keyboard.press("Enter")
@@ -418,6 +427,7 @@ def test_at_1920_everything_on_one_row(page, base_url):
     tops = page.locator(CARDS).evaluate_all("cards => cards.map(c => Math.round(c.getBoundingClientRect().top))")
     assert len(set(tops)) == 1, tops  # five cards side by side
     assert page.locator("#filters-toggle").is_hidden() and page.locator("#filter-panel").is_visible()
+    back_to_top(page)
     page.screenshot(path=str(ARTIFACTS / "first-screen-1920x1080.png"))
     assert page.console_errors == []
 
