@@ -440,9 +440,9 @@ def _rdi_top(rows: pd.DataFrame) -> float:
     return max(125.0, max_rdi * 1.2)
 
 
-def _dose_layout(table: DoseRampTable, arms: list) -> dict:
+def _dose_layout(table: DoseRampTable, arms: list, rows: pd.DataFrame, rdi_top: float) -> dict:
+    """`rows`: the drawn arms' rows (`_drawn_rows`); `rdi_top`: the % axis top (`_rdi_top`)."""
     x_end = max(table.cycles) + 1
-    rows = _drawn_rows(table, arms)
     max_y = max([FULL_DOSE_MG] + [float(v) for v in rows["delivered_mean_daily_mg"].dropna()])
     top_g = float(table.full_dose["cumulative_full_dose_mg"].max()) / 1000.0
     ticks, labels = _cycle_ticks(table.rows, table.cycles)
@@ -464,7 +464,7 @@ def _dose_layout(table: DoseRampTable, arms: list) -> dict:
         yaxis=dict(anchor="x", domain=DOSE_PANELS["y"], title=dict(text="mg/day"), range=[0, max_y * 1.12]),
         # A little room below 0 so value labels under the first points are not clipped.
         yaxis2=dict(anchor="x2", domain=DOSE_PANELS["y2"], title=dict(text="g"), range=[-0.14 * top_g, 1.08 * top_g]),
-        yaxis3=dict(anchor="x3", domain=DOSE_PANELS["y3"], title=dict(text="%"), range=[0, _rdi_top(rows)]),
+        yaxis3=dict(anchor="x3", domain=DOSE_PANELS["y3"], title=dict(text="%"), range=[0, rdi_top]),
     )
 
 
@@ -478,12 +478,13 @@ def dose_ramp_figure(table: DoseRampTable, highlight: str | None = None) -> dict
     highlighted = highlight is not None and highlight in set(table.arms["trial_id"])
     records = {key: list(group.itertuples()) for key, group in table.rows.groupby(["trial_id", "arm_id"], sort=False)}
     arms = _drawn_arms(table, highlight)
-    rdi_top = _rdi_top(_drawn_rows(table, arms))
+    rows = _drawn_rows(table, arms)
+    rdi_top = _rdi_top(rows)
     traces = _reference_traces(table, x_end)
     for arm in arms:
         if arm.planned_stated:
             traces += _arm_traces(_ArmStyle(arm, highlight, highlighted), records[(arm.trial_id, arm.arm_id)], arm, rdi_top)
-    return {"data": traces, "layout": _dose_layout(table, arms)}
+    return {"data": traces, "layout": _dose_layout(table, arms, rows, rdi_top)}
 
 
 # ---------------------------------------------------------------- the what-if ramp

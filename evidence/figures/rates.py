@@ -35,9 +35,12 @@ screen (the narrowest drawing, a plot of 410 px), and PASO's 43.3% touched E2100
 reaches about 42 px from its marker, a whisker's cap 5 px: 1.6 leaves about 54 px between the two
 arms there (panels are as wide as their x ranges, so this panel takes its room from the others)."""
 _LEFT_ROOM = 1.05
-"""x units left of a panel's first trial: its experimental arm's label (about 42 px from the marker)
-reaches into the left margin no further than 4 px short of the y tick labels at 1366 px."""
+"""x units left of a panel's first trial, room for its experimental arm's label (about 42 px from
+the marker), which reaches into the left margin towards the y tick labels."""
 _TICK_STANDOFF_PX = 4
+"""The first panel's y tick labels stand this far off the axis: with `_LEFT_ROOM` alone, PASO's
+"40.0%" came within 3.4 px of "40" at 1366 px (more room would narrow the two-trial panel, whose
+labels then ran into a whisker)."""
 _HEADING_PX = 14
 """Panel headings: three one-trial panels side by side in half a 1366 px screen are about 74 px
 wide each; at 16 px "control rate" ran into "reduction rate"."""
@@ -79,8 +82,6 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
             ticktext=[f"<b>{plain_text(t)}</b>" if t == highlight else plain_text(t) for t in trial_ids],
             range=x_range, showgrid=False, title=dict(text="Trial"),
         )  # fmt: skip
-        # the first panel's tick labels stand off from the axis, clear of the first trial's label
-        # written left of its marker ("40.0%" came within 3.4 px of "40" at 1366 px)
         shared = (dict(title=dict(text="Patients (%)"), ticklabelstandoff=_TICK_STANDOFF_PX) if index == 1
                   else dict(matches="y", showticklabels=False))
         layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)

@@ -33,6 +33,11 @@ STATES = [
 ]
 
 
+def _registered() -> list[str]:
+    """The trace modules entry.cjs registers, after plotly.js's core (which brings scatter)."""
+    return re.findall(r"plotly\.js/lib/(\w+)'\)", ENTRY.read_text(encoding="utf-8"))
+
+
 def _banner() -> str:
     return BUNDLE.read_text(encoding="utf-8").split("\n", 1)[0]
 
@@ -44,14 +49,14 @@ def test_the_bundle_is_the_plotly_js_version_dash_would_serve():
 
 
 def test_the_bundle_holds_the_traces_its_entry_registers():
-    registered = re.findall(r"plotly\.js/lib/(\w+)'\)", ENTRY.read_text(encoding="utf-8"))
+    registered = _registered()
     assert registered[0] == "core"
     assert f"(traces: {', '.join(['scatter', *registered[1:]])})" in _banner()
 
 
 @pytest.mark.parametrize("state", STATES, ids=["default", "os-all-pooled-difference", "paso-ramp", "empty"])
 def test_every_view_draws_only_trace_types_the_bundle_holds(data, state):
-    bundled = {"scatter", *re.findall(r"plotly\.js/lib/(\w+)'\)", ENTRY.read_text(encoding="utf-8"))} - {"core"}
+    bundled = {"scatter", *_registered()} - {"core"}
     drawn = {
         view.key: {trace.get("type", "scatter") for trace in rendered(view, data, state)[0].get("data", [])}
         for view in figure_views()
