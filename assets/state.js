@@ -292,18 +292,53 @@ window.dash_clientside.evidence_state = (function () {
   }
 
   function applyFix() {
-    // The server's correction of a state (check_state), dropped if the state has moved on since:
-    // (fix, search, *controls | *options, state, unknown, fields, *slices, rules) -> [search,
-    // state, *controls, unknown, *slices]. Its own callback, not a branch of `sync`: Dash prunes a
-    // callback its own chain triggers again (sync -> unknown -> check_state -> fix), so `sync`
-    // never saw the fix.
+    // The server's correction of a state (check_state): (fix, search, *controls | *options, state,
+    // unknown, fields, *slices, rules) -> [search, state, *controls, unknown, *slices]. Its own
+    // callback, not a branch of `sync`: Dash prunes a callback its own chain triggers again (sync
+    // -> unknown -> check_state -> fix), so `sync` never saw the fix.
+    //
+    // The answer is about the state that was checked (`fix.from`); the user may have moved on
+    // while it was out. It is applied on top of the newest state, never instead of it:
+    // - a control changed: `sync` has already run, so the state holds it; only the controls of the
+    //   fields the server corrected are set, and only if the user has not changed them meanwhile;
+    // - a link opened (back/forward, a pasted link): Dash may run `sync` only after this callback
+    //   (its inputs are this callback's outputs), so the URL is newer than the state; the link
+    //   gets the correction and is written whole.
+    // What the correction leaves to check (a page checked under other filters) is asked again.
     var a = Array.prototype.slice.call(arguments);
     var rules = a[a.length - 1], t = tail(a, rules), current = t.current, fix = a[0], search = a[1];
-    var controls = a.slice(2, 2 + rules.controls.length);
-    if (!fix || !current || toQuery(fix.from, rules) !== toQuery(current, rules)) {
-      return Array(3 + controls.length + rules.sliced_stores.length).fill(window.dash_clientside.no_update);
+    var controls = a.slice(2, 2 + rules.controls.length), no = window.dash_clientside.no_update;
+    if (!fix || !fix.from || !fix.state || !current) {
+      return Array(3 + controls.length + rules.sliced_stores.length).fill(no);
     }
-    return written(search, current, fix.state, controls, true, rules).concat(followers(fix.state, t, rules));
+    var linked = parseQuery(search, rules), newerLink = toQuery(linked, rules) !== toQuery(current, rules);
+    var state = corrected(newerLink ? linked : current, fix, rules);
+    var out = written(search, current, state, controls, true, rules);
+    if (!newerLink) {
+      var shown = stateToControls(current, rules);
+      rules.controls.forEach(function (field, i) {
+        if (same(fix.from[field], fix.state[field]) || !same(controls[i], shown[i])) out[2 + i] = no;
+      });
+    }
+    return out.concat(followers(state, t, rules));
+  }
+
+  function corrected(state, fix, rules) {
+    // `state` less what the server's check took out of the state it checked (`fix.from` ->
+    // `fix.state`): values the data lack, and the page it moved if `state` still asks for it
+    var out = Object.assign({}, state);
+    rules.option_fields.forEach(function (field) {
+      var was = fix.from[field], now = fix.state[field];
+      if (same(was, now)) return;
+      if (Array.isArray(out[field])) {
+        var gone = [].concat(was || []).filter(function (v) { return [].concat(now || []).indexOf(v) < 0; });
+        out[field] = out[field].filter(function (v) { return gone.indexOf(v) < 0; });
+      } else if (same(out[field], was)) {
+        out[field] = now;
+      }
+    });
+    if (out.page === fix.from.page) out.page = fix.state.page;
+    return out;
   }
 
   function restoreControls() {

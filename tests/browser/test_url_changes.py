@@ -39,6 +39,8 @@ def test_an_endpoint_change_redraws_the_forest_in_place_and_its_download_follows
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url + "/")
     wait_for_drawn(page, ["forest-figure", "heatmap-figure"])
+    for graph_id in ("forest-figure", "heatmap-figure"):  # the server's figures, not the empty first draws
+        wait_for_figure(page, graph_id, lambda f: f["traces"] > 0)
     page.evaluate(MARK_JS, ["forest-figure", "heatmap-figure"])
     assert page.evaluate(KEPT_JS, "forest-figure")["filename"] == f"forest-plot_PASO-E2100_PFS_{TODAY}"
 
@@ -103,4 +105,72 @@ def test_a_new_figure_height_is_not_followed_by_a_resize_to_the_same_size(page, 
     page.wait_for_timeout(500)
     other = page.evaluate(SIZE_JS, "forest-figure")
     assert abs(other["drawn"][0] - other["box"][0]) <= 1
+    assert page.console_errors == []
+
+
+
+def _hold_the_first_check(page):
+    """Hold the server's first check of a state (check_state, whose answer is the view-state-fix
+    Store) until the test lets it go: the list gets its route once it is asked."""
+    held = []
+
+    def hold(route, request):
+        if "view-state-fix" in (request.post_data or "") and not held:
+            held.append(route)
+            return
+        route.continue_()
+
+    page.route("**/_dash-update-component*", hold)  # Dash adds ?endId=... to the path
+    return held
+
+
+def _wait_until_asked(page, held):
+    for _ in range(300):
+        if held:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the link's check was never asked")
+
+
+def _search(page, name):
+    return page.evaluate("(name) => new URLSearchParams(location.search).getAll(name)", name)
+
+
+def test_a_link_opened_while_another_is_checked_keeps_its_own_values(page, base_url):
+    """A link names a trial the data lack; before the server's check answers, another link is
+    opened (back/forward, a pasted link) that changes the grade band. Dash runs the URL's callback
+    only after the check's answer, so the answer used to rewrite the URL from the state it checked:
+    the grade band the user asked for was lost. Now the answer is applied to the newer link: the
+    unknown trial leaves it and its grade band stays (assets/state.js applyFix)."""
+    held = _hold_the_first_check(page)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url + "/?trial=PASO&trial=NO-SUCH-TRIAL")
+    _wait_until_asked(page, held)
+    page.evaluate(GO_JS, "?trial=PASO&trial=NO-SUCH-TRIAL&grade=all")
+    held[0].continue_()
+    page.wait_for_function("() => !location.search.includes('NO-SUCH-TRIAL')", timeout=30000)
+    page.locator("#unavailable-notice").get_by_text("trial NO-SUCH-TRIAL").wait_for(timeout=30000)
+    page.wait_for_timeout(500)  # anything still to come would have come
+    assert _search(page, "trial") == ["PASO"] and _search(page, "grade") == ["all"]
+    assert page.locator("#filter-grade input[value='all']").is_checked()
+    wait_for_figure(page, "heatmap-figure", lambda f: "all grades" in (f["title"] or "").lower())
+    assert page.console_errors == []
+
+
+def test_a_control_changed_while_a_link_is_checked_keeps_its_value(page, base_url):
+    """The same with a control: a link asks for page 9 of the trials grid (the server moves it to
+    the last page); before that answer the user picks another grade band. The answer used to set
+    every control back to the state it checked; now it sets only the controls of the fields it
+    corrected, so the grade band chosen stays and the page is the last one."""
+    held = _hold_the_first_check(page)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url + "/?page=9")
+    _wait_until_asked(page, held)
+    page.locator("#filter-grade input[value='all']").check()
+    held[0].continue_()
+    page.wait_for_function("() => !location.search.includes('page=')", timeout=30000)
+    page.wait_for_timeout(500)
+    assert _search(page, "grade") == ["all"] and _search(page, "page") == []
+    assert page.locator("#filter-grade input[value='all']").is_checked()
+    wait_for_figure(page, "heatmap-figure", lambda f: "all grades" in (f["title"] or "").lower())
     assert page.console_errors == []
