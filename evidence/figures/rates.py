@@ -6,6 +6,8 @@ are laid out by hand (`marks.column_domains`), as make_subplots would with share
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from evidence import theme
@@ -44,6 +46,10 @@ labels then ran into a whisker)."""
 _HEADING_PX = 14
 """Panel headings: three one-trial panels side by side in half a 1366 px screen are about 74 px
 wide each; at 16 px "control rate" ran into "reduction rate"."""
+_TICK_CHARS = 10
+"""A trial id longer than this breaks after a hyphen onto a second line: one-trial panels side by
+side in half a 1366 px screen are about 74 px wide, and "MRCC-SORAFENIB" on one line (~100 px) came
+within a pixel of its neighbour's "E2100"."""
 _ROLE_TEXT_POSITION = {"experimental": "middle left", "control": "middle right", "single": "middle right"}
 _PANEL_SPACING = 0.035
 # Wrapped for the narrowest drawing: half of a 1366 px screen (about 500 px, 12 px text).
@@ -79,9 +85,9 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
         traces += _panel_traces(panel, trial_ids, index, shown_roles)
         layout[axis_name("xaxis", index)] = dict(
             anchor=axis_ref("y", index), domain=domain, tickvals=[i * TRIAL_STEP for i in range(len(trial_ids))],
-            ticktext=[f"<b>{plain_text(t)}</b>" if t == highlight else plain_text(t) for t in trial_ids],
-            range=x_range, showgrid=False, title=dict(text="Trial"),
-        )  # fmt: skip
+            ticktext=[_trial_tick(t, t == highlight) for t in trial_ids],
+            range=x_range, showgrid=False,
+        )  # fmt: skip  # no "Trial" under each panel: a two-line trial name reached into it
         shared = (dict(title=dict(text="Patients (%)"), ticklabelstandoff=_TICK_STANDOFF_PX) if index == 1
                   else dict(matches="y", showticklabels=False))
         layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)
@@ -91,16 +97,26 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
               for e, d in zip(endpoints, domains)]
     footnote = dict(
         x=0, y=0, xref="paper", yref="paper", text=_FOOTNOTE, showarrow=False, xanchor="left",
-        yanchor="top", yshift=-78, align="left", font=dict(size=12, color="#444"),
+        yanchor="top", yshift=-52, align="left", font=dict(size=12, color="#444"),
     )  # fmt: skip
     layout.update(
         title=dict(text="Response and landmark rates by arm", **from_top(16, 600)),
         height=600,
-        margin=dict(l=70, r=20, t=140, b=155),
+        margin=dict(l=70, r=20, t=140, b=129),
         legend=dict(title=dict(text="Arm role: "), **from_top(50, 600)),  # under the title
         annotations=[*titles, footnote],
     )
     return figure(traces, layout)
+
+
+def _trial_tick(trial_id: str, highlighted: bool) -> str:
+    """A trial's x tick label: longer than `_TICK_CHARS`, broken after a hyphen or at a space into
+    two lines (words kept whole), each line escaped; bold when highlighted."""
+    text = str(trial_id)
+    width = max(_TICK_CHARS, -(-len(text) // 2))  # two lines at most, about even
+    lines = textwrap.wrap(text, width=width, break_on_hyphens=True, break_long_words=False) or [""]
+    text = "<br>".join(plain_text(line) for line in lines)
+    return f"<b>{text}</b>" if highlighted else text
 
 
 def _x_range(trials: int) -> list[float]:

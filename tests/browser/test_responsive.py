@@ -256,7 +256,8 @@ RATE_MARKS_JS = """() => {
   const whiskers = Array.from(gd.querySelectorAll('.errorbar path.yerror')).map(p => {
     const b = box(p); return {...b, thickness: parseFloat(getComputedStyle(p).strokeWidth) || 1}; });
   const ticks = Array.from(gd.querySelectorAll('.ytick text')).filter(t => t.textContent.trim()).map(box);
-  return {labels: labels, whiskers: whiskers, ticks: ticks};
+  const trials = Array.from(gd.querySelectorAll('.xaxislayer-above text')).filter(t => t.textContent.trim()).map(box);
+  return {labels: labels, whiskers: whiskers, ticks: ticks, trials: trials};
 }"""
 
 
@@ -273,7 +274,9 @@ def test_response_rate_labels_keep_clear_of_every_whisker(page, base_url, width,
     """E2100's 36.9% (written left of its marker) ran over PASO's control whisker at 1366 px and
     came within a pixel of it at 768 and 390; PASO control's 43.3% touched E2100's experimental
     whisker; at 1366 the first trial's 40.0% came within 3.4 px of the y tick label "40". Every rate
-    label keeps 4 px from every whisker (stem and caps), from the y tick labels and from the other labels."""
+    label keeps 4 px from every whisker (stem and caps), from the y tick labels and from the other labels.
+    The trial names under neighbouring one-trial panels keep 4 px apart too ("MRCC-SORAFENIB" came
+    within a pixel of "E2100" at 1366 before it was given two lines)."""
     page.set_viewport_size({"width": width, "height": height})
     page.goto(base_url)
     wait_for_drawn(page, ["rates-figure"])
@@ -292,6 +295,10 @@ def test_response_rate_labels_keep_clear_of_every_whisker(page, base_url, width,
     assert drawn["ticks"], "no y tick labels found"
     by_ticks = [(a["text"], t["text"]) for a in labels for t in drawn["ticks"] if not _apart(a, t, 4)]
     assert by_ticks == [], (width, by_ticks)
+    trials = drawn["trials"]
+    assert sorted(t["text"] for t in trials) == sorted(["PASO", "E2100", "PASO", "MRCC-SORAFENIB", "E2100"])
+    touching = [(a["text"], b["text"]) for i, a in enumerate(trials) for b in trials[i + 1:] if not _apart(a, b, 4)]
+    assert touching == [], (width, touching)
     page.locator("#rates-figure").screenshot(path=str(ARTIFACTS / f"responsive-rates-{width}x{height}.png"))
 
 
