@@ -304,7 +304,7 @@ window.dash_clientside.evidence_state = (function () {
     // - a link opened (back/forward, a pasted link): Dash may run `sync` only after this callback
     //   (its inputs are this callback's outputs), so the URL is newer than the state; the link
     //   gets the correction and is written whole.
-    // What the correction leaves to check (a page checked under other filters) is asked again.
+    // What the newest state still leaves to check is asked again (askAgain).
     var a = Array.prototype.slice.call(arguments);
     var rules = a[a.length - 1], t = tail(a, rules), current = t.current, fix = a[0], search = a[1];
     var controls = a.slice(2, 2 + rules.controls.length), no = window.dash_clientside.no_update;
@@ -312,6 +312,7 @@ window.dash_clientside.evidence_state = (function () {
       return Array(3 + controls.length + rules.sliced_stores.length).fill(no);
     }
     var linked = parseQuery(search, rules), newerLink = toQuery(linked, rules) !== toQuery(current, rules);
+    var stale = newerLink || toQuery(fix.from, rules) !== toQuery(current, rules);
     var state = corrected(newerLink ? linked : current, fix, rules);
     var out = written(search, current, state, controls, true, rules);
     if (!newerLink) {
@@ -320,7 +321,20 @@ window.dash_clientside.evidence_state = (function () {
         if (same(fix.from[field], fix.state[field]) || !same(controls[i], shown[i])) out[2 + i] = no;
       });
     }
-    return out.concat(followers(state, t, rules));
+    return out.concat(stale ? askAgain(state, t, rules) : followers(state, t, rules));
+  }
+
+  function askAgain(state, t, rules) {
+    // After an answer about an older state: what the newest still holds that no control offers
+    // (or a page past the first) is asked again, and the views keep waiting for that answer.
+    // Dash does not run check_state again within its own answer's chain (check_state -> fix ->
+    // applyFix -> unknown was dropped), so the question goes out as a change of its own, once
+    // this callback is done.
+    var no = window.dash_clientside.no_update, setProps = window.dash_clientside.set_props;
+    var next = unknown.apply(null, [state, rules, null].concat(t.options));
+    if (next === no || !toCheck(next, rules) || typeof setProps !== "function") return followers(state, t, rules);
+    window.setTimeout(function () { setProps(rules.unknown, { data: next }); }, 0);
+    return [no].concat(rules.sliced_stores.map(function () { return no; }));
   }
 
   function corrected(state, fix, rules) {

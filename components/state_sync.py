@@ -47,6 +47,7 @@ def browser_rules() -> dict:
         "option_fields": list(ids.OPTION_FIELDS),
         "url": ids.URL,
         "reset": ids.RESET,
+        "unknown": ids.STATE_UNKNOWN,
         "sliced_stores": list(SLICED_STORES),
     }
 

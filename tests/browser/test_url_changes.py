@@ -174,3 +174,36 @@ def test_a_control_changed_while_a_link_is_checked_keeps_its_value(page, base_ur
     assert page.locator("#filter-grade input[value='all']").is_checked()
     wait_for_figure(page, "heatmap-figure", lambda f: "all grades" in (f["title"] or "").lower())
     assert page.console_errors == []
+
+
+
+def test_a_newer_link_naming_another_missing_trial_is_checked_too(page, base_url):
+    """The answer about the first link takes out the trial it checked; the newer link names a
+    second trial the data lack, which that answer could not know of. Every check is held until
+    the first answer has been applied, so whichever order Dash runs the callbacks in, that answer
+    is about an older state: the second trial is asked about again (assets/state.js askAgain),
+    leaves the URL too, and the notice names both."""
+    held, holding = [], [True]
+
+    def hold(route, request):
+        if "view-state-fix" in (request.post_data or "") and holding[0]:
+            held.append(route)
+            return
+        route.continue_()
+
+    page.route("**/_dash-update-component*", hold)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url + "/?trial=PASO&trial=NO-SUCH-TRIAL")
+    _wait_until_asked(page, held)
+    page.evaluate(GO_JS, "?trial=PASO&trial=NO-SUCH-TRIAL&trial=ANOTHER-MISSING")
+    page.wait_for_timeout(500)  # the newer link's own check (if Dash runs it now) is held too
+    holding[0] = False
+    held[0].continue_()
+    page.wait_for_function("() => !/NO-SUCH-TRIAL|ANOTHER-MISSING/.test(location.search)", timeout=30000)
+    page.locator("#unavailable-notice").get_by_text("ANOTHER-MISSING").wait_for(timeout=30000)
+    for route in held[1:]:  # the newer link's own check, if any: its answer is older still
+        route.continue_()
+    page.wait_for_timeout(500)
+    assert _search(page, "trial") == ["PASO"]
+    wait_for_figure(page, "forest-figure", lambda f: f["traces"] > 0)
+    assert page.console_errors == []
