@@ -89,14 +89,20 @@ def scroll_to(page, element_id):
     page.wait_for_timeout(50)
 
 
-DRAWN_JS = "(id) => { const g = document.querySelector('#' + id + ' .js-plotly-plot'); return !!(g && g._fullData); }"
+# drawn with the server's figure: traces, or an empty selection's message (the empty first draw
+# dcc.Graph makes on mount has neither)
+DRAWN_JS = """(id) => { const g = document.querySelector('#' + id + ' .js-plotly-plot');
+  return !!(g && g._fullData && ((g.data || []).length || ((g.layout || {}).annotations || []).length)); }"""
 
 
 def wait_for_drawn(page, graph_ids, timeout=30000):
-    """Each graph scrolled to (a figure off screen is not computed) and drawn, one at a time,
-    scrolled to once, as a reader would: a graph the page moved while it loaded (a tall figure
-    drawn above it) is still computed (assets/seen.js looks again; before it did not, seen in CI:
-    flow-figure under 15 trials' design figure, 1 run in 5)."""
+    """Each graph scrolled to (a figure off screen is not computed) and drawn with the server's
+    figure, one at a time, scrolled to once, as a reader would: a graph the page moved while it
+    loaded (a tall figure drawn above it) is still computed (assets/seen.js looks again; before it
+    did not, seen in CI: flow-figure under 15 trials' design figure, 1 run in 5). The next graph is
+    scrolled to only once this one has its figure: when the empty first draw was enough, the flow
+    figure grew by ~650 px after the scroll to the baseline figure below it, which left the screen
+    before it was seen and was rightly never computed (3 tests in one CI run)."""
     for graph_id in graph_ids:
         scroll_to(page, graph_id)  # even if drawn: a figure drawn before a change is redrawn once seen
         page.wait_for_function(DRAWN_JS, arg=graph_id, timeout=timeout)
