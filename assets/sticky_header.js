@@ -10,11 +10,24 @@
 (function () {
   var GRAPH = "heatmap-figure";
   var HEAD_CLASS = "sticky-figure-head";
-  var DROP = ".modebar-container, .hoverlayer, .draglayer, .heatmaplayer, .scatterlayer, .shapelayer, .colorbar";
+  // not copied: what lies below the top margin (cells, marks, row labels, organ classes, shapes)
+  // or does nothing in a picture (modebar, hover, drag layers)
+  var DROP = ".modebar-container, .hoverlayer, .draglayer, .heatmaplayer, .scatterlayer, .shapelayer, .colorbar, " +
+    ".yaxislayer-above, .annotation";
   var EVENTS = ["plotly_afterplot", "plotly_restyle", "plotly_relayout", "plotly_update", "plotly_legendclick"];
 
   function graphDiv() {
     return document.querySelector("#" + GRAPH + " .js-plotly-plot");
+  }
+
+  function copied(node) {
+    // a deep copy of `node` without the DROP parts: they are never cloned (the whole drawing, its
+    // ~300 cells and their texts, was cloned and then cut down after every heatmap draw)
+    var copy = node.cloneNode(false);
+    for (var child = node.firstChild; child; child = child.nextSibling) {
+      if (child.nodeType !== 1 || !child.matches(DROP)) copy.appendChild(copied(child));
+    }
+    return copy;
   }
 
   function refresh(gd) {
@@ -36,8 +49,7 @@
     // (margins of minus its height), so the figure sits where it would without it
     var offset = Math.max(0, drawn.getBoundingClientRect().top - head.getBoundingClientRect().top + (parseFloat(head.style.marginTop) || 0));
     var height = Math.round(size.t);
-    var copy = drawn.cloneNode(true);
-    copy.querySelectorAll(DROP).forEach(function (node) { node.remove(); });
+    var copy = copied(drawn);
     copy.querySelectorAll("[id]").forEach(function (node) { node.removeAttribute("id"); });
     // plotly's stylesheet stacks its layers only inside .js-plotly-plot: stack the copy's here
     copy.querySelectorAll(".main-svg").forEach(function (svg) { svg.style.position = "absolute"; svg.style.top = "0"; svg.style.left = "0"; });
