@@ -12,12 +12,13 @@ offers and the page past the first; when that changes, `check_state` restricts t
 data (evidence.views.known_state) and, if anything was dropped, answers with the corrected state,
 which `applyFix` applies on top of the newest state (a control changed or a link opened while the
 check was out keeps its values: only what the server took out is taken out), and says in the page
-what was left out (a link naming another person's private upload, or an expired one). A change among offered values sends
-no check. While a check is due the views wait for its answer (`sync` leaves their slices alone,
-`applyFix` cuts them), so no figure is computed for values the data may not hold. Until that
-answer the state keeps what the URL gave: Dash 4's dropdown drops a value its
-options lack on its own, and `sync` does not follow such a drop (the server decides);
-`restoreControls` shows the value again when this user's options arrive and offer it.
+what was left out (a link naming another person's private upload, or an expired one). A change
+among offered values sends no check. While a check is due the views wait for its answer (`sync`
+leaves their slices alone, `applyFix` cuts them), so no figure is computed for values the data
+may not hold; what an answer about an older state leaves unchecked is asked again (`askAgain`).
+Until that answer the state keeps what the URL gave: Dash 4's dropdown drops a value its options
+lack on its own, and `sync` does not follow such a drop (the server decides); `restoreControls`
+shows the value again when this user's options arrive and offer it.
 """
 
 from __future__ import annotations

@@ -83,11 +83,11 @@ def rates_by_arm(rows: pd.DataFrame, highlight: str | None = None) -> dict:
     for index, (endpoint, domain, trial_ids, x_range) in enumerate(zip(endpoints, domains, panel_trials, ranges), start=1):
         panel = rows[rows["endpoint"] == endpoint]
         traces += _panel_traces(panel, trial_ids, index, shown_roles)
+        # no axis title ("Trial" under each panel): a trial name on two lines reached into it
         layout[axis_name("xaxis", index)] = dict(
             anchor=axis_ref("y", index), domain=domain, tickvals=[i * TRIAL_STEP for i in range(len(trial_ids))],
-            ticktext=[_trial_tick(t, t == highlight) for t in trial_ids],
-            range=x_range, showgrid=False,
-        )  # fmt: skip  # no "Trial" under each panel: a two-line trial name reached into it
+            ticktext=[_trial_tick(t, t == highlight) for t in trial_ids], range=x_range, showgrid=False,
+        )  # fmt: skip
         shared = (dict(title=dict(text="Patients (%)"), ticklabelstandoff=_TICK_STANDOFF_PX) if index == 1
                   else dict(matches="y", showticklabels=False))
         layout[axis_name("yaxis", index)] = dict(anchor=axis_ref("x", index), domain=[0.0, 1.0], range=[0, 100], dtick=20, **shared)
@@ -113,7 +113,7 @@ def _trial_tick(trial_id: str, highlighted: bool) -> str:
     """A trial's x tick label: longer than `_TICK_CHARS`, broken after a hyphen or at a space into
     two lines (words kept whole), each line escaped; bold when highlighted."""
     text = str(trial_id)
-    width = max(_TICK_CHARS, -(-len(text) // 2))  # two lines at most, about even
+    width = max(_TICK_CHARS, -(-len(text) // 2))  # half the name a line: two lines, about even
     lines = textwrap.wrap(text, width=width, break_on_hyphens=True, break_long_words=False) or [""]
     text = "<br>".join(plain_text(line) for line in lines)
     return f"<b>{text}</b>" if highlighted else text
