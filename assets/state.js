@@ -311,8 +311,9 @@ window.dash_clientside.evidence_state = (function () {
     if (!fix || !fix.from || !fix.state || !current) {
       return Array(3 + controls.length + rules.sliced_stores.length).fill(no);
     }
-    var linked = parseQuery(search, rules), newerLink = toQuery(linked, rules) !== toQuery(current, rules);
-    var stale = newerLink || toQuery(fix.from, rules) !== toQuery(current, rules);
+    var currentQuery = toQuery(current, rules), linked = parseQuery(search, rules);
+    var newerLink = toQuery(linked, rules) !== currentQuery;
+    var stale = newerLink || toQuery(fix.from, rules) !== currentQuery;
     var state = corrected(newerLink ? linked : current, fix, rules);
     var out = written(search, current, state, controls, true, rules);
     if (!newerLink) {
@@ -345,7 +346,8 @@ window.dash_clientside.evidence_state = (function () {
       var was = fix.from[field], now = fix.state[field];
       if (same(was, now)) return;
       if (Array.isArray(out[field])) {
-        var gone = [].concat(was || []).filter(function (v) { return [].concat(now || []).indexOf(v) < 0; });
+        var kept = [].concat(now || []);
+        var gone = [].concat(was || []).filter(function (v) { return kept.indexOf(v) < 0; });
         out[field] = out[field].filter(function (v) { return gone.indexOf(v) < 0; });
       } else if (same(out[field], was)) {
         out[field] = now;

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from components import ids
 from tests.browser.test_dashboard import figure, wait_for_drawn, wait_for_figure
 
 TODAY = date.today().isoformat()
@@ -108,20 +109,20 @@ def test_a_new_figure_height_is_not_followed_by_a_resize_to_the_same_size(page, 
     assert page.console_errors == []
 
 
-
-def _hold_the_first_check(page):
-    """Hold the server's first check of a state (check_state, whose answer is the view-state-fix
-    Store) until the test lets it go: the list gets its route once it is asked."""
-    held = []
+def _hold_checks(page, every=False):
+    """Hold the server's checks of a state (check_state, answered through the view-state-fix Store)
+    until the test lets them go: the first one only, or `every` one until `holding[0]` is set
+    False. Returns (held routes, holding)."""
+    held, holding = [], [True]
 
     def hold(route, request):
-        if "view-state-fix" in (request.post_data or "") and not held:
+        if ids.STATE_FIX in (request.post_data or "") and holding[0] and (every or not held):
             held.append(route)
             return
         route.continue_()
 
     page.route("**/_dash-update-component*", hold)  # Dash adds ?endId=... to the path
-    return held
+    return held, holding
 
 
 def _wait_until_asked(page, held):
@@ -142,7 +143,7 @@ def test_a_link_opened_while_another_is_checked_keeps_its_own_values(page, base_
     only after the check's answer, so the answer used to rewrite the URL from the state it checked:
     the grade band the user asked for was lost. Now the answer is applied to the newer link: the
     unknown trial leaves it and its grade band stays (assets/state.js applyFix)."""
-    held = _hold_the_first_check(page)
+    held, _ = _hold_checks(page)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url + "/?trial=PASO&trial=NO-SUCH-TRIAL")
     _wait_until_asked(page, held)
@@ -162,7 +163,7 @@ def test_a_control_changed_while_a_link_is_checked_keeps_its_value(page, base_ur
     the last page); before that answer the user picks another grade band. The answer used to set
     every control back to the state it checked; now it sets only the controls of the fields it
     corrected, so the grade band chosen stays and the page is the last one."""
-    held = _hold_the_first_check(page)
+    held, _ = _hold_checks(page)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url + "/?page=9")
     _wait_until_asked(page, held)
@@ -176,22 +177,13 @@ def test_a_control_changed_while_a_link_is_checked_keeps_its_value(page, base_ur
     assert page.console_errors == []
 
 
-
 def test_a_newer_link_naming_another_missing_trial_is_checked_too(page, base_url):
     """The answer about the first link takes out the trial it checked; the newer link names a
     second trial the data lack, which that answer could not know of. Every check is held until
     the first answer has been applied, so whichever order Dash runs the callbacks in, that answer
     is about an older state: the second trial is asked about again (assets/state.js askAgain),
     leaves the URL too, and the notice names both."""
-    held, holding = [], [True]
-
-    def hold(route, request):
-        if "view-state-fix" in (request.post_data or "") and holding[0]:
-            held.append(route)
-            return
-        route.continue_()
-
-    page.route("**/_dash-update-component*", hold)
+    held, holding = _hold_checks(page, every=True)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url + "/?trial=PASO&trial=NO-SUCH-TRIAL")
     _wait_until_asked(page, held)
