@@ -19,8 +19,11 @@ live_server (session, factory)
 
 page (function)
     A fresh browser context + page (1280x900). ``page.console_errors`` is a
-    list of console errors and uncaught page errors. On teardown a full-page
-    screenshot is saved to tests/artifacts/<test name>.png.
+    list of console errors and uncaught page errors. On teardown of a test that
+    did not pass (or whose outcome this conftest cannot see: tests outside
+    tests/browser/ that import the fixture) a full-page screenshot is saved to
+    tests/artifacts/<test name>.png. Tests that want a picture of a screen to
+    look at save it themselves, under a name that says what it shows.
 
 Every test under tests/browser/ is marked ``browser`` automatically, so
 ``pytest -m "not browser"`` skips them.
@@ -57,6 +60,15 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SERVER_START_TIMEOUT = 60.0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep the call phase's report on the item: the page fixture's teardown reads it."""
+    report = yield
+    if report.when == "call":
+        item.call_passed = report.passed
+    return report
 
 
 def pytest_collection_modifyitems(config, items):
@@ -127,11 +139,12 @@ def page(chromium_browser, request):
         yield pg
     finally:
         try:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            pg.screenshot(
-                path=str(ARTIFACTS / f"{_artifact_name(request.node.name)}.png"),
-                full_page=True,
-            )
+            if not getattr(request.node, "call_passed", False):  # a full-page picture costs ~0.5 s of CPU
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(
+                    path=str(ARTIFACTS / f"{_artifact_name(request.node.name)}.png"),
+                    full_page=True,
+                )
         except Exception as exc:  # never mask the test's own outcome
             print(f"[page fixture] screenshot failed: {exc}", file=sys.stderr)
         finally:
