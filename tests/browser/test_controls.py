@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import query, show, show_tab, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import TAB_FIGURES, query, show, show_tab, wait_for_drawn, wait_for_figure, wait_for_trial_rows
 
 WHAT_IF_JS = """() => { const gd = document.querySelector('#what-if-figure .js-plotly-plot');
   return gd && gd._fullData ? {title: gd._fullLayout.title.text, cycles: gd._fullData.map(t => t.x ? t.x.length : 0)} : null; }"""
@@ -25,7 +25,7 @@ def _enter(page, field_id, value):
 
 def test_page_of_trials_says_page_1_of_1_and_plus_never_empties_the_field(page, base_url):
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, ["forest-figure"])
     page_of = page.locator("#trial-page-of")
     page_of.get_by_text("page 1 of 1").wait_for()
     field = page.locator("#trial-page")
@@ -43,7 +43,7 @@ def test_page_of_trials_says_page_1_of_1_and_plus_never_empties_the_field(page, 
 def test_what_if_refuses_out_of_range_and_follows_start_step_and_horizon(page, base_url):
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, TAB_FIGURES["dosing"])  # the figures above it too: drawn, they move it
     show_tab(page, "dosing")
     note = page.locator("#what-if-note")
     note.get_by_text("reaches full dose (800 mg/day) at cycle 3").wait_for()
@@ -73,7 +73,8 @@ def test_trial_grid_shows_whole_trial_names(page, base_url):
     for width, height in ((1366, 768), (768, 1024)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(base_url)
-        wait_for_figures(page)
+        show_tab(page, "trials")
+        wait_for_trial_rows(page)
         show_tab(page, "trials")
         cells = page.locator("#trial-grid .ag-pinned-left-cols-container .ag-cell")
         names = cells.all_inner_texts()
@@ -91,7 +92,7 @@ def test_screenshots_of_the_changed_figures(page, base_url, width, height):
     """After-screenshots of the figures issue 13 changed, in the dashboard (tests/artifacts/after-*)."""
     page.set_viewport_size({"width": width, "height": height})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, ["forest-figure", "medians-figure", "heatmap-figure", "what-if-figure", "survival-figure"])
     wait_for_figure(page, "forest-figure", lambda f: "HR [95% CI]" not in " ".join(f["annotations"]))
     for graph in ("forest-figure", "medians-figure", "heatmap-figure", "what-if-figure", "survival-figure"):
         show(page, graph)

@@ -9,7 +9,7 @@ import pytest
 
 from evidence.upload import example_files
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import query, show_tab, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import query, show_tab, wait_for_drawn, wait_for_figure
 
 DIAMONDS_JS = """() => {
   const gd = document.querySelector('#forest-figure .js-plotly-plot');
@@ -43,7 +43,7 @@ def _upload_agreeing_example(page, tmp_path):
 def test_no_pooled_diamond_until_pooling_is_switched_on(page, base_url, tmp_path):
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, ["forest-figure"])
     assert page.evaluate(DIAMONDS_JS) == 0
     # The bundled data: only PASO reports a PFS hazard ratio with a CI, so nothing to pool.
     page.wait_for_function(f"() => document.querySelector('{POOL}').disabled", timeout=30000)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_dashboard import figure, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import figure, wait_for_drawn, wait_for_figure
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "tests" / "artifacts"
 HAND_FOOT = "Hand-foot skin reaction"
@@ -47,7 +47,7 @@ def base_url(live_server):
 def test_default_heatmap_shows_hand_foot_reaction_as_a_lower_bound(page, base_url):
     page.set_viewport_size({"width": 1600, "height": 1400})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, ["heatmap-figure"])
     heatmap = figure(page, "heatmap-figure")
     assert "grade 3–4" in heatmap["title"]  # the default band
     cell = heat_cell(page, HAND_FOOT, "PASO", "B")
@@ -74,14 +74,14 @@ def test_default_heatmap_shows_hand_foot_reaction_as_a_lower_bound(page, base_ur
 def test_searching_hand_finds_the_reaction_and_an_empty_search_says_why(page, base_url):
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(base_url + "/?tox_search=hand")
-    wait_for_figures(page)
+    wait_for_drawn(page, ["heatmap-figure"])
     summary = wait_for_figure(page, "heatmap-figure", lambda f: len(f["yticktext"]) == 1)
     assert [t.replace("<br>", " ") for t in summary["yticktext"]] == [HAND_FOOT]
     assert heat_cell(page, HAND_FOOT, "PASO", "B")["text"] == "≥ 7.0 (G4 NR)"
     assert heat_cell(page, HAND_FOOT, "MRCC-SORAFENIB", "SOR")["text"] == "reported, no figures"
 
     page.goto(base_url + "/?tox_search=alopecia&grade=4")
-    wait_for_figures(page)
+    wait_for_drawn(page, ["heatmap-figure"])
     empty = wait_for_figure(page, "heatmap-figure", lambda f: any("No adverse events" in a for a in f["annotations"]))
     assert "No adverse events match 'alopecia' in grade 4; 1 match in all grades; 1 match in grade 3–4" in empty["annotations"]
 
@@ -89,7 +89,7 @@ def test_searching_hand_finds_the_reaction_and_an_empty_search_says_why(page, ba
 def test_renal_abstract_events_read_reported_no_figures(page, base_url):
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(base_url + "/?trial=MRCC-SORAFENIB")
-    wait_for_figures(page)
+    wait_for_drawn(page, ["heatmap-figure"])
     wait_for_figure(page, "heatmap-figure", lambda f: f["ticktext"] and all(t.startswith("MRCC") for t in f["ticktext"]))
     for term in ("Fatigue", "Hypertension", "Diarrhea", HAND_FOOT):
         cell = heat_cell(page, term, "MRCC-SORAFENIB", "SOR")
@@ -102,7 +102,7 @@ def test_renal_abstract_events_read_reported_no_figures(page, base_url):
 def test_clicking_a_heatmap_cell_highlights_its_trial(page, base_url):
     page.set_viewport_size({"width": 1600, "height": 1400})
     page.goto(base_url + "/?tox_search=hand")
-    wait_for_figures(page)
+    wait_for_drawn(page, ["forest-figure", "heatmap-figure"])
     wait_for_figure(page, "heatmap-figure", lambda f: len(f["yticktext"]) == 1)
     page.locator("#heatmap-figure").scroll_into_view_if_needed()
     page.wait_for_timeout(500)

@@ -10,7 +10,7 @@ import pytest
 
 from evidence.upload import example_files
 from tests.browser.conftest import ARTIFACTS, REPO_ROOT
-from tests.browser.test_dashboard import figure, show_tab, wait_for_figure, wait_for_figures
+from tests.browser.test_dashboard import TAB_FIGURES, figure, show_tab, wait_for_drawn, wait_for_figure
 
 CTGOV_FIXTURES = Path(os.environ.get("FIXTURES_DIR", REPO_ROOT / ".." / "shared" / "fixtures")) / "ctgov"
 
@@ -44,7 +44,7 @@ def _callback_bodies(page) -> list[str]:
 def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(page, base_url, chromium_browser, tmp_path):
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
     files = {k: v for k, v in example_files().items() if k != "survival_ipd"}
     upload = page.locator("#upload-tables input[type=file]")
     show_tab(page, "uploads")
@@ -76,7 +76,7 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     try:
         other_page = other.new_page()
         other_page.goto(base_url)
-        wait_for_figures(other_page)
+        wait_for_drawn(other_page, ["forest-figure"])
         assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
     finally:
         other.close()
@@ -97,7 +97,7 @@ def test_share_then_remove_in_the_card_reaches_another_browser(page, base_url, c
     """Private until "Share with the team"; then another browser (another anonymous owner) sees the
     trial marked with who added it, without a Remove button; the owner's Remove takes it away."""
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, ["forest-figure"])
     files = {k: v for k, v in example_files().items() if k != "survival_ipd"}
     show_tab(page, "uploads")
     page.locator("#upload-tables input[type=file]").set_input_files(_write(tmp_path, files))
@@ -108,7 +108,7 @@ def test_share_then_remove_in_the_card_reaches_another_browser(page, base_url, c
     try:
         other_page = other.new_page()
         other_page.goto(base_url)
-        wait_for_figures(other_page)
+        wait_for_drawn(other_page, ["forest-figure"])
         show_tab(other_page, "efficacy")
         assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
         show_tab(other_page, "uploads")
@@ -128,7 +128,7 @@ def test_share_then_remove_in_the_card_reaches_another_browser(page, base_url, c
         show_tab(page, "efficacy")
         wait_for_figure(page, "forest-figure", lambda f: "EXAMPLE-TRIAL" not in f["trials"])
         other_page.reload()
-        wait_for_figures(other_page)
+        wait_for_drawn(other_page, ["forest-figure"])
         show_tab(other_page, "efficacy")
         assert "EXAMPLE-TRIAL" not in figure(other_page, "forest-figure")["trials"]
     finally:
@@ -138,7 +138,7 @@ def test_share_then_remove_in_the_card_reaches_another_browser(page, base_url, c
 
 def test_an_expired_upload_id_says_so_in_the_uploads_card(page, base_url):
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, ["forest-figure"])
     unknown = {"session": "s" * 43, "upload": "u" * 43}
     page.evaluate("ref => sessionStorage.setItem('upload-store', JSON.stringify(ref))", unknown)
     page.reload()
@@ -154,7 +154,7 @@ def test_an_expired_upload_id_says_so_in_the_uploads_card(page, base_url):
 def test_a_registry_record_joins_the_trials_grid_with_its_import_report(page, base_url):
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_drawn(page, ["forest-figure"])
     show_tab(page, "uploads")
     page.locator("#upload-tables input[type=file]").set_input_files(str(CTGOV_FIXTURES / "NCT02552212.json"))
     status = page.locator("#upload-status")
