@@ -9,7 +9,7 @@ from dash import dcc, html
 from components import answer_strip, evidence_box, exports, ids, slices, state_sync
 from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
-from evidence.contract import ENDPOINT_LABELS, GRADE_LABELS, TIME_TO_EVENT_ENDPOINTS
+from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
 from evidence.state import MAX_PAGE, MAX_RAMP_HORIZON, TRIALS_PER_PAGE
 from evidence.views import POOL_LABEL
 

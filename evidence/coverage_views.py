@@ -33,7 +33,6 @@ from evidence.tables.event_outcomes import event_outcome_table
 from evidence.tables.exposure import exposure_table
 from evidence.tables.findings import findings_table
 from evidence.tables.flow import flow_table, population_note
-from evidence.tables.lookups import endpoint_label, lower_first
 from evidence.tables.subgroups import model_term_table, subgroup_rows, trial_caveats
 from evidence.theme import empty_figure_dict
 from evidence.views import Panel

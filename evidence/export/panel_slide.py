@@ -162,7 +162,6 @@ def _fit_value_labels(spec: dict, y_name: str, plot_h: float) -> None:
     if not isinstance(axis.get("range"), list):
         return
     low, high = axis["range"]
-    need_low = need_high = 0.0  # px needed below the lowest / above the highest labelled value
     lows, highs = [], []
     for trace in spec.get("data", []):
         position, texts, ys = str(trace.get("textposition") or ""), trace.get("text"), trace.get("y")

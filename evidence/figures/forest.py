@@ -98,7 +98,6 @@ def hazard_ratio_forest(
     if rows is None or rows.empty:
         return theme.empty_figure_dict(f"No hazard ratios reported for {lower_first(endpoint_label)}.")
     rows = rows.reset_index(drop=True)
-    n = len(rows)
     caveats = rows["caveat"].fillna("") if "caveat" in rows.columns else pd.Series("", index=rows.index)
     names = [_row_name(label, trial, bool(c)) for label, trial, c in zip(rows["label"], rows["trial_id"], caveats)]
     ys = _row_positions([line_count(name) for name in names])

@@ -5,7 +5,6 @@ screenshots land in tests/artifacts/figure-*.png."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -13,7 +13,7 @@ import pytest
 
 from components.evidence_box import evidence_id
 from tests.browser.test_coverage_tabs import open_tab
-from tests.browser.test_dashboard import POINT_JS, choose, show, show_tab, wait_for_figures
+from tests.browser.test_dashboard import POINT_JS, choose, show, wait_for_figures
 
 EVIDENCE = f"{evidence_id('forest-figure')}.children"
 RESTYLED = ("design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure")

@@ -118,7 +118,7 @@ def test_a_table_row_opens_its_evidence_by_click_and_by_keyboard(page, base_url)
     )
     said = evidence(page, box)
     assert "one in the paclitaxel-plus-bevacizumab group with erosion in an area of bowel-wall involvement" in said
-    page.locator(f"#card-fatal-events").screenshot(path=str(ARTIFACTS / "keyboard-table-row-1366x768.png"))
+    page.locator("#card-fatal-events").screenshot(path=str(ARTIFACTS / "keyboard-table-row-1366x768.png"))
 
     show_tab(page, "trials")
     wait_for_drawn(page, ["baseline-figure"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 import re
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import pytest
 from evidence.loading import load_dataset
 from evidence.stats import invert_ratio
 from evidence.summary import summary_text
-from seed_text import ALLOW_LIST, TRACE_COLUMNS, Printed, number_pattern, rule_for
+from seed_text import ALLOW_LIST, TRACE_COLUMNS, number_pattern, rule_for
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "data"

@@ -25,7 +25,7 @@ from evidence.tables.medians import median_rows, whole_population_median_records
 from evidence.tables.pooling import pooled_hazard_ratio, pooling
 from evidence.tables.rates import rate_rows
 from evidence.session import IPD_SOURCE_ID
-from evidence.stats import counts_from_percent, log_se_from_ci, pool_random_effects, proportion_ci
+from evidence.stats import counts_from_percent, proportion_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 Z95 = 1.959963984540054

@@ -16,7 +16,7 @@ from evidence.session import session_data
 from evidence.state import ViewState
 from evidence.upload_store import UploadStore, new_id
 from evidence.view_memo import DeclaredState, UndeclaredField, memoised
-from evidence.view_registry import VIEWS, exported_views, figure_views, pool_control
+from evidence.view_registry import VIEWS, exported_views, pool_control
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
