@@ -1,5 +1,6 @@
 """The real dashboard under gunicorn, driven in Debian Chromium: loading, filtering, linking,
-URL state, and an accessibility scan. Screenshots land in tests/artifacts/."""
+URL state (the accessibility scan of each tab is in test_first_screen). Screenshots land in
+tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -287,18 +288,6 @@ def test_a_link_of_300_fields_is_read_up_to_200_and_its_unknown_trial_dropped(pa
     )
     assert page.locator("#filter-grade input[value='3-4']").is_checked()
     assert page.console_errors == []
-
-
-def test_accessibility_scan_has_no_serious_or_critical_violations(page, base_url):
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(base_url)
-    wait_for_figures(page)
-    results = Axe().run(page)
-    violations = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    summary = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"]) for v in violations]
-    assert violations == [], summary
 
 
 def _view_requests(page, action) -> list[str]:
