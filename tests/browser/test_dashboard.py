@@ -147,11 +147,15 @@ def wait_for_figures(page):
 
 
 def wait_for_figure(page, graph_id, condition, timeout_s=30.0):
-    """Poll the figure summary until `condition(summary)` holds (the page's CSP forbids eval)."""
-    show(page, graph_id)
+    """Poll the figure summary until `condition(summary)` holds (the page's CSP forbids eval). The
+    graph is scrolled to again every 5 s, as in `wait_for_drawn`: a figure drawn above it may
+    push it off screen before it is seen."""
     deadline = time.monotonic() + timeout_s
-    summary = None
+    summary, shown_at = None, float("-inf")
     while time.monotonic() < deadline:
+        if time.monotonic() - shown_at >= 5.0:
+            show(page, graph_id)
+            shown_at = time.monotonic()
         summary = figure(page, graph_id)
         if summary and condition(summary):
             return summary
