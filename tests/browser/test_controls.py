@@ -75,7 +75,6 @@ def test_trial_grid_shows_whole_trial_names(page, base_url):
         page.goto(base_url)
         show_tab(page, "trials")
         wait_for_trial_rows(page)
-        show_tab(page, "trials")
         cells = page.locator("#trial-grid .ag-pinned-left-cols-container .ag-cell")
         names = cells.all_inner_texts()
         assert "MRCC-SORAFENIB" in names and "NCT00573755" in names

@@ -100,7 +100,7 @@ DRAWN_JS = """(id) => { const g = document.querySelector('#' + id + ' .js-plotly
 
 def wait_for_drawn(page, graph_ids, timeout=30000):
     """Each graph scrolled to (a figure off screen is not computed) and drawn with the server's
-    figure, one at a time, scrolled to once, as a reader would: a graph the page moved while it
+    figure, one at a time, as a reader would look at each: a graph the page moved while it
     loaded (a tall figure drawn above it) is still computed (assets/seen.js looks again; before it
     did not, seen in CI: flow-figure under 15 trials' design figure, 1 run in 5). The next graph is
     scrolled to only once this one has its figure: when the empty first draw was enough, the flow
@@ -202,7 +202,7 @@ def test_changing_a_filter_updates_every_view(page, base_url):
     page.goto(base_url)
     wait_for_figures(page)
     choose(page, "filter-agent", "bevacizumab")
-    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 1", timeout=30000)
+    wait_for_trial_rows(page, 1)
     for graph_id in ("forest-figure", "medians-figure"):
         wait_for_figure(page, graph_id, lambda f: f["trials"] == ["E2100"])
     wait_for_figure(page, "heatmap-figure", lambda f: f["ticktext"] and all(t.startswith("E2100") for t in f["ticktext"]))
@@ -251,7 +251,7 @@ def test_a_copied_url_restores_the_view(page, base_url):
     page.goto(link)
     wait_for_drawn(page, ["forest-figure"])
     wait_for_figure(page, "forest-figure", lambda f: "Overall survival" in (f["title"] or ""))
-    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 4", timeout=30000)
+    wait_for_trial_rows(page, 4)
     assert page.locator("#filter-endpoint input[value='OS']").is_checked()
     assert page.locator("#filter-grade input[value='all']").is_checked()
     assert page.locator("#tox-mode input[value='difference']").is_checked()
@@ -271,7 +271,7 @@ def test_a_copied_url_restores_the_view(page, base_url):
 def test_a_hostile_url_is_ignored_not_rendered(page, base_url):
     page.goto(base_url + "/?highlight=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&endpoint=%3Cscript%3E&trial=NOPE")
     wait_for_figures(page)
-    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 5", timeout=30000)
+    wait_for_trial_rows(page, 5)
     page.wait_for_function("() => window.location.search === ''", timeout=30000)
     assert "onerror" not in page.content()
     assert query(page) == {}
@@ -285,7 +285,7 @@ def test_a_link_of_300_fields_is_read_up_to_200_and_its_unknown_trial_dropped(pa
     page.goto(base_url + "/" + search)
     wait_for_drawn(page, ["forest-figure"])
     page.wait_for_function("() => window.location.search === '?endpoint=OS'", timeout=30000)
-    page.wait_for_function("() => document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length === 5", timeout=30000)
+    wait_for_trial_rows(page, 5)
     wait_for_figure(page, "forest-figure", lambda f: "Overall survival" in (f["title"] or "") and len(f["trials"]) > 1)
     assert page.locator("#link-notice").inner_text() == (
         "This link has 300 query fields; only the first 200 were read and the other 100 were ignored."
@@ -351,18 +351,18 @@ def test_a_large_selection_is_paged(page, live_server, tmp_path_factory):
     url = live_server(data_dir=data_dir)
     page.goto(url + "/?pool=1")  # pooling on: the pooled estimate covers every selected trial
     wait_for_drawn(page, ["forest-figure"])
-    wait_for_trial_rows(page)
+    wait_for_trial_rows(page, 10)
     rows = "#trial-grid .ag-pinned-left-cols-container .ag-row"
     assert page.locator(rows).count() == 10
     assert page.locator("#selection-summary").inner_text().startswith("Trials 1–10 of 15 selected shown")
     page.locator("#trial-page").fill("2")
     page.locator("#trial-page").press("Enter")
-    page.wait_for_function(f"() => document.querySelectorAll('{rows}').length === 5", timeout=30000)
+    wait_for_trial_rows(page, 5)
     assert query(page)["page"] == ["2"]
     wait_for_figure(page, "forest-figure", lambda f: set(f["trials"]) <= {"PASO-X0002", "E2100-X0002"} and f["trials"])
     assert "pooled estimate is over all 15" in page.locator("#forest-figure-caption").inner_text()
     choose(page, "filter-agent", "sorafenib")
-    page.wait_for_function(f"() => document.querySelectorAll('{rows}').length === 10", timeout=30000)
+    wait_for_trial_rows(page, 10)
     assert page.locator("#selection-summary").inner_text().startswith("Trials 1–10 of 12 selected shown")
     assert "page" not in query(page) and page.locator("#trial-page").input_value() == "1"
     assert page.console_errors == []

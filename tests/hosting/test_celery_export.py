@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import chromium_browser, page  # noqa: F401 - fixtures
-from tests.browser.test_dashboard import wait_for_drawn
-from tests.browser.test_exports import undated
+from tests.browser.test_exports import ready_to_export, undated
 from tests.hosting.conftest import ARTIFACTS, REPO_ROOT
 from tests.servers import RedisServer, celery_worker
 
@@ -117,7 +116,7 @@ def test_a_deck_is_made_by_the_celery_worker_with_progress(page, jobs, tmp_path)
 
     server, worker = jobs
     page.goto(server.url + "/?agent=bevacizumab")
-    wait_for_drawn(page, ["forest-figure"])
+    ready_to_export(page)
     box = page.locator("#export-progress-box")
     with page.expect_download(timeout=DOWNLOAD_MS) as info:
         page.locator("#export-pptx").click()  # "All figures that show data": a background job
@@ -144,7 +143,7 @@ def test_a_deck_is_made_by_the_celery_worker_with_progress(page, jobs, tmp_path)
 def test_cancel_stops_the_job_in_the_worker(page, jobs, tmp_path):  # noqa: F811
     server, worker = jobs
     page.goto(server.url + "/?grade=all")
-    wait_for_drawn(page, ["forest-figure"])
+    ready_to_export(page)
     box = page.locator("#export-progress-box")
     downloads = []
     page.on("download", lambda d: downloads.append(d))

@@ -319,11 +319,11 @@ def test_a_deck_is_exported_through_the_proxy_by_the_worker(stack, page, tmp_pat
     (its log says so), progress and the file come back through nginx, and the file is a deck."""
     from pptx import Presentation
 
-    from tests.browser.test_dashboard import wait_for_drawn
+    from tests.browser.test_exports import ready_to_export
     from tests.hosting.test_celery_export import DOWNLOAD_MS, TASK
 
     page.goto(stack.url + "/?agent=bevacizumab")
-    wait_for_drawn(page, ["forest-figure"])
+    ready_to_export(page)
     with page.expect_download(timeout=DOWNLOAD_MS) as info:
         page.locator("#export-pptx").click()  # "All figures that show data": a background job
         page.wait_for_function(
