@@ -56,7 +56,8 @@ LOAD_TARGET = 1.5  # issue 13: page load at most 1.5x the one-graph app
 INSTRUMENT = """
 (() => {
   const B = window.__bench = {pending: 0, sent: 0, done: 0, updates: 0, mutations: 0, last: 0,
-                              lastAnswer: 0, outputs: [], firstUpdate: null, allDrawn: null, graphs: 0};
+                              lastAnswer: 0, outputs: [], firstUpdate: null, allDrawn: null, graphs: 0,
+                              loaded: false};  // loaded: the page's first settle has answered
   const touch = () => { B.last = performance.now(); };
   const realFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {

@@ -8,7 +8,6 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 SETTLE_MS = 8000
 
@@ -92,13 +91,13 @@ def scroll_to(page, element_id):
     page.wait_for_timeout(50)
 
 
-# drawn with the server's figure: traces, or an empty selection's message (the empty first draw
-# dcc.Graph makes on mount has neither)
-DRAWN_JS = """(id) => { const g = document.querySelector('#' + id + ' .js-plotly-plot');
-  return !!(g && g._fullData && ((g.data || []).length || ((g.layout || {}).annotations || []).length)); }"""
+def drawn_by_server(summary) -> bool:
+    """A figure summary (`figure`) of the server's figure: traces, or an empty selection's message
+    (the empty first draw dcc.Graph makes on mount has neither)."""
+    return summary["traces"] > 0 or bool(summary["annotations"])
 
 
-def wait_for_drawn(page, graph_ids, timeout=30000):
+def wait_for_drawn(page, graph_ids, timeout_s=30.0):
     """Each graph scrolled to (a figure off screen is not computed) and drawn with the server's
     figure, one at a time, as a reader would look at each: a graph the page moved while it
     loaded (a tall figure drawn above it) is still computed (assets/seen.js looks again; before it
@@ -111,18 +110,9 @@ def wait_for_drawn(page, graph_ids, timeout=30000):
     A test that needs a few figures waits for those: every figure of every tab (`wait_for_figures`)
     costs ~8 s of Chromium's CPU. The figures above a graph may then be drawn after it was scrolled
     to (one partly on screen grows from its 450 px placeholder) and push it off screen before it
-    is seen: a graph not drawn within 5 s is scrolled to again, as a reader would look for it."""
+    is seen: `wait_for_figure` scrolls to a graph again every 5 s, as a reader would look for it."""
     for graph_id in graph_ids:
-        deadline = time.monotonic() + timeout / 1000
-        while True:
-            show(page, graph_id)  # even if drawn: a figure drawn before a change is redrawn once seen
-            left = deadline - time.monotonic()
-            try:
-                page.wait_for_function(DRAWN_JS, arg=graph_id, timeout=max(min(5000, left * 1000), 1))
-                break
-            except PlaywrightTimeout:
-                if time.monotonic() >= deadline:
-                    raise
+        wait_for_figure(page, graph_id, drawn_by_server, timeout_s=timeout_s)
 
 
 def wait_for_trial_rows(page, count=None):
@@ -148,8 +138,8 @@ def wait_for_figures(page):
 
 def wait_for_figure(page, graph_id, condition, timeout_s=30.0):
     """Poll the figure summary until `condition(summary)` holds (the page's CSP forbids eval). The
-    graph is scrolled to again every 5 s, as in `wait_for_drawn`: a figure drawn above it may
-    push it off screen before it is seen."""
+    graph is scrolled to again every 5 s: a figure drawn above it may push it off screen before it
+    is seen (see `wait_for_drawn`)."""
     deadline = time.monotonic() + timeout_s
     summary, shown_at = None, float("-inf")
     while time.monotonic() < deadline:
