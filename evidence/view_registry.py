@@ -27,6 +27,7 @@ from evidence import export_rows, views
 from evidence import slide_rules
 from evidence.export import wording
 from evidence.export_rows import HYPOTHETICAL_LABEL, MODEL_LABEL
+from evidence.figures import toxicity as toxicity_figure
 from evidence.loading import CuratedData
 from evidence.state import SELECTION_FIELDS, ViewState
 from evidence.view_memo import declared, memoised
@@ -91,6 +92,9 @@ class View:
     """False for a view of its inputs alone (the what-if ramp): uploads never redraw it."""
     is_figure: bool = True
     """A plotly graph (figure, caption, config); False for the trials grid."""
+    on_screen: Callable[[dict], dict] | None = None
+    """The figure JSON as the browser draws it, when that differs from the figure exports lay out
+    (the heatmap's organ-class labels: evidence/figures/toxicity.py on_screen)."""
 
     @property
     def key_fields(self) -> tuple[str, ...]:
@@ -156,7 +160,7 @@ _DECLARED = (
                         shows=wording.subgroups_shows)),
     _view("toxicity", "Toxicity heatmap", "heatmap-figure",
           SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
-          views.toxicity_panel, export_rows.toxicity_rows, HIGHLIGHT, click="clickData",
+          views.toxicity_panel, export_rows.toxicity_rows, HIGHLIGHT, click="clickData", on_screen=toxicity_figure.on_screen,
           export=Export("toxicity-heatmap", ("trials", "grade", "toxicity", "derived", "highlight"), _grade_tag,
                         slides=slide_rules.GRID_SLIDES, shows=wording.toxicity_shows)),
     _view("fatal_events", "Fatal and treatment-limiting events", "fatal-events-figure", SELECTION,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from evidence.export.slide_style import BODY_PT, MIN_PX, PAD_PX, PX_PER_PT, _escape
 from evidence.export.text_measure import plain_text, text_width, wrap_text
+from evidence.figures.toxicity import run_labels
 
 LINE = 1.3
 """plotly's line spacing for multi-line text (em)."""
@@ -71,12 +72,6 @@ class GridFit:
 
 def _font_px(node: dict | None, default: float = MIN_PX) -> float:
     return ((node or {}).get("size") or default)
-
-
-def _run_labels(layout: dict) -> list[dict]:
-    """Organ-class labels right of the plot, one per run of rows (yref y, x at the plot's right edge)."""
-    return [a for a in layout.get("annotations") or []
-            if a.get("xref") == "paper" and a.get("yref") == "y" and (a.get("x") or 0) >= 1 and a.get("xanchor") == "left"]
 
 
 def _run_label_text(annotation: dict) -> str:
@@ -213,7 +208,7 @@ def _geometry(spec: dict, width: float) -> tuple[GridFit, dict]:
     xaxis, yaxis = layout["xaxis"], layout["yaxis"]
     row_size = _font_px(yaxis.get("tickfont"))
     left = max((text_width(plain_text(t), row_size) for t in yaxis.get("ticktext") or []), default=0) + 14
-    labels = _run_labels(layout)
+    labels = run_labels(layout)
     soc_size = max([_font_px(a.get("font")) for a in labels] or [MIN_PX])
     soc_texts = [_run_label_text(a) for a in labels]
     soc_px = max([_two_line_px(t, soc_size) for t in soc_texts] or [0])
@@ -275,7 +270,7 @@ def fit_cell_grid(spec: dict, width: float) -> GridFit:
         xaxis.update(tickangle=-90)
     else:
         xaxis.update(tickangle=0, ticktext=["<br>".join(lines) for lines, _ in parts["headers"]])
-    for annotation in _run_labels(layout):
+    for annotation in run_labels(layout):
         annotation["text"] = "<br>".join(_escape(line) for line in parts["soc_lines"][id(annotation)])
     for trace in _heatmaps(spec):
         # the builder escaped the data text once; lines are only rejoined

@@ -241,6 +241,46 @@ def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
     return annotations, shapes
 
 
+def run_labels(layout: dict) -> list[dict]:
+    """The organ-class labels right of the plot, one per run of rows (`_soc_annotations`: yref y,
+    anchored left at the plot's right edge); slides lay them out themselves (export/cell_grid.py)."""
+    return [a for a in layout.get("annotations") or []
+            if a.get("xref") == "paper" and a.get("yref") == "y" and (a.get("x") or 0) >= 1 and a.get("xanchor") == "left"]
+
+
+_LABEL_INDENT = "\u00a0\u00a0"  # clear of the run's bracket, as the annotations' 10 px shift did (kept in SVG)
+
+
+def on_screen(figure: dict) -> dict:
+    """The heatmap as the browser draws it: its organ-class labels as one text trace instead of an
+    annotation each, and a bracket only beside a run of several rows (one beside a single row says
+    nothing the label's place does not). Plotly draws, measures and binds every annotation on its
+    own: with 25 rows they were about half of each redraw (a grade change's Plotly.react ~150 ms
+    -> ~90 ms, issue 13). A label cut to its rows ("…") stays an annotation, whose hover gives the
+    whole name; the trace has no hover (a text point's hover would win over the last column's
+    cells beside it) and no customdata, so the highlight, keyboard walk and clicks pass it by.
+    Every cell's hover names its organ class too. Exports keep the annotations (the figure dict
+    is not changed); a figure without labels is returned as it is."""
+    layout = figure.get("layout") or {}
+    drawn = [a for a in run_labels(layout) if not a.get("hovertext")]
+    if not drawn:
+        return figure
+    trace = dict(
+        type="scatter", mode="text", name="organ class", x=[layout["xaxis"]["range"][1]] * len(drawn),
+        y=[a["y"] for a in drawn], text=["<br>".join(_LABEL_INDENT + line for line in a["text"].split("<br>")) for a in drawn],
+        textposition="middle right", textfont=drawn[0].get("font"), cliponaxis=False, showlegend=False, hoverinfo="skip",
+    )  # fmt: skip
+    kept = [a for a in layout.get("annotations") or [] if not any(a is label for label in drawn)]
+    shapes = [sh for sh in layout.get("shapes") or [] if not _single_row_bracket(sh)]
+    return {**figure, "data": list(figure.get("data") or []) + [trace],
+            "layout": {**layout, "annotations": kept, "shapes": shapes}}
+
+
+def _single_row_bracket(shape: dict) -> bool:
+    """A run's bracket (`_soc_annotations`: pixel-anchored at the plot's right edge) beside one row."""
+    return shape.get("xsizemode") == "pixel" and shape.get("xanchor") == 1.0 and abs(shape["y1"] - shape["y0"]) < 1
+
+
 # ---------------------------------------------------------------- cells and legend
 
 
