@@ -7,7 +7,9 @@ in the same run, interleaved, and every result is given as a ratio to the floor.
 
 What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before the page's own
 scripts): a MutationObserver on the document notes the time of every mutation inside a
-`.js-plotly-plot`, and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in
+`.js-plotly-plot` (a batch that only sets attributes back to what they were, as dcc.Graph's
+pending class around a resize check that finds nothing to resize, changes nothing and is not
+counted), and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in
 flight, noting when each is sent and when its body has arrived; while Dash's renderer has
 callbacks queued or running (its redux store, `window.dash_stores`) the page counts as busy too,
 since between one callback's answer and the requests it triggers nothing is in flight. A page
@@ -76,14 +78,28 @@ INSTRUMENT = """
     const el = node && (node.nodeType === 1 ? node : node.parentElement);
     return !!(el && el.closest && el.closest('.js-plotly-plot'));
   };
-  new MutationObserver(records => {
+  // An attribute set and set back within one task (one batch of records) changes nothing drawn:
+  // dcc.Graph marks a graph pending around every resize check, and its ResizeObserver asks one
+  // 50 ms after a figure of another height is drawn; the check finds the size drawn and the class
+  // is cleared in the same task. Such a batch is not activity; any other change in a plot is.
+  const changesSomething = records => {
+    const firstOld = new Map(); // element -> attribute -> its value before the batch
     for (const r of records) {
-      if (inPlot(r.target) || Array.from(r.addedNodes).some(n => n.nodeType === 1 &&
-          (n.matches('.js-plotly-plot') || n.querySelector('.js-plotly-plot')))) {
-        B.mutations++; touch(); return;
-      }
+      if (!(inPlot(r.target) || Array.from(r.addedNodes).some(n => n.nodeType === 1 &&
+          (n.matches('.js-plotly-plot') || n.querySelector('.js-plotly-plot'))))) continue;
+      if (r.type !== 'attributes') return true;
+      const olds = firstOld.get(r.target) || new Map();
+      firstOld.set(r.target, olds);
+      if (!olds.has(r.attributeName)) olds.set(r.attributeName, r.oldValue);
     }
-  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    for (const [el, olds] of firstOld) {
+      for (const [name, old] of olds) { if (el.getAttribute(name) !== old) return true; }
+    }
+    return false;
+  };
+  new MutationObserver(records => {
+    if (changesSomething(records)) { B.mutations++; touch(); }
+  }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true});
 
   const drawn = el => { const g = el.querySelector('.js-plotly-plot');
     return !!(g && g._fullData && g.querySelector('.main-svg')); };

@@ -1,0 +1,52 @@
+"""The browser bench's idea of activity (bench/browser.py INSTRUMENT), in Chromium: what it counts
+as a change inside a plot, and what it lets pass as changing nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.browser import INSTRUMENT
+
+PAGE = "<html><body><div id='graph' class='js-plotly-plot'><svg class='main-svg'><g id='cell'></g></svg></div></body></html>"
+
+
+@pytest.fixture
+def bench_page(chromium_browser):
+    context = chromium_browser.new_context()
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    page.set_content(PAGE)
+    yield page
+    context.close()
+
+
+def mutations_after(page, script: str) -> int:
+    """How many changes the instrument counted for `script`, run as one task."""
+    return page.evaluate(
+        "async (script) => { const before = window.__bench.mutations; (new Function(script))();"
+        " await new Promise(r => setTimeout(r, 50)); return window.__bench.mutations - before; }",
+        script,
+    )
+
+
+def test_a_class_set_and_cleared_in_one_task_is_not_activity(bench_page):
+    # dcc.Graph's resize check: classList.add('dash-graph--pending') ... remove, one task
+    toggle = "const g = document.getElementById('graph'); g.classList.add('dash-graph--pending');" \
+             " g.classList.remove('dash-graph--pending');"
+    assert mutations_after(bench_page, toggle) == 0
+
+
+def test_a_change_that_stays_is_activity(bench_page):
+    assert mutations_after(bench_page, "document.getElementById('graph').classList.add('dash-graph--pending');") == 1
+    assert mutations_after(bench_page, "document.getElementById('cell').setAttribute('fill', 'red');") == 1
+    added = "document.getElementById('cell').appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'rect'));"
+    assert mutations_after(bench_page, added) == 1
+    # set back, but with another attribute changed in the same task: still activity
+    both = "const g = document.getElementById('graph'); g.classList.add('x'); g.classList.remove('x');" \
+           " document.getElementById('cell').setAttribute('opacity', '0.5');"
+    assert mutations_after(bench_page, both) == 1
+
+
+def test_changes_outside_plots_are_not_counted(bench_page):
+    outside = "const p = document.createElement('p'); p.textContent = 'caption'; document.body.appendChild(p);"
+    assert mutations_after(bench_page, outside) == 0
