@@ -9,12 +9,12 @@ What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before t
 scripts): a MutationObserver on the document notes the time of every mutation inside a
 `.js-plotly-plot` (a batch that only sets attributes back to what they were, as dcc.Graph's
 pending class around a resize check that finds nothing to resize, changes nothing and is not
-counted), and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in
-flight, noting when each is sent and when its body has arrived; while Dash's renderer has
-callbacks queued or running (its redux store, `window.dash_stores`) the page counts as busy too,
-since between one callback's answer and the requests it triggers nothing is in flight. A page
-or change has settled when nothing of that has happened for QUIET_MS; its time is that of the
-last activity (so the quiet window itself is not counted).
+counted), and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in flight,
+noting when each is sent and when its body has arrived (the page's own read of it); while Dash's
+renderer has callbacks queued or running (its redux store, `window.dash_stores`) the page counts
+as busy too, since between one callback's answer and the requests it triggers nothing is in
+flight. A page or change has settled when nothing of that has happened for QUIET_MS; its time is
+that of the last activity (so the quiet window itself is not counted).
 
 * Page load (fresh browser context per load: cold cache): from navigation start until every
   graph on the first screen (a `.dash-graph` whose box meets the 1366x768 viewport once the page
@@ -69,9 +69,21 @@ INSTRUMENT = """
     if (update && B.firstUpdate === null) B.firstUpdate = performance.now();
     B.pending++; B.sent++; touch();
     if (update) { try { B.outputs.push(JSON.parse(init.body).output); } catch (e) { B.outputs.push('?'); } }
-    const finish = () => { B.pending--; B.done++; if (update) B.updates++; touch(); B.lastAnswer = B.last; };
+    let finished = false;
+    const finish = () => { if (finished) return; finished = true;
+      B.pending--; B.done++; if (update) B.updates++; touch(); B.lastAnswer = B.last; };
+    // The answer has arrived when the page's own read of the body resolves (Dash's json()), or
+    // else the bench's read of a copy (a body the page never reads). The copy's read alone
+    // resolved late when the page drew a figure with the answer in the meantime: its callback
+    // waited behind that draw, counting time after the page had the answer and was done.
+    const ownRead = response => {
+      ['json', 'text', 'arrayBuffer', 'blob'].forEach(name => {
+        const read = response[name].bind(response);
+        response[name] = () => { const body = read(); body.then(finish, finish); return body; };
+      });
+    };
     return realFetch(input, init).then(
-      response => { response.clone().arrayBuffer().then(finish, finish); return response; },
+      response => { response.clone().arrayBuffer().then(finish, finish); ownRead(response); return response; },
       error => { finish(); throw error; });
   };
   const inPlot = node => {
@@ -158,7 +170,7 @@ INSTRUMENT = """
 })();
 """
 
-CHANGE_JS = """
+CHANGE_JS = r"""
 async ([query, quiet, timeout]) => {
   const B = window.__bench;
   const since = performance.now();

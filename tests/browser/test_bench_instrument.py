@@ -50,3 +50,21 @@ def test_a_change_that_stays_is_activity(bench_page):
 def test_changes_outside_plots_are_not_counted(bench_page):
     outside = "const p = document.createElement('p'); p.textContent = 'caption'; document.body.appendChild(p);"
     assert mutations_after(bench_page, outside) == 0
+
+
+def test_an_answer_arrives_when_the_page_reads_it_not_after_what_the_page_draws_with_it(bench_page):
+    """Dash reads the body (json()) and draws with it in the same task; the bench's own copy of the
+    body is read later, behind that draw, and counted the answer as arriving after it."""
+    bench_page.route("http://bench.test/", lambda route: route.fulfill(body=PAGE, content_type="text/html"))
+    bench_page.route("**/_dash-update-component", lambda route: route.fulfill(json={"response": {}}))
+    bench_page.goto("http://bench.test/")
+    timing = bench_page.evaluate(
+        "async () => { const B = window.__bench;"
+        " const response = await fetch('/_dash-update-component', {method: 'POST', body: JSON.stringify({output: 'g.figure'})});"
+        " const body = await response.json(); const read = performance.now();"
+        " while (performance.now() - read < 150) {}"  # the draw, 150 ms on the main thread
+        " await new Promise(r => setTimeout(r, 50));"
+        " return {read, answered: B.lastAnswer, pending: B.pending, updates: B.updates}; }"
+    )
+    assert timing["pending"] == 0 and timing["updates"] == 1
+    assert timing["answered"] <= timing["read"] + 1  # not 150 ms later
