@@ -7,9 +7,8 @@ in the same run, interleaved, and every result is given as a ratio to the floor.
 
 What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before the page's own
 scripts): a MutationObserver on the document notes the time of every mutation inside a
-`.js-plotly-plot` (a batch that only sets attributes back to what they were, as dcc.Graph's
-pending class around a resize check that finds nothing to resize, changes nothing and is not
-counted), and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in flight,
+`.js-plotly-plot` (attributes set and set back within one task, as dcc.Graph's pending class
+around a resize check that finds nothing to resize, change nothing and are not counted), and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in flight,
 noting when each is sent and when its body has arrived (the page's own read of it); while Dash's
 renderer has callbacks queued or running (its redux store, `window.dash_stores`) the page counts
 as busy too, since between one callback's answer and the requests it triggers nothing is in
@@ -90,27 +89,36 @@ INSTRUMENT = """
     const el = node && (node.nodeType === 1 ? node : node.parentElement);
     return !!(el && el.closest && el.closest('.js-plotly-plot'));
   };
-  // An attribute set and set back within one task (one batch of records) changes nothing drawn:
-  // dcc.Graph marks a graph pending around every resize check, and its ResizeObserver asks one
-  // 50 ms after a figure of another height is drawn; the check finds the size drawn and the class
-  // is cleared in the same task. Such a batch is not activity; any other change in a plot is.
-  const changesSomething = records => {
-    const firstOld = new Map(); // element -> attribute -> its value before the batch
-    for (const r of records) {
-      if (!(inPlot(r.target) || Array.from(r.addedNodes).some(n => n.nodeType === 1 &&
-          (n.matches('.js-plotly-plot') || n.querySelector('.js-plotly-plot'))))) continue;
-      if (r.type !== 'attributes') return true;
-      const olds = firstOld.get(r.target) || new Map();
-      firstOld.set(r.target, olds);
-      if (!olds.has(r.attributeName)) olds.set(r.attributeName, r.oldValue);
+  // An attribute set and set back within one task changes nothing drawn: dcc.Graph marks a graph
+  // pending around every resize check (its ResizeObserver asks 50 ms after a figure of another
+  // height is drawn), the check finds the size drawn, and the mark is cleared in a promise
+  // callback of the same task, after this observer has seen the first half. So attribute
+  // changes are weighed once the task is over: counted (at the time they were seen) only if
+  // an attribute is not back to its value before them. Any other change in a plot counts at once.
+  const inPlotRecord = r => inPlot(r.target) || Array.from(r.addedNodes).some(n => n.nodeType === 1 &&
+      (n.matches('.js-plotly-plot') || n.querySelector('.js-plotly-plot')));
+  let attrsBefore = null, attrsSeen = 0; // element -> attribute -> value before the task's changes
+  const weighAttributes = () => {
+    const before = attrsBefore, seen = attrsSeen;
+    attrsBefore = null;
+    for (const [el, olds] of before) {
+      for (const [name, old] of olds) {
+        if (el.getAttribute(name) !== old) { B.mutations++; B.last = Math.max(B.last, seen); return; }
+      }
     }
-    for (const [el, olds] of firstOld) {
-      for (const [name, old] of olds) { if (el.getAttribute(name) !== old) return true; }
-    }
-    return false;
   };
   new MutationObserver(records => {
-    if (changesSomething(records)) { B.mutations++; touch(); }
+    let changed = false;
+    for (const r of records) {
+      if (!inPlotRecord(r)) continue;
+      if (r.type !== 'attributes') { changed = true; continue; }
+      if (!attrsBefore) { attrsBefore = new Map(); setTimeout(weighAttributes, 0); }
+      attrsSeen = performance.now();
+      const olds = attrsBefore.get(r.target) || new Map();
+      attrsBefore.set(r.target, olds);
+      if (!olds.has(r.attributeName)) olds.set(r.attributeName, r.oldValue);
+    }
+    if (changed) { B.mutations++; touch(); }
   }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true});
 
   const drawn = el => { const g = el.querySelector('.js-plotly-plot');

@@ -34,6 +34,10 @@ def test_a_class_set_and_cleared_in_one_task_is_not_activity(bench_page):
     toggle = "const g = document.getElementById('graph'); g.classList.add('dash-graph--pending');" \
              " g.classList.remove('dash-graph--pending');"
     assert mutations_after(bench_page, toggle) == 0
+    # as dcc.Graph does it: cleared in a promise callback, after the observer saw the class set
+    later = "const g = document.getElementById('graph'); g.classList.add('dash-graph--pending');" \
+            " Promise.resolve().then(() => {}).finally(() => g.classList.remove('dash-graph--pending'));"
+    assert mutations_after(bench_page, later) == 0
 
 
 def test_a_change_that_stays_is_activity(bench_page):
@@ -41,6 +45,9 @@ def test_a_change_that_stays_is_activity(bench_page):
     assert mutations_after(bench_page, "document.getElementById('cell').setAttribute('fill', 'red');") == 1
     added = "document.getElementById('cell').appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'rect'));"
     assert mutations_after(bench_page, added) == 1
+    set_back_later = "const g = document.getElementById('graph'); g.classList.add('x');" \
+                     " setTimeout(() => g.classList.remove('x'), 20);"  # set back 20 ms later: both count
+    assert mutations_after(bench_page, set_back_later) == 2
     # set back, but with another attribute changed in the same task: still activity
     both = "const g = document.getElementById('graph'); g.classList.add('x'); g.classList.remove('x');" \
            " document.getElementById('cell').setAttribute('opacity', '0.5');"
