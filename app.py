@@ -23,7 +23,7 @@ from components.layout import page
 from components.stable_props import sort_wildcard_props
 from components.uploads import upload_store
 from config import Settings
-from evidence import cache, views
+from evidence import cache, view_registry, views
 from evidence.loading import CuratedData, load_dataset
 from evidence.problems import DataValidationError
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         len(data.warnings),
         export_flags=exports.export_flags(settings),
         max_upload_mb=settings.max_upload_mb,
+        graph_heights=view_registry.figure_heights(data),
     ))
     register_callbacks(app, data, settings)
     register_api(app.server, data, settings)

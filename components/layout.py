@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from components import answer_strip, evidence_box, exports, ids, slices, state_sync
 from components.tabs import tab_panel, tab_strip
@@ -162,6 +163,20 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
         **keyboard,
         **highlight,
     )
+
+
+def keep_room(layout: Component, heights: dict[str, int]) -> Component:
+    """Each figure's wrapper keeps the room its graph will take (`heights`: graph id -> px, the
+    figures' declared heights for the page's first state) until plotly has drawn it: the CSS
+    custom property --graph-height (assets/views.css; 450 px where unknown). Graphs are drawn
+    only once seen, so with one height for all, whatever lay below a figure (the export bar under
+    the efficacy tab) moved as each drew. In place; returns `layout`."""
+    for node in layout._traverse():
+        if isinstance(node, html.Div) and getattr(node, "className", None) == "figure":
+            graph = next((c for c in node._traverse() if isinstance(c, dcc.Graph)), None)
+            if graph is not None and graph.id in heights:
+                node.style = {**(getattr(node, "style", None) or {}), "--graph-height": f"{heights[graph.id]}px"}
+    return layout
 
 
 def _card(title: str, children, card_id: str, wide: bool = False) -> html.Section:
@@ -420,8 +435,10 @@ def page(
     options: dict[str, list[dict]], sources: list[dict], data_version: str, warnings: int,
     export_flags: tuple[bool, bool] | None = None,
     max_upload_mb: float = 5.0,
+    graph_heights: dict[str, int] | None = None,
 ) -> html.Div:
-    """export_flags: (exports enabled, Chromium installed); default: from the environment."""
+    """export_flags: (exports enabled, Chromium installed); default: from the environment.
+    graph_heights: graph id -> the room it keeps before it is drawn (`keep_room`)."""
     header = html.Header(
         [
             html.Div(
@@ -466,7 +483,7 @@ def page(
         className="views",
         id="main",
     )
-    return html.Div(
+    return keep_room(html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
@@ -482,4 +499,4 @@ def page(
             html.Div([filter_panel(options), main], className="body"),
         ],
         className="page",
-    )
+    ), graph_heights or {})

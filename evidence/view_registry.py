@@ -207,6 +207,14 @@ def figure_views() -> list[View]:
     return [view for view in VIEWS.values() if view.is_figure]
 
 
+def figure_heights(data: CuratedData, state: ViewState | None = None) -> dict[str, int]:
+    """Graph id -> the height (px) its figure declares for `state` (default: the page's first
+    state, no query): the room each graph keeps before it is drawn (components/layout.py)."""
+    state = state or ViewState()
+    heights = {view.graph_id: view.panel(data, state).figure_json()["layout"].get("height") for view in figure_views()}
+    return {graph_id: int(h) for graph_id, h in heights.items() if h}
+
+
 def exported_views() -> list[View]:
     """The views the export bar offers, in its order."""
     return [view for view in VIEWS.values() if view.export]

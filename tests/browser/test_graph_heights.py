@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from components import ids
 from evidence.loading import load_dataset
 from evidence.state import ViewState
 from evidence.view_registry import VIEWS
@@ -84,3 +85,27 @@ def test_a_window_resize_keeps_every_drawn_graph_as_high_as_its_figure(page, bas
             assert found == [], (width, tab, found)
         page.screenshot(path=str(ARTIFACTS / f"graph-heights-{width}.png"), full_page=True)
     assert page.console_errors == []
+
+
+BOXES_JS = """(ids) => ids.map(id => { const g = document.getElementById(id), bar = document.getElementById('card-export');
+  return {id: id, drawn: Boolean(g.querySelector('.main-svg')), height: g.getBoundingClientRect().height,
+          wrapper: g.closest('.figure').getBoundingClientRect().height, bar: bar.getBoundingClientRect().top + scrollY}; })"""
+
+
+def test_a_graph_keeps_its_figures_room_before_it_is_drawn(page, base_url, declared_heights):
+    """Graphs below the first screen are drawn only once seen; until then each keeps the height its
+    figure declares, so what lies below them (the export bar) moves only by the captions that
+    come with the figures, not by the figures themselves."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_drawn(page, [ids.FOREST])
+    graphs = TAB_FIGURES["efficacy"]
+    before = page.evaluate(BOXES_JS, graphs)
+    undrawn = [g for g, b in zip(graphs, before) if not b["drawn"]]
+    assert {ids.MEDIANS, ids.SUBGROUPS, ids.FATAL_EVENTS} <= set(undrawn)  # below the first screen: not drawn yet
+    assert [round(b["height"]) for b in before] == [declared_heights[g] for g in graphs]
+    wait_for_drawn(page, graphs)
+    after = page.evaluate(BOXES_JS, graphs)
+    assert [round(a["height"]) for a in after] == [declared_heights[g] for g in graphs]
+    captions = sum(a["wrapper"] - b["wrapper"] for a, b in zip(after, before))  # sources, notes, Evidence boxes
+    assert abs((after[0]["bar"] - before[0]["bar"]) - captions) <= 1
