@@ -248,7 +248,7 @@ def run_labels(layout: dict) -> list[dict]:
             if a.get("xref") == "paper" and a.get("yref") == "y" and (a.get("x") or 0) >= 1 and a.get("xanchor") == "left"]
 
 
-_LABEL_INDENT = "\u00a0\u00a0"  # clear of the run's bracket, as the annotations' 10 px shift did (kept in SVG)
+_LABEL_INDENT = "\u00a0" * 4  # ~12 px at 11 px: where an annotation's text starts (10 px shift, 2 px pad)
 
 
 def on_screen(figure: dict) -> dict:
