@@ -255,12 +255,12 @@ def on_screen(figure: dict) -> dict:
     """The heatmap as the browser draws it: its organ-class labels as one text trace instead of an
     annotation each, and a bracket only beside a run of several rows (one beside a single row says
     nothing the label's place does not). Plotly draws, measures and binds every annotation on its
-    own: with 25 rows they were about half of each redraw (a grade change's Plotly.react ~150 ms
-    -> ~90 ms, issue 13). A label cut to its rows ("…") stays an annotation, whose hover gives the
-    whole name; the trace has no hover (a text point's hover would win over the last column's
-    cells beside it) and no customdata, so the highlight, keyboard walk and clicks pass it by.
-    Every cell's hover names its organ class too. Exports keep the annotations (the figure dict
-    is not changed); a figure without labels is returned as it is."""
+    own: with 25 rows they were about a third of each redraw (a grade change's Plotly.react
+    ~140-155 -> ~90-115 ms, issue 13). A label cut to its rows ("…") stays an annotation, whose
+    hover gives the whole name; the trace has no hover (a text point's hover would win over the
+    last column's cells beside it) and no customdata, so the highlight, keyboard walk and clicks
+    pass it by. Every cell's hover names its organ class too. Exports keep the annotations (the
+    figure dict is not changed); a figure without labels is returned as it is."""
     layout = figure.get("layout") or {}
     drawn = [a for a in run_labels(layout) if not a.get("hovertext")]
     if not drawn:
