@@ -8,12 +8,13 @@ in the same run, interleaved, and every result is given as a ratio to the floor.
 What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before the page's own
 scripts): a MutationObserver on the document notes the time of every mutation inside a
 `.js-plotly-plot` (attributes set and set back within one task, as dcc.Graph's pending class
-around a resize check that finds nothing to resize, change nothing and are not counted), and a wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in flight,
-noting when each is sent and when its body has arrived (the page's own read of it); while Dash's
-renderer has callbacks queued or running (its redux store, `window.dash_stores`) the page counts
-as busy too, since between one callback's answer and the requests it triggers nothing is in
-flight. A page or change has settled when nothing of that has happened for QUIET_MS; its time is
-that of the last activity (so the quiet window itself is not counted).
+around a resize check that finds nothing to resize, change nothing and are not counted), and a
+wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in flight, noting when each is
+sent and when its body has arrived (the page's own read of it); while Dash's renderer has
+callbacks queued or running (its redux store, `window.dash_stores`) the page counts as busy too,
+since between one callback's answer and the requests it triggers nothing is in flight. A page or
+change has settled when nothing of that has happened for QUIET_MS; its time is that of the last
+activity (so the quiet window itself is not counted).
 
 * Page load (fresh browser context per load: cold cache): from navigation start until every
   graph on the first screen (a `.dash-graph` whose box meets the 1366x768 viewport once the page

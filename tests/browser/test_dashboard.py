@@ -109,7 +109,8 @@ def wait_for_drawn(page, graph_ids, timeout_s=30.0):
 
     A test that needs a few figures waits for those: every figure of every tab (`wait_for_figures`)
     costs ~8 s of Chromium's CPU. The figures above a graph may then be drawn after it was scrolled
-    to (one partly on screen grows from its 450 px placeholder) and push it off screen before it
+    to (one partly on screen gains its caption, or grows from its placeholder when the state's
+    rows differ from the first state's) and push it off screen before it
     is seen: `wait_for_figure` scrolls to a graph again every 5 s, as a reader would look for it."""
     for graph_id in graph_ids:
         wait_for_figure(page, graph_id, drawn_by_server, timeout_s=timeout_s)

@@ -20,9 +20,10 @@ DOWNLOAD_MS = 120_000  # a cold Chromium start plus a full deck
 
 def ready_to_export(page):
     """The page drawn as far as the export bar, which sits below the efficacy tab's figures.
-    Scrolled to before a click, the figures beside it are computed and grow from their 450 px
-    placeholders, moving the bar: a click then fell on whatever took its place (seen under load,
-    1 run in 3; the click sent no request). Once the tab's figures are drawn the bar stays put."""
+    Scrolled to before a click, the figures beside it are computed and their captions arrive with
+    them (before session 13 the figures also grew from 450 px placeholders), moving the bar: a click
+    then fell on whatever took its place (seen under load, 1 run in 3; the click sent no request).
+    Once the tab's figures are drawn the bar stays put."""
     wait_for_drawn(page, TAB_FIGURES["efficacy"])
 
 

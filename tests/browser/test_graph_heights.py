@@ -12,8 +12,7 @@ import pytest
 
 from components import ids
 from evidence.loading import load_dataset
-from evidence.state import ViewState
-from evidence.view_registry import VIEWS
+from evidence.view_registry import figure_heights
 from tests.browser.conftest import ARTIFACTS, REPO_ROOT
 from tests.browser.test_dashboard import TAB_FIGURES, show_tab, wait_for_drawn, wait_for_figures
 
@@ -42,9 +41,7 @@ def base_url(live_server):
 def declared_heights():
     """Each graph's height as its view declares it for the page's state (the bundled data, no
     query): the figure's layout.height, decided by its rows on the server."""
-    data = load_dataset(REPO_ROOT / "data")
-    return {view.graph_id: view.panel(data, ViewState()).figure_json()["layout"]["height"]
-            for view in VIEWS.values() if view.is_figure}
+    return figure_heights(load_dataset(REPO_ROOT / "data"))
 
 
 def _overlap(a, b) -> float:
