@@ -20,7 +20,7 @@ from evidence.tables.toxicity import (
     toxicity_differences,
     toxicity_matrix,
 )
-from tests.unit.figure_dicts import validated
+from tests.unit.figure_dicts import PHISH, strings, validated
 
 
 def matrix(data, grade, **options):
@@ -756,3 +756,13 @@ def test_on_screen_sorted_by_rate_labels_each_run_and_brackets_only_longer_ones(
     assert len([s for s in screen["layout"]["shapes"] if s.get("xsizemode") == "pixel"]) == sum(n > 1 for n in runs)
     empty = toxicity_figures.toxicity_heatmap(matrix(data, "3-4", search="no such event"))
     assert toxicity_figures.on_screen(empty) is empty
+
+
+def test_on_screen_organ_classes_from_data_stay_escaped(data):
+    """An organ class is data (an upload's ae_terms): its label, moved into a text trace, is still
+    the escaped text, never markup plotly would draw as a link."""
+    m = matrix(data, "3-4", top_n=5).assign(soc=PHISH)
+    screen = toxicity_figures.on_screen(toxicity_figures.toxicity_heatmap(m))
+    labels = _organ_trace(screen)["text"] + [a["text"] for a in toxicity_figures.run_labels(screen["layout"])]
+    assert labels and not [t for _, t in strings(screen) if "<a " in t or PHISH in t]
+    assert all("&lt;a" in t or "&gt;" in t or "&quot;" in t for t in labels)  # the escaped pieces, wrapped
