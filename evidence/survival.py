@@ -3,6 +3,12 @@
 Patient-level data go through lifelines; trials that publish only medians and a
 hazard ratio get parametric (exponential / Weibull proportional-hazards) curves.
 Nothing draws and nothing imports dash.
+
+lifelines is imported by the two functions that fit patient-level data, not here: importing it
+(with the scipy parts it pulls in) takes ~0.8 s, and the bundled data hold no patient-level rows,
+so a server that is never sent an upload with them never needs it. Every gunicorn start and
+every export job's process starts that much sooner (tests/hosting/test_gunicorn.py checks that
+building the app leaves lifelines unimported).
 """
 
 from __future__ import annotations
@@ -13,9 +19,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.exceptions import ConvergenceError
-from lifelines.statistics import logrank_test
 
 ARM_CONTROL = "control"
 ARM_EXPERIMENTAL = "experimental"
@@ -128,6 +131,8 @@ def kaplan_meier(time: Sequence[float], event: Sequence[Any], label: str) -> Kap
     certainty. Events at time 0 start the curve with a drop at 0 from S = 1 and are listed in
     `notes`, as is a single patient (no CI is possible).
     """
+    from lifelines import KaplanMeierFitter  # see the module's docstring
+
     times, events = _as_time_event(time, event)
     fitter = KaplanMeierFitter(alpha=0.05)
     fitter.fit(times, event_observed=events, label=label)
@@ -244,6 +249,10 @@ def compare_two_arms(
     converge, the HR fields are None with the reason; the log-rank result is kept. With no events
     at all the log-rank statistic is 0/0 and is None too.
     """
+    from lifelines import CoxPHFitter  # see the module's docstring
+    from lifelines.exceptions import ConvergenceError
+    from lifelines.statistics import logrank_test
+
     times, events = _as_time_event(time, event)
     groups = np.asarray(group)
     if groups.shape != times.shape:
