@@ -16,6 +16,7 @@ import pytest
 
 from components import ids
 from config import Settings
+from tests.hosting.conftest import FRONT, _servers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
@@ -118,6 +119,21 @@ def raw_request(port: int, data: bytes) -> tuple[int, dict[str, str]]:
     return int(head[0].split()[1]), headers
 
 
+@pytest.fixture(scope="module")
+def answering_front():
+    """One front (one worker, two threads) for the tests below, which only send it requests and read
+    the answers: nginx's refusals and the app's headers. A front of their own each took ~6 s to
+    start."""
+    if not os.access(NGINX, os.X_OK):
+        pytest.skip(f"nginx not installed at {NGINX} (bash scripts/setup.sh --hosting installs it)")
+    servers, start = _servers(FRONT)
+    try:
+        yield start(workers=1, threads=2)
+    finally:
+        for server in servers:
+            server.stop()
+
+
 @pytest.mark.parametrize(
     "data, status",
     [
@@ -128,17 +144,16 @@ def raw_request(port: int, data: bytes) -> tuple[int, dict[str, str]]:
     ],
     ids=["bad-request-line", "request-line-too-long", "header-too-long", "body-too-big"],
 )
-def test_refusals_by_the_front_carry_the_security_headers(front, data, status):
-    server = front(workers=1, threads=2)
-    got, headers = raw_request(server.port, data)
+def test_refusals_by_the_front_carry_the_security_headers(answering_front, data, status):
+    got, headers = raw_request(answering_front.port, data)
     assert got == status
     for name, value in SECURITY_HEADERS.items():
         assert headers.get(name) == value, (name, headers)
     assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
-def test_app_responses_through_the_front_keep_the_apps_headers_once(front):
-    server = front(workers=1, threads=2)
+def test_app_responses_through_the_front_keep_the_apps_headers_once(answering_front):
+    server = answering_front
     status, headers = raw_request(server.port, b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert status == 404  # answered by the app (unknown path), through nginx
     assert headers["Content-Security-Policy"].startswith("default-src 'self'; script-src 'self' 'sha256-")
