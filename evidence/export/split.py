@@ -33,6 +33,7 @@ from evidence.export.slide_style import (
     BODY_PT, CANVASES, COUNT_BAR_PX, PX_PER_IN, PX_PER_PT, SLIDE_BARGAP, _blocks, _margin, _title_room, figure_notes,
     slide_text_sizes,
 )
+from evidence.figures.toxicity import is_run_bracket
 
 FIGURE_HEIGHT_IN = 5.0
 """Height a figure gets on a slide between the title bands and the footnote."""
@@ -187,7 +188,7 @@ def _keep_run_labels(layout: dict, name: str, window: list[float]) -> None:
     ref = _ref(name)
     first, last = min(window), max(window)
     brackets = [(min(s["y0"], s["y1"]), max(s["y0"], s["y1"])) for s in layout.get("shapes") or []
-                if s.get("yref") == ref and s.get("xsizemode") == "pixel"]
+                if s.get("yref") == ref and is_run_bracket(s)]
     for annotation in layout.get("annotations") or []:
         if annotation.get("yref") != ref or annotation.get("xref") != "paper" or (annotation.get("x") or 0) < 1:
             continue

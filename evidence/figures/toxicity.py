@@ -208,6 +208,16 @@ def _tick(trial_id: str, second_line: str, highlight: str | None) -> str:
     return f"{trial}<br>{_wrap(second_line, HEADER_CHARS, max_lines=HEADER_LINES - 1)}"
 
 
+RUN_BRACKET = "organ-class bracket"
+"""The name of the line beside a run of rows of one organ class (`is_run_bracket`)."""
+
+
+def is_run_bracket(shape: dict) -> bool:
+    """Whether a shape is the bracket beside a run of rows: `on_screen` keeps only those of several
+    rows, export/split.py finds a cut run's rows by it."""
+    return shape.get("name") == RUN_BRACKET
+
+
 def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
     """Organ-class labels beside each run of consecutive rows, with separators between runs."""
     annotations, shapes = [], []
@@ -229,7 +239,7 @@ def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
             # Bracket just right of the plot area: anchored at paper x = 1, offset in pixels.
             shapes.append(
                 dict(
-                    type="line", xref="paper", xsizemode="pixel", xanchor=1.0, x0=4, x1=4, yref="y",
+                    type="line", name=RUN_BRACKET, xref="paper", xsizemode="pixel", xanchor=1.0, x0=4, x1=4, yref="y",
                     y0=start - 0.42, y1=i - 1 + 0.42, line=dict(color="#888", width=2),
                 )
             )  # fmt: skip
@@ -277,8 +287,8 @@ def on_screen(figure: dict) -> dict:
 
 
 def _single_row_bracket(shape: dict) -> bool:
-    """A run's bracket (`_soc_annotations`: pixel-anchored at the plot's right edge) beside one row."""
-    return shape.get("xsizemode") == "pixel" and shape.get("xanchor") == 1.0 and abs(shape["y1"] - shape["y0"]) < 1
+    """A run's bracket beside one row."""
+    return is_run_bracket(shape) and abs(shape["y1"] - shape["y0"]) < 1
 
 
 # ---------------------------------------------------------------- cells and legend

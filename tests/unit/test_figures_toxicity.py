@@ -736,12 +736,12 @@ def test_on_screen_draws_the_organ_classes_as_one_text_trace(data):
     assert trace["y"][blood] == (rows.index("Anemia") + rows.index("Thrombocytopenia")) / 2
     assert trace["hoverinfo"] == "skip" and "customdata" not in trace and "meta" not in trace  # cells keep the hover
     # a bracket stays beside a run of several rows only; the highlight's frame and separators stay
-    brackets = [s for s in screen["layout"]["shapes"] if s.get("xsizemode") == "pixel"]
+    brackets = [s for s in screen["layout"]["shapes"] if toxicity_figures.is_run_bracket(s)]
     assert brackets and all(s["y1"] - s["y0"] > 1 for s in brackets)
-    runs_of_several = [s for s in figure["layout"]["shapes"] if s.get("xsizemode") == "pixel" and s["y1"] - s["y0"] > 1]
+    runs_of_several = [s for s in figure["layout"]["shapes"] if toxicity_figures.is_run_bracket(s) and s["y1"] - s["y0"] > 1]
     assert brackets == runs_of_several
-    others = [s for s in figure["layout"]["shapes"] if s.get("xsizemode") != "pixel"]
-    assert [s for s in screen["layout"]["shapes"] if s.get("xsizemode") != "pixel"] == others
+    others = [s for s in figure["layout"]["shapes"] if not toxicity_figures.is_run_bracket(s)]
+    assert [s for s in screen["layout"]["shapes"] if not toxicity_figures.is_run_bracket(s)] == others
     assert any(s["type"] == "rect" for s in others)
     assert toxicity_figures.run_labels(figure["layout"]) == labels  # the exported figure is left as it was
 
@@ -753,7 +753,7 @@ def test_on_screen_sorted_by_rate_labels_each_run_and_brackets_only_longer_ones(
     assert len(socs) == 10 and 1 < len(runs) < 10  # sorted by rate: mostly one row a run, one run of two
     screen = toxicity_figures.on_screen(toxicity_figures.toxicity_heatmap(m))
     assert len(_organ_trace(screen)["y"]) + len(toxicity_figures.run_labels(screen["layout"])) == len(runs)
-    assert len([s for s in screen["layout"]["shapes"] if s.get("xsizemode") == "pixel"]) == sum(n > 1 for n in runs)
+    assert len([s for s in screen["layout"]["shapes"] if toxicity_figures.is_run_bracket(s)]) == sum(n > 1 for n in runs)
     empty = toxicity_figures.toxicity_heatmap(matrix(data, "3-4", search="no such event"))
     assert toxicity_figures.on_screen(empty) is empty
 
