@@ -16,7 +16,7 @@ from evidence.state import ViewState, filter_tables
 from evidence.tables import forest as forest_tables
 from evidence.tables.pooling import HETEROGENEITY_LIMIT, Pooling
 from evidence.tables.rates import rate_rows
-from evidence.tables.toxicity import toxicity_differences, toxicity_matrix
+from evidence.tables.toxicity import data_band_rows, toxicity_differences, toxicity_matrix
 
 DERIVED_LABEL = (
     "Derived: computed here from printed numbers (e.g. confidence intervals from counts, grade sums, "
@@ -141,6 +141,7 @@ def toxicity_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
         t["adverse_events"], t["arms"], t["trials"], state.grade,
         organ_classes=list(state.organ) or None, search=state.tox_search, sort=state.tox_sort,
         top_n=state.tox_top, include_derived=state.derived,
+        band_rows=data_band_rows(data, state.grade),  # the heatmap's own, cached once per data and band
     )
     if matrix.empty:
         return _tidy(matrix)
