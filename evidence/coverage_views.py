@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from evidence import views
+from evidence import cache, views
 from evidence.citations import cite_source_ids
 from evidence.captions import sources_caption
 from evidence.export_rows import _stack
@@ -26,7 +26,7 @@ from evidence.figures.findings import findings_figure
 from evidence.figures.flow import flow_figure
 from evidence.figures.subgroups import subgroup_forest
 from evidence.loading import CuratedData
-from evidence.state import ViewState, shown_trial_ids
+from evidence.state import SELECTION_FIELDS, ViewState, shown_trial_ids
 from evidence.tables.absolute import ASSUMPTION, absolute_effects
 from evidence.tables.baseline import baseline_table
 from evidence.tables.event_outcomes import event_outcome_table
@@ -35,6 +35,7 @@ from evidence.tables.findings import findings_table
 from evidence.tables.flow import flow_table, population_note
 from evidence.tables.subgroups import model_term_table, subgroup_rows, trial_caveats
 from evidence.theme import empty_figure_dict
+from evidence.view_memo import state_key
 from evidence.views import Panel
 
 def _tables(data: CuratedData, state: ViewState) -> dict[str, pd.DataFrame]:
@@ -171,14 +172,24 @@ def subgroups_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 # ---------------------------------------------------------------- 6. absolute effects
 
 
+ABSOLUTE_FIELDS = (*SELECTION_FIELDS, "endpoint")
+"""What the absolute effects are computed from: the trials shown and the endpoint."""
+
+
 def _absolute(data: CuratedData, state: ViewState):
     """The absolute effects, each reason for computing nothing citing its document as a reader
-    looks it up ('N Engl J Med 2007;357:2666', not 'E2100_NEJM2007: Results, Efficacy')."""
-    t = _tables(data, state)
-    effects = absolute_effects(t["efficacy"], t["comparisons"], t["arms"], t["trials"],
-                               shown_trial_ids(data.trials, state), state.endpoint)  # fmt: skip
-    skipped = tuple((trial_id, cite_source_ids(reason, data.sources)) for trial_id, reason in effects.skipped)
-    return replace(effects, skipped=skipped)
+    looks it up ('N Engl J Med 2007;357:2666', not 'E2100_NEJM2007: Results, Efficacy'). Kept in
+    evidence.cache: the view's figure and its exported rows are both made of them (a deck asks
+    for both, and each took ~0.2 s)."""
+
+    def compute():
+        t = _tables(data, state)
+        effects = absolute_effects(t["efficacy"], t["comparisons"], t["arms"], t["trials"],
+                                   shown_trial_ids(data.trials, state), state.endpoint)  # fmt: skip
+        skipped = tuple((trial_id, cite_source_ids(reason, data.sources)) for trial_id, reason in effects.skipped)
+        return replace(effects, skipped=skipped)
+
+    return cache.get_or_compute("absolute-effects", (data.content_key, state_key(state, ABSOLUTE_FIELDS)), compute)
 
 
 DERIVED_OFF = (

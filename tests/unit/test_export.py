@@ -551,3 +551,28 @@ def test_a_busy_engine_gives_up_waiting_with_a_message():
             engine.render({"data": []}, {"format": "png"}, timeout=0.2)
     finally:
         engine._lock.release()
+
+
+@pytest.mark.parametrize("query", ["", "endpoint=OS", "disease=renal+cell+carcinoma", "derived=0"])
+def test_an_export_reuses_what_its_views_computed(data, query):
+    """A deck asks each view for its figure and its rows: the toxicity rows cut the heatmap's cached
+    grade-band rows, and the absolute effects are computed once for the figure and the rows. The
+    rows equal those computed with nothing cached."""
+    from evidence import cache, coverage_views
+    from evidence.cache import ProcessCache
+
+    state = parse_query(query)
+    saved = cache._backend
+    cache.use(ProcessCache(cache.SIZES))
+    try:
+        uncached = (export_rows.toxicity_rows(data, state), coverage_views.absolute_rows(data, state))
+        cache.use(ProcessCache(cache.SIZES))
+        views.toxicity_panel(data, state)
+        pd.testing.assert_frame_equal(export_rows.toxicity_rows(data, state), uncached[0])
+        assert cache.stats()["grade-band-rows"] == (1, 1)
+        coverage_views.absolute_panel(data, state)
+        pd.testing.assert_frame_equal(coverage_views.absolute_rows(data, state), uncached[1])
+        if state.derived:  # with derived values off the view computes nothing
+            assert cache.stats()["absolute-effects"] == (1, 1)
+    finally:
+        cache.use(saved)
