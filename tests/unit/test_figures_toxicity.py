@@ -766,3 +766,26 @@ def test_on_screen_organ_classes_from_data_stay_escaped(data):
     labels = _organ_trace(screen)["text"] + [a["text"] for a in toxicity_figures.run_labels(screen["layout"])]
     assert labels and not [t for _, t in strings(screen) if "<a " in t or PHISH in t]
     assert all("&lt;a" in t or "&gt;" in t or "&quot;" in t for t in labels)  # the escaped pieces, wrapped
+
+
+def test_a_slide_cutting_an_organ_class_run_keeps_its_label_beside_the_rows_it_shows(data):
+    """export/split.py cuts a tall heatmap into slides of a few rows. An organ class whose run of
+    rows a cut divides keeps its label on each part, moved to the middle of the run's rows that part
+    shows: the middle of the part of its bracket on that slide (centred on the whole run it could sit
+    off the slide, beside a bare bracket). The run is found by its bracket (toxicity.is_run_bracket,
+    drawn from 0.42 row above the run's first row to 0.42 below its last). Blood and lymphatic system
+    disorders are rows 0-3 (Anemia .. Thrombocytopenia) when the rows are grouped by organ class."""
+    from evidence import views
+    from evidence.export import split
+    from evidence.state import parse_query
+
+    figure = views.toxicity_panel(data, parse_query("grade=all&tox_sort=soc")).figure
+    brackets = [s for s in figure["layout"]["shapes"] if toxicity_figures.is_run_bracket(s)]
+    assert brackets and all(s["yref"] == "y" for s in brackets)
+    blood = next(a for a in toxicity_figures.run_labels(figure["layout"]) if a["text"].startswith("Blood"))
+    assert blood["y"] == 1.5  # the middle of rows 0-3 in the whole figure
+    first, second = split.split_rows(figure, max_rows=3)[:2]  # rows 0-2, then 3-5
+    labels = [{a["text"]: a["y"] for a in toxicity_figures.run_labels(part["layout"])} for part in (first, second)]
+    assert labels[0][blood["text"]] == pytest.approx((-0.42 + 2.5) / 2)  # bracket from -0.42 to the cut
+    assert labels[1][blood["text"]] == pytest.approx((2.5 + 3.42) / 2)  # from the cut to row 3's end
+    assert blood["y"] == 1.5  # the view's own figure is not changed (parts are copies)
