@@ -72,7 +72,7 @@ def test_importing_app_builds_nothing_and_wsgi_builds_it(tmp_path):
     done = start_and_wait([sys.executable, "-c", "import wsgi"], env)
     assert done.returncode == 3 and "Not starting: the data failed validation." in done.stderr, done.stderr[-2000:]
     # Built on the bundled data (no patient-level rows), it leaves lifelines and scipy.stats
-    # unimported: ~1.4 s less for every start (evidence/survival.py imports lifelines where it fits
+    # unimported: ~1.1 s less for every start (evidence/survival.py imports lifelines where it fits
     # patient-level data; evidence/stats.py needs only scipy.special).
     built = ("import sys, wsgi; print(type(wsgi.server).__name__, len(wsgi.app.callback_map) > 10,"
              " 'lifelines' in sys.modules, 'scipy.stats' in sys.modules)")
