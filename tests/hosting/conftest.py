@@ -22,6 +22,7 @@ callback_body (session)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -119,7 +120,10 @@ class Server:
         self._log.close()
 
 
-def _servers(command: list[str]):
+@contextlib.contextmanager
+def started_servers(command: list[str]):
+    """`start(env, workers, threads) -> Server` for `command` (gunicorn, or the image's front);
+    every server it started is stopped on exit."""
     servers: list[Server] = []
 
     def start(env: dict | None = None, workers: int = 1, threads: int = 2) -> Server:
@@ -135,31 +139,31 @@ def _servers(command: list[str]):
                     raise
         raise RuntimeError("no free port after 3 attempts")
 
-    return servers, start
-
-
-@pytest.fixture
-def gunicorn():
-    servers, start = _servers(GUNICORN)
     try:
         yield start
     finally:
         for server in servers:
             server.stop()
+
+
+def need_nginx() -> None:
+    if not os.access(NGINX, os.X_OK):
+        pytest.skip(f"nginx not installed at {NGINX} (bash scripts/setup.sh --hosting installs it)")
+
+
+@pytest.fixture
+def gunicorn():
+    with started_servers(GUNICORN) as start:
+        yield start
 
 
 @pytest.fixture
 def front():
     """Like `gunicorn`, but the image's entry point (deploy/serve.py): nginx on the port, gunicorn
     behind it. Needs Debian's nginx (scripts/test.sh installs it)."""
-    if not os.access(NGINX, os.X_OK):
-        pytest.skip(f"nginx not installed at {NGINX} (bash scripts/setup.sh --hosting installs it)")
-    servers, start = _servers(FRONT)
-    try:
+    need_nginx()
+    with started_servers(FRONT) as start:
         yield start
-    finally:
-        for server in servers:
-            server.stop()
 
 
 @pytest.fixture(scope="session")

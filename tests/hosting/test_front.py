@@ -16,7 +16,7 @@ import pytest
 
 from components import ids
 from config import Settings
-from tests.hosting.conftest import FRONT, _servers
+from tests.hosting.conftest import FRONT, need_nginx, started_servers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
@@ -124,14 +124,9 @@ def answering_front():
     """One front (one worker, two threads) for the tests below, which only send it requests and read
     the answers: nginx's refusals and the app's headers. A front of their own each took ~6 s to
     start."""
-    if not os.access(NGINX, os.X_OK):
-        pytest.skip(f"nginx not installed at {NGINX} (bash scripts/setup.sh --hosting installs it)")
-    servers, start = _servers(FRONT)
-    try:
+    need_nginx()
+    with started_servers(FRONT) as start:
         yield start(workers=1, threads=2)
-    finally:
-        for server in servers:
-            server.stop()
 
 
 @pytest.mark.parametrize(
