@@ -173,7 +173,9 @@ def subgroups_rows(data: CuratedData, state: ViewState) -> pd.DataFrame:
 
 
 ABSOLUTE_FIELDS = (*SELECTION_FIELDS, "endpoint")
-"""What the absolute effects are computed from: the trials shown and the endpoint."""
+"""What the absolute effects are computed from: the trials shown and the endpoint. The view's
+declaration (evidence/view_registry.py) names these same fields, so its state answers them and
+the cache key below holds no more and no less."""
 
 
 def _absolute(data: CuratedData, state: ViewState):

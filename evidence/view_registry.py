@@ -184,7 +184,7 @@ _DECLARED = (
           export=Export("survival-curves", ("trials", "survival", "endpoint", "derived"), _endpoint_tag, (MODEL_LABEL,),
                         slides=slide_rules.SURVIVAL_SLIDES, drawn_trial=views.survival_trial,
                         shows=wording.survival_shows)),
-    _view("absolute", "Absolute effects (model-based)", "absolute-figure", SELECTION + ("endpoint",),
+    _view("absolute", "Absolute effects (model-based)", "absolute-figure", coverage.ABSOLUTE_FIELDS,
           coverage.absolute_panel, coverage.absolute_rows, HIGHLIGHT, click="clickData",
           export=Export("absolute-effects", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag,
                         (coverage.ABSOLUTE_LABEL,), slides=slide_rules.ABSOLUTE_SLIDES)),
