@@ -163,10 +163,13 @@ def test_cancel_stops_the_job_in_the_worker(page, jobs, tmp_path):  # noqa: F811
     # Its Chromium went with it: the pool process is terminated, the browser's pipe closes and
     # Chromium quits (so also after SIGKILL); a new pool process starts its own when it draws.
     assert _no_orphan_browsers(worker, tmp_path / "state") == {}
-    # One job per user here: the killed job's slot is free, so the next deck is made at once.
+    # One job per user here: the killed job's slot is free, so the next deck is made at once (of
+    # one trial: 7 pictures, where the cancelled one had 41).
+    page.goto(server.url + "/?trial=SOR")
+    ready_to_export(page)
     with page.expect_download(timeout=DOWNLOAD_MS) as info:
         page.locator("#export-pptx").click()
-    assert undated(info.value.suggested_filename) == "trial-evidence_all-trials_DAY.pptx"
+    assert undated(info.value.suggested_filename) == "trial-evidence_SOR_DAY.pptx"
     assert cancelled not in _tasks(worker, "succeeded") and len(_tasks(worker, "succeeded")) == 1
     kept = _no_orphan_browsers(worker, tmp_path / "state")  # the next job's browser, kept warm
     assert sorted(kind for _parent, kind in kept.values() if kind != "crashpad") == ["chromium", "wrapper"]
