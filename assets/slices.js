@@ -10,9 +10,11 @@
  * once the figure is scrolled to or its tab is shown, so an unseen figure sends no request and
  * draws nothing. (The Store's id is the figure's id + "-view-state"; the element seen for it,
  * rendered before the graph itself, carries `data-view` = the figure's id: the figure's wrapper,
- * or for the what-if the box holding its controls, note and figure. components/layout.py.) Views
- * without one (the trials grid, the answer strip) are always sliced at once. The highlight has no
- * Store: every state change hands it to assets/highlight.js, which restyles what is drawn.
+ * or for the what-if the box holding its controls, note and figure, for the trials grid the box
+ * around it. components/layout.py.) The answer strip has none: it is sliced at once on every
+ * change, and its answer also brings the filter panel's selection summary and page position. The
+ * highlight has no Store: every state change hands it to assets/highlight.js, which restyles what
+ * is drawn.
  */
 window.evidenceSlices = (function () {
   var delivered = {}; // Store id -> JSON of the slice last given to it

@@ -102,7 +102,7 @@ def _body(dep: dict, values: dict[str, object], changed: list[str], layout: dict
     layout = layout or {}
     body = {
         "output": dep["output"],
-        "outputs": split_output(dep["output"]),
+        "outputs": split_output(dep["output"]) if dep["output"].startswith("..") else split_output(dep["output"])[0],
         "inputs": _entries(dep["inputs"], values, layout),
         "changedPropIds": changed,
         "parsedChangedPropsIds": changed,

@@ -31,9 +31,10 @@ import json
 from dash import Dash, Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
-from components import ids
+from components import ids, paging
 from evidence.answers import AnswerCard, Fact, answer_strip
 from evidence.state import ViewState
+from evidence.views import selection_summary
 
 EMPTY = "No trial matches the filters. Widen them, or press Reset."
 
@@ -97,15 +98,20 @@ def cards_data(answers: list[AnswerCard]) -> dict:
 
 
 def register_answer_callbacks(app: Dash, session_data) -> None:
-    """session_data: store -> (CuratedData, message), as components.uploads.session_reader returns."""
+    """session_data: store -> (CuratedData, message), as components.uploads.session_reader returns.
+
+    The same request answers the filter panel's selection summary and the page field's position
+    (components/paging.py): they read the strip's fields (the selection and its page), and the
+    strip is sliced on every change, where the trials grid is computed only while its tab is shown."""
     # ANSWER_STATE is filled with the other slices by the state callback (components/state_sync.py)
     @app.callback(
-        Output(ids.ANSWER_CARDS, CARDS_DATA),
+        Output(ids.ANSWER_CARDS, CARDS_DATA), Output(ids.SELECTION_TEXT, "children"), paging.OUTPUTS,
         Input(ids.ANSWER_STATE, "data"), Input(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
     )  # fmt: skip
     def answer_cards(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        answers = answer_strip(session_data(store)[0], ViewState.from_dict(sliced))
-        return json.dumps(cards_data(answers), ensure_ascii=False, separators=(",", ":"))
+        data, state = session_data(store)[0], ViewState.from_dict(sliced)
+        cards = json.dumps(cards_data(answer_strip(data, state)), ensure_ascii=False, separators=(",", ":"))
+        return (cards, selection_summary(data, state), *paging.page_position(data, state))

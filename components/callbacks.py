@@ -9,7 +9,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output
 from dash.exceptions import PreventUpdate
 
-from components import ids, paging
+from components import ids
 from components.answer_strip import register_answer_callbacks
 from components.evidence_box import register_evidence_callbacks
 from components.exports import register_export_callbacks
@@ -48,10 +48,11 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         _figure(app, view, session_data if view.reads_data else lambda _store: (bundled, ""))
     overview = VIEWS["overview"]
 
+    # Only the grid: the selection summary and the page field's position, which the filter panel
+    # always shows, come with the answer strip (components/answer_strip.py), so the grid, like a
+    # figure, is computed only while its tab is shown (assets/slices.js).
     @app.callback(
         Output(overview.graph_id, "rowData"),
-        Output(ids.SELECTION_TEXT, "children"),
-        paging.OUTPUTS,
         Input(ids.view_state(overview.graph_id), "data"),
         Input(ids.UPLOAD_STORE, "data"),
         prevent_initial_call=True,
@@ -59,8 +60,7 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
     def trials_overview(sliced, store):
         if sliced is None:
             raise PreventUpdate
-        data, state = session_data(store)[0], ViewState.from_dict(sliced)
-        return overview.panel(data, state) + paging.page_position(data, state)
+        return overview.panel(session_data(store)[0], ViewState.from_dict(sliced))
 
     register_export_callbacks(app, bundled, settings)
     register_upload_callbacks(app, bundled, settings)

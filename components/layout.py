@@ -244,7 +244,8 @@ def trials_card() -> html.Section:
                 className="hint",
             ),
             html.A("Skip past the trial grid", href=f"#{ids.DESIGN}", className="skip-inline"),
-            grid,
+            # seen like a figure's wrapper: the grid's rows are asked for only while it is shown
+            html.Div(grid, **{"data-view": ids.TRIAL_GRID}),
             _graph(ids.DESIGN),
         ],
         "card-trials",

@@ -2,8 +2,9 @@
 at the last page and, with a maximum set, never empties the field: Dash 4's stepper computes
 min(value + 1, max) and a missing max gives NaN).
 
-Both follow the trials overview's slice of the state (the selection and the page), so the
-overview's own callback sets them (components/callbacks.py): one request per change, not two."""
+Both follow the selection and the page, the answer strip's slice of the state, so the strip's
+own callback sets them (components/answer_strip.py): one request per change, not two, and sent
+whichever tab is shown (the filter panel shows them on every tab)."""
 
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ class View:
     fields: tuple[str, ...]
     """State fields the view reads: its slice of the state in the browser and its cache key."""
     panel: ViewFunction
-    """(data, state) -> views.Panel; the trials overview gives (grid rows, summary)."""
+    """(data, state) -> views.Panel; the trials overview gives the grid's rows."""
     table: ViewFunction | None = None
     """(data, state) -> DataFrame: the rows behind the view for CSV/XLSX exports."""
     export: Export | None = None
@@ -191,7 +191,7 @@ _DECLARED = (
     _view("findings", "Findings in words", "findings-figure", SELECTION, coverage.findings_panel,
           coverage.findings_rows, click="clickData",
           export=Export("findings", ("trials",), slide_title="What the documents say in words")),
-    _view("overview", "Trials overview", "trial-grid", SELECTION, views.trials_overview, style_fields=HIGHLIGHT,
+    _view("overview", "Trials overview", "trial-grid", SELECTION, views.trial_grid_rows, style_fields=HIGHLIGHT,
           click="cellClicked", is_figure=False),
 )
 

@@ -133,11 +133,6 @@ def _filter_options(data: CuratedData) -> dict[str, list[dict]]:
     }
 
 
-def trials_overview(data: CuratedData, state: ViewState) -> tuple[list[dict], str]:
-    """The trials grid's rows and the one-line selection summary."""
-    return trial_grid_rows(data, state), selection_summary(data, state)
-
-
 def trial_grid_rows(data: CuratedData, state: ViewState) -> list[dict]:
     """Rows of the trials overview grid (plain values; the grid escapes text)."""
     tables = _tables(data, state)

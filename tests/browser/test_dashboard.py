@@ -117,7 +117,9 @@ def wait_for_drawn(page, graph_ids, timeout_s=30.0):
 
 
 def wait_for_trial_rows(page, count=None):
-    """The trial grid's rows (mounted at load, in the trials tab): any, or exactly `count`."""
+    """The trial grid's rows: any, or exactly `count`. The grid is in the trials tab and, like a
+    figure, asks for its rows only while shown: its tab is shown first."""
+    show(page, "trial-grid")
     check = "n > 0" if count is None else f"n === {int(count)}"
     page.wait_for_function(
         f"() => {{ const n = document.querySelectorAll('#trial-grid .ag-pinned-left-cols-container .ag-row').length; return {check}; }}",
@@ -132,8 +134,9 @@ def wait_for_figures(page):
     for tab in ("efficacy", "trials", "dosing", "survival"):
         show_tab(page, tab)
         wait_for_drawn(page, TAB_FIGURES[tab])
+        if tab == "trials":
+            wait_for_trial_rows(page)
     show_tab(page, "efficacy")
-    wait_for_trial_rows(page)
     page.wait_for_timeout(500)
 
 
@@ -216,13 +219,13 @@ def test_clicking_a_trial_on_the_forest_plot_highlights_it_everywhere(page, base
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(base_url)
     wait_for_drawn(page, ["forest-figure"])
-    wait_for_trial_rows(page)
     page.locator("#forest-figure").scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     x, y = page.evaluate(POINT_JS, ["forest-figure", "E2100"])
     page.mouse.click(x, y)
     page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=30000)
     wait_for_figure(page, "heatmap-figure", lambda f: f["highlighted"] == ["E2100"])
+    wait_for_trial_rows(page)  # the grid, in its tab, marks the same trial
     page.wait_for_function(
         "() => document.querySelector('#trial-grid .ag-pinned-left-cols-container .ag-row.row-highlighted')", timeout=30000
     )
@@ -262,10 +265,10 @@ def test_a_copied_url_restores_the_view(page, base_url):
 def test_a_hostile_url_is_ignored_not_rendered(page, base_url):
     page.goto(base_url + "/?highlight=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&endpoint=%3Cscript%3E&trial=NOPE")
     wait_for_figures(page)
-    wait_for_trial_rows(page, 5)
     page.wait_for_function("() => window.location.search === ''", timeout=30000)
     assert "onerror" not in page.content()
     assert query(page) == {}
+    wait_for_trial_rows(page, 5)
     assert page.locator("#trial-grid .ag-pinned-left-cols-container .ag-row").count() == 5
 
 

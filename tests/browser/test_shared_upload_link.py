@@ -8,7 +8,7 @@ import pytest
 
 from evidence.upload import example_files
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import figure, query, show_tab, wait_for_figure
+from tests.browser.test_dashboard import figure, query, show_tab, wait_for_figure, wait_for_trial_rows
 
 SLOW_OPTIONS_JS = """(() => { const original = window.fetch;
   window.fetch = function (url, init) {
@@ -19,8 +19,6 @@ SLOW_OPTIONS_JS = """(() => { const original = window.fetch;
   }; })()"""
 """The filter options' answer held back 3 s in the page (a loaded server): the link's trial must
 not depend on the options arriving before the Trial filter is set."""
-
-ROWS = "#trial-grid .ag-pinned-left-cols-container .ag-row"
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +60,12 @@ def test_the_owner_opening_a_link_to_an_uploaded_trial_gets_it_chosen_and_drawn(
     opened.goto(link)
     forest = wait_for_figure(opened, "forest-figure", lambda f: f["trials"] == ["EXAMPLE-TRIAL"])
     assert forest["trials"] == ["EXAMPLE-TRIAL"]
-    opened.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 1", timeout=30000)
     opened.locator("#filter-trial").get_by_text("EXAMPLE-TRIAL (example drug, phase 2)").wait_for(timeout=30000)
     opened.wait_for_timeout(1000)  # nothing takes it out afterwards
     assert query(opened) == {"trial": ["EXAMPLE-TRIAL"]}
     assert opened.locator("#unavailable-notice").inner_text() == ""
     assert figure(opened, "forest-figure")["trials"] == ["EXAMPLE-TRIAL"]
+    wait_for_trial_rows(opened, 1)  # the grid, in its tab: the one uploaded trial
     assert opened.console_errors == [] and page.console_errors == []
 
 
@@ -84,10 +82,10 @@ def test_a_link_to_a_trial_this_user_cannot_see_says_so_and_the_curated_views_dr
         theirs.wait_for_function("() => location.search === ''", timeout=30000)
         forest = wait_for_figure(theirs, "forest-figure", lambda f: "PASO" in f["trials"])
         assert "EXAMPLE-TRIAL" not in forest["trials"]
-        theirs.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 5", timeout=30000)
         assert "EXAMPLE-TRIAL" not in theirs.locator("#filter-trial").inner_text()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         theirs.screenshot(path=str(ARTIFACTS / "link-to-unavailable-trial-1366x768.png"))
+        wait_for_trial_rows(theirs, 5)  # the grid, in its tab: the five curated trials
     finally:
         other.close()
 

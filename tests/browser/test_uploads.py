@@ -67,8 +67,8 @@ def test_upload_with_an_error_then_fixed_joins_every_view_for_this_browser_only(
     heatmap = wait_for_figure(page, "heatmap-figure", lambda f: any("EXAMPLE-TRIAL" in t for t in f["ticktext"]))
     assert any("[uploaded]" in t for t in heatmap["ticktext"])
     grid = page.locator("#trial-grid .ag-center-cols-container")
-    show_tab(page, "trials")
-    assert "uploaded" in grid.inner_text()
+    show_tab(page, "trials")  # the grid asks for its rows once shown
+    grid.get_by_text("uploaded").first.wait_for(timeout=30000)
     assert page.console_errors == []
 
     # A second browser context (another user) sees only the curated trials.

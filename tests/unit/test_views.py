@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from evidence import views
+from evidence.answers import STRIP_FIELDS
 from evidence.view_registry import VIEWS
 from evidence.state import ViewState
 
@@ -190,9 +191,11 @@ def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
     for view in styled:
         assert view.style_fields == ("highlight",) and "highlight" not in view.fields
     sent = {f: getattr(ViewState(highlight="E2100"), f) for f in VIEWS["overview"].fields}  # what the browser sends
-    rows, summary = VIEWS["overview"].panel(data, ViewState.from_dict(sent))
+    rows = VIEWS["overview"].panel(data, ViewState.from_dict(sent))
     assert [row["trial_id"] for row in rows] == ["PASO", "SOR", "NCT00573755", "E2100", "MRCC-SORAFENIB"]
-    assert not any(row["highlighted"] for row in rows) and "highlighted" not in summary
+    assert not any(row["highlighted"] for row in rows)
+    strip_sent = {f: getattr(ViewState(highlight="E2100"), f) for f in STRIP_FIELDS}  # the summary's request
+    assert "highlighted" not in views.selection_summary(data, ViewState.from_dict(strip_sent))
     forest = views.forest_panel(data, ViewState(highlight="E2100")).figure_object()
     assert "highlighted trial" in [t.name for t in forest.data]
     # The label is wrapped to fit a phone (issue 13); every line of the highlighted row is bold.
