@@ -72,6 +72,8 @@ def malformed_bodies(deps) -> dict[str, bytes]:
         "view state as a list": json.dumps(callback_request(deps, ids.TRIAL_GRID, {f"{ids.view_state(ids.TRIAL_GRID)}.data": [1, 2]})).encode(),
         "unknown trigger": json.dumps(callback_request(deps, ids.EXPORT_STATUS, {}, ["no-such-button.n_clicks"])).encode(),
         "unknown output (Dash KeyError)": json.dumps({**grid, "output": "nope.x", "outputs": {"id": "nope", "property": "x"}}).encode(),
+        "one output sent as a list": json.dumps({**grid, "outputs": [grid["outputs"]]}).encode(),
+        "several outputs sent as one": json.dumps({**callback_request(deps, ids.FOREST), "outputs": {"id": ids.FOREST, "property": "figure"}}).encode(),
         "no output (Dash KeyError)": json.dumps({k: v for k, v in grid.items() if k != "output"}).encode(),
         "inputs missing": json.dumps({k: v for k, v in grid.items() if k != "inputs"}).encode(),
         "fewer inputs than defined": json.dumps({**grid, "inputs": []}).encode(),
