@@ -32,8 +32,8 @@ def base_url(live_server):
 
 
 def figure_requests(page):
-    """Record the figure callbacks the page asks the server to compute (a request whose view
-    slice holds a state; a request without one draws nothing)."""
+    """Record the figure callbacks (and the trials grid's) the page asks the server to compute (a
+    request whose view slice holds a state; a request without one draws nothing)."""
     drawn: list[str] = []
 
     def on_request(request):
@@ -41,7 +41,7 @@ def figure_requests(page):
             return
         body = request.post_data_json
         sliced = [i for i in body.get("inputs", []) if str(i.get("id", "")).endswith("-view-state")]
-        if ".figure" in body["output"] and sliced and sliced[0].get("value") is not None:
+        if (".figure" in body["output"] or ".rowData" in body["output"]) and sliced and sliced[0].get("value") is not None:
             drawn.append(sliced[0]["id"].removesuffix("-view-state"))
 
     page.on("request", on_request)
@@ -133,7 +133,7 @@ def test_a_link_naming_a_trial_the_data_lack_sends_the_views_only_the_checked_st
             return
         body = request.post_data_json
         sliced = [i for i in body.get("inputs", []) if i.get("id") == "forest-figure-view-state"]
-        if ".figure" in body["output"] and sliced and sliced[0].get("value") is not None:
+        if (".figure" in body["output"] or ".rowData" in body["output"]) and sliced and sliced[0].get("value") is not None:
             asked.append(sliced[0]["value"]["trial"])
 
     page.on("request", on_request)
@@ -223,6 +223,28 @@ def test_a_hidden_tab_draws_when_shown_and_the_tab_is_in_the_url(page, base_url)
     page.goto(base_url + "/?tab=%3Cscript%3E")
     page.wait_for_function("() => window.location.search === ''", timeout=15000)
     assert page.locator("#tab-efficacy").is_visible()
+    assert page.console_errors == []
+
+
+def test_the_trials_grid_asks_for_its_rows_only_while_its_tab_is_shown(page, base_url):
+    """Like a figure: a selection changed on the first tab costs the hidden grid no request; the
+    filter panel's summary and page position still follow (they come with the answer strip)."""
+    from tests.browser.test_highlight import POPSTATE_JS
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    asked = figure_requests(page)
+    page.goto(base_url)
+    wait_for_cards(page)
+    wait_for_drawn(page, TAB_FIGURES["efficacy"])
+    page.evaluate(POPSTATE_JS, "?disease=breast+cancer")
+    page.locator("#selection-summary").get_by_text("4 of 5 trials shown").wait_for(timeout=15000)
+    wait_for_drawn(page, ["forest-figure"])
+    page.wait_for_timeout(1000)
+    assert "trial-grid" not in asked and page.locator(GRID_ROWS).count() == 0
+    assert page.locator("#trial-page-of").inner_text() == "page 1 of 1"
+    show_tab(page, "trials")
+    page.wait_for_function(f"() => document.querySelectorAll('{GRID_ROWS}').length === 4", timeout=15000)
+    assert asked.count("trial-grid") == 1
     assert page.console_errors == []
 
 
