@@ -298,9 +298,10 @@ def callback_body_problem(body) -> str | None:
         return "`output` is missing or not a string"
     if not isinstance(body.get("outputs"), (dict, list)):
         return "`outputs` is missing or not an object or list"
-    if isinstance(body["outputs"], list) != body["output"].startswith(".."):
-        # the renderer sends a list for several outputs ("..a.p...b.q.."), an object for one; Dash
-        # answers the other shape with an invalid-return error, a 500
+    if not body["output"].startswith("{") and isinstance(body["outputs"], list) != body["output"].startswith(".."):
+        # the renderer sends a list for several outputs ("..a.p...b.q.."), an object for one (a
+        # list for one pattern-matching output, '{...}.p'); Dash answers the other shape with an
+        # invalid-return error, a 500
         return "`outputs` is a list for one output or an object for several"
     if not isinstance(body.get("inputs"), list):
         return "`inputs` is missing or not a list"
