@@ -56,6 +56,13 @@ def split_output(output: str) -> list[dict]:
     return out
 
 
+def renderer_outputs(output: str) -> list[dict] | dict:
+    """The `outputs` field Dash's renderer sends for a callback's `output` string: a list for
+    several outputs, an object for one (security.py refuses the other shape)."""
+    outputs = split_output(output)
+    return outputs if output.startswith("..") else outputs[0]
+
+
 def callback_name(dep: dict) -> str:
     """A callback by its first output's component (a figure callback: the graph's id)."""
     return split_output(dep["output"])[0]["id"]
@@ -102,7 +109,7 @@ def _body(dep: dict, values: dict[str, object], changed: list[str], layout: dict
     layout = layout or {}
     body = {
         "output": dep["output"],
-        "outputs": split_output(dep["output"]) if dep["output"].startswith("..") else split_output(dep["output"])[0],
+        "outputs": renderer_outputs(dep["output"]),
         "inputs": _entries(dep["inputs"], values, layout),
         "changedPropIds": changed,
         "parsedChangedPropsIds": changed,

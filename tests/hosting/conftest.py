@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from bench.common import stop_process_group
+from bench.scenarios import renderer_outputs, split_output
 from components import ids, slices
 from config import Settings
 
@@ -188,11 +189,6 @@ def make_app(curated_data):
     return build
 
 
-def _parse_output(text: str) -> list[dict]:
-    parts = text.strip(".").split("...") if text.startswith("..") else [text]
-    return [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in parts]
-
-
 @pytest.fixture(scope="session")
 def callback_body():
     def build(deps: list[dict], output_id: str = ids.TRIAL_GRID, state: dict | None = None) -> bytes:
@@ -200,15 +196,14 @@ def callback_body():
         # writes figures, with an '@hash' output the server does not answer)
         dep = next(
             d for d in deps
-            if not d.get("clientside_function") and any(o["id"] == output_id for o in _parse_output(d["output"]))
+            if not d.get("clientside_function") and any(o["id"] == output_id for o in split_output(d["output"]))
         )
-        outputs = _parse_output(dep["output"])
         # a view reads its slice Store (components/slices.py); the whole state is a valid slice
         state_inputs = {ids.STATE} | {ids.view_state(panel) for panel in slices.SLICES}
         inputs = [{**i, "value": (state or {}) if i["id"] in state_inputs else None} for i in dep["inputs"]]
         body = {
             "output": dep["output"],
-            "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+            "outputs": renderer_outputs(dep["output"]),
             "inputs": inputs,
             "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
             "state": [{**s, "value": None} for s in dep["state"]],

@@ -14,6 +14,7 @@ import zipfile
 import pytest
 
 import api
+from bench.scenarios import renderer_outputs
 from components import ids
 from evidence.upload import bundle_zip, example_files
 
@@ -176,10 +177,9 @@ def callback(client, deps, output_prefix: str, values: dict, trigger: str | None
     """POST the callback whose output starts with ``output_prefix`` with ``values`` by "id.property"
     or else by input/state id."""
     dep = next(d for d in deps if d["output"].lstrip(".").startswith(output_prefix) and not d.get("clientside_function"))
-    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in dep["output"].strip(".").split("...")]
     body = {
         "output": dep["output"],
-        "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+        "outputs": renderer_outputs(dep["output"]),
         "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}", values.get(i["id"]))} for i in dep["inputs"]],
         "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}", values.get(s["id"]))} for s in dep["state"]],
         "changedPropIds": [trigger] if trigger else [f"{i['id']}.{i['property']}" for i in dep["inputs"]],

@@ -15,20 +15,15 @@ import zipfile
 import pytest
 
 from auth import CLIENT_FAILURES, FAILURE_WINDOW_S, USER_FAILURES, hash_line
+from bench.scenarios import renderer_outputs, split_output
 from components import ids
-
-
-def _parse_output(text: str) -> list[dict]:
-    parts = text.strip(".").split("...") if text.startswith("..") else [text]
-    return [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in parts]
 
 
 def callback_request(deps: list[dict], output_id: str, values: dict | None = None, changed: list[str] | None = None) -> dict:
     """The body the page sends for the server callback writing `output_id`, with chosen input
     values (a clientside callback writing it too, e.g. the grid's highlight, sends no request)."""
     server = [d for d in deps if not d.get("clientside_function")]
-    dep = next(d for d in server if any(o["id"] == output_id for o in _parse_output(d["output"])))
-    outputs = _parse_output(dep["output"])
+    dep = next(d for d in server if any(o["id"] == output_id for o in split_output(d["output"])))
     values = values or {}
 
     def with_value(item):
@@ -36,7 +31,7 @@ def callback_request(deps: list[dict], output_id: str, values: dict | None = Non
 
     return {
         "output": dep["output"],
-        "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+        "outputs": renderer_outputs(dep["output"]),
         "inputs": [with_value(i) for i in dep["inputs"]],
         "changedPropIds": changed or [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
         "state": [with_value(s) for s in dep["state"]],

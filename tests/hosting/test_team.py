@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
+from bench.scenarios import renderer_outputs
 from components import ids
 from evidence import db
 from evidence.cache import KEY_PREFIX
@@ -77,11 +78,10 @@ def forest(fetch, url: str, user: str, endpoint: str = "PFS") -> tuple[int, str]
     status, _h, deps = fetch(url + "/_dash-dependencies", headers=headers(user))
     assert status == 200
     dep = next(d for d in json.loads(deps) if d["output"].lstrip(".").startswith(ids.FOREST + ".") and not d.get("clientside_function"))
-    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in dep["output"].strip(".").split("...")]
     state = {"endpoint": endpoint}
     values = {ids.view_state(ids.FOREST): state, ids.STATE: state}
     body = {
-        "output": dep["output"], "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+        "output": dep["output"], "outputs": renderer_outputs(dep["output"]),
         "inputs": [{**i, "value": values.get(i["id"])} for i in dep["inputs"]],
         "state": [{**s, "value": values.get(s["id"])} for s in dep["state"]],
         "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
