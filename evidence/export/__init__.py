@@ -3,7 +3,6 @@
 Pure Python (no Dash). One module per concern:
 
 - engine.py        kaleido in one headless Chromium per process (figure_image)
-- text_measure.py  text widths and wrapping in the figures' font
 - slide_style.py   figures restyled as 16:9 slides (presentation_figure, slide_image)
 - cell_grid.py     heatmap slides laid out by measurement
 - key_line.py      a slide figure's legend as one measured key line of coloured glyphs (row and panel slides)
@@ -37,5 +36,5 @@ from evidence.export.slide_style import (
     figure_title, presentation_figure, presentation_height, presentation_spec, slide_canvas, slide_image, slide_job,
 )
 from evidence.export.tables import FORMULA_PREFIXES, neutralise_formulas, table_csv, table_xlsx
-from evidence.export.text_measure import plain_text, text_width, wrap_text
+from evidence.text_measure import plain_text, text_width, wrap_text
 from evidence.export.split import figure_room, split_for_slides, split_panels, split_rows

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from evidence.export.slide_style import BODY_PT, MIN_PX, PAD_PX, PX_PER_PT, _escape
-from evidence.export.text_measure import plain_text, text_width, wrap_text
+from evidence.text_measure import plain_text, text_width, wrap_text
 from evidence.figures.toxicity import run_labels
 
 LINE = 1.3

@@ -13,7 +13,7 @@ from evidence.export.engine import figure_image, figure_images
 from evidence.export.slide_style import (
     BODY_PT, HEADING_PT, MIN_PT, PX_PER_IN, figure_notes, presentation_spec,
 )
-from evidence.export.text_measure import unbroken, wrap_text
+from evidence.text_measure import unbroken, wrap_text
 
 EMU_PER_INCH = 914400
 SLIDE_IN = (13.333, 7.5)

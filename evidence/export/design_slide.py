@@ -22,7 +22,7 @@ import copy
 
 from evidence.export.figure_parts import axis_ref, visible_y_axes
 from evidence.export.slide_style import MIN_PX, _array
-from evidence.export.text_measure import plain_text, text_width
+from evidence.text_measure import plain_text, text_width
 
 NOTE_GAP_PX = 8
 """Between a value label's edge and the 'not reported' note beside it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from evidence.export.text_measure import plain_text
+from evidence.text_measure import plain_text
 
 BREAK = re.compile(r"<br\s*/?>", re.I)
 """A line break in plotly text."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evidence.export.cell_grid import key_rows
-from evidence.export.text_measure import _escape, plain_text
+from evidence.text_measure import _escape, plain_text
 
 GLYPHS = {"circle": "●", "circle-open": "◯", "square": "■", "square-open": "□", "diamond": "◆",
           "diamond-open": "◇", "x": "✖", "cross": "✚", "triangle-up": "▲"}

@@ -26,7 +26,7 @@ from evidence.export import key_line
 from evidence.export.cell_grid import LINE, _wrap_breakable
 from evidence.export.figure_parts import axis_ref as _ref, text_lines as _lines, visible_y_axes
 from evidence.export.slide_style import BODY_PX, MARKER_PX, MIN_PX, PAD_PX, _escape
-from evidence.export.text_measure import plain_text, text_width, wrap_text
+from evidence.text_measure import plain_text, text_width, wrap_text
 
 MARK = "line-panel"
 """layout.meta["slide"] of a panel copy that is laid out here (set by `prepare`)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 
 from evidence.export.slide_style import BODY_PX, MARKER_PX, MIN_PX, _array, _escape
-from evidence.export.text_measure import plain_text, wrap_text
+from evidence.text_measure import plain_text, wrap_text
 from evidence.figures.rates import TRIAL_STEP
 
 LINE = 1.3

@@ -37,7 +37,7 @@ import numpy as np
 from evidence.export import key_line
 from evidence.export.figure_parts import BREAK as _BREAK, text_lines
 from evidence.export.slide_style import BODY_PX, MIN_PX, _is_figure_note
-from evidence.export.text_measure import plain_text, text_width, wrap_text
+from evidence.text_measure import plain_text, text_width, wrap_text
 
 LINE = 1.25
 """Line height of a tick label, in font sizes (plotly's spacing of <br> lines)."""

@@ -12,7 +12,7 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from evidence.export.engine import figure_image
-from evidence.export.text_measure import _escape, plain_text, text_width, wrap_markup, wrap_text
+from evidence.text_measure import _escape, plain_text, text_width, wrap_markup, wrap_text
 
 SLIDE_PX = (3840, 2160)
 """Pixel size of every 16:9 PNG export: sharp full-screen on a 4K projector."""

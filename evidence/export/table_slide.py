@@ -21,7 +21,7 @@ import copy
 import re
 
 from evidence.export.slide_style import BASE_FONT_PX, PAD_PX, _escape
-from evidence.export.text_measure import plain_text, text_width, wrap_text
+from evidence.text_measure import plain_text, text_width, wrap_text
 
 CELL_PAD_PX = 8
 """plotly.js table cellPad: space above, below and beside a cell's text."""

@@ -150,7 +150,7 @@ def test_the_pooled_forest_on_slides_shows_the_diamond_row_its_caveats_and_the_u
     inverse-variance weights from the CIs, PASO ln 1.80 (SE 0.2917), EXAMPLE ln 1.50 (SE 0.2069);
     Q < df so tau² = 0 and DerSimonian-Laird equals the fixed effect: exp(0.4665) = 1.59,
     95% CI exp(0.4665 ± 1.96 × 0.1687) = 1.15 to 2.22."""
-    from evidence.export.text_measure import plain_text
+    from evidence.text_measure import plain_text
 
     rendered = export_views.render_view(agreeing, ViewState(pool=True), "forest-plot", date(2026, 11, 21))
     rows = []

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from evidence import export, export_views
 from evidence.export import row_slide, wording
-from evidence.export.text_measure import plain_text
+from evidence.text_measure import plain_text
 from evidence.state import parse_query
 
 TODAY = date(2026, 11, 21)

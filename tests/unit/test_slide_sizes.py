@@ -320,7 +320,7 @@ def test_toxicity_slides_give_every_row_its_height_and_every_cell_text_its_cell(
     cell, rows are at least the 18 pt label budget (split.ROW_PT), headers lie flat and fit their
     column and the header band, the key line fits under the plot, nothing is below 14 pt."""
     from evidence.export.split import ROW_PT
-    from evidence.export.text_measure import text_width
+    from evidence.text_measure import text_width
 
     report = []
     for name, svg, placed_pt, styled in _toxicity_slide_svgs(data, query):
@@ -782,7 +782,7 @@ def test_deck_text_keeps_dates_and_references_on_one_line(data):
     lines LibreOffice drew."""
     from pptx import Presentation
 
-    from evidence.export.text_measure import unbroken, wrap_text
+    from evidence.text_measure import unbroken, wrap_text
 
     assert unbroken("exported 2026-11-21.") == "exported 2026\u201111\u201121."
     assert unbroken("PASO trial report (EudraCT 2009-018025-73; NCT01320111)") == (
