@@ -426,6 +426,12 @@ def test_filters_collapse_into_a_drawer_on_tablets_and_phones(page, base_url, wi
     assert page.locator("#filter-panel").is_hidden()
     back_to_top(page)
     page.screenshot(path=str(ARTIFACTS / f"first-screen-{width}x{height}.png"))
+    # every tab in view, none behind a sideways scroll (the strip hid Sources at 768, three tabs at 390)
+    strip = page.locator("#view-tab")
+    assert strip.evaluate("(e) => e.scrollWidth <= e.clientWidth")
+    tabs = strip.locator("label").evaluate_all(
+        "ls => ls.map(l => { const r = l.getBoundingClientRect(); return [l.innerText, r.left, r.right]; })")
+    assert len(tabs) == 6 and all(0 <= left and right <= width for _, left, right in tabs), tabs
     toggle.focus()
     page.keyboard.press("Enter")
     assert toggle.get_attribute("aria-expanded") == "true" and page.locator("#filter-panel").is_visible()
