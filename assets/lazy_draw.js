@@ -36,6 +36,10 @@
  * own test: within 1 px of the computed style), resize resolves at once; any real change of size
  * is drawn as before.
  *
+ * A figure may declare the least width it reads at (layout.meta.min_width: the text tables,
+ * whose columns must hold their widest words, figures/tabular.py): the plot div is given it as
+ * its min-width before the draw, and its card scrolls sideways when narrower (assets/views.css).
+ *
  * After every draw the highlight is told (`evidenceHighlight.drawn`): a figure the server sent is
  * restyled for the highlighted trial as soon as it is on the page, with no Dash callback for it.
  */
@@ -83,11 +87,25 @@ window.evidenceDraw = (function () {
     return typeof h === "number" && isFinite(h) && h > 0 ? Math.round(h) : null;
   }
 
+  function declaredMinWidth(args) {
+    // the figure's layout.meta.min_width (a text table: figures/tabular.py), "" if it names
+    // none, or null for a draw without a layout
+    var layout = Array.isArray(args[1]) ? args[2] : args[1] && args[1].layout;
+    if (!layout) return null;
+    var w = layout.meta && layout.meta.min_width;
+    return typeof w === "number" && isFinite(w) && w > 0 ? Math.round(w) + "px" : "";
+  }
+
   function sizeBox(el, args) {
     // the plot div as high as the figure it is about to draw; a draw naming no height (the
-    // highlight's after a resize deleted it, an empty draw) keeps the box as it is
-    var h = declaredHeight(args);
+    // highlight's after a resize deleted it, an empty draw) keeps the box as it is. A table too
+    // wide for its card is drawn at its least width and scrolls sideways (assets/views.css)
+    var h = declaredHeight(args), w = declaredMinWidth(args);
     if (h !== null && el.style.height !== h + "px") el.style.height = h + "px";
+    if (w !== null && el.style.minWidth !== w) {
+      el.style.minWidth = w;
+      if (w) el.setAttribute("data-min-width", w); else el.removeAttribute("data-min-width");
+    }
   }
 
   function settle(job, promise) {

@@ -21,14 +21,9 @@ import copy
 import re
 
 from evidence.export.slide_style import BASE_FONT_PX, PAD_PX, _escape
+from evidence.figures.tabular import CELL_PAD_PX, cell_height, word_px
 from evidence.text_measure import plain_text, text_width, wrap_text
 
-CELL_PAD_PX = 8
-"""plotly.js table cellPad: space above, below and beside a cell's text."""
-LINE = 1.3
-"""plotly's line spacing, in font sizes."""
-GLYPH = 1.15
-"""Height of one line's glyph box, in font sizes (Liberation Sans, measured in Chromium)."""
 SAFETY_PX = 6
 """Room kept free at the table's foot: measured heights round differently from the browser's."""
 TOP_PX = 4
@@ -63,16 +58,6 @@ def _wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]
     return lines or [""]
 
 
-def cell_height(lines: int, size: float, least: float) -> float:
-    """px plotly gives a table row whose tallest cell has `lines` lines: a row of one-line cells
-    keeps the trace's own height (plotly.js measures a row's text only when a cell has more than
-    one line; drawn in Chromium at 14 pt: 30 px rows, where the padded formula counted 38, which
-    left 1.5 in empty under every baseline page and made it 5 slides instead of 4)."""
-    if lines <= 1:
-        return least
-    return max(least, 2 * CELL_PAD_PX + size * (GLYPH + LINE * (lines - 1)))
-
-
 def _column_px(trace: dict, width: float) -> list[float]:
     count = len(trace["cells"]["values"])
     shares = trace.get("columnwidth") or [1.0] * count
@@ -86,12 +71,6 @@ def _whole_px(markup, size: float) -> float:
     return max((text_width(w, size, bold) for w in words), default=0.0) + 2 * CELL_PAD_PX + 3
 
 
-def _word_px(markup, size: float) -> float:
-    """Width of the widest word of a cell, padding included: a column narrower breaks a word."""
-    bold = "<b>" in str(markup)
-    return max((text_width(w, size, bold) for w in plain_text(markup).split()), default=0.0) + 2 * CELL_PAD_PX + 3
-
-
 def _fit_columns(columns: list[float], header: list, values: list[list], size: float) -> list[float]:
     """Column widths (px) with every number and date of a column whole on one line: a column too
     narrow for its widest one (the findings' "When" column, 68 px for "2014-03-26" at 14 pt) takes
@@ -100,7 +79,7 @@ def _fit_columns(columns: list[float], header: list, values: list[list], size: f
     deficit = sum(max(0.0, n - c) for n, c in zip(need, columns))
     if deficit <= 0:
         return columns
-    spare = [0.0 if n > c else max(0.0, c - max(n, max(_word_px(v, size) for v in [h, *column])))
+    spare = [0.0 if n > c else max(0.0, c - max(n, max(word_px(v, size) for v in [h, *column])))
              for n, c, h, column in zip(need, columns, header, values)]
     if sum(spare) <= 0:
         return columns

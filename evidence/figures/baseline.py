@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.tabular import GROUP_FILL, table_figure, wrapped_lines
+from evidence.figures.tabular import GROUP_FILL, table_figure
 from evidence.tables.baseline import baseline_cell_rows, baseline_wide
 
 
@@ -28,7 +28,6 @@ def baseline_figure(table: pd.DataFrame) -> dict:
         widths=[2.2, 1.6, *[1.3] * len(columns)],
         footnote=footnote,
         row_fill=fill,
-        header_lines=wrapped_lines(columns, 18),  # 'E2100 · Paclitaxel + bevacizumab (N = 347)' wraps to 3
         evidence=_cell_evidence(table, grid, columns),
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.tabular import GROUP_FILL, table_figure, wrapped_lines
+from evidence.figures.tabular import GROUP_FILL, table_figure
 
 HEADER = ["Trial", "Arm", "Event (as reported)", "Grade", "Led to", "Judged", "Patients"]
 
@@ -20,10 +20,9 @@ def event_outcomes_figure(table: pd.DataFrame) -> dict:
         [f"grade {g}" for g in table["grade"]], led_to, list(table["attribution"]), list(table["patients"]),
     ]  # fmt: skip
     fill = [GROUP_FILL if outcome == "death" else "white" for outcome in table["outcome"]]
-    lines = [max(wrapped_lines([e], 34), wrapped_lines([a], 18)) for e, a in zip(table["event_reported"], table["arm_label"])]
     return table_figure(
         "Fatal and treatment-limiting adverse events",
-        HEADER, columns, widths=[1.0, 1.8, 2.8, 0.8, 2.0, 1.8, 1.0], row_fill=fill, line_count=lines,
+        HEADER, columns, widths=[1.0, 1.8, 2.8, 0.8, 2.0, 1.8, 1.0], row_fill=fill,
         footnote="Grade 5 = death from the event (shaded). 'Judged': relation to treatment as the investigators judged it.",
         evidence=list(zip(table["trial_id"], table["source"], table["passage"])),
     )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.tabular import table_figure, wrapped_lines
+from evidence.figures.tabular import table_figure
 
 HEADER = ["Trial", "Topic", "Finding", "When", "Numbers", "Source"]
 
@@ -19,10 +19,8 @@ def findings_figure(table: pd.DataFrame, title: str = "Findings stated in words"
         list(table["trial_name"]), list(table["topic"]), list(table["finding"]), list(table["timepoint"]),
         list(table["numbers"]), sources,
     ]  # fmt: skip
-    # characters per line at about half of a 1366 px screen's table (5.0 and 2.0 of 11.6 width units)
-    lines = [max(wrapped_lines([f], 62), wrapped_lines([s], 24)) for f, s in zip(table["finding"], sources)]
     return table_figure(
-        title, HEADER, columns, widths=[1.5, 1.2, 5.0, 0.9, 1.4, 2.0], line_count=lines,
+        title, HEADER, columns, widths=[1.5, 1.2, 5.0, 0.9, 1.4, 2.0],
         footnote="As the documents state them; numbers as printed (P as printed: < for a bound).",
         evidence=list(zip(table["trial_id"], table["source"], table["passage"])),
     )  # fmt: skip

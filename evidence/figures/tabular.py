@@ -18,11 +18,32 @@ the highlight read it as they read any point's.
 
 from __future__ import annotations
 
+import math
+import re
+
 from evidence import theme
 from evidence.figures.marks import figure
+from evidence.text_measure import plain_text as measured_text
+from evidence.text_measure import text_width, wrap_text
 from evidence.theme import plain_text, source_hover
 
 ROW_HEIGHT = 30
+CELL_PAD_PX = 8
+"""plotly.js table cellPad: space above, below and beside a cell's text."""
+SCREEN_FONT_PX = 14
+"""The tables' text on screen: the layout font (theme.py); the header is bold."""
+NARROWEST_PX = 700
+"""The narrowest a table is drawn in the page without scrolling sideways: a card on a 768-1024 px
+screen; a phone draws every plot at least 720 px wide (assets/views.css)."""
+MARGIN_PX = 10
+"""The table figure's left and right margins."""
+CARD_PX = 1044
+"""A full-width card's table at 1366 x 768 (the views' reference screen): rows are measured at
+this width or the table's least width, whichever is more, for the figure's height."""
+LINE = 1.3
+"""plotly's line spacing, in font sizes."""
+GLYPH = 1.15
+"""Height of one line's glyph box, in font sizes (Liberation Sans, measured in Chromium)."""
 HEADER_FILL = "#E8E8E8"
 GROUP_FILL = "#F4F4F4"
 
@@ -60,22 +81,21 @@ def table_figure(
     widths: list[float] | None = None,
     footnote: str = "",
     row_fill: list[str] | None = None,
-    line_count: list[int] | None = None,
-    header_lines: int = 1,
     evidence: list | None = None,
 ) -> dict:
     """A table of `columns` (each a list of cell strings) under `header`; `row_fill` colours rows
-    (e.g. a trial's first row), `line_count` the lines each row wraps to and `header_lines` the
-    lines the header wraps to (for the height: a table taller than its figure scrolls inside it);
-    `evidence` per row the curated row(s) it shows (see `evidence_cells`), so a click shows its passage."""
+    (e.g. a trial's first row); `evidence` per row the curated row(s) it shows (see
+    `evidence_cells`), so a click shows its passage. Its columns hold their widest words
+    (`fitted_columns`); its height is that of its rows as plotly wraps them at a card's width
+    (`table_height`): a table taller than its figure would scroll inside it, rows out of sight."""
     rows = len(columns[0]) if columns else 0
     if rows == 0:
         return theme.empty_figure_dict(title + ": nothing to show for the selected trials.")
     fill = row_fill or ["white"] * rows
-    lines = line_count or [1] * rows
+    shares, least_width = fitted_columns(header, columns, widths)
     trace = dict(
         type="table",
-        columnwidth=[float(w) for w in widths] if widths else None,
+        columnwidth=shares,
         header=dict(
             values=[f"<b>{plain_text(h)}</b>" for h in header], fill=dict(color=HEADER_FILL), align="left",
             height=ROW_HEIGHT + 4,
@@ -85,11 +105,9 @@ def table_figure(
             fill=dict(color=[fill] * len(columns)), height=ROW_HEIGHT,
         ),
     )  # fmt: skip
-    if trace["columnwidth"] is None:
-        del trace["columnwidth"]
-    height = 110 + ROW_HEIGHT * (1 + rows) + 16 * (sum(n - 1 for n in lines) + header_lines - 1) + (60 if footnote else 0)
-    layout = dict(title=dict(text=plain_text(title)), height=int(height), margin=dict(l=10, r=10, t=60, b=70 if footnote else 10),
-                  meta=dict(table_row_lines=[int(n) for n in lines]))
+    margin = dict(l=MARGIN_PX, r=MARGIN_PX, t=60, b=70 if footnote else 10)
+    height = margin["t"] + margin["b"] + 40 + table_height(trace, max(CARD_PX, least_width) - 2 * MARGIN_PX)
+    layout = dict(title=dict(text=plain_text(title)), height=math.ceil(height), margin=margin, meta=dict(min_width=least_width))
     if evidence is not None:
         trace["customdata"], layout["meta"]["evidence"] = evidence_cells(evidence, len(columns))
     if footnote:
@@ -101,6 +119,56 @@ def table_figure(
     return figure([trace], layout)
 
 
-def wrapped_lines(cells: list[str], width: int) -> int:
-    """Roughly how many lines the longest of `cells` wraps to at `width` characters."""
-    return max(1, *(-(-len(c) // width) for c in cells)) if cells else 1
+def cell_height(lines: int, size: float, least: float) -> float:
+    """px plotly gives a table row whose tallest cell has `lines` lines: a row of one-line cells
+    keeps the trace's own height (plotly.js measures a row's text only when a cell has more than
+    one line; drawn in Chromium at 14 pt: 30 px rows, where the padded formula counted 38, which
+    left 1.5 in empty under every baseline page and made it 5 slides instead of 4)."""
+    if lines <= 1:
+        return least
+    return max(least, 2 * CELL_PAD_PX + size * (GLYPH + LINE * (lines - 1)))
+
+
+def drawn_lines(markup, width: float, size: float = SCREEN_FONT_PX) -> int:
+    """Lines plotly draws a cell in at a column `width` px wide: it breaks at <br> and at spaces
+    where a line would pass the column less its padding."""
+    bold = "<b>" in str(markup)
+    paragraphs = re.split(r"<br\s*/?>", str(markup), flags=re.I)
+    return sum(len(wrap_text(measured_text(p), width - 2 * CELL_PAD_PX, size, bold)) for p in paragraphs)
+
+
+def word_px(markup, size: float) -> float:
+    """Width of a cell's widest word, padding included: a column narrower cuts it (plotly wraps a
+    table cell at spaces only and clips what still runs past the column)."""
+    bold = "<b>" in str(markup)
+    return max((text_width(w, size, bold) for w in measured_text(markup).split()), default=0.0) + 2 * CELL_PAD_PX + 3
+
+
+def fitted_columns(header: list[str], columns: list[list[str]], widths: list[float] | None) -> tuple[list[float], int]:
+    """(column width shares, the narrowest drawing in px that shows every word whole).
+
+    plotly wraps a table cell at spaces only and clips what still runs past its column: the
+    findings table cut "MRCC-SORAFENIB" at every width, and "NCT00573755", "population" and
+    "2014-03-26" below 1366 px. Here a column is never narrower than its widest word (header
+    included); every other column keeps the width its share (`widths`, the view's own) gives it
+    at NARROWEST_PX. Their sum is the figure's least width (layout.meta.min_width): narrower than
+    that, the page draws the table that wide and it scrolls sideways in its card
+    (assets/lazy_draw.js); wider, every column grows in proportion."""
+    shares = [float(w) for w in widths] if widths else [1.0] * len(columns)
+    need = [max(word_px(f"<b>{h}</b>", SCREEN_FONT_PX), *(word_px(v, SCREEN_FONT_PX) for v in column))
+            for h, column in zip(header, columns)]
+    room = NARROWEST_PX - 2 * MARGIN_PX
+    px = [max(n, room * s / sum(shares)) for n, s in zip(need, shares)]
+    total = sum(px)
+    return [round(p / total, 4) for p in px], math.ceil(total + 2 * MARGIN_PX)
+
+
+def table_height(trace: dict, width: float) -> float:
+    """px of a table trace's header and rows drawn `width` px wide."""
+    shares = trace["columnwidth"]
+    columns = [width * s / sum(shares) for s in shares]
+    header = max(drawn_lines(h, w) for h, w in zip(trace["header"]["values"], columns))
+    values = trace["cells"]["values"]
+    rows = [max(drawn_lines(column[i], w) for column, w in zip(values, columns)) for i in range(len(values[0]))]
+    return cell_height(header, SCREEN_FONT_PX, trace["header"]["height"]) + sum(
+        cell_height(n, SCREEN_FONT_PX, trace["cells"]["height"]) for n in rows)
