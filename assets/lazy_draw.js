@@ -39,6 +39,8 @@
  * A figure may declare the least width it reads at (layout.meta.min_width: the text tables,
  * whose columns must hold their widest words, figures/tabular.py): the plot div is given it as
  * its min-width before the draw, and its card scrolls sideways when narrower (assets/views.css).
+ * A table's rows wrap to more lines the narrower it is drawn, so it names its height at a few
+ * widths (layout.meta.heights) and is drawn as high as the narrowest of them needs at its width.
  *
  * After every draw the highlight is told (`evidenceHighlight.drawn`): a figure the server sent is
  * restyled for the highlighted trial as soon as it is on the page, with no Dash callback for it.
@@ -96,16 +98,31 @@ window.evidenceDraw = (function () {
     return typeof w === "number" && isFinite(w) && w > 0 ? Math.round(w) + "px" : "";
   }
 
+  function heightAtWidth(el, args) {
+    // a text table's height for the width it is drawn at (layout.meta.heights: [width, height]
+    // pairs, figures/tabular.py): the pair of the widest width not wider than the plot div, so
+    // its rows, wrapped at least as much as measured, all show. It becomes the figure's
+    // layout.height. Other figures: their declared height.
+    var layout = Array.isArray(args[1]) ? args[2] : args[1] && args[1].layout;
+    var pairs = layout && layout.meta && layout.meta.heights;
+    if (!Array.isArray(pairs) || !pairs.length) return declaredHeight(args);
+    var width = el.getBoundingClientRect().width, chosen = pairs[0][1];
+    pairs.forEach(function (pair) { if (pair[0] <= width + 1) chosen = pair[1]; });
+    layout.height = chosen;
+    return Math.round(chosen);
+  }
+
   function sizeBox(el, args) {
     // the plot div as high as the figure it is about to draw; a draw naming no height (the
     // highlight's after a resize deleted it, an empty draw) keeps the box as it is. A table too
     // wide for its card is drawn at its least width and scrolls sideways (assets/views.css)
-    var h = declaredHeight(args), w = declaredMinWidth(args);
-    if (h !== null && el.style.height !== h + "px") el.style.height = h + "px";
+    var w = declaredMinWidth(args);
     if (w !== null && el.style.minWidth !== w) {
       el.style.minWidth = w;
       if (w) el.setAttribute("data-min-width", w); else el.removeAttribute("data-min-width");
     }
+    var h = heightAtWidth(el, args);
+    if (h !== null && el.style.height !== h + "px") el.style.height = h + "px";
   }
 
   function settle(job, promise) {

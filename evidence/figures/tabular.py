@@ -24,7 +24,7 @@ import re
 from evidence import theme
 from evidence.figures.marks import figure
 from evidence.text_measure import plain_text as measured_text
-from evidence.text_measure import text_width, wrap_text
+from evidence.text_measure import text_width
 from evidence.theme import plain_text, source_hover
 
 ROW_HEIGHT = 30
@@ -37,9 +37,12 @@ NARROWEST_PX = 700
 screen; a phone draws every plot at least 720 px wide (assets/views.css)."""
 MARGIN_PX = 10
 """The table figure's left and right margins."""
-CARD_PX = 1044
-"""A full-width card's table at 1366 x 768 (the views' reference screen): rows are measured at
-this width or the table's least width, whichever is more, for the figure's height."""
+CARD_PX = 1024
+"""About a full-width card's table at 1366 x 768 (1044 px; the views' reference screen): the
+figure's height (layout.height: the page's room for it, slides) is its rows' at this width or its
+least width. A little under the card, as a page scrollbar takes some."""
+WIDE_PX = 1560
+"""About a full-width card's table at 1920 x 1080 (1598 px)."""
 LINE = 1.3
 """plotly's line spacing, in font sizes."""
 GLYPH = 1.15
@@ -86,8 +89,10 @@ def table_figure(
     """A table of `columns` (each a list of cell strings) under `header`; `row_fill` colours rows
     (e.g. a trial's first row); `evidence` per row the curated row(s) it shows (see
     `evidence_cells`), so a click shows its passage. Its columns hold their widest words
-    (`fitted_columns`); its height is that of its rows as plotly wraps them at a card's width
-    (`table_height`): a table taller than its figure would scroll inside it, rows out of sight."""
+    (`fitted_columns`); its height is that of its rows as plotly wraps them (`table_height`) at a
+    card's width, and layout.meta.heights gives it at its least width and on a wide screen: a
+    table taller than its figure would scroll inside it, rows out of sight (at 768 px half the
+    baseline table was)."""
     rows = len(columns[0]) if columns else 0
     if rows == 0:
         return theme.empty_figure_dict(title + ": nothing to show for the selected trials.")
@@ -106,8 +111,12 @@ def table_figure(
         ),
     )  # fmt: skip
     margin = dict(l=MARGIN_PX, r=MARGIN_PX, t=60, b=70 if footnote else 10)
-    height = margin["t"] + margin["b"] + 40 + table_height(trace, max(CARD_PX, least_width) - 2 * MARGIN_PX)
-    layout = dict(title=dict(text=plain_text(title)), height=math.ceil(height), margin=margin, meta=dict(min_width=least_width))
+    # the figure's height drawn at each width from its least up: the page picks the one for the
+    # width it draws at (assets/lazy_draw.js), so no row is behind the table's own scroll
+    heights = {w: math.ceil(margin["t"] + margin["b"] + 40 + table_height(trace, w - 2 * MARGIN_PX))
+               for w in sorted({least_width, max(CARD_PX, least_width), max(WIDE_PX, least_width)})}
+    layout = dict(title=dict(text=plain_text(title)), height=heights[max(CARD_PX, least_width)], margin=margin,
+                  meta=dict(min_width=least_width, heights=[[w, h] for w, h in heights.items()]))
     if evidence is not None:
         trace["customdata"], layout["meta"]["evidence"] = evidence_cells(evidence, len(columns))
     if footnote:
@@ -130,18 +139,33 @@ def cell_height(lines: int, size: float, least: float) -> float:
 
 
 def drawn_lines(markup, width: float, size: float = SCREEN_FONT_PX) -> int:
-    """Lines plotly draws a cell in at a column `width` px wide: it breaks at <br> and at spaces
-    where a line would pass the column less its padding."""
-    bold = "<b>" in str(markup)
-    paragraphs = re.split(r"<br\s*/?>", str(markup), flags=re.I)
-    return sum(len(wrap_text(measured_text(p), width - 2 * CELL_PAD_PX, size, bold)) for p in paragraphs)
+    """Lines plotly.js draws a table cell in at a column `width` px wide (traces/table/plot.js
+    wrapTextMaker): a cell with <br> is drawn as broken and not wrapped, nor is one without a
+    space; otherwise words go on a line while the line's words, each with the space after it,
+    fit the column less its padding (a first word that does not leaves an empty line above it)."""
+    text = str(markup)
+    if re.search(r"<br>", text, flags=re.I):
+        return len(re.split(r"<br>", text, flags=re.I))
+    if " " not in text:
+        return 1
+    bold = "<b>" in text
+    space, limit = text_width(" ", size, bold), width - 2 * CELL_PAD_PX
+    lines, length = 1, 0.0
+    for word in text.split(" "):
+        add = text_width(measured_text(word), size, bold) + space
+        if length + add > limit:
+            lines, length = lines + 1, 0.0
+        length += add
+    return lines
 
 
 def word_px(markup, size: float) -> float:
     """Width of a cell's widest word, padding included: a column narrower cuts it (plotly wraps a
-    table cell at spaces only and clips what still runs past the column)."""
+    table cell at spaces only and clips what still runs past the column) or puts an empty line
+    above it (`drawn_lines`)."""
     bold = "<b>" in str(markup)
-    return max((text_width(w, size, bold) for w in measured_text(markup).split()), default=0.0) + 2 * CELL_PAD_PX + 3
+    widest = max((text_width(w, size, bold) for w in measured_text(markup).split()), default=0.0)
+    return widest + text_width(" ", size, bold) + 2 * CELL_PAD_PX + 1  # plotly counts a space after each word
 
 
 def fitted_columns(header: list[str], columns: list[list[str]], widths: list[float] | None) -> tuple[list[float], int]:

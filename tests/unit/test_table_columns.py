@@ -20,7 +20,7 @@ def test_a_column_too_narrow_for_its_widest_word_gets_that_word_and_the_figure_a
     # "MRCC-SORAFENIB" in a trial column of 1.5/12 of the findings table: 85 px at 700, it needs 147
     header, columns = ["Trial", "Finding"], [["PASO", "MRCC-SORAFENIB"], ["a short finding", "another"]]
     shares, least = fitted_columns(header, columns, [1.5, 10.5])
-    need = text_width("MRCC-SORAFENIB", 14) + 2 * 8 + 3
+    need = text_width("MRCC-SORAFENIB", 14) + text_width(" ", 14) + 2 * 8 + 1
     finding_px = (NARROWEST_PX - 20) * 10.5 / 12
     assert least == pytest.approx(need + finding_px + 20, abs=1)
     assert shares[0] * (least - 20) >= need - 0.5  # the word is whole at the least width
