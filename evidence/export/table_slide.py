@@ -58,9 +58,12 @@ def _wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]
     return lines or [""]
 
 
-def _column_px(trace: dict, width: float) -> list[float]:
-    count = len(trace["cells"]["values"])
-    shares = trace.get("columnwidth") or [1.0] * count
+def _column_px(spec: dict, width: float) -> list[float]:
+    """The view's own column shares at `width` (layout.meta.shares): the screen's are fitted to
+    its least width (tabular.fitted_columns), narrowing the text columns a slide has room for."""
+    trace = spec["data"][0]
+    shares = ((spec.get("layout") or {}).get("meta") or {}).get("shares") or trace.get("columnwidth") \
+        or [1.0] * len(trace["cells"]["values"])
     return [width * s / sum(shares) for s in shares]
 
 
@@ -105,7 +108,7 @@ def table_pages(spec: dict, room: tuple[float, float]) -> list[dict]:
     size = max(BASE_FONT_PX, (layout.get("font") or {}).get("size") or 0, ((trace["cells"].get("font") or {}).get("size") or 0))
     margin = layout.get("margin") or {}
     width = room[0] - max(margin.get("l", 80), PAD_PX - 10) - max(margin.get("r", 80), PAD_PX - 10)
-    columns = _fit_columns(_column_px(trace, width), trace["header"]["values"], trace["cells"]["values"], size)
+    columns = _fit_columns(_column_px(spec, width), trace["header"]["values"], trace["cells"]["values"], size)
     header = [_wrapped(h, w, size) for h, w in zip(trace["header"]["values"], columns)]
     header_px = cell_height(max(map(len, header)), size, trace["header"].get("height") or 28)
     values = trace["cells"]["values"]

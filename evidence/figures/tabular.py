@@ -116,7 +116,8 @@ def table_figure(
     heights = {w: math.ceil(margin["t"] + margin["b"] + 40 + table_height(trace, w - 2 * MARGIN_PX))
                for w in sorted({least_width, max(CARD_PX, least_width), max(WIDE_PX, least_width)})}
     layout = dict(title=dict(text=plain_text(title)), height=heights[max(CARD_PX, least_width)], margin=margin,
-                  meta=dict(min_width=least_width, heights=[[w, h] for w, h in heights.items()]))
+                  meta=dict(min_width=least_width, heights=[[w, h] for w, h in heights.items()],
+                            shares=[float(w) for w in widths] if widths else None))
     if evidence is not None:
         trace["customdata"], layout["meta"]["evidence"] = evidence_cells(evidence, len(columns))
     if footnote:
