@@ -19,7 +19,7 @@ import security
 from api import register_api
 from components import exports, warm
 from components.callbacks import register_callbacks
-from components.layout import page
+from components.layout import page, skip_links
 from components.stable_props import sort_wildcard_props
 from components.uploads import upload_store
 from config import Settings
@@ -35,7 +35,7 @@ EXIT_BAD_DATA = 3
 INDEX_TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
   <head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
-  <body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+  <body>{%skip_links%}{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
 </html>"""
 
 
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         __name__,
         title="Trial evidence: sorafenib and anti-VEGF",
         update_title=None,
-        index_string=INDEX_TEMPLATE,
+        index_string=INDEX_TEMPLATE.replace("{%skip_links%}", skip_links()),
         serve_locally=True,
     )
     app.layout = sort_wildcard_props(page(

@@ -3,6 +3,8 @@ strip, and the views in tabs (efficacy and toxicity side by side on wide screens
 
 from __future__ import annotations
 
+from html import escape
+
 import dash_ag_grid as dag
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -420,16 +422,18 @@ SKIP_TARGETS = (
 )
 
 
-def skip_links() -> html.Nav:
+def skip_links() -> str:
     """Links to each view, shown when focused (the first Tab stops); a view in a hidden tab is
-    shown first (assets/tabs.js)."""
-    return html.Nav(
-        html.Ul([html.Li(html.A(f"Skip to {name.lower() if name != 'Your own trials' else name}", href=f"#{target}"))
-                 for name, target in SKIP_TARGETS]),
-        id=ids.SKIP_LINKS,
-        className="skip-links",
-        **{"aria-label": "Skip to a view"},
+    shown first (assets/tabs.js, which listens on the document).
+
+    Plain HTML in the page's template (app.py INDEX_TEMPLATE), before Dash's root, not Dash
+    components: they never change, and every mounted component costs Dash's renderer work on
+    every change (these were 36 of the page's 327, issue 13). Their text is ours, escaped."""
+    items = "".join(
+        f'<li><a href="#{escape(target)}">Skip to {escape(name.lower() if name != "Your own trials" else name)}</a></li>'
+        for name, target in SKIP_TARGETS
     )
+    return f'<nav id="{ids.SKIP_LINKS}" class="skip-links" aria-label="Skip to a view"><ul>{items}</ul></nav>'
 
 
 def page(
@@ -492,7 +496,6 @@ def page(
             *slices.stores(),
             *state_sync.stores(),
             *answer_strip.stores(),
-            skip_links(),
             header,
             html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.P(id=ids.LINK_NOTICE, className="upload-notice", role="status"),
