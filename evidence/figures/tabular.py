@@ -97,18 +97,14 @@ def table_figure(
     if rows == 0:
         return theme.empty_figure_dict(title + ": nothing to show for the selected trials.")
     fill = row_fill or ["white"] * rows
-    shares, least_width = fitted_columns(header, columns, widths)
+    header_values = [f"<b>{plain_text(h)}</b>" for h in header]
+    cell_values = [[plain_text(v) for v in column] for column in columns]
+    shares, least_width = fitted_columns(header_values, cell_values, widths)
     trace = dict(
         type="table",
         columnwidth=shares,
-        header=dict(
-            values=[f"<b>{plain_text(h)}</b>" for h in header], fill=dict(color=HEADER_FILL), align="left",
-            height=ROW_HEIGHT + 4,
-        ),
-        cells=dict(
-            values=[[plain_text(v) for v in column] for column in columns], align="left",
-            fill=dict(color=[fill] * len(columns)), height=ROW_HEIGHT,
-        ),
+        header=dict(values=header_values, fill=dict(color=HEADER_FILL), align="left", height=ROW_HEIGHT + 4),
+        cells=dict(values=cell_values, align="left", fill=dict(color=[fill] * len(columns)), height=ROW_HEIGHT),
     )  # fmt: skip
     margin = dict(l=MARGIN_PX, r=MARGIN_PX, t=60, b=70 if footnote else 10)
     # the figure's height drawn at each width from its least up: the page picks the one for the
@@ -170,7 +166,8 @@ def word_px(markup, size: float) -> float:
 
 
 def fitted_columns(header: list[str], columns: list[list[str]], widths: list[float] | None) -> tuple[list[float], int]:
-    """(column width shares, the narrowest drawing in px that shows every word whole).
+    """(column width shares, the narrowest drawing in px that shows every word whole), for the
+    header and cells as drawn (escaped; the header in <b>).
 
     plotly wraps a table cell at spaces only and clips what still runs past its column: the
     findings table cut "MRCC-SORAFENIB" at every width, and "NCT00573755", "population" and
@@ -180,7 +177,7 @@ def fitted_columns(header: list[str], columns: list[list[str]], widths: list[flo
     that, the page draws the table that wide and it scrolls sideways in its card
     (assets/lazy_draw.js); wider, every column grows in proportion."""
     shares = [float(w) for w in widths] if widths else [1.0] * len(columns)
-    need = [max(word_px(f"<b>{h}</b>", SCREEN_FONT_PX), *(word_px(v, SCREEN_FONT_PX) for v in column))
+    need = [max(word_px(h, SCREEN_FONT_PX), *(word_px(v, SCREEN_FONT_PX) for v in column))
             for h, column in zip(header, columns)]
     room = NARROWEST_PX - 2 * MARGIN_PX
     px = [max(n, room * s / sum(shares)) for n, s in zip(need, shares)]

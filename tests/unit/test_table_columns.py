@@ -11,14 +11,14 @@ from evidence.text_measure import text_width
 
 
 def test_columns_that_hold_their_words_keep_the_views_shares():
-    shares, least = fitted_columns(["A", "B"], [["one", "two"], ["three", "four"]], [1.0, 3.0])
+    shares, least = fitted_columns(["<b>A</b>", "<b>B</b>"], [["one", "two"], ["three", "four"]], [1.0, 3.0])
     assert shares == [0.25, 0.75]
     assert least == NARROWEST_PX
 
 
 def test_a_column_too_narrow_for_its_widest_word_gets_that_word_and_the_figure_a_wider_least_width():
     # "MRCC-SORAFENIB" in a trial column of 1.5/12 of the findings table: 85 px at 700, it needs 147
-    header, columns = ["Trial", "Finding"], [["PASO", "MRCC-SORAFENIB"], ["a short finding", "another"]]
+    header, columns = ["<b>Trial</b>", "<b>Finding</b>"], [["PASO", "MRCC-SORAFENIB"], ["a short finding", "another"]]
     shares, least = fitted_columns(header, columns, [1.5, 10.5])
     need = text_width("MRCC-SORAFENIB", 14) + text_width(" ", 14) + 2 * 8 + 1
     finding_px = (NARROWEST_PX - 20) * 10.5 / 12
