@@ -45,17 +45,21 @@ def prepare(spec: dict) -> dict:
         if trace.get("yaxis", "y") != ref or "text" not in mode or not isinstance(trace.get("text"), list):
             continue
         xs, ys, texts = _array(trace["x"]), _array(trace["y"]), list(trace["text"])
-        shown = [(x, y, t) for x, y, t in zip(xs, ys, texts) if low <= y <= high and t]
+        where = trace.get("textposition", "top center")
+        where = list(where) if isinstance(where, (list, tuple)) else [where] * len(texts)
+        shown = [(x, y, t, w) for x, y, t, w in zip(xs, ys, texts, where) if low <= y <= high and t]
         trace["mode"] = mode.replace("+text", "").replace("text+", "") or "markers"
         trace.pop("text")
         if not shown:
             continue
-        for x, y, t in shown:
-            widest[round(y)] = max(widest.get(round(y), 0.0), text_width(plain_text(t), MIN_PX))
+        for x, y, t, w in shown:
+            # a centred label takes half its width beside its mark, one to the left or right all of it
+            beside = text_width(plain_text(t), MIN_PX) / (2 if w.endswith("center") else 1)
+            widest[round(y)] = max(widest.get(round(y), 0.0), beside)
         labels.append(dict(
             # invisible marks of the same size: plotly sets text off by its point's marker
             type="scatter", mode="markers+text", marker=dict(size=(trace.get("marker") or {}).get("size", 12), opacity=0), x=[p[0] for p in shown], y=[p[1] for p in shown], text=[p[2] for p in shown],
-            textposition=trace.get("textposition", "top center"), textfont=copy.deepcopy(trace.get("textfont") or {}),
+            textposition=[p[3] for p in shown], textfont=copy.deepcopy(trace.get("textfont") or {}),
             cliponaxis=False, hoverinfo="skip", showlegend=False, xaxis=trace.get("xaxis", "x"), yaxis=ref,
         ))
     spec["data"] = traces + labels
@@ -63,6 +67,6 @@ def prepare(spec: dict) -> dict:
         if note.get("yref") != ref or note.get("showarrow") is not False or not note.get("xshift"):
             continue
         shift = note["xshift"]
-        clear = widest.get(round(note.get("y") or 0), 0.0) / 2 + NOTE_GAP_PX
+        clear = widest.get(round(note.get("y") or 0), 0.0) + NOTE_GAP_PX
         note["xshift"] = (1 if shift > 0 else -1) * max(abs(shift), clear)
     return spec

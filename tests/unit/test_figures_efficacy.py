@@ -584,7 +584,7 @@ def test_design_vs_outcome(data):
     assert rate[4].error_x.array[rate[5]] == pytest.approx(15.0)
     assert rate[4].error_x.arrayminus[rate[5]] == pytest.approx(13.0)
 
-    texts = " ".join(_annotation_texts(fig))
+    texts = " ".join(_annotation_texts(fig)).replace("<br>", " ")
     assert "no published median progression-free survival" in texts
     assert "per-arm event counts not reported" in texts
     assert fig.layout.xaxis.title.text == "Median time to event (months)"
@@ -615,8 +615,14 @@ def test_design_connectors_and_not_reported_notes(data):
     assert {c for c in connectors if c[0] == "x3"} == {("x3", 0.0, 5.0, 20.0)}
 
     notes = {a.text: a for a in fig.layout.annotations if a.text.startswith("<i>")}
-    sor = notes["<i>no published median progression-free survival</i>"]
+    sor = notes["<i>no published median<br>progression-free survival</i>"]  # NOTE_CHARS a line
     assert (sor.xref, sor.y, sor.x, sor.xanchor) == ("x", -3.6, 0.0, "left")  # a row with no marks
+    # Value labels of a row's two marks sit apart: the lower's left of it, the higher's right of it.
+    patients = {t.name: t for t in fig.data if t.name in ("planned patients", "actual patients")}
+    planned = list(patients["planned patients"].x).index(685.0)
+    actual = list(patients["actual patients"].x).index(722.0)
+    assert patients["planned patients"].textposition[planned] == "top left"
+    assert patients["actual patients"].textposition[actual] == "top right"
     # Subplot titles stay the first annotations (they are left-aligned by position).
     assert [a.text for a in fig.layout.annotations[:3]] == [
         "Primary-endpoint medians: design assumption vs observed",
