@@ -40,7 +40,8 @@
  * whose columns must hold their widest words, figures/tabular.py): the plot div is given it as
  * its min-width before the draw, and its card scrolls sideways when narrower (assets/views.css).
  * A table's rows wrap to more lines the narrower it is drawn, so it names its height at a few
- * widths (layout.meta.heights) and is drawn as high as the narrowest of them needs at its width.
+ * widths (layout.meta.heights) and is drawn as high as the narrowest of them needs at its width,
+ * picked again when a window resize changes its width.
  *
  * After every draw the highlight is told (`evidenceHighlight.drawn`): a figure the server sent is
  * restyled for the highlighted trial as soon as it is on the page, with no Dash callback for it.
@@ -76,6 +77,7 @@ window.evidenceDraw = (function () {
     var resize = plots.resize;
     plots.resize = function (gd) {
       var el = typeof gd === "string" ? document.getElementById(gd) : gd;
+      if (el && el.layout) refitTable(el);
       if (sameSize(el) && !el._redrawTimer) return Promise.resolve(el);
       return resize.apply(plots, arguments);
     };
@@ -110,6 +112,14 @@ window.evidenceDraw = (function () {
     pairs.forEach(function (pair) { if (pair[0] <= width + 1) chosen = pair[1]; });
     layout.height = chosen;
     return Math.round(chosen);
+  }
+
+  function refitTable(el) {
+    // a drawn text table resized: the height for its new width (its rows wrap anew), set on the
+    // plot div, whose height plotly's resize gives the paper
+    if (!el.layout.meta || !el.layout.meta.heights) return;
+    var h = heightAtWidth(el, [el, { layout: el.layout }]);
+    if (h !== null && el.style.height !== h + "px") el.style.height = h + "px";
   }
 
   function sizeBox(el, args) {
