@@ -156,9 +156,10 @@ def _label_positions(group: pd.DataFrame, spans: pd.DataFrame) -> list[str]:
     out = []
     for y, value in zip(group["y"], group["value"]):
         row = spans.loc[y]
-        side = "" if row["size"] < 2 or row["min"] == row["max"] else \
-            " left" if value == row["min"] else " right" if value == row["max"] else ""
-        out.append(f"top{side or ' center'}")
+        side = "center"
+        if row["size"] > 1 and row["min"] != row["max"]:
+            side = "left" if value == row["min"] else "right" if value == row["max"] else "center"
+        out.append(f"top {side}")
     return out
 
 
