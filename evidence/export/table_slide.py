@@ -21,7 +21,7 @@ import copy
 import re
 
 from evidence.export.slide_style import BASE_FONT_PX, PAD_PX, _escape
-from evidence.figures.tabular import CELL_PAD_PX, cell_height, word_px
+from evidence.figures.table_geometry import CELL_PAD_PX, cell_height, word_px
 from evidence.text_measure import plain_text, text_width, wrap_text
 
 SAFETY_PX = 6
@@ -60,25 +60,20 @@ def _wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]
 
 def _column_px(spec: dict, width: float) -> list[float]:
     """The view's own column shares at `width` (layout.meta.shares): the screen's are fitted to
-    its least width (tabular.fitted_columns), narrowing the text columns a slide has room for."""
+    its least width (table_geometry.fitted_columns), narrowing the text columns a slide has room for."""
     trace = spec["data"][0]
     shares = ((spec.get("layout") or {}).get("meta") or {}).get("shares") or trace.get("columnwidth") \
         or [1.0] * len(trace["cells"]["values"])
     return [width * s / sum(shares) for s in shares]
 
 
-def _whole_px(markup, size: float) -> float:
-    """Width a column needs for the widest word of a cell it must not break (_WHOLE), padding included."""
-    bold = "<b>" in str(markup)
-    words = [w for w in plain_text(markup).split() if _WHOLE.search(w)]
-    return max((text_width(w, size, bold) for w in words), default=0.0) + 2 * CELL_PAD_PX + 3
 
 
 def _fit_columns(columns: list[float], header: list, values: list[list], size: float) -> list[float]:
     """Column widths (px) with every number and date of a column whole on one line: a column too
     narrow for its widest one (the findings' "When" column, 68 px for "2014-03-26" at 14 pt) takes
     the width from columns with room beyond their own widest word, in proportion to that room."""
-    need = [max(_whole_px(v, size) for v in [h, *column]) for h, column in zip(header, values)]
+    need = [max(word_px(v, size, only=_WHOLE) for v in [h, *column]) for h, column in zip(header, values)]
     deficit = sum(max(0.0, n - c) for n, c in zip(need, columns))
     if deficit <= 0:
         return columns

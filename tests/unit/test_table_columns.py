@@ -1,4 +1,4 @@
-"""Text tables on screen (evidence/figures/tabular.py): every column holds its widest word, and the
+"""Text tables on screen (evidence/figures/tabular.py, table_geometry.py): every column holds its widest word, and the
 figure declares the least width at which it does. Widths are Liberation Sans (the figures' font)
 as PIL measures it; tests/browser/test_responsive.py checks the same in Chromium's drawing."""
 
@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.figures.tabular import NARROWEST_PX, fitted_columns, table_figure, word_px
+from evidence.figures.table_geometry import NARROWEST_PX, fitted_columns, word_px
+from evidence.figures.tabular import table_figure
 from evidence.text_measure import text_width
 
 
