@@ -17,10 +17,11 @@ from evidence.loading import load_dataset
 from evidence.view_registry import figure_heights
 from tests.browser.conftest import ARTIFACTS, REPO_ROOT
 from tests.browser.test_dashboard import TAB_FIGURES, show_tab, wait_for_drawn, wait_for_figures
+from tests.browser.test_responsive import ROWS_BELOW_JS
 
 # Per graph: its box (the plot div), its paper (the first svg) and its visible rectangle (clipped
 # by a scroll box it sits in), in page coordinates.
-GEOMETRY_JS = """(ids) => ids.map(id => {
+GEOMETRY_JS = """(ids) => {""" + ROWS_BELOW_JS + """ return ids.map(id => {
   const gd = document.querySelector('#' + id + ' .js-plotly-plot');
   if (!gd) return {id: id, drawn: false};
   const svg = gd.querySelector('.main-svg');
@@ -29,16 +30,9 @@ GEOMETRY_JS = """(ids) => ids.map(id => {
   const box = r(gd), clip = gd.closest('.scroll-box'), shown = Object.assign({}, box);
   if (clip) { const c = r(clip); shown.top = Math.max(box.top, c.top); shown.bottom = Math.min(box.bottom, c.bottom);
     shown.left = Math.max(box.left, c.left); shown.right = Math.min(box.right, c.right); }
-  // a text table: how far its last row reaches below the table's own height (rows out of sight)
-  let unseen = null;
-  if ((gd._fullData || []).some(t => t.type === 'table')) {
-    let bottom = 0;
-    gd.querySelectorAll('g.column-cell rect.cell-rect').forEach(c => { bottom = Math.max(bottom, c.getBoundingClientRect().bottom); });
-    unseen = Math.round(bottom - svg.getBoundingClientRect().top - (gd._fullLayout.height - gd._fullLayout.margin.b));
-  }
   return {id: id, drawn: Boolean(gd._fullLayout), box: box.bottom - box.top,
-          svg: svg ? svg.getBoundingClientRect().height : 0, shown: shown, unseen: unseen};
-})"""
+          svg: svg ? svg.getBoundingClientRect().height : 0, shown: shown, unseen: svg ? rowsBelow(gd) : null};
+}); }"""
 
 
 @pytest.fixture(scope="module")

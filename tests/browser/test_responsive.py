@@ -172,7 +172,19 @@ def test_on_a_phone_the_subgroup_forest_keeps_its_text_inside_and_scrolls_sidewa
     page.screenshot(path=str(ARTIFACTS / "responsive-subgroups-390x844.png"))
 
 
-PHONE_TEXT_JS = """(id) => {
+ROWS_BELOW_JS = """
+  // a text table: how far its last row reaches below the table's own height (rows out of sight
+  // behind the table's scroll); null for any other figure
+  const rowsBelow = (gd) => {
+    if (!(gd._fullData || []).some(t => t.type === 'table')) return null;
+    const paper = gd.querySelector('.main-svg').getBoundingClientRect();
+    let bottom = 0;
+    gd.querySelectorAll('g.column-cell rect.cell-rect').forEach(c => { bottom = Math.max(bottom, c.getBoundingClientRect().bottom); });
+    return Math.round(bottom - paper.top - (paper.height - gd._fullLayout.margin.b));
+  };
+"""
+
+PHONE_TEXT_JS = """(id) => {""" + ROWS_BELOW_JS + """
   const gd = document.querySelector('#' + id + ' .js-plotly-plot');
   const paper = gd.querySelector('.main-svg').getBoundingClientRect();
   const table = (gd._fullData || []).some(t => t.type === 'table');
@@ -185,18 +197,15 @@ PHONE_TEXT_JS = """(id) => {
       return {text: t.textContent, left: r.left - paper.left, right: r.right - paper.left,
               top: r.top - paper.top, bottom: r.bottom - paper.top, tick: tick, heading: heading}; });
   // a table's cells: plotly wraps their text at spaces only and clips the rest to the column, so
-  // a word wider than its column is cut (the findings' "MRCC-SORAFENIB" at every width); rows
-  // past the table's own height are out of sight behind its scroll
+  // a word wider than its column is cut (the findings' "MRCC-SORAFENIB" at every width)
   const cut = [];
-  let bottom = 0;
   if (table) gd.querySelectorAll('g.column-cell').forEach(cell => {
     const box = cell.querySelector('rect.cell-rect').getBoundingClientRect();
     const text = cell.querySelector('text.cell-text');
     const r = text ? text.getBoundingClientRect() : null;
     if (r && r.width > 0 && r.right > box.right + 1) cut.push(text.textContent);
-    bottom = Math.max(bottom, box.bottom - paper.top);
   });
-  const unseen = table ? Math.round(bottom - (paper.height - gd._fullLayout.margin.b)) : 0;
+  const unseen = rowsBelow(gd) || 0;
   return {width: paper.width, texts: texts, cut: cut, unseen: unseen};
 }"""
 
