@@ -1,6 +1,6 @@
 /*
  * One watcher of the page's DOM for every script that repairs or decorates what Dash renders
- * (assets/a11y.js, assets/keyboard_points.js, assets/sticky_header.js). Each used to keep its
+ * (assets/a11y.js, assets/keyboard_points.js). Each used to keep its
  * own MutationObserver on the whole document with its own animation-frame debounce, so every
  * mutation woke three observers. Here one observer schedules one frame, and the frame runs every
  * subscriber once.

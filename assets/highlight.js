@@ -11,7 +11,8 @@
  * assets/lazy_draw.js owns it; outside Dash's renderer: no figure prop, no dcc.Graph re-render), the trials grid's row (its rowClassRules read
  * `evidenceHighlighted`), the answer strip's card and the "; highlighted: <trial>" after the
  * selection summary. A figure the server sends later is restyled once drawn (assets/lazy_draw.js
- * calls `drawn`), new cards once built (assets/answer_cards.js calls `markCards`), new grid rows by
+ * calls `drawn`), new cards once built (assets/answer_cards.js calls `markCards`), the toxicity
+ * table's columns once built (assets/heatmap_table.js calls `markTables`), new grid rows by
  * their row class rule: no Dash callback runs for it (each costs a renderer round, ~25-40 ms of
  * main thread, on every change).
  *
@@ -371,6 +372,23 @@ window.evidenceHighlight = (function () {
     });
   }
 
+  function markTables() {
+    // the toxicity table (assets/heatmap_table.js, which calls this once it has built one): the
+    // trial's column headers and cells outlined (hm-mine), the other trials' veiled (hm-veiled),
+    // when the table shows the trial at all
+    document.querySelectorAll(".hm-table").forEach(function (table) {
+      var marked = table.querySelectorAll("[data-trial]");
+      var shown = Boolean(trial) && Array.prototype.some.call(marked, function (node) {
+        return node.getAttribute("data-trial") === trial;
+      });
+      marked.forEach(function (node) {
+        var mine = shown && node.getAttribute("data-trial") === trial;
+        if (node.classList.contains("hm-mine") !== mine) node.classList.toggle("hm-mine", mine);
+        if (node.classList.contains("hm-veiled") !== (shown && !mine)) node.classList.toggle("hm-veiled", shown && !mine);
+      });
+    });
+  }
+
   function markGrid() {
     // the grid's rowClassRules read `evidenceHighlighted`; its rows are redrawn to apply them
     var api = null;
@@ -394,6 +412,7 @@ window.evidenceHighlight = (function () {
     }));
     markGrid();
     markCards();
+    markTables();
     markSummary();
   }
 
@@ -405,7 +424,7 @@ window.evidenceHighlight = (function () {
     if (box) showIn([box.getAttribute("data-highlight")]);
   }
 
-  return { show: show, drawn: drawn, markCards: markCards, current: function () { return trial; }, restyle: restyle };
+  return { show: show, drawn: drawn, markCards: markCards, markTables: markTables, current: function () { return trial; }, restyle: restyle };
 })();
 
 // The trials grid's row class rule (components/layout.py rowClassRules): the highlighted trial's row.

@@ -195,7 +195,10 @@ window.dash_clientside.evidence_state = (function () {
   }
 
   function clickedTrial(click) {
-    // components/sync.py clicked_trial
+    // components/sync.py clicked_trial; a table drawn in the browser sends its click as JSON text
+    if (typeof click === "string") {
+      try { click = JSON.parse(click); } catch (e) { return ""; }
+    }
     if (!click || (typeof click === "object" && !Object.keys(click).length)) return "";
     if ("points" in click) {
       var points = click.points && click.points.length ? click.points : [{}];

@@ -7,7 +7,8 @@ in the same run, interleaved, and every result is given as a ratio to the floor.
 
 What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before the page's own
 scripts): a MutationObserver on the document notes the time of every mutation inside a
-`.js-plotly-plot` (attributes set and set back within one task, as dcc.Graph's pending class
+`.js-plotly-plot` or a view the page draws as a table (`.table-view`: the toxicity heatmap, built
+by assets/heatmap_table.js; drawn once its table is there) (attributes set and set back within one task, as dcc.Graph's pending class
 around a resize check that finds nothing to resize, change nothing and are not counted), and a
 wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in flight, noting when each is
 sent and when its body has arrived (the page's own read of it); while Dash's renderer has
@@ -86,9 +87,12 @@ INSTRUMENT = """
       response => { response.clone().arrayBuffer().then(finish, finish); ownRead(response); return response; },
       error => { finish(); throw error; });
   };
+  // a view drawn: a plotly graph, or a table the page builds itself (the toxicity heatmap,
+  // assets/heatmap_table.js: a `.table-view` box); a change inside either is drawing
+  const VIEW = '.js-plotly-plot, .table-view';
   const inPlot = node => {
     const el = node && (node.nodeType === 1 ? node : node.parentElement);
-    return !!(el && el.closest && el.closest('.js-plotly-plot'));
+    return !!(el && el.closest && el.closest(VIEW));
   };
   // An attribute set and set back within one task changes nothing drawn: dcc.Graph marks a graph
   // pending around every resize check (its ResizeObserver asks 50 ms after a figure of another
@@ -97,7 +101,7 @@ INSTRUMENT = """
   // changes are weighed once the task is over: counted (at the time they were seen) only if
   // an attribute is not back to its value before them. Any other change in a plot counts at once.
   const inPlotRecord = r => inPlot(r.target) || Array.from(r.addedNodes).some(n => n.nodeType === 1 &&
-      (n.matches('.js-plotly-plot') || n.querySelector('.js-plotly-plot')));
+      (n.matches(VIEW) || n.querySelector(VIEW)));
   let attrsBefore = null, attrsSeen = 0; // element -> attribute -> value before the task's changes
   const weighAttributes = () => {
     const before = attrsBefore, seen = attrsSeen;
@@ -122,16 +126,19 @@ INSTRUMENT = """
     if (changed) { B.mutations++; touch(); }
   }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true, characterData: true});
 
-  const drawn = el => { const g = el.querySelector('.js-plotly-plot');
+  const isTable = el => el.matches('.table-view');
+  const drawn = el => { if (isTable(el)) return !!el.querySelector('table, .hm-empty');
+    const g = el.querySelector('.js-plotly-plot');
     return !!(g && g._fullData && g.querySelector('.main-svg')); };
-  const withData = el => { const g = el.querySelector('.js-plotly-plot');
+  const withData = el => { if (isTable(el)) return !!el.querySelector('table');
+    const g = el.querySelector('.js-plotly-plot');
     return drawn(el) && g.data && g.data.length > 0; };
   // not display:none, not inside a hidden tab panel (kept laid out, height 0, visibility hidden)
   const shown = el => el.getClientRects().length > 0 && !el.closest('[hidden]');
   const sized = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const onScreen = el => { const r = el.getBoundingClientRect();
     return sized(el) && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; };
-  const graphs = () => Array.from(document.querySelectorAll('.dash-graph'));
+  const graphs = () => Array.from(document.querySelectorAll('.dash-graph, .table-view'));
   // graphs the first screen shows, and graphs not laid out yet (a lazy dcc.Graph has no size
   // until its code has loaded): both must be drawn before the page counts as loaded
   B.firstScreen = () => graphs().filter(el => shown(el) && onScreen(el));

@@ -71,12 +71,19 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
 _ALSO = {"forest": ([Output(ids.FILTERS["pool"], "options"), Output(ids.POOL_HINT, "children")], view_registry.pool_control)}
 
 
+TABLE_DATA = "data-table"
+"""The attribute of a browser-drawn view's box holding its data (assets/heatmap_table.js reads it)."""
+
+
 def _figure(app: Dash, view: View, session_data) -> None:
     """One view's figure, caption and config (modebar download named for view and filters), its
-    note if it has one, and what `_ALSO` adds; it reads only its own slice of the view state
-    (components/slices.py)."""
+    note if it has one, and what `_ALSO` adds; for a view the browser draws itself, its data and
+    caption; it reads only its own slice of the view state (components/slices.py)."""
     also_outputs, also = _ALSO.get(view.key, ([], None))
-    outputs = [Output(view.graph_id, "figure"), Output(ids.caption(view.graph_id), "children"), Output(view.graph_id, "config")]
+    if view.drawn_in_browser:  # a table the browser builds from its data (assets/heatmap_table.js)
+        outputs = [Output(view.graph_id, TABLE_DATA), Output(ids.caption(view.graph_id), "children")]
+    else:
+        outputs = [Output(view.graph_id, "figure"), Output(ids.caption(view.graph_id), "children"), Output(view.graph_id, "config")]
     outputs += ([Output(view.note_id, "children")] if view.note_id else []) + also_outputs
     inputs = [Input(ids.view_state(view.graph_id), "data")] + ([Input(ids.UPLOAD_STORE, "data")] if view.reads_data else [])
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, html
 
 from components import ids
-from evidence.clicked_passage import HINT, evidence_text
+from evidence.clicked_passage import HINT, evidence_text, point_click
 
 
-GRAPHS = tuple(graph for graph in ids.CLICKABLE_GRAPHS if graph != ids.DESIGN)
-"""Graphs with an Evidence box: the clickable ones whose hovers name a source line (the design
-figure's hovers do not yet)."""
+GRAPHS = tuple(graph for graph in ids.CLICKABLE_GRAPHS + ids.CLICKABLE_TABLES if graph != ids.DESIGN)
+"""Graphs (and tables drawn in the browser) with an Evidence box: the clickable ones whose hovers
+name a source line (the design figure's hovers do not yet)."""
 
 
 def evidence_id(graph_id: str) -> str:
@@ -39,7 +39,7 @@ def register_evidence_callbacks(app: Dash, session_data) -> None:
     for graph_id in GRAPHS:
         app.callback(
             Output(evidence_id(graph_id), "children"),
-            Input(graph_id, "clickData"),
+            Input(graph_id, ids.CLICKS[graph_id]),
             State(ids.UPLOAD_STORE, "data"),
             prevent_initial_call=True,
         )(_show(session_data))
@@ -47,6 +47,6 @@ def register_evidence_callbacks(app: Dash, session_data) -> None:
 
 def _show(session_data):
     def show(click, store):
-        return evidence_text(session_data(store)[0], click)
+        return evidence_text(session_data(store)[0], point_click(click))
 
     return show

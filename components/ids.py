@@ -1,7 +1,7 @@
 """Every component id, in one place. The views' own ids (graph or grid, caption, note) are
 declared with the views (evidence/view_registry.py) and named here from there."""
 
-from evidence.view_registry import VIEWS
+from evidence.view_registry import CELL_CLICK, VIEWS
 
 URL = "url"
 STATE = "view-state"
@@ -73,9 +73,13 @@ SELECTION_TEXT = "selection-summary-text"  # the server's part of the summary
 CLICKS = {view.graph_id: view.click for view in VIEWS.values() if view.click}
 # Graphs whose clicks select a trial (customdata[0] = trial_id).
 CLICKABLE_GRAPHS = tuple(graph for graph, event in CLICKS.items() if event == "clickData")
+# Views the browser draws as tables (the toxicity heatmap: assets/heatmap_table.js), whose cells
+# name their trial: a click sets the box's CELL_CLICK to a point shaped like a graph's clickData.
+CLICKABLE_TABLES = tuple(graph for graph, event in CLICKS.items() if event == CELL_CLICK)
 # Graphs the browser restyles for a highlight (assets/highlight.js) and whose figures carry the
 # highlight's empty slots (components/render.py): their marks name a trial; the clickable text
-# tables (baseline, fatal events, findings) draw no highlight.
+# tables (baseline, fatal events, findings) draw no highlight; the toxicity table is marked by
+# class (assets/highlight.js markTables).
 HIGHLIGHTED_GRAPHS = tuple(
     view.graph_id for view in VIEWS.values() if view.click == "clickData" and "highlight" in view.style_fields
 )

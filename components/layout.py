@@ -154,9 +154,11 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
     keyboard = {"data-points": "keyboard"} if graph_id in ids.CLICKABLE_GRAPHS else {}
     # assets/highlight.js: the graphs a highlighted trial is marked in
     highlight = {"data-highlight": graph_id} if graph_id in ids.HIGHLIGHTED_GRAPHS else {}
+    # a view the browser draws as a table (assets/heatmap_table.js): a box Dash never gives children
+    shown = html.Div(id=graph_id, className="table-view") if graph_id in ids.CLICKABLE_TABLES else dcc.Graph(id=graph_id, config=GRAPH_CONFIG)
     return html.Div(
         [
-            dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG), type="dot", delay_show=300),
+            dcc.Loading(shown, type="dot", delay_show=300),
             html.P(id=ids.caption(graph_id), className="caption"),
             *evidence,
         ],
@@ -308,7 +310,8 @@ def toxicity_card() -> html.Section:
     )
     return _card(
         "Toxicity by arm and grade",
-        [controls, html.Div(_graph(ids.HEATMAP), className="scroll-box", tabIndex="0", role="region",
+        # not a tab stop itself: its cells are (one stop, arrow keys between them)
+        [controls, html.Div(_graph(ids.HEATMAP), className="scroll-box", role="region",
                             **{"aria-label": "Toxicity heatmap (scrolls)"})],
         "card-toxicity",
         wide=True,

@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 from components import ids
+from evidence.clicked_passage import point_click
 from evidence.state import FACETS, MAX_QUERY_FIELDS, ViewState, bounded_query, parse_query
 
 _FIELDS = tuple(ids.FILTERS)
@@ -35,8 +36,10 @@ def state_to_controls(state: ViewState) -> list:
     return [values[name] for name in _FIELDS]
 
 
-def clicked_trial(click: dict | None) -> str:
-    """trial_id from a plotly clickData or an AG Grid cellClicked event ('' if none)."""
+def clicked_trial(click: dict | str | None) -> str:
+    """trial_id from a plotly clickData, a browser-drawn table's click (the same shape as a JSON
+    string: evidence.clicked_passage.point_click) or an AG Grid cellClicked event ('' if none)."""
+    click = point_click(click) if isinstance(click, str) else click
     if not click:
         return ""
     if "points" in click:

@@ -13,6 +13,7 @@ No Dash here.
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 
@@ -84,6 +85,23 @@ def full_passage(data: CuratedData, trial_id: str, locator: str, shown: str) -> 
         if not same.empty:
             return same.iloc[0]
     return shown
+
+
+def point_click(click: object) -> dict | None:
+    """A click as a graph's clickData: a dict as it is; a table drawn in the browser sends the same
+    shape as a JSON string (evidence/view_registry.py CELL_CLICK), read here. Anything else, or a
+    click whose points are not objects (a request is the browser's word, not ours), is no click."""
+    if isinstance(click, str):
+        try:
+            click = json.loads(click)
+        except ValueError:
+            return None
+    if not isinstance(click, dict):
+        return None
+    points = click.get("points")
+    if points is not None and not (isinstance(points, list) and all(isinstance(p, dict) for p in points)):
+        return None
+    return click
 
 
 def evidence_text(data: CuratedData, click: dict | None) -> str:

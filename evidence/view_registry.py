@@ -27,7 +27,7 @@ from evidence import export_rows, views
 from evidence import slide_rules
 from evidence.export import wording
 from evidence.export_rows import HYPOTHETICAL_LABEL, MODEL_LABEL
-from evidence.figures import toxicity as toxicity_figure
+from evidence.figures import heatmap_table
 from evidence.loading import CuratedData
 from evidence.state import SELECTION_FIELDS, ViewState
 from evidence.view_memo import declared, memoised
@@ -85,16 +85,18 @@ class View:
     (assets/highlight.js), so the request path draws them at their default; exports draw them."""
     click: str = ""
     """The component event whose trial (customdata[0] or row id) becomes the highlight:
-    'clickData' for a graph whose marks carry their trial, 'cellClicked' for the grid."""
+    'clickData' for a graph whose marks carry their trial, CELL_CLICK for a view the browser draws
+    as a table (`drawn_in_browser`), 'cellClicked' for the grid."""
     note_id: str = ""
     """Component showing the panel's note, if the view has one."""
     reads_data: bool = True
     """False for a view of its inputs alone (the what-if ramp): uploads never redraw it."""
     is_figure: bool = True
     """A plotly graph (figure, caption, config); False for the trials grid."""
-    on_screen: Callable[[dict], dict] | None = None
-    """The figure JSON as the browser draws it, when that differs from the figure exports lay out
-    (the heatmap's organ-class labels: evidence/figures/toxicity.py on_screen)."""
+    drawn_in_browser: Callable[[dict], dict] | None = None
+    """For a view the browser draws itself instead of plotly: figure JSON -> the plain data it
+    draws from (the toxicity heatmap as an HTML table: evidence/figures/heatmap_table.py,
+    assets/heatmap_table.js). Exports still lay out the figure."""
 
     @property
     def key_fields(self) -> tuple[str, ...]:
@@ -130,6 +132,9 @@ def _ramp_tag(state: ViewState) -> str:
 SELECTION = SELECTION_FIELDS
 """State fields every data view reads (trial selection and its page, derived on/off)."""
 HIGHLIGHT = ("highlight",)
+CELL_CLICK = "data-click"
+"""The event of a view drawn as a table in the browser: its box's `data-click`, a JSON string of
+a plotly-like click ({points: [{customdata: trial, hovertext}]}: assets/heatmap_table.js)."""
 
 _DECLARED = (
     _view("design", "Design assumptions vs observed", "design-figure", SELECTION, views.design_panel,
@@ -160,7 +165,8 @@ _DECLARED = (
                         shows=wording.subgroups_shows)),
     _view("toxicity", "Toxicity heatmap", "heatmap-figure",
           SELECTION + ("grade", "organ", "tox_mode", "tox_sort", "tox_top", "tox_search"),
-          views.toxicity_panel, export_rows.toxicity_rows, HIGHLIGHT, click="clickData", on_screen=toxicity_figure.on_screen,
+          views.toxicity_panel, export_rows.toxicity_rows, HIGHLIGHT, click=CELL_CLICK,
+          drawn_in_browser=heatmap_table.table_data,
           export=Export("toxicity-heatmap", ("trials", "grade", "toxicity", "derived", "highlight"), _grade_tag,
                         slides=slide_rules.GRID_SLIDES, shows=wording.toxicity_shows)),
     _view("fatal_events", "Fatal and treatment-limiting events", "fatal-events-figure", SELECTION,
@@ -211,7 +217,8 @@ def figure_heights(data: CuratedData, state: ViewState | None = None) -> dict[st
     """Graph id -> the height (px) its figure declares for `state` (default: the page's first
     state, no query): the room each graph keeps before it is drawn (components/layout.py)."""
     state = state or ViewState()
-    heights = {view.graph_id: view.panel(data, state).figure_json()["layout"].get("height") for view in figure_views()}
+    heights = {view.graph_id: view.panel(data, state).figure_json()["layout"].get("height")
+               for view in figure_views() if not view.drawn_in_browser}  # a table is as high as its rows
     return {graph_id: int(h) for graph_id, h in heights.items() if h}
 
 

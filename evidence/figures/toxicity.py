@@ -213,8 +213,8 @@ RUN_BRACKET = "organ-class bracket"
 
 
 def is_run_bracket(shape: dict) -> bool:
-    """Whether a shape is the bracket beside a run of rows: `on_screen` keeps only those of several
-    rows, export/split.py finds a cut run's rows by it."""
+    """Whether a shape is the bracket beside a run of rows: export/split.py finds a cut run's rows by
+    it, the table on screen its organ-class groups (figures/heatmap_table.py)."""
     return shape.get("name") == RUN_BRACKET
 
 
@@ -253,42 +253,10 @@ def _soc_annotations(row_socs: list[str]) -> tuple[list[dict], list[dict]]:
 
 def run_labels(layout: dict) -> list[dict]:
     """The organ-class labels right of the plot, one per run of rows (`_soc_annotations`: yref y,
-    anchored left at the plot's right edge); slides lay them out themselves (export/cell_grid.py)."""
+    anchored left at the plot's right edge); slides lay them out themselves (export/cell_grid.py),
+    the table on screen names each run in its last column (figures/heatmap_table.py)."""
     return [a for a in layout.get("annotations") or []
             if a.get("xref") == "paper" and a.get("yref") == "y" and (a.get("x") or 0) >= 1 and a.get("xanchor") == "left"]
-
-
-_LABEL_INDENT = "\u00a0" * 4  # ~12 px at 11 px: where an annotation's text starts (10 px shift, 2 px pad)
-
-
-def on_screen(figure: dict) -> dict:
-    """The heatmap as the browser draws it: its organ-class labels as one text trace instead of an
-    annotation each, and a bracket only beside a run of several rows (one beside a single row says
-    nothing the label's place does not). Plotly draws, measures and binds every annotation on its
-    own: with 25 rows they were about a third of each redraw (a grade change's Plotly.react
-    ~140-155 -> ~90-115 ms, issue 13). A label cut to its rows ("…") stays an annotation, whose
-    hover gives the whole name; the trace has no hover (a text point's hover would win over the
-    last column's cells beside it) and no customdata, so the highlight, keyboard walk and clicks
-    pass it by. Every cell's hover names its organ class too. Exports keep the annotations (the
-    figure dict is not changed); a figure without labels is returned as it is."""
-    layout = figure.get("layout") or {}
-    drawn = [a for a in run_labels(layout) if not a.get("hovertext")]
-    if not drawn:
-        return figure
-    trace = dict(
-        type="scatter", mode="text", name="organ class", x=[layout["xaxis"]["range"][1]] * len(drawn),
-        y=[a["y"] for a in drawn], text=["<br>".join(_LABEL_INDENT + line for line in a["text"].split("<br>")) for a in drawn],
-        textposition="middle right", textfont=drawn[0].get("font"), cliponaxis=False, showlegend=False, hoverinfo="skip",
-    )  # fmt: skip
-    kept = [a for a in layout.get("annotations") or [] if not any(a is label for label in drawn)]
-    shapes = [sh for sh in layout.get("shapes") or [] if not _single_row_bracket(sh)]
-    return {**figure, "data": list(figure.get("data") or []) + [trace],
-            "layout": {**layout, "annotations": kept, "shapes": shapes}}
-
-
-def _single_row_bracket(shape: dict) -> bool:
-    """A run's bracket beside one row."""
-    return is_run_bracket(shape) and abs(shape["y1"] - shape["y0"]) < 1
 
 
 # ---------------------------------------------------------------- cells and legend

@@ -12,6 +12,24 @@ import pytest
 SETTLE_MS = 8000
 
 FIGURE_JS = """(id) => {
+  const box = document.getElementById(id);
+  const table = box && box.querySelector('table.hm-table'), empty = box && box.querySelector('.hm-empty');
+  if (table || empty) {
+    // the toxicity heatmap, an HTML table (assets/heatmap_table.js), in the same summary: a
+    // header's or a cell's lines are its text nodes, joined by <br> as the figure's ticks are
+    const lines = (e) => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.data).join('<br>');
+    const columns = table ? Array.from(table.querySelectorAll('thead .hm-column')) : [];
+    return {
+      title: table ? box.querySelector('.hm-title').textContent : null,
+      annotations: empty ? [empty.textContent] : [],
+      ticktext: columns.map(lines),
+      yticktext: table ? Array.from(table.querySelectorAll('tbody .hm-term')).map(e => e.textContent) : [],
+      xtype: null,
+      trials: Array.from(new Set(columns.map(c => c.getAttribute('data-trial')))),
+      traces: table ? 1 : 0,
+      highlighted: Array.from(new Set(columns.filter(c => c.classList.contains('hm-mine')).map(c => c.getAttribute('data-trial')))),
+    };
+  }
   const gd = document.querySelector('#' + id + ' .js-plotly-plot');
   if (!gd || !gd._fullData) return null;
   const layout = gd._fullLayout;

@@ -41,7 +41,8 @@ def figure_requests(page):
             return
         body = request.post_data_json
         sliced = [i for i in body.get("inputs", []) if str(i.get("id", "")).endswith("-view-state")]
-        if (".figure" in body["output"] or ".rowData" in body["output"]) and sliced and sliced[0].get("value") is not None:
+        drawing = any(f".{prop}" in body["output"] for prop in ("figure", "rowData", "data-table"))  # a table: its data
+        if drawing and sliced and sliced[0].get("value") is not None:
             drawn.append(sliced[0]["id"].removesuffix("-view-state"))
 
     page.on("request", on_request)
@@ -133,7 +134,8 @@ def test_a_link_naming_a_trial_the_data_lack_sends_the_views_only_the_checked_st
             return
         body = request.post_data_json
         sliced = [i for i in body.get("inputs", []) if i.get("id") == "forest-figure-view-state"]
-        if (".figure" in body["output"] or ".rowData" in body["output"]) and sliced and sliced[0].get("value") is not None:
+        drawing = any(f".{prop}" in body["output"] for prop in ("figure", "rowData", "data-table"))  # a table: its data
+        if drawing and sliced and sliced[0].get("value") is not None:
             asked.append(sliced[0]["value"]["trial"])
 
     page.on("request", on_request)
@@ -158,9 +160,9 @@ def test_a_figure_below_the_fold_is_computed_when_scrolled_to(page, base_url):
     drawn = figure_requests(page)
     page.goto(base_url)
     wait_for_cards(page)
-    page.wait_for_function("() => ['forest-figure', 'heatmap-figure'].every(id => {"
-                           " const g = document.querySelector('#' + id + ' .js-plotly-plot');"
-                           " return g && g.data && g.data.length > 0; })", timeout=30000)
+    page.wait_for_function("() => { const g = document.querySelector('#forest-figure .js-plotly-plot');"
+                           " return g && g.data && g.data.length > 0"
+                           " && document.querySelector('#heatmap-figure table.hm-table'); }", timeout=30000)
     page.wait_for_timeout(1500)
     assert {"forest-figure", "heatmap-figure"} <= set(drawn)
     assert not set(BELOW_THE_FOLD) & set(drawn), drawn

@@ -19,6 +19,14 @@ EVIDENCE = f"{evidence_id('forest-figure')}.children"
 RESTYLED = ("design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure")
 
 MARKS_JS = """(id) => {
+  const table = document.querySelector('#' + id + ' table.hm-table');
+  if (table) {  // the toxicity heatmap, a table (assets/heatmap_table.js): marked by class (highlight.js markTables)
+    const cells = Array.from(table.querySelectorAll('.hm-cell'));
+    return {traces: 1, marks: [], rings: [], bands: [], ticks: [],
+            columns: Array.from(table.querySelectorAll('thead .hm-column')).map(c => c.getAttribute('data-trial')),
+            veils: cells.filter(c => c.classList.contains('hm-veiled')).length,
+            mine: Array.from(new Set(cells.filter(c => c.classList.contains('hm-mine')).map(c => c.getAttribute('data-trial'))))};
+  }
   const gd = document.querySelector('#' + id + ' .js-plotly-plot');
   const layout = gd.layout;
   return {
@@ -112,8 +120,8 @@ def highlighted_problem(drawn, graph_id, trial):
             return f"{graph_id}: {m}"
         if trial not in m["trials"] and m["trials"] and m["opacity"] > 0.3:  # marks naming no trial stay
             return f"{graph_id} not dimmed: {m}"
-    if graph_id == "heatmap-figure" and not drawn["veils"]:
-        return "heatmap without veils"
+    if graph_id == "heatmap-figure":  # its columns outlined, the other trials' veiled
+        return None if drawn["veils"] and drawn["mine"] == [trial] else f"heatmap veils {drawn['veils']}, outlined {drawn['mine']}"
     if not all(ring == [trial] for ring in drawn["rings"]) or not (drawn["rings"] or graph_id == "heatmap-figure"):
         return f"{graph_id} rings {drawn['rings']}"  # a heatmap column has no marker
     if not all(b == trial for b in drawn["bands"]) or not (drawn["bands"] or graph_id in ("dose-figure", "heatmap-figure")):
@@ -124,7 +132,7 @@ def highlighted_problem(drawn, graph_id, trial):
 def plain_problem(drawn, graph_id, _trial=None):
     if not all(m["opacity"] == 1 for m in drawn["marks"]):
         return f"{graph_id} dimmed"
-    if drawn["rings"] or drawn["veils"] or drawn["bands"] or [t for t in drawn["ticks"] if "★" in t]:
+    if drawn["rings"] or drawn["veils"] or drawn["bands"] or drawn.get("mine") or [t for t in drawn["ticks"] if "★" in t]:
         return f"{graph_id} still marked"
     return None
 

@@ -87,11 +87,24 @@ def test_a_heatmap_cell_by_keyboard(page, base_url):
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url)
     wait_for_drawn(page, TAB_FIGURES["efficacy"])
-    page.locator("#heatmap-figure").focus()
-    page.keyboard.press("ArrowRight")
+    # the table's cells are one tab stop (assets/heatmap_table.js): Tab from the control before it
+    page.locator("#tox-search").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.matches('#heatmap-figure .hm-cell[data-row=\"0\"][data-col=\"0\"]')")
+    page.keyboard.press("ArrowRight")  # the top row's second cell: PASO arm B
+    focused = page.evaluate("() => [document.activeElement.getAttribute('data-col'), document.activeElement.getAttribute('tabindex')]")
+    assert focused == ["1", "0"]
+    tip = page.locator("#heatmap-tip")  # the cell's hover, describing it for a screen reader
+    assert tip.is_visible() and "PASO" in tip.text_content()
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-describedby')") == "heatmap-tip"
     page.keyboard.press(" ")
     wait_for_evidence(page, "heatmap-figure")
-    assert evidence(page, "heatmap-figure").startswith("Evidence — PASO_REPORT")  # top-left cell: a PASO arm
+    assert evidence(page, "heatmap-figure").startswith("Evidence — PASO_REPORT")  # top row: a PASO arm
+    page.wait_for_function("() => window.location.search.includes('highlight=PASO')", timeout=15000)
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    page.keyboard.press("Enter")  # a second choice of the highlighted trial clears it, as a click does
+    page.wait_for_function("() => !window.location.search.includes('highlight=')", timeout=15000)
     assert page.console_errors == []
 
 

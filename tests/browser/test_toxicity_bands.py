@@ -15,23 +15,20 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "tests" / "artifacts"
 HAND_FOOT = "Hand-foot skin reaction"
 
 CELL_JS = """([term, trial, arm]) => {
-  const gd = document.querySelector('#heatmap-figure .js-plotly-plot');
-  // Input traces (gd.data): plotly drops `text` from a full trace whose z is all empty.
-  const values = gd.data.find(t => t.type === 'heatmap' && t.name === 'not reported');
-  const rows = Array.from(gd._fullLayout.yaxis.ticktext).map(t => t.replace(/<br>/g, ' '));
-  const i = rows.indexOf(term);
-  if (i < 0) return null;
-  // A cell's customdata is its trial id; the column tick names the arm on its second line.
-  const ticks = Array.from(gd._fullLayout.xaxis.ticktext);
-  const j = Array.from(values.customdata[i]).findIndex((c, k) => c === trial && ticks[k].split('<br>')[1].startsWith(arm + ':'));
+  // the heatmap is an HTML table (assets/heatmap_table.js): the row whose header is the term, the
+  // cell of the trial's column whose header's second line names the arm
+  const table = document.querySelector('#heatmap-figure table.hm-table');
+  if (!table) return null;
+  const lines = (e) => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.data);
+  const row = Array.from(table.querySelectorAll('tbody tr')).find(r => r.querySelector('.hm-term').textContent === term);
+  if (!row) return null;
+  const headers = Array.from(table.querySelectorAll('thead .hm-column'));
+  const j = headers.findIndex(h => h.getAttribute('data-trial') === trial && (lines(h)[1] || '').startsWith(arm + ':'));
   if (j < 0) return null;
-  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
-  return {
-    // the hover text is sent by the layer drawn in the cell only (evidence/figures/toxicity.py)
-    text: values.text[i][j].replace(/<br>/g, ' '),  // two-line cells read as one
-    hover: gd.data.filter(t => t.type === 'heatmap' && t.z[i][j] != null).map(t => t.hovertext[i][j]).join(''),
-    x: box.left + xa._offset + xa.l2p(j), y: box.top + ya._offset + ya.l2p(i),
-  };
+  const cell = row.querySelectorAll('.hm-cell')[j];
+  const r = cell.getBoundingClientRect();
+  return {text: lines(cell).join(' '), hover: (cell._hover || []).join('<br>'),
+          x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2};
 }"""
 
 
@@ -58,13 +55,14 @@ def test_default_heatmap_shows_hand_foot_reaction_as_a_lower_bound(page, base_ur
     assert thrombocytopenia["text"] == "≥ 4.0 (G3 NR)"
 
     # The hover a reader sees on that cell says what the bound means.
-    page.locator("#heatmap-figure").scroll_into_view_if_needed()
+    page.evaluate("() => document.querySelector('#heatmap-figure table').scrollIntoView({block: 'nearest'})")
+    page.locator("#heatmap-figure .hm-cell", has_text="≥ 7.0").first.scroll_into_view_if_needed()
     cell = heat_cell(page, HAND_FOOT, "PASO", "B")
     page.mouse.move(cell["x"], cell["y"])
-    hover = page.locator("#heatmap-figure .hoverlayer .hovertext")
-    hover.first.wait_for(state="visible")
-    assert "lower bound, grade 4 not reported" in hover.first.text_content()
-    legend = page.locator("#heatmap-figure .legendtext").all_text_contents()
+    hover = page.locator("#heatmap-tip")
+    hover.wait_for(state="visible")
+    assert "lower bound, grade 4 not reported" in hover.text_content()
+    legend = page.locator("#heatmap-figure .hm-key").all_text_contents()
     assert any(t.startswith("≥ = lower bound") for t in legend)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#heatmap-figure").screenshot(path=str(ARTIFACTS / "heatmap-hand-foot-lower-bound.png"))
@@ -104,12 +102,12 @@ def test_clicking_a_heatmap_cell_highlights_its_trial(page, base_url):
     page.goto(base_url + "/?tox_search=hand")
     wait_for_drawn(page, ["forest-figure", "heatmap-figure"])
     wait_for_figure(page, "heatmap-figure", lambda f: len(f["yticktext"]) == 1)
-    page.locator("#heatmap-figure").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    page.locator("#heatmap-figure .hm-cell").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     cell = heat_cell(page, HAND_FOOT, "PASO", "B")  # "≥ 7.0 (G4 NR)"
     page.mouse.click(cell["x"], cell["y"])
     page.wait_for_function("() => window.location.search.includes('highlight=PASO')", timeout=30000)
-    # The highlight is drawn in the browser (highlight.js): a "highlight: PASO" band over PASO's columns.
+    # The highlight is drawn in the browser (highlight.js markTables): PASO's columns outlined, the others veiled.
     wait_for_figure(page, "heatmap-figure", lambda f: f["highlighted"] == ["PASO"])
     assert "highlighted: PASO" in page.locator("#selection-summary").inner_text()
     # A grey "not reported" cell of another trial is clickable too: E2100 has no hand-foot figure.
@@ -117,4 +115,8 @@ def test_clicking_a_heatmap_cell_highlights_its_trial(page, base_url):
     assert cell["text"] == "NR"
     page.mouse.click(cell["x"], cell["y"])
     page.wait_for_function("() => window.location.search.includes('highlight=E2100')", timeout=30000)
+    wait_for_figure(page, "heatmap-figure", lambda f: f["highlighted"] == ["E2100"])
+    veiled = page.evaluate("() => Array.from(document.querySelectorAll('#heatmap-figure .hm-cell.hm-veiled'))"
+                           ".map(c => c.getAttribute('data-trial'))")
+    assert veiled and "E2100" not in veiled and "PASO" in veiled
     assert page.console_errors == []

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -20,7 +19,7 @@ from evidence.tables.toxicity import (
     toxicity_differences,
     toxicity_matrix,
 )
-from tests.unit.figure_dicts import PHISH, strings, validated
+from tests.unit.figure_dicts import validated
 
 
 def matrix(data, grade, **options):
@@ -710,62 +709,6 @@ def test_markup_in_trial_ids_organ_classes_and_sources_is_escaped():
     # Click data keeps the trial id as it is, so a click highlights that very trial.
     assert {c for row in fig["data"][0]["customdata"] for c in row} == {"<i>T</i>"}
     assert fig["layout"]["xaxis"]["ticktext"][0].startswith("<b>&lt;i&gt;T&lt;/i&gt; ★</b>")
-
-
-def _organ_trace(figure: dict) -> dict:
-    return next(t for t in figure["data"] if t.get("name") == "organ class")
-
-
-def test_on_screen_draws_the_organ_classes_as_one_text_trace(data):
-    """Grouped by organ class (grade 3-4): blood disorders span Anemia .. Thrombocytopenia, cardiac
-    disorders one row; each run's label becomes a text point at its rows' middle, right of the plot,
-    but a label cut to its rows stays an annotation with its whole name on hover."""
-    figure = toxicity_figures.toxicity_heatmap(matrix(data, "3-4", sort="soc", top_n=None), highlight="PASO")
-    labels = toxicity_figures.run_labels(figure["layout"])
-    screen = toxicity_figures.on_screen(figure)
-    validated(screen)
-    trace = _organ_trace(screen)
-    cut = toxicity_figures.run_labels(screen["layout"])
-    assert [a["hovertext"] for a in cut] == ["Respiratory, thoracic and mediastinal disorders"]  # one row: cut
-    assert len(trace["y"]) + len(cut) == len(labels)
-    assert set(trace["x"]) == {figure["layout"]["xaxis"]["range"][1]}  # the plot's right edge
-    texts = [t.replace("\u00a0", "") for t in trace["text"]]
-    assert texts == [a["text"] for a in labels if not a.get("hovertext")]
-    rows = list(figure["layout"]["yaxis"]["ticktext"])
-    blood = texts.index("Blood and lymphatic<br>system disorders")
-    assert trace["y"][blood] == (rows.index("Anemia") + rows.index("Thrombocytopenia")) / 2
-    assert trace["hoverinfo"] == "skip" and "customdata" not in trace and "meta" not in trace  # cells keep the hover
-    # a bracket stays beside a run of several rows only; the highlight's frame and separators stay
-    brackets = [s for s in screen["layout"]["shapes"] if toxicity_figures.is_run_bracket(s)]
-    assert brackets and all(s["y1"] - s["y0"] > 1 for s in brackets)
-    runs_of_several = [s for s in figure["layout"]["shapes"] if toxicity_figures.is_run_bracket(s) and s["y1"] - s["y0"] > 1]
-    assert brackets == runs_of_several
-    others = [s for s in figure["layout"]["shapes"] if not toxicity_figures.is_run_bracket(s)]
-    assert [s for s in screen["layout"]["shapes"] if not toxicity_figures.is_run_bracket(s)] == others
-    assert any(s["type"] == "rect" for s in others)
-    assert toxicity_figures.run_labels(figure["layout"]) == labels  # the exported figure is left as it was
-
-
-def test_on_screen_sorted_by_rate_labels_each_run_and_brackets_only_longer_ones(data):
-    m = matrix(data, "all", top_n=10)
-    socs = list(m.drop_duplicates("term").sort_values("term_order")["soc"])
-    runs = [len(list(group)) for _, group in itertools.groupby(socs)]
-    assert len(socs) == 10 and 1 < len(runs) < 10  # sorted by rate: mostly one row a run, one run of two
-    screen = toxicity_figures.on_screen(toxicity_figures.toxicity_heatmap(m))
-    assert len(_organ_trace(screen)["y"]) + len(toxicity_figures.run_labels(screen["layout"])) == len(runs)
-    assert len([s for s in screen["layout"]["shapes"] if toxicity_figures.is_run_bracket(s)]) == sum(n > 1 for n in runs)
-    empty = toxicity_figures.toxicity_heatmap(matrix(data, "3-4", search="no such event"))
-    assert toxicity_figures.on_screen(empty) is empty
-
-
-def test_on_screen_organ_classes_from_data_stay_escaped(data):
-    """An organ class is data (an upload's ae_terms): its label, moved into a text trace, is still
-    the escaped text, never markup plotly would draw as a link."""
-    m = matrix(data, "3-4", top_n=5).assign(soc=PHISH)
-    screen = toxicity_figures.on_screen(toxicity_figures.toxicity_heatmap(m))
-    labels = _organ_trace(screen)["text"] + [a["text"] for a in toxicity_figures.run_labels(screen["layout"])]
-    assert labels and not [t for _, t in strings(screen) if "<a " in t or PHISH in t]
-    assert all("&lt;a" in t or "&gt;" in t or "&quot;" in t for t in labels)  # the escaped pieces, wrapped
 
 
 def test_a_slide_cutting_an_organ_class_run_keeps_its_label_beside_the_rows_it_shows(data):

@@ -62,7 +62,8 @@ def _server_callbacks(app) -> list[dict]:
 
 def test_the_built_app_registers_one_callback_per_view(built_app):
     """Every view's slice Store feeds exactly one server callback that draws it (the forest's
-    also sets the pool control); every figure view's callback writes figure, caption, config."""
+    also sets the pool control); every figure view's callback writes figure, caption, config (a
+    view the browser draws as a table: its data and caption)."""
     readers: dict[str, list[str]] = {}
     for callback in _server_callbacks(built_app):
         for item in callback["inputs"]:
@@ -70,7 +71,10 @@ def test_the_built_app_registers_one_callback_per_view(built_app):
     for view in VIEWS.values():
         drawn = [o for o in readers.get(ids.view_state(view.graph_id), []) if view.graph_id in o]
         assert len(drawn) == 1, (view.key, drawn)
-        if view.is_figure:
+        if view.drawn_in_browser:  # the toxicity table: its data and caption (assets/heatmap_table.js)
+            assert f"{view.graph_id}.data-table" in drawn[0] and f"{ids.caption(view.graph_id)}.children" in drawn[0]
+            assert f"{view.graph_id}.figure" not in drawn[0]
+        elif view.is_figure:
             for part in (f"{view.graph_id}.figure", f"{ids.caption(view.graph_id)}.children", f"{view.graph_id}.config"):
                 assert part in drawn[0], (view.key, part)
             assert (view.note_id and f"{view.note_id}.children" in drawn[0]) or not view.note_id

@@ -1,0 +1,291 @@
+/*
+ * The toxicity heatmap on screen: an HTML table built in the browser from the data the server
+ * sends (evidence/figures/heatmap_table.py `table_data`, in the `data-table` attribute of
+ * #heatmap-figure, set by the view's callback: components/callbacks.py). No Dash component per
+ * cell, no plotly drawing: a change that redraws the heatmap costs a few ms instead of plotly's
+ * ~80-100 (issue 13). Slides and image exports keep the plotly figure.
+ *
+ * What it draws: the title, the key (NR, derived, lower bound, reported without figures) and the
+ * colour scale above the table, sticky with the column headers while the rows scroll in their box
+ * (assets/views.css); one row per term (a row header), one cell per trial arm coloured as the
+ * figure colours it, with its text lines and the derived-value diamond; the organ class of each
+ * run of rows in a last column. Data text goes in through textContent and setAttribute only, never
+ * as markup.
+ *
+ * Each cell names its trial (data-trial). Hover or keyboard focus shows the cell's hover lines (the
+ * figure's hover: value, counts, source and passage) in a tooltip that describes the focused cell
+ * (aria-describedby). A click, or Enter / Space on the focused cell, sets the box's `data-click` to
+ * a JSON point as plotly's clickData has it ({points: [{customdata: trial, hovertext}]}, with a
+ * count so a second click on the same cell is a new event): the state callback highlights the
+ * trial (assets/state.js clickedTrial) and the Evidence box shows the passage
+ * (components/evidence_box.py), as for every graph. The cells are one tab stop: arrow keys move the
+ * focus between them, Home / End to the row's ends, Escape hides the tooltip. The highlighted
+ * trial's columns are outlined and the others veiled by assets/highlight.js (`markTables`), called
+ * here once a table is built.
+ */
+(function () {
+  var BOX = "heatmap-figure"; // ids.HEATMAP
+  var ATTRIBUTE = "data-table"; // components/callbacks.py: the view's browser data
+  var CLICK = "data-click"; // evidence/view_registry.py CELL_CLICK
+  var TIP_ID = "heatmap-tip";
+  var clicks = 0;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+
+  function linesInto(node, lines) {
+    // each line its own block (a span and a <br> between): text only
+    (lines || []).forEach(function (line, k) {
+      if (k) node.appendChild(document.createElement("br"));
+      node.appendChild(document.createTextNode(String(line)));
+    });
+    return node;
+  }
+
+  function key(k) {
+    var item = el("li", "hm-key");
+    var swatch = el("span", "hm-swatch" + (k.symbol === "diamond" ? " hm-swatch-diamond" : ""));
+    swatch.setAttribute("aria-hidden", "true");
+    if (k.symbol !== "diamond") swatch.style.backgroundColor = String(k.colour);
+    swatch.style.borderColor = String(k.border);
+    item.appendChild(swatch);
+    item.appendChild(document.createTextNode(String(k.label)));
+    return item;
+  }
+
+  function scale(s) {
+    var box = el("div", "hm-scale");
+    box.setAttribute("aria-hidden", "true"); // the cells say their values; the scale is for the eye
+    box.appendChild(linesInto(el("span", "hm-scale-title"), s.title));
+    var bar = el("span", "hm-scale-bar");
+    bar.style.backgroundImage = "linear-gradient(to right, " + s.stops.map(function (stop) {
+      return String(stop[1]) + " " + Number(stop[0]) * 100 + "%";
+    }).join(", ") + ")";
+    var ticks = el("span", "hm-scale-ticks");
+    s.ticks.forEach(function (t) {
+      var tick = el("span", "hm-tick", t.label);
+      tick.style.left = Number(t.at) * 100 + "%";
+      ticks.appendChild(tick);
+    });
+    bar.appendChild(ticks);
+    box.appendChild(bar);
+    return box;
+  }
+
+  function head(data) {
+    var top = el("div", "hm-head");
+    top.appendChild(el("p", "hm-title", data.title));
+    var keys = el("ul", "hm-keys");
+    data.keys.forEach(function (k) { keys.appendChild(key(k)); });
+    top.appendChild(keys);
+    top.appendChild(scale(data.scale));
+    return top;
+  }
+
+  function headerRow(data) {
+    var row = el("tr");
+    var corner = el("th", "hm-corner", "Adverse event");
+    corner.setAttribute("scope", "col");
+    row.appendChild(corner);
+    data.columns.forEach(function (c) {
+      var th = linesInto(el("th", "hm-column"), c.lines);
+      th.setAttribute("scope", "col");
+      th.setAttribute("data-trial", String(c.trial));
+      row.appendChild(th);
+    });
+    var organ = el("th", "hm-organ-head", "Organ class");
+    organ.setAttribute("scope", "col");
+    row.appendChild(organ);
+    var thead = el("thead");
+    thead.appendChild(row);
+    return thead;
+  }
+
+  function cell(c, trial, i, j) {
+    var td = linesInto(el("td", "hm-cell hm-" + c.kind), c.text);
+    td.style.backgroundColor = String(c.bg);
+    td.style.color = String(c.fg);
+    td.setAttribute("data-trial", String(trial));
+    td.setAttribute("data-row", String(i));
+    td.setAttribute("data-col", String(j));
+    td.setAttribute("tabindex", i === 0 && j === 0 ? "0" : "-1");
+    if (c.derived) {
+      var mark = el("span", "hm-derived", "◇");
+      mark.setAttribute("aria-label", "derived");
+      td.appendChild(mark);
+    }
+    td._hover = c.hover;
+    return td;
+  }
+
+  function body(data) {
+    var starts = {}, rules = {};
+    data.groups.forEach(function (g) { starts[g.start] = g; });
+    data.separated.forEach(function (r) { rules[r] = true; });
+    var tbody = el("tbody");
+    data.rows.forEach(function (r, i) {
+      var tr = el("tr", rules[i] ? "hm-rule" : "");
+      var th = el("th", "hm-term", r.term);
+      th.setAttribute("scope", "row");
+      tr.appendChild(th);
+      r.cells.forEach(function (c, j) { tr.appendChild(cell(c, data.columns[j].trial, i, j)); });
+      var g = starts[i];
+      if (g) {
+        var organ = el("td", "hm-organ", g.label);
+        organ.setAttribute("rowspan", String(g.rows));
+        tr.appendChild(organ);
+      }
+      tbody.appendChild(tr);
+    });
+    return tbody;
+  }
+
+  function tip() {
+    var node = document.getElementById(TIP_ID);
+    if (!node) {
+      node = el("div", "hm-tip");
+      node.id = TIP_ID;
+      node.setAttribute("role", "tooltip");
+      node.hidden = true;
+      document.body.appendChild(node);
+    }
+    return node;
+  }
+
+  function showTip(td) {
+    var node = tip();
+    node.replaceChildren();
+    (td._hover || []).forEach(function (line, k) {
+      node.appendChild(el(k ? "span" : "strong", "hm-tip-line", line));
+    });
+    node.hidden = false;
+    var cellBox = td.getBoundingClientRect(), own = node.getBoundingClientRect();
+    var left = cellBox.right + 8, top = cellBox.top;
+    if (left + own.width > window.innerWidth - 4) left = Math.max(4, cellBox.left - own.width - 8);
+    if (top + own.height > window.innerHeight - 4) top = Math.max(4, window.innerHeight - own.height - 4);
+    node.style.left = left + "px";
+    node.style.top = top + "px";
+    td.setAttribute("aria-describedby", TIP_ID);
+  }
+
+  function hideTip() {
+    var node = document.getElementById(TIP_ID);
+    if (node) node.hidden = true;
+  }
+
+  function escaped(line) {
+    return String(line).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  function choose(td) {
+    // the same point a plotly click gives: the Evidence box reads its hover's source line
+    clicks += 1;
+    var point = { customdata: td.getAttribute("data-trial"), hovertext: (td._hover || []).map(escaped).join("<br>") };
+    var value = JSON.stringify({ n: clicks, points: [point] });
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      var props = {};
+      props[CLICK] = value;
+      window.dash_clientside.set_props(BOX, props);
+    }
+  }
+
+  function move(td, key) {
+    var i = Number(td.getAttribute("data-row")), j = Number(td.getAttribute("data-col"));
+    var table = td.closest("table");
+    var last = table.querySelectorAll("tbody tr:first-child .hm-cell").length - 1;
+    var rows = table.querySelectorAll("tbody tr").length - 1;
+    if (key === "ArrowRight") j = Math.min(last, j + 1);
+    else if (key === "ArrowLeft") j = Math.max(0, j - 1);
+    else if (key === "ArrowDown") i = Math.min(rows, i + 1);
+    else if (key === "ArrowUp") i = Math.max(0, i - 1);
+    else if (key === "Home") j = 0;
+    else if (key === "End") j = last;
+    else return null;
+    return table.querySelector('.hm-cell[data-row="' + i + '"][data-col="' + j + '"]');
+  }
+
+  function focusCell(from, to) {
+    if (!to || to === from) return;
+    from.setAttribute("tabindex", "-1");
+    from.removeAttribute("aria-describedby");
+    to.setAttribute("tabindex", "0");
+    to.focus();
+  }
+
+  function listen(box) {
+    box.addEventListener("click", function (e) {
+      var td = e.target.closest && e.target.closest(".hm-cell");
+      if (td && box.contains(td)) choose(td);
+    });
+    box.addEventListener("keydown", function (e) {
+      var td = e.target.closest && e.target.closest(".hm-cell");
+      if (!td) return;
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        choose(td);
+      } else if (e.key === "Escape") {
+        hideTip();
+      } else {
+        var next = move(td, e.key);
+        if (next) {
+          e.preventDefault();
+          focusCell(td, next);
+        }
+      }
+    });
+    box.addEventListener("mouseover", function (e) {
+      var td = e.target.closest && e.target.closest(".hm-cell");
+      if (td) showTip(td);
+    });
+    box.addEventListener("mouseleave", hideTip);
+    box.addEventListener("focusin", function (e) {
+      if (e.target.classList && e.target.classList.contains("hm-cell")) showTip(e.target);
+    });
+    box.addEventListener("focusout", hideTip);
+  }
+
+  function render(box) {
+    var text = box.getAttribute(ATTRIBUTE);
+    if (text === null) return;
+    var data;
+    try { data = JSON.parse(text); } catch (e) { return; }
+    hideTip();
+    if (data.empty) {
+      box.replaceChildren(el("p", "hm-empty", data.empty));
+      return;
+    }
+    var table = el("table", "hm-table");
+    var caption = el("caption", "visually-hidden", data.title);
+    table.appendChild(caption);
+    table.appendChild(headerRow(data));
+    table.appendChild(body(data));
+    box.replaceChildren(head(data), table);
+    fit(box);
+    if (window.evidenceHighlight && window.evidenceHighlight.markTables) window.evidenceHighlight.markTables();
+  }
+
+  function fit(box) {
+    // the title, key and scale are as wide as the scroll box shows (sticky at its left while the
+    // table scrolls sideways under them), and the column headers stick below them (their height
+    // depends on that width)
+    var top = box.firstChild, scroller = box.closest(".scroll-box");
+    if (!top || !top.classList.contains("hm-head")) return;
+    if (scroller) box.style.setProperty("--hm-view", scroller.clientWidth + "px");
+    box.style.setProperty("--hm-head", top.offsetHeight + "px");
+  }
+
+  function watch() {
+    // the box comes with Dash's first render of the layout, after this script has run
+    var box = document.getElementById(BOX);
+    if (!box || typeof MutationObserver !== "function") return void window.setTimeout(watch, 50);
+    listen(box);
+    new MutationObserver(function () { render(box); }).observe(box, { attributes: true, attributeFilter: [ATTRIBUTE] });
+    window.addEventListener("resize", function () { fit(box); });
+    render(box);
+  }
+  watch();
+})();
