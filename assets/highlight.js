@@ -23,8 +23,7 @@
  * wider, and layout shapes mark the trial: an orange ring under each of its markers (a circle
  * sized in pixels, anchored at the point), a glow along its confidence interval, and a band
  * across the row (or column) whose tick label names it, from the figure's left edge to its right.
- * A heatmap cannot dim single columns, so its other columns are veiled with translucent white and
- * the trial's outlined. A marker trace mixing trials is split (its other trials' part dimmed, the
+ * A marker trace mixing trials is split (its other trials' part dimmed, the
  * trial's part in the empty slot the server left after it: evidence/figures/highlight_slots.py),
  * so its whiskers and labels dim with their markers; only these figures (not on the first screen)
  * are recomputed. A figure without the trial is left as it is.
@@ -38,7 +37,6 @@ window.evidenceHighlight = (function () {
   var HALO_FILL = "rgba(230,159,0,0.30)";
   var GLOW = "rgba(230,159,0,0.45)";
   var BAND = "rgba(230,159,0,0.16)";
-  var VEIL = "rgba(255,255,255,0.62)";
   var KEY = "_evidenceHighlight";
   var SHAPE = "highlight: "; // every shape the highlight adds is named "highlight: <trial>" (tests read it)
   var GRID = "trial-grid"; // ids.TRIAL_GRID
@@ -87,7 +85,6 @@ window.evidenceHighlight = (function () {
 
   function trialsOf(trace) {
     // one trial id (or null) per point, or null when the trace names no trial
-    if (trace.type === "heatmap") return null;
     var cd = values(trace.customdata);
     if (Array.isArray(cd)) {
       var ids = cd.map(function (c) { return Array.isArray(c) && typeof c[0] === "string" && c[0] ? c[0] : null; });
@@ -232,32 +229,6 @@ window.evidenceHighlight = (function () {
     return [out, shapes];
   }
 
-  function cellTrial(c) {
-    // a heatmap cell's trial: its customdata is the trial id (Dash passes no list customdata
-    // of a heatmap point on to clickData), or [trial, arm]
-    return typeof c === "string" ? c : Array.isArray(c) ? c[0] : null;
-  }
-
-  function heatmapShapes(trace, want) {
-    var cd = values(trace.customdata);
-    if (!Array.isArray(cd) || !Array.isArray(cd[0])) return [];
-    var cols = cd[0].map(cellTrial);
-    var xs = values(trace.x) || cols.map(function (_, j) { return j; });
-    var xref = trace.xaxis || "x", yref = trace.yaxis || "y", y1 = cd.length - 0.5;
-    var shapes = [];
-    var j = 0;
-    while (j < cols.length) {
-      var mine = cols[j] === want, k = j;
-      while (k + 1 < cols.length && (cols[k + 1] === want) === mine) k++;
-      shapes.push({
-        type: "rect", xref: xref, yref: yref, x0: xs[j] - 0.5, x1: xs[k] + 0.5, y0: -0.5, y1: y1, layer: "above", name: SHAPE + want,
-        fillcolor: mine ? "rgba(0,0,0,0)" : VEIL, line: mine ? { color: ORANGE, width: 3 } : { width: 0 },
-      });
-      j = k + 1;
-    }
-    return shapes;
-  }
-
   function names(text, want) {
     // a tick label names the trial when it starts with its id followed by a word break
     var s = String(text), id = escapeText(want);
@@ -291,10 +262,6 @@ window.evidenceHighlight = (function () {
   }
 
   function shows(trace, want) {
-    if (trace.type === "heatmap") {
-      var cd = values(trace.customdata);
-      return Array.isArray(cd) && Array.isArray(cd[0]) && cd[0].some(function (c) { return cellTrial(c) === want; });
-    }
     var ids = trialsOf(trace);
     return Boolean(ids) && ids.indexOf(want) >= 0;
   }
@@ -302,12 +269,8 @@ window.evidenceHighlight = (function () {
   function restyle(plain, want, gd) {
     // {data, layout} drawing `want` highlighted, or null when the figure does not show it
     if (!plain.data.some(function (trace) { return shows(trace, want); })) return null;
-    var veils = [];
-    plain.data.forEach(function (trace) {
-      if (trace.type === "heatmap" && !veils.length) veils = heatmapShapes(trace, want);
-    });
-    var restyled = restyleData(plain.data, want, !veils.length, gd); // a heatmap's outline is its ring
-    var added = (veils.length ? [] : bands(plain.layout, gd, want)).concat(restyled[1], veils);
+    var restyled = restyleData(plain.data, want, true, gd);
+    var added = bands(plain.layout, gd, want).concat(restyled[1]);
     var layout = Object.assign({}, plain.layout, { shapes: (plain.layout.shapes || []).concat(added) });
     return { data: restyled[0], layout: layout };
   }
@@ -331,10 +294,7 @@ window.evidenceHighlight = (function () {
   }
 
   function draw(gd) {
-    // apply the highlight; a figure drawn for it changes nothing the heatmap's sticky header copies
-    // (tick labels stay), so that copy is not redrawn for it (assets/sticky_header.js)
-    gd._evidenceHighlightDraw = true;
-    try { apply(gd, trial); } finally { gd._evidenceHighlightDraw = false; }
+    apply(gd, trial);
   }
 
   function showIn(ids) {

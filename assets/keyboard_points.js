@@ -4,10 +4,10 @@
  * components/layout.py) is made one tab stop that walks its points:
  *
  * - the graph is focusable (tabindex 0, role application, a label saying how);
- * - arrow keys move through the points that name a trial (customdata[0], or a heatmap cell's
- *   trial), in reading order (top to bottom, then left to right); Home and End go to the first
- *   and last; the current point shows plotly's own hover (Plotly.Fx.hover) and its hover text is
- *   read out through one polite live region;
+ * - arrow keys move through the points that name a trial (customdata[0]), in reading order
+ *   (top to bottom, then left to right); Home and End go to the first and last; the current
+ *   point shows plotly's own hover (Plotly.Fx.hover) and its hover text is read out through one
+ *   polite live region;
  * - Enter or Space clicks it: plotly's click event is emitted with the hovered point, exactly as
  *   plotly's own click does (fx/click.js: gd.emit('plotly_click', {points: gd._hoverdata})), so
  *   dcc.Graph turns it into clickData and the existing callbacks (highlight, Evidence box) run;
@@ -79,19 +79,6 @@
     return gd._fullLayout[id.replace(/^([xy])/, "$1axis")];
   }
 
-  function heatmapPoints(gd, trace, c, out) {
-    var z = trace.z || [], custom = trace.customdata || [];
-    var xa = axisOf(gd, trace.xaxis), ya = axisOf(gd, trace.yaxis);
-    z.forEach(function (row, i) {
-      (row || []).forEach(function (value, j) {
-        if (value == null || !trialOf((custom[i] || [])[j])) return;
-        var x = trace.x ? trace.x[j] : j, y = trace.y ? trace.y[i] : i;
-        // plotly hovers a heatmap cell by its x and y (a [row, column] pointNumber is not honoured)
-        out.push({ curve: c, point: [i, j], at: { xval: x, yval: y }, px: xa._offset + xa.c2p(x), py: ya._offset + ya.c2p(y) });
-      });
-    });
-  }
-
   function markPoints(gd, trace, c, out) {
     var custom = trace.customdata;
     var cd = gd.calcdata && gd.calcdata[c];
@@ -121,7 +108,6 @@
     (gd._fullData || []).forEach(function (trace, c) {
       if (trace.visible !== true || trace.hoverinfo === "skip") return;
       if (trace.type === "table") tableCells(gd, trace, c, out);
-      else if (trace.type === "heatmap") heatmapPoints(gd, trace, c, out);
       else markPoints(gd, trace, c, out);
     });
     out.forEach(function (p) { p.key = [Math.round(p.py), Math.round(p.px), String(p.point), p.column].join(":"); });

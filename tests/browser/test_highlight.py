@@ -31,7 +31,7 @@ MARKS_JS = """(id) => {
   const layout = gd.layout;
   return {
     traces: gd.data.length,
-    marks: gd.data.filter(t => t.type !== 'heatmap' && t.customdata && t.hoverinfo !== 'skip').map(t => ({
+    marks: gd.data.filter(t => t.customdata && t.hoverinfo !== 'skip').map(t => ({
       trials: Array.from(new Set(Array.from(t.customdata).map(c => Array.isArray(c) ? c[0] : null))).filter(Boolean),
       opacity: t.opacity == null ? 1 : t.opacity,
     })),
@@ -40,8 +40,7 @@ MARKS_JS = """(id) => {
       .map(s => [s.name.slice(11)]),
     bands: (layout.shapes || []).filter(s => s.type === 'rect' && String(s.name).startsWith('highlight: ') &&
       (s.xref === 'paper' || s.yref === 'paper')).map(s => s.name.slice(11)),
-    columns: gd.data.filter(t => t.type === 'heatmap' && t.customdata).flatMap(t => Array.from(t.customdata[0]).map(c => typeof c === 'string' ? c : c[0])),
-    veils: (layout.shapes || []).filter(s => s.fillcolor === 'rgba(255,255,255,0.62)').length,
+    columns: [], veils: 0,
     // tick labels are never changed by a highlight (a change would make Plotly redraw everything)
     ticks: Object.keys(layout).filter(k => /^[xy]axis\\d*$/.test(k) && layout[k].ticktext)
       .flatMap(k => layout[k].ticktext.map(String)),
@@ -122,10 +121,10 @@ def highlighted_problem(drawn, graph_id, trial):
             return f"{graph_id} not dimmed: {m}"
     if graph_id == "heatmap-figure":  # its columns outlined, the other trials' veiled
         return None if drawn["veils"] and drawn["mine"] == [trial] else f"heatmap veils {drawn['veils']}, outlined {drawn['mine']}"
-    if not all(ring == [trial] for ring in drawn["rings"]) or not (drawn["rings"] or graph_id == "heatmap-figure"):
-        return f"{graph_id} rings {drawn['rings']}"  # a heatmap column has no marker
-    if not all(b == trial for b in drawn["bands"]) or not (drawn["bands"] or graph_id in ("dose-figure", "heatmap-figure")):
-        return f"{graph_id} bands {drawn['bands']}"  # no trial ticks in the dose figure; a heatmap column is outlined
+    if not all(ring == [trial] for ring in drawn["rings"]) or not drawn["rings"]:
+        return f"{graph_id} rings {drawn['rings']}"
+    if not all(b == trial for b in drawn["bands"]) or not (drawn["bands"] or graph_id == "dose-figure"):
+        return f"{graph_id} bands {drawn['bands']}"  # no trial ticks in the dose figure
     return None
 
 
