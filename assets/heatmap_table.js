@@ -263,20 +263,29 @@
     table.appendChild(caption);
     table.appendChild(headerRow(data));
     table.appendChild(body(data));
-    box.replaceChildren(head(data), table);
-    fit(box);
+    var top = head(data);
+    box.replaceChildren(top, table);
+    if (shownHead) sizes.unobserve(shownHead);
+    sizes.observe((shownHead = top)); // its height, once laid out (see `fit`)
     if (window.evidenceHighlight && window.evidenceHighlight.markTables) window.evidenceHighlight.markTables();
   }
 
-  function fit(box) {
-    // the title, key and scale are as wide as the scroll box shows (sticky at its left while the
+  function fit(entries) {
+    // The title, key and scale are as wide as the scroll box shows (sticky at its left while the
     // table scrolls sideways under them), and the column headers stick below them (their height
-    // depends on that width)
-    var top = box.firstChild, scroller = box.closest(".scroll-box");
-    if (!top || !top.classList.contains("hm-head")) return;
-    if (scroller) box.style.setProperty("--hm-view", scroller.clientWidth + "px");
-    box.style.setProperty("--hm-head", top.offsetHeight + "px");
+    // depends on that width). Read from a ResizeObserver, after the browser's own layout: reading
+    // sizes right after building the table forced a layout of the whole page (~9 ms a change).
+    entries.forEach(function (entry) {
+      var el = entry.target, size = entry.borderBoxSize && entry.borderBoxSize[0];
+      var box = el.classList.contains("scroll-box") ? el.querySelector("#" + BOX) : el.parentElement;
+      if (!box) return;
+      if (el.classList.contains("scroll-box")) box.style.setProperty("--hm-view", el.clientWidth + "px");
+      else box.style.setProperty("--hm-head", (size ? size.blockSize : el.offsetHeight) + "px");
+    });
   }
+
+  var sizes = typeof ResizeObserver === "function" ? new ResizeObserver(fit) : { observe: function () {}, unobserve: function () {} };
+  var shownHead = null;
 
   function watch() {
     // the box comes with Dash's first render of the layout, after this script has run
@@ -284,7 +293,7 @@
     if (!box || typeof MutationObserver !== "function") return void window.setTimeout(watch, 50);
     listen(box);
     new MutationObserver(function () { render(box); }).observe(box, { attributes: true, attributeFilter: [ATTRIBUTE] });
-    window.addEventListener("resize", function () { fit(box); });
+    if (box.closest(".scroll-box")) sizes.observe(box.closest(".scroll-box"));
     render(box);
   }
   watch();
