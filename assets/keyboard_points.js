@@ -65,9 +65,11 @@
   }
 
   function plain(html) {
-    var box = document.createElement("div");
-    box.innerHTML = String(html || "").replace(/<br\s*\/?>/gi, " ");
-    return (box.textContent || "").replace(/\s+/g, " ").trim();
+    // a hover's words: parsed in an inert document (DOMParser: nothing in it loads or runs, where
+    // markup set on an element of the page's own document would fetch an image and fire its
+    // handlers), never put on the page
+    var doc = new DOMParser().parseFromString(String(html || "").replace(/<br\s*\/?>/gi, " "), "text/html");
+    return (doc.body.textContent || "").replace(/\s+/g, " ").trim();
   }
 
   function trialOf(c) {
