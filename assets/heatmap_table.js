@@ -114,9 +114,11 @@
     td.setAttribute("data-col", String(j));
     td.setAttribute("tabindex", i === 0 && j === 0 ? "0" : "-1");
     if (c.derived) {
+      // the diamond for the eye, the word for a screen reader ("0.3 derived")
       var mark = el("span", "hm-derived", "◇");
-      mark.setAttribute("aria-label", "derived");
+      mark.setAttribute("aria-hidden", "true");
       td.appendChild(mark);
+      td.appendChild(el("span", "visually-hidden", " derived"));
     }
     td._hover = c.hover;
     return td;
