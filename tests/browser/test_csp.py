@@ -82,10 +82,12 @@ HOSTILE = '<script>window.__pwned = 1</script><img src="x-hostile" onerror="wind
 
 @pytest.fixture(scope="module")
 def hostile_data(tmp_path_factory) -> Path:
-    """A copy of data/ whose PASO title, design, stop reason and notes, and its citation, hold markup."""
+    """A copy of data/ whose PASO title, design, stop reason and notes, arm labels, and its
+    citation, hold markup."""
     data = tmp_path_factory.mktemp("hostile") / "data"
     shutil.copytree(REPO_ROOT / "data", data)
     for name, key, columns in [("trials.csv", "trial_id", ("title", "design", "stop_reason", "notes")),
+                               ("arms.csv", "trial_id", ("label",)),
                                ("sources.csv", "source_id", ("citation",))]:
         path = data / name
         rows = list(csv.DictReader(io.StringIO(path.read_text(), newline="")))
@@ -123,5 +125,14 @@ def test_markup_in_data_is_shown_as_text(page, live_server, hostile_data):
     assert "<script>window.__pwned = 1</script><img" in status.get_attribute("title")
     assert "<script>" in page.locator("#answer-cards .answer-card", has_text="PASO").first.locator(".answer-hr").get_attribute("title")
     assert page.locator("#answer-cards b, #answer-cards script, #answer-cards img").count() == 0
+    # the toxicity table, built in the browser from data (assets/heatmap_table.js): PASO's arm
+    # labels as text in its column headers and in a cell's tooltip
+    show_tab(page, "efficacy")
+    page.locator("#heatmap-figure .hm-cell[data-trial='PASO']").first.hover()
+    assert "<script>window.__pwned = 1</script><img" in page.locator("#heatmap-tip").text_content()
+    headers = " ".join(page.locator("#heatmap-figure thead .hm-column[data-trial='PASO']").all_text_contents())
+    assert "<script>" in headers
+    assert page.locator("#heatmap-figure b, #heatmap-figure script, #heatmap-figure img, #heatmap-tip b").count() == 0
+    assert page.evaluate("window.__pwned === undefined")
     assert page.evaluate("window.__cspViolations") == [] and messages == []
     assert page.console_errors == []
