@@ -13,7 +13,7 @@ import pytest
 
 from components.evidence_box import evidence_id
 from tests.browser.test_coverage_tabs import open_tab
-from tests.browser.test_dashboard import POINT_JS, choose, show, wait_for_figures
+from tests.browser.test_dashboard import POINT_JS, TAB_FIGURES, choose, show, show_tab, wait_for_drawn, wait_for_trial_rows
 
 EVIDENCE = f"{evidence_id('forest-figure')}.children"
 RESTYLED = ("design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure")
@@ -136,6 +136,19 @@ def plain_problem(drawn, graph_id, _trial=None):
     return None
 
 
+def wait_for_restyled(page):
+    """Every graph a highlight restyles drawn once (its tab shown, scrolled to) and the trials grid's
+    rows there: the tabs' other figures (subgroups, fatal events, flow, baseline, exposure, what-if,
+    survival) are not waited for, ~8 s of Chromium's CPU each time every figure was."""
+    for tab in ("efficacy", "trials", "dosing"):
+        show_tab(page, tab)
+        wait_for_drawn(page, [g for g in TAB_FIGURES[tab] if g in RESTYLED])
+        if tab == "trials":
+            wait_for_trial_rows(page)
+    show_tab(page, "efficacy")
+    page.wait_for_timeout(300)
+
+
 def assert_seen_as(page, problem, trial=None, graphs=RESTYLED, timeout_s=15.0):
     """Each graph brought on screen (its tab shown, scrolled to: a graph off screen is restyled
     once seen, assets/seen.js) and drawn as `problem` accepts."""
@@ -171,7 +184,7 @@ def click_trial(page, trial):
 def test_highlighting_restyles_without_a_single_request(page, base_url):
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_restyled(page)
     page.evaluate(TIMERS_JS)
     assert_plain(page)
     plain_counts = trace_counts(page)
@@ -212,7 +225,7 @@ def test_a_highlight_by_link_or_back_button_sends_no_request(page, base_url):
     reads): the highlight moves with no request, and back to no highlight with none either."""
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url)
-    wait_for_figures(page)
+    wait_for_restyled(page)
     page.evaluate(TIMERS_JS)
     for query, trial in (("?highlight=PASO", "PASO"), ("?highlight=E2100&highlight=PASO", "PASO"), ("", "")):
         assert callback_requests(page, lambda: page.evaluate(POPSTATE_JS, query)) == [], query
@@ -228,7 +241,7 @@ def test_a_highlight_by_link_or_back_button_sends_no_request(page, base_url):
 def test_a_figure_redrawn_while_a_trial_is_highlighted_arrives_restyled(page, base_url):
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url + "/?highlight=E2100")  # a copied link: figures arrive, then are restyled
-    wait_for_figures(page)
+    wait_for_restyled(page)
     page.evaluate(TIMERS_JS)
     settle(page)
     assert_highlighted(page, "E2100")
@@ -245,7 +258,7 @@ def test_a_graph_off_screen_is_restyled_only_when_seen(page, base_url):
     (assets/highlight.js + assets/seen.js); no request either way."""
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url)
-    wait_for_figures(page)  # every figure drawn once (each tab shown, each graph scrolled to)
+    wait_for_restyled(page)  # each graph drawn once (each tab shown, each graph scrolled to)
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(500)
     page.evaluate(TIMERS_JS)
