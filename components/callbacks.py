@@ -83,7 +83,8 @@ def _figure(app: Dash, view: View, session_data) -> None:
     if view.drawn_in_browser:  # a table the browser builds from its data (assets/heatmap_table.js)
         outputs = [Output(view.graph_id, TABLE_DATA), Output(ids.caption(view.graph_id), "children")]
     else:
-        outputs = [Output(view.graph_id, "figure"), Output(ids.caption(view.graph_id), "children"), Output(view.graph_id, "config")]
+        outputs = [Output(view.graph_id, "figure"), Output(ids.caption(view.graph_id), "children"),
+                   Output(view.graph_id, "config")]
     outputs += ([Output(view.note_id, "children")] if view.note_id else []) + also_outputs
     inputs = [Input(ids.view_state(view.graph_id), "data")] + ([Input(ids.UPLOAD_STORE, "data")] if view.reads_data else [])
 

@@ -155,7 +155,10 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
     # assets/highlight.js: the graphs a highlighted trial is marked in
     highlight = {"data-highlight": graph_id} if graph_id in ids.HIGHLIGHTED_GRAPHS else {}
     # a view the browser draws as a table (assets/heatmap_table.js): a box Dash never gives children
-    shown = html.Div(id=graph_id, className="table-view") if graph_id in ids.CLICKABLE_TABLES else dcc.Graph(id=graph_id, config=GRAPH_CONFIG)
+    if graph_id in ids.CLICKABLE_TABLES:
+        shown = html.Div(id=graph_id, className="table-view")
+    else:
+        shown = dcc.Graph(id=graph_id, config=GRAPH_CONFIG)
     return html.Div(
         [
             dcc.Loading(shown, type="dot", delay_show=300),
