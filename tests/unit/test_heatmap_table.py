@@ -153,3 +153,26 @@ def test_a_view_state_is_rendered_as_one_json_attribute(data):
 ])  # fmt: skip
 def test_lines_reads_plotly_text(markup, expected):
     assert heatmap_table.lines(markup) == expected
+
+
+def test_a_cell_click_reads_as_a_graph_click_and_names_its_passage(data):
+    """What assets/heatmap_table.js sends for a click on PASO arm B's hand-foot cell (its trial and
+    its hover lines, escaped and joined by <br>, as JSON text): the state sync highlights PASO and
+    the Evidence box shows the PASO report's passage, as for a plotly point."""
+    import html as html_text
+
+    from components.sync import clicked_trial
+    from evidence.clicked_passage import HINT, evidence_text, point_click
+
+    table, _ = _table(data)
+    cell = _cell(table, "Hand-foot skin reaction", "PASO", "B:")
+    point = {"customdata": "PASO", "hovertext": "<br>".join(html_text.escape(line, quote=False) for line in cell["hover"])}
+    sent = json.dumps({"n": 1, "points": [point]})
+    assert clicked_trial(sent) == "PASO"
+    said = evidence_text(data, point_click(sent))
+    assert said.startswith("Evidence — PASO_REPORT") and "“" in said
+    # anything else a request could carry is no click: the hint, never an error
+    for odd in ("not json", "[1]", '{"points": "x"}', '{"points": [1]}', "", 7, None):
+        assert point_click(odd) is None or point_click(odd) == {}, odd
+        assert evidence_text(data, point_click(odd)) == HINT
+        assert clicked_trial(odd if isinstance(odd, str) else None) == ""
