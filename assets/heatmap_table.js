@@ -38,7 +38,7 @@
   }
 
   function linesInto(node, lines) {
-    // each line its own block (a span and a <br> between): text only
+    // the lines as text nodes with a <br> between them: text only, never markup
     (lines || []).forEach(function (line, k) {
       if (k) node.appendChild(document.createElement("br"));
       node.appendChild(document.createTextNode(String(line)));
