@@ -93,6 +93,10 @@
     row.appendChild(corner);
     data.columns.forEach(function (c) {
       var th = linesInto(el("th", "hm-column"), c.lines);
+      // after the trial id, shown while the trial is highlighted (assets/views.css th.hm-mine)
+      var star = el("span", "hm-star", " ★");
+      star.setAttribute("aria-hidden", "true");
+      th.insertBefore(star, th.firstChild ? th.firstChild.nextSibling : null);
       th.setAttribute("scope", "col");
       th.setAttribute("data-trial", String(c.trial));
       row.appendChild(th);
