@@ -340,10 +340,16 @@ def _array_shape(value) -> tuple[int, ...] | None:
 
 def figure_shape(body: bytes) -> dict | None:
     """Traces, plotted points (heatmap cells count), the largest heatmap grid (rows x columns) and
-    the height (px) of the figure in a callback response: how much a reader is shown."""
+    the height (px) of the figure in a callback response: how much a reader is shown (for the
+    heatmap table: its cells and grid, no traces or height)."""
     if not body:
         return None
     response = json.loads(body).get("response", {})
+    table = next((props["data-table"] for props in response.values() if isinstance(props, dict) and "data-table" in props), None)
+    if isinstance(table, str):  # the toxicity heatmap, a table the browser builds (assets/heatmap_table.js)
+        data = json.loads(table)
+        rows, columns = len(data.get("rows", [])), len(data.get("columns", []))
+        return {"traces": 0, "points": rows * columns, "grid": (rows, columns) if rows else None, "height": None}
     figure = next((props["figure"] for props in response.values() if isinstance(props, dict) and "figure" in props), None)
     if not isinstance(figure, dict):
         return None
