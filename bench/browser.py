@@ -7,11 +7,12 @@ in the same run, interleaved, and every result is given as a ratio to the floor.
 
 What "drawn and quiet" means (INSTRUMENT, injected with add_init_script before the page's own
 scripts): a MutationObserver on the document notes the time of every mutation inside a
-`.js-plotly-plot` or a view the page draws as a table (`.table-view`: the toxicity heatmap, built
-by assets/heatmap_table.js; drawn once its table is there) (attributes set and set back within one task, as dcc.Graph's pending class
-around a resize check that finds nothing to resize, change nothing and are not counted), and a
-wrapper around `window.fetch` counts Dash requests (`/_dash-...`) in flight, noting when each is
-sent and when its body has arrived (the page's own read of it); while Dash's renderer has
+`.js-plotly-plot` or a view the page draws as a table (`.table-view`: the toxicity heatmap,
+built by assets/heatmap_table.js, drawn once its table is there); attributes set and set back
+within one task (dcc.Graph's pending class around a resize check that finds nothing to resize)
+change nothing and are not counted. A wrapper around `window.fetch` counts Dash requests
+(`/_dash-...`) in flight, noting when each is sent and when its body has arrived (the page's own
+read of it); while Dash's renderer has
 callbacks queued or running (its redux store, `window.dash_stores`) the page counts as busy too,
 since between one callback's answer and the requests it triggers nothing is in flight. A page or
 change has settled when nothing of that has happened for QUIET_MS; its time is that of the last
@@ -359,7 +360,8 @@ def render(s: dict) -> list[str]:
         "## 8. Browser: page load and URL-driven changes (Chromium, 1366x768)", "",
         "Dashboard and a one-graph Dash app whose figure follows the URL (`bench/url_floor_app.py`), each on its "
         "own gunicorn (project config, 127.0.0.1), in the same browser, interleaved. Settled = no Dash request "
-        f"pending or callback queued and no mutation inside any `.js-plotly-plot` for {QUIET_MS} ms (the time is that of the last "
+        f"pending or callback queued and no mutation inside any `.js-plotly-plot` or the heatmap table for {QUIET_MS} ms "
+        "(the time is that of the last "
         "activity); a change is `history.pushState` + `popstate` (what back/forward and dcc.Location do), from the "
         "default view, timed until settled. Ratio = dashboard median / floor median (p95 ratio in brackets).", "",
         "| measure | dashboard median ms | p95 | first | one-graph app median ms | p95 | ratio | target | requests (dashboard / floor) |",
