@@ -16,7 +16,9 @@ HEADER_POSITIONS_JS = """() => {
   const head = box.querySelector('.hm-head');
   const rect = (e) => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, text: e.textContent}; };
   const cells = Array.from(box.querySelectorAll('tbody tr:first-child .hm-cell'));
-  return {box: rect(box), head: rect(head), headers: Array.from(box.querySelectorAll('thead .hm-column')).map(rect),
+  // a header's words are its text nodes (the star shown for a highlighted trial is apart)
+  const header = (e) => Object.assign(rect(e), {text: Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.data).join('')});
+  return {box: rect(box), head: rect(head), headers: Array.from(box.querySelectorAll('thead .hm-column')).map(header),
           keys: Array.from(head.querySelectorAll('.hm-key')).map(rect), columns: cells.map(c => { const r = rect(c); return (r.left + r.right) / 2; }),
           rows: Array.from(box.querySelectorAll('tbody .hm-term')).map(rect), scrollTop: box.scrollTop};
 }"""
