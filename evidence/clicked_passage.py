@@ -12,7 +12,6 @@ No Dash here.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass
@@ -21,12 +20,11 @@ import pandas as pd
 
 from evidence.citations import reader_locator
 from evidence.loading import CuratedData
+from evidence.text_measure import plain_text
 
 HINT = "Click a point to read the passage its numbers were taken from."
 NO_PASSAGE = "No passage for this point: it is computed here, or its row names no passage."
 
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"</?[a-z][^>]*>", re.IGNORECASE)
 _SOURCE = re.compile(r"(?:^|\s)source: (?P<locator>.*?)(?: — “(?P<passage>.*)”|$)")
 
 
@@ -45,9 +43,6 @@ class Evidence:
         return words + (f" — “{self.passage}”" if self.passage else " (no passage: computed here or not given)")
 
 
-def _plain(hovertext: str) -> str:
-    """A hover's words: <br> as spaces, the builder's own tags (<b>, <i>) dropped, entities read."""
-    return html.unescape(_TAG.sub("", _BREAK.sub(" ", hovertext)))
 
 
 def _trial_of(point: dict) -> str:
@@ -60,7 +55,7 @@ def from_point(point: dict) -> Evidence | None:
     """The trial, locator and (hover-length) passage of one clickData point (read from its
     `hovertext`, else its `text`: what the hover shows); None without a source line."""
     hovers = [point.get(key) for key in ("hovertext", "text")]  # forest and medians hover their `text`
-    found = next((m for m in (_SOURCE.search(_plain(h)) for h in hovers if isinstance(h, str)) if m), None)
+    found = next((m for m in (_SOURCE.search(plain_text(h)) for h in hovers if isinstance(h, str)) if m), None)
     if not found:
         return None
     locator = " ".join(found.group("locator").split()).split(" source discrepancy:")[0].strip()

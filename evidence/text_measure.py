@@ -58,14 +58,21 @@ def wrap_text(text: str, width: float, size: float, bold: bool = False) -> list[
 
 
 _TAGS = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def markup_lines(text: object) -> list[str]:
+    """Figure text's lines as plain text: split at <br>, plotly's other HTML-like tags (the
+    builders' own <b>, <i>, <span>) dropped, entities (escaped data text, theme.plain_text) read
+    once; [] for no text."""
+    if not isinstance(text, str) or not text:
+        return []
+    return [html.unescape(_TAGS.sub("", part)) for part in _BREAK.split(text)]
 
 
 def plain_text(text: str | None) -> str:
     """Figure text without plotly's HTML-like tags; <br> becomes a space."""
-    if not text:
-        return ""
-    text = re.sub(r"<br\s*/?>", " ", str(text), flags=re.I)
-    return re.sub(r"\s+", " ", html.unescape(_TAGS.sub("", text))).strip()
+    return re.sub(r"\s+", " ", " ".join(markup_lines(str(text) if text else ""))).strip()
 
 
 def _escape(line: str) -> str:
