@@ -8,11 +8,12 @@ import json
 
 import pytest
 
-from evidence import theme, views
+from evidence import colour, theme, views
 from evidence.figures import heatmap_table
 from evidence.figures.toxicity import toxicity_heatmap
 from evidence.state import ViewState, parse_query
 from evidence.tables.toxicity import toxicity_matrix
+from evidence.text_measure import markup_lines
 from tests.unit.figure_dicts import PHISH
 
 
@@ -61,28 +62,28 @@ def test_every_cell_is_the_figures_cell(data):
         assert len(table["rows"]) == len(values["z"]) and len(table["columns"]) == len(values["z"][0])
         for i, row in enumerate(table["rows"]):
             for j, cell in enumerate(row["cells"]):
-                assert cell["text"] == heatmap_table.lines(values["text"][i][j]), (query, i, j)
+                assert cell["text"] == markup_lines(values["text"][i][j]), (query, i, j)
                 layer = values if values["z"][i][j] is not None else nr
-                assert cell["hover"] == heatmap_table.lines(layer["hovertext"][i][j]), (query, i, j)
+                assert cell["hover"] == markup_lines(layer["hovertext"][i][j]), (query, i, j)
         marks = [t for t in figure["data"] if t["type"] == "scatter" and t.get("mode") == "markers" and t["x"] != [None]]
         drawn = sum(len(t["x"]) for t in marks)
         assert sum(c["derived"] for r in table["rows"] for c in r["cells"]) == drawn, query
-        assert table["title"] == " ".join(heatmap_table.lines(figure["layout"]["title"]["text"]))
+        assert table["title"] == " ".join(markup_lines(figure["layout"]["title"]["text"]))
 
 
 def test_a_cell_is_coloured_as_plotly_colours_its_value(data):
     """Colours interpolated in RGB between the scale's stops on the figure's own range; white text
     on a dark cell, dark text on a light one (plotly.js's contrast rule)."""
     scale = theme.RATE_SCALE
-    assert heatmap_table.scale_colour(scale, 0) == "#f7fbff" and heatmap_table.scale_colour(scale, 1) == "#08306b"
-    assert heatmap_table.scale_colour(scale, 0.125) == "#dfebf7"  # halfway from F7FBFF to C6DBEF
+    assert colour.scale_colour(scale, 0) == "#f7fbff" and colour.scale_colour(scale, 1) == "#08306b"
+    assert colour.scale_colour(scale, 0.125) == "#dfebf7"  # halfway from F7FBFF to C6DBEF
     table, figure = _table(data, "grade=all")
     values = [t for t in figure["data"] if t["type"] == "heatmap"][1]
     assert values["zmax"] == 60  # the largest all-grades rate, 57.1% (PASO arm B diarrhea), rounded up
     diarrhea = _cell(table, "Diarrhea", "PASO", "B:")
     assert diarrhea["text"] == ["57.1"]
-    assert diarrhea["bg"] == heatmap_table.scale_colour(scale, 57.1 / 60) and diarrhea["fg"] == heatmap_table.LIGHT_TEXT
-    assert heatmap_table.text_colour("#f7fbff") == heatmap_table.DARK_TEXT
+    assert diarrhea["bg"] == colour.scale_colour(scale, 57.1 / 60) and diarrhea["fg"] == colour.LIGHT_TEXT
+    assert colour.text_colour("#f7fbff") == colour.DARK_TEXT
     assert [t["label"] for t in table["scale"]["ticks"]] == ["0%", "20%", "40%", "60%"]
     difference, _ = _table(data, "tox_mode=difference")
     assert difference["scale"]["stops"] == [[0.0, "#0072B2"], [0.5, "#F7F7F7"], [1.0, "#D55E00"]]
@@ -96,12 +97,12 @@ def test_every_cells_text_is_readable_on_its_colour(data):
     on any colour of either scale."""
     for query in ("", "grade=all", "tox_mode=difference", "grade=all&tox_mode=difference"):
         table, _ = _table(data, query)
-        worst = min(heatmap_table.contrast(c["bg"], c["fg"]) for r in table["rows"] for c in r["cells"])
+        worst = min(colour.contrast(c["bg"], c["fg"]) for r in table["rows"] for c in r["cells"])
         assert worst >= 4.5, query
     for scale in (theme.RATE_SCALE, theme.DIFFERENCE_SCALE):
-        colours = [heatmap_table.scale_colour(scale, k / 100) for k in range(101)]
-        assert min(heatmap_table.contrast(c, heatmap_table.text_colour(c)) for c in colours) >= 4.5
-    assert heatmap_table.contrast("#ffffff", "#000000") == pytest.approx(21)
+        colours = [colour.scale_colour(scale, k / 100) for k in range(101)]
+        assert min(colour.contrast(c, colour.text_colour(c)) for c in colours) >= 4.5
+    assert colour.contrast("#ffffff", "#000000") == pytest.approx(21)
 
 
 def test_organ_classes_group_their_runs_of_rows(data):
@@ -151,8 +152,8 @@ def test_a_view_state_is_rendered_as_one_json_attribute(data):
 @pytest.mark.parametrize("markup, expected", [
     ("a<br>b", ["a", "b"]), ("<b>PASO ★</b><br>x", ["PASO ★", "x"]), ("&lt;b&gt;", ["<b>"]), ("", []), (None, []),
 ])  # fmt: skip
-def test_lines_reads_plotly_text(markup, expected):
-    assert heatmap_table.lines(markup) == expected
+def test_markup_lines_reads_plotly_text(markup, expected):
+    assert markup_lines(markup) == expected
 
 
 def test_a_cell_click_reads_as_a_graph_click_and_names_its_passage(data):
