@@ -73,8 +73,11 @@ SELECTION_TEXT = "selection-summary-text"  # the server's part of the summary
 CLICKS = {view.graph_id: view.click for view in VIEWS.values() if view.click}
 # Graphs whose clicks select a trial (customdata[0] = trial_id).
 CLICKABLE_GRAPHS = tuple(graph for graph, event in CLICKS.items() if event == "clickData")
-# Views the browser draws as tables (the toxicity heatmap: assets/heatmap_table.js), whose cells
-# name their trial: a click sets the box's CELL_CLICK to a point shaped like a graph's clickData.
+# Views the browser draws itself from their data (the toxicity heatmap as a table:
+# assets/heatmap_table.js): a plain box, not a dcc.Graph.
+BROWSER_DRAWN = tuple(view.graph_id for view in VIEWS.values() if view.drawn_in_browser)
+# Of those, the ones whose cells name their trial: a click sets the box's CELL_CLICK to a point
+# shaped like a graph's clickData.
 CLICKABLE_TABLES = tuple(graph for graph, event in CLICKS.items() if event == CELL_CLICK)
 # Graphs the browser restyles for a highlight (assets/highlight.js) and whose figures carry the
 # highlight's empty slots (components/render.py): their marks name a trial; the clickable text

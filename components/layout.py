@@ -155,7 +155,7 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
     # assets/highlight.js: the graphs a highlighted trial is marked in
     highlight = {"data-highlight": graph_id} if graph_id in ids.HIGHLIGHTED_GRAPHS else {}
     # a view the browser draws as a table (assets/heatmap_table.js): a box Dash never gives children
-    if graph_id in ids.CLICKABLE_TABLES:
+    if graph_id in ids.BROWSER_DRAWN:
         shown = html.Div(id=graph_id, className="table-view")
     else:
         shown = dcc.Graph(id=graph_id, config=GRAPH_CONFIG)

@@ -209,7 +209,8 @@ pool_control = memoised("pool-control", "forest", VIEWS["forest"].fields, views.
 
 
 def figure_views() -> list[View]:
-    """The views drawn as plotly graphs."""
+    """The views with a plotly figure (the toxicity heatmap's is drawn on screen as a table:
+    `View.drawn_in_browser`)."""
     return [view for view in VIEWS.values() if view.is_figure]
 
 

@@ -56,7 +56,7 @@ def _overlap(a, b) -> float:
 
 def _graphs(tab) -> list[str]:
     """The tab's plotly graphs (the toxicity table, assets/heatmap_table.js, is as high as its rows)."""
-    return [g for g in TAB_FIGURES[tab] if g not in ids.CLICKABLE_TABLES]
+    return [g for g in TAB_FIGURES[tab] if g not in ids.BROWSER_DRAWN]
 
 
 def _problems(page, tab, heights) -> list[str]:
