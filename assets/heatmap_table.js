@@ -1,9 +1,9 @@
 /*
  * The toxicity heatmap on screen: an HTML table built in the browser from the data the server
- * sends (evidence/figures/heatmap_table.py `table_data`, in the `data-table` attribute of
- * #heatmap-figure, set by the view's callback: components/callbacks.py). No Dash component per
- * cell, no plotly drawing: a change that redraws the heatmap costs a few ms instead of plotly's
- * ~80-100 (issue 13). Slides and image exports keep the plotly figure.
+ * sends (evidence/figures/heatmap_table.py `table_data`, in the `data-table` attribute of the
+ * view's `.table-view` box, #heatmap-figure, set by its callback: components/callbacks.py). No
+ * Dash component per cell, no plotly drawing: a change that redraws the heatmap costs a few ms
+ * instead of plotly's ~80-100 (issue 13). Slides and image exports keep the plotly figure.
  *
  * What it draws: the title, the key (NR, derived, lower bound, reported without figures) and the
  * colour scale above the table, sticky with the column headers while the rows scroll in their box
@@ -24,7 +24,7 @@
  * here once a table is built.
  */
 (function () {
-  var BOX = "heatmap-figure"; // ids.HEATMAP
+  var BOX = "table-view"; // the class of a browser-drawn view's box (components/layout.py _graph)
   var ATTRIBUTE = "data-table"; // components/callbacks.py: the view's browser data
   var CLICK = "data-click"; // evidence/view_registry.py CELL_CLICK
   var TIP_ID = "heatmap-tip";
@@ -195,7 +195,7 @@
     if (window.dash_clientside && window.dash_clientside.set_props) {
       var props = {};
       props[CLICK] = value;
-      window.dash_clientside.set_props(BOX, props);
+      window.dash_clientside.set_props(td.closest("." + BOX).id, props);
     }
   }
 
@@ -283,7 +283,7 @@
     // sizes right after building the table forced a layout of the whole page (~9 ms a change).
     entries.forEach(function (entry) {
       var el = entry.target, size = entry.borderBoxSize && entry.borderBoxSize[0];
-      var box = el.classList.contains("scroll-box") ? el.querySelector("#" + BOX) : el.parentElement;
+      var box = el.classList.contains("scroll-box") ? el.querySelector("." + BOX) : el.parentElement;
       if (!box) return;
       if (el.classList.contains("scroll-box")) box.style.setProperty("--hm-view", el.clientWidth + "px");
       else box.style.setProperty("--hm-head", (size ? size.blockSize : el.offsetHeight) + "px");
@@ -294,13 +294,15 @@
   var shownHead = null;
 
   function watch() {
-    // the box comes with Dash's first render of the layout, after this script has run
-    var box = document.getElementById(BOX);
-    if (!box || typeof MutationObserver !== "function") return void window.setTimeout(watch, 50);
-    listen(box);
-    new MutationObserver(function () { render(box); }).observe(box, { attributes: true, attributeFilter: [ATTRIBUTE] });
-    if (box.closest(".scroll-box")) sizes.observe(box.closest(".scroll-box"));
-    render(box);
+    // the boxes come with Dash's first render of the layout, after this script has run
+    var boxes = document.querySelectorAll("." + BOX);
+    if (!boxes.length || typeof MutationObserver !== "function") return void window.setTimeout(watch, 50);
+    boxes.forEach(function (box) {
+      listen(box);
+      new MutationObserver(function () { render(box); }).observe(box, { attributes: true, attributeFilter: [ATTRIBUTE] });
+      if (box.closest(".scroll-box")) sizes.observe(box.closest(".scroll-box"));
+      render(box);
+    });
   }
   watch();
 })();
