@@ -75,6 +75,13 @@ def plain_text(text: str | None) -> str:
     return re.sub(r"\s+", " ", " ".join(markup_lines(str(text) if text else ""))).strip()
 
 
+def markup_width(markup: object, size: float) -> float:
+    """Width in px of figure text's widest line at size (a line holding <b> measured bold), as
+    the browser draws it in Liberation Sans or Arial (the same widths): what a margin or a gap
+    fixed by the builder, not by plotly's automargin, must hold."""
+    return max((text_width(plain_text(line), size, bold="<b>" in line) for line in _BREAK.split(str(markup or ""))), default=0.0)
+
+
 def _escape(line: str) -> str:
     # Plotly reads <b>, <br>, <a href>... in text; data and URL-derived text must not be markup.
     return html.escape(line, quote=False)

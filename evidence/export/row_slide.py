@@ -37,6 +37,7 @@ import numpy as np
 from evidence.export import key_line
 from evidence.export.figure_parts import BREAK as _BREAK, text_lines
 from evidence.export.slide_style import BODY_PX, MIN_PX, _is_figure_note
+from evidence.figures.marks import margins_by_plotly
 from evidence.text_measure import plain_text, text_width, wrap_text
 
 LINE = 1.25
@@ -216,6 +217,7 @@ def pages(spec: dict, room: tuple[float, float]) -> list[dict]:
     itself on its slide, split.figure_room) holds."""
     spec = copy.deepcopy(spec)  # the view's figure is memoised and shared
     layout = spec["layout"]
+    margins_by_plotly(layout)  # the columns' gaps as on a slide (measured below at its sizes)
     width, height = room
     y = layout["yaxis"]
     old_text = list(y["ticktext"])

@@ -12,7 +12,8 @@ from typing import Callable
 import plotly.graph_objects as go
 
 from evidence.export.engine import figure_image
-from evidence.text_measure import _escape, plain_text, text_width, wrap_markup, wrap_text
+from evidence.figures.marks import margins_by_plotly
+from evidence.text_measure import _escape, markup_width, plain_text, text_width, wrap_markup, wrap_text
 
 SLIDE_PX = (3840, 2160)
 """Pixel size of every 16:9 PNG export: sharp full-screen on a 4K projector."""
@@ -187,6 +188,7 @@ def slide_text_sizes(spec: dict) -> list[str]:
             axis["title"] = title = {"text": title}
         _floor(title, "font", BODY_PX)
         axis["automargin"] = True
+    margins_by_plotly(layout)  # the screen's column gaps were measured at its text sizes
     if layout.get("barmode") == "group" and any(t.get("type") == "bar" and t.get("orientation") == "h" for t in spec.get("data", [])):
         layout["bargap"] = SLIDE_BARGAP  # split.py gives each row room for one count a bar
     notes, kept = [], []
@@ -250,12 +252,6 @@ def _array(value) -> list:
     return list(value)
 
 
-def _markup_width(markup, size: float) -> float:
-    """Widest line of plotly markup in px at size (bold when the line is bold)."""
-    lines = re.split(r"<br\s*/?>", str(markup or ""), flags=re.I)
-    return max(text_width(plain_text(line), size, bold="<b>" in line) for line in lines)
-
-
 def _paper_px(layout: dict, width: int) -> float:
     """Estimated plot-area width in px: the canvas less the margins, the left one grown (as
     plotly's automargin does) to the widest row label and the y axis title."""
@@ -267,7 +263,7 @@ def _paper_px(layout: dict, width: int) -> float:
             continue
         size = (axis.get("tickfont") or {}).get("size") or MIN_PX
         labels = axis.get("ticktext") or []
-        needed = max((_markup_width(t, size) for t in labels), default=3 * size) + 12
+        needed = max((markup_width(t, size) for t in labels), default=3 * size) + 12
         if (axis.get("title") or {}).get("text"):
             needed += ((axis["title"].get("font") or {}).get("size") or BODY_PX) * 1.6
         left = max(left, needed)
@@ -294,7 +290,7 @@ def _fit_side_labels(spec: dict, width: int) -> None:
             continue
         size = (trace.get("textfont") or {}).get("size") or MIN_PX
         marker = (trace.get("marker") or {}).get("size") or MARKER_PX
-        label_px = max((_markup_width(t, size) for t in texts if t), default=0) + marker / 2 + 6
+        label_px = max((markup_width(t, size) for t in texts if t), default=0) + marker / 2 + 6
         low, high = need.setdefault(name, list(axis["range"]))
         for x in (v for v in xs if isinstance(v, (int, float))):
             for _ in range(3):  # widening the range shrinks the px per unit: settle in a few steps

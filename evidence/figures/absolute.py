@@ -85,7 +85,7 @@ def absolute_effects_figure(effects: AbsoluteEffects, highlight: str | None = No
     ticks = [tick_label(plain_text(f"{n} · {m:g} months"), t == highlight) for n, m, t in zip(rows["trial_name"], rows["month"], rows["trial_id"])]
     top = max(ys) + 0.6
     y_range = [min(ys) - 0.8, top + 0.6]
-    column_axes, column_traces = side_columns(ys, [
+    column_axes, column_traces, right_px = side_columns(ys, [
         ("Difference [95% CI]", [_difference_text(r) for r in rows.itertuples()]),
         ("NNT / NNH", [_nnt_text(r) for r in rows.itertuples()]),
     ], top, y_range)  # fmt: skip
@@ -106,9 +106,9 @@ def absolute_effects_figure(effects: AbsoluteEffects, highlight: str | None = No
     layout = dict(
         title=dict(text=f"Absolute effect on {plain_text(label)} at 6, 12 and 24 months (model-based)"),
         height=int(248 + 34 * len(rows) + 18 * note_lines),
-        margin=dict(l=left_px, r=20, t=118, b=90 + 18 * note_lines),  # room for a two-line legend under the title on a tablet
+        margin=dict(l=left_px, r=right_px, t=118, b=90 + 18 * note_lines),  # room for a two-line legend under the title on a tablet
         xaxis=dict(domain=[0.0, 1.0], range=[0, 100], title=dict(text="Event-free at the time point (%)")),
-        yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=True, ticks=""),
+        yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=False, ticks=""),
         **column_axes,
         legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom"),
         annotations=[footnote_block(notes, left_px, gap_px=74)],

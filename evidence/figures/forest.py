@@ -130,14 +130,14 @@ def hazard_ratio_forest(
     # The left margin is fixed (labels are wrapped to fit it), so the footnotes can start at the
     # figure's left edge at every width.
     left_px = label_margin(ticks[1])
-    column_axes, column_traces = side_columns(
+    column_axes, column_traces, right_px = side_columns(
         columns["y"], [("HR [95% CI]", columns["hr"]), ("p", columns["p"])], header_y, y_range, bold=columns["bold"]
     )
     footnote_lines = sum(line_count(wrapped(f, FOOTNOTE_CHARS)) for f in footnotes)
     layout = dict(
         title=dict(text=f"Hazard ratios: {plain_text(endpoint_label)}"),
         height=int(230 + ROW_PX * (y_range[1] - y_range[0]) + 17 * footnote_lines),
-        margin=dict(l=left_px, r=16, t=70, b=122 + 17 * footnote_lines),
+        margin=dict(l=left_px, r=right_px, t=70, b=122 + 17 * footnote_lines),
         showlegend=False,
         xaxis=dict(
             type="log",
@@ -151,7 +151,7 @@ def hazard_ratio_forest(
             zeroline=False,
         ),
         yaxis=dict(
-            range=y_range, tickvals=ticks[0], ticktext=ticks[1], showgrid=False, automargin=True, ticks="",
+            range=y_range, tickvals=ticks[0], ticktext=ticks[1], showgrid=False, automargin=False, ticks="",
             fixedrange=True,
         ),
         **column_axes,

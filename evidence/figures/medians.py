@@ -86,14 +86,14 @@ def medians_by_arm(rows: pd.DataFrame, endpoint: str, highlight: str | None = No
     left_px = label_margin(tick_text)
     header_y = max(ys) + 0.3 + _LINE_UNITS * (line_count(names[0]) + 1) / 2
     y_range = [min(ys) - 0.8, header_y + 0.45]
-    column_axes, column_traces = side_columns(ys, _columns(rows), header_y, y_range, bold=[bool(h) for h in rows["_hl"]])
+    column_axes, column_traces, right_px = side_columns(ys, _columns(rows), header_y, y_range, bold=[bool(h) for h in rows["_hl"]])
     footnotes = _footnotes(rows, left_px)
     footnote_lines = line_count(footnotes["text"])
     height = int(250 + 40 * (y_range[1] - y_range[0]) + 17 * footnote_lines)
     layout = dict(
         title=dict(text=f"Median {plain_text(lower_first(label))} by arm", y=1.0, yref="container", yanchor="top", pad=dict(t=14)),
         height=height,
-        margin=dict(l=left_px, r=16, t=118, b=118 + 17 * footnote_lines),
+        margin=dict(l=left_px, r=right_px, t=118, b=118 + 17 * footnote_lines),
         xaxis=dict(
             domain=[0.0, 1.0],
             range=[0, x_high * 1.08],
@@ -101,7 +101,7 @@ def medians_by_arm(rows: pd.DataFrame, endpoint: str, highlight: str | None = No
             rangemode="tozero",
         ),
         yaxis=dict(
-            tickvals=ys, ticktext=tick_text, range=y_range, showgrid=False, automargin=True, ticks="", fixedrange=True,
+            tickvals=ys, ticktext=tick_text, range=y_range, showgrid=False, automargin=False, ticks="", fixedrange=True,
         ),  # fmt: skip
         **column_axes,
         # Under the title from the figure's left edge (a fixed pixel offset: the height is fixed), so

@@ -71,7 +71,7 @@ def subgroup_forest(rows: pd.DataFrame, endpoint: str, caveats: dict[str, list[s
              for lab, a, t in zip(rows["label"], rows["analysis"], rows["trial_id"])]  # fmt: skip
     top = 0.6
     y_range = [min(ys) - 0.8, 1.0]
-    column_axes, column_traces = side_columns(ys, [
+    column_axes, column_traces, right_px = side_columns(ys, [
         ("HR [95% CI]", [plain_text(h) for h in rows["hr_text"]]),
         ("P", [plain_text(p) for p in rows["p_label"]]),
         ("Interaction P", [plain_text(p) or "—" for p in rows["interaction_p"]]),
@@ -85,12 +85,12 @@ def subgroup_forest(rows: pd.DataFrame, endpoint: str, caveats: dict[str, list[s
     layout = dict(
         title=dict(text=f"Subgroups: hazard ratio for {plain_text(label)}"),
         height=int(220 + row_px * len(rows) + 18 * note_lines),
-        margin=dict(l=left_px, r=20, t=90, b=80 + 18 * note_lines),
+        margin=dict(l=left_px, r=right_px, t=90, b=80 + 18 * note_lines),
         # the forest's ticks: labels kept apart at the narrowest plot, always horizontal (never rotated on a tablet)
         xaxis=dict(type="log", domain=[0.0, 1.0], range=x_range, tickvals=labelled, tickangle=0,
                    tickfont=dict(size=TICK_FONT_PX), minor=dict(tickvals=minor, showgrid=True, gridcolor="#F0F0F0", ticks=""),
                    title=dict(text="Hazard ratio (log scale)")),
-        yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=True, ticks=""),
+        yaxis=dict(tickvals=ys, ticktext=ticks, range=y_range, showgrid=False, automargin=False, ticks=""),
         **column_axes,
         shapes=[dict(type="line", x0=1, x1=1, xref="x", y0=0, y1=1, yref="paper", line=dict(color="#888", dash="dot"))],
         legend=dict(orientation="h", x=0.0, y=1.02, yanchor="bottom"),
