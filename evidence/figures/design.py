@@ -20,6 +20,7 @@ from evidence.figures.marks import (
     floats,
     halo_trace,
     row_domains,
+    row_label_margin,
     tick_label,
     wrapped,
 )
@@ -76,6 +77,7 @@ def design_vs_outcome(rows: pd.DataFrame, highlight: str | None = None, recorded
         shapes += drawn["shapes"]
         notes += drawn["notes"]
         layout.update(drawn["axes"])
+    row_labels = [text for name, axis in layout.items() if name.startswith("yaxis") for text in axis["ticktext"]]
     # Panel titles, left-aligned over their panels, come first among the annotations.
     titles = [
         dict(
@@ -87,7 +89,7 @@ def design_vs_outcome(rows: pd.DataFrame, highlight: str | None = None, recorded
     layout.update(
         title=dict(text="Design assumptions vs observed outcome", subtitle=dict(text=_key_text(), font=dict(size=12, color="#333"))),
         height=int(255 + 46 * sum(heights)),
-        margin=dict(l=20, r=30, t=140, b=60),
+        margin=dict(l=row_label_margin(row_labels), r=30, t=140, b=60),  # l: every panel's row labels (plotly draws once)
         showlegend=False,
         annotations=[*titles, *notes],
     )
@@ -143,7 +145,7 @@ def _panel(index: int, key: str, frame: pd.DataFrame, highlight: str | None, dom
         ),
         axis_name("yaxis", index): dict(
             anchor=xref, domain=domain, tickvals=floats(labels["y"]), ticktext=tick_text, showgrid=False,
-            automargin=True, range=[float(labels["y"].min()) - 0.7, float(labels["y"].max()) + 0.7], ticks="",
+            automargin=False, range=[float(labels["y"].min()) - 0.7, float(labels["y"].max()) + 0.7], ticks="",
         ),
     }  # fmt: skip
     return dict(traces=traces, shapes=_connectors(spans, xref, yref), notes=_notes(frame, spans, xref, yref), axes=axes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.marks import figure, tick_label, wrapped
+from evidence.figures.marks import figure, row_label_margin, tick_label, wrapped
 from evidence.tables.exposure import PERCENT, SUMMARY, arm_summary, measure_label
 from evidence.tables.lookups import ROLE_RANK
 from evidence.theme import plain_text
@@ -65,16 +65,16 @@ def exposure_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
         title=dict(text="Treatment delivered and stopped, per arm"),
         barmode="group",
         height=int(180 + 44 * len(keys)),
-        margin=dict(l=20, r=60, t=80, b=135),
+        margin=dict(l=row_label_margin(tick_text), r=60, t=80, b=135),  # l: the row labels (plotly draws once)
         xaxis=dict(title=dict(text="% of patients<br>(or of planned doses), as printed"), range=[0, 105]),
-        yaxis=dict(tickvals=list(y_of.values()), ticktext=tick_text, automargin=True, ticks="",
+        yaxis=dict(tickvals=list(y_of.values()), ticktext=tick_text, automargin=False, ticks="",
                    range=[-len(keys) + 0.4, 0.6]),
         legend=dict(title=dict(text="Arm: "), orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom"),
         annotations=medians + [dict(
             x=1, y=0, xref="paper", yref="paper", yshift=-90, xanchor="right", yanchor="top", align="left",
             showarrow=False, font=dict(size=12, color="#444"),
             # wrapped for the narrowest drawing (a phone keeps 720 px) and hung from the right edge:
-            # the row labels take an unknown share of the left (automargin)
+            # the row labels take a share of the left that depends on the trials
             text=wrapped("Bars: percent as printed, with count/denominator; † the printed percentage disagrees with "
                          "the counts (hover for both). Text rows: medians as reported.", 90),
         )],

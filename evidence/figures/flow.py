@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence import theme
-from evidence.figures.marks import figure, from_top, tick_label
+from evidence.figures.marks import figure, from_top, row_label_margin, tick_label
 from evidence.tables.flow import WHOLE_TRIAL
 from evidence.theme import plain_text
 
@@ -95,9 +95,11 @@ def flow_figure(table: pd.DataFrame, highlight: str | None = None) -> dict:
         title=dict(text="Patient flow: randomised, excluded and analysed, per arm", **from_top(12, height)),
         barmode="group",
         height=height,
-        margin=dict(l=20, r=40, t=90, b=90),  # room for the axis title above a slide's footnote
+        # the left margin holds the row labels (fixed: plotly draws the figure once); the bottom the
+        # axis title above a slide's footnote
+        margin=dict(l=row_label_margin(tick_text), r=40, t=90, b=90),
         xaxis=dict(title=dict(text="Patients"), range=[0, x_high * 1.12], rangemode="tozero"),
-        yaxis=dict(tickvals=[float(y_of[r]) for r in rows], ticktext=tick_text, automargin=True, ticks="",
+        yaxis=dict(tickvals=[float(y_of[r]) for r in rows], ticktext=tick_text, automargin=False, ticks="",
                    range=[-len(rows) + 0.4, 0.6]),
         legend=dict(title=dict(text="Arm: "), orientation="h", xref="container", x=0.0, xanchor="left", **from_top(44, height)),
         # the modebar (shown on hover) down the right margin: across the top it covered the key

@@ -281,6 +281,13 @@ def visible_lines(label: str) -> list[str]:
 ROW_LABEL_PX = 14  # the row axis's tick labels: the template's font size
 
 
+def row_label_margin(labels: Iterable[str], size: float = ROW_LABEL_PX) -> int:
+    """The left margin in px a row axis's tick labels need as the browser draws them: the widest
+    line (text_measure.markup_width) and 14 px. A builder fixes it (plotly's automargin would find
+    the same by drawing the figure twice)."""
+    return 14 + math.ceil(max((markup_width(label, size) for label in labels), default=0.0))
+
+
 def label_margin(labels: Iterable[str]) -> int:
     """A left margin in px that holds row labels wrapped to LABEL_CHARS: fixed by the builder (not
     plotly's automargin) so a footnote can start at the figure's left edge (`footnote_block`), and
@@ -289,5 +296,4 @@ def label_margin(labels: Iterable[str]) -> int:
     (text_measure.markup_width) and 14 px."""
     labels = list(labels)
     longest = max((len(line) for label in labels for line in visible_lines(label)), default=0)
-    widest = max((markup_width(label, ROW_LABEL_PX) for label in labels), default=0.0)
-    return int(max(14 + LABEL_PX_PER_CHAR * longest, 14 + math.ceil(widest)))
+    return int(max(14 + LABEL_PX_PER_CHAR * longest, row_label_margin(labels)))

@@ -308,7 +308,7 @@ def _km_layout(table: KaplanMeierTable, legend_names: list[str]) -> dict:
         yaxis=dict(anchor="x", domain=[0.272, 1.0], title=dict(text="Survival probability"), range=[0, 1.02], dtick=0.25),
         yaxis2=dict(
             anchor="x2", domain=[0.0, 0.182], tickvals=list(range(n_arms)),
-            ticktext=arm_labels, range=[n_arms - 0.5, -0.5], showgrid=False, zeroline=False, ticks="", automargin=True,
+            ticktext=arm_labels, range=[n_arms - 0.5, -0.5], showgrid=False, zeroline=False, ticks="", automargin=False,
             ticklabelstandoff=16,  # clear of the first count, drawn at time 0 on the axis
         ),
         annotations=[dict(text="Number at risk", x=0, xref="paper", xanchor="left", y=1, yref="y2 domain", yanchor="bottom",
