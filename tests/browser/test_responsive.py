@@ -93,6 +93,23 @@ def test_heatmap_header_follows_a_new_table(page, base_url):
         assert _centre(header) == pytest.approx(column, abs=2)
 
 
+def test_on_a_tablet_the_whole_heatmap_table_fits_its_card(page, base_url):
+    """At 768 px the table was 40 px wider than its card: the organ classes were cut at the card's
+    edge until scrolled sideways. Their column wraps narrower on a tablet (assets/views.css)."""
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(base_url)
+    page.locator("#heatmap-figure").scroll_into_view_if_needed()  # drawn once seen
+    wait_for_drawn(page, ["heatmap-figure"])
+    fit = page.evaluate("""() => { const box = document.querySelector('#card-toxicity .scroll-box');
+      const organs = Array.from(box.querySelectorAll('.hm-organ'));
+      const right = box.getBoundingClientRect().right;
+      return {scroll: box.scrollWidth, client: box.clientWidth, organs: organs.length,
+              cut: organs.filter(o => o.getBoundingClientRect().right > right + 0.5).map(o => o.textContent)}; }""")
+    assert fit["organs"] >= 10 and fit["cut"] == []
+    assert fit["scroll"] <= fit["client"]
+    page.screenshot(path=str(ARTIFACTS / "responsive-heatmap-768.png"))
+
+
 def test_on_a_phone_the_forest_and_medians_plots_keep_a_readable_width_and_scroll_sideways(page, base_url):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(base_url)
