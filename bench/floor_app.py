@@ -112,10 +112,14 @@ def _floor_callback(dep: dict) -> None:
         found = PRECOMPUTED.get(key)
         if found is None:
             found = PRECOMPUTED[key] = _real(body)
-        return [found.get(o["id"], {}).get(o["property"], no_update) for o in outputs]
+        answers = [found.get(o["id"], {}).get(o["property"], no_update) for o in outputs]
+        return answers if several else answers[0]
 
+    # a callback of one output is registered as one (its requests name "id.prop", not "..id.prop..")
+    several = dep["output"].startswith("..")
+    declared = [Output(o["id"], o["property"]) for o in outputs]
     floor.callback(
-        [Output(o["id"], o["property"]) for o in outputs],
+        declared if several else declared[0],
         [Input(i["id"], i["property"]) for i in dep["inputs"]],
         [State(i["id"], i["property"]) for i in dep.get("state", [])],
     )(answer)
