@@ -159,7 +159,17 @@ INSTRUMENT = """
   // Dash's renderer has callbacks queued or running (its redux store, window.dash_stores):
   // between one callback's answer and the requests it triggers no fetch is in flight
   const QUEUES = ['requested', 'prioritized', 'blocked', 'executing', 'watched', 'executed', 'stored'];
-  B.busy = () => (window.dash_stores || []).some(store => { const st = store.getState();
+  // Redux actions that reach Dash's reducers (plain objects; a thunk counts by what it
+  // dispatches): each one runs the selector of every mounted component, so their number per
+  // change says how much of Dash's renderer a change costs (README "Session 18")
+  B.dispatches = 0;
+  B.hookStores = () => (window.dash_stores || []).forEach(store => {
+    if (store.__benchCounted) return;
+    const dispatch = store.dispatch;
+    store.dispatch = function (action) { if (action && typeof action === 'object') B.dispatches++; return dispatch.apply(this, arguments); };
+    store.__benchCounted = true;
+  });
+  B.busy = () => (B.hookStores(), window.dash_stores || []).some(store => { const st = store.getState();
     return st.isLoading || QUEUES.some(q => ((st.callbacks || {})[q] || []).length > 0); });
 
   // Resolves once no Dash request is pending and no callback is queued, every first-screen graph
@@ -192,13 +202,15 @@ async ([query, quiet, timeout]) => {
   const B = window.__bench;
   const since = performance.now();
   B.last = since;
-  const sent = B.sent, mutations = B.mutations, outputs = B.outputs.length;
+  B.hookStores();
+  const sent = B.sent, mutations = B.mutations, outputs = B.outputs.length, dispatches = B.dispatches;
   B.lastAnswer = since;
   history.pushState({}, '', location.pathname + query);
   window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));
   const out = await B.settle(quiet, timeout, 0);
   return {ms: out.settled - since, timedOut: out.timedOut, requests: B.sent - sent,
           mutations: B.mutations - mutations, search: location.search, answered: B.lastAnswer - since,
+          dispatches: B.dispatches - dispatches,
           callbacks: B.outputs.slice(outputs).map(o => o.replace(/^\.\./, '').split('.')[0])};
 }
 """
@@ -234,7 +246,7 @@ def change_once(page, query: str) -> dict:
     out = page.evaluate(CHANGE_JS, [query, QUIET_MS, CHANGE_TIMEOUT_MS])
     return {"ms": out["ms"], "timed_out": out["timedOut"], "requests": out["requests"],
             "mutations": out["mutations"], "search": out["search"], "answered_ms": out["answered"],
-            "callbacks": out["callbacks"]}
+            "callbacks": out["callbacks"], "dispatches": out["dispatches"]}
 
 
 def _open(browser, url: str):
@@ -252,6 +264,7 @@ def _summary(runs: list[dict]) -> dict:
             "requests": median([r["requests"] for r in runs]),
             "mutations": median([r["mutations"] for r in runs]) if runs and "mutations" in runs[0] else None,
             "answered_ms": median([r["answered_ms"] for r in runs if "answered_ms" in r]),
+            "dispatches": median([r["dispatches"] for r in runs if "dispatches" in r]),
             "callbacks": runs[0].get("callbacks", []) if runs else []}
 
 
@@ -386,11 +399,12 @@ def render(s: dict) -> list[str]:
             f"{_ms(f['median'])} | {_ms(f['p95'])} | **{row['ratio']:.1f}x** ({row['ratio_p95']:.1f}x) | "
             f"{row['target']:.0f}x: {'met' if ok else '**missed**'} | {a['requests']:.0f} / {f['requests']:.0f} |")
     lines += ["", "Where a dashboard change spends its time (medians): the last Dash answer arrived after / "
-              "settled after; the callbacks it requested:", ""]
+              "settled after; the callbacks it requested; Dash's redux actions (each runs every mounted "
+              "component's selector), dashboard / one-graph app:", ""]
     for change, row in s["changes"].items():
-        a = row["app"]
+        a, f = row["app"], row["floor"]
         lines.append(f"- {row['about']}: {_ms(a['answered_ms'])} / {_ms(a['median'])} ms; "
-                     f"{', '.join(a['callbacks']) or 'none'}")
+                     f"{', '.join(a['callbacks']) or 'none'}; {_ms(a['dispatches'])} / {_ms(f['dispatches'])} actions")
     timed_out = sum(x["timed_out"] for x in (s["load"]["app"], s["load"]["floor"])) + sum(
         row[n]["timed_out"] for row in s["changes"].values() for n in ("app", "floor"))
     lines += ["",

@@ -75,3 +75,18 @@ def test_an_answer_arrives_when_the_page_reads_it_not_after_what_the_page_draws_
     )
     assert timing["pending"] == 0 and timing["updates"] == 1
     assert timing["answered"] <= timing["read"] + 1  # not 150 ms later
+
+
+def test_redux_actions_are_counted_once_each_and_a_thunk_by_what_it_dispatches(bench_page):
+    """Each plain action runs every mounted component's selector: the bench reports how many a
+    change sends through Dash's store (README "Session 18")."""
+    counted = bench_page.evaluate(
+        "() => { const seen = []; const store = {getState: () => ({callbacks: {}}),"
+        " dispatch(action) { if (typeof action === 'function') return action(store.dispatch); seen.push(action.type); }};"
+        " window.dash_stores = [store]; const B = window.__bench; B.hookStores(); B.hookStores();"
+        " const before = B.dispatches;"
+        " store.dispatch({type: 'ON_PROP_CHANGE'});"
+        " store.dispatch(dispatch => { dispatch({type: 'A'}); dispatch({type: 'B'}); });"
+        " return {counted: B.dispatches - before, reached: seen.length}; }"
+    )
+    assert counted == {"counted": 3, "reached": 3}
