@@ -37,7 +37,7 @@ import numpy as np
 from evidence.export import key_line
 from evidence.export.figure_parts import BREAK as _BREAK, text_lines
 from evidence.export.slide_style import BODY_PX, MIN_PX, _is_figure_note
-from evidence.figures.marks import margins_by_plotly
+from evidence.figures.marks import column_axes, margins_by_plotly
 from evidence.text_measure import plain_text, text_width, wrap_text
 
 LINE = 1.25
@@ -72,11 +72,7 @@ def is_row_figure(spec: dict) -> bool:
     """A figure with one row axis (y, ticktext) and text columns on right axes overlaying it."""
     layout = spec.get("layout") or {}
     y = layout.get("yaxis") or {}
-    return bool(y.get("ticktext")) and isinstance(y.get("range"), list) and bool(_column_axes(layout))
-
-
-def _column_axes(layout: dict) -> list[str]:
-    return [k for k in layout if k.startswith("yaxis") and (layout[k] or {}).get("overlaying") == "y"]
+    return bool(y.get("ticktext")) and isinstance(y.get("range"), list) and bool(column_axes(layout))
 
 
 # ---------------------------------------------------------------- labels as the audience reads them
@@ -241,7 +237,7 @@ def pages(spec: dict, room: tuple[float, float]) -> list[dict]:
 
     # column headers on one line each, above the first row of every page
     header_px = 0.0
-    for name in _column_axes(layout):
+    for name in column_axes(layout):
         axis = layout[name]
         vals, texts = list(axis.get("tickvals") or []), list(axis.get("ticktext") or [])
         axis["ticktext"] = [_BREAK.sub(" ", str(t)) if v not in old else t for v, t in zip(vals, texts)]
@@ -311,7 +307,7 @@ def pages(spec: dict, room: tuple[float, float]) -> list[dict]:
             return ys[end] + (value - xs[end]) * slope
         return float(np.interp(value, xs, ys)) if xs[0] < xs[-1] else float(np.interp(value, xs[::-1], ys[::-1]))
 
-    refs = {"y", *("y" + n[5:] for n in _column_axes(layout))}
+    refs = {"y", *("y" + n[5:] for n in column_axes(layout))}
     for trace in spec.get("data", []):
         if str(trace.get("yaxis", "y")) in refs and isinstance(trace.get("y"), list):
             trace["y"] = [move(v) for v in trace["y"]]
@@ -329,7 +325,7 @@ def pages(spec: dict, room: tuple[float, float]) -> list[dict]:
         top, bottom = span(window[0], window[-1])
         header_at = -(new[window[0]] - half[window[0]] - HEADER_GAP_PX - header_px / 2)
         shown = {order[k] for k in window}
-        for name in ["yaxis", *_column_axes(lay)]:
+        for name in ["yaxis", *column_axes(lay)]:
             axis = lay[name]
             kept_vals, kept_texts = [], []
             for v, t in zip(list(axis.get("tickvals") or []), list(axis.get("ticktext") or [])):
@@ -373,7 +369,7 @@ def _columns_px(layout: dict) -> float:
     """Width of the text columns right of the plot at slide size: each column's widest text
     (bold where bold) and its standoff from the one before."""
     return sum(max((text_width(plain_text(t), BODY_PX, bold="<b>" in str(t)) for t in layout[n].get("ticktext") or [""]),
-                   default=0) + (layout[n].get("ticklabelstandoff") or 0) + 4 for n in _column_axes(layout))
+                   default=0) + (layout[n].get("ticklabelstandoff") or 0) + 4 for n in column_axes(layout))
 
 
 def _title_wraps(layout: dict, width: float, labels: list[str]) -> bool:

@@ -231,13 +231,18 @@ def side_columns(ys: Sequence[float], columns: Sequence[tuple[str, Sequence[str]
     return axes, traces, math.ceil(right) if columns else 16
 
 
+def column_axes(layout: dict) -> list[str]:
+    """The layout names of a figure's `side_columns` axes (y axes overlaying `y`), left to right."""
+    return sorted((k for k in layout if k.startswith("yaxis") and (layout[k] or {}).get("overlaying") == "y"),
+                  key=lambda k: int(k[5:] or 1))
+
+
 def margins_by_plotly(layout: dict) -> None:
     """A figure of `side_columns` laid out by plotly again (in place), for a slide, whose text
     sizes are not the ones the screen's margins and gaps were measured at: the row axis's margin
     grown to its labels (automargin), each column shifted clear of the one before (autoshift)
     and the right margin grown to hold them."""
-    names = sorted((k for k in layout if k.startswith("yaxis") and (layout[k] or {}).get("overlaying") == "y"
-                    and layout[k].get("side") == "right"), key=lambda k: int(k[5:] or 1))
+    names = column_axes(layout)
     if names and isinstance(layout.get("yaxis"), dict):
         layout["yaxis"]["automargin"] = True
     for rank, name in enumerate(names):
@@ -279,21 +284,21 @@ def visible_lines(label: str) -> list[str]:
 
 
 ROW_LABEL_PX = 14  # the row axis's tick labels: the template's font size
+ROW_LABEL_ROOM_PX = 14  # beside a row label's widest line: plotly's gap from the axis and some room
 
 
 def row_label_margin(labels: Iterable[str], size: float = ROW_LABEL_PX) -> int:
     """The left margin in px a row axis's tick labels need as the browser draws them: the widest
-    line (text_measure.markup_width) and 14 px. A builder fixes it (plotly's automargin would find
-    the same by drawing the figure twice)."""
-    return 14 + math.ceil(max((markup_width(label, size) for label in labels), default=0.0))
+    line (text_measure.markup_width) and ROW_LABEL_ROOM_PX. A builder fixes it (plotly's automargin
+    would find the same by drawing the figure twice)."""
+    return ROW_LABEL_ROOM_PX + math.ceil(max((markup_width(label, size) for label in labels), default=0.0))
 
 
 def label_margin(labels: Iterable[str]) -> int:
     """A left margin in px that holds row labels wrapped to LABEL_CHARS: fixed by the builder (not
     plotly's automargin) so a footnote can start at the figure's left edge (`footnote_block`), and
     so plotly draws the figure in one pass (automargin redraws it to settle the margins). At
-    least LABEL_PX_PER_CHAR a character, and never less than the widest line as drawn
-    (text_measure.markup_width) and 14 px."""
+    least LABEL_PX_PER_CHAR a character, and never less than `row_label_margin`."""
     labels = list(labels)
     longest = max((len(line) for label in labels for line in visible_lines(label)), default=0)
-    return int(max(14 + LABEL_PX_PER_CHAR * longest, row_label_margin(labels)))
+    return int(max(ROW_LABEL_ROOM_PX + LABEL_PX_PER_CHAR * longest, row_label_margin(labels)))
