@@ -20,7 +20,7 @@
  *
  * Plotly is loaded on demand by dcc.Graph; the wrapper is put on when `window.Plotly` is set.
  *
- * A new download name is not a new config. Each figure callback sends the graph's config with
+ * A new download name is not a new config. Each figure view's answer sends the graph's config with
  * the modebar download named for the view, trials, endpoint and date (components/exports.py
  * graph_config), so a filter, endpoint or grade change changes the config, and Plotly.react
  * treats any config change as a new plot: newPlot, then react again (the whole graph built

@@ -1,65 +1,148 @@
 /*
- * Per-view slices of the view state (components/slices.py): copy the fields a view reads from
- * each new state into that view's Store; when they are unchanged, leave the Store alone
- * (no_update), so the view sends no request and does not redraw. Called by the state callback
- * itself (assets/state.js `sync` and `applyFix`), so the slices are set in the same renderer
- * round as the state: one round from a change to the figure requests.
+ * Per-view slices of the view state (components/slices.py), and each view's data fetched from
+ * the server outside Dash's callback chain (components/view_requests.py).
  *
- * Only what is visible is drawn: a figure off screen (below the fold, or in a tab panel that is
- * not the state's tab) keeps its Store as it is; its new slice waits (assets/seen.js) and is set
- * once the figure is scrolled to or its tab is shown, so an unseen figure sends no request and
- * draws nothing. (The Store's id is the figure's id + "-view-state"; the element seen for it,
- * rendered before the graph itself, carries `data-view` = the figure's id: the figure's wrapper,
- * or for the what-if the box holding its controls, note and figure, for the trials grid the box
- * around it. components/layout.py.) The answer strip has none: it is sliced at once on every
- * change, and its answer also brings the filter panel's selection summary and page position. The
- * highlight has no Store: every state change hands it to assets/highlight.js, which restyles what
- * is drawn.
+ * For each new state (`cut`, called by the state callback itself: assets/state.js `sync` and
+ * `applyFix`), every view's slice is the state's fields it reads; a view whose slice (or whose
+ * upload reference, for a view showing uploads) changed is asked for at once with one POST, and
+ * its answer sets the props it names with `dash_clientside.set_props`, as a callback's outputs
+ * would be set. A Dash callback per view cost the renderer a dozen store dispatches before its
+ * request left and more when it answered, each running every mounted component's selector.
+ *
+ * Only what is visible is drawn: a view off screen (below the fold, or in a tab panel that is
+ * not the state's tab) is not asked for; its new slice waits (assets/seen.js) and is asked for
+ * once the view is scrolled to or its tab is shown. (The element seen for a view carries
+ * `data-view` = the view's graph id: the figure's wrapper, or for the what-if the box holding its
+ * controls, note and figure, for the trials grid the box around it. components/layout.py.) The
+ * answer strip is asked for on every change: its answer also brings the filter panel's selection
+ * summary and page position. The highlight is not sliced: every state change hands it to
+ * assets/highlight.js, which restyles what is drawn.
+ *
+ * An answer to an older slice is dropped (a newer one is on its way). While a view's request is
+ * out its box is `aria-busy` (assets/views.css shows a spinner after 300 ms); a refused or failed
+ * request says so in the view's caption, and the next change asks again.
  */
 window.evidenceSlices = (function () {
-  var delivered = {}; // Store id -> JSON of the slice last given to it
+  var ROUTE = "_evidence/view/"; // after Dash's requests prefix (the page's _dash-config)
+  var asked = {}; // name -> the request body last sent (or waiting to be sent) for it
+  var slices = null; // name -> {view, fields, uploads}: the state rules' `slices`
+  var lastState = null, lastUpload = null; // the newest state cut and upload reference
+  var setProps = {}; // component id -> JSON of the props last set on it
 
-  function deliver(storeId, text) {
-    if (delivered[storeId] === text) return;
-    delivered[storeId] = text;
-    window.dash_clientside.set_props(storeId, { data: JSON.parse(text) });
+  function box(name) {
+    var view = slices[name].view;
+    return view ? document.querySelector('[data-view="' + view + '"]') : null;
   }
 
-  function sliceOne(storeId, state, fields, current) {
-    // the Store's new slice, or no_update (unchanged, or its figure unseen: delivered once seen)
-    var no = window.dash_clientside.no_update;
-    if (!fields) return no;
-    var seen = window.evidenceSeen;
-    var next = {};
-    fields.forEach(function (field) {
-      next[field] = field in state ? state[field] : null;
+  function busy(name, on) {
+    var el = box(name);
+    if (el) el.toggleAttribute("aria-busy", on);
+  }
+
+  function failed(name, status) {
+    // the view's caption says so (a text the browser sets: components/view_requests.py)
+    var view = slices[name].view;
+    var caption = view && document.getElementById(view + "-caption");
+    if (caption) {
+      caption.textContent = "This view could not be loaded (the server answered " + status + "). " +
+        "Change a filter or reload the page to try again.";
+    }
+  }
+
+  function prefix() {
+    var config = document.getElementById("_dash-config");
+    try {
+      return JSON.parse(config.textContent).requests_pathname_prefix || "/";
+    } catch (e) {
+      return "/";
+    }
+  }
+
+  function ask(name, body) {
+    // POST one view's slice; set what its answer names unless a newer slice was asked for since
+    busy(name, true);
+    fetch(prefix() + ROUTE + name, { method: "POST", headers: { "Content-Type": "application/json" }, body: body, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw response.status;
+        return response.json();
+      })
+      .then(function (answer) {
+        if (asked[name] !== body) return;
+        busy(name, false);
+        apply(answer);
+      })
+      .catch(function (status) {
+        if (asked[name] !== body) return;
+        busy(name, false);
+        delete asked[name]; // asked again on the next change
+        failed(name, typeof status === "number" ? status : "nothing");
+      });
+  }
+
+  function apply(answer) {
+    // what a view's answer sets (components/view_requests.py `_answer`): texts and data
+    // attributes on elements Dash never gives children or those attributes; Dash props (a figure,
+    // a control's options) with set_props, only when they differ from what was last set (each
+    // costs the renderer three store dispatches)
+    answer.text.forEach(function (item) {
+      var el = document.getElementById(item[0]);
+      if (el && el.textContent !== item[1]) el.textContent = item[1];
     });
-    var text = JSON.stringify(next);
-    var figure = document.querySelector('[data-view="' + storeId.replace(/-view-state$/, "") + '"]');
-    if (current && JSON.stringify(current) === text) {
-      delivered[storeId] = text;
-      if (figure) seen.forget(figure, "slice");
-      return no;
+    answer.attrs.forEach(function (item) {
+      var el = document.getElementById(item[0]);
+      if (el && el.getAttribute(item[1]) !== item[2]) el.setAttribute(item[1], item[2]);
+    });
+    answer.props.forEach(function (item) {
+      var text = JSON.stringify(item[1]);
+      if (setProps[item[0]] === text) return;
+      setProps[item[0]] = text;
+      window.dash_clientside.set_props(item[0], item[1]);
+    });
+  }
+
+  function sliceOne(name, state, upload) {
+    // ask for `name` if its slice changed: now when seen, else once it is
+    var spec = slices[name], seen = window.evidenceSeen;
+    var next = {};
+    spec.fields.forEach(function (field) { next[field] = field in state ? state[field] : null; });
+    var body = JSON.stringify({ slice: next, upload: spec.uploads ? upload : null });
+    var el = box(name);
+    if (asked[name] === body) {
+      if (el) seen.forget(el, "slice");
+      return;
     }
-    if (figure && !seen.visible(figure)) {
-      seen.whenSeen(figure, "slice", function () { deliver(storeId, text); });
-      return no;
+    if (el && !seen.visible(el)) {
+      seen.whenSeen(el, "slice", function () {
+        if (asked[name] === body) return;
+        asked[name] = body;
+        ask(name, body);
+      });
+      return;
     }
-    if (figure) seen.forget(figure, "slice");
-    delivered[storeId] = text;
-    return next;
+    if (el) seen.forget(el, "slice");
+    asked[name] = body;
+    ask(name, body);
   }
 
   return {
-    // Each Store's new slice of `state` (or no_update), in the order of `storeIds`: `fields` maps a
-    // Store id to the state fields it holds (the view-fields Store), `currents` are the Stores'
-    // slices now. The tab and the highlight follow the state here too (neither has a Store).
-    cut: function (state, fields, storeIds, currents) {
-      var no = window.dash_clientside.no_update;
-      if (!state) return storeIds.map(function () { return no; });
+    // Ask for every view whose slice of `state` changed. `rules`: the state rules
+    // (components/state_sync.py browser_rules, its `slices`); `upload`: the upload Store's
+    // reference (the views showing uploads are asked for again when it changes). The tab and the
+    // highlight follow the state here too (neither is a view).
+    cut: function (state, rules, upload) {
+      if (!state) return;
+      slices = rules.slices;
+      lastState = state;
+      lastUpload = upload === undefined ? null : upload;
       if (state.tab) window.evidenceSeen.setTab(state.tab);
-      window.evidenceHighlight.show(state.highlight || ""); // drawn in the browser: no Store, no request
-      return storeIds.map(function (id, k) { return sliceOne(id, state, (fields || {})[id], currents[k]); });
+      window.evidenceHighlight.show(state.highlight || ""); // drawn in the browser: no request
+      Object.keys(slices).forEach(function (name) { sliceOne(name, state, lastUpload); });
+    },
+    // The upload Store changed (an upload, a removal): the views showing uploads are asked again.
+    uploaded: function (upload) {
+      if (!slices || !lastState) return;
+      lastUpload = upload === undefined ? null : upload;
+      Object.keys(slices).forEach(function (name) { sliceOne(name, lastState, lastUpload); });
     },
   };
 })();

@@ -4,7 +4,7 @@
  * A copy of evidence/state.py's `parse_query`, `to_query` and `ViewState.from_dict`, and of
  * components/sync.py's `next_state`, `link_notice` and the control conversions, so a change made
  * through the URL (a copied link, back/forward), a control or a click reaches the view-state Store
- * with no server round trip: the figure callbacks are the first and only requests. The rules
+ * with no server round trip: the view requests (assets/slices.js) are the first and only requests. The rules
  * (fields, kinds, defaults, allowed values, limits, the 200-field limit) are not written here: they
  * come from the server in the view-state-rules Store (evidence.state.query_rules), so the two copies
  * cannot drift apart field by field; tests/browser/test_state_mirror.py compares them on a set of
@@ -250,38 +250,36 @@ window.dash_clientside.evidence_state = (function () {
   }
 
   function tail(a, rules) {
-    // The arguments sync and applyFix share at their end: (... *options, state, unknown, fields,
-    // *slices, rules) -> {options, current, unknown, fields, slices}; options in
-    // rules.option_fields order, slices in rules.sliced_stores order
-    var ns = rules.sliced_stores.length, end = a.length - 1, no = rules.option_fields.length;
-    return {
-      slices: a.slice(end - ns, end), fields: a[end - ns - 1], unknown: a[end - ns - 2], current: a[end - ns - 3],
-      options: a.slice(end - ns - 3 - no, end - ns - 3),
-    };
+    // The arguments sync and applyFix share at their end: (... *options, state, unknown, upload,
+    // rules) -> {options, current, unknown, upload}; options in rules.option_fields order
+    var end = a.length - 1, no = rules.option_fields.length;
+    return { upload: a[end - 1], unknown: a[end - 2], current: a[end - 3], options: a.slice(end - 3 - no, end - 3) };
   }
 
   function followers(state, t, rules) {
-    // [what the server must check, *each view's slice] for the state about to be written (its
-    // Store keeps `t.current` when the state is not rewritten). While a new check is due the
-    // views wait: the server's answer (check_state, always given to a check) cuts the slices of
-    // the checked state in `applyFix`, so no figure is asked for values the data may not hold
-    // (a link naming a trial private to someone else drew an empty forest first).
-    var no = window.dash_clientside.no_update;
+    // [what the server must check] for the state about to be written (its Store keeps
+    // `t.current` when the state is not rewritten); the views whose slices changed are asked for
+    // (assets/slices.js). While a new check is due the views wait: the server's answer
+    // (check_state, always given to a check) cuts the slices of the checked state in `applyFix`,
+    // so no view is asked for values the data may not hold (a link naming a trial private to
+    // someone else drew an empty forest first).
     var unknownNow = unknown.apply(null, [state, rules, t.unknown].concat(t.options));
-    if (unknownNow !== no && toCheck(unknownNow, rules)) return [unknownNow].concat(rules.sliced_stores.map(function () { return no; }));
-    return [unknownNow].concat(window.evidenceSlices.cut(state, t.fields, rules.sliced_stores, t.slices));
+    if (unknownNow === window.dash_clientside.no_update || !toCheck(unknownNow, rules)) {
+      window.evidenceSlices.cut(state, rules, t.upload);
+    }
+    return [unknownNow];
   }
 
   function sync() {
-    // The callback: (search, reset, *controls, *clicks | *options, state, unknown, fields, *slices,
-    // rules) -> [search, state, link notice, *controls, unknown, *slices]
+    // The callback: (search, reset, *controls, *clicks | *options, state, unknown, upload, rules)
+    // -> [search, state, link notice, *controls, unknown]; the views are asked for on the way
     var a = Array.prototype.slice.call(arguments);
     var rules = a[a.length - 1], t = tail(a, rules), current = t.current, options = t.options;
     var nc = rules.controls.length;
     var search = a[0], controls = a.slice(2, 2 + nc);
     var no = window.dash_clientside.no_update;
     var trigger = (window.dash_clientside.callback_context || {}).triggered_id;
-    if (droppedUnoffered(trigger, controls, options, current, rules)) return Array(4 + nc + rules.sliced_stores.length).fill(no);
+    if (droppedUnoffered(trigger, controls, options, current, rules)) return Array(4 + nc).fill(no);
     var clicks = {};
     rules.clicks.forEach(function (id, i) { clicks[id] = a[2 + nc + i]; });
     var next = nextState(trigger, search, controls, clicks, rules);
@@ -296,7 +294,7 @@ window.dash_clientside.evidence_state = (function () {
 
   function applyFix() {
     // The server's correction of a state (check_state): (fix, search, *controls | *options, state,
-    // unknown, fields, *slices, rules) -> [search, state, *controls, unknown, *slices]. Its own
+    // unknown, upload, rules) -> [search, state, *controls, unknown]. Its own
     // callback, not a branch of `sync`: Dash prunes a callback its own chain triggers again (sync
     // -> unknown -> check_state -> fix), so `sync` never saw the fix.
     //
@@ -312,7 +310,7 @@ window.dash_clientside.evidence_state = (function () {
     var rules = a[a.length - 1], t = tail(a, rules), current = t.current, fix = a[0], search = a[1];
     var controls = a.slice(2, 2 + rules.controls.length), no = window.dash_clientside.no_update;
     if (!fix || !fix.from || !fix.state || !current) {
-      return Array(3 + controls.length + rules.sliced_stores.length).fill(no);
+      return Array(3 + controls.length).fill(no);
     }
     var currentQuery = toQuery(current, rules), linked = parseQuery(search, rules);
     var newerLink = toQuery(linked, rules) !== currentQuery;
@@ -338,7 +336,7 @@ window.dash_clientside.evidence_state = (function () {
     var next = unknown.apply(null, [state, rules, null].concat(t.options));
     if (next === no || !toCheck(next, rules) || typeof setProps !== "function") return followers(state, t, rules);
     window.setTimeout(function () { setProps(rules.unknown, { data: next }); }, 0);
-    return [no].concat(rules.sliced_stores.map(function () { return no; }));
+    return [no];
   }
 
   function corrected(state, fix, rules) {
@@ -403,8 +401,13 @@ window.dash_clientside.evidence_state = (function () {
     return next;
   }
 
+  function uploaded(upload) {
+    // The upload Store changed: the views showing uploads are asked for again (assets/slices.js)
+    window.evidenceSlices.uploaded(upload);
+  }
+
   return {
-    sync: sync, applyFix: applyFix, restoreControls: restoreControls, unknown: unknown, parseQuery: parseQuery, toQuery: toQuery, coerce: coerce,
+    sync: sync, applyFix: applyFix, restoreControls: restoreControls, uploaded: uploaded, unknown: unknown, parseQuery: parseQuery, toQuery: toQuery, coerce: coerce,
     nextState: nextState, linkNotice: linkNotice, controlsToState: controlsToState,
     stateToControls: stateToControls, clickedTrial: clickedTrial, unquote: unquote,
   };

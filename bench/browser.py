@@ -66,11 +66,14 @@ INSTRUMENT = """
   const realFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
     const url = typeof input === 'string' ? input : (input && input.url) || String(input);
-    if (!url.includes('/_dash-')) return realFetch(input, init);
-    const update = url.includes('_dash-update-component');
+    // a view's data (components/view_requests.py) counts as a callback: it is one, fetched outside Dash
+    const view = url.match(/\/_evidence\/view\/([\w-]+)/);
+    if (!url.includes('/_dash-') && !view) return realFetch(input, init);
+    const update = !!view || url.includes('_dash-update-component');
     if (update && B.firstUpdate === null) B.firstUpdate = performance.now();
     B.pending++; B.sent++; touch();
-    if (update) { try { B.outputs.push(JSON.parse(init.body).output); } catch (e) { B.outputs.push('?'); } }
+    if (view) B.outputs.push('view ' + view[1]);
+    else if (update) { try { B.outputs.push(JSON.parse(init.body).output); } catch (e) { B.outputs.push('?'); } }
     let finished = false;
     const finish = () => { if (finished) return; finished = true;
       B.pending--; B.done++; if (update) B.updates++; touch(); B.lastAnswer = B.last; };

@@ -64,15 +64,13 @@ def varied_query(rng: random.Random, opts: dict[str, list]) -> str:
 
 def drive(port: int, worker_pid: Callable[[], int], checkpoints: tuple[int, ...], seed: int = 12,
           budget_s: float = 900.0) -> dict:
-    """Send varied states' requests to the server on `port` until the figure-callback request
+    """Send varied states' requests to the server on `port` until the view request
     count passes each checkpoint; RSS/PSS of the worker at each. Bounded by `budget_s`."""
     client = Client(port, timeout=120)
-    deps = client.get_json("/_dash-dependencies")
     layout = scenarios.layout_values(client.get_json("/_dash-layout"))
     opts = options(layout)
     rng = random.Random(seed)
     pid = worker_pid()
-    path = "/" + scenarios.UPDATE
     count, states, errors, readings = 0, 0, 0, {}
     pending = sorted(checkpoints)
     started = time.perf_counter()
@@ -80,8 +78,8 @@ def drive(port: int, worker_pid: Callable[[], int], checkpoints: tuple[int, ...]
     try:
         while pending and time.perf_counter() - started < budget_s:
             states += 1  # the browser parses the URL itself (assets/state.js): no request
-            for _name, body in scenarios.store_bodies(deps, scenarios.url_state(varied_query(rng, opts)), layout):
-                status, _data, _ = client.request("POST", path, json.dumps(body).encode())
+            for name, body in scenarios.view_bodies(scenarios.url_state(varied_query(rng, opts))):
+                status, _data, _ = client.request("POST", scenarios.view_path(name), json.dumps(body).encode())
                 errors += status not in (200, 204)
                 count += 1
                 if pending and count >= pending[0]:

@@ -38,21 +38,18 @@ def profile_callbacks(out_dir: Path, label: str, picks: list[str], reps: int) ->
     from bench import scenarios
 
     client = dashboard.server.test_client()
-    deps = client.get("/_dash-dependencies").get_json()
     layout = scenarios.layout_values(client.get("/_dash-layout").get_json())
     facets = scenarios.facet_values(layout)
     items = []
     for scenario in dict.fromkeys(p.split(":")[0] for p in picks):
-        bodies = scenarios.interaction(deps, scenario, lambda b: client.post("/_dash-update-component", json=b).data,
-                                       layout=layout)
-        items += [{"name": f"{label}-{scenario}-{name}", "body": body} for name, body in bodies
+        items += [{"name": f"{label}-{scenario}-{name}", "view": name, "body": body} for name, body in scenarios.interaction(scenario)
                   if f"{scenario}:{name}" in picks]
     missing = set(picks) - {i["name"].split("-", 1)[1].replace("-", ":", 1) for i in items}
     if missing:
         raise SystemExit(f"no such scenario:callback pair(s): {sorted(missing)}")
     out = []
     for item in items:
-        resp = client.post("/_dash-update-component", json=item["body"])  # warm-up
+        resp = client.post(scenarios.view_path(item["view"]), json=item["body"])  # warm-up
         if resp.status_code != 200:
             out.append({"name": item["name"], "error": f"HTTP {resp.status_code}"})
             continue
@@ -62,7 +59,7 @@ def profile_callbacks(out_dir: Path, label: str, picks: list[str], reps: int) ->
         started = time.perf_counter()
         profiler.start()
         for body in busted:
-            client.post("/_dash-update-component", json=body)
+            client.post(scenarios.view_path(item["view"]), json=body)
         profiler.stop()
         result = _write(profiler, out_dir, item["name"])
         result["per_request_ms"] = 1000 * (time.perf_counter() - started) / reps

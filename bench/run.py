@@ -54,7 +54,7 @@ NEEDS_FLOOR = {"latency", "concurrency", "page"}
 FIGURE_CALLBACKS = (*(view.graph_id for view in VIEWS.values()), ANSWER_CARDS)
 # The callback each interaction is about, timed 100 times (None = every callback whose answer the
 # interaction changes); other callbacks 25 times.
-FOCUS = {"filter": None, "select": "forest-figure", "grade": "heatmap-figure", "ramp": "what-if-figure"}
+FOCUS = {"filter": None, "select": "forest", "grade": "toxicity", "ramp": "what_if"}
 
 
 @dataclass
@@ -166,22 +166,21 @@ def latency(cfg: Config) -> dict:
     with floor_server() as server:
         ready = server.ready_s
         client = Client(server.port)
-        deps = client.get_json("/_dash-dependencies")
         layout = scenarios.layout_values(client.get_json("/_dash-layout"))
         facets = scenarios.facet_values(layout)
-        def post(body):
-            status, data, _ = client.post_json("/" + scenarios.UPDATE, body)
-            assert status == 200, f"{body['output'][:40]}: HTTP {status}"
+
+        def post(name, body):
+            status, data, _ = client.post_json(scenarios.view_path(name), body)
+            assert status == 200, f"{name}: HTTP {status}"
             return data
 
-        # Every interaction starts from the default state: a callback whose answer differs from its
+        # Every interaction starts from the default state: a view whose answer differs from its
         # default-state answer must be computed (miss); the others can come from the view cache.
-        before = {name: json.loads(post(body)) for name, body in
-                  scenarios.store_bodies(deps, scenarios.ViewState().as_dict(), layout)}
+        before = {name: json.loads(post(name, body)) for name, body in scenarios.view_bodies(scenarios.ViewState().as_dict())}
         items = []
         for name in scenarios.SCENARIOS:
-            for callback, body in scenarios.interaction(deps, name, post, layout=layout):
-                changed = json.loads(post(body)) != before.get(callback)
+            for callback, body in scenarios.interaction(name):
+                changed = json.loads(post(callback, body)) != before.get(callback)
                 primary = changed and (FOCUS[name] is None or callback == FOCUS[name])
                 # a view whose slice has no facet to vary (the what-if ramp) is timed cold instead:
                 # its worker empties the view caches first (bench/floor_app.py, X-Bench-Cold)
@@ -189,16 +188,16 @@ def latency(cfg: Config) -> dict:
                 items.append({"scenario": name, "callback": callback, "body": body, "primary": primary,
                               "changed": changed, "cold": cold,
                               "target_n": cfg.latency_n if primary else cfg.latency_other_n})
-        paths = {"app": "/" + scenarios.UPDATE, "floor": "/floor/" + scenarios.UPDATE}
+        paths = {"app": "/", "floor": "/floor/"}
         answers = {}
         for index, item in enumerate(items):  # warm-up, and the answers to compare
             raw = json.dumps(item["body"]).encode()
             for _ in range(cfg.latency_warmup):
-                for kind, path in paths.items():
-                    status, data, _ = client.request("POST", f"{path}?i=w", raw)
+                for kind, prefix in paths.items():
+                    status, data, _ = client.request("POST", scenarios.view_path(item["callback"], prefix) + "?i=w", raw)
                     assert status == 200, f"{item['callback']} {kind}: HTTP {status}"
                     answers[(index, kind)] = (data, client.last_wire_bytes)
-            status, data, _ = client.request("POST", f"{paths['app']}?i=w",
+            status, data, _ = client.request("POST", scenarios.view_path(item["callback"]) + "?i=w",
                                              json.dumps(scenarios.bust(item["body"], 10_000, facets)).encode(),
                                              {"X-Bench-Cold": item["callback"]} if item["cold"] else None)
             answers[(index, "miss")] = (data, 0)
@@ -225,7 +224,7 @@ def latency(cfg: Config) -> dict:
                 for kind in kinds[shift:] + kinds[:shift]:
                     if kind == "hit" and rep >= cfg.latency_other_n:
                         continue
-                    path = paths["floor" if kind == "floor" else "app"]
+                    path = scenarios.view_path(item["callback"], paths["floor" if kind == "floor" else "app"])
                     cold = {"X-Bench-Cold": item["callback"]} if kind == "miss" and item["cold"] else None
                     status, _, _ = client.request("POST", f"{path}?i={kind}-{index}-{rep}", bodies[kind], cold)
                     assert status == 200, f"{item['callback']} {kind}: HTTP {status}"
@@ -303,16 +302,9 @@ def _growth_server(factor: int, fresh: bool, cfg: Config) -> dict:
     row["start_s"] = server.wait_ready(timeout=1200)
     row["memory_idle"] = server.memory()
     client = Client(server.port, timeout=cfg.growth_timeout_s * 3)
-    deps = client.get_json("/_dash-dependencies")
     layout = scenarios.layout_values(client.get_json("/_dash-layout"))
     row["counts"] = client.get_json("/readyz")["counts"]
-
-    def post(body):
-        status, answer, _ = client.post_json("/" + scenarios.UPDATE, body)
-        assert status == 200, f"{factor}x {body['output'][:40]}: HTTP {status}"
-        return answer
-
-    row["bodies"] = dict(scenarios.interaction(deps, "filter", post, layout=layout))
+    row["bodies"] = dict(scenarios.interaction("filter"))
     row["facets"] = scenarios.facet_values(layout)
     client.close()
     log(f"growth {factor}x: ready in {row['start_s']:.1f} s, {row['counts']['trials']} trials")
@@ -399,7 +391,7 @@ def growth(cfg: Config, fresh: bool = False) -> dict:
                 entry = {"ids": [], "timed_out": False, "skipped": False, "body": b"", "first_ms": None, "client": client,
                          "deadline": 0.0}
                 try:
-                    status, body, seconds = client.request("POST", f"/{scenarios.UPDATE}?i=w",
+                    status, body, seconds = client.request("POST", scenarios.view_path(callback) + "?i=w",
                                                            json.dumps(r["bodies"][callback]).encode())
                     assert status == 200, f"{r['factor']}x {callback}: HTTP {status}"
                     entry.update(body=body, first_ms=seconds * 1000, wire=client.last_wire_bytes)
@@ -423,7 +415,7 @@ def growth(cfg: Config, fresh: bool = False) -> dict:
                     tag = f"x{r['factor']}-{callback}-{i}"
                     try:
                         busted = scenarios.bust(r["bodies"][callback], i, r["facets"])  # a cache miss each time
-                        status, _, _ = entry["client"].request("POST", f"/{scenarios.UPDATE}?i={tag}",
+                        status, _, _ = entry["client"].request("POST", scenarios.view_path(callback) + f"?i={tag}",
                                                                json.dumps(busted).encode())
                         assert status == 200, f"{tag}: HTTP {status}"
                         entry["ids"].append(tag)
@@ -737,7 +729,7 @@ def export(cfg: Config) -> dict:
 # ---------------------------------------------------------------- 6. concurrency
 
 
-def _load(port: int, path: str, bodies: list[bytes], clients: int, total: int, seconds: float) -> dict:
+def _load(port: int, requests: list[tuple[str, bytes]], clients: int, total: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -753,7 +745,7 @@ def _load(port: int, path: str, bodies: list[bytes], clients: int, total: int, s
                     break
                 counter[0] += 1
             try:
-                status, _, elapsed = client.request("POST", path, bodies[i % len(bodies)])
+                status, _, elapsed = client.request("POST", *requests[i % len(requests)])
             except OSError:
                 with lock:
                     errors[0] += 1
@@ -768,7 +760,7 @@ def _load(port: int, path: str, bodies: list[bytes], clients: int, total: int, s
         client.close()
 
     # each client walks its own stretch of the body list: no two requests share a state
-    threads = [threading.Thread(target=worker, args=(k * len(bodies) // clients,)) for k in range(clients)]
+    threads = [threading.Thread(target=worker, args=(k * len(requests) // clients,)) for k in range(clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -784,27 +776,23 @@ def concurrency(cfg: Config) -> dict:
     against gunicorn's 2 workers x 4 threads; the floor with the same mix for comparison."""
     with floor_server() as server:  # gunicorn.conf.py defaults: 2 workers x 4 threads
         client = Client(server.port)
-        deps = client.get_json("/_dash-dependencies")
         layout = scenarios.layout_values(client.get_json("/_dash-layout"))
-
-        def post(body):
-            return client.post_json("/" + scenarios.UPDATE, body)[1]
-
         facets = scenarios.facet_values(layout)
-        base = [b for _, b in scenarios.interaction(deps, "filter", post, layout=layout)]
-        # 40 distinct states x 10 callbacks = 400 bodies, at most 200 sent per level: every request a view-cache miss
-        def bodies_for(level: int) -> list[bytes]:  # keys 1-40, 101-140, 201-240: not shared between levels
-            return [json.dumps(scenarios.bust(b, 100 * level + k, facets)).encode() for k in range(1, 41) for b in base]
-        for body in [json.dumps(scenarios.bust(b, 260 + k, facets)).encode() for k in range(2) for b in base]:  # warm-up
-            client.request("POST", "/" + scenarios.UPDATE, body)
-            client.request("POST", "/floor/" + scenarios.UPDATE, body)
+        base = scenarios.interaction("filter")
+        # 40 distinct states x 10 views = 400 requests, at most 200 sent per level: every request a view-cache miss
+        def bodies_for(level: int) -> list[tuple[str, bytes]]:  # keys 1-40, 101-140, 201-240: not shared between levels
+            return [(name, json.dumps(scenarios.bust(b, 100 * level + k, facets)).encode()) for k in range(1, 41) for name, b in base]
+        for name, body in [(n, json.dumps(scenarios.bust(b, 260 + k, facets)).encode()) for k in range(2) for n, b in base]:  # warm-up
+            client.request("POST", scenarios.view_path(name), body)
+            client.request("POST", scenarios.view_path(name, "/floor/"), body)
         client.close()
         rows = []
         for level, clients in enumerate(cfg.conc_levels):
-            bodies = bodies_for(level)
-            app_result = _load(server.port, "/" + scenarios.UPDATE, bodies, clients, cfg.conc_requests, cfg.conc_seconds)
-            floor_result = _load(server.port, "/floor/" + scenarios.UPDATE, bodies, clients, cfg.conc_requests,
-                                 cfg.conc_seconds / 3)
+            requests = bodies_for(level)
+            app_result = _load(server.port, [(scenarios.view_path(n), b) for n, b in requests], clients, cfg.conc_requests,
+                               cfg.conc_seconds)
+            floor_result = _load(server.port, [(scenarios.view_path(n, "/floor/"), b) for n, b in requests], clients,
+                                 cfg.conc_requests, cfg.conc_seconds / 3)
             rows.append({"clients": clients, "app": app_result, "floor": floor_result})
             log(f"concurrency {clients}: {app_result['rps']:.1f} rps p95 {app_result['p95']:.0f} ms")
     return {"rows": rows, "mix": len(base)}
@@ -942,7 +930,7 @@ def _error(section: dict | None, title: str) -> list[str] | None:
 
 
 def _render_latency(s) -> list[str]:
-    title = "1. Callback latency vs floor (bundled data)"
+    title = "1. View request latency vs floor (bundled data)"
     if (err := _error(s, title)) is not None:
         return err
     lines = [
@@ -952,11 +940,11 @@ def _render_latency(s) -> list[str]:
         "miss / hit / floor interleaved request by request. **miss** = a state the app has not answered before "
         f"(each request a new cache key with the same meaning, {s.get('bust_orders', '?')} keys in rotation; see "
         "`scenarios.bust`): the work a real change costs. **hit** = the identical request again, answered by the "
-        "per-process view cache (`evidence/view_memo.py`). **floor** = `bench/floor_app.py`, a Dash app on the "
-        "same server whose callback has the same outputs and returns the same answer precomputed. "
-        "Target: p95 <= 1.5x floor.",
+        "per-process view cache (`evidence/view_memo.py`). **floor** = `bench/floor_app.py`, the same route "
+        "(`/floor/_evidence/view/<name>`) on the same server returning the same answer precomputed: Flask's own "
+        "dispatch and the JSON of the answer. Target: p95 <= 1.5x floor.",
         "",
-        "| interaction | callback | n | miss p50 | miss p95 | hit p50 | hit p95 | floor p50 | floor p95 | miss p95 / floor | hit p95 / floor | KiB (sent gzip) |",
+        "| interaction | view | n | miss p50 | miss p95 | hit p50 | hit p95 | floor p50 | floor p95 | miss p95 / floor | hit p95 / floor | KiB (sent gzip) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in scenarios.SCENARIOS:
@@ -985,12 +973,12 @@ def _render_latency(s) -> list[str]:
         )
     same = all(r["same_as_floor"] for r in s["rows"])
     miss_same = [f"{r['scenario']}/{r['callback']}" for r in s["rows"] if not r["miss_same"]]
-    lines += ["", "`←` the callbacks an interaction is about (n as above; `*` = also changed by it, n = "
+    lines += ["", "`←` the views an interaction is about (n as above; `*` = also changed by it, n = "
               f"{s.get('other_n', '?')}): their answer differs from the default state's, so they are computed (miss). "
-              "Only views whose slice of the state changed are requested (components/slices.py: the browser "
-              "cuts each view's fields out of `view-state` and sends nothing for an unchanged slice); a listed "
+              "Only views whose slice of the state changed are requested (assets/slices.js: the browser "
+              "cuts each view's fields out of the state and asks nothing for an unchanged slice); a listed "
               "view that returns what it returned before is answered by the view cache (hit). The sum row adds "
-              "miss for ←/* and hit for the rest: what one interaction costs the server. Callbacks marked cold "
+              "miss for ←/* and hit for the rest: what one interaction costs the server. Views marked cold "
               "(`°`) have no facet to vary, so their miss is timed with the worker's view caches emptied first "
               "(`X-Bench-Cold`). "
               f"Every app answer equals its floor answer: {same}. A cache-missing request answers exactly what the "
@@ -1189,7 +1177,7 @@ def _render_targets(results: dict) -> list[str]:
     if lat.get("rows"):
         worst = max(lat["rows"], key=lambda r: r["ratio_p95"])
         ok = all(r["ratio_p95"] <= 1.5 for r in lat["rows"])
-        lines.append(f"| callback p95 <= 1.5x floor | worst {worst['callback']} ({worst['scenario']}) "
+        lines.append(f"| view request p95 <= 1.5x floor | worst {worst['callback']} ({worst['scenario']}) "
                      f"{worst['ratio_p95']:.1f}x | {_mark(ok)} |")
     growth_ = results.get("growth") or {}
     sizes = {z["factor"]: z for z in growth_.get("sizes", []) if "error" not in z}

@@ -1,25 +1,24 @@
-"""Callback request bodies for /_dash-update-component, built from /_dash-dependencies.
+"""The requests of the bench's interactions: view requests (components/view_requests.py) and,
+for the callbacks left in Dash, callback bodies for /_dash-update-component.
 
-Bodies have the exact shape the Dash 4 renderer sends (checked once against a Playwright capture:
+An interaction is a control change or click that the browser turns into the new view state
+itself (assets/state.js, whose Python original is components/sync.next_state: no request),
+followed by one request per view whose slice of the state changed (assets/slices.js, mirrored
+here by `view_bodies`): POST `view_path(name)` with ``{"slice": ..., "upload": null}``. Callback
+bodies have the exact shape the Dash 4 renderer sends (checked once against a Playwright capture:
 output, outputs, inputs, changedPropIds, parsedChangedPropsIds; inputs without a value carry no
-"value" key). An interaction is a control change or click that the browser turns into the new
-view state itself (assets/state.js, whose Python original is components/sync.next_state: no
-request), followed by the view callbacks whose slice of the state changed: each view reads its
-own Store holding the state fields it uses, which a clientside function (assets/slices.js,
-mirrored here by `slice_of`) fills from the `view-state` Store only when that slice changed.
+"value" key).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from components import ids
-from components.slices import slice_state
+from components.slices import FIELDS, slice_state
+from components.view_requests import ROUTE
 from components.sync import next_state, state_to_controls
 from evidence.state import ViewState, parse_query
-
-UPDATE = "_dash-update-component"
 
 # name -> (changed prop id, {control id: new value} or a click, description)
 SCENARIOS: dict[str, dict] = {
@@ -63,11 +62,6 @@ def renderer_outputs(output: str) -> list[dict] | dict:
     return outputs if output.startswith("..") else outputs[0]
 
 
-def callback_name(dep: dict) -> str:
-    """A callback by its first output's component (a figure callback: the graph's id)."""
-    return split_output(dep["output"])[0]["id"]
-
-
 def layout_values(layout) -> dict[str, object]:
     """{'component-id.prop': value} for every prop set on a component with an id in the layout
     (/_dash-layout JSON): what the renderer sends for an input nothing has changed yet."""
@@ -92,59 +86,21 @@ def layout_values(layout) -> dict[str, object]:
     return found
 
 
-def _entries(items: list[dict], values: dict[str, object], layout: dict[str, object]) -> list[dict]:
+def view_path(name: str, prefix: str = "/") -> str:
+    """The path of view `name`'s requests under an app's prefix ("/floor/" for the floor)."""
+    return prefix + ROUTE + name
+
+
+def view_bodies(state: dict, before: dict | None = None) -> list[tuple[str, dict]]:
+    """(view name, body) for every view (and the answer strip), its slice of `state`; with
+    `before` (the previous state), only the views whose slice changed, as in the browser."""
     out = []
-    for item in items:
-        entry = {"id": item["id"], "property": item["property"]}
-        key = f"{item['id']}.{item['property']}"
-        if key in values and (values[key] is not None or item["property"] == "value"):
-            entry["value"] = values[key]
-        elif key not in values and key in layout:
-            entry["value"] = layout[key]
-        out.append(entry)
+    for name, fields in FIELDS.items():
+        sliced = slice_state(state, fields)
+        if before is not None and slice_state(before, fields) == sliced:
+            continue
+        out.append((name, {"slice": sliced, "upload": None}))
     return out
-
-
-def _body(dep: dict, values: dict[str, object], changed: list[str], layout: dict[str, object] | None = None) -> dict:
-    layout = layout or {}
-    body = {
-        "output": dep["output"],
-        "outputs": renderer_outputs(dep["output"]),
-        "inputs": _entries(dep["inputs"], values, layout),
-        "changedPropIds": changed,
-        "parsedChangedPropsIds": changed,
-    }
-    if dep.get("state"):
-        body["state"] = _entries(dep["state"], values, layout)
-    return body
-
-
-SLICE_SUFFIX = ids.view_state("")
-
-
-def _slice_input(dep: dict) -> str | None:
-    """The per-view state Store a callback reads, if any."""
-    return next((i["id"] for i in dep["inputs"] if i["id"].endswith(SLICE_SUFFIX) and i["property"] == "data"), None)
-
-
-def store_deps(deps: list[dict]) -> list[dict]:
-    """Callbacks driven by the view state (through their slice Store), in dependency order."""
-    return [d for d in deps if _slice_input(d)]
-
-
-def slice_of(dep: dict, state: dict, layout: dict[str, object]) -> dict:
-    """The slice of `state` that assets/slices.js gives this callback (fields from the layout)."""
-    panel = _slice_input(dep)[: -len(SLICE_SUFFIX)]
-    return slice_state(state, layout[f"{ids.VIEW_FIELDS}.data"][panel + SLICE_SUFFIX])
-
-
-def default_values(state: ViewState | None = None) -> dict[str, object]:
-    """Control values as the page holds them for a state (URL, reset, controls)."""
-    state = state or ViewState()
-    values: dict[str, object] = {f"{ids.URL}.search": state.to_query(), f"{ids.RESET}.n_clicks": 0}
-    for component, value in zip(ids.FILTERS.values(), state_to_controls(state)):
-        values[f"{component}.value"] = value
-    return values
 
 
 def scenario_state(scenario: str, state: ViewState | None = None) -> dict:
@@ -162,34 +118,16 @@ def url_state(search: str) -> dict:
     return parse_query(search).as_dict()
 
 
-def store_bodies(deps: list[dict], state: dict, layout: dict[str, object],
-                 before: dict | None = None) -> list[tuple[str, dict]]:
-    """(callback name, body) for every state-driven callback, its slice of `state` as input
-    (other inputs as the layout holds them); with `before` (the previous state), only the
-    callbacks whose slice changed, as in the browser."""
-    out = []
-    for dep in store_deps(deps):
-        sliced = slice_of(dep, state, layout)
-        if before is not None and slice_of(dep, before, layout) == sliced:
-            continue
-        key = f"{_slice_input(dep)}.data"
-        out.append((callback_name(dep), _body(dep, {key: sliced}, [key], layout)))
-    return out
-
-
-def interaction(deps: list[dict], scenario: str, post: Callable[[dict], bytes] | None = None,
-                state: ViewState | None = None, layout: dict[str, object] | None = None) -> list[tuple[str, dict]]:
-    """[(callback name, body)] for one interaction: each Store callback whose slice the new state
-    (computed in the browser, `scenario_state`) changed. `post` is not called any more (the state
-    used to come from a server callback). `layout`: layout_values() of /_dash-layout, for inputs
-    and states the interaction leaves alone."""
+def interaction(scenario: str, state: ViewState | None = None) -> list[tuple[str, dict]]:
+    """[(view name, body)] for one interaction: each view whose slice the new state (computed in
+    the browser, `scenario_state`) changed."""
     before = (state or ViewState()).as_dict()
-    return store_bodies(deps, scenario_state(scenario, state), layout or {}, before)
+    return view_bodies(scenario_state(scenario, state), before)
 
 
-def body_key(body: dict) -> str:
-    """Identity of a callback request (what its answer depends on)."""
-    return json.dumps([body["output"], body["inputs"], body.get("changedPropIds")], sort_keys=True)
+def body_key(name: str, body: dict) -> str:
+    """Identity of a view request (what its answer depends on)."""
+    return json.dumps([name, body], sort_keys=True)
 
 
 # ---------------------------------------------------------------- cache misses on purpose
@@ -236,37 +174,17 @@ def _bust_orders(facets: dict[str, list[str]]) -> list[dict[str, list[str]]]:
     return _ORDER_CACHE[key]
 
 
-def _store_index(body: dict) -> int | None:
-    for index, item in enumerate(body["inputs"]):
-        if item["id"].endswith(SLICE_SUFFIX) and item["property"] == "data":
-            return index
-    return None
-
-
 def bust(body: dict, k: int, facets: dict[str, list[str]]) -> dict:
-    """A copy of a Store-driven body whose state is a new cache key meaning the same (see above)."""
-    index = _store_index(body)
+    """A copy of a view request's body whose slice is a new cache key meaning the same (see above)."""
     orders = _bust_orders(facets)
-    if index is None or not orders:
-        return body
-    state = dict(body["inputs"][index].get("value") or {})
-    for facet, values in orders[k % len(orders)].items():
-        if facet in state and not state.get(facet):
-            state[facet] = values
-    out = json.loads(json.dumps(body))
-    out["inputs"][index]["value"] = state
-    return out
+    state = dict(body.get("slice") or {})
+    changed = {facet: values for facet, values in (orders[k % len(orders)] if orders else {}).items()
+               if facet in state and not state.get(facet)}
+    return {**body, "slice": {**state, **changed}} if changed else body
 
 
 def canonical(body: dict, facets: dict[str, list[str]]) -> dict:
     """Undo bust(): a facet listing every known value is 'all' (empty)."""
-    index = _store_index(body)
-    if index is None:
-        return body
-    state = body["inputs"][index].get("value") or {}
+    state = body.get("slice") or {}
     changed = {f: [] for f, values in facets.items() if values and sorted(state.get(f) or []) == sorted(values)}
-    if not changed:
-        return body
-    out = json.loads(json.dumps(body))
-    out["inputs"][index]["value"] = {**state, **changed}
-    return out
+    return {**body, "slice": {**state, **changed}} if changed else body

@@ -8,11 +8,12 @@ component newly rendered from a callback costs the renderer a dispatch (RESET_CO
 and every dispatch runs every mounted component's selector, so ~65 card components cost ~65
 dispatches and their React rendering on every selection change and at page load (issue 13).
 
-How the data reaches the browser: the callback sets the strip container's `data-cards`
-attribute (a JSON string, as React sets any attribute: never parsed as markup), which a
-MutationObserver reads (assets/answer_cards.js). Not a dcc.Store with a clientside callback:
-that callback would run a renderer round (~25-40 ms of main thread) on every change. The
-container gets no Dash children, so React never touches the cards the browser puts in it.
+How the data reaches the browser: the strip's answer (components/view_requests.py, fetched like
+a view's) sets the strip container's `data-cards` attribute (a JSON string, as React sets any
+attribute: never parsed as markup), which a MutationObserver reads (assets/answer_cards.js). Not
+a dcc.Store with a clientside callback: that callback would run a renderer round (~25-40 ms of
+main thread) on every change. The container gets no Dash children, so React never touches the
+cards the browser puts in it.
 
 A click on a card highlights its trial (a second click clears it), through the same `highlight`
 state field as every view: the card sets the "Highlight trial" control, which the URL/state
@@ -26,15 +27,10 @@ highlighted trial's card (its class, its button's aria-pressed and title: assets
 
 from __future__ import annotations
 
-import json
+from dash import html
 
-from dash import Dash, Input, Output, dcc, html
-from dash.exceptions import PreventUpdate
-
-from components import ids, paging
-from evidence.answers import AnswerCard, Fact, answer_strip
-from evidence.state import ViewState
-from evidence.views import selection_summary
+from components import ids
+from evidence.answers import AnswerCard, Fact
 
 EMPTY = "No trial matches the filters. Widen them, or press Reset."
 
@@ -54,10 +50,6 @@ def strip() -> html.Section:
         tabIndex="-1",
         **{"aria-label": "Answers per trial"},
     )
-
-
-def stores() -> list[dcc.Store]:
-    return [dcc.Store(id=ids.ANSWER_STATE)]  # its fields (evidence.answers.STRIP_FIELDS): components/slices.py FIELDS
 
 
 def _fact(fact: Fact, class_name: str) -> dict:
@@ -96,22 +88,3 @@ def cards_data(answers: list[AnswerCard]) -> dict:
     """The strip as plain data: the cards, or the message shown when no trial is selected."""
     return {"cards": [card_data(a) for a in answers], "empty": "" if answers else EMPTY}
 
-
-def register_answer_callbacks(app: Dash, session_data) -> None:
-    """session_data: store -> (CuratedData, message), as components.uploads.session_reader returns.
-
-    The same request answers the filter panel's selection summary and the page field's position
-    (components/paging.py): they read the strip's fields (the selection and its page), and the
-    strip is sliced on every change, where the trials grid is computed only while its tab is shown."""
-    # ANSWER_STATE is filled with the other slices by the state callback (components/state_sync.py)
-    @app.callback(
-        Output(ids.ANSWER_CARDS, CARDS_DATA), Output(ids.SELECTION_TEXT, "children"), paging.OUTPUTS,
-        Input(ids.ANSWER_STATE, "data"), Input(ids.UPLOAD_STORE, "data"),
-        prevent_initial_call=True,
-    )  # fmt: skip
-    def answer_cards(sliced, store):
-        if sliced is None:
-            raise PreventUpdate
-        data, state = session_data(store)[0], ViewState.from_dict(sliced)
-        cards = json.dumps(cards_data(answer_strip(data, state)), ensure_ascii=False, separators=(",", ":"))
-        return (cards, selection_summary(data, state), *paging.page_position(data, state))

@@ -130,18 +130,9 @@ UNAVAILABLE_NOTICE = "unavailable-notice"  # values the server's check took out 
 OPTION_FIELDS = ("disease", "agent", "trial", "phase", "setting", "status", "organ", "grade", "highlight", "surv_trial")
 
 
-# Per-view slices of the view state (components/slices.py).
-def view_state(panel_id: str) -> str:
-    return f"{panel_id}-view-state"
-
-
-VIEW_FIELDS = "view-fields"  # one Store: slice Store id -> the state fields it holds
-
-
 # First screen (components/answer_strip.py, components/tabs.py).
 ANSWER_STRIP = "answer-strip"
 ANSWER_CARDS = "answer-cards"
-ANSWER_STATE = "answer-state"
 FILTER_PANEL = "filter-panel"
 FILTERS_TOGGLE = "filters-toggle"
 SKIP_LINKS = "skip-links"

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from components import answer_strip, evidence_box, exports, ids, slices, state_sync
+from components import answer_strip, evidence_box, exports, ids, state_sync
 from components.tabs import tab_panel, tab_strip
 from components.uploads import upload_card
 from evidence.contract import ENDPOINT_LABELS, TIME_TO_EVENT_ENDPOINTS
@@ -161,7 +161,7 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
         shown = dcc.Graph(id=graph_id, config=GRAPH_CONFIG)
     return html.Div(
         [
-            dcc.Loading(shown, type="dot", delay_show=300),
+            shown,  # while its data is asked for, the box is aria-busy: a spinner after 300 ms (assets/slices.js)
             html.P(id=ids.caption(graph_id), className="caption"),
             *evidence,
         ],
@@ -499,9 +499,7 @@ def page(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.STATE),
             dcc.Store(id=ids.UPLOAD_STORE, storage_type="session", data=None),  # explicit: else the Store sets null on mount, redrawing every view
-            *slices.stores(),
             *state_sync.stores(),
-            *answer_strip.stores(),
             header,
             html.P(id=ids.UPLOAD_NOTICE, className="upload-notice", role="status"),
             html.P(id=ids.LINK_NOTICE, className="upload-notice", role="status"),

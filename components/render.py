@@ -1,7 +1,7 @@
 """A view as the browser receives it: figure JSON, caption, graph config (and note), cached.
 
-The figure callbacks (components/callbacks.py) and the cache warm-up (components/warm.py) both
-ask here, so a warmed state is a cache hit for the callback.
+The view route (components/view_requests.py) and the cache warm-up (components/warm.py) both
+ask here, so a warmed state is a cache hit for the browser's request.
 """
 
 from __future__ import annotations

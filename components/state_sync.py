@@ -27,7 +27,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from components import ids
-from components.slices import SLICED_STORES
+from components.slices import browser_slices
 from components.sync import unavailable_notice
 from evidence import views
 from evidence.state import FACETS, ViewState, query_rules
@@ -38,7 +38,7 @@ _CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
 def browser_rules() -> dict:
     """What assets/state.js needs: the query rules, the state fields of the controls and their ids
     (in the callback's order), the controls whose change returns to page 1, the fields whose
-    controls' options follow the data, and the trigger ids."""
+    controls' options follow the data, the trigger ids, and the views' slices (assets/slices.js)."""
     return {
         **query_rules(),
         "controls": list(ids.FILTERS),
@@ -49,7 +49,7 @@ def browser_rules() -> dict:
         "url": ids.URL,
         "reset": ids.RESET,
         "unknown": ids.STATE_UNKNOWN,
-        "sliced_stores": list(SLICED_STORES),
+        "slices": browser_slices(),
     }
 
 
@@ -66,31 +66,33 @@ def stores() -> list[dcc.Store]:
 
 def register_state_callbacks(app: Dash, session_data) -> None:
     """`sync` turns the URL, a control or a click into the view state and, in the same call, cuts
-    every view's slice of it (assets/slices.js) and what the server must check (`unknown`): one
-    renderer round from a change to the figure requests. (Slices and the check were two more
-    clientside callbacks on the state Store: a second round of ~30-40 ms of Dash's renderer before
-    any request.) A figure request waits only while a check is due: Dash holds a callback while
-    one in flight could still change its inputs (check_state -> fix -> applyFix -> slices)."""
-    slices_out = [Output(store_id, "data") for store_id in SLICED_STORES]
-    slices_now = [State(ids.VIEW_FIELDS, "data"), *(State(store_id, "data") for store_id in SLICED_STORES)]
+    every view's slice of it and asks the server for the views whose slice changed
+    (assets/slices.js, components/view_requests.py), and says what the server must check
+    (`unknown`): the view requests leave before Dash applies the new state. (Slices and the check
+    were two more clientside callbacks on the state Store, then a Dash callback per view: rounds
+    of ~30-40 ms of Dash's renderer before any request.) While a check is due the views wait for
+    its answer (`applyFix` asks for them)."""
+    now = [State(ids.STATE, "data"), State(ids.STATE_UNKNOWN, "data"), State(ids.UPLOAD_STORE, "data"), State(ids.STATE_RULES, "data")]
     options = [State(ids.FILTERS[field], "options") for field in ids.OPTION_FIELDS]
     app.clientside_callback(
         ClientsideFunction(namespace="evidence_state", function_name="sync"),
         Output(ids.URL, "search"), Output(ids.STATE, "data"), Output(ids.LINK_NOTICE, "children"),
-        [Output(c, p) for c, p in _CONTROLS], Output(ids.STATE_UNKNOWN, "data"), slices_out,
+        [Output(c, p) for c, p in _CONTROLS], Output(ids.STATE_UNKNOWN, "data"),
         Input(ids.URL, "search"), Input(ids.RESET, "n_clicks"), [Input(c, p) for c, p in _CONTROLS],
-        [Input(component, event) for component, event in ids.CLICKS.items()],
-        options, State(ids.STATE, "data"), State(ids.STATE_UNKNOWN, "data"), slices_now, State(ids.STATE_RULES, "data"),
+        [Input(component, event) for component, event in ids.CLICKS.items()], options, now,
     )  # fmt: skip
     app.clientside_callback(
         ClientsideFunction(namespace="evidence_state", function_name="applyFix"),
         Output(ids.URL, "search", allow_duplicate=True), Output(ids.STATE, "data", allow_duplicate=True),
         [Output(c, p, allow_duplicate=True) for c, p in _CONTROLS],
         Output(ids.STATE_UNKNOWN, "data", allow_duplicate=True),
-        [Output(store_id, "data", allow_duplicate=True) for store_id in SLICED_STORES],
-        Input(ids.STATE_FIX, "data"), State(ids.URL, "search"), [State(c, p) for c, p in _CONTROLS],
-        options, State(ids.STATE, "data"), State(ids.STATE_UNKNOWN, "data"), slices_now, State(ids.STATE_RULES, "data"),
+        Input(ids.STATE_FIX, "data"), State(ids.URL, "search"), [State(c, p) for c, p in _CONTROLS], options, now,
         prevent_initial_call=True,
+    )  # fmt: skip
+    # an upload or a removal: the views showing uploads are asked for again (no output)
+    app.clientside_callback(
+        ClientsideFunction(namespace="evidence_state", function_name="uploaded"),
+        Input(ids.UPLOAD_STORE, "data"), prevent_initial_call=True,
     )  # fmt: skip
     app.clientside_callback(
         ClientsideFunction(namespace="evidence_state", function_name="restoreControls"),

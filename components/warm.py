@@ -4,7 +4,7 @@ A fresh worker's cache is empty, so its first visitors wait for every figure to 
 fork (gunicorn.conf.py `post_fork`) a daemon thread answers the states a visitor most likely asks
 first: the default view, then its other endpoints and grade bands (one control changed), then
 each value of each facet alone; the answer strip's cards with them. It asks through the same function
-as the figure callbacks (components/render.py), so those states are cache hits afterwards. The
+as the view requests (components/render.py), so those states are cache hits afterwards. The
 worker serves requests meanwhile. Bounded: at most WARM_CACHE_STATES states (never more than a
 cache namespace holds, or the last would evict the first) and WARM_CACHE_SECONDS.
 """

@@ -4,8 +4,8 @@ A view is its key, title, the state fields it reads, the function that draws it 
 (evidence/views.py), the rows behind it for CSV/XLSX exports (evidence/export_rows.py), how its
 exports are named, worded and laid out on slides (evidence/slide_rules.py), and the id of the
 component that shows it. Everything else is derived from here: component ids and clickable
-graphs (components/ids.py), the per-view state slices (components/slices.py), the figure
-callbacks (components/callbacks.py), the export choices (components/exports.py,
+graphs (components/ids.py), the per-view state slices (components/slices.py), the view
+requests (components/view_requests.py), the export choices (components/exports.py,
 evidence/export_views.py) and the cache keys. Adding a view means adding
 its record here and writing its own functions; tests/unit/test_view_registry.py checks that every
 derived list follows.

@@ -90,3 +90,18 @@ def test_redux_actions_are_counted_once_each_and_a_thunk_by_what_it_dispatches(b
         " return {counted: B.dispatches - before, reached: seen.length}; }"
     )
     assert counted == {"counted": 3, "reached": 3}
+
+
+def test_a_view_request_counts_as_a_callback_named_by_its_view(bench_page):
+    """The views' data come from the view route (components/view_requests.py), outside Dash's
+    callback chain: the bench counts each such request as pending until read, and names it."""
+    bench_page.route("http://bench.test/", lambda route: route.fulfill(body=PAGE, content_type="text/html"))
+    bench_page.route("**/_evidence/view/*", lambda route: route.fulfill(json={"text": [], "attrs": [], "props": []}))
+    bench_page.goto("http://bench.test/")
+    seen = bench_page.evaluate(
+        "async () => { const B = window.__bench; const sent = B.sent;"
+        " const answer = fetch('/_evidence/view/forest', {method: 'POST', body: '{}'});"
+        " const pending = B.pending; await (await answer).json();"
+        " return {pending, after: B.pending, sent: B.sent - sent, updates: B.updates, outputs: B.outputs}; }"
+    )
+    assert seen == {"pending": 1, "after": 0, "sent": 1, "updates": 1, "outputs": ["view forest"]}

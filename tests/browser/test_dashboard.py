@@ -307,22 +307,29 @@ def test_a_link_of_300_fields_is_read_up_to_200_and_its_unknown_trial_dropped(pa
 
 
 def _view_requests(page, action) -> list[str]:
-    """Outputs of the callback requests the page sends while `action` runs and the page settles."""
+    """What the page's requests set while `action` runs and the page settles: a callback's
+    outputs ("..id.prop...id.prop.."), a view request's answer (components/view_requests.py) as
+    the ids it sets."""
     sent: list[str] = []
 
-    def on_request(request):
-        if urlparse(request.url).path.endswith("/_dash-update-component"):
-            sent.append(request.post_data_json["output"])
+    def on_response(response):
+        path = urlparse(response.url).path
+        if path.endswith("/_dash-update-component"):
+            sent.append(response.request.post_data_json["output"])
+        elif "/_evidence/view/" in path:
+            answer = response.json()
+            ids_set = [t[0] for t in answer["text"]] + [a[0] for a in answer["attrs"]] + [p[0] for p in answer["props"]]
+            sent.append("..." + "...".join(f"{i}.set" for i in ids_set) + "...")
 
-    page.on("request", on_request)
+    page.on("response", on_response)
     action()
     page.wait_for_timeout(3000)
-    page.remove_listener("request", on_request)
+    page.remove_listener("response", on_response)
     return sent
 
 
 def _ids_in(outputs: list[str]) -> set[str]:
-    return {part.rsplit(".", 1)[0] for out in outputs for part in out.strip(".").split("...")}
+    return {part.rsplit(".", 1)[0] for out in outputs for part in out.strip(".").split("...") if part}
 
 
 def test_a_change_redraws_only_the_views_that_read_it(page, base_url):

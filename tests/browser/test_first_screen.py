@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from components import ids
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.figure_page import plotly_js_version
 from tests.browser.test_dashboard import TAB_FIGURES, query, scroll_to, show, show_tab, wait_for_drawn
@@ -31,22 +32,28 @@ def base_url(live_server):
     return live_server()
 
 
-def figure_requests(page):
-    """Record the figure callbacks (and the trials grid's) the page asks the server to compute (a
-    request whose view slice holds a state; a request without one draws nothing)."""
-    drawn: list[str] = []
+def view_requests(page, name: str | None = None) -> list:
+    """Record the view requests the page sends (components/view_requests.py): the graph id of each
+    view asked for (the answer strip is no view), or with `name`, the slices asked for that view."""
+    asked: list = []
 
     def on_request(request):
-        if not urlparse(request.url).path.endswith("/_dash-update-component"):
+        path = urlparse(request.url).path
+        if "/_evidence/view/" not in path:
             return
-        body = request.post_data_json
-        sliced = [i for i in body.get("inputs", []) if str(i.get("id", "")).endswith("-view-state")]
-        drawing = any(f".{prop}" in body["output"] for prop in ("figure", "rowData", "data-table"))  # a table: its data
-        if drawing and sliced and sliced[0].get("value") is not None:
-            drawn.append(sliced[0]["id"].removesuffix("-view-state"))
+        view = path.rsplit("/", 1)[1]
+        if name is not None and view == name:
+            asked.append(request.post_data_json["slice"])
+        elif name is None and view in ids.GRAPHS:
+            asked.append(ids.GRAPHS[view])
 
     page.on("request", on_request)
-    return drawn
+    return asked
+
+
+def figure_requests(page):
+    """Record the views (figures, the trials grid, the heatmap table) the page asks the server for."""
+    return view_requests(page)
 
 
 def undrawn(page, graph_ids) -> list[str]:
@@ -127,25 +134,14 @@ def test_a_link_naming_a_trial_the_data_lack_sends_the_views_only_the_checked_st
     """The server checks a link's values the controls do not offer (components/state_sync.py
     check_state) and the views wait for its answer: no figure is asked for the unchecked state
     (the forest used to be, and drew an empty plot until the corrected state arrived)."""
-    asked: list[list[str]] = []
-
-    def on_request(request):
-        if not urlparse(request.url).path.endswith("/_dash-update-component"):
-            return
-        body = request.post_data_json
-        sliced = [i for i in body.get("inputs", []) if i.get("id") == "forest-figure-view-state"]
-        drawing = any(f".{prop}" in body["output"] for prop in ("figure", "rowData", "data-table"))  # a table: its data
-        if drawing and sliced and sliced[0].get("value") is not None:
-            asked.append(sliced[0]["value"]["trial"])
-
-    page.on("request", on_request)
+    slices = view_requests(page, "forest")
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(base_url + "?trial=PASO&trial=NO-SUCH-TRIAL")
     page.locator("#unavailable-notice").get_by_text("trial NO-SUCH-TRIAL").wait_for(timeout=30000)
     wait_for_drawn(page, ["forest-figure"])
     page.wait_for_function("() => document.querySelector('#forest-figure .js-plotly-plot')._fullData.length > 0", timeout=30000)
     page.wait_for_timeout(500)
-    assert asked == [["PASO"]]
+    assert [s["trial"] for s in slices] == [["PASO"]]
     assert "NO-SUCH-TRIAL" not in page.evaluate("() => location.search")
     assert page.console_errors == []
 

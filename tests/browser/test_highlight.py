@@ -84,13 +84,16 @@ def marks(page, graph_id):
 
 
 def callback_requests(page, action) -> list[str]:
-    """Outputs of every callback request (/_dash-update-component) sent while `action` runs and
-    the page settles."""
+    """Outputs of every callback request (/_dash-update-component), and "view <name>" for every
+    view request, sent while `action` runs and the page settles."""
     sent: list[str] = []
 
     def on_request(request):
-        if urlparse(request.url).path.endswith("/_dash-update-component"):
+        path = urlparse(request.url).path
+        if path.endswith("/_dash-update-component"):
             sent.append(request.post_data_json["output"])
+        elif "/_evidence/view/" in path:  # a view's data (components/view_requests.py)
+            sent.append("view " + path.rsplit("/", 1)[1])
 
     page.on("request", on_request)
     action()

@@ -18,6 +18,9 @@ fetch (session)
 callback_body (session)
     ``callback_body(deps, output_id, state)`` -> the JSON body Dash's renderer POSTs to
     /_dash-update-component for the callback writing ``output_id``, given /_dash-dependencies.
+view_request, view_props (functions)
+    ``view_request(name, state, upload)`` -> (path, body) the browser POSTs for a view's data
+    (components/view_requests.py); ``view_props(answer)`` -> component id -> what it sets.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import pytest
 
 from bench.common import stop_process_group
 from bench.scenarios import renderer_outputs, split_output
-from components import ids, slices
+from components import ids
 from config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -189,6 +192,28 @@ def make_app(curated_data):
     return build
 
 
+VIEW_ROUTE = "/_evidence/view/"
+
+
+def view_request(name: str, state: dict | None = None, upload: dict | None = None) -> tuple[str, bytes]:
+    """(path, body) of the browser's request for view `name` (a VIEWS key, or "answers") with the
+    whole `state` as its slice (the route keeps the fields the view reads)."""
+    return VIEW_ROUTE + name, json.dumps({"slice": state or {}, "upload": upload}).encode()
+
+
+def view_props(answer: bytes | str | dict) -> dict[str, dict]:
+    """Component id -> {prop: value} of everything a view's answer sets (texts as `children`)."""
+    answer = json.loads(answer) if isinstance(answer, (bytes, str)) else answer
+    out: dict[str, dict] = {}
+    for component, text in answer["text"]:
+        out.setdefault(component, {})["children"] = text
+    for component, name, value in answer["attrs"]:
+        out.setdefault(component, {})[name] = value
+    for component, props in answer["props"]:
+        out.setdefault(component, {}).update(props)
+    return out
+
+
 @pytest.fixture(scope="session")
 def callback_body():
     def build(deps: list[dict], output_id: str = ids.TRIAL_GRID, state: dict | None = None) -> bytes:
@@ -198,8 +223,7 @@ def callback_body():
             d for d in deps
             if not d.get("clientside_function") and any(o["id"] == output_id for o in split_output(d["output"]))
         )
-        # a view reads its slice Store (components/slices.py); the whole state is a valid slice
-        state_inputs = {ids.STATE} | {ids.view_state(panel) for panel in slices.SLICES}
+        state_inputs = {ids.STATE}
         inputs = [{**i, "value": (state or {}) if i["id"] in state_inputs else None} for i in dep["inputs"]]
         body = {
             "output": dep["output"],

@@ -15,6 +15,7 @@ import pytest
 
 import api
 from bench.scenarios import renderer_outputs
+from tests.hosting.conftest import view_request
 from components import ids
 from evidence.upload import bundle_zip, example_files
 
@@ -189,6 +190,14 @@ def callback(client, deps, output_prefix: str, values: dict, trigger: str | None
     return response.get_data(as_text=True)
 
 
+def view(client, name: str, state: dict, upload) -> str:
+    """The answer to the browser's request for view ``name`` with ``upload`` (the upload Store)."""
+    path, body = view_request(name, state, upload)
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 200, response.data[:300]
+    return response.get_data(as_text=True)
+
+
 def upload_through_the_card(client, deps) -> dict:
     content = "data:application/zip;base64," + base64.b64encode(bundle_zip(example_files())).decode()
     answer = json.loads(callback(client, deps, ids.UPLOAD_STORE, {ids.UPLOAD_TABLES: [content]} | {
@@ -203,11 +212,10 @@ def test_a_private_trial_never_reaches_another_user_through_views_or_exports(tea
     assert response.status_code == 201
     ref = {"upload": response.get_json()["upload_id"]}
     state = {"endpoint": "PFS"}
-    grid = ids.TRIAL_GRID
 
     def views_of(client, store) -> str:
-        values = {ids.STATE: state, ids.UPLOAD_STORE: store, ids.view_state(ids.FOREST): state}
-        texts = [callback(client, deps, grid, values), callback(client, deps, ids.FOREST, values)]
+        values = {ids.STATE: state, ids.UPLOAD_STORE: store}
+        texts = [view(client, "overview", state, store), view(client, "forest", state, store)]
         csv_button = ids.EXPORT_BUTTONS["csv"]
         texts.append(callback(client, deps, ids.EXPORT_DOWNLOAD, {**values, csv_button: 1, ids.EXPORT_VIEW: "all"},
                               trigger=f"{csv_button}.n_clicks"))  # fmt: skip
@@ -286,10 +294,10 @@ def test_another_users_file_name_never_reaches_a_user_through_the_api_or_the_app
                         f"{ids.UPLOAD_TABLES}.filename": [name], ids.UPLOAD_STORE: ref},
                         trigger=f"{ids.UPLOAD_TABLES}.contents")  # fmt: skip
         state = {"endpoint": "PFS"}
-        values = {ids.STATE: state, ids.UPLOAD_STORE: ref, ids.view_state(ids.FOREST): state}
+        values = {ids.STATE: state, ids.UPLOAD_STORE: ref}
         csv_button = ids.EXPORT_BUTTONS["csv"]
-        texts = [bob.get("/api/v1/trials").get_data(as_text=True), callback(bob, deps, ids.TRIAL_GRID, values),
-                 callback(bob, deps, ids.FOREST, values), callback(bob, deps, "uploaded-trial-list", values)]
+        texts = [bob.get("/api/v1/trials").get_data(as_text=True), view(bob, "overview", state, ref),
+                 view(bob, "forest", state, ref), callback(bob, deps, "uploaded-trial-list", values)]
         exported = callback(bob, deps, ids.EXPORT_DOWNLOAD, {**values, csv_button: 1, ids.EXPORT_VIEW: "all"},
                             trigger=f"{csv_button}.n_clicks")  # fmt: skip
         bundle = callback(bob, deps, ids.UPLOAD_DOWNLOAD, {**values, ids.UPLOAD_BUNDLE: 1},

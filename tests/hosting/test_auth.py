@@ -15,6 +15,7 @@ import pytest
 from auth import Users, hash_line, parse_users
 from components import ids
 from security import AuthConfigError, _peer_in
+from tests.hosting.conftest import view_props, view_request
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -57,25 +58,24 @@ def routes(client, headers=None) -> list[tuple[str, str, bytes | None]]:
         ("GET", suite, None),
         ("GET", asset, None),
         ("GET", "/_favicon.ico", None),
+        ("POST", *view_request("overview", {"agent": ["bevacizumab"]})),
         ("POST", "/_dash-update-component", b"{}"),
     ]
 
 
-def callback(client, callback_body, headers=None):
-    deps = json.loads(client.get("/_dash-dependencies", headers=headers).data)
-    return client.post(
-        "/_dash-update-component", data=callback_body(deps, ids.TRIAL_GRID, {"agent": ["bevacizumab"]}),
-        content_type="application/json", headers=headers,
-    )
+def grid(client, headers=None):
+    """The trials grid's data for agent = bevacizumab, as the browser asks for it."""
+    path, body = view_request("overview", {"agent": ["bevacizumab"]})
+    return client.post(path, data=body, content_type="application/json", headers=headers)
 
 
-def test_auth_is_off_by_default(make_app, callback_body):
+def test_auth_is_off_by_default(make_app):
     client = make_app().server.test_client()
     for method, path, body in routes(client)[:-1]:
         assert status(client, path, method, data=body) == 200, path
-    response = callback(client, callback_body)
+    response = grid(client)
     assert response.status_code == 200
-    assert [row["trial_id"] for row in response.json["response"][ids.TRIAL_GRID]["rowData"]] == ["E2100"]
+    assert [row["trial_id"] for row in view_props(response.json)[ids.TRIAL_GRID]["rowData"]] == ["E2100"]
 
 
 def test_basic_refuses_every_route_without_credentials(make_app, users_file):
@@ -88,12 +88,12 @@ def test_basic_refuses_every_route_without_credentials(make_app, users_file):
             assert "Content-Security-Policy" in response.headers
 
 
-def test_basic_accepts_the_right_password_on_every_route(make_app, users_file, callback_body):
+def test_basic_accepts_the_right_password_on_every_route(make_app, users_file):
     client = make_app(auth_mode="basic", auth_users_file=users_file).server.test_client()
     headers = basic("alice", PASSWORD)
-    for method, path, _body in routes(client, headers)[:-1]:
-        assert status(client, path, method, headers=headers) == 200, path
-    assert callback(client, callback_body, headers).status_code == 200
+    for method, path, body in routes(client, headers)[:-1]:
+        assert status(client, path, method, headers=headers, data=body) == 200, path
+    assert grid(client, headers).status_code == 200
     assert client.get("/_dash-layout", headers=basic("bob", "other")).status_code == 200
 
 
@@ -127,14 +127,14 @@ def test_health_routes_stay_open(make_app, users_file):
 PROXY = {"auth_mode": "proxy", "auth_trusted_proxies": ("10.1.2.3/32", "fd00::/8")}
 
 
-def test_proxy_accepts_the_user_header_from_a_trusted_proxy(make_app, callback_body):
+def test_proxy_accepts_the_user_header_from_a_trusted_proxy(make_app):
     app = make_app(**PROXY)
     headers = {"X-Forwarded-User": "alice@example.org"}
     for address in ("10.1.2.3", "fd00::7", "::ffff:10.1.2.3"):
         client = client_at(app, address)
-        for method, path, _body in routes(client, headers)[:-1]:
-            assert status(client, path, method, headers=headers) == 200, (address, path)
-    assert callback(client, callback_body, headers).status_code == 200
+        for method, path, body in routes(client, headers)[:-1]:
+            assert status(client, path, method, headers=headers, data=body) == 200, (address, path)
+    assert grid(client, headers).status_code == 200
 
 
 def test_proxy_refuses_a_missing_header(make_app):
@@ -224,9 +224,13 @@ def test_real_gunicorn_basic_and_proxy(gunicorn, users_file, fetch, callback_bod
     assert fetch(server.url + "/", headers=basic("alice", "nope"))[0] == 401
     status, _headers, body = fetch(server.url + "/_dash-dependencies", headers=basic("alice", PASSWORD))
     assert status == 200
-    payload = callback_body(json.loads(body), ids.TRIAL_GRID, {"agent": ["bevacizumab"]})
+    payload = callback_body(json.loads(body), ids.UPLOAD_NOTICE)
     assert fetch(server.url + "/_dash-update-component", payload)[0] == 401
     status, _headers, body = fetch(server.url + "/_dash-update-component", payload, basic("alice", PASSWORD))
+    assert status == 200 and ids.UPLOAD_NOTICE.encode() in body
+    path, view = view_request("overview", {"agent": ["bevacizumab"]})
+    assert fetch(server.url + path, view)[0] == 401
+    status, _headers, body = fetch(server.url + path, view, basic("alice", PASSWORD))
     assert status == 200 and b"E2100" in body
     assert fetch(server.url + "/healthz")[0] == 200 and fetch(server.url + "/readyz")[0] == 200
 

@@ -3,7 +3,6 @@ nginx's own refusals. Real nginx (Debian's) and real gunicorn, as the image runs
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
@@ -16,7 +15,7 @@ import pytest
 
 from components import ids
 from config import Settings
-from tests.hosting.conftest import FRONT, need_nginx, started_servers
+from tests.hosting.conftest import FRONT, need_nginx, started_servers, view_props, view_request
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
@@ -66,18 +65,17 @@ def timed(fetch, url: str, body: bytes | None = None) -> tuple[int, float]:
     return status, time.monotonic() - start
 
 
-def answers_under_slow_clients(server, fetch, callback_body) -> list[tuple[str, int, float]]:
-    """(what, status, seconds) of /healthz and a real callback, three times, while 16 slow clients
-    hold connections open."""
-    deps = json.loads(fetch(server.url + "/_dash-dependencies")[2])
-    body = callback_body(deps, ids.TRIAL_GRID, {"agent": ["bevacizumab"]})
+def answers_under_slow_clients(server, fetch) -> list[tuple[str, int, float]]:
+    """(what, status, seconds) of /healthz and a real view request, three times, while 16 slow
+    clients hold connections open."""
+    path, body = view_request("overview", {"agent": ["bevacizumab"]})
     slow = SlowClients(server.port, SLOW_CLIENTS, SLOW_SECONDS)
     results = []
     try:
         time.sleep(2.5)  # every slow client has sent lines and is waiting mid-headers
         for _round in range(3):
             results.append(("healthz", *timed(fetch, server.url + "/healthz")))
-            results.append(("callback", *timed(fetch, server.url + "/_dash-update-component", body)))
+            results.append(("view", *timed(fetch, server.url + path, body)))
             time.sleep(0.5)
         assert all(slow.open) and slow.lines_sent >= 2, "the slow clients were not all open during the checks"
     finally:
@@ -85,22 +83,22 @@ def answers_under_slow_clients(server, fetch, callback_body) -> list[tuple[str, 
     return results
 
 
-def test_the_served_entry_point_answers_while_16_slow_clients_are_open(front, fetch, callback_body):
+def test_the_served_entry_point_answers_while_16_slow_clients_are_open(front, fetch):
     server = front(workers=2, threads=4)  # the image's defaults (WEB_CONCURRENCY, THREADS)
-    results = answers_under_slow_clients(server, fetch, callback_body)
+    results = answers_under_slow_clients(server, fetch)
     slow = [r for r in results if r[1] != 200 or r[2] > ANSWER_WITHIN_S]
     assert not slow, f"answers over {ANSWER_WITHIN_S} s or failed while slow clients were open: {slow}"
-    deps = json.loads(fetch(server.url + "/_dash-dependencies")[2])
-    status, _headers, body = fetch(server.url + "/_dash-update-component", callback_body(deps, ids.TRIAL_GRID, {"agent": ["bevacizumab"]}))
-    assert [r["trial_id"] for r in json.loads(body)["response"][ids.TRIAL_GRID]["rowData"]] == ["E2100"]
+    status, _headers, body = fetch(server.url + view_request("overview", {"agent": ["bevacizumab"]})[0],
+                                   view_request("overview", {"agent": ["bevacizumab"]})[1])
+    assert [r["trial_id"] for r in view_props(body)[ids.TRIAL_GRID]["rowData"]] == ["E2100"]
 
 
-def test_bare_gunicorn_stalls_under_the_same_slow_clients(gunicorn, fetch, callback_body):
+def test_bare_gunicorn_stalls_under_the_same_slow_clients(gunicorn, fetch):
     """Why the front is there: gunicorn's gthread worker gives each slow client a thread. One
     worker, so all 16 slow clients reach it and hold its 4 threads: with two workers the kernel
     can hand one of them fewer than 4, and that worker answered (the test failed 1 run in 4)."""
     server = gunicorn(workers=1, threads=4)
-    results = answers_under_slow_clients(server, fetch, callback_body)
+    results = answers_under_slow_clients(server, fetch)
     assert any(status != 200 or seconds > ANSWER_WITHIN_S for _what, status, seconds in results), results
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from components import ids
+from tests.hosting.conftest import view_props, view_request
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,26 +137,18 @@ def test_dash_debug_is_ignored_under_gunicorn(gunicorn, fetch):
 # --------------------------------------------------------------------------- replicas
 
 
-def grid_callback(server, fetch, callback_body, state: dict) -> dict:
-    status, _headers, deps = fetch(server.url + "/_dash-dependencies")
-    assert status == 200
-    status, _headers, body = fetch(server.url + "/_dash-update-component", callback_body(json.loads(deps), ids.TRIAL_GRID, state))
-    assert status == 200, body[:500]
-    return json.loads(body)
-
-
-def test_two_instances_answer_a_callback_identically(gunicorn, fetch, callback_body):
+def test_two_instances_answer_a_view_identically(gunicorn, fetch):
     """No per-user state: any replica gives the same answer to the same request."""
     first, second = gunicorn(), gunicorn()
     for state in ({"agent": ["bevacizumab"]}, {"disease": ["renal cell carcinoma"], "highlight": "PASO"}, None):
         deps_first, deps_second = (fetch(s.url + "/_dash-dependencies")[2] for s in (first, second))
         assert deps_first == deps_second
-        body = callback_body(json.loads(deps_first), ids.TRIAL_GRID, state)
-        answers = [fetch(s.url + "/_dash-update-component", body) for s in (first, second)]
+        path, body = view_request("overview", state)
+        answers = [fetch(s.url + path, body) for s in (first, second)]
         assert [a[0] for a in answers] == [200, 200]
         assert answers[0][2] == answers[1][2]
-    body = callback_body(json.loads(deps_first), ids.FOREST, {"endpoint": "OS"})
-    assert fetch(first.url + "/_dash-update-component", body)[2] == fetch(second.url + "/_dash-update-component", body)[2]
+    path, body = view_request("forest", {"endpoint": "OS"})
+    assert fetch(first.url + path, body)[2] == fetch(second.url + path, body)[2]
     assert fetch(first.url + "/_dash-layout")[2] == fetch(second.url + "/_dash-layout")[2]
 
 
@@ -165,9 +158,9 @@ def test_two_instances_answer_a_callback_identically(gunicorn, fetch, callback_b
 WARM_DONE = "cache warm-up done"
 
 
-def test_a_worker_warms_its_cache_after_fork_and_serves_meanwhile(gunicorn, fetch, callback_body):
+def test_a_worker_warms_its_cache_after_fork_and_serves_meanwhile(gunicorn, fetch):
     """post_fork starts the warm-up in a background thread (components/warm.py): the worker
-    answers while it runs, and afterwards the default state's figure callback is a cache hit, and
+    answers while it runs, and afterwards the default state's forest request is a cache hit, and
     so are a facet, an endpoint and a grade-band change of it (evidence.cache logs each lookup at DEBUG: 'hit render:<graph id>')."""
     server = gunicorn({"WARM_CACHE_STATES": "16", "LOG_LEVEL": "debug"}, workers=1, threads=2)
     assert WARM_DONE not in server.log_tail(10_000)  # /readyz answered while the warm-up ran
@@ -177,20 +170,21 @@ def test_a_worker_warms_its_cache_after_fork_and_serves_meanwhile(gunicorn, fetc
         assert time.monotonic() < deadline, server.log_tail()
         time.sleep(0.5)
     assert "cache warm-up done: 16 of 16 states" in server.log_tail(10_000)
-    deps = json.loads(fetch(server.url + "/_dash-dependencies")[2])
     log = server.log_tail(100_000)
     hits, misses = log.count("hit render:forest-figure"), log.count("miss render:forest-figure")
-    status, _headers, body = fetch(server.url + "/_dash-update-component", callback_body(deps, ids.FOREST, None))
+    status, _headers, body = fetch(server.url + view_request("forest")[0], view_request("forest")[1])
     assert status == 200 and b"PASO" in body
     time.sleep(0.5)  # the log line is written before the response; give the pipe a moment
     log = server.log_tail(100_000)
     assert log.count("hit render:forest-figure") == hits + 1 and log.count("miss render:forest-figure") == misses
     # a single-facet change, an endpoint change and a grade-band change of the default: warmed too
-    changes = [(ids.HEATMAP, {"agent": ["bevacizumab"]}), (ids.FOREST, {"endpoint": "OS"}), (ids.HEATMAP, {"grade": "all"})]
-    for graph_id, change in changes:
+    changes = [("toxicity", {"agent": ["bevacizumab"]}), ("forest", {"endpoint": "OS"}), ("toxicity", {"grade": "all"})]
+    for name, change in changes:
+        graph_id = ids.GRAPHS[name]
         log = server.log_tail(100_000)
         hits, misses = log.count(f"hit render:{graph_id}"), log.count(f"miss render:{graph_id}")
-        assert fetch(server.url + "/_dash-update-component", callback_body(deps, graph_id, change))[0] == 200
+        path, body = view_request(name, change)
+        assert fetch(server.url + path, body)[0] == 200
         time.sleep(0.5)
         log = server.log_tail(100_000)
         assert (log.count(f"hit render:{graph_id}"), log.count(f"miss render:{graph_id}")) == (hits + 1, misses), change
@@ -204,10 +198,10 @@ LOAD_SECONDS = 15.0
 MAX_REQUESTS_PER_CLIENT = 400
 
 
-def test_a_killed_worker_is_replaced_under_load(gunicorn, fetch, callback_body):
+def test_a_killed_worker_is_replaced_under_load(gunicorn, fetch):
     server = gunicorn(workers=2, threads=2)
-    deps = json.loads(fetch(server.url + "/_dash-dependencies")[2])
-    bodies = [callback_body(deps, ids.TRIAL_GRID, {"agent": [agent]}) for agent in ("sorafenib", "bevacizumab")]
+    grid = view_request("overview")[0]
+    bodies = [view_request("overview", {"agent": [agent]})[1] for agent in ("sorafenib", "bevacizumab")]
     deadline = time.monotonic() + LOAD_SECONDS
     stop = threading.Event()
     results: list[tuple[float, float, object]] = []  # (start, end, status or exception name)
@@ -222,7 +216,7 @@ def test_a_killed_worker_is_replaced_under_load(gunicorn, fetch, callback_body):
                 if i % 3 == 2:
                     outcome = fetch(server.url + "/_dash-layout", timeout=10)[0]
                 else:
-                    outcome = fetch(server.url + "/_dash-update-component", bodies[(n + i) % 2], timeout=10)[0]
+                    outcome = fetch(server.url + grid, bodies[(n + i) % 2], timeout=10)[0]
             except (OSError, http.client.HTTPException) as err:  # e.g. IncompleteRead: the worker died mid-answer
                 outcome = type(err).__name__
             with lock:
@@ -259,12 +253,12 @@ def test_a_killed_worker_is_replaced_under_load(gunicorn, fetch, callback_body):
     assert sum(1 for s, _e, o in results if s > replaced_at and o == 200) > 0, "no successful requests after the replacement"
     assert sum(1 for _s, _e, o in results if o == 200) > 20
 
-    # Afterwards: ready, and callbacks answered by both workers (new connection each time).
+    # Afterwards: ready, and view requests answered by both workers (new connection each time).
     assert fetch(server.url + "/readyz")[0] == 200
     for _ in range(6):
-        status, _headers, body = fetch(server.url + "/_dash-update-component", bodies[1])
+        status, _headers, body = fetch(server.url + grid, bodies[1])
         assert status == 200
-        assert [r["trial_id"] for r in json.loads(body)["response"][ids.TRIAL_GRID]["rowData"]] == ["E2100"]
+        assert [r["trial_id"] for r in view_props(body)[ids.TRIAL_GRID]["rowData"]] == ["E2100"]
     assert server.proc.poll() is None
 
 

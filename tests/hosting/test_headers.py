@@ -12,6 +12,7 @@ import pytest
 
 from components import ids
 from security import request_limit
+from tests.hosting.conftest import view_request
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -54,7 +55,8 @@ def every_route(client, callback_body) -> list[tuple[str, str, bytes | None]]:
         ("GET", "/_dash-layout", None),
         ("GET", "/_dash-dependencies", None),
         *(("GET", url, None) for url in static_urls(client).values()),
-        ("POST", "/_dash-update-component", callback_body(deps, ids.FOREST, {"endpoint": "OS"})),
+        ("POST", "/_dash-update-component", callback_body(deps, ids.UPLOAD_NOTICE)),
+        ("POST", *view_request("forest", {"endpoint": "OS"})),
         ("GET", "/healthz", None),
         ("GET", "/readyz", None),
         ("GET", "/assets/no-such-file.css", None),  # 404
@@ -119,13 +121,10 @@ def test_static_files_are_gzipped_before_any_request(app, client):
     assert len(security._static_gzip) == files  # served from the cache: nothing compressed again
 
 
-def test_callback_responses_are_gzipped(client, callback_body):
-    deps = json.loads(client.get("/_dash-dependencies").data)
-    body = callback_body(deps, ids.FOREST, {"endpoint": "OS"})
-    plain = client.post("/_dash-update-component", data=body, content_type="application/json")
-    packed = client.post(
-        "/_dash-update-component", data=body, content_type="application/json", headers={"Accept-Encoding": "gzip"}
-    )
+def test_view_responses_are_gzipped(client):
+    path, body = view_request("forest", {"endpoint": "OS"})
+    plain = client.post(path, data=body, content_type="application/json")
+    packed = client.post(path, data=body, content_type="application/json", headers={"Accept-Encoding": "gzip"})
     assert packed.headers["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(packed.data)) == plain.json
 
@@ -138,7 +137,7 @@ def test_request_body_over_the_limit_is_refused_with_413(app, client, callback_b
     assert response.status_code == 413
     assert response.headers["X-Frame-Options"] == "DENY"
     deps = json.loads(client.get("/_dash-dependencies").data)
-    small = client.post("/_dash-update-component", data=callback_body(deps), content_type="application/json")
+    small = client.post("/_dash-update-component", data=callback_body(deps, ids.UPLOAD_NOTICE), content_type="application/json")
     assert small.status_code == 200
 
 

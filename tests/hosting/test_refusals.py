@@ -17,6 +17,8 @@ import pytest
 from auth import CLIENT_FAILURES, FAILURE_WINDOW_S, USER_FAILURES, hash_line
 from bench.scenarios import renderer_outputs, split_output
 from components import ids
+from components.uploads import TRIAL_LIST
+from tests.hosting.conftest import view_props, view_request
 
 
 def callback_request(deps: list[dict], output_id: str, values: dict | None = None, changed: list[str] | None = None) -> dict:
@@ -59,16 +61,18 @@ def deps(server):
 
 
 def malformed_bodies(deps) -> dict[str, bytes]:
-    grid = callback_request(deps, ids.TRIAL_GRID)
+    grid = callback_request(deps, TRIAL_LIST)  # one output, the upload Store as input
     return {
         "upload contents 42": json.dumps(callback_request(
             deps, ids.UPLOAD_STATUS, {f"{ids.UPLOAD_TABLES}.contents": 42},
             [f"{ids.UPLOAD_TABLES}.contents"])).encode(),
-        "view state as a list": json.dumps(callback_request(deps, ids.TRIAL_GRID, {f"{ids.view_state(ids.TRIAL_GRID)}.data": [1, 2]})).encode(),
+        "view state as a list": json.dumps(callback_request(
+            deps, ids.STATE_FIX, {f"{ids.STATE}.data": [1, 2], f"{ids.STATE_UNKNOWN}.data": {"page": 2}})).encode(),
         "unknown trigger": json.dumps(callback_request(deps, ids.EXPORT_STATUS, {}, ["no-such-button.n_clicks"])).encode(),
         "unknown output (Dash KeyError)": json.dumps({**grid, "output": "nope.x", "outputs": {"id": "nope", "property": "x"}}).encode(),
         "one output sent as a list": json.dumps({**grid, "outputs": [grid["outputs"]]}).encode(),
-        "several outputs sent as one": json.dumps({**callback_request(deps, ids.FOREST), "outputs": {"id": ids.FOREST, "property": "figure"}}).encode(),
+        "several outputs sent as one": json.dumps({**callback_request(deps, ids.UPLOAD_NOTICE),
+                                                   "outputs": {"id": ids.UPLOAD_NOTICE, "property": "children"}}).encode(),
         "no output (Dash KeyError)": json.dumps({k: v for k, v in grid.items() if k != "output"}).encode(),
         "inputs missing": json.dumps({k: v for k, v in grid.items() if k != "inputs"}).encode(),
         "fewer inputs than defined": json.dumps({**grid, "inputs": []}).encode(),
@@ -88,14 +92,38 @@ def test_malformed_callback_bodies_get_400_and_one_log_line(server, deps, fetch)
     assert "Traceback" not in log and "Exception on" not in log
     assert log.count("malformed callback request") == len(bodies), log
     # the page's own requests still work
-    status, _headers, answer = fetch(server.url + "/_dash-update-component", json.dumps(callback_request(deps, ids.TRIAL_GRID, {f"{ids.view_state(ids.TRIAL_GRID)}.data": {}})).encode())
-    assert status == 200 and json.loads(answer)["response"][ids.TRIAL_GRID]["rowData"]
+    status, _headers, answer = fetch(server.url + "/_dash-update-component", json.dumps(callback_request(deps, TRIAL_LIST)).encode())
+    assert status == 200 and TRIAL_LIST in json.loads(answer)["response"]
 
 
 def test_the_view_state_list_case_reaches_the_state_parser(deps):
-    """The 'view state as a list' body above puts the list in the grid's state input."""
+    """The 'view state as a list' body above puts the list in the state the server checks."""
     body = json.loads(malformed_bodies(deps)["view state as a list"])
-    assert [1, 2] in [i["value"] for i in body["inputs"]]
+    assert [1, 2] in [i["value"] for i in body["state"]]
+
+
+MALFORMED_VIEW_BODIES = {
+    "body not JSON": b"{not json",
+    "body a list": b"[1, 2]",
+    "no slice": b'{"upload": null}',
+    "slice a list": b'{"slice": [1, 2], "upload": null}',
+    "upload a number": b'{"slice": {}, "upload": 7}',
+}
+
+
+def test_malformed_view_requests_get_400_and_one_log_line(server, fetch):
+    """The view route (components/view_requests.py) under real gunicorn: a body the page never
+    sends is a 400 naming what is wrong, one log line, no traceback; an unknown view is a 404."""
+    path, good = view_request("overview", {"agent": ["bevacizumab"]})
+    before = server.log_path.read_text(errors="replace")
+    for name, body in MALFORMED_VIEW_BODIES.items():
+        status, _headers, answer = fetch(server.url + path, body)
+        assert status == 400 and answer.startswith(b"Bad request: malformed view request"), (name, status, answer[:300])
+    assert fetch(server.url + "/_evidence/view/no-such-view", good)[0] == 404
+    log = server.log_path.read_text(errors="replace")[len(before):]
+    assert "Traceback" not in log and log.count("malformed view request") == len(MALFORMED_VIEW_BODIES), log
+    status, _headers, answer = fetch(server.url + path, good)
+    assert status == 200 and [r["trial_id"] for r in view_props(answer)[ids.TRIAL_GRID]["rowData"]] == ["E2100"]
 
 
 def page_urls(fetch, url: str) -> list[str]:

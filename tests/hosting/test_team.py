@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from bench.scenarios import renderer_outputs
 from components import ids
 from evidence import db
 from evidence.cache import KEY_PREFIX
 from evidence.upload import bundle_zip, example_files
+from tests.hosting.conftest import view_request
 from tests.servers import PostgresServer, RedisServer
 
 EXAMPLE = "EXAMPLE-TRIAL"
@@ -74,19 +74,9 @@ def listed(fetch, url: str, user: str) -> dict:
 
 
 def forest(fetch, url: str, user: str, endpoint: str = "PFS") -> tuple[int, str]:
-    """(status, text) of the forest figure callback for ``user`` at ``endpoint``."""
-    status, _h, deps = fetch(url + "/_dash-dependencies", headers=headers(user))
-    assert status == 200
-    dep = next(d for d in json.loads(deps) if d["output"].lstrip(".").startswith(ids.FOREST + ".") and not d.get("clientside_function"))
-    state = {"endpoint": endpoint}
-    values = {ids.view_state(ids.FOREST): state, ids.STATE: state}
-    body = {
-        "output": dep["output"], "outputs": renderer_outputs(dep["output"]),
-        "inputs": [{**i, "value": values.get(i["id"])} for i in dep["inputs"]],
-        "state": [{**s, "value": values.get(s["id"])} for s in dep["state"]],
-        "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
-    }  # fmt: skip
-    status, _h, text = fetch(url + "/_dash-update-component", json.dumps(body).encode(), headers=headers(user), timeout=60)
+    """(status, text) of the forest's view request for ``user`` at ``endpoint``."""
+    path, body = view_request("forest", {"endpoint": endpoint})
+    status, _h, text = fetch(url + path, body, headers=headers(user), timeout=60)
     return status, text.decode()
 
 

@@ -68,14 +68,18 @@ def test_no_trial_selected_says_how_to_widen(data):
 
 
 def test_the_strip_is_no_dash_component_per_card(data):
-    """The callback fills the container's data-cards attribute, never its children: the browser
-    builds the cards (a Dash component rendered from a callback costs the renderer a dispatch)."""
+    """The strip's answer (components/view_requests.py) sets the container's data-cards attribute,
+    never its children: the browser builds the cards (a Dash component rendered from a callback
+    costs the renderer a dispatch)."""
     from app import create_app
     from config import Settings
 
     app = create_app(Settings(export_enabled=False), data)
+    answer = app.server.test_client().post("/_evidence/view/answers", json={"slice": {}, "upload": None}).get_json()
+    (element, attribute, cards), = [a for a in answer["attrs"] if a[0] == ids.ANSWER_CARDS]
+    assert attribute == answer_strip.CARDS_DATA and json.loads(cards)["cards"][0]["trial"] == "PASO"
+    assert not [p for p in answer["props"] if p[0] == ids.ANSWER_CARDS] and ids.ANSWER_CARDS not in dict(answer["text"])
     outputs = [o for c in app._callback_list for o in c["output"].strip(".").split("...")]  # "..a.p...b.q.." when several
-    assert f"{ids.ANSWER_CARDS}.{answer_strip.CARDS_DATA}" in outputs
-    assert not [o for o in outputs if ids.ANSWER_CARDS + ".children" in o or '"answer-card"' in o]
+    assert not [o for o in outputs if o.startswith(ids.ANSWER_CARDS + ".")]
     box = answer_strip.strip().children[1]
     assert isinstance(box, html.Div) and box.id == ids.ANSWER_CARDS and box.children is None

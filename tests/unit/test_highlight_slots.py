@@ -87,17 +87,19 @@ def _clientside(app, function: str) -> list[dict]:
 
 
 def test_the_state_callback_cuts_every_slice_and_the_highlight_has_none(built_app):
-    # one renderer round from a change to the figure requests: `sync` writes the state, what the
-    # server must check and every slice; no callback reads the state Store to slice it
+    # from a change to the view requests, one renderer round: `sync` writes the state and what the
+    # server must check, and asks for the views itself (assets/slices.js, no Store per view); no
+    # callback reads the state Store to slice it
     sync, fix = _clientside(built_app, "sync"), _clientside(built_app, "applyFix")
     assert len(sync) == 1 and len(fix) == 1
     for callback in (sync[0], fix[0]):
         outputs = [o.split("@")[0] for o in callback["output"].strip(".").split("...")]  # "@": allow_duplicate
-        wanted = [f"{ids.STATE_UNKNOWN}.data"] + [f"{store}.data" for store in slices.SLICED_STORES]
-        assert outputs[-len(wanted):] == wanted
+        assert outputs[-1] == f"{ids.STATE_UNKNOWN}.data" and not [o for o in outputs if o.endswith("-view-state.data")]
+        assert [s["id"] for s in callback["state"]][-2:] == [ids.UPLOAD_STORE, ids.STATE_RULES]
     assert not _clientside(built_app, "slice") and not _clientside(built_app, "unknown")
     assert not [c for c in built_app._callback_list if ids.STATE in [i["id"] for i in c["inputs"]]]
-    assert {ids.ANSWER_STATE} | {ids.view_state(v.graph_id) for v in VIEWS.values()} == set(slices.SLICED_STORES)
+    rules = next(s for s in sync[0]["state"] if s["id"] == ids.STATE_RULES)
+    assert rules and set(slices.browser_slices()) == set(VIEWS) | {slices.ANSWERS}
     # the highlight is drawn by the browser where the state is made (assets/highlight.js): no
     # callback reads it, and none marks what the server sends later (assets/lazy_draw.js tells the
     # highlight after each draw; a card click is a plain listener, assets/answers.js)

@@ -45,8 +45,9 @@ def built_app(data):
 
 
 def test_slices_ids_and_exports_are_the_registry(data):
-    assert set(slices.SLICES.values()) == set(VIEWS)
-    assert slices.SLICES == {view.graph_id: key for key, view in VIEWS.items()}
+    assert set(slices.FIELDS) == set(VIEWS) | {slices.ANSWERS}
+    assert all(slices.FIELDS[key] == view.fields for key, view in VIEWS.items())
+    assert {name: spec["view"] for name, spec in slices.browser_slices().items() if name in VIEWS} == ids.GRAPHS
     assert ids.GRAPHS == {key: view.graph_id for key, view in VIEWS.items()}
     assert set(ids.CLICKABLE_GRAPHS) == {v.graph_id for v in VIEWS.values() if v.click == "clickData"}
     exported = {view.export.key for view in exported_views()}
@@ -56,35 +57,54 @@ def test_slices_ids_and_exports_are_the_registry(data):
     assert all(export_views.VIEWS[v.export.key].rows is v.table for v in exported_views())
 
 
-def _server_callbacks(app) -> list[dict]:
-    return [c for c in app._callback_list if not c.get("clientside_function")]
+def _answer(app, name: str, state: dict | None = None) -> dict:
+    response = app.server.test_client().post(f"/_evidence/view/{name}", json={"slice": state or {}, "upload": None})
+    assert response.status_code == 200, (name, response.status_code)
+    return response.get_json()
 
 
-def test_the_built_app_registers_one_callback_per_view(built_app):
-    """Every view's slice Store feeds exactly one server callback that draws it (the forest's
-    also sets the pool control); every figure view's callback writes figure, caption, config (a
-    view the browser draws as a table: its data and caption)."""
-    readers: dict[str, list[str]] = {}
-    for callback in _server_callbacks(built_app):
-        for item in callback["inputs"]:
-            readers.setdefault(item["id"], []).append(callback["output"])
+def _set(answer: dict) -> set[str]:
+    """'component.prop' for everything a view's answer sets."""
+    return ({f"{c}.children" for c, _ in answer["text"]} | {f"{c}.{a}" for c, a, _ in answer["attrs"]}
+            | {f"{c}.{p}" for c, props in answer["props"] for p in props})
+
+
+def test_every_view_is_answered_by_the_view_route_not_by_a_callback(built_app):
+    """Every view is one request to the view route (components/view_requests.py), no Dash
+    callback: a figure view's answer sets figure, caption, config (and its note); a view the
+    browser draws as a table, its data and caption; the forest's also sets the pool control."""
     for view in VIEWS.values():
-        drawn = [o for o in readers.get(ids.view_state(view.graph_id), []) if view.graph_id in o]
-        assert len(drawn) == 1, (view.key, drawn)
+        answer = _answer(built_app, view.key)
         if view.drawn_in_browser:  # the toxicity table: its data and caption (assets/heatmap_table.js)
-            assert f"{view.graph_id}.data-table" in drawn[0] and f"{ids.caption(view.graph_id)}.children" in drawn[0]
-            assert f"{view.graph_id}.figure" not in drawn[0]
+            assert _set(answer) == {f"{view.graph_id}.data-table", f"{ids.caption(view.graph_id)}.children"}
         elif view.is_figure:
-            for part in (f"{view.graph_id}.figure", f"{ids.caption(view.graph_id)}.children", f"{view.graph_id}.config"):
-                assert part in drawn[0], (view.key, part)
-            assert (view.note_id and f"{view.note_id}.children" in drawn[0]) or not view.note_id
-    assert all(len(readers[ids.view_state(v.graph_id)]) == 1 for v in VIEWS.values()), "one request per view and change"
-    slice_inputs = {i for i in readers if i.endswith("-view-state")}
-    assert slice_inputs == {ids.view_state(v.graph_id) for v in VIEWS.values()}
+            wanted = {f"{view.graph_id}.figure", f"{ids.caption(view.graph_id)}.children", f"{view.graph_id}.config"}
+            wanted |= {f"{view.note_id}.children"} if view.note_id else set()
+            wanted |= {f"{ids.FILTERS['pool']}.options", f"{ids.POOL_HINT}.children"} if view.key == "forest" else set()
+            assert _set(answer) == wanted, view.key
+        else:
+            assert _set(answer) == {f"{view.graph_id}.rowData"}
+    outputs = {o.split("@")[0] for c in built_app._callback_list for o in c["output"].strip(".").split("...")}
+    assert not {f"{v.graph_id}.figure" for v in VIEWS.values()} & outputs, "a view drawn by a callback"
+    assert f"{ids.TRIAL_GRID}.rowData" not in outputs
     # the URL/controls/clicks -> state callback runs in the browser (components/state_sync.py)
     sync = next(c for c in built_app._callback_list if f"{ids.STATE}.data" in c["output"].split("..."))
     clicks = {(i["id"], i["property"]) for i in sync["inputs"]}
     assert {(v.graph_id, v.click) for v in VIEWS.values() if v.click} <= clicks
+
+
+def test_a_view_answer_is_the_cached_rendering_of_its_slice(built_app, data):
+    """What the route answers for a slice is the view's rendering of that state (the same
+    figure JSON a callback sent), fields it does not read left out."""
+    from components.render import rendered
+
+    state = ViewState(endpoint="OS", grade="all", trial=("PASO", "E2100"))
+    answer = _answer(built_app, "forest", state.as_dict())
+    figure = dict(answer["props"])[ids.FOREST]["figure"]
+    expected = rendered(VIEWS["forest"], data, state)[0]
+    assert [t.get("name") for t in figure["data"]] == [t.get("name") for t in expected["data"]]
+    assert dict(answer["text"])[ids.caption(ids.FOREST)] == rendered(VIEWS["forest"], data, state)[1]
+    assert "E2100" in dict(answer["text"])[ids.caption(ids.FOREST)] and "MRCC" not in figure["layout"]["yaxis"].get("ticktext", "")
 
 
 def test_the_layout_shows_every_view(built_app):
@@ -112,9 +132,10 @@ ADDED_VIEW = textwrap.dedent(
     from evidence import export_views
 
     app = create_app(Settings(export_enabled=False))
-    drawn = [c["output"] for c in app._callback_list if any(i["id"] == ids.view_state("trial-count-figure") for i in c["inputs"])]
-    assert len(drawn) == 1 and "trial-count-figure.figure" in drawn[0], drawn
-    assert slices.SLICES["trial-count-figure"] == "trial_count" and "trial-count-figure" in ids.CLICKABLE_GRAPHS
+    answer = app.server.test_client().post("/_evidence/view/trial_count", json={"slice": {}, "upload": None}).get_json()
+    assert dict(answer["props"])["trial-count-figure"]["figure"] == {"data": [], "layout": {}}, answer
+    assert dict(answer["text"])["trial-count-figure-caption"] == "5", answer
+    assert slices.browser_slices()["trial_count"]["view"] == "trial-count-figure" and "trial-count-figure" in ids.CLICKABLE_GRAPHS
     assert exports.GRAPH_VIEWS["trial-count-figure"] == "trial-count" and "trial-count" in export_views.VIEWS
     assert any({"id": "trial-count-figure", "property": "clickData"} in c["inputs"] for c in app._callback_list)
     print("ADDED VIEW FOLLOWS")
@@ -123,7 +144,7 @@ ADDED_VIEW = textwrap.dedent(
 
 
 def test_adding_a_view_touches_only_the_registry():
-    """A view added to the registry alone gets its slice, callback, click input and export
+    """A view added to the registry alone gets its slice, its answer, click input and export
     (its card in the layout is its own module's business)."""
     done = subprocess.run([sys.executable, "-c", ADDED_VIEW], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "ADDED VIEW FOLLOWS" in done.stdout, done.stderr[-3000:]

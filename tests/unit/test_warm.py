@@ -41,7 +41,7 @@ def test_warm_states_are_the_default_its_endpoints_and_grade_bands_then_each_fac
 
 
 def _callback_answer(view, data, state):
-    """What the figure callback computes: the state as the browser's slice carries it."""
+    """What the view route answers: the state as the browser's slice carries it."""
     return rendered(view, data, ViewState.from_dict(slice_state(state.as_dict(), list(view.fields))))
 
 
