@@ -68,8 +68,8 @@ window.evidenceSlices = (function () {
       })
       .then(function (answer) {
         if (asked[name] !== body) return;
-        busy(name, false);
         apply(answer);
+        busy(name, false);
       })
       .catch(function (status) {
         if (asked[name] !== body) return;

@@ -1,0 +1,111 @@
+"""How the page gets a view's data (assets/slices.js, components/view_requests.py), in Chromium:
+its box is busy while the request is out (a spinner after 300 ms), a failed request says so in
+the view's caption and is asked again at the next change, texts are never read as markup, and an
+answer to an older slice never overwrites a newer one."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_dashboard import query, wait_for_drawn
+
+FOREST_BOX = '[data-view="forest-figure"]'
+CAPTION = "#forest-figure-caption"
+
+
+@pytest.fixture(scope="module")
+def base_url(live_server):
+    return live_server()
+
+
+def forest_title(page) -> str:
+    return page.evaluate("() => document.querySelector('#forest-figure .js-plotly-plot').layout.title.text")
+
+
+def test_a_slow_view_is_busy_with_a_spinner_until_its_answer(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    held = []
+    page.route("**/_evidence/view/forest", lambda route: held.append(route))
+    page.goto(base_url + "/?endpoint=OS")
+    page.wait_for_function("() => { const el = document.querySelector('[data-view=\"forest-figure\"]'); return el && el.hasAttribute('aria-busy'); }")
+    page.wait_for_timeout(600)  # past the spinner's 300 ms delay
+    spinner = page.evaluate(
+        "(s) => { const st = getComputedStyle(document.querySelector(s), '::after'); return {content: st.content, opacity: st.opacity}; }",
+        FOREST_BOX,
+    )
+    assert spinner == {"content": '""', "opacity": "1"}
+    page.locator(FOREST_BOX).screenshot(path=str(ARTIFACTS / "view-busy-spinner.png"))
+    assert len(held) == 1
+    held[0].continue_()
+    page.unroute("**/_evidence/view/forest")
+    wait_for_drawn(page, ["forest-figure"])
+    page.wait_for_function("() => !document.querySelector('[data-view=\"forest-figure\"]').hasAttribute('aria-busy')")
+    assert "Overall survival" in forest_title(page)
+    assert page.console_errors == []
+
+
+def test_a_failed_view_says_so_and_is_asked_again_at_the_next_change(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.route("**/_evidence/view/forest", lambda route: route.fulfill(status=500, body="boom"))
+    page.goto(base_url)
+    page.locator(CAPTION).get_by_text("This view could not be loaded (the server answered 500).").wait_for()
+    assert not page.locator(FOREST_BOX).evaluate("el => el.hasAttribute('aria-busy')")
+    page.unroute("**/_evidence/view/forest")
+    page.get_by_label("OS – Overall survival").check()
+    page.wait_for_function("() => (document.querySelector('#forest-figure .js-plotly-plot') || {}).data")
+    page.wait_for_function(f"() => document.querySelector('{CAPTION}').textContent.startsWith('Sources:')")
+    assert "Overall survival" in forest_title(page) and query(page)["endpoint"] == ["OS"]
+    page.console_errors.clear()  # the refused request's own console line
+
+
+def test_texts_from_an_answer_are_text_never_markup(page, base_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    markup = '<img src=x onerror="window.__owned = 1"><b>bold</b>'
+
+    def answer(route):
+        real = route.fetch()
+        body = real.json()
+        body["text"] = [[c, markup if c.endswith("-caption") else t] for c, t in body["text"]]
+        route.fulfill(response=real, body=json.dumps(body))
+
+    page.route("**/_evidence/view/forest", answer)
+    page.goto(base_url)
+    wait_for_drawn(page, ["forest-figure"])
+    page.wait_for_function(f"() => document.querySelector('{CAPTION}').textContent.includes('<b>bold</b>')")
+    assert page.locator(CAPTION).inner_text() == markup
+    assert page.locator(f"{CAPTION} img, {CAPTION} b").count() == 0
+    assert page.evaluate("() => window.__owned") is None
+    page.unroute("**/_evidence/view/forest")
+
+
+def test_an_answer_to_an_older_slice_never_replaces_a_newer_one(page, base_url):
+    """PFS is answered late, after OS was asked for and drawn: the forest stays on OS."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_drawn(page, ["forest-figure"])
+    held = []
+
+    def hold_pfs(route):
+        if json.loads(route.request.post_data)["slice"]["endpoint"] == "TTP":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_evidence/view/forest", hold_pfs)
+    page.get_by_label("TTP – Time to progression").check()
+    deadline = time.monotonic() + 15
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the TTP request was not sent"
+    page.get_by_label("OS – Overall survival").check()
+    page.wait_for_function("() => document.querySelector('#forest-figure .js-plotly-plot').layout.title.text.includes('Overall')")
+    held[0].continue_()
+    page.wait_for_timeout(1500)
+    assert "Overall survival" in forest_title(page)
+    assert not page.locator(FOREST_BOX).evaluate("el => el.hasAttribute('aria-busy')")
+    page.unroute("**/_evidence/view/forest")
+    assert page.console_errors == []
