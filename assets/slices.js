@@ -40,11 +40,13 @@ window.evidenceSlices = (function () {
   }
 
   function failed(name, status) {
-    // the view's caption says so (a text the browser sets: components/view_requests.py)
+    // the view's caption says so (a text the browser sets: components/view_requests.py); status:
+    // the HTTP status of a refused request, else none (no answer, or it could not be read)
     var view = slices[name].view;
     var caption = view && document.getElementById(view + "-caption");
     if (caption) {
-      caption.textContent = "This view could not be loaded (the server answered " + status + "). " +
+      caption.textContent = "This view could not be loaded (" +
+        (typeof status === "number" ? "the server answered " + status : "no answer arrived") + "). " +
         "Change a filter or reload the page to try again.";
     }
   }
@@ -75,7 +77,7 @@ window.evidenceSlices = (function () {
         if (asked[name] !== body) return;
         busy(name, false);
         delete asked[name]; // asked again on the next change
-        failed(name, typeof status === "number" ? status : "nothing");
+        failed(name, status);
       });
   }
 

@@ -6,9 +6,8 @@ request leaves and more when it answers, and each dispatch runs the selector of 
 component (~290): a facet change (three views) spent ~40 ms of main thread between the state and
 the requests (issue 13). Now the state callback cuts each view's slice (assets/slices.js) and the
 browser POSTs it here, `<prefix>_evidence/view/<name>` with ``{"slice": {...}, "upload": <the
-upload Store's reference>}``; the answer says which component props to set,
-``{"set": [[component id, {prop: value}], ...]}``, and assets/slices.js sets them
-(`dash_clientside.set_props`), so the page shows them as if a callback had.
+upload Store's reference>}``; the answer says what to set where (`_answer`: texts, data
+attributes, Dash props), and assets/slices.js sets it, so the page shows it as if a callback had.
 
 Served behind the same before_request hooks as every route (authentication, headers, gzip). A
 slice is read with the view state's own rules (`ViewState.from_dict`: enumerations, limits, text
@@ -51,7 +50,6 @@ TABLE_DATA = "data-table"
 """The attribute of a browser-drawn view's box holding its data (assets/heatmap_table.js reads it)."""
 
 
-
 @dataclass(frozen=True)
 class Answerer:
     """What one name answers: the state fields its slice holds, whether it reads this user's data
@@ -73,8 +71,9 @@ def _answer(pairs: list[tuple[str, str]], values) -> dict:
     - "props": [[component id, {prop: value}]]: what Dash's components must know (a figure and
       its config, a control's options or maximum), set with dash_clientside.set_props.
 
-    The elements set as text or attributes are never given children or those attributes by Dash
-    (components/layout.py), so React never undoes what the browser set."""
+    Dash never gives the elements set as text other children than a first text in the layout, nor
+    sets those attributes, and no callback writes them (components/layout.py;
+    tests/unit/test_view_requests.py), so React never undoes what the browser set."""
     answer: dict[str, list] = {"text": [], "attrs": [], "props": []}
     props: dict[str, dict] = {}
     for (component, prop), value in zip(pairs, values):

@@ -85,3 +85,28 @@ def test_texts_are_plain_strings_and_data_attributes_json(client):
         answer = post(client, name, {"slice": {}, "upload": None}).get_json()
         assert all(isinstance(text, str) for _, text in answer["text"])
         assert all(name.startswith("data-") and json.loads(value) is not None for _, name, value in answer["attrs"])
+
+
+def test_what_the_browser_sets_directly_dash_never_writes(data):
+    """Texts and data attributes of the answers are set on the elements by the browser (no Dash
+    prop): each element is in the layout with at most a first text as children and none of those
+    attributes, and no callback writes it, so React never undoes what the browser set."""
+    from app import create_app
+    from config import Settings
+
+    app = create_app(Settings(export_enabled=False), data)
+    client = app.server.test_client()
+    components = {c.id: c for c in app.layout._traverse() if getattr(c, "id", None)}
+    written = {o.split("@")[0] for c in app._callback_list for o in c["output"].strip(".").split("...")}
+    targets = set()
+    for name in ("forest", "toxicity", "answers", "what_if", "medians", "survival"):
+        answer = post(client, name, {"slice": {}, "upload": None}).get_json()
+        for element, _text in answer["text"]:
+            assert isinstance(getattr(components[element], "children", None), (str, type(None))), element
+            assert f"{element}.children" not in written, element
+            targets.add(element)
+        for element, attribute, _value in answer["attrs"]:
+            assert getattr(components[element], attribute, None) is None, (element, attribute)
+            assert f"{element}.{attribute}" not in written, element
+            targets.add(element)
+    assert {ids.caption(ids.FOREST), ids.POOL_HINT, ids.SELECTION_TEXT, ids.PAGE_OF, ids.ANSWER_CARDS, ids.HEATMAP} <= targets
