@@ -66,7 +66,16 @@ window.evidenceSeen = (function () {
     visible: visible,
     setTab: function (tab) {
       if (tab === shownTab) return;
+      var first = shownTab === null;
       shownTab = tab;
+      // The state's tab is shown at once: its panel's `hidden` follows through Dash a renderer
+      // round later (assets/tabs.js tabPanels, on the tab control the state callback writes), and
+      // its views waited for that before they were asked for. Dash then sets the same values.
+      if (!first) {
+        document.querySelectorAll(".tab-panel[data-tab]").forEach(function (panel) {
+          panel.hidden = panel.getAttribute("data-tab") !== tab;
+        });
+      }
       // a panel just shown: its figures meet the viewport once laid out (the observer reports it)
       window.requestAnimationFrame(function () { jobs.forEach(function (_, el) { run(el); }); });
     },

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import query, wait_for_drawn
+from tests.browser.test_dashboard import query, scroll_to, show_tab, wait_for_drawn
 
 FOREST_BOX = '[data-view="forest-figure"]'
 CAPTION = "#forest-figure-caption"
@@ -108,4 +108,24 @@ def test_an_answer_to_an_older_slice_never_replaces_a_newer_one(page, base_url):
     assert "Overall survival" in forest_title(page)
     assert not page.locator(FOREST_BOX).evaluate("el => el.hasAttribute('aria-busy')")
     page.unroute("**/_evidence/view/forest")
+    assert page.console_errors == []
+
+
+def test_a_tab_shown_asks_only_for_the_views_on_its_first_screen(page, base_url):
+    """The tab's panel is shown with the state (assets/seen.js), and a graph plotly drew empty
+    keeps its room while its data are asked for (assets/views.css): the views below it stay
+    below the fold and are asked for only once scrolled to (they used to be asked for while the
+    first graph had collapsed, then pushed off screen by its draw)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_drawn(page, ["forest-figure"])
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[1]) if "/_evidence/view/" in r.url else None)
+    show_tab(page, "dosing")
+    wait_for_drawn(page, ["dose-figure"])
+    page.wait_for_timeout(1000)
+    assert asked == ["dosing"] and query(page)["tab"] == ["dosing"]
+    scroll_to(page, "exposure-figure")
+    wait_for_drawn(page, ["exposure-figure"])
+    assert asked[:2] == ["dosing", "exposure"]
     assert page.console_errors == []
