@@ -3,8 +3,8 @@
 A fresh worker's cache is empty, so its first visitors wait for every figure to be built. After
 fork (gunicorn.conf.py `post_fork`) a daemon thread answers the states a visitor most likely asks
 first: the default view, then its other endpoints and grade bands (one control changed), then
-each value of each facet alone; the answer strip's cards with them. It asks through the same function
-as the view requests (components/render.py), so those states are cache hits afterwards. The
+each value of each facet alone; the answer strip's cards with them. It asks what the view route
+asks (components/view_requests.py `answerers`), so those states are cache hits afterwards. The
 worker serves requests meanwhile. Bounded: at most WARM_CACHE_STATES states (never more than a
 cache namespace holds, or the last would evict the first) and WARM_CACHE_SECONDS.
 """
@@ -16,14 +16,12 @@ import threading
 import time
 from dataclasses import replace
 
-from components.render import rendered
+from components.view_requests import answerers
 from config import Settings
 from evidence import cache, views
-from evidence.answers import answer_strip
 from evidence.contract import TIME_TO_EVENT_ENDPOINTS
 from evidence.loading import CuratedData
 from evidence.state import FACETS, ViewState
-from evidence.view_registry import VIEWS, View
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +37,17 @@ def warm_states(data: CuratedData, limit: int) -> list[ViewState]:
     return ([default] + endpoints + grades + single)[: max(limit, 0)]
 
 
-def _answer(view: View, data: CuratedData, state: ViewState):
-    """What the view's callback returns for `state` (and keeps in the cache)."""
-    return rendered(view, data, state) if view.is_figure else view.panel(data, state)
-
-
 def warm(data: CuratedData, states: list[ViewState], seconds: float) -> int:
     """Answer every view and the answer strip for each state in turn until done or `seconds`
     have passed; the number of states answered."""
     deadline = time.monotonic() + seconds
     done = 0
+    named = answerers()  # every view and the answer strip (every facet change asks for its cards)
     for state in states:
         if time.monotonic() > deadline:
             break
-        for view in VIEWS.values():
-            _answer(view, data, state)
-        answer_strip(data, state)  # the cards above the tabs: every facet change asks for them
+        for answerer in named.values():
+            answerer.answer(data, state)
         done += 1
     return done
 
