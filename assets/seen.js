@@ -68,14 +68,10 @@ window.evidenceSeen = (function () {
       if (tab === shownTab) return;
       var first = shownTab === null;
       shownTab = tab;
-      // The state's tab is shown at once: its panel's `hidden` follows through Dash a renderer
-      // round later (assets/tabs.js tabPanels, on the tab control the state callback writes), and
-      // its views waited for that before they were asked for. Dash then sets the same values.
-      if (!first) {
-        document.querySelectorAll(".tab-panel[data-tab]").forEach(function (panel) {
-          panel.hidden = panel.getAttribute("data-tab") !== tab;
-        });
-      }
+      // The state's tab is shown at once (assets/tabs.js evidenceTabs.show): through Dash its
+      // panel's `hidden` follows a renderer round later (tabPanels, on the tab control the state
+      // callback writes), and its views waited for that before they were asked for.
+      if (!first && window.evidenceTabs) window.evidenceTabs.show(tab);
       // a panel just shown: its figures meet the viewport once laid out (the observer reports it)
       window.requestAnimationFrame(function () { jobs.forEach(function (_, el) { run(el); }); });
     },

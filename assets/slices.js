@@ -23,9 +23,9 @@
  * request says so in the view's caption, and the next change asks again.
  */
 window.evidenceSlices = (function () {
-  var ROUTE = "_evidence/view/"; // after Dash's requests prefix (the page's _dash-config)
+  var ROUTE = "_evidence/view/", routePath = null; // after Dash's requests prefix: route()
   var asked = {}; // name -> the request body last sent (or waiting to be sent) for it
-  var slices = null; // name -> {view, fields, uploads}: the state rules' `slices`
+  var slices = null; // name -> {view, caption, fields, uploads}: the state rules' `slices`
   var lastState = null, lastUpload = null; // the newest state cut and upload reference
   var setProps = {}; // component id -> JSON of the props last set on it
 
@@ -42,8 +42,7 @@ window.evidenceSlices = (function () {
   function failed(name, status) {
     // the view's caption says so (a text the browser sets: components/view_requests.py); status:
     // the HTTP status of a refused request, else none (no answer, or it could not be read)
-    var view = slices[name].view;
-    var caption = view && document.getElementById(view + "-caption");
+    var caption = slices[name].caption && document.getElementById(slices[name].caption);
     if (caption) {
       caption.textContent = "This view could not be loaded (" +
         (typeof status === "number" ? "the server answered " + status : "no answer arrived") + "). " +
@@ -51,19 +50,22 @@ window.evidenceSlices = (function () {
     }
   }
 
-  function prefix() {
-    var config = document.getElementById("_dash-config");
-    try {
-      return JSON.parse(config.textContent).requests_pathname_prefix || "/";
-    } catch (e) {
-      return "/";
+  function route() {
+    // Dash's requests prefix (the page's _dash-config, fixed for the page's life) + the route
+    if (routePath === null) {
+      var prefix = "/";
+      try {
+        prefix = JSON.parse(document.getElementById("_dash-config").textContent).requests_pathname_prefix || "/";
+      } catch (e) { /* no config: the app is at the root */ }
+      routePath = prefix + ROUTE;
     }
+    return routePath;
   }
 
   function ask(name, body) {
     // POST one view's slice; set what its answer names unless a newer slice was asked for since
     busy(name, true);
-    fetch(prefix() + ROUTE + name, { method: "POST", headers: { "Content-Type": "application/json" }, body: body, credentials: "same-origin" })
+    fetch(route() + name, { method: "POST", headers: { "Content-Type": "application/json" }, body: body, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw response.status;
         return response.json();

@@ -11,6 +11,7 @@ view no request and no redraw.
 
 from __future__ import annotations
 
+from components import ids
 from evidence.answers import STRIP_FIELDS
 from evidence.view_registry import VIEWS
 
@@ -26,10 +27,12 @@ READS_UPLOADS: dict[str, bool] = {**{key: view.reads_data for key, view in VIEWS
 
 def browser_slices() -> dict[str, dict]:
     """What assets/slices.js needs per name: the element whose visibility decides when it is asked
-    for (its `data-view`, the view's graph id; none for the strip, shown on every tab), its
-    fields, and whether an upload changes it."""
+    for (its `data-view`, the view's graph id; none for the strip, shown on every tab), the
+    caption that says when it could not be loaded, its fields, and whether an upload changes it."""
     return {
-        name: {"view": VIEWS[name].graph_id if name in VIEWS else "", "fields": list(fields), "uploads": READS_UPLOADS[name]}
+        name: {"view": VIEWS[name].graph_id if name in VIEWS else "",
+               "caption": ids.caption(VIEWS[name].graph_id) if name in VIEWS else "",
+               "fields": list(fields), "uploads": READS_UPLOADS[name]}
         for name, fields in FIELDS.items()
     }
 
