@@ -153,8 +153,24 @@ window.evidenceDraw = (function () {
     var job = pending.get(gd);
     if (!job) return;
     pending.delete(gd);
+    if (job.drawnData) gd._evidenceDrawnData = job.drawnData;
     sizeBox(gd, job.args);
     settle(job, told(gd, react.apply(window.Plotly, job.args)));
+  }
+
+  function drawWhenSeen(el, mayWait) {
+    // a held graph came into view: drawn now, unless `mayWait` and its view's data are on their
+    // way (assets/slices.js): then the figure they bring is its first draw (`arrived`), not an
+    // empty draw followed by the real one
+    var job = pending.get(el);
+    if (!job) return;
+    if (mayWait && window.evidenceSlices && window.evidenceSlices.expects(el)) return;
+    drawNow(el);
+  }
+
+  function drawOnceSeen(el, job) {
+    if (window.evidenceSeen.visible(job.box)) drawNow(el);
+    else window.evidenceSeen.whenSeen(job.box, "draw", function () { drawWhenSeen(el, false); });
   }
 
   function draw(args) {
@@ -165,10 +181,15 @@ window.evidenceDraw = (function () {
     var seen = window.evidenceSeen;
     var box = el && el.closest && (el.closest(".figure") || el);
     var job = el && pending.get(el);
+    if (el && el._evidenceDrawnData && args[1] && args[1].data === el._evidenceDrawnData) {
+      // dcc.Graph drawing the figure `arrived` drew first, from the same prop: nothing to do
+      el._evidenceDrawnData = null;
+      return Promise.resolve(el);
+    }
     if (box && seen && !el._fullLayout && traces(args) === 0 && !seen.visible(box)) {
       if (!job) pending.set(el, job = { waiting: [], box: box });
       job.args = args;
-      seen.whenSeen(box, "draw", function () { drawNow(el); });
+      seen.whenSeen(box, "draw", function () { drawWhenSeen(el, true); });
       return new Promise(function (resolve, reject) { job.waiting.push([resolve, reject]); });
     }
     if (el && el.style) sizeBox(el, args);
@@ -206,5 +227,27 @@ window.evidenceDraw = (function () {
     // draw `figure` ({data, layout}) on plot div `gd` now: the highlight's redraw of a graph
     // dcc.Graph has drawn (assets/highlight.js); the box keeps its height if the figure names none
     now: function (gd, figure) { return react ? draw([gd, figure]) : Promise.resolve(gd); },
+    // A view's answer brings `props` ({figure, config}) for graph `id` (assets/slices.js, before
+    // it sets them on the graph): a graph still held empty is drawn with that figure, as
+    // dcc.Graph would draw it, when seen; dcc.Graph's own draw of the same prop then does nothing.
+    arrived: function (id, props) {
+      var outer = document.getElementById(id), figure = props.figure;
+      if (!outer || !figure || !react) return;
+      pending.forEach(function (job, el) {
+        if (!outer.contains(el)) return;
+        var held = job.args[1] || {}, copy = JSON.parse(JSON.stringify(figure));
+        var config = props.config
+          ? Object.assign({}, props.config, { typesetMath: held.config && held.config.typesetMath })
+          : held.config;
+        job.args = [el, { data: copy.data, layout: copy.layout, frames: copy.frames, config: config }];
+        job.drawnData = figure.data;
+        drawOnceSeen(el, job);
+      });
+    },
+    // A view's request is over (answered or failed): a graph in `box` still held for its data is
+    // drawn with what it holds (empty, if no figure came), when seen.
+    release: function (box) {
+      pending.forEach(function (job, el) { if (box && box.contains(el)) drawOnceSeen(el, job); });
+    },
   };
 })();

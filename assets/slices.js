@@ -24,7 +24,8 @@
  */
 window.evidenceSlices = (function () {
   var ROUTE = "_evidence/view/", routePath = null; // after Dash's requests prefix: route()
-  var asked = {}; // name -> the request body last sent (or waiting to be sent) for it
+  var asked = {}; // name -> the request body last sent for it
+  var wanted = {}; // name -> the request body for its newest slice (sent, or waiting to be seen)
   var slices = null; // name -> {view, caption, fields, uploads}: the state rules' `slices`
   var lastState = null, lastUpload = null; // the newest state cut and upload reference
   var setProps = {}; // component id -> JSON of the props last set on it
@@ -73,14 +74,21 @@ window.evidenceSlices = (function () {
       .then(function (answer) {
         if (asked[name] !== body) return;
         apply(answer);
-        busy(name, false);
+        done(name);
       })
       .catch(function (status) {
         if (asked[name] !== body) return;
-        busy(name, false);
+        done(name);
         delete asked[name]; // asked again on the next change
         failed(name, status);
       });
+  }
+
+  function done(name) {
+    // the view's request is over: not busy; a graph of it still held for these data is drawn
+    // (assets/lazy_draw.js: with the figure the answer brought, or empty if none came)
+    busy(name, false);
+    window.evidenceDraw.release(box(name));
   }
 
   function apply(answer) {
@@ -100,6 +108,7 @@ window.evidenceSlices = (function () {
       var text = JSON.stringify(item[1]);
       if (setProps[item[0]] === text) return;
       setProps[item[0]] = text;
+      window.evidenceDraw.arrived(item[0], item[1]);
       window.dash_clientside.set_props(item[0], item[1]);
     });
   }
@@ -111,6 +120,7 @@ window.evidenceSlices = (function () {
     spec.fields.forEach(function (field) { next[field] = field in state ? state[field] : null; });
     var body = JSON.stringify({ slice: next, upload: spec.uploads ? upload : null });
     var el = box(name);
+    wanted[name] = body;
     if (asked[name] === body) {
       if (el) seen.forget(el, "slice");
       return;
@@ -141,6 +151,14 @@ window.evidenceSlices = (function () {
       if (state.tab) window.evidenceSeen.setTab(state.tab);
       window.evidenceHighlight.show(state.highlight || ""); // drawn in the browser: no request
       Object.keys(slices).forEach(function (name) { sliceOne(name, state, lastUpload); });
+    },
+    // Whether element `el` (a graph) is in a view whose data are asked for or about to be: its
+    // first draw waits for them (assets/lazy_draw.js).
+    expects: function (el) {
+      return Object.keys(slices || {}).some(function (name) {
+        var b = box(name);
+        return !!b && b.contains(el) && (b.hasAttribute("aria-busy") || wanted[name] !== asked[name]);
+      });
     },
     // The upload Store changed (an upload, a removal): the views showing uploads are asked again.
     uploaded: function (upload) {
