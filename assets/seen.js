@@ -66,12 +66,9 @@ window.evidenceSeen = (function () {
     visible: visible,
     setTab: function (tab) {
       if (tab === shownTab) return;
-      var first = shownTab === null;
       shownTab = tab;
-      // The state's tab is shown at once (assets/tabs.js evidenceTabs.show): through Dash its
-      // panel's `hidden` follows a renderer round later (tabPanels, on the tab control the state
-      // callback writes), and its views waited for that before they were asked for.
-      if (!first && window.evidenceTabs) window.evidenceTabs.show(tab);
+      // the state's tab is shown at once, by the page (assets/tabs.js evidenceTabs.show)
+      if (window.evidenceTabs) window.evidenceTabs.show(tab);
       // a panel just shown: its figures meet the viewport once laid out (the observer reports it)
       window.requestAnimationFrame(function () { jobs.forEach(function (_, el) { run(el); }); });
     },

@@ -256,6 +256,35 @@ window.dash_clientside.evidence_state = (function () {
     return { upload: a[end - 1], unknown: a[end - 2], current: a[end - 3], options: a.slice(end - 3 - no, end - 3) };
   }
 
+  var followed = null; // {state, rules, upload}: the state whose views were last asked for
+
+  function follow(state, rules, upload) {
+    followed = { state: state, rules: rules, upload: upload };
+    window.evidenceSlices.cut(state, rules, upload);
+  }
+
+  function ahead(next) {
+    // A new state known before Dash's round: a link followed (back/forward) or a tab chosen. If
+    // the server has nothing new to check in it (the option fields and page of the state last
+    // followed), its views are asked for now, ~25 ms before the state callback runs, and drawn
+    // while Dash updates the controls; `sync`'s own cut of the same state then asks for nothing.
+    if (!followed || !next) return;
+    var last = followed.state, rules = followed.rules;
+    var unchecked = next.page === last.page && rules.option_fields.every(function (field) {
+      return same(next[field], last[field]);
+    });
+    if (unchecked) follow(next, rules, followed.upload);
+  }
+
+  window.addEventListener("popstate", function () {
+    if (followed) ahead(parseQuery(window.location.search, followed.rules));
+  });
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (!followed || !radio.matches || !radio.matches("#" + followed.rules.tab_control + " input")) return;
+    ahead(Object.assign({}, followed.state, { tab: radio.value }));
+  });
+
   function followers(state, t, rules) {
     // [what the server must check] for the state about to be written (its Store keeps
     // `t.current` when the state is not rewritten); the views whose slices changed are asked for
@@ -265,7 +294,7 @@ window.dash_clientside.evidence_state = (function () {
     // someone else drew an empty forest first).
     var unknownNow = unknown.apply(null, [state, rules, t.unknown].concat(t.options));
     if (unknownNow === window.dash_clientside.no_update || !toCheck(unknownNow, rules)) {
-      window.evidenceSlices.cut(state, rules, t.upload);
+      follow(state, rules, t.upload);
     }
     return [unknownNow];
   }
@@ -283,8 +312,10 @@ window.dash_clientside.evidence_state = (function () {
     var clicks = {};
     rules.clicks.forEach(function (id, i) { clicks[id] = a[2 + nc + i]; });
     var next = nextState(trigger, search, controls, clicks, rules);
-    // the highlight is drawn at once, before the state, URL and controls follow (assets/highlight.js)
+    // the highlight is drawn and the tab shown at once, before the state, URL and controls follow
+    // (assets/highlight.js, assets/seen.js), even while the views wait for a check
     window.evidenceHighlight.show(next[0].highlight || "");
+    if (next[0].tab) window.evidenceSeen.setTab(next[0].tab);
     // the notice about the link opened stays until another link or Reset: a control change
     // may be a dropdown dropping a value its options lack (Dash 4 does that on its own)
     var link = trigger === null || trigger === undefined || trigger === rules.url || trigger === rules.reset;

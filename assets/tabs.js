@@ -1,33 +1,22 @@
 /*
  * Views in tabs (components/tabs.py).
- * - tabPanels: show the chosen tab's panel, hide the others (a panel's `data-tab` names its tab);
- *   `evidenceTabs.show` does the same at once in the DOM (one rule: `evidenceTabs.hidden`).
+ * - `evidenceTabs.show`: show the chosen tab's panel, hide the others (a panel's `data-tab` names
+ *   its tab), in the DOM, as each new state is known (assets/seen.js setTab). The only owner of a
+ *   panel's `hidden` after the first render: no Dash callback writes it, so React, which set it
+ *   from the layout, never touches it again.
  * - Skip links (and any in-page link) to a view in a hidden tab choose that tab first, then move
  *   focus to the view once its panel is shown.
  */
 window.evidenceTabs = {
   // whether the panel of tab `name` is hidden when `tab` is chosen (none chosen: the first shows)
   hidden: function (name, tab, first) { return tab ? name !== tab : !first; },
-  // show the chosen tab's panel now, in the DOM (assets/seen.js, for a tab in a new state);
-  // tabPanels below sets the same values through Dash a renderer round later
+  // show the chosen tab's panel now, in the DOM (assets/seen.js, for a tab in a new state)
   show: function (tab) {
     document.querySelectorAll(".tab-panel[data-tab]").forEach(function (panel, i) {
       panel.hidden = window.evidenceTabs.hidden(panel.getAttribute("data-tab"), tab, i === 0);
     });
   },
 };
-
-window.dash_clientside = Object.assign({}, window.dash_clientside);
-window.dash_clientside.evidence = Object.assign({}, window.dash_clientside.evidence, {
-  tabPanels: function (tab) {
-    var panels = window.dash_clientside.callback_context.outputs_list;
-    return panels.map(function (out, i) {
-      var panel = document.getElementById(out.id);
-      var name = panel ? panel.getAttribute("data-tab") : out.id.replace(/^tab-/, "");
-      return window.evidenceTabs.hidden(name, tab, i === 0);
-    });
-  },
-});
 
 (function () {
   function chooseTab(tab) {

@@ -14,7 +14,6 @@ from components import ids
 from components.evidence_box import register_evidence_callbacks
 from components.exports import register_export_callbacks
 from components.refusals import register_refusal_callbacks
-from components.tabs import register_tab_callbacks
 from components.state_sync import register_state_callbacks
 from components.uploads import register_upload_callbacks, session_reader
 from components.view_requests import register_view_requests
@@ -38,7 +37,6 @@ def register_callbacks(app: Dash, bundled: CuratedData, settings: Settings) -> N
         options = views.filter_options(data)
         return [options[f] for f in ids.OPTION_FIELDS] + [message]
 
-    register_tab_callbacks(app)
     register_refusal_callbacks(app)
     register_evidence_callbacks(app, session_data)
     register_view_requests(app, bundled, session_data)  # every view's data: a plain route, not a callback

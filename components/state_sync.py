@@ -38,7 +38,8 @@ _CONTROLS = [(component_id, "value") for component_id in ids.FILTERS.values()]
 def browser_rules() -> dict:
     """What assets/state.js needs: the query rules, the state fields of the controls and their ids
     (in the callback's order), the controls whose change returns to page 1, the fields whose
-    controls' options follow the data, the trigger ids, and the views' slices (assets/slices.js)."""
+    controls' options follow the data, the trigger ids (the tab strip's too: a tab chosen is followed
+    before Dash's round), and the views' slices (assets/slices.js)."""
     return {
         **query_rules(),
         "controls": list(ids.FILTERS),
@@ -49,6 +50,7 @@ def browser_rules() -> dict:
         "url": ids.URL,
         "reset": ids.RESET,
         "unknown": ids.STATE_UNKNOWN,
+        "tab_control": ids.FILTERS["tab"],
         "slices": browser_slices(),
     }
 

@@ -3,14 +3,17 @@ panel per tab, hidden unless its tab is chosen.
 
 The strip is a radio group (`dcc.RadioItems` styled as tabs): native radios are keyboard operable
 (arrow keys move between tabs, as in the WAI-ARIA tabs pattern) and it joins the URL/state sync
-as one more control (ids.FILTERS["tab"]). Hidden panels draw nothing: assets/slices.js leaves a
-graph's slice of the state untouched while its panel's tab is not the state's tab, so a hidden
-figure sends no request until its tab is shown.
+as one more control (ids.FILTERS["tab"]). Which panel shows is set in the browser, by the state's
+tab (assets/tabs.js `evidenceTabs.show`, called as each new state is known: assets/seen.js), not by a
+Dash callback: that callback's round cost the first opening of a tab ~12 redux actions (~10-15 ms)
+before its figures could be drawn. Hidden panels draw nothing: assets/slices.js leaves a graph's
+slice of the state untouched while its panel's tab is not the state's tab, so a hidden figure
+sends no request until its tab is shown.
 """
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+from dash import dcc, html
 
 from components import ids
 from evidence.state import TABS
@@ -52,13 +55,4 @@ def tab_panel(tab: str, children: list) -> html.Div:
         hidden=tab != TABS[0],
         role="region",
         **{"data-tab": tab, "aria-label": TAB_LABELS[tab]},
-    )
-
-
-def register_tab_callbacks(app: Dash) -> None:
-    """Show the chosen tab's panel, hide the others (in the browser: assets/tabs.js)."""
-    app.clientside_callback(
-        ClientsideFunction(namespace="evidence", function_name="tabPanels"),
-        [Output(ids.tab_panel(t), "hidden") for t in TABS],
-        Input(ids.FILTERS["tab"], "value"),
     )
