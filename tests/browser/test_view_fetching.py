@@ -129,3 +129,27 @@ def test_a_tab_shown_asks_only_for_the_views_on_its_first_screen(page, base_url)
     wait_for_drawn(page, ["exposure-figure"])
     assert asked[:2] == ["dosing", "exposure"]
     assert page.console_errors == []
+
+
+def test_a_graph_shown_while_its_data_are_asked_for_is_first_drawn_with_them(page, base_url):
+    """Opening a tab: the dose-ramp graph's first plotly draw is its figure, not an empty draw
+    followed by the real one (assets/lazy_draw.js holds the empty draw while assets/slices.js
+    expects data for the view); the panel is shown by the page
+    itself, for a tab chosen by the radio as for a link followed (popstate)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(base_url)
+    wait_for_drawn(page, ["forest-figure"])
+    page.evaluate("""() => { window.__firstDraw = null;
+        const box = document.getElementById('dose-figure');
+        new MutationObserver(() => { const svg = box.querySelector('.main-svg');
+            if (window.__firstDraw === null && svg) window.__firstDraw = (svg.closest('.js-plotly-plot').data || []).length;
+        }).observe(box, {childList: true, subtree: true}); }""")
+    page.evaluate("() => { history.pushState({}, '', location.pathname + '?tab=dosing'); "
+                  "window.dispatchEvent(new PopStateEvent('popstate', {state: {}})); }")
+    wait_for_drawn(page, ["dose-figure"])
+    page.wait_for_timeout(800)
+    assert page.evaluate("() => !document.querySelector('[data-tab=\"dosing\"]').hidden")
+    assert page.evaluate("() => document.querySelector('[data-tab=\"efficacy\"]').hidden")
+    assert page.evaluate("() => window.__firstDraw") == 18  # the dose figure's 18 traces, drawn first
+    assert page.evaluate("() => document.querySelector('#view-tab input[value=\"dosing\"]').checked")
+    assert page.console_errors == []
