@@ -89,7 +89,18 @@ def show_tab(page, tab):
     if page.evaluate("(t) => !document.getElementById('tab-' + t).hidden", tab):
         return
     page.locator(f"#view-tab label:has(input[value='{tab}'])").click()
-    page.wait_for_function("(t) => !document.getElementById('tab-' + t).hidden", arg=tab, timeout=30000)
+    wait_for_tab(page, tab)
+
+
+def wait_for_tab(page, tab):
+    """Wait until a tab's panel shows and the URL names it. The panel is shown as soon as the tab
+    is chosen (assets/state.js follows it); the URL is written after Dash's round, a few ms on."""
+    page.wait_for_function(
+        "(t) => !document.getElementById('tab-' + t).hidden && "
+        "(new URLSearchParams(location.search).get('tab') || 'efficacy') === t",
+        arg=tab,
+        timeout=30000,
+    )
 
 
 def show(page, element_id):

@@ -12,7 +12,7 @@ import pytest
 from components import ids
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.figure_page import plotly_js_version
-from tests.browser.test_dashboard import TAB_FIGURES, query, scroll_to, show, show_tab, wait_for_drawn
+from tests.browser.test_dashboard import TAB_FIGURES, query, scroll_to, show, show_tab, wait_for_drawn, wait_for_tab
 
 CARDS = "#answer-cards .answer-card"
 GRID_ROWS = "#trial-grid .ag-pinned-left-cols-container .ag-row"
@@ -251,7 +251,7 @@ def test_tabs_work_by_keyboard(page, base_url):
     wait_for_cards(page)
     page.locator("#view-tab input[value='efficacy']").focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => !document.getElementById('tab-trials').hidden", timeout=15000)
+    wait_for_tab(page, "trials")
     assert query(page)["tab"] == ["trials"]
     assert accessible_name(page, "#view-tab") == "Views"
     assert page.console_errors == []
