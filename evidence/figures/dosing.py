@@ -16,6 +16,7 @@ import pandas as pd
 
 from evidence import theme
 from evidence.dosing import DEFAULT_CYCLE_DAYS, FULL_DOSE_MG
+from evidence.figures import stacked as stacked_parts
 from evidence.tables.dosing import DoseRampTable
 
 REFERENCE_COLOUR = theme.MODEL_COLOUR
@@ -485,6 +486,21 @@ def dose_ramp_figure(table: DoseRampTable, highlight: str | None = None) -> dict
         if arm.planned_stated:
             traces += _arm_traces(_ArmStyle(arm, highlight, highlighted), records[(arm.trial_id, arm.arm_id)], arm, rdi_top)
     return {"data": traces, "layout": _dose_layout(table, arms, rows, rdi_top)}
+
+
+DERIVED_TOP_MARGIN = 60
+"""px above the derived panels' first title (their figure has no key: the dose figure above holds it)."""
+
+
+def dose_ramp_figures(table: DoseRampTable, highlight: str | None = None) -> tuple[dict, dict]:
+    """The dose ramp cut for the screen (`evidence.figures.stacked`): the reported dose per cycle
+    (planned steps, delivered mean, with the key) and the derived panels (cumulative dose,
+    relative dose intensity), each drawn at the stacked figure's scale when it is seen."""
+    stacked = dose_ramp_figure(table, highlight)
+    if "yaxis2" not in stacked["layout"]:  # the empty figure
+        return stacked, stacked
+    return (stacked_parts.panels_figure(stacked, ["y"]),
+            stacked_parts.panels_figure(stacked, ["y2", "y3"], top_margin=DERIVED_TOP_MARGIN))  # fmt: skip
 
 
 # ---------------------------------------------------------------- the what-if ramp

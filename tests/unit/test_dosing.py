@@ -27,6 +27,12 @@ def dose_ramp_figure(schedule, highlight=None) -> go.Figure:
     return validated(dosing_figures.dose_ramp_figure(dose_ramp_table(schedule), highlight=highlight))
 
 
+def screen_parts(schedule, highlight=None) -> tuple[go.Figure, go.Figure]:
+    """The dose ramp as the screen draws it: the reported panel and the derived panels."""
+    reported, derived = dosing_figures.dose_ramp_figures(dose_ramp_table(schedule), highlight=highlight)
+    return validated(reported), validated(derived)
+
+
 def what_if_figure(ramp) -> go.Figure:
     return validated(dosing_figures.what_if_figure(ramp))
 
@@ -219,8 +225,12 @@ def _subplots_reference(fig: go.Figure, rows: int, row_heights: list[float], spa
     [
         (lambda s: dose_ramp_figure(s), 3, [0.5, 0.28, 0.22], 0.09),
         (lambda s: what_if_figure(what_if_ramp(400, 200, 3)), 2, [0.5, 0.5], 0.12),
+        # the screen's cuts: the derived panels keep their 0.28 : 0.22 share and their gap (0.09 of
+        # the stacked plot is 0.18 of theirs, half as tall)
+        (lambda s: screen_parts(s)[0], 1, None, 0.09),
+        (lambda s: screen_parts(s)[1], 2, [0.28, 0.22], 0.18),
     ],
-    ids=["dose ramp", "what-if"],
+    ids=["dose ramp", "what-if", "screen: reported", "screen: derived"],
 )
 def test_panels_are_where_make_subplots_puts_them(schedule, build, rows, row_heights, spacing):
     # The axes are written out as dicts; plotly's make_subplots is the reference for their domains.
@@ -358,3 +368,49 @@ def test_dose_intensity_labels_keep_off_the_100_percent_line(schedule):
     line = next(s for s in fig.layout.shapes if s.yref == "y3" and s.y0 == 100)
     label = next(a for a in fig.layout.annotations if a.text == "100%")
     assert (line.xref, line.x1) == ("x3", 7) and (label.xref, label.x, label.xanchor, label.xshift) == ("x3", 7, "left", 4)
+
+
+def test_the_screen_draws_the_reported_and_the_derived_panels_apart_at_the_stacked_scale(schedule):
+    stacked = dose_ramp_figure(schedule, highlight="PASO")
+    reported, derived = screen_parts(schedule, highlight="PASO")
+    by_panel = {ref: [t.name for t in stacked.data if (t.yaxis or "y") == ref] for ref in ("y", "y2", "y3")}
+    assert [t.name for t in reported.data] == by_panel["y"]
+    assert [t.name for t in derived.data if (t.yaxis or "y") == "y"] == by_panel["y2"]
+    assert [t.name for t in derived.data if t.yaxis == "y2"] == by_panel["y3"]
+    by_name = {t.name: t for t in reported.data}
+    assert list(by_name["PASO delivered (mean)"].y) == [407, 545, 629]
+    assert list(by_name["PASO planned"].y) == [400, 600, 800, 800]
+    rdi = next(t for t in derived.data if t.name == "PASO % of 800 mg (derived)")
+    assert (rdi.xaxis, rdi.yaxis, list(rdi.text)) == ("x2", "y2", ["50.9%", "68.1%", "78.6%"])
+    assert next(t for t in derived.data if t.name == "PASO delivered, cumulative (derived)").y[-1] == pytest.approx(44.268)
+    # the key stays with the reported panel; the derived panels name their lines at the end
+    assert [t.name for t in derived.data if t.showlegend is not False] == []
+    assert len([t for t in reported.data if t.showlegend is not False]) == 5
+    # each panel as many px tall as in the stacked figure (plot 950 - 130 - 110 = 710 px)
+    plot = lambda fig: fig.layout.height - fig.layout.margin.t - fig.layout.margin.b  # noqa: E731
+    assert reported.layout.height == 531 and plot(reported) == pytest.approx(710 * 0.41, abs=1)
+    assert derived.layout.margin.t == dosing_figures.DERIVED_TOP_MARGIN
+    assert plot(derived) * (1 - derived.layout.yaxis2.domain[1]) == pytest.approx(710 * (0.5 - 0.1804), abs=1)
+    assert plot(derived) * (derived.layout.yaxis2.domain[1] - derived.layout.yaxis2.domain[0]) == pytest.approx(710 * 0.1804, abs=1)
+    # titles, labels and lines go with their panel
+    placed = lambda fig: {(a.xref, a.yref, a.y): a.text for a in fig.layout.annotations}  # noqa: E731
+    assert placed(reported)[("paper", "paper", 1.0)].startswith("Daily sorafenib dose per cycle")
+    assert placed(derived)[("paper", "paper", 1.0)].startswith("Cumulative dose (g), derived")
+    assert placed(derived)[("paper", "paper", 0.3608)].startswith("Relative dose intensity (%), derived")
+    assert placed(derived)[("x", "y", 117.6)] == "PASO planned: 117.6 g"
+    assert placed(derived)[("x2", "y2", 100)] == "100%"
+    assert "full dose 800 mg/day (400 mg twice daily)" in placed(reported).values()
+    for fig in (reported, derived):  # the note under the plot, and the cycle axis read at the bottom
+        assert any(a.text.startswith("Dotted planned line") for a in fig.layout.annotations)
+        bottom = fig.layout.xaxis if fig is reported else fig.layout.xaxis2
+        assert bottom.title.text == "Treatment cycle (days since the start of sorafenib)" and bottom.showticklabels
+        assert "days 1–28" in bottom.ticktext[0]
+    assert {(s.xref, s.yref) for s in reported.layout.shapes} == {("x", "y domain")}
+    assert {(s.xref, s.yref) for s in derived.layout.shapes} == {("x", "y domain"), ("x2", "y2 domain"), ("x2", "y2")}
+    assert sum(s.yref == "y2" and s.y0 == 100 for s in derived.layout.shapes) == 1
+    assert len(dose_ramp_figure(schedule).layout.shapes) == len(reported.layout.shapes) + len(derived.layout.shapes)
+
+
+def test_an_empty_selection_says_so_in_both_screen_parts(schedule):
+    reported, derived = screen_parts(schedule.iloc[0:0])
+    assert reported.layout.annotations[0].text.startswith("No sorafenib") and derived == reported
