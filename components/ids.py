@@ -49,6 +49,7 @@ MEDIANS = GRAPHS["medians"]
 RATES = GRAPHS["rates"]
 HEATMAP = GRAPHS["toxicity"]
 DOSE = GRAPHS["dosing"]
+DOSE_DERIVED = GRAPHS["dose_derived"]
 WHAT_IF = GRAPHS["what_if"]
 WHAT_IF_NOTE = VIEWS["what_if"].note_id
 SURVIVAL = GRAPHS["survival"]

@@ -335,6 +335,7 @@ def dosing_card() -> html.Section:
         "Sorafenib dose ramp",
         [
             _graph(ids.DOSE),
+            _section("Cumulative dose and dose intensity (derived)", ids.DOSE_DERIVED, "section-dose-derived"),
             _section("Exposure and stopping: the treatment delivered", ids.EXPOSURE, "section-exposure"),
             html.Div(
                 [
@@ -418,6 +419,7 @@ SKIP_TARGETS = (
     ("Patient flow", "card-flow"),
     ("Baseline", "card-baseline"),
     ("Dose ramp", "card-dosing"),
+    ("Dose delivered", "section-dose-derived"),
     ("Exposure", "section-exposure"),
     ("Survival", "card-survival"),
     ("Absolute effects", "card-absolute"),

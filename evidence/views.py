@@ -294,16 +294,23 @@ def toxicity_panel(data: CuratedData, state: ViewState) -> Panel:
     return Panel(fig, sources_caption([reported], data.sources, notes) if not matrix.empty else "")
 
 
-def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
+def _dose_ramp_panel(data: CuratedData, state: ViewState, part: int, notes: list[str]) -> Panel:
+    """One part of the dose ramp (`dosing_figures.dose_ramp_figures`: 0 reported, 1 derived)."""
     t = _tables(data, state)
     schedule = dose_schedule(t["dosing"], t["arms"], t["trials"])
-    fig = dosing_figures.dose_ramp_figure(dosing_tables.dose_ramp_table(schedule), highlight=_highlight(state))
-    notes = [
-        "Relative dose intensity and cumulative doses are derived from the reported mean daily doses",
-        "A 28-day cycle is assumed where the source states none",
-        *_population(t, t["dosing"]["trial_id"], "safety"),
-    ]
-    return Panel(fig, sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
+    figures = dosing_figures.dose_ramp_figures(dosing_tables.dose_ramp_table(schedule), highlight=_highlight(state))
+    notes = [*notes, "A 28-day cycle is assumed where the source states none", *_population(t, t["dosing"]["trial_id"], "safety")]
+    return Panel(figures[part], sources_caption([t["dosing"]], data.sources, notes) if not t["dosing"].empty else "")
+
+
+def dosing_panel(data: CuratedData, state: ViewState) -> Panel:
+    """Planned dose steps and delivered mean daily dose per cycle, as reported."""
+    return _dose_ramp_panel(data, state, 0, [])
+
+
+def dose_derived_panel(data: CuratedData, state: ViewState) -> Panel:
+    """Cumulative dose and relative dose intensity, derived from the reported daily doses."""
+    return _dose_ramp_panel(data, state, 1, ["Relative dose intensity and cumulative doses are derived from the reported mean daily doses"])
 
 
 def what_if_schedule(state: ViewState) -> pd.DataFrame:

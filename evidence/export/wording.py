@@ -63,7 +63,11 @@ def toxicity_shows(state: ViewState) -> str:
 
 
 def dose_ramp_shows(state: ViewState) -> str:
-    return "Sorafenib daily dose per cycle: planned vs delivered, cumulative dose and relative dose intensity"
+    return "Sorafenib daily dose per cycle: planned steps vs delivered mean, as reported"
+
+
+def dose_derived_shows(state: ViewState) -> str:
+    return "Cumulative sorafenib dose and relative dose intensity per cycle, derived from the reported daily doses"
 
 
 def what_if_shows(state: ViewState) -> str:

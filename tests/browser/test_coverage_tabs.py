@@ -34,7 +34,7 @@ TRACES_JS = """(id) => {
 NEW_VIEWS = {  # tab -> (section or card holding the view, its graph)
     "trials": [("card-flow", "flow-figure"), ("card-baseline", "baseline-figure")],
     "efficacy": [("card-subgroups", "subgroups-figure"), ("card-fatal-events", "fatal-events-figure")],
-    "dosing": [("section-exposure", "exposure-figure")],
+    "dosing": [("section-dose-derived", "dose-derived-figure"), ("section-exposure", "exposure-figure")],
     "survival": [("card-absolute", "absolute-figure")],
     "sources": [("card-findings", "findings-figure")],
 }
@@ -118,6 +118,9 @@ def test_each_new_view_shows_the_documents_numbers_in_its_tab(page, base_url):
 
     # Dosing tab: exposure and stopping beside the dose ramp
     open_tab(page, "dosing")
+    derived = drawn(page, "dose-derived-figure")
+    assert trace(derived, "PASO % of 800 mg (derived)")["text"] == ["50.9%", "68.1%", "78.6%"]  # 407/800, 545/800, 629/800
+    assert "derived from the reported mean daily doses" in caption(page, "dose-derived-figure")
     exposure = drawn(page, "exposure-figure")
     assert "11/29 (38%)" in trace(exposure, "control")["text"]
     assert "14/28 (50%)" in trace(exposure, "experimental")["text"]

@@ -77,7 +77,7 @@ TAB_FIGURES = {
     "efficacy": ["forest-figure", "medians-figure", "rates-figure", "subgroups-figure", "heatmap-figure",
                  "fatal-events-figure"],
     "trials": ["design-figure", "flow-figure", "baseline-figure"],
-    "dosing": ["dose-figure", "exposure-figure", "what-if-figure"],
+    "dosing": ["dose-figure", "dose-derived-figure", "exposure-figure", "what-if-figure"],
     "survival": ["survival-figure", "absolute-figure"],
     "sources": ["findings-figure"],
 }

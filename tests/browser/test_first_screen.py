@@ -17,7 +17,7 @@ from tests.browser.test_dashboard import TAB_FIGURES, query, scroll_to, show, sh
 CARDS = "#answer-cards .answer-card"
 GRID_ROWS = "#trial-grid .ag-pinned-left-cols-container .ag-row"
 HIDDEN_FIGURES = {
-    "design-figure", "flow-figure", "baseline-figure", "dose-figure", "exposure-figure", "what-if-figure",
+    "design-figure", "flow-figure", "baseline-figure", "dose-figure", "dose-derived-figure", "exposure-figure", "what-if-figure",
     "survival-figure", "absolute-figure", "findings-figure",
 }
 DROPDOWN_LABELS = {
@@ -400,7 +400,8 @@ def test_skip_links_reach_every_view_and_show_its_tab(page, base_url):
     assert first == "Skip to answers"
     assert page.locator("#skip-links a").evaluate_all("links => links.map(a => a.getAttribute('href'))") == [
         "#answer-strip", "#filter-panel", "#card-efficacy", "#card-toxicity", "#card-subgroups",
-        "#card-fatal-events", "#card-trials", "#card-flow", "#card-baseline", "#card-dosing", "#section-exposure",
+        "#card-fatal-events", "#card-trials", "#card-flow", "#card-baseline", "#card-dosing", "#section-dose-derived",
+        "#section-exposure",
         "#card-survival", "#card-absolute", "#tab-uploads", "#card-findings", "#card-sources", "#card-export"]
     page.locator("#skip-links a[href='#card-survival']").focus()
     page.keyboard.press("Enter")

@@ -16,7 +16,8 @@ from tests.browser.test_coverage_tabs import open_tab
 from tests.browser.test_dashboard import POINT_JS, TAB_FIGURES, choose, show, show_tab, wait_for_drawn, wait_for_trial_rows
 
 EVIDENCE = f"{evidence_id('forest-figure')}.children"
-RESTYLED = ("design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure")
+RESTYLED = ("design-figure", "forest-figure", "medians-figure", "rates-figure", "heatmap-figure", "dose-figure",
+            "dose-derived-figure")
 
 MARKS_JS = """(id) => {
   const table = document.querySelector('#' + id + ' table.hm-table');
@@ -126,8 +127,8 @@ def highlighted_problem(drawn, graph_id, trial):
         return None if drawn["veils"] and drawn["mine"] == [trial] else f"heatmap veils {drawn['veils']}, outlined {drawn['mine']}"
     if not all(ring == [trial] for ring in drawn["rings"]) or not drawn["rings"]:
         return f"{graph_id} rings {drawn['rings']}"
-    if not all(b == trial for b in drawn["bands"]) or not (drawn["bands"] or graph_id == "dose-figure"):
-        return f"{graph_id} bands {drawn['bands']}"  # no trial ticks in the dose figure
+    if not all(b == trial for b in drawn["bands"]) or not (drawn["bands"] or graph_id in ("dose-figure", "dose-derived-figure")):
+        return f"{graph_id} bands {drawn['bands']}"  # no trial ticks in the dose figures
     return None
 
 

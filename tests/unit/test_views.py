@@ -187,7 +187,8 @@ def test_the_highlight_is_style_the_browser_restyles_and_exports_draw(data):
     the grid row and names it in the summary); exports, given the whole state, still draw it."""
     styled = [view for view in VIEWS.values() if view.style_fields]
     assert {view.key for view in styled} == {
-        "design", "forest", "medians", "rates", "toxicity", "dosing", "flow", "exposure", "subgroups", "absolute", "overview"}
+        "design", "forest", "medians", "rates", "toxicity", "dosing", "dose_derived", "flow", "exposure", "subgroups", "absolute",
+        "overview"}
     for view in styled:
         assert view.style_fields == ("highlight",) and "highlight" not in view.fields
     sent = {f: getattr(ViewState(highlight="E2100"), f) for f in VIEWS["overview"].fields}  # what the browser sends
