@@ -180,7 +180,7 @@ _DECLARED = (
     _view("dose_derived", "Cumulative dose and dose intensity (derived)", "dose-derived-figure", SELECTION,
           views.dose_derived_panel, export_rows.dosing_rows, HIGHLIGHT, click="clickData",
           export=Export("dose-derived", ("trials", "derived", "highlight"),
-                        slide_title="Sorafenib dose delivered: cumulative dose and relative dose intensity (derived)",
+                        slide_title="Sorafenib cumulative dose and dose intensity (derived)",
                         slides=slide_rules.LINE_PANEL_SLIDES, shows=wording.dose_derived_shows)),
     _view("exposure", "Exposure and stopping", "exposure-figure", SELECTION, coverage.exposure_panel,
           coverage.exposure_rows, HIGHLIGHT, click="clickData",

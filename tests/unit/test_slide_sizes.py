@@ -409,7 +409,7 @@ measured 47-56% / 60-63% on the deck pictures (432-470 px) and 27-34% / 35-39% o
 the measured layout the deck's dose-ramp plots took 27% of their pictures (118 of 432 px)."""
 
 
-@pytest.mark.parametrize("key", ["dose-ramp", "what-if-ramp"])
+@pytest.mark.parametrize("key", ["dose-ramp", "dose-derived", "what-if-ramp"])
 def test_dose_ramp_slides_use_the_slide_and_no_label_touches_another_or_is_cut(data, chromium, measurer, key):
     """Measured in the drawn SVG (Chromium's boxes): no two texts touch or overlap, none runs off
     the picture or out of its plot area or ends in "…", the end labels stand right of the plot,
@@ -429,7 +429,7 @@ def test_dose_ramp_slides_use_the_slide_and_no_label_touches_another_or_is_cut(d
         least = PLOT_SHARE["deck" if " deck " in name else "image"][0 if keyed else 1]
         assert share >= least, f"{name}: plot area {share:.0%} of the picture's height < {least:.0%}"
         ends = [t for t in drawn.texts if t.role == "annotation-text" and t.left >= left + width]
-        if key == "dose-ramp" and "image" not in name:
+        if key in ("dose-ramp", "dose-derived") and "image" not in name:
             assert ends, f"{name}: the lines' end labels are right of the plot"
         report.append(f"{name}\tplot {height:.0f} of {drawn.height:.0f} px ({share:.0%})\t{len(drawn.texts)} texts, none touching")
     ARTIFACTS.mkdir(exist_ok=True)
