@@ -17,15 +17,16 @@ from flask import jsonify
 
 import security
 from api import register_api
-from components import exports, warm
+from components import exports, ids, warm
 from components.callbacks import register_callbacks
-from components.layout import page, skip_links
+from components.layout import grid_height, page, skip_links
 from components.stable_props import sort_wildcard_props
 from components.uploads import upload_store
 from config import Settings
 from evidence import cache, view_registry, views
 from evidence.loading import CuratedData, load_dataset
 from evidence.problems import DataValidationError
+from evidence.state import ViewState
 
 HEALTH_PATHS = ("/healthz", "/readyz")  # open to load balancers even when AUTH_MODE is set
 
@@ -72,7 +73,8 @@ def create_app(settings: Settings | None = None, data: CuratedData | None = None
         len(data.warnings),
         export_flags=exports.export_flags(settings),
         max_upload_mb=settings.max_upload_mb,
-        graph_heights=view_registry.figure_heights(data),
+        graph_heights={**view_registry.figure_heights(data),
+                       ids.TRIAL_GRID: grid_height(len(view_registry.VIEWS["overview"].panel(data, ViewState())))},
     ))
     register_callbacks(app, data, settings)
     register_api(app.server, data, settings)

@@ -174,13 +174,14 @@ def _graph(graph_id: str, view_box: bool = True) -> html.Div:
 
 def keep_room(layout: Component, heights: dict[str, int]) -> Component:
     """Each figure's wrapper keeps the room its graph will take (`heights`: graph id -> px, the
-    figures' declared heights for the page's first state) until plotly has drawn it: the CSS
+    figures' declared heights for the page's first state, and the trials grid's `grid_height`
+    for its first rows) until plotly has drawn it (the grid: until it has rows): the CSS
     custom property --graph-height (assets/views.css; 450 px where unknown). Graphs are drawn
     only once seen, so with one height for all, whatever lay below a figure (the export bar under
     the efficacy tab) moved as each drew. In place; returns `layout`."""
     for node in layout._traverse():
-        if isinstance(node, html.Div) and getattr(node, "className", None) == "figure":
-            graph = next((c for c in node._traverse() if isinstance(c, dcc.Graph)), None)
+        if isinstance(node, html.Div) and getattr(node, "className", None) in ("figure", "grid-view"):
+            graph = next((c for c in node._traverse() if isinstance(c, (dcc.Graph, dag.AgGrid))), None)
             if graph is not None and graph.id in heights:
                 node.style = {**(getattr(node, "style", None) or {}), "--graph-height": f"{heights[graph.id]}px"}
     return layout
@@ -205,6 +206,17 @@ def _section(title: str, graph_id: str, section_id: str) -> html.Section:
         tabIndex="-1",
         **{"aria-label": title},
     )
+
+
+GRID_ROW_PX, GRID_HEADER_PX = 42, 48
+"""The trials grid's row and header heights (AG Grid's quartz theme at our font size, declared so
+the room the grid keeps before its rows arrive is known: `grid_height`)."""
+
+
+def grid_height(rows: int) -> int:
+    """px of the trials grid showing `rows` rows (autoHeight: the header and the 1 px line under
+    it, the rows, a 1 px border above and below)."""
+    return GRID_HEADER_PX + 1 + rows * GRID_ROW_PX + 2
 
 
 TRIAL_COLUMNS = [
@@ -238,7 +250,7 @@ def trials_card() -> html.Section:
         rowClassRules={"row-highlighted": "evidenceHighlighted(params)"},
         # Tab leaves the grid (one tab stop, not one per cell); arrow keys move inside it, and Enter
         # on a row highlights its trial (assets/a11y.js).
-        dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 300, "tabToNextCell": {"function": "false"}},
+        dashGridOptions={"domLayout": "autoHeight", "rowHeight": GRID_ROW_PX, "headerHeight": GRID_HEADER_PX, "tooltipShowDelay": 300, "tabToNextCell": {"function": "false"}},
         style={"width": "100%"},
         className="ag-theme-quartz",
     )
@@ -252,7 +264,9 @@ def trials_card() -> html.Section:
             ),
             html.A("Skip past the trial grid", href=f"#{ids.DESIGN}", className="skip-inline"),
             # seen like a figure's wrapper: the grid's rows are asked for only while it is shown
-            html.Div(grid, **{"data-view": ids.TRIAL_GRID}),
+            # and keeps the room its first rows take (`keep_room`): empty, it was 60 px shorter, which
+            # put the design figure on the first screen at 1366x768 (asked for, then pushed off)
+            html.Div(grid, className="grid-view", **{"data-view": ids.TRIAL_GRID}),
             _graph(ids.DESIGN),
         ],
         "card-trials",
