@@ -1,7 +1,9 @@
 /*
  * The toxicity heatmap on screen: an HTML table built in the browser from the data the server
  * sends (evidence/figures/heatmap_table.py `table_data`, in the `data-table` attribute of the
- * view's `.table-view` box, #heatmap-figure, set by its callback: components/callbacks.py). No
+ * view's `.table-view` box, #heatmap-figure, set by its callback: components/callbacks.py). Every
+ * `.table-view` box is watched here: one whose data say `kind: "text"` (findings in words) is
+ * built by assets/text_table.js, and its cells use the listeners below. No
  * Dash component per cell, no plotly drawing: a change that redraws the heatmap costs a few ms
  * instead of plotly's ~80-100 (issue 13). Slides and image exports keep the plotly figure.
  *
@@ -163,6 +165,7 @@
   }
 
   function showTip(td) {
+    if (!(td._hover || []).length) return hideTip();
     var node = tip();
     node.replaceChildren();
     (td._hover || []).forEach(function (line, k) {
@@ -189,6 +192,7 @@
 
   function choose(td) {
     // the same point a plotly click gives: the Evidence box reads its hover's source line
+    if (!td.hasAttribute("data-trial")) return; // a text table's cell showing no curated row
     clicks += 1;
     var point = { customdata: td.getAttribute("data-trial"), hovertext: (td._hover || []).map(escaped).join("<br>") };
     var value = JSON.stringify({ n: clicks, points: [point] });
@@ -260,6 +264,11 @@
     var data;
     try { data = JSON.parse(text); } catch (e) { return; }
     hideTip();
+    if (data.kind === "text" && window.evidenceTextTable) {
+      // a text table (assets/text_table.js): these listeners serve its cells too
+      box.replaceChildren.apply(box, window.evidenceTextTable.build(data));
+      return;
+    }
     if (data.empty) {
       box.replaceChildren(el("p", "hm-empty", data.empty));
       return;

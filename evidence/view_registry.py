@@ -27,7 +27,7 @@ from evidence import export_rows, views
 from evidence import slide_rules
 from evidence.export import wording
 from evidence.export_rows import HYPOTHETICAL_LABEL, MODEL_LABEL
-from evidence.figures import heatmap_table
+from evidence.figures import heatmap_table, tabular
 from evidence.loading import CuratedData
 from evidence.state import SELECTION_FIELDS, ViewState
 from evidence.view_memo import declared, memoised
@@ -200,7 +200,7 @@ _DECLARED = (
           export=Export("absolute-effects", ("trials", "endpoint", "derived", "highlight"), _endpoint_tag,
                         (coverage.ABSOLUTE_LABEL,), slides=slide_rules.ABSOLUTE_SLIDES)),
     _view("findings", "Findings in words", "findings-figure", SELECTION, coverage.findings_panel,
-          coverage.findings_rows, click="clickData",
+          coverage.findings_rows, click=CELL_CLICK, drawn_in_browser=tabular.table_data,
           export=Export("findings", ("trials",), slide_title="What the documents say in words")),
     _view("overview", "Trials overview", "trial-grid", SELECTION, views.trial_grid_rows, style_fields=HIGHLIGHT,
           click="cellClicked", is_figure=False),

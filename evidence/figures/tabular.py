@@ -23,6 +23,7 @@ import math
 from evidence import theme
 from evidence.figures.marks import figure
 from evidence.figures.table_geometry import MARGIN_PX, fitted_columns, table_height
+from evidence.text_measure import markup_lines as lines
 from evidence.theme import plain_text, source_hover
 
 ROW_HEIGHT = 30
@@ -108,3 +109,37 @@ def table_figure(
             showarrow=False, font=dict(size=12, color="#444"), text=plain_text(footnote),
         )]  # fmt: skip
     return figure([trace], layout)
+
+
+def table_data(figure: dict) -> dict:
+    """A `table_figure` as the table the browser draws instead of plotly (assets/text_table.js):
+    title, column headers and widths (% of the table), rows (fill, cells: text lines, and the
+    trial and source lines of the curated row a cell shows, for its hover and click) and the
+    footnote, as plain text; for a figure without a table, its message alone (`empty`). plotly
+    took ~280 ms to draw the findings' 2,000 px table as the sources tab opened (issue 13)."""
+    layout = figure.get("layout") or {}
+    trace = next((t for t in figure.get("data") or [] if t.get("type") == "table"), None)
+    if trace is None:
+        message = " ".join(" ".join(lines(a.get("text"))) for a in layout.get("annotations") or [])
+        return {"kind": "text", "empty": message or "Nothing to show for the selected trials."}
+    columns = trace["cells"]["values"]
+    fills = trace["cells"].get("fill", {}).get("color") or [["white"] * len(columns[0])]
+    entries = (layout.get("meta") or {}).get("evidence") or []
+    customdata = trace.get("customdata") or [[None] * len(columns)] * len(columns[0])
+    shares = trace.get("columnwidth") or [1] * len(columns)
+
+    def cell(i: int, j: int) -> dict:
+        index = customdata[i][j]
+        trial, hover = entries[index] if index is not None else ("", "")
+        return {"lines": lines(columns[j][i]), "trial": str(trial), "hover": lines(hover)}
+
+    return {
+        "kind": "text",
+        "empty": "",
+        "min_width": int((layout.get("meta") or {}).get("min_width") or 0),
+        "title": " ".join(lines((layout.get("title") or {}).get("text"))),
+        "header": [lines(h) for h in trace["header"]["values"]],
+        "widths": [round(100 * float(s) / sum(shares), 2) for s in shares],
+        "rows": [{"fill": str(fills[0][i]), "cells": [cell(i, j) for j in range(len(columns))]} for i in range(len(columns[0]))],
+        "footnote": " ".join(" ".join(lines(a.get("text"))) for a in layout.get("annotations") or []),
+    }

@@ -13,6 +13,20 @@ SETTLE_MS = 8000
 
 FIGURE_JS = """(id) => {
   const box = document.getElementById(id);
+  const text = box && box.querySelector('table.tt-table');
+  if (text) {
+    // a text table the page builds (findings: assets/text_table.js): its header as the ticks,
+    // the trials its cells name
+    const cells = Array.from(text.querySelectorAll('tbody td[data-trial]'));
+    return {
+      title: text.querySelector('caption').textContent,
+      annotations: Array.from(box.querySelectorAll('.tt-note')).map(e => e.textContent),
+      ticktext: Array.from(text.querySelectorAll('thead th')).map(e => e.textContent),
+      yticktext: [], xtype: null,
+      trials: Array.from(new Set(cells.map(c => c.getAttribute('data-trial')))),
+      traces: 1, highlighted: [],
+    };
+  }
   const table = box && box.querySelector('table.hm-table'), empty = box && box.querySelector('.hm-empty');
   if (table || empty) {
     // the toxicity heatmap, an HTML table (assets/heatmap_table.js), in the same summary: a

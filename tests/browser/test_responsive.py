@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from components import ids
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_dashboard import TAB_FIGURES, show_tab, wait_for_drawn
 
@@ -226,9 +227,10 @@ PHONE_TEXT_JS = """(id) => {""" + ROWS_BELOW_JS + """
 }"""
 
 
-TABLE_CUT_JS = """() => Array.from(document.querySelectorAll('#heatmap-figure th, #heatmap-figure td, #heatmap-figure .hm-key'))
+TABLE_CUT_JS = """(id) => Array.from(document.querySelectorAll(['th', 'td', '.hm-key'].map(s => '#' + id + ' ' + s).join(', ')))
   .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.textContent)"""
-"""The heatmap table's cells, headers and key entries whose text overflows them (cut or drawn past them)."""
+"""A table the page draws (the toxicity heatmap, findings): its cells, headers and key entries whose
+text overflows them (cut or drawn past them; a text table breaks lines at spaces only)."""
 
 
 def wait_for_data(page, graph_id):
@@ -279,8 +281,8 @@ def test_every_plot_keeps_its_text_inside_and_on_a_phone_a_readable_width(page, 
         wait_for_drawn(page, graphs)
         page.wait_for_timeout(300)
         for graph_id in graphs:
-            if graph_id == "heatmap-figure":  # an HTML table: no word of a cell or header cut by it
-                assert page.evaluate(TABLE_CUT_JS) == [], width
+            if graph_id in ids.BROWSER_DRAWN:  # an HTML table: no word of a cell or header cut by it
+                assert page.evaluate(TABLE_CUT_JS, graph_id) == [], (width, graph_id)
                 continue
             wait_for_data(page, graph_id)
             drawn = page.evaluate(PHONE_TEXT_JS, graph_id)
@@ -380,7 +382,7 @@ def test_the_modebar_shown_on_hover_covers_no_key_entry_or_title(page, base_url,
         show_tab(page, tab)
         wait_for_drawn(page, graphs)
         for graph_id in graphs:
-            if graph_id == "heatmap-figure":  # an HTML table: no modebar
+            if graph_id in ids.BROWSER_DRAWN:  # an HTML table: no modebar
                 continue
             wait_for_data(page, graph_id)
             drawn = page.evaluate(MODEBAR_JS, graph_id)

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from scipy.integrate import quad
 
+from evidence import theme
 from evidence.view_registry import VIEWS
 from evidence.loading import CuratedData
 from evidence.state import ViewState
@@ -366,6 +367,28 @@ def test_findings_list(data):
     assert list(dict.fromkeys(table.trial_id)) == ["PASO", "NCT00573755", "E2100", "MRCC-SORAFENIB"]  # trials.csv order
     fig = VIEWS["findings"].panel(data, ViewState()).figure_json()
     assert "631" in fig["data"][0]["cells"]["values"][4]
+
+
+def test_the_findings_table_drawn_by_the_browser_holds_the_figures_cells_and_their_sources(data):
+    """The screen draws findings as an HTML table (assets/text_table.js) from `table_data`: the
+    same rows, text and column shares as the figure the exports draw, each cell naming the trial
+    and source passage of its curated row."""
+    view = VIEWS["findings"]
+    shown = view.drawn_in_browser(view.panel(data, ViewState()).figure_json())
+    table = findings_table(data.findings, data.arms, data.trials)
+    assert shown["kind"] == "text" and shown["empty"] == "" and shown["title"] == "Findings stated in words"
+    assert [h[0] for h in shown["header"]] == ["Trial", "Topic", "Finding", "When", "Numbers", "Source"]
+    assert len(shown["rows"]) == len(table) == 30 and sum(shown["widths"]) == pytest.approx(100, abs=0.1)
+    by_finding = {" ".join(r["cells"][2]["lines"]): r["cells"] for r in shown["rows"]}
+    fact_b = [r["cells"] for r in shown["rows"] if " ".join(r["cells"][2]["lines"]) == "FACT-B questionnaire completed"]
+    assert [c[4]["lines"] for c in fact_b] == [["631"], ["488"], ["368"]] and {c[0]["trial"] for c in fact_b} == {"E2100"}
+    paso = by_finding["No effect of the covariates on PFS, neither for previous therapy with bevacizumab nor for therapy line"]
+    assert paso[0]["lines"] == ["PASO"] and paso[0]["trial"] == "PASO"
+    assert " ".join(paso[0]["hover"]).startswith("source: PASO_REPORT: Results, Efficacy — “There was no effect of the covariates")
+    assert shown["footnote"].startswith("As the documents state them")
+    assert shown["min_width"] > 700  # the card scrolls sideways below it, as the figure did
+    assert view.drawn_in_browser(theme.empty_figure_dict("No findings are curated for the selected trials.")) == {
+        "kind": "text", "empty": "No findings are curated for the selected trials."}
 
 
 # ---------------------------------------------------------------- the population on efficacy and safety figures

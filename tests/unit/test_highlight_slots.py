@@ -131,7 +131,8 @@ def test_the_restyled_graphs_and_the_graphs_with_slots_are_one_list(data):
     """components/render.py adds slots to exactly the graphs the browser restyles."""
     assert set(ids.HIGHLIGHTED_GRAPHS) < set(ids.CLICKABLE_GRAPHS)
     assert {"forest-figure", "design-figure"} <= set(ids.HIGHLIGHTED_GRAPHS)
-    assert ids.CLICKABLE_TABLES == ("heatmap-figure",) and "heatmap-figure" not in ids.HIGHLIGHTED_GRAPHS
+    assert ids.CLICKABLE_TABLES == ("heatmap-figure", "findings-figure")  # tables the page draws: cells clicked
+    assert not set(ids.CLICKABLE_TABLES) & set(ids.HIGHLIGHTED_GRAPHS)
     for view in VIEWS.values():
         if view.graph_id in ids.CLICKABLE_GRAPHS and view.graph_id not in ids.HIGHLIGHTED_GRAPHS:
             assert not [t for t in rendered(view, data, ViewState())[0]["data"] if _slot(t)], view.graph_id
