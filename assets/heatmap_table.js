@@ -266,7 +266,7 @@
     hideTip();
     if (data.kind === "text" && window.evidenceTextTable) {
       // a text table (assets/text_table.js): these listeners serve its cells too
-      box.replaceChildren.apply(box, window.evidenceTextTable.build(data));
+      box.replaceChildren.apply(box, window.evidenceTextTable.build(data, { el: el, linesInto: linesInto }));
       return;
     }
     if (data.empty) {

@@ -9,25 +9,12 @@
  * naming the trial of the curated row it shows (data-trial), its source line shown on hover or
  * keyboard focus, a click or Enter showing the passage in the Evidence box (and highlighting the
  * trial); the cells are one tab stop, arrow keys move between them. Data text goes in through
- * textContent only, never as markup.
+ * textContent only (heatmap_table.js's `el` and `linesInto`), never as markup.
  */
 (function () {
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
-
-  function linesInto(node, lines) {
-    (lines || []).forEach(function (line, k) {
-      if (k) node.appendChild(document.createElement("br"));
-      node.appendChild(document.createTextNode(String(line)));
-    });
-    return node;
-  }
-
-  function build(data) {
+  function build(data, dom) {
+    // dom: heatmap_table.js's text-only node makers ({el, linesInto}), shared, not copied
+    var el = dom.el, linesInto = dom.linesInto;
     if (data.empty) return [el("p", "hm-empty", data.empty)];
     var table = el("table", "tt-table");
     if (data.min_width) table.style.minWidth = Number(data.min_width) + "px";
