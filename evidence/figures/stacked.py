@@ -15,12 +15,6 @@ import re
 _AXIS_KEY = re.compile(r"^([xy])axis(\d*)$")
 
 
-def _ref_of(key: str) -> str:
-    """'yaxis2' -> 'y2', 'xaxis' -> 'x'."""
-    letter, number = _AXIS_KEY.match(key).groups()
-    return letter + number
-
-
 def _key_of(ref: str) -> str:
     """'y2' -> 'yaxis2'."""
     return ref[0] + "axis" + ref[1:]
